@@ -1,0 +1,159 @@
+"""Append-only, hash-chained audit trail of who created, changed, viewed, exported or deleted
+what, and when.
+
+Each device keeps its own chain (``device_seq`` 1, 2, 3, ... each entry hashing the one
+before), so entries from other devices can be merged by sync without re-chaining. The newest
+``device_seq:hash`` of the local chain is also kept in ``meta`` so removing entries from the
+end is noticed too. Details hold field names and counts, never case content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from btam_desktop.core.db import Database
+from btam_desktop.core.ids import new_id
+from btam_desktop.core.model import AuditEntry
+
+GENESIS = "0" * 64
+
+
+def utc_now() -> str:
+    """UTC time with milliseconds, ISO 8601 with a trailing Z."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _digest(fields: list[Any]) -> str:
+    canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _hashed_fields(row: Any) -> list[Any]:
+    return [
+        row["entry_id"],
+        row["device_id"],
+        row["device_seq"],
+        row["at"],
+        row["hlc"],
+        row["member_id"],
+        row["member_name"],
+        row["action"],
+        row["record_type"],
+        row["record_id"],
+        row["detail"],
+        row["prev_hash"],
+    ]
+
+
+def _head_key(device_id: str) -> str:
+    return f"audit_head:{device_id}"
+
+
+def append(
+    db: Database,
+    *,
+    device_id: str,
+    hlc: str,
+    member_id: str | None,
+    member_name: str,
+    action: str,
+    record_type: str | None = None,
+    record_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Add one entry to this device's chain (call inside the operation's transaction)."""
+    last = db.query_one(
+        "SELECT device_seq, hash FROM audit WHERE device_id = ? ORDER BY device_seq DESC LIMIT 1",
+        (device_id,),
+    )
+    device_seq = 1 if last is None else int(last["device_seq"]) + 1
+    prev_hash = GENESIS if last is None else str(last["hash"])
+    row = {
+        "entry_id": new_id(),
+        "device_id": device_id,
+        "device_seq": device_seq,
+        "at": utc_now(),
+        "hlc": hlc,
+        "member_id": member_id,
+        "member_name": member_name,
+        "action": action,
+        "record_type": record_type,
+        "record_id": record_id,
+        "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False),
+        "prev_hash": prev_hash,
+    }
+    row["hash"] = _digest(_hashed_fields(row))
+    db.execute(
+        "INSERT INTO audit (entry_id, device_id, device_seq, at, hlc, member_id, member_name,"
+        " action, record_type, record_id, detail, prev_hash, hash) VALUES (:entry_id,"
+        " :device_id, :device_seq, :at, :hlc, :member_id, :member_name, :action, :record_type,"
+        " :record_id, :detail, :prev_hash, :hash)",
+        row,
+    )
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (_head_key(device_id), f"{device_seq}:{row['hash']}"),
+    )
+
+
+def verify(db: Database) -> list[str]:
+    """Every problem found in the chains (empty: intact). Detects edits, removals, reordering."""
+    problems: list[str] = []
+    devices = [r[0] for r in db.query("SELECT DISTINCT device_id FROM audit")]
+    heads = {
+        r["key"].split(":", 1)[1]: r["value"]
+        for r in db.query("SELECT key, value FROM meta WHERE key LIKE 'audit_head:%'")
+    }
+    for device_id in sorted(set(devices) | set(heads)):
+        rows = db.query(
+            "SELECT * FROM audit WHERE device_id = ? ORDER BY seq", (device_id,)
+        )
+        expected_seq, prev_hash = 1, GENESIS
+        for row in rows:
+            where = f"audit entry {row['seq']} (device {device_id[:8]}, #{row['device_seq']})"
+            if row["device_seq"] != expected_seq:
+                problems.append(f"{where}: expected #{expected_seq}: entries removed or reordered")
+            if row["prev_hash"] != prev_hash:
+                problems.append(f"{where}: does not follow the entry before it")
+            if _digest(_hashed_fields(row)) != row["hash"]:
+                problems.append(f"{where}: content was changed after it was written")
+            expected_seq, prev_hash = int(row["device_seq"]) + 1, str(row["hash"])
+        head = heads.get(device_id)
+        if head is not None and head != f"{expected_seq - 1}:{prev_hash}":
+            problems.append(
+                f"audit chain of device {device_id[:8]} ends before its recorded head"
+                f" ({head.split(':')[0]}): entries removed from the end"
+            )
+    return problems
+
+
+def entries(
+    db: Database, *, record_id: str | None = None, limit: int | None = None
+) -> list[AuditEntry]:
+    """Newest first; optionally only those about ``record_id``."""
+    sql = "SELECT * FROM audit"
+    params: list[Any] = []
+    if record_id is not None:
+        sql += " WHERE record_id = ?"
+        params.append(record_id)
+    sql += " ORDER BY seq DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [
+        AuditEntry(
+            seq=int(r["seq"]),
+            at=r["at"],
+            member_name=r["member_name"],
+            action=r["action"],
+            record_type=r["record_type"],
+            record_id=r["record_id"],
+            detail=json.loads(r["detail"]),
+            device_id=r["device_id"],
+        )
+        for r in db.query(sql, params)
+    ]

@@ -1,0 +1,196 @@
+"""Thin wrapper over a SQLCipher connection: opening with a raw key, pragmas, transactions, and
+classification of environment errors (busy, disk full, corrupt) apart from programming errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from btam_desktop.core.errors import (
+    DiskFull,
+    VaultBusy,
+    VaultCorrupt,
+    VaultNotFound,
+    WrongPassphrase,
+)
+
+Row = sqlcipher3.Row
+DatabaseError = sqlcipher3.DatabaseError
+BUSY_TIMEOUT_MS = 5_000
+
+
+def classify(exc: Exception) -> Exception:
+    """Map a driver error to the user-facing class it stands for (or return it unchanged)."""
+    text = str(exc).lower()
+    if "database is locked" in text or "database is busy" in text:
+        return VaultBusy("the vault is in use by another program; try again in a moment")
+    if "database or disk is full" in text or "disk i/o error" in text:
+        return DiskFull("the disk is full or failing; the last change was not saved")
+    if "malformed" in text or "file is not a database" in text:
+        return VaultCorrupt("the vault file is damaged: " + str(exc))
+    return exc
+
+
+def _key_pragma(raw_key: bytes) -> str:
+    # Raw-key form: SQLCipher uses the 32 bytes directly, no passphrase KDF of its own.
+    return f"PRAGMA key = \"x'{raw_key.hex()}'\""
+
+
+def _apply_pragmas(conn: Any) -> None:
+    conn.execute("PRAGMA journal_mode = WAL").fetchall()
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # Temporary tables and sort spills stay in memory: nothing sensitive in plaintext temp files.
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def _connect(path: Path, *, create: bool) -> Any:
+    mode = "rwc" if create else "rw"
+    conn = sqlcipher3.connect(
+        f"{Path(path).resolve().as_uri()}?mode={mode}",
+        uri=True,
+        isolation_level=None,  # we issue BEGIN/COMMIT ourselves
+        check_same_thread=False,
+    )
+    # Silence SQLCipher's own "hmac check failed" chatter on stderr.
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.row_factory = sqlcipher3.Row
+    return conn
+
+
+def key_opens(path: Path, raw_key: bytes) -> bool:
+    """True when ``raw_key`` decrypts ``path``. Reads only: the file is never modified."""
+    conn = _connect(path, create=False)
+    try:
+        conn.execute(_key_pragma(raw_key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlcipher3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+class Database:
+    """An open, keyed SQLCipher database."""
+
+    def __init__(self, conn: Any, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._depth = 0
+
+    @classmethod
+    def open(cls, path: Path, raw_key: bytes, *, create: bool = False) -> Database:
+        """Open (or with ``create`` make) the database; WrongPassphrase when the key is wrong."""
+        path = Path(path)
+        if not create and not path.exists():
+            raise VaultNotFound(f"no vault at {path}")
+        try:
+            conn = _connect(path, create=create)
+        except sqlcipher3.OperationalError as exc:
+            raise classify(exc) from None
+        try:
+            conn.execute(_key_pragma(raw_key))
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError:
+            conn.close()
+            raise WrongPassphrase() from None
+        try:
+            _apply_pragmas(conn)
+        except sqlcipher3.DatabaseError as exc:
+            conn.close()
+            raise classify(exc) from None
+        return cls(conn, path)
+
+    @property
+    def connection(self) -> Any:
+        """The raw driver connection (for the few places that need it, e.g. export)."""
+        return self._conn
+
+    def close(self) -> None:
+        """Close the connection; WAL is checkpointed by SQLite on last close."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run."""
+        return self._conn is None
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        """Run one statement; environment errors come back classified."""
+        try:
+            return self._conn.execute(sql, params)
+        except sqlcipher3.DatabaseError as exc:
+            raise classify(exc) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        """Run one statement for many parameter rows."""
+        try:
+            return self._conn.executemany(sql, rows)
+        except sqlcipher3.DatabaseError as exc:
+            raise classify(exc) from exc
+
+    def executescript(self, sql: str) -> None:
+        """Run several statements (schema migrations)."""
+        try:
+            self._conn.executescript(sql)
+        except sqlcipher3.DatabaseError as exc:
+            raise classify(exc) from exc
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        """All rows of a query."""
+        return list(self.execute(sql, params).fetchall())
+
+    def query_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        """The first row of a query, or None."""
+        row: Row | None = self.execute(sql, params).fetchone()
+        return row
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = self.query_one(sql, params)
+        return None if row is None else row[0]
+
+    @property
+    def in_transaction(self) -> bool:
+        """True inside :meth:`transaction`."""
+        return self._depth > 0
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE .. COMMIT, rolled back on any exception; nests as savepoints."""
+        if self._depth:
+            name = f"sp{self._depth}"
+            self.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self.execute(f"ROLLBACK TO {name}")
+                self.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.execute(f"RELEASE {name}")
+            finally:
+                self._depth -= 1
+            return
+        self.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlcipher3.DatabaseError):
+                self._conn.execute("ROLLBACK")
+            raise
+        else:
+            self.execute("COMMIT")
+        finally:
+            self._depth = 0

@@ -1,0 +1,25 @@
+"""Where things live on disk by default (``platformdirs``), and the overrides."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "BTAM Desktop"
+APP_AUTHOR = "BTAM"
+VAULT_FILENAME = "vault.btam"
+
+
+def default_vault_path() -> Path:
+    """``BTAM_VAULT`` if set, else ``vault.btam`` in the user data folder."""
+    override = os.environ.get("BTAM_VAULT")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)) / VAULT_FILENAME
+
+
+def wal_paths(vault: Path) -> list[Path]:
+    """The SQLite side files that belong to ``vault``."""
+    return [vault.with_name(vault.name + suffix) for suffix in ("-wal", "-shm", "-journal")]

@@ -1,0 +1,290 @@
+"""Vault schema and its forward-only migrations.
+
+``MIGRATIONS[n]`` takes a vault from version ``n - 1`` to ``n``. A released migration is never
+edited: tests open stored vaults made by every earlier version (``tests/data/vaults``).
+
+Conventions every table follows, because sync bundles merge from them:
+- ``id`` is a UUIDv7 string, never reused; ``deleted_at`` marks trash (soft delete);
+- editable records carry ``updated_hlc``; immutable facts (timeline, attachments, audit) are
+  only ever inserted;
+- every write is mirrored in ``changes`` (the change log) by :mod:`btam_desktop.core.ops`.
+"""
+
+from __future__ import annotations
+
+from btam_desktop.core.db import Database
+from btam_desktop.core.errors import InvalidInput
+
+SCHEMA_V1 = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE members (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    badge TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL CHECK (role IN ('officer', 'lead', 'analyst')),
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    updated_hlc TEXT NOT NULL
+);
+
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL CHECK (status IN ('open', 'active', 'monitoring', 'closed')),
+    concern TEXT NOT NULL CHECK (concern IN ('low', 'moderate', 'high', 'imminent')),
+    tier TEXT NOT NULL CHECK (tier IN ('universal', 'selective', 'intensive')),
+    opened_on TEXT NOT NULL,
+    closed_on TEXT,
+    next_review TEXT,
+    closure_reason TEXT NOT NULL DEFAULT '',
+    purge_review_on TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    updated_at TEXT NOT NULL,
+    updated_hlc TEXT NOT NULL,
+    deleted_at TEXT,
+    deleted_by TEXT
+);
+CREATE INDEX cases_status ON cases (status, concern) WHERE deleted_at IS NULL;
+CREATE INDEX cases_review ON cases (next_review)
+    WHERE deleted_at IS NULL AND status != 'closed';
+CREATE INDEX cases_opened ON cases (opened_on);
+
+CREATE TABLE case_assignments (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    member_id TEXT NOT NULL REFERENCES members (id),
+    created_at TEXT NOT NULL,
+    updated_hlc TEXT NOT NULL,
+    deleted_at TEXT,
+    deleted_by TEXT
+);
+CREATE INDEX case_assignments_case ON case_assignments (case_id);
+CREATE INDEX case_assignments_member ON case_assignments (member_id) WHERE deleted_at IS NULL;
+
+CREATE TABLE persons (
+    id TEXT PRIMARY KEY,
+    family_name TEXT NOT NULL DEFAULT '',
+    given_names TEXT NOT NULL DEFAULT '',
+    aliases TEXT NOT NULL DEFAULT '[]',
+    date_of_birth TEXT,
+    phone TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    address TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    updated_at TEXT NOT NULL,
+    updated_hlc TEXT NOT NULL,
+    deleted_at TEXT,
+    deleted_by TEXT
+);
+CREATE INDEX persons_name ON persons (family_name, given_names);
+
+CREATE TABLE case_persons (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    person_id TEXT NOT NULL REFERENCES persons (id),
+    role TEXT NOT NULL CHECK (role IN ('person_of_concern', 'reporting_party',
+        'potential_target', 'witness', 'family', 'partner_contact')),
+    notes TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_hlc TEXT NOT NULL,
+    deleted_at TEXT,
+    deleted_by TEXT
+);
+CREATE INDEX case_persons_case ON case_persons (case_id);
+CREATE INDEX case_persons_person ON case_persons (person_id);
+
+CREATE TABLE partners (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('agency', 'resource')),
+    discipline TEXT NOT NULL CHECK (discipline IN ('mental_health', 'school', 'public_health',
+        'social_services', 'victim_services', 'law_enforcement', 'other')),
+    contact_name TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    address TEXT NOT NULL DEFAULT '',
+    services TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_hlc TEXT NOT NULL,
+    deleted_at TEXT,
+    deleted_by TEXT
+);
+
+CREATE TABLE timeline (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    kind TEXT NOT NULL CHECK (kind IN ('concerning_behaviour', 'contact', 'intervention',
+        'referral', 'note', 'review', 'concern_change')),
+    occurred_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    author_id TEXT,
+    author_name TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '',
+    context TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL DEFAULT '',
+    partner_id TEXT REFERENCES partners (id),
+    referral_status TEXT,
+    concern_from TEXT,
+    concern_to TEXT,
+    supersedes TEXT REFERENCES timeline (id),
+    hlc TEXT NOT NULL,
+    device_id TEXT NOT NULL
+);
+CREATE INDEX timeline_case ON timeline (case_id, occurred_at);
+CREATE INDEX timeline_supersedes ON timeline (supersedes) WHERE supersedes IS NOT NULL;
+
+CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    kind TEXT NOT NULL CHECK (kind IN ('task', 'review')),
+    title TEXT NOT NULL,
+    due_on TEXT,
+    assignee_id TEXT REFERENCES members (id),
+    done_at TEXT,
+    done_by TEXT,
+    notes TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_hlc TEXT NOT NULL,
+    deleted_at TEXT,
+    deleted_by TEXT
+);
+CREATE INDEX tasks_case ON tasks (case_id);
+-- Overdue look-ups read only open tasks: a partial index keeps them fast at 100k cases.
+CREATE INDEX tasks_open_due ON tasks (due_on, case_id)
+    WHERE done_at IS NULL AND deleted_at IS NULL;
+
+CREATE TABLE attachments (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    filename TEXT NOT NULL,
+    media_type TEXT NOT NULL DEFAULT 'application/octet-stream',
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    content BLOB NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    added_at TEXT NOT NULL,
+    added_by TEXT,
+    updated_hlc TEXT NOT NULL,
+    deleted_at TEXT,
+    deleted_by TEXT
+);
+CREATE INDEX attachments_case ON attachments (case_id);
+
+-- The change log: one row per field changed (one '*' row holding the whole record on insert).
+-- Sync bundles are built from it; base_hlc is the stamp of the value this change replaced.
+CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    change_id TEXT NOT NULL UNIQUE,
+    tbl TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,
+    base_hlc TEXT,
+    hlc TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    member_id TEXT,
+    reason TEXT
+);
+CREATE INDEX changes_record ON changes (record_id, field, hlc);
+CREATE INDEX changes_hlc ON changes (hlc, device_id);
+
+-- Append-only, hash-chained per device. 'detail' never holds case content, only field names
+-- and counts, so the trail itself can be shown to an auditor.
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    entry_id TEXT NOT NULL UNIQUE,
+    device_id TEXT NOT NULL,
+    device_seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    member_id TEXT,
+    member_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    record_type TEXT,
+    record_id TEXT,
+    detail TEXT NOT NULL DEFAULT '{}',
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (device_id, device_seq)
+);
+CREATE INDEX audit_record ON audit (record_id);
+
+-- What remains of a purged record: its id, so a later sync cannot bring it back.
+CREATE TABLE tombstones (
+    record_id TEXT PRIMARY KEY,
+    tbl TEXT NOT NULL,
+    purged_at TEXT NOT NULL,
+    purged_by TEXT,
+    hlc TEXT NOT NULL,
+    device_id TEXT NOT NULL
+);
+
+CREATE VIRTUAL TABLE search USING fts5 (
+    kind UNINDEXED,
+    record_id UNINDEXED,
+    case_id UNINDEXED,
+    body,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1}
+LATEST = max(MIGRATIONS)
+
+
+def current_version(db: Database) -> int:
+    """The schema version of an open vault (0 for an empty database)."""
+    has_meta = db.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'")
+    if not has_meta:
+        return 0
+    value = db.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+    return int(value) if value is not None else 0
+
+
+def migrate(db: Database) -> tuple[int, int]:
+    """Bring the vault to :data:`LATEST` in one transaction; returns (from, to)."""
+    start = current_version(db)
+    if start > LATEST:
+        raise InvalidInput(
+            f"this vault was written by a newer BTAM Desktop (schema {start}); update the app"
+        )
+    if start == LATEST:
+        return start, start
+    with db.transaction():
+        for version in range(start + 1, LATEST + 1):
+            for statement in _statements(MIGRATIONS[version]):
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(version),),
+            )
+    return start, LATEST
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit our transaction)."""
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    parts, current = [], ""
+    for line in lines:
+        current += line + "\n"
+        if line.rstrip().endswith(";"):
+            parts.append(current.strip())
+            current = ""
+    if current.strip():
+        parts.append(current.strip())
+    return parts

@@ -1,0 +1,435 @@
+"""An unlocked vault: the open database, who unlocked it, and the operations on the vault
+itself (members, passphrases, rekey, backup, integrity check, settings).
+
+Case data is read and written through :attr:`Session.store`; every write is an
+:class:`~btam_desktop.core.ops.Operation`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from btam_desktop.core import audit, keyfile, keyring_store, passphrase
+from btam_desktop.core.db import Database
+from btam_desktop.core.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    VaultLocked,
+    WeakPassphrase,
+)
+from btam_desktop.core.fileio import atomic_writer, fsync_dir
+from btam_desktop.core.hlc import HybridClock, Stamp
+from btam_desktop.core.ids import new_id
+from btam_desktop.core.keyslots import (
+    MEMBER,
+    KdfParams,
+    KeySlot,
+    make_slot,
+    new_db_key,
+    reseal,
+)
+from btam_desktop.core.model import ROLES, Member
+from btam_desktop.core.ops import Listener, Operation
+from btam_desktop.core.paths import wal_paths
+
+if TYPE_CHECKING:
+    from btam_desktop.core.store import CaseStore
+
+BACKUP_MAGIC = b"BTAM-BACKUP/1\n"
+IDLE_DEFAULT_MINUTES = 15
+IDLE_MAX_MINUTES = 30
+RECOVERY_ACTOR = "Recovery key"
+
+
+def export_copy(db: Database, target: Path, raw_key: bytes) -> None:
+    """Write an encrypted copy of ``db`` to ``target`` under ``raw_key`` (sqlcipher_export)."""
+    conn = db.connection
+    conn.execute(f"ATTACH DATABASE ? AS export_copy KEY \"x'{raw_key.hex()}'\"", (str(target),))
+    try:
+        conn.execute("SELECT sqlcipher_export('export_copy')").fetchall()
+    finally:
+        conn.execute("DETACH DATABASE export_copy")
+    with open(target, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _meta(db: Database, key: str) -> str | None:
+    value = db.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+    return None if value is None else str(value)
+
+
+def _set_meta(db: Database, key: str, value: str) -> None:
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+class Session:
+    """An unlocked vault. ``lock()`` closes it; afterwards every call raises VaultLocked."""
+
+    def __init__(
+        self,
+        *,
+        path: Path,
+        db: Database,
+        db_key: bytes,
+        keys: keyfile.KeyFile,
+        member: Member | None,
+        slot_id: str,
+    ) -> None:
+        self.path = Path(path)
+        self._db: Database | None = db
+        self._db_key = db_key
+        self.vault_id = keys.vault_id
+        self.slot_id = slot_id
+        self.member = member
+        self.device_id = _meta(db, "device_id") or ""
+        self.device_code = _meta(db, "device_code") or "X"
+        last = _meta(db, "hlc_last")
+        self.clock = HybridClock(Stamp.decode(last) if last else None)
+        self._listeners: list[Listener] = []
+        self._current: Operation | None = None
+        self._store: CaseStore | None = None
+
+    # -- identity ---------------------------------------------------------------------
+    @property
+    def db(self) -> Database:
+        """The open database; VaultLocked once the session is locked."""
+        if self._db is None or self._db.closed:
+            raise VaultLocked("the vault is locked")
+        return self._db
+
+    @property
+    def member_id(self) -> str | None:
+        """The unlocking member's id (None when unlocked with the recovery key)."""
+        return self.member.id if self.member else None
+
+    @property
+    def actor_name(self) -> str:
+        """Name written into the audit trail."""
+        return self.member.name if self.member else RECOVERY_ACTOR
+
+    @property
+    def role(self) -> str:
+        """The unlocking member's role; the recovery key acts as a team lead."""
+        return self.member.role if self.member else "lead"
+
+    @property
+    def is_open(self) -> bool:
+        """False after :meth:`lock`."""
+        return self._db is not None and not self._db.closed
+
+    @property
+    def store(self) -> CaseStore:
+        """Reading and writing the case file."""
+        from btam_desktop.core.store import CaseStore
+
+        if self._store is None:
+            self._store = CaseStore(self)
+        return self._store
+
+    # -- write path ---------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(summary)`` after every committed operation."""
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop notifying ``listener``."""
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    @contextlib.contextmanager
+    def operation(self, action: str, reason: str | None = None) -> Iterator[Operation]:
+        """One transaction with change log and audit; nested calls join the outer one."""
+        if self._current is not None:
+            yield self._current
+            return
+        op = Operation(self, action, reason)
+        self._current = op
+        try:
+            with self.db.transaction():
+                yield op
+                op.finish()
+                _set_meta(self.db, "hlc_last", self.clock.last.encode())
+        finally:
+            self._current = None
+        for listener in list(self._listeners):
+            listener(op.summary)
+
+    def record_view(self, record_type: str, record_id: str) -> None:
+        """Audit that the member looked at a record (who saw what)."""
+        with self.operation("view") as op:
+            op.audit("view", record_type, record_id)
+
+    # -- settings -------------------------------------------------------------------------
+    def setting(self, name: str, default: str = "") -> str:
+        """A vault-wide setting (agency name, idle lock minutes, ...)."""
+        value = _meta(self.db, f"setting:{name}")
+        return default if value is None else value
+
+    def set_setting(self, name: str, value: str) -> None:
+        """Change a setting (audited)."""
+        if name == "idle_minutes":
+            minutes = int(value)
+            if not 1 <= minutes <= IDLE_MAX_MINUTES:
+                raise InvalidInput(f"idle lock must be between 1 and {IDLE_MAX_MINUTES} minutes")
+        with self.operation("setting.change") as op:
+            _set_meta(self.db, f"setting:{name}", value)
+            op.audit("setting.change", "setting", name)
+
+    @property
+    def idle_minutes(self) -> int:
+        """Minutes of inactivity before the app locks (1..30, default 15)."""
+        try:
+            value = int(self.setting("idle_minutes", str(IDLE_DEFAULT_MINUTES)))
+        except ValueError:
+            value = IDLE_DEFAULT_MINUTES
+        return max(1, min(IDLE_MAX_MINUTES, value))
+
+    # -- members --------------------------------------------------------------------------
+    def members(self, *, include_inactive: bool = False) -> list[Member]:
+        """Team members of this vault."""
+        sql = "SELECT * FROM members"
+        if not include_inactive:
+            sql += " WHERE active = 1"
+        return [
+            Member(r["id"], r["name"], r["badge"], r["role"], bool(r["active"]))
+            for r in self.db.query(sql + " ORDER BY name COLLATE NOCASE")
+        ]
+
+    def find_member(self, name_or_id: str) -> Member:
+        """A member by name (case-insensitive) or id."""
+        wanted = name_or_id.strip().lower()
+        for member in self.members(include_inactive=True):
+            if member.id == name_or_id or member.name.lower() == wanted:
+                return member
+        raise NotFound(f"no member named {name_or_id!r}")
+
+    def add_member(
+        self,
+        name: str,
+        role: str,
+        new_passphrase: str,
+        *,
+        badge: str = "",
+        kdf: KdfParams | None = None,
+    ) -> Member:
+        """Add a team member with their own passphrase (team leads only)."""
+        name = name.strip()
+        if not name:
+            raise InvalidInput("a member needs a name")
+        if role not in ROLES:
+            raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+        if any(m.name.lower() == name.lower() for m in self.members(include_inactive=True)):
+            raise InvalidInput(f"there is already a member named {name!r}")
+        problems = passphrase.check(new_passphrase, name)
+        if problems:
+            raise WeakPassphrase(problems)
+        member_id = new_id()
+        keys = keyfile.load(self.path)
+        slot, _ = make_slot(
+            vault_id=self.vault_id,
+            slot_id=member_id,
+            kind=MEMBER,
+            label=name,
+            secret=new_passphrase,
+            db_keys=[self._db_key],
+            kdf=kdf,
+        )
+        with self.operation("member.add") as op:
+            op.require_lead()
+            op.insert(
+                "members",
+                {
+                    "name": name,
+                    "badge": badge.strip(),
+                    "role": role,
+                    "active": 1,
+                    "created_at": audit.utc_now(),
+                    "device_id": self.device_id,
+                },
+                record_id=member_id,
+            )
+            op.audit("member.add", "member", member_id, role=role)
+            # The slot is written inside the transaction's scope: if saving it fails, the
+            # member row rolls back too, so there is never a member who cannot unlock.
+            keyfile.save(self.path, keys.with_slot(slot))
+        return Member(member_id, name, badge.strip(), role)
+
+    def remove_member(self, name_or_id: str) -> None:
+        """Deactivate a member and delete their key slot (team leads only)."""
+        member = self.find_member(name_or_id)
+        if not member.active:
+            raise InvalidInput(f"{member.name} is already removed")
+        leads = [m for m in self.members() if m.is_lead]
+        if member.is_lead and len(leads) == 1:
+            raise InvalidInput("cannot remove the only team lead")
+        keys = keyfile.load(self.path)
+        with self.operation("member.remove") as op:
+            op.require_lead()
+            op.update("members", member.id, {"active": 0})
+            op.audit("member.remove", "member", member.id)
+            keyfile.save(self.path, keys.without_slot(member.id))
+        keyring_store.forget(self.vault_id, member.id)
+
+    def set_passphrase(
+        self, name_or_id: str, new_passphrase: str, *, kdf: KdfParams | None = None
+    ) -> None:
+        """Give one member a new passphrase (themselves, a team lead, or the recovery key).
+
+        The member gets a fresh key pair, so an old copy of the key file together with the old
+        passphrase opens nothing sealed after this point.
+        """
+        member = self.find_member(name_or_id)
+        if not member.active:
+            raise InvalidInput(f"{member.name} has been removed")
+        if member.id != self.member_id and self.role != "lead":
+            raise PermissionDenied("only a team lead may change another member's passphrase")
+        problems = passphrase.check(new_passphrase, member.name)
+        if problems:
+            raise WeakPassphrase(problems)
+        keys = keyfile.load(self.path)
+        slot, _ = make_slot(
+            vault_id=self.vault_id,
+            slot_id=member.id,
+            kind=MEMBER,
+            label=member.name,
+            secret=new_passphrase,
+            db_keys=[self._db_key],
+            kdf=kdf,
+        )
+        with self.operation("member.passphrase") as op:
+            op.audit("member.passphrase", "member", member.id)
+            keyfile.save(self.path, keys.with_slot(slot))
+        keyring_store.forget(self.vault_id, member.id)
+
+    # -- remember on this device -------------------------------------------------------------
+    def remember_on_device(self, private_key: bytes) -> bool:
+        """Keep this member's slot key in the OS keyring; False where that is unavailable."""
+        return keyring_store.remember(self.vault_id, self.slot_id, private_key)
+
+    def forget_on_device(self) -> None:
+        """Remove this member's keyring entry."""
+        keyring_store.forget(self.vault_id, self.slot_id)
+
+    # -- rekey, backup, check ----------------------------------------------------------------
+    def rekey(self) -> None:
+        """New random database key; the file is re-encrypted and every slot resealed.
+
+        Crash-safe order: encrypted copy under the new key -> slots sealing [new, old] ->
+        replace the file -> slots sealing [new]. At every point some sealed key opens the file.
+        """
+        if self.role != "lead":
+            raise PermissionDenied("only a team lead may rekey the vault")
+        with self.operation("vault.rekey") as op:
+            op.audit("vault.rekey", "vault", self.vault_id)
+        new_key = new_db_key()
+        old_key = self._db_key
+        tmp = self.path.with_name(f".{self.path.name}.rekey-{os.getpid()}")
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        db = self.db
+        export_copy(db, tmp, new_key)
+        os.chmod(tmp, 0o600)
+        keys = keyfile.load(self.path)
+        both = keyfile.KeyFile(
+            keys.vault_id, tuple(reseal(s, [new_key, old_key], keys.vault_id) for s in keys.slots)
+        )
+        keyfile.save(self.path, both)
+        db.close()
+        for side in wal_paths(self.path):
+            # After a clean close SQLite has removed these; stale ones must not meet new pages.
+            with contextlib.suppress(FileNotFoundError):
+                side.unlink()
+        os.replace(tmp, self.path)
+        fsync_dir(self.path.parent)
+        only_new = keyfile.KeyFile(
+            keys.vault_id, tuple(reseal(s, [new_key], keys.vault_id) for s in keys.slots)
+        )
+        keyfile.save(self.path, only_new)
+        self._db_key = new_key
+        self._db = Database.open(self.path, new_key)
+        keyring_store.forget(self.vault_id, self.slot_id)
+
+    def backup(self, out: Path) -> None:
+        """Write an encrypted backup (database copy + key file) to ``out`` atomically."""
+        out = Path(out)
+        keys = keyfile.load(self.path)
+        with self.operation("vault.backup") as op:
+            op.audit("vault.backup", "vault", self.vault_id)
+        tmp = self.path.with_name(f".{self.path.name}.backup-{os.getpid()}")
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        try:
+            export_copy(self.db, tmp, self._db_key)
+            data = tmp.read_bytes()
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        header = {
+            "format": "btam-backup/1",
+            "created_at": audit.utc_now(),
+            "vault_id": self.vault_id,
+            "keys": keys.to_text(),
+            "db_size": len(data),
+            "db_sha256": hashlib.sha256(data).hexdigest(),
+        }
+        header_bytes = json.dumps(header, sort_keys=True).encode("utf-8")
+        with atomic_writer(out) as handle:
+            handle.write(BACKUP_MAGIC)
+            handle.write(len(header_bytes).to_bytes(8, "big"))
+            handle.write(header_bytes)
+            handle.write(data)
+
+    def check(self) -> list[str]:
+        """Integrity problems of the file, the audit chain and the key slots (empty: fine)."""
+        problems: list[str] = []
+        for row in self.db.query("PRAGMA cipher_integrity_check"):
+            problems.append(f"encrypted page check: {row[0]}")
+        result = [r[0] for r in self.db.query("PRAGMA integrity_check")]
+        if result != ["ok"]:
+            problems.extend(f"database structure: {r}" for r in result)
+        problems.extend(audit.verify(self.db))
+        keys = keyfile.load(self.path)
+        if keys.vault_id != self.vault_id:
+            problems.append("the key file belongs to another vault")
+        active = {m.id for m in self.members()}
+        slots = {s.slot_id for s in keys.slots if s.kind == MEMBER}
+        for missing in sorted(active - slots):
+            problems.append(f"member {missing} has no key slot")
+        with self.operation("vault.check") as op:
+            op.audit("vault.check", "vault", self.vault_id, problems=len(problems))
+        return problems
+
+    # -- lock -----------------------------------------------------------------------------------
+    def lock(self) -> None:
+        """Close the database and forget the key. Safe to call twice."""
+        if self._db is not None and not self._db.closed:
+            with contextlib.suppress(Exception), self.operation("vault.lock") as op:
+                op.audit("vault.lock", "vault", self.vault_id)
+            self._db.close()
+        self._db = None
+        self._db_key = b""
+        self._store = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock()
+
+    # for vault.py
+    def _slot_for_member(self, member_id: str) -> KeySlot | None:
+        return keyfile.load(self.path).slot(member_id)
+
+    def _meta_value(self, key: str) -> Any:
+        return _meta(self.db, key)

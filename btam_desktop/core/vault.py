@@ -1,0 +1,419 @@
+"""Creating, unlocking and restoring vaults: the SQLCipher file plus its key file.
+
+A failed open never creates, repairs or replaces anything: a wrong passphrase changes no byte
+of the database (only the key file's failed-unlock counter), and a missing or damaged file is
+reported, not rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from btam_desktop.core import audit, keyfile, keyring_store, passphrase, schema
+from btam_desktop.core.db import Database, key_opens
+from btam_desktop.core.errors import (
+    AccountLocked,
+    AuthError,
+    IntegrityProblem,
+    InvalidInput,
+    VaultExists,
+    VaultNotFound,
+    WeakPassphrase,
+    WrongPassphrase,
+)
+from btam_desktop.core.fileio import fsync_dir
+from btam_desktop.core.hlc import HybridClock
+from btam_desktop.core.ids import new_id
+from btam_desktop.core.keyslots import (
+    MEMBER,
+    RECOVERY,
+    KdfParams,
+    KeySlot,
+    make_slot,
+    new_db_key,
+    new_recovery_key,
+    normalise_recovery_key,
+    open_keys,
+    unwrap_private,
+)
+from btam_desktop.core.model import Member
+from btam_desktop.core.paths import wal_paths
+from btam_desktop.core.session import BACKUP_MAGIC, Session, _set_meta
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=10)
+RECOVERY_SLOT_ID = "recovery"
+_DEVICE_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: read aloud safely
+_MAX_BACKUP_HEADER = 1 << 20
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    """What the unlock screen may show before unlocking: a member's name and lock state."""
+
+    slot_id: str
+    label: str
+    locked_until: str | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def vault_exists(path: Path) -> bool:
+    """True when a vault file (or its key file) is at ``path``."""
+    path = Path(path)
+    return path.exists() or keyfile.keys_path_for(path).exists()
+
+
+def member_slots(path: Path) -> list[SlotInfo]:
+    """Members who can unlock ``path`` (for the member picker)."""
+    keys = keyfile.load(Path(path))
+    return [
+        SlotInfo(s.slot_id, s.label, s.locked_until) for s in keys.slots if s.kind == MEMBER
+    ]
+
+
+def create_vault(
+    path: Path,
+    *,
+    member_name: str,
+    new_passphrase: str,
+    role: str = "lead",
+    badge: str = "",
+    agency: str = "",
+    kdf: KdfParams | None = None,
+) -> tuple[Session, str]:
+    """Make a new vault with its first member (a team lead); returns (session, recovery key).
+
+    The recovery key is returned once and never stored in the clear: show it, have it written
+    down, forget it.
+    """
+    path = Path(path)
+    if vault_exists(path):
+        raise VaultExists(f"a vault already exists at {path}; it was not touched")
+    member_name = member_name.strip()
+    if not member_name:
+        raise InvalidInput("the first member needs a name")
+    if role != "lead":
+        raise InvalidInput("the first member of a vault must be a team lead (--role lead)")
+    problems = passphrase.check(new_passphrase, member_name)
+    if problems:
+        raise WeakPassphrase(problems)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    vault_id, member_id, device_id = new_id(), new_id(), new_id()
+    db_key = new_db_key()
+    recovery_key = new_recovery_key()
+    member_slot, _ = make_slot(
+        vault_id=vault_id, slot_id=member_id, kind=MEMBER, label=member_name,
+        secret=new_passphrase, db_keys=[db_key], kdf=kdf,
+    )
+    recovery_slot, _ = make_slot(
+        vault_id=vault_id, slot_id=RECOVERY_SLOT_ID, kind=RECOVERY, label="Recovery key",
+        secret=recovery_key, db_keys=[db_key], kdf=kdf,
+    )
+    keys = keyfile.KeyFile(vault_id, (member_slot, recovery_slot))
+
+    # Build the database under a temporary name, then move it into place, so an interrupted
+    # creation never leaves a half-made vault at the real path.
+    tmp = path.with_name(f".{path.name}.creating-{secrets.token_hex(4)}")
+    db = Database.open(tmp, db_key, create=True)
+    try:
+        schema.migrate(db)
+        clock = HybridClock()
+        with db.transaction():
+            for key, value in {
+                "vault_id": vault_id,
+                "device_id": device_id,
+                "device_code": "".join(secrets.choice(_DEVICE_CODE_ALPHABET) for _ in range(3)),
+                "created_at": audit.utc_now(),
+                "setting:agency": agency.strip(),
+            }.items():
+                _set_meta(db, key, value)
+            stamp = clock.now().encode()
+            row = {
+                "name": member_name, "badge": badge.strip(), "role": role, "active": 1,
+                "created_at": audit.utc_now(), "device_id": device_id,
+            }
+            db.execute(
+                "INSERT INTO members (id, name, badge, role, active, created_at, device_id,"
+                " updated_hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (member_id, *row.values(), stamp),
+            )
+            db.execute(
+                "INSERT INTO changes (change_id, tbl, record_id, field, value, hlc, device_id,"
+                " member_id) VALUES (?, 'members', ?, '*', ?, ?, ?, ?)",
+                (new_id(), member_id, json.dumps(row, sort_keys=True), stamp, device_id,
+                 member_id),
+            )
+            audit.append(
+                db, device_id=device_id, hlc=stamp, member_id=member_id,
+                member_name=member_name, action="vault.create", record_type="vault",
+                record_id=vault_id,
+            )
+            _set_meta(db, "hlc_last", clock.last.encode())
+    finally:
+        db.close()
+    try:
+        keyfile.save(path, keys)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    member = Member(member_id, member_name, badge.strip(), role)
+    session = Session(
+        path=path, db=Database.open(path, db_key), db_key=db_key, keys=keys, member=member,
+        slot_id=member_id,
+    )
+    return session, recovery_key
+
+
+def _pick_slot(keys: keyfile.KeyFile, member: str | None) -> KeySlot:
+    slots = [s for s in keys.slots if s.kind == MEMBER]
+    if member:
+        wanted = member.strip().lower()
+        for slot in slots:
+            if slot.slot_id == member or slot.label.lower() == wanted:
+                return slot
+        raise AuthError(f"no member named {member!r} can unlock this vault")
+    if len(slots) == 1:
+        return slots[0]
+    raise AuthError(
+        "this vault has several members: say who you are with --member NAME (or BTAM_MEMBER)"
+    )
+
+
+def _check_lockout(slot: KeySlot, now: datetime) -> None:
+    if slot.locked_until and datetime.fromisoformat(slot.locked_until) > now:
+        until = datetime.fromisoformat(slot.locked_until).astimezone().strftime("%H:%M:%S")
+        raise AccountLocked(slot.label, until)
+
+
+def _record_failure(path: Path, slot_id: str, now: datetime) -> None:
+    keys = keyfile.load(path)  # fresh copy: another window may have written meanwhile
+    slot = keys.slot(slot_id)
+    if slot is None:
+        return
+    failures = slot.failed_attempts + 1
+    from dataclasses import replace
+
+    if failures >= MAX_FAILURES:
+        until = now + LOCKOUT
+        keyfile.save(path, keys.with_slot(
+            replace(slot, failed_attempts=0, locked_until=until.isoformat())
+        ))
+        raise AccountLocked(slot.label, until.astimezone().strftime("%H:%M:%S"))
+    keyfile.save(path, keys.with_slot(replace(slot, failed_attempts=failures)))
+
+
+def _clear_failures(path: Path, slot_id: str) -> None:
+    keys = keyfile.load(path)
+    slot = keys.slot(slot_id)
+    if slot is not None and (slot.failed_attempts or slot.locked_until):
+        from dataclasses import replace
+
+        keyfile.save(path, keys.with_slot(replace(slot, failed_attempts=0, locked_until=None)))
+
+
+def _open_database(path: Path, keys: keyfile.KeyFile, slot: KeySlot, private: bytes) -> tuple[
+    Database, bytes
+]:
+    candidates = open_keys(slot, private, keys.vault_id)
+    for candidate in candidates:
+        if key_opens(path, candidate):
+            return Database.open(path, candidate), candidate
+    raise IntegrityProblem(
+        "the key file does not match the vault file (were they copied from different places?)"
+    )
+
+
+def _finish_unlock(
+    path: Path, keys: keyfile.KeyFile, slot: KeySlot, private: bytes, *, via: str
+) -> Session:
+    db, db_key = _open_database(path, keys, slot, private)
+    try:
+        schema.migrate(db)
+        member: Member | None = None
+        if slot.kind == MEMBER:
+            row = db.query_one("SELECT * FROM members WHERE id = ?", (slot.slot_id,))
+            if row is None or not row["active"]:
+                raise AuthError(f"{slot.label} is no longer a member of this team")
+            member = Member(row["id"], row["name"], row["badge"], row["role"], True)
+    except BaseException:
+        db.close()
+        raise
+    session = Session(
+        path=path, db=db, db_key=db_key, keys=keys, member=member, slot_id=slot.slot_id
+    )
+    with session.operation("vault.unlock") as op:
+        op.audit("vault.unlock", "vault", keys.vault_id, via=via)
+    return session
+
+
+def unlock(
+    path: Path, *, passphrase_text: str, member: str | None = None, now: datetime | None = None
+) -> tuple[Session, bytes]:
+    """Unlock as a member; returns the session and the slot key (for "remember on device")."""
+    path = Path(path)
+    keys = keyfile.load(path)
+    slot = _pick_slot(keys, member)
+    now = now or _now()
+    _check_lockout(slot, now)
+    try:
+        private = unwrap_private(slot, passphrase_text, keys.vault_id)
+    except WrongPassphrase:
+        _record_failure(path, slot.slot_id, now)
+        raise
+    _clear_failures(path, slot.slot_id)
+    return _finish_unlock(path, keys, slot, private, via="passphrase"), private
+
+
+def unlock_with_recovery(path: Path, recovery_key: str, now: datetime | None = None) -> Session:
+    """Unlock with the paper recovery key (acts as a team lead; audited as 'Recovery key')."""
+    path = Path(path)
+    keys = keyfile.load(path)
+    slot = keys.slot(RECOVERY_SLOT_ID)
+    if slot is None:
+        raise IntegrityProblem("this vault has no recovery slot")
+    now = now or _now()
+    _check_lockout(slot, now)
+    try:
+        private = unwrap_private(slot, normalise_recovery_key(recovery_key), keys.vault_id)
+    except WrongPassphrase:
+        _record_failure(path, slot.slot_id, now)
+        raise WrongPassphrase("wrong recovery key or not a BTAM vault") from None
+    _clear_failures(path, slot.slot_id)
+    return _finish_unlock(path, keys, slot, private, via="recovery key")
+
+
+def unlock_with_device_key(path: Path, member: str | None = None) -> Session | None:
+    """Unlock with the key remembered in the OS keyring; None means "ask for the passphrase"."""
+    path = Path(path)
+    try:
+        keys = keyfile.load(path)
+        slot = _pick_slot(keys, member)
+    except (AuthError, IntegrityProblem, VaultNotFound):
+        return None
+    private = keyring_store.recall(keys.vault_id, slot.slot_id)
+    if private is None:
+        return None
+    try:
+        _check_lockout(slot, _now())
+        return _finish_unlock(path, keys, slot, private, via="device keyring")
+    except WrongPassphrase:
+        keyring_store.forget(keys.vault_id, slot.slot_id)  # stale entry (passphrase changed)
+        return None
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """A parsed backup: its key file and the encrypted database bytes."""
+
+    vault_id: str
+    created_at: str
+    keys: keyfile.KeyFile
+    database: bytes
+
+
+def read_backup(path: Path) -> BackupFile:
+    """Parse and verify a backup file; IntegrityProblem when it is not one or is damaged."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(BACKUP_MAGIC)) != BACKUP_MAGIC:
+                raise IntegrityProblem(f"{path} is not a BTAM backup")
+            size = int.from_bytes(handle.read(8), "big")
+            if not 0 < size <= _MAX_BACKUP_HEADER:
+                raise IntegrityProblem("the backup's header is damaged")
+            header = json.loads(handle.read(size).decode("utf-8"))
+            data = handle.read()
+    except FileNotFoundError:
+        raise InvalidInput(f"no file at {path}") from None
+    except (ValueError, UnicodeDecodeError):
+        raise IntegrityProblem("the backup's header is damaged") from None
+    if header.get("format") != "btam-backup/1":
+        raise IntegrityProblem("unknown backup format")
+    if len(data) != header.get("db_size") or hashlib.sha256(data).hexdigest() != header.get(
+        "db_sha256"
+    ):
+        raise IntegrityProblem("the backup is truncated or damaged (checksum mismatch)")
+    keys = keyfile.KeyFile.from_text(header["keys"])
+    return BackupFile(header["vault_id"], header.get("created_at", ""), keys, data)
+
+
+def restore_backup(
+    backup: Path,
+    vault_path: Path,
+    *,
+    passphrase_text: str | None = None,
+    recovery_key: str | None = None,
+    member: str | None = None,
+    replace_existing: bool = False,
+) -> Path | None:
+    """Restore a backup to ``vault_path`` after proving it opens; all or nothing.
+
+    An existing vault is only replaced with ``replace_existing`` and is then kept beside it
+    (``<name>.replaced-<time>``); the returned path names that copy.
+    """
+    vault_path = Path(vault_path)
+    if vault_exists(vault_path) and not replace_existing:
+        raise VaultExists(
+            f"a vault already exists at {vault_path}; restore elsewhere or confirm replacing it"
+        )
+    parsed = read_backup(Path(backup))
+    if recovery_key is not None:
+        slot = parsed.keys.slot(RECOVERY_SLOT_ID)
+        if slot is None:
+            raise IntegrityProblem("the backup has no recovery slot")
+        secret = normalise_recovery_key(recovery_key)
+    else:
+        slot = _pick_slot(parsed.keys, member)
+        secret = passphrase_text or ""
+    private = unwrap_private(slot, secret, parsed.keys.vault_id)
+    vault_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = vault_path.with_name(f".{vault_path.name}.restoring-{secrets.token_hex(4)}")
+    try:
+        with open(tmp, "wb") as handle:
+            os.chmod(tmp, 0o600)
+            handle.write(parsed.database)
+            handle.flush()
+            os.fsync(handle.fileno())
+        db, _ = _open_database(tmp, parsed.keys, slot, private)
+        try:
+            if [r[0] for r in db.query("PRAGMA quick_check")] != ["ok"]:
+                raise IntegrityProblem("the backup's database fails its integrity check")
+            if db.query("PRAGMA cipher_integrity_check"):
+                raise IntegrityProblem("the backup's encrypted pages fail their check")
+        finally:
+            db.close()
+        for side in wal_paths(tmp):
+            with contextlib.suppress(FileNotFoundError):
+                side.unlink()
+        kept: Path | None = None
+        if vault_exists(vault_path):
+            stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+            kept = vault_path.with_name(f"{vault_path.name}.replaced-{stamp}")
+            for old, new in [
+                (vault_path, kept),
+                (keyfile.keys_path_for(vault_path), keyfile.keys_path_for(kept)),
+                *zip(wal_paths(vault_path), wal_paths(kept), strict=True),
+            ]:
+                if old.exists():
+                    os.replace(old, new)
+        keyfile.save(vault_path, parsed.keys)
+        os.replace(tmp, vault_path)
+        fsync_dir(vault_path.parent)
+        return kept
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()

@@ -86,8 +86,12 @@ class Database:
         self._depth = 0
 
     @classmethod
-    def open(cls, path: Path, raw_key: bytes, *, create: bool = False) -> Database:
-        """Open (or with ``create`` make) the database; WrongPassphrase when the key is wrong."""
+    def open(cls, path: Path, raw_key: bytes | None, *, create: bool = False) -> Database:
+        """Open (or with ``create`` make) the database; WrongPassphrase when the key is wrong.
+
+        ``raw_key=None`` opens a plain, unencrypted SQLite file. Only the benchmarks do that,
+        to measure SQLCipher's cost against the same code; vaults always pass a key.
+        """
         path = Path(path)
         if not create and not path.exists():
             raise VaultNotFound(f"no vault at {path}")
@@ -96,7 +100,8 @@ class Database:
         except sqlcipher3.OperationalError as exc:
             raise classify(exc) from None
         try:
-            conn.execute(_key_pragma(raw_key))
+            if raw_key is not None:
+                conn.execute(_key_pragma(raw_key))
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher3.DatabaseError:
             conn.close()

@@ -1,0 +1,487 @@
+"""CLI commands for the case file: cases, notes and timeline entries, persons, tasks,
+partners, attachments, trash, history, and demo data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from btam_desktop.cli.common import Context, UsageError, table
+from btam_desktop.core.model import (
+    CASE_STATUSES,
+    CONCERN_LEVELS,
+    DISCIPLINES,
+    ENTRY_KINDS,
+    PARTNER_KINDS,
+    PERSON_ROLES,
+    REFERRAL_STATUSES,
+    TASK_KINDS,
+    TIERS,
+    Case,
+)
+from btam_desktop.core.session import Session
+from btam_desktop.core.store import today
+
+UPDATABLE = {
+    "title": "title", "summary": "summary", "status": "status", "concern": "concern",
+    "tier": "tier", "next_review": "next_review", "closure_reason": "closure_reason",
+    "purge_review_on": "purge_review_on", "opened_on": "opened_on",
+}
+
+
+def _case_row(case: Case) -> list[str]:
+    return [case.number, case.status, case.concern, case.tier, case.next_review or "",
+            case.title[:60]]
+
+
+CASE_HEADERS = ["NUMBER", "STATUS", "CONCERN", "TIER", "NEXT REVIEW", "TITLE"]
+
+
+def cmd_case_add(ctx: Context) -> int:
+    """Open a case."""
+    a = ctx.args
+    with ctx.unlock() as session:
+        case = session.store.create_case(
+            a.title, concern=a.concern, status=a.status, tier=a.tier, summary=a.summary or "",
+            next_review=a.next_review)
+        ctx.emit({"id": case.id, "number": case.number},
+                 f"Created case {case.number}\nid {case.id}")
+    return 0
+
+
+def cmd_case_list(ctx: Context) -> int:
+    """List cases with filters and full-text search."""
+    a = ctx.args
+    with ctx.unlock() as session:
+        mine = session.member_id if a.mine else None
+        cases = session.store.list_cases(
+            text=a.search, status=a.status, concern=a.concern, tier=a.tier, overdue=a.overdue,
+            assigned_to=mine, limit=a.limit)
+        ctx.emit([c.to_json() for c in cases],
+                 table([_case_row(c) for c in cases], CASE_HEADERS))
+    return 0
+
+
+def _case_details(session: Session, key: str) -> tuple[Case, dict[str, Any]]:
+    store = session.store
+    case = store.view_case(key)
+    data = case.to_json()
+    data["persons"] = [
+        {"link_id": cp.link_id, "role": cp.role, **cp.person.to_json()}
+        for cp in store.case_persons(case.id)]
+    data["timeline"] = [e.to_json() for e in store.timeline(case.id)]
+    data["tasks"] = [t.to_json() for t in store.tasks(case.id)]
+    data["attachments"] = [
+        {"id": x.id, "filename": x.filename, "size": x.size, "media_type": x.media_type}
+        for x in store.attachments(case.id)]
+    return case, data
+
+
+def cmd_case_show(ctx: Context) -> int:
+    """Show one case with its people, timeline, tasks and attachments (audited as a view)."""
+    with ctx.unlock() as session:
+        case, data = _case_details(session, ctx.args.case)
+        lines = [
+            f"Case {case.number}: {case.title}",
+            f"  status {case.status} · concern {case.concern} · tier {case.tier}"
+            f" · opened {case.opened_on} · next review {case.next_review or '-'}",
+        ]
+        if case.closed_on:
+            lines.append(f"  closed {case.closed_on}: {case.closure_reason}")
+        if case.assigned:
+            lines.append(f"  assigned: {', '.join(case.assigned)}")
+        if case.summary:
+            lines.append(f"  {case.summary}")
+        lines.append("People:")
+        lines += [f"  {p['role']}: {p['family_name']}, {p['given_names']}"
+                  + (f" (aka {', '.join(p['aliases'])})" if p["aliases"] else "")
+                  for p in data["persons"]] or ["  (none)"]
+        lines.append("Timeline:")
+        for e in data["timeline"]:
+            mark = " [superseded]" if e["superseded_by"] else ""
+            mark += " [correction]" if e["supersedes"] else ""
+            lines.append(f"  {e['occurred_at']}  {e['kind']}: {e['summary']}{mark}"
+                         f"  — {e['author']}")
+        if not data["timeline"]:
+            lines.append("  (none)")
+        lines.append("Tasks:")
+        lines += [f"  [{'x' if t['done_at'] else ' '}] {t['due_on'] or '-'}  {t['title']}"
+                  for t in data["tasks"]] or ["  (none)"]
+        if data["attachments"]:
+            lines.append("Attachments:")
+            lines += [f"  {x['filename']} ({x['size']} bytes) id {x['id']}"
+                      for x in data["attachments"]]
+        ctx.emit(data, "\n".join(lines))
+    return 0
+
+
+def cmd_case_update(ctx: Context) -> int:
+    """Change fields of a case (concern changes need --reason)."""
+    a = ctx.args
+    values = {field: getattr(a, field) for field in UPDATABLE if getattr(a, field) is not None}
+    if not values:
+        raise UsageError("nothing to change: give at least one --FIELD VALUE")
+    with ctx.unlock() as session:
+        changed = session.store.update_case(a.case, values, reason=a.reason)
+        case = session.store.get_case(a.case)
+        ctx.emit({"id": case.id, "number": case.number, "changed": changed},
+                 f"Case {case.number}: " + (", ".join(changed) + " changed" if changed
+                                            else "nothing changed"))
+    return 0
+
+
+def cmd_case_assign(ctx: Context) -> int:
+    """Assign or unassign a team member."""
+    with ctx.unlock() as session:
+        if ctx.args.remove:
+            session.store.unassign(ctx.args.case, ctx.args.member_name)
+        else:
+            session.store.assign(ctx.args.case, ctx.args.member_name)
+        case = session.store.get_case(ctx.args.case)
+        ctx.emit(case.to_json(), f"Case {case.number} assigned: {', '.join(case.assigned)}")
+    return 0
+
+
+def cmd_case_trash(ctx: Context) -> int:
+    """Delete (to trash), restore, purge, or list the trash."""
+    a = ctx.args
+    with ctx.unlock() as session:
+        store = session.store
+        if a.case_action == "trash":
+            cases = store.trash()
+            ctx.emit([c.to_json() for c in cases], table(
+                [[c.number, (c.deleted_at or "")[:10], c.title[:60]] for c in cases],
+                ["NUMBER", "DELETED", "TITLE"]))
+            return 0
+        case = store.get_case(a.case)
+        if a.case_action == "delete":
+            store.delete_case(case.id)
+            text = f"Case {case.number} moved to the trash (restorable for 30 days)."
+        elif a.case_action == "restore":
+            store.restore_case(case.id)
+            text = f"Case {case.number} restored."
+        else:
+            store.purge_case(case.id)
+            text = f"Case {case.number} purged; only its id remains."
+        ctx.emit({"id": case.id, "number": case.number, "action": a.case_action}, text)
+    return 0
+
+
+def cmd_case_history(ctx: Context) -> int:
+    """Field history of a case: changed from X to Y by Z."""
+    with ctx.unlock() as session:
+        case = session.store.get_case(ctx.args.case)
+        history = session.store.field_history(case.id, ctx.args.field)
+        ctx.emit([{"field": h.field, "old": h.old, "new": h.new, "at": h.at,
+                   "member": h.member_name, "reason": h.reason} for h in history],
+                 "\n".join(h.describe() for h in history) or "(no changes since creation)")
+    return 0
+
+
+def cmd_note_add(ctx: Context) -> int:
+    """Add a note to a case's timeline."""
+    text = " ".join(ctx.args.text)
+    if text == "-":
+        text = sys.stdin.read()
+    with ctx.unlock() as session:
+        entry = session.store.add_note(ctx.args.case, text)
+        ctx.emit(entry.to_json(), f"Note added ({entry.id}).")
+    return 0
+
+
+def cmd_entry_add(ctx: Context) -> int:
+    """Add a timeline entry of any kind, or a correction of an earlier one."""
+    a = ctx.args
+    with ctx.unlock() as session:
+        if a.entry_action == "correct":
+            changes = {k: getattr(a, k) for k in (
+                "summary", "occurred_at", "details", "context", "outcome", "referral_status")
+                if getattr(a, k) is not None}
+            entry = session.store.correct_entry(a.entry_id, **changes)
+        else:
+            entry = session.store.add_entry(
+                a.case, a.kind, a.summary, occurred_at=a.occurred_at, details=a.details or "",
+                context=a.context or "", outcome=a.outcome or "", partner_id=a.partner,
+                referral_status=a.referral_status)
+        ctx.emit(entry.to_json(), f"Entry {entry.id} added.")
+    return 0
+
+
+def cmd_person(ctx: Context) -> int:
+    """Add, search or show persons."""
+    a = ctx.args
+    with ctx.unlock() as session:
+        store = session.store
+        if a.person_action == "add":
+            person = store.add_person(
+                a.family or "", a.given or "", aliases=a.alias or [], date_of_birth=a.dob,
+                phone=a.phone or "", email=a.email or "", address=a.address or "")
+            if a.case:
+                store.link_person(a.case, person.id, a.role)
+            ctx.emit(person.to_json(), f"Added {person.display_name} ({person.id}).")
+        elif a.person_action == "list":
+            persons = store.search_persons(a.search) if a.search else []
+            ctx.emit([p.to_json() for p in persons], table(
+                [[p.display_name, ", ".join(p.aliases), p.date_of_birth or "", p.id]
+                 for p in persons], ["NAME", "ALIASES", "BORN", "ID"]))
+        else:
+            person = store.get_person(a.person_id)
+            session.record_view("person", person.id)
+            links = store.cases_of_person(person.id)
+            data = person.to_json()
+            data["cases"] = [{"number": c.number, "id": c.id, "role": r} for c, r in links]
+            ctx.emit(data, f"{person.display_name}\n" + "\n".join(
+                f"  {r} on {c.number}: {c.title}" for c, r in links))
+    return 0
+
+
+def cmd_task(ctx: Context) -> int:
+    """Add, complete or list tasks and reviews."""
+    a = ctx.args
+    with ctx.unlock() as session:
+        store = session.store
+        if a.task_action == "add":
+            task = store.add_task(a.case, a.title, due_on=a.due, kind=a.kind,
+                                  assignee=a.assignee)
+            ctx.emit(task.to_json(), f"Task added ({task.id}).")
+        elif a.task_action == "done":
+            store.complete_task(a.task_id)
+            ctx.emit({"id": a.task_id, "done": True}, "Task done.")
+        else:
+            tasks = store.open_tasks(due_before=today() if a.overdue else None,
+                                     assignee_id=session.member_id if a.mine else None)
+            ctx.emit([t.to_json() for t in tasks], table(
+                [[t.due_on or "-", t.kind, t.title[:50], t.id] for t in tasks],
+                ["DUE", "KIND", "TITLE", "ID"]))
+    return 0
+
+
+def cmd_partner(ctx: Context) -> int:
+    """Add or list partner agencies and community resources."""
+    a = ctx.args
+    with ctx.unlock() as session:
+        store = session.store
+        if a.partner_action == "add":
+            partner = store.add_partner(
+                a.name, a.discipline, kind=a.kind, contact_name=a.contact or "",
+                phone=a.phone or "", email=a.email or "", services=a.services or "")
+            ctx.emit(partner.to_json(), f"Added {partner.name} ({partner.id}).")
+        else:
+            partners = store.partners(text=a.search or "", discipline=a.discipline)
+            ctx.emit([p.to_json() for p in partners], table(
+                [[p.name, p.kind, p.discipline, p.phone, p.id] for p in partners],
+                ["NAME", "KIND", "DISCIPLINE", "PHONE", "ID"]))
+    return 0
+
+
+def cmd_attach(ctx: Context) -> int:
+    """Add, list or export attachments (stored encrypted in the vault)."""
+    a = ctx.args
+    with ctx.unlock() as session:
+        store = session.store
+        if a.attach_action == "add":
+            path = Path(a.file)
+            try:
+                content = path.read_bytes()
+            except OSError as exc:
+                raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+            att = store.add_attachment(a.case, path.name, content, description=a.description
+                                       or "")
+            ctx.emit({"id": att.id, "filename": att.filename, "size": att.size},
+                     f"Attached {att.filename} ({att.size} bytes), id {att.id}.")
+        elif a.attach_action == "list":
+            items = store.attachments(a.case)
+            ctx.emit([{"id": x.id, "filename": x.filename, "size": x.size,
+                       "media_type": x.media_type, "sha256": x.sha256} for x in items],
+                     table([[x.filename, str(x.size), x.id] for x in items],
+                           ["FILE", "BYTES", "ID"]))
+        else:
+            store.export_attachment(a.attachment_id, Path(a.out))
+            ctx.emit({"written": a.out}, f"Written to {a.out} (readable by you only).")
+    return 0
+
+
+def cmd_demo(ctx: Context) -> int:
+    """Fill the vault with fictional demo cases."""
+    from btam_desktop.core import demo
+
+    with ctx.unlock() as session:
+        def progress(done: int, total: int) -> bool:
+            if not ctx.as_json and sys.stderr.isatty():
+                print(f"\r{done}/{total} cases", end="", file=sys.stderr, flush=True)
+            return True
+
+        summary = demo.generate(session, ctx.args.cases, seed=ctx.args.seed, progress=progress)
+        if not ctx.as_json and sys.stderr.isatty():
+            print(file=sys.stderr)
+        data = dict(vars(summary))
+        ctx.emit(data, "Demo data (fictional): " + ", ".join(
+            f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in data.items()))
+    return 0
+
+
+def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
+    """Add this module's commands to the top-level subparsers."""
+    cases = sub.add_parser("case", help="case files").add_subparsers(
+        dest="case_action", required=True)
+    p = cases.add_parser("add", parents=[json_parent], help="open a case")
+    p.add_argument("--title", required=True)
+    p.add_argument("--concern", default="low", choices=CONCERN_LEVELS)
+    p.add_argument("--status", default="open", choices=[s for s in CASE_STATUSES
+                                                         if s != "closed"])
+    p.add_argument("--tier", default="universal", choices=TIERS)
+    p.add_argument("--summary")
+    p.add_argument("--next-review", metavar="YYYY-MM-DD")
+    p.set_defaults(func=cmd_case_add)
+
+    p = cases.add_parser("list", parents=[json_parent], help="list and search cases")
+    p.add_argument("--search", help="full-text: names, aliases, titles, notes")
+    p.add_argument("--status", choices=CASE_STATUSES)
+    p.add_argument("--concern", choices=CONCERN_LEVELS)
+    p.add_argument("--tier", choices=TIERS)
+    p.add_argument("--overdue", action="store_true", help="review or task past due")
+    p.add_argument("--mine", action="store_true", help="assigned to me")
+    p.add_argument("--limit", type=int)
+    p.set_defaults(func=cmd_case_list)
+
+    p = cases.add_parser("show", parents=[json_parent], help="show one case")
+    p.add_argument("case", metavar="ID_OR_NUMBER")
+    p.set_defaults(func=cmd_case_show)
+
+    p = cases.add_parser("update", parents=[json_parent], help="change case fields")
+    p.add_argument("case", metavar="ID_OR_NUMBER")
+    p.add_argument("--title")
+    p.add_argument("--summary")
+    p.add_argument("--status", choices=CASE_STATUSES)
+    p.add_argument("--concern", choices=CONCERN_LEVELS)
+    p.add_argument("--tier", choices=TIERS)
+    p.add_argument("--next-review", metavar="YYYY-MM-DD")
+    p.add_argument("--closure-reason")
+    p.add_argument("--purge-review-on", metavar="YYYY-MM-DD")
+    p.add_argument("--opened-on", metavar="YYYY-MM-DD")
+    p.add_argument("--reason", help="why (required for a concern level change)")
+    p.set_defaults(func=cmd_case_update)
+
+    p = cases.add_parser("assign", parents=[json_parent], help="assign a member")
+    p.add_argument("case", metavar="ID_OR_NUMBER")
+    p.add_argument("member_name", metavar="MEMBER")
+    p.add_argument("--remove", action="store_true")
+    p.set_defaults(func=cmd_case_assign)
+
+    for action, text in (("delete", "move a case to the trash"),
+                         ("restore", "restore a case from the trash"),
+                         ("purge", "erase a trashed case for good (team lead)")):
+        p = cases.add_parser(action, parents=[json_parent], help=text)
+        p.add_argument("case", metavar="ID_OR_NUMBER")
+        p.set_defaults(func=cmd_case_trash)
+    cases.add_parser("trash", parents=[json_parent], help="list the trash").set_defaults(
+        func=cmd_case_trash)
+
+    p = cases.add_parser("history", parents=[json_parent], help="field history of a case")
+    p.add_argument("case", metavar="ID_OR_NUMBER")
+    p.add_argument("--field")
+    p.set_defaults(func=cmd_case_history)
+
+    note = sub.add_parser("note", help="notes").add_subparsers(dest="note_action",
+                                                                required=True)
+    p = note.add_parser("add", parents=[json_parent], help="add a note ('-' reads stdin)")
+    p.add_argument("case", metavar="ID_OR_NUMBER")
+    p.add_argument("text", nargs="+")
+    p.set_defaults(func=cmd_note_add)
+
+    entry = sub.add_parser("entry", help="timeline entries").add_subparsers(
+        dest="entry_action", required=True)
+    for action in ("add", "correct"):
+        p = entry.add_parser(action, parents=[json_parent],
+                             help="add an entry" if action == "add"
+                             else "correct an entry (the original stays visible)")
+        if action == "add":
+            p.add_argument("case", metavar="ID_OR_NUMBER")
+            p.add_argument("--kind", required=True,
+                           choices=[k for k in ENTRY_KINDS if k != "concern_change"])
+            p.add_argument("--summary", required=True)
+            p.add_argument("--partner", help="partner id (referrals)")
+        else:
+            p.add_argument("entry_id")
+            p.add_argument("--summary")
+        p.add_argument("--occurred-at", metavar="YYYY-MM-DDTHH:MM")
+        p.add_argument("--details")
+        p.add_argument("--context", help="the situation in which the behaviour happened")
+        p.add_argument("--outcome")
+        p.add_argument("--referral-status", choices=REFERRAL_STATUSES)
+        p.set_defaults(func=cmd_entry_add)
+
+    person = sub.add_parser("person", help="persons").add_subparsers(
+        dest="person_action", required=True)
+    p = person.add_parser("add", parents=[json_parent], help="add a person")
+    p.add_argument("--family")
+    p.add_argument("--given")
+    p.add_argument("--alias", action="append")
+    p.add_argument("--dob", metavar="YYYY-MM-DD")
+    p.add_argument("--phone")
+    p.add_argument("--email")
+    p.add_argument("--address")
+    p.add_argument("--case", metavar="ID_OR_NUMBER", help="link to this case")
+    p.add_argument("--role", default="person_of_concern", choices=PERSON_ROLES)
+    p.set_defaults(func=cmd_person)
+    p = person.add_parser("list", parents=[json_parent], help="search persons")
+    p.add_argument("--search", required=True)
+    p.set_defaults(func=cmd_person)
+    p = person.add_parser("show", parents=[json_parent], help="one person and their cases")
+    p.add_argument("person_id")
+    p.set_defaults(func=cmd_person)
+
+    task = sub.add_parser("task", help="tasks and reviews").add_subparsers(
+        dest="task_action", required=True)
+    p = task.add_parser("add", parents=[json_parent], help="add a task or review")
+    p.add_argument("case", metavar="ID_OR_NUMBER")
+    p.add_argument("--title", required=True)
+    p.add_argument("--due", metavar="YYYY-MM-DD")
+    p.add_argument("--kind", default="task", choices=TASK_KINDS)
+    p.add_argument("--assignee")
+    p.set_defaults(func=cmd_task)
+    p = task.add_parser("done", parents=[json_parent], help="mark a task done")
+    p.add_argument("task_id")
+    p.set_defaults(func=cmd_task)
+    p = task.add_parser("list", parents=[json_parent], help="open tasks")
+    p.add_argument("--overdue", action="store_true")
+    p.add_argument("--mine", action="store_true")
+    p.set_defaults(func=cmd_task)
+
+    partner = sub.add_parser("partner", help="partner agencies and resources").add_subparsers(
+        dest="partner_action", required=True)
+    p = partner.add_parser("add", parents=[json_parent], help="add a partner or resource")
+    p.add_argument("name")
+    p.add_argument("--discipline", required=True, choices=DISCIPLINES)
+    p.add_argument("--kind", default="agency", choices=PARTNER_KINDS)
+    p.add_argument("--contact")
+    p.add_argument("--phone")
+    p.add_argument("--email")
+    p.add_argument("--services")
+    p.set_defaults(func=cmd_partner)
+    p = partner.add_parser("list", parents=[json_parent], help="the directory")
+    p.add_argument("--search")
+    p.add_argument("--discipline", choices=DISCIPLINES)
+    p.set_defaults(func=cmd_partner)
+
+    attach = sub.add_parser("attach", help="attachments").add_subparsers(
+        dest="attach_action", required=True)
+    p = attach.add_parser("add", parents=[json_parent], help="store a file in the vault")
+    p.add_argument("case", metavar="ID_OR_NUMBER")
+    p.add_argument("file")
+    p.add_argument("--description")
+    p.set_defaults(func=cmd_attach)
+    p = attach.add_parser("list", parents=[json_parent], help="a case's attachments")
+    p.add_argument("case", metavar="ID_OR_NUMBER")
+    p.set_defaults(func=cmd_attach)
+    p = attach.add_parser("export", parents=[json_parent], help="write an attachment out")
+    p.add_argument("attachment_id")
+    p.add_argument("-o", "--out", required=True)
+    p.set_defaults(func=cmd_attach)
+
+    p = sub.add_parser("demo", parents=[json_parent], help="add fictional demo cases")
+    p.add_argument("--cases", type=int, required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_demo)

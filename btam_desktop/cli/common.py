@@ -1,0 +1,135 @@
+"""What every CLI command shares: where the vault is, getting passphrases without echo or
+logging, unlocking, and printing text or ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from btam_desktop.core import keyring_store, vault
+from btam_desktop.core.errors import AuthError, InvalidInput
+from btam_desktop.core.paths import default_vault_path
+from btam_desktop.core.session import Session
+
+
+class UsageError(InvalidInput):
+    """Bad command-line usage (exit 1, as every invalid input)."""
+
+
+def first_line(path: str) -> str:
+    """The first line of a file (passphrase files), without its line ending."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    # Only the line ending is removed: spaces may be part of a passphrase.
+    return text.splitlines()[0] if text else ""
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+@dataclass
+class Context:
+    """Parsed global options."""
+
+    args: argparse.Namespace
+
+    @property
+    def vault_path(self) -> Path:
+        """``--vault``, else ``BTAM_VAULT``, else the user data folder."""
+        given = getattr(self.args, "vault", None)
+        return Path(given).expanduser() if given else default_vault_path()
+
+    @property
+    def member(self) -> str | None:
+        """``--member`` or ``BTAM_MEMBER``."""
+        return getattr(self.args, "member", None) or os.environ.get("BTAM_MEMBER") or None
+
+    @property
+    def as_json(self) -> bool:
+        """Whether ``--json`` was given."""
+        return bool(getattr(self.args, "json", False))
+
+    def passphrase(self, prompt: str = "Passphrase: ") -> str | None:
+        """From ``--passphrase-file``, ``BTAM_PASSPHRASE`` or a prompt (None: none given)."""
+        if getattr(self.args, "passphrase_file", None):
+            return first_line(self.args.passphrase_file)
+        if os.environ.get("BTAM_PASSPHRASE"):
+            return os.environ["BTAM_PASSPHRASE"]
+        return None if not _interactive() else getpass.getpass(prompt)
+
+    def new_passphrase(self, who: str, *, allow_keep: bool = False) -> str | None:
+        """A new passphrase from ``--new-passphrase-file``, ``BTAM_NEW_PASSPHRASE`` or a
+        prompt asked twice. With ``allow_keep`` an empty answer (or no source) keeps it."""
+        if getattr(self.args, "new_passphrase_file", None):
+            return first_line(self.args.new_passphrase_file)
+        if os.environ.get("BTAM_NEW_PASSPHRASE"):
+            return os.environ["BTAM_NEW_PASSPHRASE"]
+        if not _interactive():
+            if allow_keep:
+                return None
+            raise UsageError(
+                f"no new passphrase for {who}: use --new-passphrase-file or BTAM_NEW_PASSPHRASE"
+            )
+        hint = " (Enter to keep the current one)" if allow_keep else ""
+        first = getpass.getpass(f"New passphrase for {who}{hint}: ")
+        if not first and allow_keep:
+            return None
+        if getpass.getpass("Repeat the new passphrase: ") != first:
+            raise UsageError("the two passphrases differ")
+        return first
+
+    def unlock(self) -> Session:
+        """Open the vault as the chosen member (or with the recovery key)."""
+        path = self.vault_path
+        recovery_file = getattr(self.args, "use_recovery_key", None)
+        if recovery_file:
+            return vault.unlock_with_recovery(path, first_line(recovery_file))
+        secret = self.passphrase()
+        if secret is None:
+            remembered = vault.unlock_with_device_key(path, self.member)
+            if remembered is not None:
+                return remembered
+            vault.member_slots(path)  # a missing vault is reported as such, not as auth
+            raise AuthError(
+                "no passphrase given: use --passphrase-file, BTAM_PASSPHRASE or a terminal"
+            )
+        session, private = vault.unlock(path, passphrase_text=secret, member=self.member)
+        if getattr(self.args, "remember", False):
+            if session.remember_on_device(private):
+                print("Key remembered on this device (OS keyring).", file=sys.stderr)
+            else:
+                print("No usable OS keyring here: nothing was remembered.", file=sys.stderr)
+        return session
+
+    def emit(self, data: Any, text: str) -> None:
+        """Print ``data`` as JSON under ``--json``, else ``text``."""
+        if self.as_json:
+            print(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+        elif text:
+            print(text)
+
+
+def keyring_note() -> str:
+    """One line about "remember on this device" for status output."""
+    return "available" if keyring_store.available() else "unavailable (no OS keyring)"
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    """A plain fixed-width table for terminal output."""
+    if not rows:
+        return "(none)"
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+              for r in rows]
+    return "\n".join(lines)

@@ -1,0 +1,254 @@
+"""CLI commands about the vault itself: init, members, check, rekey, backup, restore, audit,
+settings."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from btam_desktop.cli.common import Context, UsageError, first_line, keyring_note, table
+from btam_desktop.core import audit, vault
+from btam_desktop.core.errors import IntegrityProblem
+from btam_desktop.core.fileio import atomic_write_text
+from btam_desktop.core.model import ROLES
+
+
+def cmd_init(ctx: Context) -> int:
+    """Create a vault with its first member (a team lead) and show the recovery key once."""
+    args = ctx.args
+    path = ctx.vault_path
+    if vault.vault_exists(path):
+        raise UsageError(f"a vault already exists at {path}; it was not touched")
+    # The first passphrase may come from either the "new" or the plain passphrase sources.
+    if args.new_passphrase_file or os.environ.get("BTAM_NEW_PASSPHRASE"):
+        secret = ctx.new_passphrase(args.member_name)
+    elif getattr(args, "passphrase_file", None) or os.environ.get("BTAM_PASSPHRASE"):
+        secret = ctx.passphrase()
+    else:
+        secret = ctx.new_passphrase(args.member_name)
+    assert secret is not None
+    session, recovery = vault.create_vault(
+        path, member_name=args.member_name, new_passphrase=secret, role=args.role,
+        badge=args.badge or "", agency=args.agency or "")
+    session.lock()
+    if args.recovery_key_file:
+        atomic_write_text(Path(args.recovery_key_file), recovery + "\n")
+        where = f"written to {args.recovery_key_file} (readable by you only)"
+        shown = ""
+    else:
+        where = "shown below, ONCE"
+        shown = f"\n    {recovery}\n"
+    ctx.emit(
+        {"vault": str(path), "member": args.member_name, "role": args.role,
+         "recovery_key_file": args.recovery_key_file},
+        f"Created vault {path} for {args.member_name} (team lead).\n"
+        f"Recovery key {where}: write it on paper and keep it locked away. It unlocks the"
+        f" vault and resets passphrases if every passphrase is lost.{shown}",
+    )
+    if ctx.as_json and not args.recovery_key_file:
+        print(f"Recovery key (shown once): {recovery}", file=sys.stderr)
+    return 0
+
+
+def cmd_member_add(ctx: Context) -> int:
+    """Add a team member with their own passphrase."""
+    with ctx.unlock() as session:
+        secret = ctx.new_passphrase(ctx.args.name)
+        assert secret is not None
+        member = session.add_member(ctx.args.name, ctx.args.role, secret,
+                                    badge=ctx.args.badge or "")
+        ctx.emit({"id": member.id, "name": member.name, "role": member.role},
+                 f"Added {member.name} ({member.role}).")
+    return 0
+
+
+def cmd_member_list(ctx: Context) -> int:
+    """List team members."""
+    with ctx.unlock() as session:
+        members = session.members(include_inactive=ctx.args.all)
+        ctx.emit(
+            [{"id": m.id, "name": m.name, "badge": m.badge, "role": m.role, "active": m.active}
+             for m in members],
+            table([[m.name, m.badge, m.role, "yes" if m.active else "removed"] for m in members],
+                  ["NAME", "BADGE", "ROLE", "ACTIVE"]),
+        )
+    return 0
+
+
+def cmd_member_remove(ctx: Context) -> int:
+    """Remove a member (their key slot is deleted; the audit trail keeps their name)."""
+    with ctx.unlock() as session:
+        session.remove_member(ctx.args.name)
+        ctx.emit({"removed": ctx.args.name},
+                 f"Removed {ctx.args.name}. Consider `btam rekey` if they may have copied"
+                 " the vault while a member.")
+    return 0
+
+
+def cmd_member_passwd(ctx: Context) -> int:
+    """Set one member's passphrase."""
+    with ctx.unlock() as session:
+        secret = ctx.new_passphrase(ctx.args.name)
+        assert secret is not None
+        session.set_passphrase(ctx.args.name, secret)
+        ctx.emit({"member": ctx.args.name}, f"Passphrase of {ctx.args.name} changed.")
+    return 0
+
+
+def cmd_check(ctx: Context) -> int:
+    """Integrity of the encrypted pages, the database and the audit chain (exit 3 if not)."""
+    with ctx.unlock() as session:
+        problems = session.check()
+    ctx.emit({"ok": not problems, "problems": problems},
+             "Vault OK: encrypted pages, database structure and audit chain verified."
+             if not problems else "Problems found:\n" + "\n".join(f"  - {p}" for p in problems))
+    return 0 if not problems else IntegrityProblem.exit_code
+
+
+def cmd_rekey(ctx: Context) -> int:
+    """New random database key; every slot resealed; optionally a new passphrase."""
+    with ctx.unlock() as session:
+        who = session.member.name if session.member else None
+        secret = ctx.new_passphrase(who, allow_keep=True) if who else None
+        session.rekey()
+        if secret is not None and who:
+            session.set_passphrase(who, secret)
+        ctx.emit({"rekeyed": True, "passphrase_changed": secret is not None},
+                 "Vault re-encrypted under a new key; every member's passphrase still works"
+                 + (" (yours is changed)." if secret is not None else "."))
+    return 0
+
+
+def cmd_backup(ctx: Context) -> int:
+    """Write an encrypted backup file."""
+    out = Path(ctx.args.out)
+    with ctx.unlock() as session:
+        session.backup(out)
+    ctx.emit({"backup": str(out)},
+             f"Encrypted backup written to {out}. It opens with the passphrases and the"
+             " recovery key valid today.")
+    return 0
+
+
+def cmd_restore(ctx: Context) -> int:
+    """Restore a backup to the vault path, after proving that it opens."""
+    args = ctx.args
+    recovery = None
+    secret = None
+    if args.use_recovery_key:
+        recovery = first_line(args.use_recovery_key)
+    else:
+        secret = ctx.passphrase("Passphrase valid in the backup: ")
+        if secret is None:
+            raise UsageError("no passphrase given for the backup")
+    kept = vault.restore_backup(
+        Path(args.backup), ctx.vault_path, passphrase_text=secret, recovery_key=recovery,
+        member=ctx.member, replace_existing=args.replace)
+    text = f"Restored {args.backup} to {ctx.vault_path}."
+    if kept:
+        text += f" The vault it replaced is kept as {kept}."
+    ctx.emit({"restored": str(ctx.vault_path), "replaced_kept_as": str(kept) if kept else None},
+             text)
+    return 0
+
+
+def cmd_audit(ctx: Context) -> int:
+    """Show the audit trail, or verify its chain."""
+    with ctx.unlock() as session:
+        if ctx.args.audit_action == "verify":
+            problems = audit.verify(session.db)
+            ctx.emit({"ok": not problems, "problems": problems},
+                     "Audit trail intact: no entry edited, removed or reordered."
+                     if not problems else "Audit trail damaged:\n"
+                     + "\n".join(f"  - {p}" for p in problems))
+            return 0 if not problems else IntegrityProblem.exit_code
+        record = None
+        if ctx.args.record:
+            record = ctx.args.record
+            try:
+                record = session.store.resolve_case_id(record)
+            except Exception:  # not a case: an id of another record
+                record = ctx.args.record
+        entries = session.store.audit_trail(record_id=record, limit=ctx.args.limit)
+        ctx.emit([e.to_json() for e in entries], table(
+            [[e.at[:19].replace("T", " "), e.member_name, e.action, e.record_type or "",
+              (e.record_id or "")[:13]] for e in entries],
+            ["WHEN (UTC)", "MEMBER", "ACTION", "RECORD", "ID"]))
+    return 0
+
+
+def cmd_settings(ctx: Context) -> int:
+    """Show or change vault settings (agency, idle lock minutes)."""
+    with ctx.unlock() as session:
+        if ctx.args.key:
+            if ctx.args.key not in SETTINGS:
+                raise UsageError(f"unknown setting; known: {', '.join(SETTINGS)}")
+            if ctx.args.value is None:
+                raise UsageError("give a value to set")
+            session.set_setting(ctx.args.key, ctx.args.value)
+        values: dict[str, Any] = {k: session.setting(k, d) for k, d in SETTINGS.items()}
+        values["idle_minutes"] = session.idle_minutes
+        values["remember_on_device"] = keyring_note()
+        ctx.emit(values, "\n".join(f"{k}: {v}" for k, v in values.items()))
+    return 0
+
+
+SETTINGS = {"agency": "", "idle_minutes": "15", "sensitivity_banner":
+            "CONFIDENTIAL — law enforcement sensitive"}
+
+
+def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
+    """Add this module's commands to the top-level subparsers."""
+    p = sub.add_parser("init", parents=[json_parent], help="create a new vault")
+    p.add_argument("--member", dest="member_name", required=True, help="first member's name")
+    p.add_argument("--role", default="lead", choices=ROLES)
+    p.add_argument("--badge")
+    p.add_argument("--agency")
+    p.add_argument("--recovery-key-file", help="write the recovery key here (owner-only)")
+    p.add_argument("--new-passphrase-file")
+    p.set_defaults(func=cmd_init)
+
+    member = sub.add_parser("member", help="team members").add_subparsers(
+        dest="member_action", required=True)
+    p = member.add_parser("add", parents=[json_parent], help="add a member")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--badge")
+    p.add_argument("--new-passphrase-file")
+    p.set_defaults(func=cmd_member_add)
+    p = member.add_parser("list", parents=[json_parent], help="list members")
+    p.add_argument("--all", action="store_true", help="include removed members")
+    p.set_defaults(func=cmd_member_list)
+    p = member.add_parser("remove", parents=[json_parent], help="remove a member")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_member_remove)
+    p = member.add_parser("passwd", parents=[json_parent], help="set a member's passphrase")
+    p.add_argument("name")
+    p.add_argument("--new-passphrase-file")
+    p.set_defaults(func=cmd_member_passwd)
+
+    sub.add_parser("check", parents=[json_parent],
+                   help="verify integrity and the audit chain").set_defaults(func=cmd_check)
+    p = sub.add_parser("rekey", parents=[json_parent], help="re-encrypt under a new key")
+    p.add_argument("--new-passphrase-file")
+    p.set_defaults(func=cmd_rekey)
+    p = sub.add_parser("backup", parents=[json_parent], help="write an encrypted backup")
+    p.add_argument("out")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", parents=[json_parent], help="restore an encrypted backup")
+    p.add_argument("backup")
+    p.add_argument("--replace", action="store_true",
+                   help="replace an existing vault (it is kept beside, renamed)")
+    p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("audit", parents=[json_parent], help="show or verify the audit trail")
+    p.add_argument("audit_action", nargs="?", choices=["verify"])
+    p.add_argument("--record", help="only entries about this case number or record id")
+    p.add_argument("--limit", type=int, default=200)
+    p.set_defaults(func=cmd_audit)
+    p = sub.add_parser("settings", parents=[json_parent], help="show or change settings")
+    p.add_argument("key", nargs="?")
+    p.add_argument("value", nargs="?")
+    p.set_defaults(func=cmd_settings)

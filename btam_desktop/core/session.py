@@ -224,6 +224,8 @@ class Session:
         kdf: KdfParams | None = None,
     ) -> Member:
         """Add a team member with their own passphrase (team leads only)."""
+        if self.role != "lead":
+            raise PermissionDenied("only a team lead may add members")
         name = name.strip()
         if not name:
             raise InvalidInput("a member needs a name")
@@ -267,6 +269,8 @@ class Session:
 
     def remove_member(self, name_or_id: str) -> None:
         """Deactivate a member and delete their key slot (team leads only)."""
+        if self.role != "lead":
+            raise PermissionDenied("only a team lead may remove members")
         member = self.find_member(name_or_id)
         if not member.active:
             raise InvalidInput(f"{member.name} is already removed")

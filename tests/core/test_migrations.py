@@ -1,0 +1,45 @@
+"""Vaults written by every earlier schema version open, migrate and keep their data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from btam_desktop.core import schema, vault
+
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "vaults"
+STORED = sorted(FIXTURES.glob("schema-v*"), key=lambda p: int(p.name.split("v")[-1]))
+
+
+def test_a_stored_vault_exists_for_every_schema_version() -> None:
+    versions = {int(p.name.split("v")[-1]) for p in STORED}
+    assert set(range(1, schema.LATEST + 1)) <= versions, (
+        "store a fixture with tests/data/make_vault_fixture.py before adding a migration")
+
+
+@pytest.mark.parametrize("fixture", STORED, ids=[p.name for p in STORED])
+def test_stored_vault_opens_with_current_code(fixture: Path, tmp_path: Path) -> None:
+    expected = json.loads((fixture / "expected.json").read_text())
+    shutil.copy(fixture / "vault.btam", tmp_path / "vault.btam")
+    shutil.copy(fixture / "vault.btam.keys", tmp_path / "vault.btam.keys")
+    path = tmp_path / "vault.btam"
+    session, _ = vault.unlock(path, passphrase_text=expected["passphrase"],
+                              member=expected["member"])
+    try:
+        assert schema.current_version(session.db) == schema.LATEST
+        store = session.store
+        for number, title in expected["cases"].items():
+            assert store.get_case(number).title == title
+        for word, number in expected["search"].items():
+            assert [c.number for c in store.list_cases(text=word)] == [number]
+        for number, level in expected["concern"].items():
+            assert store.get_case(number).concern == level
+        assert session.check() == []
+        # The migrated vault takes new writes.
+        store.add_note(next(iter(expected["cases"])), "written after migration")
+    finally:
+        session.lock()
+    vault.unlock_with_recovery(path, expected["recovery_key"]).lock()

@@ -44,12 +44,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     vault_commands.register(sub, json_parent)
     case_commands.register(sub, json_parent)
-    try:
-        from btam_desktop.cli import form_commands
-    except ImportError:  # the forms commands arrive with the forms engine
-        pass
-    else:
-        form_commands.register(sub, json_parent)
     return parser
 
 

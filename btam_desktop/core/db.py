@@ -19,7 +19,8 @@ from btam_desktop.core.errors import (
     WrongPassphrase,
 )
 
-Row = sqlcipher3.Row
+# The driver ships no type information; rows are sqlite3.Row-like (index by name or position).
+Row = Any
 DatabaseError = sqlcipher3.DatabaseError
 BUSY_TIMEOUT_MS = 5_000
 

@@ -210,11 +210,12 @@ class Operation:
         return dict(zip(row.keys(), tuple(row), strict=True))
 
     def _field_base(self, record_id: str, field_name: str) -> str | None:
-        return self.db.scalar(
+        base: str | None = self.db.scalar(
             "SELECT hlc FROM changes WHERE record_id = ? AND field IN (?, '*')"
             " ORDER BY hlc DESC LIMIT 1",
             (record_id, field_name),
         )
+        return base
 
     def update(self, table: str, record_id: str, values: dict[str, Any]) -> list[str]:
         """Change fields of an editable record; logs one row per field that really changed."""

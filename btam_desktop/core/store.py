@@ -680,7 +680,7 @@ class CaseStore:
             raise InvalidInput("that entry was already corrected; correct the newest version")
         if old.kind == "concern_change":
             raise InvalidInput("a concern level change is corrected by another change")
-        fields = {
+        fields: dict[str, Any] = {
             "summary": old.summary, "occurred_at": old.occurred_at, "details": old.details,
             "context": old.context, "outcome": old.outcome, "partner_id": old.partner_id,
             "referral_status": old.referral_status,

@@ -1,0 +1,467 @@
+"""Evaluating and validating a submission's answers against a form definition.
+
+Answers are the ANSWERS.json mapping: top-level field id -> value, a repeat's value being a
+list of item objects (member id -> value). Semantics:
+
+* A field is relevant when its section and its own ``relevant`` (and, for a repeat member,
+  its repeat) are. Non-relevant fields read as unanswered ("") in every expression.
+* Answers to non-relevant fields are **kept but ignored**: they are still type-checked (the
+  vault must never hold malformed data) but neither ``required`` nor constraints apply, and
+  they never influence other fields. :func:`relevant_answers` drops them for rendering.
+* ``required`` (true or an expression) and a repeat's ``min_items`` are only enforced with
+  ``complete=True``, and only for relevant fields; type checks, constraints, unknown ids and
+  ``max_items`` are always enforced, so drafts stay well-formed.
+* Constraints run only on non-empty values, with ``.`` bound to the value.
+* Computed fields are recomputed on every evaluation; a stored answer for one is only
+  type-checked. Required does not apply to them; a constraint checks the computed value.
+* Problem paths are ``field`` or ``repeat[index].member``; indexes are 0-based.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from btam_desktop.core.forms.definition import FormDefinition
+from btam_desktop.core.forms.evaluator import Scope
+from btam_desktop.core.forms.expr import Expression
+from btam_desktop.core.forms.fieldtypes import YES_NO_UNKNOWN, check_value, is_empty
+from btam_desktop.core.forms.plan import FieldPlan, Plan, SectionPlan, plan_for
+from btam_desktop.core.forms.values import Value, from_answer, to_boolean, to_number, to_string
+
+__all__ = [
+    "AnswerProblem",
+    "FormState",
+    "ItemState",
+    "evaluate",
+    "initial_answers",
+    "new_item",
+    "relevant_answers",
+    "validate_answers",
+]
+
+
+@dataclass(frozen=True)
+class AnswerProblem:
+    """One problem in a submission. ``code`` is one of ``answers`` (not a mapping),
+    ``unknown_field``, ``type``, ``required``, ``constraint``, ``items``, ``person``."""
+
+    field_id: str | None
+    path: str
+    message: str
+    code: str = "type"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """Relevance and computed values of one repeat item's members."""
+
+    relevant: Mapping[str, bool]
+    calculated: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class FormState:
+    """Result of :func:`evaluate`.
+
+    ``sections``/``fields`` map ids of sections and top-level fields to relevance;
+    ``calculated`` holds computed field values (typed like answers; None when empty or not
+    relevant); ``items`` holds per-item state of each repeat (empty when not relevant).
+    """
+
+    sections: Mapping[str, bool]
+    fields: Mapping[str, bool]
+    calculated: Mapping[str, Any]
+    items: Mapping[str, tuple[ItemState, ...]]
+
+    def is_relevant(self, field_id: str, item: int | None = None) -> bool:
+        """Relevance of a top-level field, or of member ``field_id`` in item ``item``."""
+        if item is None:
+            return self.fields.get(field_id, False)
+        for states in self.items.values():
+            if 0 <= item < len(states) and field_id in states[item].relevant:
+                return states[item].relevant[field_id]
+        return False
+
+
+# -- evaluation ----------------------------------------------------------------------------
+
+
+class _Run:
+    """Mutable working state of one evaluation (kept for validation's rule checks)."""
+
+    def __init__(self, plan: Plan, answers: Mapping[str, Any], today: str) -> None:
+        self.plan = plan
+        self.answers = answers
+        self.today = today
+        self.values: dict[str, Value] = {}
+        self.counts: dict[str, int] = {}
+        self.scope = Scope(self.values, today=today, counts=self.counts)
+        self.sections: dict[str, bool] = {}
+        self.fields: dict[str, bool] = {}
+        self.calculated: dict[str, Any] = {}
+        self.item_scopes: dict[str, list[Scope]] = {}
+        self.item_states: dict[str, list[ItemState]] = {}
+
+    def run(self) -> None:
+        answers = self.answers
+        for plan in self.plan.fields:
+            if plan.calculation is None and plan.type != "repeat":
+                self.values[plan.id] = from_answer(answers.get(plan.id))
+        for step in self.plan.steps:
+            if isinstance(step, SectionPlan):
+                self.sections[step.id] = _holds(step.relevant, self.scope)
+            else:
+                self.step(step)
+        for repeat in self.plan.repeats:
+            self.item_scopes[repeat.id] = []
+            self.item_states[repeat.id] = []
+            if self.fields[repeat.id]:
+                for item in _items(answers.get(repeat.id)):
+                    self.run_item(repeat, item)
+
+    def step(self, plan: FieldPlan) -> None:
+        relevant = self.sections[plan.section] and _holds(plan.relevant, self.scope)
+        self.fields[plan.id] = relevant
+        if plan.type == "repeat":
+            self.counts[plan.id] = len(_items(self.answers.get(plan.id))) if relevant else 0
+        elif not relevant:
+            self.values[plan.id] = ""
+            if plan.calculation is not None:
+                self.calculated[plan.id] = None
+        elif plan.calculation is not None:
+            typed = coerce(plan, plan.calculation.run(self.scope))
+            self.calculated[plan.id] = typed
+            self.values[plan.id] = from_answer(typed)
+
+    def run_item(self, repeat: FieldPlan, item: Mapping[str, Any]) -> None:
+        values: dict[str, Value] = {
+            m.id: ("" if m.calculation is not None else from_answer(item.get(m.id)))
+            for m in repeat.members
+        }
+        scope = Scope(self.values, today=self.today, item=values, counts=self.counts)
+        relevant: dict[str, bool] = {}
+        calculated: dict[str, Any] = {}
+        for member in repeat.member_order:
+            ok = _holds(member.relevant, scope)
+            relevant[member.id] = ok
+            if not ok:
+                values[member.id] = ""
+                if member.calculation is not None:
+                    calculated[member.id] = None
+            elif member.calculation is not None:
+                typed = coerce(member, member.calculation.run(scope))
+                calculated[member.id] = typed
+                values[member.id] = from_answer(typed)
+        self.item_scopes[repeat.id].append(scope)
+        self.item_states[repeat.id].append(ItemState(relevant, calculated))
+
+    def state(self) -> FormState:
+        return FormState(
+            sections=self.sections,
+            fields=self.fields,
+            calculated=self.calculated,
+            items={rid: tuple(states) for rid, states in self.item_states.items()},
+        )
+
+
+def _holds(expression: Expression | None, scope: Scope) -> bool:
+    return expression is None or to_boolean(expression.run(scope))
+
+
+def _items(value: object) -> list[Mapping[str, Any]]:
+    """A repeat's items; malformed entries read as empty items so indexes stay aligned."""
+    if not isinstance(value, list):
+        return []
+    return [item if isinstance(item, dict) else {} for item in value]
+
+
+def _start(form: FormDefinition, answers: object, today: dt.date | None) -> _Run:
+    mapping = answers if isinstance(answers, Mapping) else {}
+    run = _Run(plan_for(form), mapping, (today or dt.date.today()).isoformat())
+    run.run()
+    return run
+
+
+def evaluate(
+    form: FormDefinition, answers: Mapping[str, Any], *, today: dt.date | None = None
+) -> FormState:
+    """Relevance of every section and field, and computed values, for ``answers``.
+
+    ``today`` is what ``today()`` returns (default: the local date). Never raises on
+    malformed answers: they read as unanswered.
+    """
+    return _start(form, answers, today).state()
+
+
+def coerce(plan: FieldPlan, value: Value) -> Any:
+    """Convert a calculation result to an answer value of the field's type (None if it
+    cannot be one): booleans become yes/no for yes_no_unknown, numbers are rounded for
+    integer and rating fields, strings must match date/time/choice formats."""
+    if value == "":
+        return None
+    kind = plan.type
+    if kind in ("integer", "rating", "decimal"):
+        number = to_number(value)
+        if number != number:  # NaN
+            return None
+        if kind == "decimal":
+            return int(number) if number.is_integer() else number
+        whole = round(number)
+        if plan.scale is not None and not plan.scale[0] <= whole <= plan.scale[1]:
+            return None
+        return whole
+    if kind == "yes_no_unknown" and isinstance(value, bool):
+        return "yes" if value else "no"
+    text = to_string(value)
+    if kind in ("text", "long_text"):
+        return text
+    if kind == "yes_no_unknown":
+        return text if text in YES_NO_UNKNOWN else None
+    if kind == "multi_choice":
+        names = [name for name in text.split() if name in plan.choice_names]
+        return names or None
+    if check_value(kind, text, choice_names=plan.choice_names) is None:
+        return text
+    return None
+
+
+# -- validation ----------------------------------------------------------------------------
+
+
+def validate_answers(
+    form: FormDefinition,
+    answers: Mapping[str, Any],
+    complete: bool,
+    *,
+    today: dt.date | None = None,
+    person_ids: Collection[str] | None = None,
+) -> list[AnswerProblem]:
+    """Every problem in ``answers`` (see the module docstring for the rules).
+
+    ``complete`` enforces required fields and ``min_items`` (use it when a form is being
+    finalised); ``person_ids``, if given, are the case's person ids that ``person`` answers
+    must belong to.
+    """
+    if not isinstance(answers, Mapping):
+        return [
+            AnswerProblem(
+                None, "", "answers must be an object mapping field ids to values", "answers"
+            )
+        ]
+    run = _start(form, answers, today)
+    checker = _AnswerChecker(run, complete, person_ids)
+    checker.check_unknown(answers)
+    for plan in run.plan.fields:
+        if plan.type == "repeat":
+            checker.check_repeat(plan, answers.get(plan.id))
+        else:
+            relevant = run.fields[plan.id]
+            value = answers.get(plan.id)
+            computed = run.calculated.get(plan.id)
+            checker.check(plan, value, plan.id, relevant, run.scope, computed)
+    return checker.problems
+
+
+class _AnswerChecker:
+    def __init__(self, run: _Run, complete: bool, person_ids: Collection[str] | None) -> None:
+        self.run = run
+        self.complete = complete
+        self.person_ids = person_ids
+        self.problems: list[AnswerProblem] = []
+
+    def add(self, field_id: str | None, path: str, message: str, code: str) -> None:
+        self.problems.append(AnswerProblem(field_id, path, message, code))
+
+    def check_unknown(self, answers: Mapping[str, Any]) -> None:
+        plan = self.run.plan
+        for key in answers:
+            if key in plan.by_id:
+                continue
+            if not isinstance(key, str):
+                self.add(None, str(key), "field ids must be strings", "unknown_field")
+            elif key in plan.member_repeat:
+                repeat = plan.member_repeat[key]
+                self.add(
+                    key,
+                    key,
+                    f"'{key}' is a member of repeat '{repeat}': answer it inside the "
+                    f"repeat's items",
+                    "unknown_field",
+                )
+            else:
+                close = difflib.get_close_matches(key, list(plan.by_id), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.add(None, key, f"unknown field '{key}'{hint}", "unknown_field")
+
+    def check(
+        self,
+        plan: FieldPlan,
+        value: object,
+        path: str,
+        relevant: bool,
+        scope: Scope | None,
+        computed: Any = None,
+    ) -> None:
+        """Type, person, required and constraint checks of one non-repeat value."""
+        if not is_empty(value):
+            message = check_value(
+                plan.type, value, choice_names=plan.choice_names, scale=plan.scale
+            )
+            if message:
+                self.add(plan.id, path, message, "type")
+                return
+            if (
+                plan.type == "person"
+                and self.person_ids is not None
+                and value not in self.person_ids
+            ):
+                self.add(plan.id, path, f"person {value!r} is not on this case", "person")
+        if not relevant or scope is None:
+            return
+        if plan.calculation is not None:
+            value = computed  # rules apply to the recomputed value, not a stored copy
+        elif is_empty(value):
+            if self.complete and plan.type != "note" and self.required(plan, scope):
+                self.add(plan.id, path, "this field is required", "required")
+            return
+        if plan.constraint is not None and not is_empty(value):
+            scope.dot = from_answer(value)
+            try:
+                ok = to_boolean(plan.constraint.run(scope))
+            finally:
+                scope.dot = ""
+            if not ok:
+                message = plan.field.constraint_message or "the value does not meet the constraint"
+                self.add(plan.id, path, message, "constraint")
+
+    @staticmethod
+    def required(plan: FieldPlan, scope: Scope) -> bool:
+        rule = plan.required
+        if isinstance(rule, Expression):
+            return to_boolean(rule.run(scope))
+        return rule
+
+    def check_repeat(self, plan: FieldPlan, value: object) -> None:
+        relevant = self.run.fields[plan.id]
+        rid = plan.id
+        if value is not None and not isinstance(value, list):
+            self.add(rid, rid, f"expected a list of items, got {type(value).__name__}", "type")
+            return
+        items = value or []
+        limit = plan.field.max_items
+        if limit is not None and len(items) > limit:
+            self.add(rid, rid, f"at most {limit} item(s) allowed, got {len(items)}", "items")
+        if self.complete and relevant:
+            low = plan.field.min_items
+            if low is not None and len(items) < low:
+                self.add(rid, rid, f"at least {low} item(s) needed, got {len(items)}", "items")
+            elif not items and self.required(plan, self.run.scope):
+                self.add(rid, rid, "at least one item is required", "required")
+        scopes = self.run.item_scopes.get(rid, [])
+        states = self.run.item_states.get(rid, [])
+        for index, item in enumerate(items):
+            base = f"{rid}[{index}]"
+            if not isinstance(item, dict):
+                self.add(
+                    rid, base, "each item must be an object mapping member ids to values", "type"
+                )
+                continue
+            for key in item:
+                if key not in plan.member_ids:
+                    self.add(
+                        rid,
+                        f"{base}.{key}",
+                        f"'{key}' is not a field of repeat '{rid}'",
+                        "unknown_field",
+                    )
+            scope = scopes[index] if relevant and index < len(scopes) else None
+            state = states[index] if scope is not None else None
+            for member in plan.members:
+                member_relevant = state.relevant[member.id] if state is not None else False
+                computed = state.calculated.get(member.id) if state is not None else None
+                self.check(
+                    member,
+                    item.get(member.id),
+                    f"{base}.{member.id}",
+                    member_relevant,
+                    scope,
+                    computed,
+                )
+
+
+# -- helpers for editing and rendering ------------------------------------------------------
+
+
+def relevant_answers(
+    form: FormDefinition,
+    answers: Mapping[str, Any],
+    *,
+    today: dt.date | None = None,
+    include_calculated: bool = True,
+) -> dict[str, Any]:
+    """A copy of ``answers`` without non-relevant or unanswered fields (and unknown ids),
+    with computed values filled in: what a PDF or summary view should show. Repeat items keep
+    their positions (an item whose members are all hidden becomes ``{}``)."""
+    run = _start(form, answers, today)
+    result: dict[str, Any] = {}
+    for plan in run.plan.fields:
+        if not run.fields[plan.id] or plan.type == "note":
+            continue
+        if plan.type == "repeat":
+            items = answers.get(plan.id)
+            if not isinstance(items, list):
+                continue
+            cleaned = []
+            for item, state in zip(_items(items), run.item_states[plan.id], strict=True):
+                kept: dict[str, Any] = {}
+                for member in plan.members:
+                    if not state.relevant[member.id] or member.type == "note":
+                        continue
+                    if member.calculation is not None:
+                        value = state.calculated.get(member.id) if include_calculated else None
+                    else:
+                        value = item.get(member.id)
+                    if not is_empty(value):
+                        kept[member.id] = value
+                cleaned.append(kept)
+            result[plan.id] = cleaned
+            continue
+        if plan.calculation is not None:
+            value = run.calculated.get(plan.id) if include_calculated else None
+        else:
+            value = answers.get(plan.id)
+        if not is_empty(value):
+            result[plan.id] = value
+    return result
+
+
+def _default(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def initial_answers(form: FormDefinition) -> dict[str, Any]:
+    """Answers for a new submission: every top-level field default."""
+    return {
+        item.id: _default(item.default)
+        for item in form.iter_fields(members=False)
+        if item.default is not None and item.calculation is None
+    }
+
+
+def new_item(form: FormDefinition, repeat_id: str) -> dict[str, Any]:
+    """A new item for repeat ``repeat_id`` holding its members' defaults."""
+    repeat = form.field(repeat_id)
+    if repeat.type != "repeat":
+        raise ValueError(f"'{repeat_id}' is not a repeat field")
+    return {
+        member.id: _default(member.default)
+        for member in repeat.fields
+        if member.default is not None and member.calculation is None
+    }

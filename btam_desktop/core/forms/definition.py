@@ -1,0 +1,546 @@
+"""Immutable form definitions built from validated documents, and their loaders.
+
+A :class:`FormDefinition` is only ever built from a document that passed
+:func:`~btam_desktop.core.forms.validate.validate_definition`, so the rest of the
+application can rely on it: every reference resolves, every expression parses (each is
+parsed once, here, and kept with its compiled evaluator), every choice list exists.
+
+Definitions round-trip to a canonical dict / JSON text that is self-contained: shared choice
+lists a form uses are copied into its ``choice_lists``, so the vault can store the exact
+definition a submission was made with and rebuild it later without the pack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from btam_desktop.core.forms.documents import DOCUMENT_SUFFIXES, read_document
+from btam_desktop.core.forms.errors import DefinitionProblem, FormDefinitionError
+from btam_desktop.core.forms.expr import Expression
+from btam_desktop.core.forms.schema import FORMAT_MARKER, normalize_keys
+from btam_desktop.core.forms.validate import validate_choice_lists, validate_definition
+
+__all__ = [
+    "SHARED_CHOICE_FILES",
+    "Choice",
+    "Field",
+    "FormDefinition",
+    "FormPack",
+    "FrozenMap",
+    "RatingScale",
+    "Section",
+    "load_choice_lists",
+    "load_form",
+]
+
+SHARED_CHOICE_FILES = ("choice_lists.yaml", "choice_lists.yml", "choice_lists.json")
+_NOT_FORMS = frozenset({"form.schema.json", *SHARED_CHOICE_FILES})
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenMap(Mapping[K, V]):
+    """A read-only, hashable, picklable mapping (``types.MappingProxyType`` is neither
+    hashable nor picklable), so definitions stay immutable yet can be hashed, copied and sent
+    between processes. Values must be hashable for ``hash()`` to work."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
+        self._data: dict[K, V] = dict(items)
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __reduce__(self) -> tuple[type[FrozenMap[K, V]], tuple[dict[K, V]]]:
+        return (FrozenMap, (self._data,))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a choice list: ``name`` is stored in answers, ``label`` is shown."""
+
+    name: str
+    label: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label}
+
+
+@dataclass(frozen=True)
+class RatingScale:
+    """Integer scale of a ``rating`` field, with optional labels for some points."""
+
+    min: int
+    max: int
+    labels: Mapping[int, str] = field(default_factory=FrozenMap)
+
+    def label_for(self, point: int) -> str | None:
+        return self.labels.get(point)
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"min": self.min, "max": self.max}
+        if self.labels:
+            result["labels"] = {str(k): v for k, v in sorted(self.labels.items())}
+        return result
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question (or note, repeat group, signature) of a form.
+
+    ``choices`` holds the resolved options for choice types; ``choice_list`` the list name
+    when the definition referred to one by name. ``fields`` are a repeat's members.
+    """
+
+    id: str
+    type: str
+    label: str
+    hint: str | None = None
+    guidance: str | None = None
+    required: bool | Expression = False
+    default: Any = field(default=None, hash=False)
+    relevant: Expression | None = None
+    constraint: Expression | None = None
+    constraint_message: str | None = None
+    calculation: Expression | None = None
+    read_only: bool = False
+    sensitivity: tuple[str, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    choice_list: str | None = None
+    scale: RatingScale | None = None
+    person_role: str | None = None
+    fields: tuple[Field, ...] = ()
+    min_items: int | None = None
+    max_items: int | None = None
+    item_label: str | None = None
+
+    @property
+    def is_computed(self) -> bool:
+        """True when the value comes from ``calculation`` (always read-only)."""
+        return self.calculation is not None
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.type == "repeat"
+
+    @property
+    def choice_names(self) -> frozenset[str]:
+        return frozenset(choice.name for choice in self.choices)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Canonical dict: defaults (false/empty/absent) are omitted."""
+        result: dict[str, Any] = {"id": self.id, "type": self.type, "label": self.label}
+        for name in ("hint", "guidance", "constraint_message", "person_role", "item_label"):
+            value = getattr(self, name)
+            if value is not None:
+                result[name] = value
+        if self.required is not False:
+            result["required"] = (
+                self.required.source if isinstance(self.required, Expression) else True
+            )
+        if self.default is not None:
+            result["default"] = (
+                list(self.default) if isinstance(self.default, tuple) else self.default
+            )
+        for name in ("relevant", "constraint", "calculation"):
+            expression = getattr(self, name)
+            if expression is not None:
+                result[name] = expression.source
+        if self.read_only:
+            result["read_only"] = True
+        if self.sensitivity:
+            result["sensitivity"] = list(self.sensitivity)
+        if self.choice_list is not None:
+            result["choices"] = self.choice_list
+        elif self.choices:
+            result["choices"] = [choice.to_dict() for choice in self.choices]
+        if self.scale is not None:
+            result["scale"] = self.scale.to_dict()
+        if self.fields:
+            result["fields"] = [member.to_dict() for member in self.fields]
+        for name in ("min_items", "max_items"):
+            value = getattr(self, name)
+            if value is not None:
+                result[name] = value
+        return result
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of fields, optionally shown only when ``relevant`` holds."""
+
+    id: str
+    title: str
+    fields: tuple[Field, ...]
+    guidance: str | None = None
+    relevant: Expression | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"id": self.id, "title": self.title}
+        if self.guidance is not None:
+            result["guidance"] = self.guidance
+        if self.relevant is not None:
+            result["relevant"] = self.relevant.source
+        result["fields"] = [f.to_dict() for f in self.fields]
+        return result
+
+
+@dataclass(frozen=True)
+class FormDefinition:
+    """A complete, validated form definition (format ``btam-form/1``)."""
+
+    format: ClassVar[str] = FORMAT_MARKER
+
+    id: str
+    version: int
+    title: str
+    sections: tuple[Section, ...]
+    description: str | None = None
+    guidance: str | None = None
+    jurisdiction_notes: str | None = None
+    # Local lists plus every shared list the form uses (see the module docstring).
+    choice_lists: Mapping[str, tuple[Choice, ...]] = field(default_factory=FrozenMap)
+    # Per-definition cache for derived data (field index, evaluation plan). Not compared.
+    _cache: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The cache holds compiled closures; it is rebuilt on demand after unpickling.
+        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__["_cache"] = {}
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_dict(
+        cls, data: object, *, shared_choice_lists: Mapping[str, Any] | None = None
+    ) -> FormDefinition:
+        """Validate ``data`` and build the definition; raises :class:`FormDefinitionError`."""
+        problems = validate_definition(data, shared_choice_lists=shared_choice_lists)
+        if problems:
+            raise FormDefinitionError(problems)
+        return _build(normalize_keys(data), shared_choice_lists or {})
+
+    @classmethod
+    def from_json(cls, text: str) -> FormDefinition:
+        """Rebuild a definition from :meth:`to_json` output (e.g. as stored in the vault)."""
+        return cls.from_dict(json.loads(text))
+
+    # -- serialisation --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Canonical, self-contained dict (valid input for :meth:`from_dict`)."""
+        result: dict[str, Any] = {
+            "format": self.format,
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+        }
+        for name in ("description", "guidance", "jurisdiction_notes"):
+            value = getattr(self, name)
+            if value is not None:
+                result[name] = value
+        if self.choice_lists:
+            result["choice_lists"] = {
+                name: [choice.to_dict() for choice in choices]
+                for name, choices in self.choice_lists.items()
+            }
+        result["sections"] = [section.to_dict() for section in self.sections]
+        return result
+
+    def to_json(self) -> str:
+        """Canonical JSON: sorted keys, no insignificant whitespace, UTF-8 text."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of :meth:`to_json`: identifies the exact definition."""
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+
+    # -- lookup ---------------------------------------------------------------------------
+    @property
+    def fields_by_id(self) -> Mapping[str, Field]:
+        """Every field, repeat members included, by id (in declaration order)."""
+        cached = self._cache.get("fields_by_id")
+        if cached is None:
+            cached = FrozenMap({f.id: f for f in self.iter_fields()})
+            self._cache["fields_by_id"] = cached
+        result: Mapping[str, Field] = cached
+        return result
+
+    def field(self, field_id: str) -> Field:
+        """The field with ``field_id`` (KeyError if none)."""
+        return self.fields_by_id[field_id]
+
+    def section(self, section_id: str) -> Section:
+        """The section with ``section_id`` (KeyError if none)."""
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)
+
+    def iter_fields(self, *, members: bool = True) -> Iterator[Field]:
+        """Fields in declaration order; a repeat's members follow it unless ``members=False``."""
+        for section in self.sections:
+            for item in section.fields:
+                yield item
+                if members:
+                    yield from item.fields
+
+    def repeat_of(self, field_id: str) -> Field | None:
+        """The repeat a member field belongs to, or None for a top-level field."""
+        for item in self.iter_fields(members=False):
+            if any(member.id == field_id for member in item.fields):
+                return item
+        return None
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+def _choices(raw: list[dict[str, Any]]) -> tuple[Choice, ...]:
+    return tuple(Choice(c["name"], c["label"]) for c in raw)
+
+
+def _expression(raw: object) -> Expression | None:
+    return Expression(raw) if isinstance(raw, str) else None
+
+
+def _build(data: Any, shared: Mapping[str, Any]) -> FormDefinition:
+    local: dict[str, tuple[Choice, ...]] = {
+        name: _choices(items) for name, items in data.get("choice_lists", {}).items()
+    }
+    lists = dict(local)
+
+    def resolve(spec: dict[str, Any]) -> tuple[tuple[Choice, ...], str | None]:
+        raw = spec.get("choices")
+        if raw is None:
+            return (), None
+        if isinstance(raw, str):
+            if raw not in lists:
+                lists[raw] = _choices(shared[raw])
+            return lists[raw], raw
+        return _choices(raw), None
+
+    def build_field(spec: dict[str, Any]) -> Field:
+        choices, list_name = resolve(spec)
+        required = spec.get("required", False)
+        scale = spec.get("scale")
+        default = spec.get("default")
+        return Field(
+            id=spec["id"],
+            type=spec["type"],
+            label=spec["label"],
+            hint=spec.get("hint"),
+            guidance=spec.get("guidance"),
+            required=Expression(required) if isinstance(required, str) else bool(required),
+            default=tuple(default) if isinstance(default, list) else default,
+            relevant=_expression(spec.get("relevant")),
+            constraint=_expression(spec.get("constraint")),
+            constraint_message=spec.get("constraint_message"),
+            calculation=_expression(spec.get("calculation")),
+            read_only=bool(spec.get("read_only", False)),
+            sensitivity=tuple(spec.get("sensitivity", ())),
+            choices=choices,
+            choice_list=list_name,
+            scale=None
+            if scale is None
+            else RatingScale(
+                scale["min"],
+                scale["max"],
+                FrozenMap({int(k): v for k, v in scale.get("labels", {}).items()}),
+            ),
+            person_role=spec.get("person_role"),
+            fields=tuple(build_field(member) for member in spec.get("fields", ())),
+            min_items=spec.get("min_items"),
+            max_items=spec.get("max_items"),
+            item_label=spec.get("item_label"),
+        )
+
+    sections = tuple(
+        Section(
+            id=s["id"],
+            title=s["title"],
+            fields=tuple(build_field(f) for f in s["fields"]),
+            guidance=s.get("guidance"),
+            relevant=_expression(s.get("relevant")),
+        )
+        for s in data["sections"]
+    )
+    return FormDefinition(
+        id=data["id"],
+        version=data["version"],
+        title=data["title"],
+        sections=sections,
+        description=data.get("description"),
+        guidance=data.get("guidance"),
+        jurisdiction_notes=data.get("jurisdiction_notes"),
+        choice_lists=FrozenMap(lists),
+    )
+
+
+# -- loading -------------------------------------------------------------------------------
+
+
+def _with_file(problems: list[DefinitionProblem], file: Path) -> list[DefinitionProblem]:
+    return [
+        DefinitionProblem(p.form_id, p.field_id, p.where, p.position, p.message, p.scope, str(file))
+        for p in problems
+    ]
+
+
+def _shared_file(directory: Path) -> Path | None:
+    for name in SHARED_CHOICE_FILES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_choice_lists(path: Path | str) -> dict[str, Any]:
+    """Read and validate a shared ``choice_lists.yaml``; raises :class:`FormDefinitionError`."""
+    file = Path(path)
+    data = read_document(file)
+    problems = validate_choice_lists(data)
+    if problems:
+        raise FormDefinitionError(_with_file(problems, file))
+    normalized = normalize_keys(data)
+    assert isinstance(normalized, dict)  # guaranteed by the schema check above
+    return normalized
+
+
+def load_form(
+    path: Path | str, *, shared_choice_lists: Mapping[str, Any] | None = None
+) -> FormDefinition:
+    """Load one form file (.yaml/.yml/.json).
+
+    Without ``shared_choice_lists``, a ``choice_lists.yaml`` next to the file is used if
+    present. Raises :class:`FormDefinitionError` listing every problem (with the file).
+    """
+    file = Path(path)
+    if shared_choice_lists is None:
+        shared_path = _shared_file(file.parent)
+        shared_choice_lists = load_choice_lists(shared_path) if shared_path else {}
+    data = read_document(file)
+    problems = validate_definition(data, shared_choice_lists=shared_choice_lists)
+    if problems:
+        raise FormDefinitionError(_with_file(problems, file))
+    return _build(normalize_keys(data), shared_choice_lists)
+
+
+@dataclass(frozen=True)
+class FormPack:
+    """All forms of one folder plus its shared choice lists, keyed by form id."""
+
+    directory: Path
+    forms: Mapping[str, FormDefinition]
+    files: Mapping[str, Path]
+    shared_choice_lists: Mapping[str, tuple[Choice, ...]]
+
+    @classmethod
+    def load(cls, directory: Path | str) -> FormPack:
+        """Load every ``*.yaml``/``*.yml``/``*.json`` in ``directory`` (not recursive).
+
+        ``choice_lists.yaml`` is the shared lists file and ``form.schema.json`` is skipped;
+        every other document must be a valid form with an id unique in the pack. Raises
+        :class:`FormDefinitionError` with the problems of all files at once.
+        """
+        folder = Path(directory)
+        if not folder.is_dir():
+            raise FormDefinitionError(
+                [DefinitionProblem(None, None, None, None, "not a directory", "form", str(folder))]
+            )
+        problems: list[DefinitionProblem] = []
+        shared: dict[str, Any] = {}
+        shared_path = _shared_file(folder)
+        if shared_path is not None:
+            try:
+                shared = load_choice_lists(shared_path)
+            except FormDefinitionError as exc:
+                problems.extend(exc.problems)
+                raw = _read_quietly(shared_path)
+                # Still resolve list names against what could be read, to avoid a cascade of
+                # "unknown choice list" problems caused by one bad shared entry.
+                shared = raw if isinstance(raw, dict) else {}
+        forms: dict[str, FormDefinition] = {}
+        files: dict[str, Path] = {}
+        for file in sorted(folder.iterdir()):
+            if (
+                not file.is_file()
+                or file.name.startswith(".")
+                or file.suffix.lower() not in DOCUMENT_SUFFIXES
+                or file.name in _NOT_FORMS
+            ):
+                continue
+            try:
+                form = load_form(file, shared_choice_lists=shared)
+            except FormDefinitionError as exc:
+                problems.extend(exc.problems)
+                continue
+            if form.id in forms:
+                problems.append(
+                    DefinitionProblem(
+                        form.id,
+                        None,
+                        "id",
+                        None,
+                        f"form id '{form.id}' is also used by {files[form.id].name}",
+                        "form",
+                        str(file),
+                    )
+                )
+                continue
+            forms[form.id] = form
+            files[form.id] = file
+        if problems:
+            raise FormDefinitionError(problems)
+        return cls(
+            directory=folder,
+            forms=FrozenMap(forms),
+            files=FrozenMap(files),
+            shared_choice_lists=FrozenMap(
+                {name: _choices(items) for name, items in shared.items()}
+            ),
+        )
+
+    def __getitem__(self, form_id: str) -> FormDefinition:
+        return self.forms[form_id]
+
+    def __contains__(self, form_id: object) -> bool:
+        return form_id in self.forms
+
+    def __iter__(self) -> Iterator[FormDefinition]:
+        return iter(self.forms.values())
+
+    def __len__(self) -> int:
+        return len(self.forms)
+
+    def get(self, form_id: str) -> FormDefinition | None:
+        return self.forms.get(form_id)
+
+
+def _read_quietly(path: Path) -> object:
+    try:
+        return normalize_keys(read_document(path))
+    except FormDefinitionError:
+        return None

@@ -1,0 +1,1 @@
+"""Tests of the data-defined forms engine (btam_desktop.core.forms)."""

@@ -82,6 +82,25 @@ TABLES: dict[str, TableSpec] = {
             ),
         ),
         TableSpec(
+            "form_definitions",
+            ("form_id", "version", "title", "definition", "sha256", "source", "created_at",
+             "created_by"),
+        ),
+        TableSpec(
+            "submissions",
+            ("case_id", "form_id", "form_version", "status", "answers", "amends",
+             "amendment_reason", "created_at", "created_by", "completed_at", "completed_by",
+             "reviewed_at", "reviewed_by"),
+        ),
+        TableSpec(
+            "disseminations",
+            ("case_id", "submission_id", "what", "recipient", "purpose", "legal_basis",
+             "redaction_profile", "filename", "sha256", "exported_at", "exported_by",
+             "exported_by_name"),
+            immutable=True,
+            has_updated_at=False,
+        ),
+        TableSpec(
             "attachments",
             (
                 "case_id", "filename", "media_type", "size", "sha256", "content",
@@ -242,6 +261,35 @@ class Operation:
         self.db.execute(
             f"UPDATE {table} SET {', '.join(assignments)} WHERE id = ?",
             [*params, record_id],
+        )
+        self.summary.add(table, record_id)
+        return changed
+
+    def update_json(
+        self, table: str, record_id: str, column: str, new: dict[str, Any]
+    ) -> list[str]:
+        """Replace a JSON-object column, logging one change row per key that changed
+        (field name ``"<column>.<key>"``), so concurrent edits of different keys merge."""
+        spec = TABLES[table]
+        if spec.immutable or column not in spec.fields:
+            raise InvalidInput(f"{table}.{column} cannot be changed")
+        old = json.loads(self.current(table, record_id)[column] or "{}")
+        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        if not changed:
+            return []
+        hlc = ""
+        for key in changed:
+            name = f"{column}.{key}"
+            base = self._field_base(record_id, name)
+            hlc = self.stamp()
+            self._log(table, record_id, name, new.get(key), base, hlc)
+        assignments = f"{column} = ?, updated_hlc = ?"
+        params: list[Any] = [json.dumps(new, ensure_ascii=False, sort_keys=True), hlc]
+        if spec.has_updated_at:
+            assignments += ", updated_at = ?"
+            params.append(audit.utc_now())
+        self.db.execute(
+            f"UPDATE {table} SET {assignments} WHERE id = ?", [*params, record_id]
         )
         self.summary.add(table, record_id)
         return changed

@@ -242,7 +242,72 @@ CREATE VIRTUAL TABLE search USING fts5 (
 );
 """
 
-MIGRATIONS: dict[int, str] = {1: SCHEMA_V1}
+# v2: forms. Definitions in use are kept in the vault (a submission travels with the exact
+# form it was made with); submissions hold answers as JSON, logged per answer in `changes`
+# under the field name "answers.<field id>" so two devices editing one draft merge per answer.
+SCHEMA_V2 = """
+CREATE TABLE form_definitions (
+    id TEXT PRIMARY KEY,
+    form_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('shipped', 'imported')),
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    updated_at TEXT NOT NULL,
+    updated_hlc TEXT NOT NULL,
+    deleted_at TEXT,
+    deleted_by TEXT,
+    UNIQUE (form_id, version)
+);
+
+CREATE TABLE submissions (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    form_id TEXT NOT NULL,
+    form_version INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('draft', 'complete', 'reviewed')),
+    answers TEXT NOT NULL DEFAULT '{}',
+    amends TEXT REFERENCES submissions (id),
+    amendment_reason TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    completed_at TEXT,
+    completed_by TEXT,
+    reviewed_at TEXT,
+    reviewed_by TEXT,
+    updated_at TEXT NOT NULL,
+    updated_hlc TEXT NOT NULL,
+    deleted_at TEXT,
+    deleted_by TEXT,
+    FOREIGN KEY (form_id, form_version) REFERENCES form_definitions (form_id, version)
+);
+CREATE INDEX submissions_case ON submissions (case_id, status);
+
+-- Dissemination log: every export that leaves the laptop, to whom, why, on what basis.
+CREATE TABLE disseminations (
+    id TEXT PRIMARY KEY,
+    case_id TEXT REFERENCES cases (id),
+    submission_id TEXT REFERENCES submissions (id),
+    what TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    legal_basis TEXT NOT NULL,
+    redaction_profile TEXT NOT NULL DEFAULT '',
+    filename TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL DEFAULT '',
+    exported_at TEXT NOT NULL,
+    exported_by TEXT,
+    exported_by_name TEXT NOT NULL,
+    updated_hlc TEXT NOT NULL
+);
+CREATE INDEX disseminations_case ON disseminations (case_id);
+CREATE INDEX submissions_amends ON submissions (amends) WHERE amends IS NOT NULL;
+"""
+
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2}
 LATEST = max(MIGRATIONS)
 
 

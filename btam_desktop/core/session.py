@@ -40,7 +40,9 @@ from btam_desktop.core.ops import Listener, Operation
 from btam_desktop.core.paths import wal_paths
 
 if TYPE_CHECKING:
+    from btam_desktop.core.formlib import FormLibrary
     from btam_desktop.core.store import CaseStore
+    from btam_desktop.core.submissions import SubmissionStore
 
 BACKUP_MAGIC = b"BTAM-BACKUP/1\n"
 IDLE_DEFAULT_MINUTES = 15
@@ -99,6 +101,7 @@ class Session:
         self._listeners: list[Listener] = []
         self._current: Operation | None = None
         self._store: CaseStore | None = None
+        self._submissions: SubmissionStore | None = None
 
     # -- identity ---------------------------------------------------------------------
     @property
@@ -136,6 +139,20 @@ class Session:
         if self._store is None:
             self._store = CaseStore(self)
         return self._store
+
+    @property
+    def submissions(self) -> SubmissionStore:
+        """Form submissions and drafts."""
+        from btam_desktop.core.submissions import SubmissionStore
+
+        if self._submissions is None:
+            self._submissions = SubmissionStore(self)
+        return self._submissions
+
+    @property
+    def forms(self) -> FormLibrary:
+        """Shipped and vault-stored form definitions."""
+        return self.submissions.library
 
     # -- write path ---------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -424,6 +441,7 @@ class Session:
         self._db = None
         self._db_key = b""
         self._store = None
+        self._submissions = None
 
     def __enter__(self) -> Session:
         return self

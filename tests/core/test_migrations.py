@@ -37,6 +37,8 @@ def test_stored_vault_opens_with_current_code(fixture: Path, tmp_path: Path) -> 
             assert [c.number for c in store.list_cases(text=word)] == [number]
         for number, level in expected["concern"].items():
             assert store.get_case(number).concern == level
+        for number, count in expected.get("drafts", {}).items():
+            assert len(session.submissions.drafts(number)) == count
         assert session.check() == []
         # The migrated vault takes new writes.
         store.add_note(next(iter(expected["cases"])), "written after migration")

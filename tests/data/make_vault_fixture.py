@@ -49,6 +49,9 @@ def main() -> None:
     store.add_task(case.id, "Fixture review", due_on="2026-01-10", kind="review")
     store.update_case(case.id, {"concern": "high"}, reason="Fixture escalation")
     store.add_attachment(case.id, "fixture.txt", b"fixture attachment")
+    if schema.LATEST >= 2:
+        draft = session.submissions.create(case.id, "contact_log", {}, strict=False)
+        session.submissions.save_draft(draft.id, {"contact_summary": "Fixture draft answer"})
     second = store.create_case("Fixture: closed case")
     store.update_case(second.id, {"status": "closed", "closure_reason": "Fixture closure"})
     session.lock()
@@ -61,6 +64,7 @@ def main() -> None:
                   second.number: "Fixture: closed case"},
         "search": {"ironfox": case.number, "breakroom": case.number},
         "concern": {case.number: "high"},
+        "drafts": {case.number: 1} if schema.LATEST >= 2 else {},
     }
     (target / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
     print(f"wrote {target}")

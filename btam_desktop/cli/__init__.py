@@ -12,7 +12,7 @@ import traceback
 from typing import NoReturn
 
 from btam_desktop import __version__
-from btam_desktop.cli import case_commands, vault_commands
+from btam_desktop.cli import case_commands, form_commands, vault_commands
 from btam_desktop.cli.common import Context
 from btam_desktop.core.errors import BtamError
 
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     vault_commands.register(sub, json_parent)
     case_commands.register(sub, json_parent)
+    form_commands.register(sub, json_parent)
     return parser
 
 
@@ -59,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     except BtamError as exc:
         print(f"btam: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("btam: interrupted; nothing half-saved (each change is one transaction)",
               file=sys.stderr)

@@ -1,0 +1,164 @@
+"""CLI commands for forms and submissions: list/show/validate/import forms, submit answers,
+list/show/complete/amend/review submissions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from btam_desktop.cli.common import Context, UsageError, table
+from btam_desktop.core.forms.cli import check_path
+from btam_desktop.core.submissions import Submission
+
+
+def _read_answers(path: str) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
+        data = json.loads(text)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path} must hold a JSON object mapping field ids to answers")
+    return data
+
+
+def cmd_forms(ctx: Context) -> int:
+    """forms list | show | validate | import."""
+    a = ctx.args
+    if a.forms_action == "validate":
+        problems: list[str] = []
+        valid = 0
+        for raw in a.paths:
+            lines, count = check_path(Path(raw))
+            problems += lines
+            valid += count
+        ctx.emit({"ok": not problems, "valid_forms": valid, "problems": problems},
+                 "\n".join([*problems, f"{len(problems)} problem(s) found"]) if problems
+                 else f"ok: {valid} form(s) valid")
+        return 1 if problems else 0
+    with ctx.unlock() as session:
+        library = session.forms
+        if a.forms_action == "list":
+            infos = library.available()
+            ctx.emit([i.to_json() for i in infos], table(
+                [[i.form_id, str(i.version), i.source, i.title] for i in infos],
+                ["ID", "VERSION", "SOURCE", "TITLE"]))
+        elif a.forms_action == "show":
+            form = library.definition(a.form_id, a.version)
+            if ctx.as_json:
+                ctx.emit(form.to_dict(), "")
+            else:
+                lines = [f"{form.title} ({form.id} v{form.version})", form.description or ""]
+                for section in form.sections:
+                    lines.append(f"\n[{section.id}] {section.title}")
+                    for field in section.fields:
+                        flag = " *" if field.required else ""
+                        lines.append(f"  {field.id} ({field.type}){flag}: {field.label}")
+                        for member in field.fields:
+                            lines.append(f"    {member.id} ({member.type}): {member.label}")
+                print("\n".join(lines))
+        else:  # import
+            form = library.import_file(Path(a.file))
+            ctx.emit({"id": form.id, "version": form.version, "title": form.title},
+                     f"Imported {form.title} ({form.id} v{form.version}) into the vault.")
+    return 0
+
+
+def _sub_row(s: Submission) -> list[str]:
+    mark = " (amended)" if s.superseded_by else ""
+    return [s.id, f"{s.form_id} v{s.form_version}", s.status + mark, s.updated_at[:16]]
+
+
+def cmd_submit(ctx: Context) -> int:
+    """Submit answers for a form on a case (complete, or --draft)."""
+    a = ctx.args
+    answers = _read_answers(a.data)
+    with ctx.unlock() as session:
+        sub = session.submissions.create(a.case, a.form, answers, complete=not a.draft)
+        ctx.emit(sub.to_json(), f"Submission {sub.id} saved as {sub.status}.")
+    return 0
+
+
+def cmd_submissions(ctx: Context) -> int:
+    """submissions list | show | complete | amend | review."""
+    a = ctx.args
+    with ctx.unlock() as session:
+        subs = session.submissions
+        if a.sub_action == "list":
+            items = subs.for_case(a.case)
+            ctx.emit([s.to_json() for s in items], table(
+                [_sub_row(s) for s in items], ["ID", "FORM", "STATUS", "UPDATED"]))
+            return 0
+        if a.sub_action == "show":
+            sub = subs.get(a.submission_id)
+            session.record_view("submission", sub.id)
+            form = subs.form_for(sub)
+            data = sub.to_json()
+            data["form_title"] = form.title
+            lines = [f"{form.title} ({sub.form_id} v{sub.form_version}) — {sub.status}"]
+            if sub.amendment_reason:
+                lines.append(f"  amends {sub.amends}: {sub.amendment_reason}")
+            for field in form.iter_fields(members=False):
+                if field.id in sub.answers:
+                    value = json.dumps(sub.answers[field.id], ensure_ascii=False)
+                    lines.append(f"  {field.label}: {value}")
+            ctx.emit(data, "\n".join(lines))
+            return 0
+        if a.sub_action == "complete":
+            sub = subs.complete(a.submission_id)
+        elif a.sub_action == "amend":
+            sub = subs.amend(a.submission_id, _read_answers(a.data), a.reason)
+        else:
+            sub = subs.review(a.submission_id)
+        ctx.emit(sub.to_json(), f"Submission {sub.id}: {sub.status}.")
+    return 0
+
+
+def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
+    """Add this module's commands to the top-level subparsers."""
+    forms = sub.add_parser("forms", help="assessment forms").add_subparsers(
+        dest="forms_action", required=True)
+    forms.add_parser("list", parents=[json_parent], help="forms available").set_defaults(
+        func=cmd_forms)
+    p = forms.add_parser("show", parents=[json_parent], help="one form's questions")
+    p.add_argument("form_id")
+    p.add_argument("--version", type=int)
+    p.set_defaults(func=cmd_forms)
+    p = forms.add_parser("validate", parents=[json_parent],
+                         help="check form files (exit 1 listing every problem)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=cmd_forms)
+    p = forms.add_parser("import", parents=[json_parent],
+                         help="add a form (YAML, JSON or XLSForm .xlsx) to the vault")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_forms)
+
+    p = sub.add_parser("submit", parents=[json_parent], help="submit form answers on a case")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--form", required=True, metavar="FORM_ID")
+    p.add_argument("--data", required=True, metavar="ANSWERS.json",
+                   help="JSON object: field id -> answer ('-' reads stdin)")
+    p.add_argument("--draft", action="store_true", help="save as a draft (no required check)")
+    p.set_defaults(func=cmd_submit)
+
+    subs = sub.add_parser("submissions", help="submissions and drafts").add_subparsers(
+        dest="sub_action", required=True)
+    p = subs.add_parser("list", parents=[json_parent], help="a case's submissions")
+    p.add_argument("case", metavar="CASE")
+    p.set_defaults(func=cmd_submissions)
+    for action, text in (("show", "one submission"), ("complete", "complete a draft"),
+                         ("review", "mark reviewed (team lead)")):
+        p = subs.add_parser(action, parents=[json_parent], help=text)
+        p.add_argument("submission_id", metavar="ID")
+        p.set_defaults(func=cmd_submissions)
+    p = subs.add_parser("amend", parents=[json_parent],
+                        help="amend a completed submission (earlier version kept)")
+    p.add_argument("submission_id", metavar="ID")
+    p.add_argument("--data", required=True, metavar="ANSWERS.json")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_submissions)

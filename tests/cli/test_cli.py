@@ -8,42 +8,13 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from btam_desktop.cli import main
+from tests.cli.conftest import Run
 from tests.conftest import LEAD, LEAD_PASS, OFFICER, OFFICER_PASS
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def btam(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-         capsys: pytest.CaptureFixture[str]) -> Run:
-    """Run the CLI in-process against tmp_path/v.btam as the lead."""
-    (tmp_path / "pw").write_text(LEAD_PASS + "\n")
-    monkeypatch.setenv("BTAM_VAULT", str(tmp_path / "v.btam"))
-
-    def run(*argv: str, passphrase_file: str | None = "pw") -> tuple[int, str, str]:
-        args = list(argv)
-        if passphrase_file:
-            args = ["--passphrase-file", str(tmp_path / passphrase_file), *args]
-        code = main(args)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
-@pytest.fixture
-def initialised(btam: Run, tmp_path: Path) -> Run:
-    code, out, err = btam("init", "--member", LEAD, "--role", "lead", "--badge", "L-1",
-                          "--agency", "Lakeside PD",
-                          "--recovery-key-file", str(tmp_path / "recovery.txt"))
-    assert code == 0, err
-    return btam
 
 
 def test_init_writes_owner_only_recovery_key_and_refuses_overwrite(

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.cli.test_cli import Run, btam, initialised  # noqa: F401  (fixtures)
+from tests.cli.conftest import Run
 
 
 @pytest.fixture

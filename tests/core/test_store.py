@@ -119,9 +119,8 @@ def test_timeline_is_append_only_and_corrections_supersede(session: Session) -> 
         session.store.correct_entry(entry.id, summary="again")
     live = session.store.timeline(case.id, include_superseded=False)
     assert [e.id for e in live] == [fixed.id]
-    with pytest.raises(InvalidInput):
-        with session.operation("tamper") as op:
-            op.update("timeline", entry.id, {"summary": "rewritten"})
+    with pytest.raises(InvalidInput), session.operation("tamper") as op:
+        op.update("timeline", entry.id, {"summary": "rewritten"})
 
 
 def test_referral_needs_partner(session: Session) -> None:
@@ -258,7 +257,7 @@ def test_view_is_audited(session: Session) -> None:
 def test_failed_operation_leaves_nothing(session: Session) -> None:
     before = session.db.scalar("SELECT count(*) FROM changes")
     audit_before = session.db.scalar("SELECT count(*) FROM audit")
-    with pytest.raises(RuntimeError), session.operation("half") as op:
+    with pytest.raises(RuntimeError), session.operation("half") as op:  # noqa: PT012
         op.insert("cases", {"number": "X-1", "title": "half", "status": "open",
                             "concern": "low", "tier": "universal", "opened_on": "2026-01-01",
                             "created_at": "now"})

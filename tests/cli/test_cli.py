@@ -241,3 +241,16 @@ def test_subprocess_exit_codes_and_quiet_stderr(tmp_path: Path) -> None:
                        capture_output=True, text=True, env=env, cwd=root)
     assert r.returncode == 2
     assert r.stderr.strip() == "btam: wrong passphrase or not a BTAM vault"
+
+
+def test_remember_on_device_then_no_passphrase_needed(initialised: Run) -> None:
+    code, _, err = initialised("--remember", "case", "list")
+    assert code == 0 and "remembered" in err
+    assert initialised("case", "list", passphrase_file=None)[0] == 0
+
+
+@pytest.mark.usefixtures("no_keyring")
+def test_remember_without_keyring_says_so(initialised: Run) -> None:
+    code, _, err = initialised("--remember", "case", "list")
+    assert code == 0 and "No usable OS keyring" in err
+    assert initialised("case", "list", passphrase_file=None)[0] == 2

@@ -1,0 +1,233 @@
+"""The main window: navigation on the left, one page per section, who is signed in, Lock.
+
+Everything that shows case data is a child of this window, so deleting the window on lock
+deletes all of it. The window does not lock by itself: it asks (``lock_requested``) and the
+:class:`~btam_desktop.ui.controller.AppController` does it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from btam_desktop.core.session import Session
+from btam_desktop.ui.icons import app_icon, icon
+from btam_desktop.ui.labels import signed_in
+from btam_desktop.ui.pages import DashboardPage, Page, PlaceholderPage
+from btam_desktop.ui.session_events import SessionEvents
+from btam_desktop.ui.theme import ThemeManager
+
+
+@dataclass(frozen=True)
+class Section:
+    """A navigation entry: key, label, icon name (resources/icons) and a short description."""
+
+    key: str
+    title: str
+    icon: str
+    description: str
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("dashboard", "Dashboard", "dashboard", "Your agency and the cases needing work."),
+    Section("cases", "Cases", "cases",
+            "Case files: concerning behaviour, assessments, management plans, timelines."),
+    Section("people", "People", "people",
+            "Persons of concern, reporting parties, potential targets and contacts."),
+    Section("partners", "Partners & resources", "partners",
+            "Schools, mental health and other partners, and local resources."),
+    Section("sync", "Sync", "sync",
+            "Exchange encrypted bundles with the team by USB stick, mail or a shared folder."),
+    Section("audit", "Audit", "audit", "Who viewed, changed or exported what, and when."),
+    Section("settings", "Settings", "settings",
+            "Team members, passphrases, idle lock, theme, backups and integrity checks."),
+)
+LOCK_SHORTCUT = QKeySequence("Ctrl+L")
+
+
+class MainWindow(QMainWindow):
+    """The application window of an unlocked vault."""
+
+    lock_requested = Signal()
+    close_requested = Signal()
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        theme: ThemeManager | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._theme = theme
+        self.setWindowTitle("BTAM Desktop")
+        self.setWindowIcon(app_icon())
+        self.resize(1100, 720)
+        self.setMinimumSize(820, 560)
+        self.events = SessionEvents(session, self)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setAccessibleName("Sections")
+        self.nav.setIconSize(QSize(22, 22))
+        self.nav.setFixedWidth(240)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.stack = QStackedWidget()
+        self.stack.setAccessibleName("Section content")
+        self._pages: dict[str, Page] = {}
+        self._sections: dict[str, Section] = {}
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self._build_status_bar()
+        for section in SECTIONS:
+            self.add_page(section, self._make_page(section))
+        self.nav.currentRowChanged.connect(self._on_row_changed)
+        self.nav.setCurrentRow(0)
+        self._tint_icons()
+        if theme is not None:
+            theme.changed.connect(self._tint_icons)
+        QWidget.setTabOrder(self.nav, self.stack)
+
+    # -- construction -------------------------------------------------------------------------
+    def _make_page(self, section: Section) -> Page:
+        if section.key == "dashboard":
+            return DashboardPage(self._session, self.events)
+        return PlaceholderPage(section.title, section.description)
+
+    def _build_actions(self) -> None:
+        self.lock_action = QAction("&Lock", self)
+        self.lock_action.setShortcut(LOCK_SHORTCUT)
+        self.lock_action.setStatusTip("Lock the vault now (Ctrl+L)")
+        self.lock_action.triggered.connect(self.lock_requested)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)
+        vault_menu = self.menuBar().addMenu("&Vault")
+        vault_menu.addAction(self.lock_action)
+        vault_menu.addSeparator()
+        vault_menu.addAction(self.quit_action)
+        self.go_menu = self.menuBar().addMenu("&Go")
+        # Actions live on the window too, so their shortcuts work while the menu is closed.
+        self.addAction(self.lock_action)
+        self.addAction(self.quit_action)
+
+    def _build_status_bar(self) -> None:
+        self.who = QLabel(signed_in(self._session))
+        self.who.setAccessibleName(f"Signed in: {signed_in(self._session)}")
+        self.lock_button = QPushButton(" Lock")  # the space keeps the text off the icon
+        self.lock_button.setAccessibleName("Lock the vault")
+        self.lock_button.setToolTip("Lock the vault now (Ctrl+L)")
+        self.lock_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.lock_button.clicked.connect(self.lock_action.trigger)
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        # Permanent widgets: a passing notice (showMessage) must not hide who is signed in.
+        bar.addPermanentWidget(self.who)
+        bar.addPermanentWidget(self.lock_button)
+
+    def add_page(self, section: Section, page: Page) -> None:
+        """Add a navigation entry and its page (the full application adds real pages here)."""
+        if section.key in self._pages:
+            raise ValueError(f"a page {section.key!r} already exists")
+        page.setObjectName(f"page-{section.key}")
+        self._pages[section.key] = page
+        self._sections[section.key] = section
+        self.stack.addWidget(page)
+        item = QListWidgetItem(section.title)
+        item.setData(Qt.ItemDataRole.UserRole, section.key)
+        item.setToolTip(section.description)
+        item.setSizeHint(QSize(0, 44))
+        self.nav.addItem(item)
+        number = len(self._pages)
+        if number <= 9:
+            action = QAction(section.title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda _checked=False, key=section.key: self.show_page(key))
+            self.go_menu.addAction(action)
+            self.addAction(action)
+
+    def replace_page(self, key: str, page: Page) -> None:
+        """Swap a section's page (e.g. a placeholder for the real one)."""
+        old = self._pages[key]
+        index = self.stack.indexOf(old)
+        page.setObjectName(f"page-{key}")
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(old)
+        old.teardown()
+        old.deleteLater()
+        self._pages[key] = page
+
+    # -- navigation ---------------------------------------------------------------------------
+    def page(self, key: str) -> Page:
+        """The page of section ``key``."""
+        return self._pages[key]
+
+    def page_keys(self) -> list[str]:
+        """Section keys in navigation order."""
+        return list(self._pages)
+
+    def current_key(self) -> str:
+        """The section shown."""
+        item = self.nav.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
+
+    def show_page(self, key: str) -> None:
+        """Show section ``key``."""
+        self.nav.setCurrentRow(list(self._pages).index(key))
+
+    def _on_row_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        page = self._pages[list(self._pages)[row]]
+        self.stack.setCurrentWidget(page)
+        page.refresh()
+
+    def _tint_icons(self, _theme: str = "") -> None:
+        normal = self._theme.color("window-text").name() if self._theme else "#1b1d21"
+        selected = self._theme.color("highlighted-text").name() if self._theme else "#ffffff"
+        for row, key in enumerate(self._pages):
+            name = self._sections[key].icon
+            combined = QIcon(icon(name, normal))
+            for size in (16, 22, 24, 32, 44):
+                combined.addPixmap(
+                    icon(name, selected).pixmap(size, size), QIcon.Mode.Selected
+                )
+            self.nav.item(row).setIcon(combined)
+        self.lock_button.setIcon(icon("lock", normal))
+
+    # -- status and lifetime --------------------------------------------------------------------
+    def show_notice(self, text: str, timeout_ms: int = 15_000) -> None:
+        """A passing message in the status bar."""
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def teardown(self) -> None:
+        """Detach from the session before the window is deleted on lock."""
+        self.events.detach()
+        for page in self._pages.values():
+            page.teardown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """The user closed the window (or chose Quit): the application locks and ends."""
+        super().closeEvent(event)
+        self.close_requested.emit()

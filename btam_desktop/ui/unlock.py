@@ -1,0 +1,367 @@
+"""The unlock window (member, passphrase, remember on this device) and the recovery-key dialog.
+
+All unlocking is done by :mod:`btam_desktop.core.vault`; this module only collects what was
+typed, shows what went wrong in plain words, and emits ``unlocked(Session)`` on success. The
+passphrase field is emptied after every attempt, right or wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeyEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from btam_desktop.core import keyring_store, vault
+from btam_desktop.core.errors import AccountLocked
+from btam_desktop.ui import messages
+from btam_desktop.ui.icons import app_icon
+from btam_desktop.ui.widgets import MessageLabel, busy, field_label, heading, line_edit, muted
+
+_log = logging.getLogger(__name__)
+
+RECOVERY_DIGITS = 48
+REMEMBER_TEXT = "&Remember on this device"
+TYPE_PASSPHRASE = "Type your passphrase, then press Enter."  # noqa: S105 (a message)
+RECOVERY_NOTICE = (
+    "Unlocked with the recovery key. Give the member who forgot their passphrase a new one."
+)
+
+
+class RecoveryKeyDialog(QDialog):
+    """Asks for the paper recovery key; ``submitted(text)`` when 48 digits were typed.
+
+    The owner tries the key and either calls :meth:`succeed` or :meth:`show_error`. The digit
+    count is checked here first so a typo in length does not count as a failed unlock.
+    """
+
+    submitted = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Use the recovery key - BTAM Desktop")
+        self.setMinimumWidth(620)
+        intro = QLabel(
+            "Type the 48 digits of the recovery key written down when the vault was created. "
+            "Spaces and dashes do not matter."
+        )
+        intro.setWordWrap(True)
+        # Shown in clear on purpose: typing 48 digits blind from paper fails too often, and a
+        # failed attempt counts towards the lockout.
+        self.key = QLineEdit()
+        self.key.setAccessibleName("Recovery key")
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        # Digits copied from paper are checked by eye: larger than the body text.
+        mono.setPointSizeF(max(mono.pointSizeF(), self.font().pointSizeF() * 1.25))
+        self.key.setFont(mono)
+        self.key.setPlaceholderText("123456-123456-123456-123456-123456-123456-123456-123456")
+        self.key.setInputMethodHints(
+            Qt.InputMethodHint.ImhDigitsOnly | Qt.InputMethodHint.ImhSensitiveData
+        )
+        key_label = QLabel("Recovery &key")
+        key_label.setBuddy(self.key)
+        self.counter = muted("")
+        self.counter.setAccessibleName("Digits typed")
+        self.message = MessageLabel()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("&Unlock")
+        ok.setObjectName("primary")
+        ok.setAccessibleName("Unlock with the recovery key")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 20, 20, 20)
+        layout.setSpacing(10)
+        layout.addWidget(intro)
+        layout.addWidget(key_label)
+        layout.addWidget(self.key)
+        layout.addWidget(self.counter)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.key.textChanged.connect(self._count)
+        self._count()
+
+    def digits(self) -> int:
+        """How many digits are in the field."""
+        return sum(ch.isdigit() for ch in self.key.text())
+
+    def _count(self) -> None:
+        self.counter.setText(f"{self.digits()} of {RECOVERY_DIGITS} digits")
+
+    def accept(self) -> None:
+        """Submit (Enter or Unlock), unless the digit count is wrong."""
+        count = self.digits()
+        if count != RECOVERY_DIGITS:
+            self.show_error(f"A recovery key has {RECOVERY_DIGITS} digits; {count} typed so far.")
+            return
+        text = self.key.text()
+        self.key.clear()  # like a passphrase: never left in the field after an attempt
+        self.message.clear_message()
+        self.submitted.emit(text)
+
+    def succeed(self) -> None:
+        """Close after a successful unlock."""
+        super().accept()
+
+    def show_error(self, text: str) -> None:
+        """Stay open and say what went wrong."""
+        self.message.show_error(text)
+        # Grow to fit the message: a top-level layout does not account for the height of
+        # word-wrapped text by itself, and the message would be cut off.
+        self.adjustSize()
+        self.key.setFocus()
+
+
+class UnlockWindow(QWidget):
+    """Unlocks the vault at ``vault_path``; ``unlocked(Session)`` on success.
+
+    ``closed`` is emitted only when the user closes the window (the controller then quits);
+    the controller removes it with ``hide()`` and ``deleteLater()`` after a success.
+    """
+
+    unlocked = Signal(object)  # Session
+    notice = Signal(str)  # something to tell the user once the main window is up
+    closed = Signal()
+
+    def __init__(
+        self, vault_path: Path, *, message: str = "", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.vault_path = Path(vault_path)
+        self.setObjectName("unlockWindow")
+        self.setWindowTitle("Unlock - BTAM Desktop")
+        self.setWindowIcon(app_icon())
+        self.setMinimumSize(560, 520)
+        self._slots: list[vault.SlotInfo] = []
+        self._recovery: RecoveryKeyDialog | None = None
+
+        logo = QLabel()
+        logo.setPixmap(app_icon().pixmap(64, 64))
+        logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        logo.setAccessibleName("BTAM Desktop logo")
+        title = heading("BTAM Desktop")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        subtitle = muted("Unlock the vault to continue")
+        subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.location = muted(str(self.vault_path))
+        self.location.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.location.setAccessibleName("Vault location")
+        self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.member = QComboBox()
+        self.member.setAccessibleName("Member")
+        self.member.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.member_label = field_label("&Member", self.member)
+        self.passphrase = line_edit("Passphrase", secret=True)
+        self.passphrase.setPlaceholderText("Passphrase")
+        pass_label = field_label("&Passphrase", self.passphrase)
+        self.remember = QCheckBox(REMEMBER_TEXT)
+        self.remember.setAccessibleName("Remember on this device")
+        self.remember.setToolTip(
+            "Keep the key in this computer's protected keyring, so you can unlock by pressing "
+            "Enter without typing. Only for a laptop that is yours alone."
+        )
+        # Hidden, not merely disabled, where there is no keyring: nothing to offer there.
+        self.remember.setVisible(keyring_store.available())
+        self.unlock_button = QPushButton("&Unlock")
+        self.unlock_button.setObjectName("primary")
+        self.unlock_button.setAccessibleName("Unlock")
+        self.recovery_button = QPushButton("Use the recovery key\u2026")
+        self.recovery_button.setObjectName("link")
+        self.recovery_button.setAccessibleName("Use the recovery key")
+        self.recovery_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.message = MessageLabel()
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setVerticalSpacing(12)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.addRow(self.member_label, self.member)
+        form.addRow(pass_label, self.passphrase)
+        form.addRow("", self.remember)
+
+        panel = QWidget()
+        panel.setObjectName("unlockPanel")
+        panel.setMaximumWidth(480)
+        panel_layout = QVBoxLayout(panel)
+        panel_layout.setSpacing(10)
+        panel_layout.addWidget(logo)
+        panel_layout.addWidget(title)
+        panel_layout.addWidget(subtitle)
+        panel_layout.addWidget(self.location)
+        panel_layout.addSpacing(12)
+        panel_layout.addLayout(form)
+        panel_layout.addWidget(self.message)
+        panel_layout.addWidget(self.unlock_button)
+        panel_layout.addWidget(self.recovery_button, 0, Qt.AlignmentFlag.AlignHCenter)
+
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(panel, 4)
+        row.addStretch(1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 24, 24, 24)
+        outer.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+        QWidget.setTabOrder(self.member, self.passphrase)
+        QWidget.setTabOrder(self.passphrase, self.remember)
+        QWidget.setTabOrder(self.remember, self.unlock_button)
+        QWidget.setTabOrder(self.unlock_button, self.recovery_button)
+
+        self.unlock_button.clicked.connect(self.submit)
+        self.recovery_button.clicked.connect(self.open_recovery)
+        self.member.currentIndexChanged.connect(self._member_changed)
+        self._load_members()
+        if message and not self.message.isVisible():  # a problem found loading comes first
+            self.message.show_message(message, "info")
+
+    # -- members ------------------------------------------------------------------------------
+    def _load_members(self) -> None:
+        try:
+            self._slots = vault.member_slots(self.vault_path)
+        except Exception as error:
+            self._slots = []
+            self.message.show_error(messages.describe(error))
+            self.unlock_button.setEnabled(False)
+            self.passphrase.setEnabled(False)
+            return
+        self.member.blockSignals(True)
+        self.member.clear()
+        for slot in self._slots:
+            self.member.addItem(slot.label, slot.slot_id)
+        self.member.blockSignals(False)
+        # With a single member there is nobody to choose: hide the picker entirely.
+        several = len(self._slots) > 1
+        self.member.setVisible(several)
+        self.member_label.setVisible(several)
+        self._member_changed()
+
+    def selected_member(self) -> str | None:
+        """The chosen member's slot id (None when the vault has no member slot)."""
+        data = self.member.currentData()
+        return str(data) if data else None
+
+    def _member_changed(self) -> None:
+        index = self.member.currentIndex()
+        if not 0 <= index < len(self._slots):
+            return
+        slot = self._slots[index]
+        if slot.locked_until:
+            try:
+                until = datetime.fromisoformat(slot.locked_until)
+            except ValueError:  # unreadable: let the core decide on the attempt
+                until = datetime.min.replace(tzinfo=UTC)
+            if until > datetime.now(UTC):
+                local = until.astimezone().strftime("%H:%M:%S")
+                self.message.show_error(messages.locked_message(AccountLocked(slot.label, local)))
+                return
+        self.message.clear_message()
+
+    # -- unlocking ----------------------------------------------------------------------------
+    def submit(self) -> None:
+        """Unlock with this device's remembered key, else with the typed passphrase."""
+        if not self.unlock_button.isEnabled():  # Enter still arrives when unlocking is off
+            return
+        text = self.passphrase.text()
+        self.passphrase.clear()
+        member = self.selected_member()
+        remember = not self.remember.isHidden() and self.remember.isChecked()
+        try:
+            with busy():
+                session = vault.unlock_with_device_key(self.vault_path, member)
+                if session is None:
+                    if not text:
+                        self.message.show_message(TYPE_PASSPHRASE, "info")
+                        self.passphrase.setFocus()
+                        return
+                    session, private = vault.unlock(
+                        self.vault_path, passphrase_text=text, member=member
+                    )
+                    if remember and not session.remember_on_device(private):
+                        self.notice.emit(
+                            "The key could not be saved on this device; type your passphrase "
+                            "next time."
+                        )
+        except Exception as error:
+            self.message.show_error(messages.describe(error))
+            self.passphrase.setFocus()
+            return
+        self.message.clear_message()
+        self.unlocked.emit(session)
+
+    def open_recovery(self) -> RecoveryKeyDialog:
+        """Open the recovery-key dialog (window-modal, not blocking) and return it."""
+        if self._recovery is None:
+            dialog = RecoveryKeyDialog(self)
+            dialog.submitted.connect(self._try_recovery)
+            dialog.finished.connect(self._recovery_closed)
+            self._recovery = dialog
+        self._recovery.open()
+        return self._recovery
+
+    def _recovery_closed(self, _result: int) -> None:
+        if self._recovery is not None:
+            self._recovery.deleteLater()
+            self._recovery = None
+
+    def _try_recovery(self, text: str) -> None:
+        dialog = self._recovery
+        if dialog is None:
+            return
+        try:
+            with busy():
+                session = vault.unlock_with_recovery(self.vault_path, text)
+        except Exception as error:
+            dialog.show_error(messages.describe(error, recovery=True))
+            return
+        dialog.succeed()
+        self.notice.emit(RECOVERY_NOTICE)
+        self.unlocked.emit(session)
+
+    # -- events -------------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        """Put the cursor in the passphrase field: keyboard first."""
+        super().showEvent(event)
+        self.passphrase.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter unlocks (or presses the focused button); Esc clears the field."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focused = self.focusWidget()
+            if isinstance(focused, QPushButton) and focused is not self.unlock_button:
+                focused.click()
+            else:
+                self.submit()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.passphrase.clear()
+            self.message.clear_message()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """The user closed the window: the application ends."""
+        super().closeEvent(event)
+        self.closed.emit()

@@ -1,0 +1,196 @@
+"""Small widgets shared by the windows: inline messages, rule check lists, headings.
+
+Style is carried by object names and dynamic properties (``kind``, ``ruleState``) that
+``resources/styles/base.qss`` selects on; state is never shown by colour alone (a message has
+words, a rule has a tick or a cross) so it reads in both themes and for colour-blind users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QGuiApplication
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+
+TICK = "\u2714"  # heavy check mark
+CROSS = "\u2718"  # heavy ballot x
+PENDING = "\u25cb"  # white circle: not judged yet
+
+
+def repolish(widget: QWidget) -> None:
+    """Re-apply the style sheet after a dynamic property used by a selector changed."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+    widget.update()
+
+
+def heading(text: str, *, object_name: str = "heading") -> QLabel:
+    """A large title label."""
+    label = QLabel(text)
+    label.setObjectName(object_name)
+    label.setAccessibleName(text)
+    label.setWordWrap(True)
+    return label
+
+
+def muted(text: str) -> QLabel:
+    """Secondary text (explanations under a title)."""
+    label = QLabel(text)
+    label.setProperty("muted", True)
+    label.setWordWrap(True)
+    return label
+
+
+def line_edit(accessible_name: str, *, secret: bool = False) -> QLineEdit:
+    """A text field with a name for screen readers; ``secret`` for passphrases."""
+    edit = QLineEdit()
+    edit.setAccessibleName(accessible_name)
+    if secret:
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        # Ask on-screen keyboards and input methods not to learn, predict or show it.
+        edit.setInputMethodHints(
+            Qt.InputMethodHint.ImhHiddenText
+            | Qt.InputMethodHint.ImhNoPredictiveText
+            | Qt.InputMethodHint.ImhSensitiveData
+        )
+    return edit
+
+
+def field_label(text: str, buddy: QWidget) -> QLabel:
+    """A form label for ``buddy`` (its mnemonic focuses the field), centred on the field.
+
+    QFormLayout aligns labels with the top of the row; our fields are taller than a line of
+    text (generous padding), so the label is given the field's height and centred in it.
+    """
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    buddy.ensurePolished()
+    label.setMinimumHeight(buddy.sizeHint().height())
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return label
+
+
+@contextmanager
+def busy() -> Iterator[None]:
+    """A wait cursor while the key derivation runs (a few tenths of a second)."""
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+
+
+class MessageLabel(QLabel):
+    """An inline message (error, information, success); hidden while empty.
+
+    Screen readers are told with an alert event, because the message appears away from the
+    field that has the focus.
+    """
+
+    KINDS = ("error", "info", "ok")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("message")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAccessibleName("Message")
+        self.setProperty("kind", "info")
+        self.hide()
+
+    @property
+    def kind(self) -> str:
+        """"error", "info" or "ok"."""
+        return str(self.property("kind"))
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """Show ``text`` styled as ``kind``."""
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown message kind {kind!r}")
+        self.setProperty("kind", kind)
+        repolish(self)
+        self.setText(text)
+        self.setAccessibleDescription(text)
+        self.setVisible(bool(text))
+        if text:
+            QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.Alert))
+
+    def show_error(self, text: str) -> None:
+        """Show an error."""
+        self.show_message(text, "error")
+
+    def clear_message(self) -> None:
+        """Hide the message."""
+        self.setText("")
+        self.setAccessibleDescription("")
+        self.hide()
+
+
+class RuleList(QWidget):
+    """A list of rules, each shown met (tick), unmet (cross) or not judged yet (circle).
+
+    Rules are keyed by the text shown; :meth:`set_extra` shows rules the caller did not know
+    about in advance (e.g. a rule added to the core later), so nothing broken is hidden.
+    """
+
+    def __init__(self, rules: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Passphrase rules")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self._labels: dict[str, QLabel] = {}
+        self._extra: dict[str, QLabel] = {}
+        for rule in rules:
+            self._labels[rule] = self._add_label(rule)
+
+    def _add_label(self, rule: str) -> QLabel:
+        label = QLabel()
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setWordWrap(True)
+        self._layout.addWidget(label)
+        self._apply(label, rule, None)
+        return label
+
+    @staticmethod
+    def _apply(label: QLabel, rule: str, met: bool | None) -> None:
+        if met is None:
+            mark, state, said = PENDING, "pending", "not checked yet"
+        elif met:
+            mark, state, said = TICK, "met", "met"
+        else:
+            mark, state, said = CROSS, "unmet", "not met"
+        label.setText(f"{mark}  {rule}")
+        label.setAccessibleName(f"{rule}: {said}")
+        if label.property("ruleState") != state:
+            label.setProperty("ruleState", state)
+            repolish(label)
+
+    def set_state(self, rule: str, met: bool | None) -> None:
+        """Mark ``rule`` met (True), unmet (False) or not judged (None)."""
+        self._apply(self._labels[rule], rule, met)
+
+    def state(self, rule: str) -> str:
+        """"met", "unmet" or "pending" (for tests and accessibility checks)."""
+        labels = {**self._labels, **self._extra}
+        return str(labels[rule].property("ruleState"))
+
+    def set_extra(self, rules: Sequence[str]) -> None:
+        """Show exactly ``rules`` as additional unmet rules."""
+        for rule in list(self._extra):
+            if rule not in rules:
+                label = self._extra.pop(rule)
+                self._layout.removeWidget(label)
+                label.deleteLater()
+        for rule in rules:
+            if rule not in self._extra:
+                self._extra[rule] = self._add_label(rule)
+            self._apply(self._extra[rule], rule, False)
+
+    def rules(self) -> list[str]:
+        """Every rule shown, in order."""
+        return [*self._labels, *self._extra]

@@ -1,0 +1,395 @@
+"""The create-vault wizard: agency, first member (a team lead), passphrase, recovery key.
+
+The vault is created by :func:`btam_desktop.core.vault.create_vault` when the passphrase page
+is committed ("Create vault"); it is the only thing that writes a file. The recovery key that
+call returns is shown once, on the last page, and the wizard cannot be finished or closed
+until the officer confirms having written it down and re-types its last group.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from btam_desktop.core import passphrase, vault
+from btam_desktop.core.errors import WeakPassphrase
+from btam_desktop.core.session import Session
+from btam_desktop.ui import messages
+from btam_desktop.ui.icons import app_icon
+from btam_desktop.ui.widgets import (
+    MessageLabel,
+    RuleList,
+    busy,
+    field_label,
+    heading,
+    line_edit,
+    muted,
+)
+
+_log = logging.getLogger(__name__)
+
+# What each rule of passphrase.check looks like as a tick-list entry. The core returns the
+# rules a passphrase breaks as sentences; anything it returns that is not listed here (a rule
+# added later) is still shown, as an extra unmet rule, so the list can never hide a problem.
+RULE_LENGTH = f"At least {passphrase.MIN_LENGTH} characters"
+RULE_COMMON = "Not a commonly used password"
+RULE_REPEAT = "Not one character repeated"
+RULE_NAME = "Does not contain your name"
+RULE_MATCH = "Both entries match"
+_CORE_RULES = {
+    f"use at least {passphrase.MIN_LENGTH} characters": RULE_LENGTH,
+    "this is a commonly used password": RULE_COMMON,
+    "do not repeat a single character": RULE_REPEAT,
+    "do not include your name": RULE_NAME,
+}
+RECOVERY_CONFIRM_TEXT = "I have written the recovery key down and will keep it somewhere safe"
+
+
+def _page_layout(page: QWizardPage, title: str, explanation: str) -> QVBoxLayout:
+    """A page's layout starting with a large title and its explanation.
+
+    Drawn by the page rather than by QWizard's header, whose title is small and whose layout
+    differs between wizard styles; the title is kept as the page's accessible name.
+    """
+    page.setAccessibleName(title)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(8, 4, 8, 4)
+    layout.setSpacing(10)
+    layout.addWidget(heading(title, object_name="pageTitle"))
+    layout.addWidget(muted(explanation))
+    layout.addSpacing(8)
+    return layout
+
+
+def format_recovery_key(key: str) -> str:
+    """Eight groups of six digits on two lines of four, as they should be copied to paper."""
+    groups = key.split("-")
+    return "   ".join(groups[:4]) + "\n" + "   ".join(groups[4:])
+
+
+class AgencyPage(QWizardPage):
+    """Page 1: the agency the vault belongs to (printed on every PDF later)."""
+
+    def __init__(self, vault_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = _page_layout(
+            self,
+            "Create a vault",
+            "BTAM Desktop keeps your team's case files in one encrypted file on this laptop. "
+            "Nothing is sent anywhere.",
+        )
+        self.agency = line_edit("Agency name")
+        self.agency.setPlaceholderText("e.g. Lakeside Police Department")
+        self.agency.setMaxLength(200)
+        agency_label = field_label("&Agency name", self.agency)
+        where = muted(f"The vault will be saved as:\n{vault_path}")
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        where.setAccessibleName("Vault location")
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow(agency_label, self.agency)
+        layout.addLayout(form)
+        layout.addSpacing(12)
+        layout.addWidget(where)
+        layout.addStretch(1)
+        self.registerField("agency*", self.agency)
+        self.agency.textChanged.connect(self.completeChanged)
+
+    def isComplete(self) -> bool:
+        """An agency name that is not only spaces."""
+        return bool(self.agency.text().strip())
+
+
+class MemberPage(QWizardPage):
+    """Page 2: the first member, who is the team lead."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = _page_layout(
+            self,
+            "First team member",
+            "You will be the team lead of this vault. You can add the other members of the "
+            "team later.",
+        )
+        self.name = line_edit("Your name")
+        self.name.setPlaceholderText("First and last name")
+        self.name.setMaxLength(120)
+        self.badge = line_edit("Badge or ID number")
+        self.badge.setPlaceholderText("Optional")
+        self.badge.setMaxLength(40)
+        role = QLabel("Team lead")
+        role.setAccessibleName("Role: team lead")
+
+        name_label = field_label("Your &name", self.name)
+        badge_label = field_label("&Badge / ID", self.badge)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow(name_label, self.name)
+        form.addRow(badge_label, self.badge)
+        form.addRow(QLabel("Role"), role)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        self.registerField("memberName*", self.name)
+        self.registerField("badge", self.badge)
+
+    def isComplete(self) -> bool:
+        """A name that is not only spaces."""
+        return bool(self.name.text().strip())
+
+
+class PassphrasePage(QWizardPage):
+    """Page 3: the passphrase, with the rules ticked off live; committing creates the vault."""
+
+    def __init__(self, wizard: CreateVaultWizard) -> None:
+        super().__init__(wizard)
+        self._wizard = wizard
+        layout = _page_layout(
+            self,
+            "Choose a passphrase",
+            "You will type it every time you unlock. A few unrelated words are easy to "
+            "remember and hard to guess.",
+        )
+        self.passphrase = line_edit("Passphrase", secret=True)
+        self.confirm = line_edit("Confirm passphrase", secret=True)
+        pass_label = field_label("&Passphrase", self.passphrase)
+        confirm_label = field_label("&Confirm", self.confirm)
+        self.rules = RuleList([*_CORE_RULES.values(), RULE_MATCH])
+        self.message = MessageLabel()
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow(pass_label, self.passphrase)
+        form.addRow(confirm_label, self.confirm)
+        layout.addLayout(form)
+        layout.addSpacing(8)
+        layout.addWidget(self.rules)
+        layout.addStretch(1)
+        layout.addWidget(self.message)
+
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "Create &vault")
+        self.passphrase.textChanged.connect(self._update_rules)
+        self.confirm.textChanged.connect(self._update_rules)
+
+    def member_name(self) -> str:
+        """The name typed on the previous page (the passphrase must not contain it)."""
+        return str(self.field("memberName") or "").strip()
+
+    def initializePage(self) -> None:
+        """Re-check: the name may have changed since the passphrase was typed."""
+        self._update_rules()
+
+    def _problems(self) -> list[str]:
+        return passphrase.check(self.passphrase.text(), self.member_name())
+
+    def _update_rules(self) -> None:
+        text = self.passphrase.text()
+        problems = self._problems()
+        for core_text, shown in _CORE_RULES.items():
+            self.rules.set_state(shown, None if not text else core_text not in problems)
+        self.rules.set_extra(
+            [messages.sentence(p) for p in problems if p not in _CORE_RULES] if text else []
+        )
+        confirm = self.confirm.text()
+        self.rules.set_state(RULE_MATCH, None if not confirm else confirm == text)
+        self.message.clear_message()
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        """Every rule met and the confirmation matches."""
+        text = self.passphrase.text()
+        return bool(text) and not self._problems() and self.confirm.text() == text
+
+    def validatePage(self) -> bool:
+        """Create the vault; stay on this page with a message if that fails."""
+        try:
+            with busy():
+                self._wizard.create_vault(self.passphrase.text())
+        except WeakPassphrase as error:
+            self.message.show_error(
+                "The passphrase was refused: "
+                + "; ".join(messages.sentence(p) for p in error.problems)
+            )
+            return False
+        except Exception as error:  # shown in plain words; logged by describe() if unexpected
+            self.message.show_error(messages.describe(error))
+            return False
+        # The passphrase is not needed any more; do not leave it sitting in the widgets.
+        self.passphrase.clear()
+        self.confirm.clear()
+        return True
+
+
+class RecoveryPage(QWizardPage):
+    """Page 4: the recovery key, shown once; confirmation and a re-typed last group."""
+
+    def __init__(self, wizard: CreateVaultWizard) -> None:
+        super().__init__(wizard)
+        self._wizard = wizard
+        layout = _page_layout(
+            self,
+            "Write down your recovery key",
+            "If every passphrase is forgotten, this key is the only way into the vault. "
+            "It is shown only now and cannot be shown again.",
+        )
+        self.key_label = QLabel()
+        self.key_label.setObjectName("recoveryKey")
+        self.key_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.key_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.key_label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.key_label.setAccessibleName("Recovery key")
+        advice = muted(
+            "Write it on paper and keep it locked away from this laptop (not in its bag). "
+            "Anyone with this key can open the vault."
+        )
+        self.confirm = QCheckBox(RECOVERY_CONFIRM_TEXT)
+        self.confirm.setAccessibleName(RECOVERY_CONFIRM_TEXT)
+        self.last_group = line_edit("Last group of the recovery key")
+        self.last_group.setMaxLength(6)
+        self.last_group.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"\d{0,6}"), self.last_group)
+        )
+        self.last_group.setPlaceholderText("6 digits")
+        self.last_group.setMaximumWidth(160)
+        retype_label = QLabel("&Type the last group of six digits (bottom right) from your paper:")
+        retype_label.setWordWrap(True)
+        retype_label.setBuddy(self.last_group)
+        self.message = MessageLabel()
+
+        layout.addWidget(self.key_label)
+        layout.addWidget(advice)
+        layout.addSpacing(8)
+        layout.addWidget(self.confirm)
+        layout.addSpacing(4)
+        layout.addWidget(retype_label)
+        layout.addWidget(self.last_group)
+        layout.addStretch(1)
+        layout.addWidget(self.message)
+        self.confirm.toggled.connect(self.completeChanged)
+        self.last_group.textChanged.connect(self.completeChanged)
+        # Focus starts on the check box, not in the key (a text cursor blinking after the
+        # last digit reads like one more digit); the key stays reachable with Tab.
+        QWidget.setTabOrder(self.confirm, self.last_group)
+        QWidget.setTabOrder(self.last_group, self.key_label)
+
+    def initializePage(self) -> None:
+        """Show the key the wizard just received; from here there is no way back or out."""
+        self.key_label.setText(format_recovery_key(self._wizard.recovery_key))
+        self.confirm.setChecked(False)
+        self.last_group.clear()
+        self._wizard.setOption(QWizard.WizardOption.NoCancelButton, True)
+
+    def isComplete(self) -> bool:
+        """Confirmed, and the last group re-typed correctly."""
+        key = self._wizard.recovery_key
+        return (
+            bool(key)
+            and self.confirm.isChecked()
+            and self.last_group.text().strip() == key.rsplit("-", 1)[-1]
+        )
+
+    def validatePage(self) -> bool:
+        """Finish only when complete (a second line of defence behind the Finish button)."""
+        return self.isComplete()
+
+
+class CreateVaultWizard(QWizard):
+    """Creates a vault at ``vault_path``; ``created`` carries the open Session on Finish.
+
+    Opened with ``show()``/``open()``, never ``exec()``, so tests drive it without blocking.
+    """
+
+    created = Signal(object)  # Session
+
+    def __init__(self, vault_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault_path = Path(vault_path)
+        self._session: Session | None = None
+        self._recovery_key = ""
+        self.setWindowTitle("Create a vault - BTAM Desktop")
+        self.setWindowIcon(app_icon())
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        # The last page follows the commit ("Create vault"): there is nothing to go back to.
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setMinimumSize(720, 560)
+        self.agency_page = AgencyPage(self.vault_path)
+        self.member_page = MemberPage()
+        self.passphrase_page = PassphrasePage(self)
+        self.recovery_page = RecoveryPage(self)
+        for page in (self.agency_page, self.member_page, self.passphrase_page,
+                     self.recovery_page):
+            self.addPage(page)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish")
+
+    @property
+    def session(self) -> Session | None:
+        """The open session once the vault exists (until it is handed over by ``created``)."""
+        return self._session
+
+    @property
+    def recovery_key(self) -> str:
+        """The recovery key, once the vault exists (only to show it on the last page)."""
+        return self._recovery_key
+
+    def create_vault(self, new_passphrase: str) -> None:
+        """Create the vault with what the pages hold (called when the passphrase is committed)."""
+        if self._session is not None:
+            return
+        session, key = vault.create_vault(
+            self.vault_path,
+            member_name=str(self.field("memberName")).strip(),
+            new_passphrase=new_passphrase,
+            role="lead",
+            badge=str(self.field("badge") or "").strip(),
+            agency=str(self.field("agency")).strip(),
+        )
+        self._session, self._recovery_key = session, key
+        _log.info("vault created at %s", self.vault_path)
+
+    def reject(self) -> None:
+        """Cancel (Esc, Cancel, closing the window), except once the vault exists.
+
+        By then the recovery key has been shown once and will never be shown again; leaving
+        before it is written down would lose it, so the wizard insists.
+        """
+        if self._session is not None:
+            self.recovery_page.message.show_error(
+                "The vault has been created. Write the recovery key down, tick the box and "
+                "type its last group to finish."
+            )
+            return
+        super().reject()
+
+    def accept(self) -> None:
+        """Finish: hand the session over and forget the recovery key."""
+        session = self._session
+        if session is None or not self.recovery_page.isComplete():
+            return
+        self._session = None
+        self._recovery_key = ""
+        self.recovery_page.key_label.clear()
+        super().accept()
+        self.created.emit(session)
+
+    def take_session(self) -> Session | None:
+        """Take the session out without finishing (the application is shutting down)."""
+        session, self._session = self._session, None
+        return session

@@ -1,0 +1,163 @@
+"""Screenshots of the shell in both themes, for review and for the docs (a script, not a test).
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/screenshots.py [OUT_DIR]
+
+Creates a demo vault with fictional data in a temporary folder and writes, for the light and
+the dark theme, PNGs of the wizard's passphrase and recovery-key pages, the unlock window
+(with a wrong-passphrase message) and the main window's dashboard to ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import keyring  # noqa: E402
+import keyring.backend  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from btam_desktop.core import vault  # noqa: E402
+from btam_desktop.ui.app import create_application  # noqa: E402
+from btam_desktop.ui.controller import AppController  # noqa: E402
+from btam_desktop.ui.theme import ThemeManager, ThemeMode  # noqa: E402
+from btam_desktop.ui.wizard import CreateVaultWizard  # noqa: E402
+
+LEAD = "Dana Reyes"
+LEAD_PASS = "Correct-Lantern-42"
+AGENCY = "Lakeside Police Department"
+CASES = (
+    ("Threatening posts about Lakeside High", "open", "high"),
+    ("Letters to the mayor's office", "open", "moderate"),
+    ("Grievance at the county works yard", "active", "moderate"),
+    ("Fixation on a former partner", "monitoring", "low"),
+)
+
+
+class DemoKeyring(keyring.backend.KeyringBackend):
+    """In memory, so "Remember on this device" shows as on a laptop with an OS keyring."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+def settle(app: QApplication) -> None:
+    """Let layouts, polish and deferred deletes finish before grabbing."""
+    for _ in range(3):
+        app.processEvents()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def save(app: QApplication, widget: QWidget, out: Path, name: str) -> Path:
+    """Grab ``widget`` into ``out/name.png``."""
+    settle(app)
+    path = out / f"{name}.png"
+    if not widget.grab().save(str(path)):
+        raise SystemExit(f"could not write {path}")
+    print(path)
+    return path
+
+
+def demo_vault(folder: Path) -> Path:
+    """A vault with the lead, an officer and a few fictional cases."""
+    path = folder / "demo.btam"
+    session, _recovery = vault.create_vault(
+        path, member_name=LEAD, new_passphrase=LEAD_PASS, agency=AGENCY, badge="4471"
+    )
+    session.add_member("Sam Ortiz", "officer", "Purple-Harbor-Gate-7", badge="5120")
+    for title, status, concern in CASES:
+        session.store.create_case(title, status=status, concern=concern)
+    session.lock()
+    return path
+
+
+def wizard_shots(app: QApplication, folder: Path, out: Path, theme: str) -> None:
+    """The passphrase page half-filled (rules partly met) and the recovery-key page."""
+    wizard = CreateVaultWizard(folder / f"new-{theme}.btam")
+    wizard.resize(760, 600)
+    wizard.show()
+    wizard.agency_page.agency.setText(AGENCY)
+    wizard.next()
+    wizard.member_page.name.setText(LEAD)
+    wizard.member_page.badge.setText("4471")
+    wizard.next()
+    page = wizard.passphrase_page
+    page.passphrase.setText("Correct-Lantern")
+    page.confirm.setText("Correct-Lan")
+    save(app, wizard, out, f"wizard-passphrase-{theme}")
+    page.passphrase.setText(LEAD_PASS)
+    page.confirm.setText(LEAD_PASS)
+    wizard.next()
+    save(app, wizard, out, f"wizard-recovery-{theme}")
+    session = wizard.take_session()
+    if session is not None:
+        session.lock()
+    wizard.hide()
+    wizard.deleteLater()
+
+
+def app_shots(app: QApplication, path: Path, out: Path, theme: ThemeManager) -> None:
+    """The unlock window after a wrong passphrase, then the dashboard."""
+    name = theme.theme.value
+    controller = AppController(path, theme=theme)
+    controller.start()
+    window = controller.unlock_window
+    assert window is not None
+    window.resize(640, 600)
+    window.passphrase.setText("not my passphrase")
+    window.submit()
+    save(app, window, out, f"unlock-{name}")
+    dialog = window.open_recovery()
+    dialog.key.setText("408373-059940-100072")
+    dialog.accept()  # too few digits: shows the message, stays open
+    save(app, dialog, out, f"recovery-dialog-{name}")
+    dialog.reject()
+    window.passphrase.setText(LEAD_PASS)
+    window.submit()
+    main = controller.main_window
+    assert main is not None
+    main.resize(1100, 700)
+    save(app, main, out, f"main-{name}")
+    controller.shutdown()
+    controller.deleteLater()
+    settle(app)
+
+
+def main(argv: list[str]) -> int:
+    """Write every screenshot; returns 0."""
+    out = Path(argv[1]) if len(argv) > 1 else ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    app = create_application()
+    keyring.set_keyring(DemoKeyring())
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = demo_vault(folder)
+        for mode in (ThemeMode.LIGHT, ThemeMode.DARK):
+            theme = ThemeManager(app, mode)
+            theme.apply()
+            wizard_shots(app, folder, out, mode.value)
+            app_shots(app, path, out, theme)
+            theme.deleteLater()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,60 @@
+"""The entry point: options, and the first window for a missing or existing vault."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from btam_desktop.core import paths
+from btam_desktop.ui.app import create_application, launch, parse_args
+from btam_desktop.ui.theme import ThemeMode
+
+
+def test_default_vault_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BTAM_VAULT", str(tmp_path / "env.btam"))
+    args, rest = parse_args([])
+    assert args.vault == paths.default_vault_path() == tmp_path / "env.btam"
+    assert args.theme == "system"
+    assert rest == []
+
+
+def test_vault_option_and_qt_options(tmp_path: Path) -> None:
+    args, rest = parse_args(["--vault", str(tmp_path / "x.btam"), "--theme", "dark",
+                             "-platform", "offscreen"])
+    assert args.vault == tmp_path / "x.btam"
+    assert args.theme == "dark"
+    assert rest == ["-platform", "offscreen"]
+
+
+def test_create_application_reuses_the_running_one(qapp: QApplication) -> None:
+    assert create_application() is qapp
+
+
+@pytest.mark.parametrize("exists", [False, True])
+def test_launch_shows_the_right_first_window(
+    qtbot: QtBot, qapp: QApplication, vault_path: Path, existing_vault: Path, exists: bool
+) -> None:
+    target = existing_vault if exists else vault_path.with_name("new.btam")
+    sheet, palette = qapp.styleSheet(), qapp.palette()
+    controller = launch(qapp, target, theme_mode=ThemeMode.DARK)
+    try:
+        # In tests there is no event loop to quit; keep app.quit() out of it.
+        controller.finished.disconnect(qapp.quit)
+        assert "QListWidget#nav" in qapp.styleSheet()
+        if exists:
+            assert controller.unlock_window is not None
+            assert controller.wizard is None
+        else:
+            assert controller.wizard is not None
+            assert controller.unlock_window is None
+    finally:
+        controller.shutdown()
+        controller.deleteLater()
+        assert controller.theme is not None
+        controller.theme.deleteLater()
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
+        qapp.styleHints().unsetColorScheme()

@@ -1,0 +1,117 @@
+"""Themes: both load, every colour is defined, and the contrast is enough to read at night."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from btam_desktop.ui.theme import (
+    _FALLBACK,
+    REQUIRED_VARIABLES,
+    Theme,
+    ThemeError,
+    ThemeManager,
+    ThemeMode,
+    contrast_ratio,
+    load_sheet,
+    resources_dir,
+)
+
+# (foreground, background, minimum ratio). 7:1 is WCAG AAA for body text; 4.5:1 is AA for
+# text; 3:1 is the minimum for the borders that show where an input field is.
+PAIRS = [
+    ("window-text", "window", 7.0),
+    ("text", "base", 7.0),
+    ("button-text", "button", 7.0),
+    ("highlighted-text", "highlight", 4.5),
+    ("muted", "window", 4.5),
+    ("muted", "alt-base", 4.5),
+    ("placeholder", "base", 4.5),
+    ("error", "window", 4.5),
+    ("error", "error-bg", 4.5),
+    ("error", "base", 4.5),
+    ("ok", "window", 4.5),
+    ("warn", "window", 4.5),
+    ("link", "window", 4.5),
+    ("window-text", "nav-bg", 7.0),
+    ("window-text", "alt-base", 7.0),
+    ("border", "base", 3.0),
+    ("border", "window", 3.0),
+    ("focus", "window", 3.0),
+    ("focus", "base", 3.0),
+]
+
+
+@pytest.fixture
+def restore_style(qapp: QApplication) -> Iterator[None]:
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.styleHints().unsetColorScheme()
+
+
+def test_resources_are_found() -> None:
+    folder = resources_dir()
+    assert folder is not None
+    assert (folder / "styles" / "base.qss").is_file()
+
+
+@pytest.mark.parametrize("theme", list(Theme))
+def test_theme_defines_every_colour_and_substitutes_them(theme: Theme) -> None:
+    sheet = load_sheet(theme)
+    assert set(REQUIRED_VARIABLES) <= set(sheet.variables)
+    assert "@" not in sheet.stylesheet  # every variable was replaced
+    assert "QListWidget#nav" in sheet.stylesheet
+
+
+@pytest.mark.parametrize("theme", list(Theme))
+@pytest.mark.parametrize(("fg", "bg", "minimum"), PAIRS)
+def test_contrast(theme: Theme, fg: str, bg: str, minimum: float) -> None:
+    sheet = load_sheet(theme)
+    ratio = contrast_ratio(sheet.color(fg), sheet.color(bg))
+    assert ratio >= minimum, f"{theme}: {fg} on {bg} is {ratio:.2f}:1, needs {minimum}:1"
+
+
+def test_night_theme_has_no_glaring_white_background() -> None:
+    sheet = load_sheet(Theme.DARK)
+    for name in ("window", "base", "alt-base", "nav-bg", "button"):
+        assert sheet.color(name).lightnessF() < 0.2, name
+
+
+def test_apply_sets_palette_and_sheet(qtbot: QtBot, qapp: QApplication,
+                                      restore_style: None) -> None:
+    manager = ThemeManager(qapp, ThemeMode.DARK)
+    with qtbot.waitSignal(manager.changed) as changed:
+        manager.apply()
+    assert changed.args == ["dark"]
+    assert manager.theme is Theme.DARK
+    assert qapp.palette().color(QPalette.ColorRole.Window).name() == manager.color("window").name()
+    assert "QListWidget#nav" in qapp.styleSheet()
+    manager.set_mode(ThemeMode.LIGHT)
+    assert manager.theme is Theme.LIGHT
+    assert qapp.palette().color(QPalette.ColorRole.Base).name() == "#ffffff"
+    manager.deleteLater()
+
+
+def test_a_theme_missing_a_colour_is_refused(tmp_path: Path) -> None:
+    source = resources_dir()
+    assert source is not None
+    styles = tmp_path / "styles"
+    styles.mkdir()
+    (styles / "base.qss").write_text((source / "styles" / "base.qss").read_text())
+    text = (source / "styles" / "light.qss").read_text().replace("@error:", "@eror:")
+    (styles / "light.qss").write_text(text)
+    with pytest.raises(ThemeError, match="error"):
+        load_sheet(Theme.LIGHT, tmp_path)
+
+
+@pytest.mark.parametrize("theme", list(Theme))
+def test_built_in_fallback_colours_match_the_theme_files(theme: Theme) -> None:
+    # Used only when resources/ is missing; they must not drift from the real theme.
+    assert load_sheet(theme).variables == _FALLBACK[theme]

@@ -1,0 +1,260 @@
+"""The unlock window: passphrase, lockout, remember on this device, recovery key, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
+from pytestqt.qtbot import QtBot
+
+from btam_desktop.core import keyfile, vault
+from btam_desktop.ui import messages
+from btam_desktop.ui.controller import AppController
+from btam_desktop.ui.unlock import TYPE_PASSPHRASE, RecoveryKeyDialog
+from tests.ui.conftest import LEAD, LEAD_PASS, OFFICER, OFFICER_PASS, MemoryKeyring
+from tests.ui.helpers import (
+    is_deleted,
+    main_window,
+    type_and_submit,
+    unlock,
+    unlock_window,
+)
+
+Make = Callable[..., AppController]
+
+
+def test_existing_vault_shows_the_unlock_window(make_controller: Make,
+                                                existing_vault: Path) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    assert controller.wizard is None
+    assert window.passphrase.echoMode() == QLineEdit.EchoMode.Password
+    assert window.passphrase.hasFocus() or window.focusWidget() is window.passphrase
+    # One member: nobody to choose, so no picker.
+    assert window.member.isHidden()
+    assert window.member_label.isHidden()
+    for widget in (window.passphrase, window.remember, window.unlock_button,
+                   window.recovery_button):
+        assert widget.accessibleName(), widget
+
+
+def test_right_passphrase_shows_the_main_window(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path
+) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    main = unlock(qtbot, controller, LEAD_PASS)
+    assert controller.session is not None
+    assert controller.session.is_open
+    assert controller.session.actor_name == LEAD
+    assert LEAD in main.who.text()
+    assert is_deleted(window)
+    assert controller.unlock_window is None
+
+
+def test_wrong_passphrase_says_so_and_leaves_the_vault_file_untouched(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path
+) -> None:
+    before = existing_vault.read_bytes()
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    type_and_submit(qtbot, window, "Not-The-Passphrase-1")
+    assert window.message.isVisible()
+    assert window.message.text() == "Wrong passphrase or not a BTAM vault."
+    assert window.message.kind == "error"
+    assert window.passphrase.text() == ""  # cleared after every attempt
+    assert controller.session is None
+    assert controller.main_window is None
+    assert existing_vault.read_bytes() == before
+
+
+def test_the_field_is_cleared_after_a_successful_attempt_too(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path
+) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    with qtbot.waitSignal(window.unlocked, timeout=5000):
+        qtbot.keyClicks(window.passphrase, LEAD_PASS)
+        qtbot.mouseClick(window.unlock_button, Qt.MouseButton.LeftButton)
+    assert window.passphrase.text() == ""
+
+
+def test_five_wrong_attempts_show_the_lockout(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path
+) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    for _ in range(4):
+        type_and_submit(qtbot, window, "Not-The-Passphrase-1")
+        assert window.message.text() == messages.WRONG_PASSPHRASE
+    type_and_submit(qtbot, window, "Not-The-Passphrase-1")
+    text = window.message.text()
+    assert f"Account '{LEAD}' is locked" in text
+    assert "Try again after" in text
+    slot = vault.member_slots(existing_vault)[0]
+    assert slot.locked_until is not None
+    # Even the right passphrase is refused while locked, with the same message.
+    type_and_submit(qtbot, window, LEAD_PASS)
+    assert "is locked" in window.message.text()
+    assert controller.main_window is None
+
+
+def test_a_locked_member_is_told_before_typing(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path
+) -> None:
+    for _ in range(5):
+        with pytest.raises(vault.AuthError):
+            vault.unlock(existing_vault, passphrase_text="Not-The-Passphrase-1")
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    assert "is locked" in window.message.text()
+
+
+def test_remember_checkbox_hidden_without_a_keyring(
+    make_controller: Make, existing_vault: Path, no_keyring: None
+) -> None:
+    window = unlock_window(make_controller(existing_vault))
+    assert window.remember.isHidden()
+
+
+def test_remember_checkbox_shown_with_a_keyring(make_controller: Make,
+                                                existing_vault: Path) -> None:
+    window = unlock_window(make_controller(existing_vault))
+    assert window.remember.isVisible()
+    assert not window.remember.isChecked()  # opt in, never by default
+
+
+def test_remembered_key_unlocks_without_typing(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path, memory_keyring: MemoryKeyring
+) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    qtbot.mouseClick(window.remember, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(controller.session_started, timeout=5000):
+        type_and_submit(qtbot, window, LEAD_PASS)
+    assert memory_keyring.store  # the key went to the keyring
+    with qtbot.waitSignal(controller.locked, timeout=5000):
+        controller.lock()
+
+    window = unlock_window(controller)
+    assert window.passphrase.text() == ""
+    with qtbot.waitSignal(controller.session_started, timeout=5000):
+        qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)  # nothing typed
+    main_window(controller)
+
+
+def test_empty_passphrase_without_a_remembered_key_asks_for_it(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path
+) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    qtbot.mouseClick(window.unlock_button, Qt.MouseButton.LeftButton)
+    assert window.message.text() == TYPE_PASSPHRASE
+    assert window.message.kind == "info"
+    # Not counted as a failed attempt.
+    keys = keyfile.load(existing_vault)
+    assert all(slot.failed_attempts == 0 for slot in keys.slots)
+
+
+def test_member_picker_with_several_members(
+    qtbot: QtBot, make_controller: Make, two_member_vault: Path
+) -> None:
+    controller = make_controller(two_member_vault)
+    window = unlock_window(controller)
+    assert window.member.isVisible()
+    assert [window.member.itemText(i) for i in range(window.member.count())] == [
+        LEAD, OFFICER]
+    window.member.setCurrentIndex(1)
+    # The lead's passphrase does not open the officer's slot.
+    type_and_submit(qtbot, window, LEAD_PASS)
+    assert window.message.text() == messages.WRONG_PASSPHRASE
+    main = unlock(qtbot, controller, OFFICER_PASS)
+    assert OFFICER in main.who.text()
+    assert "Officer" in main.who.text()
+
+
+def test_recovery_key_unlocks(
+    qtbot: QtBot, make_controller: Make, recovery_vault: tuple[Path, str]
+) -> None:
+    path, recovery = recovery_vault
+    controller = make_controller(path)
+    window = unlock_window(controller)
+    qtbot.mouseClick(window.recovery_button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(RecoveryKeyDialog)
+    assert dialog is not None
+    assert dialog.isVisible()
+
+    # A key of the wrong length is refused before any attempt is counted.
+    qtbot.keyClicks(dialog.key, recovery[:20])
+    qtbot.keyClick(dialog.key, Qt.Key.Key_Return)
+    assert "48 digits" in dialog.message.text()
+    assert dialog.isVisible()
+
+    # A wrong key of the right length: a plain message, the field emptied.
+    dialog.key.clear()
+    wrong = "".join("1" if ch == "0" else "0" if ch.isdigit() else ch for ch in recovery)
+    qtbot.keyClicks(dialog.key, wrong)
+    qtbot.keyClick(dialog.key, Qt.Key.Key_Return)
+    assert dialog.message.text() == messages.WRONG_RECOVERY_KEY
+    assert dialog.key.text() == ""
+
+    # Typed from paper with spaces instead of dashes.
+    with qtbot.waitSignal(controller.session_started, timeout=5000) as started:
+        qtbot.keyClicks(dialog.key, recovery.replace("-", " "))
+        qtbot.keyClick(dialog.key, Qt.Key.Key_Return)
+    assert started.args[0].member is None
+    main = main_window(controller)
+    assert "Recovery key" in main.who.text()
+    assert "recovery key" in main.statusBar().currentMessage()
+
+
+def test_escape_closes_the_recovery_dialog(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path
+) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    dialog = window.open_recovery()
+    with qtbot.waitSignal(dialog.rejected, timeout=5000):
+        qtbot.keyClick(dialog.key, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert unlock_window(controller) is window
+
+
+def test_a_damaged_key_file_gives_a_plain_message(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path
+) -> None:
+    keyfile.keys_path_for(existing_vault).write_text("{ this is not a key file")
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    text = window.message.text()
+    assert window.message.isVisible()
+    assert window.message.kind == "error"
+    assert "Traceback" not in text
+    assert "Error" not in text.split()[0]
+    assert not window.unlock_button.isEnabled()
+
+
+def test_an_unexpected_error_is_shown_without_a_traceback(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("sqlite3 internal: boom at 0xdeadbeef")
+
+    monkeypatch.setattr(vault, "unlock", broken)
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    type_and_submit(qtbot, window, LEAD_PASS)
+    assert window.message.text() == messages.UNEXPECTED
+    assert "boom" not in window.message.text()
+
+
+def test_closing_the_unlock_window_ends_the_application(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path
+) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    with qtbot.waitSignal(controller.finished, timeout=5000):
+        window.close()

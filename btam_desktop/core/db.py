@@ -23,6 +23,7 @@ from btam_desktop.core.errors import (
 Row = Any
 DatabaseError = sqlcipher3.DatabaseError
 BUSY_TIMEOUT_MS = 5_000
+CACHE_KIB = 65_536
 
 
 def classify(exc: Exception) -> Exception:
@@ -49,6 +50,9 @@ def _apply_pragmas(conn: Any) -> None:
     # Temporary tables and sort spills stay in memory: nothing sensitive in plaintext temp files.
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # SQLCipher decrypts every page it reads into the cache; the default 2 MB cache made warm
+    # queries over large vaults decrypt the same pages again (measured 5-7x slower at 100k).
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
 
 
 def _connect(path: Path, *, create: bool) -> Any:

@@ -18,16 +18,13 @@ row per record or field change, audit entries), grouped in one operation per bat
 does not call ``CaseStore.create_case``/``add_person``/``add_entry`` per record because those
 are too slow for 10,000+ cases (measured in ``tests/bench``):
 
-* ``search.index`` starts with ``DELETE FROM search WHERE record_id = ?``; ``record_id`` is an
-  UNINDEXED FTS5 column, so that statement scans the whole index: about 90 ms per call at
-  10,000 demo cases and 0.95 s at 100,000 (SQLCipher), which makes bulk creation quadratic;
 * each store call re-reads what it wrote (``get_case``, ``resolve_case_id``, ``find_member``)
   and appends its own audit entry: about 0.2 ms per call even without the scan, against
   about 0.05 ms for ``op.insert``.
 
-So this module inserts the records with ``op.insert`` and adds their search rows itself, with
-the same text the store indexes (``CaseStore._index_case/_index_person/_index_entry``). The
-tests check that the store's searches find demo records. Records that are few (partners) go
+So this module inserts the records with ``op.insert`` and adds their search rows itself
+(``search.add_new``), with the same text the store indexes
+(``CaseStore._index_case/_index_person/_index_entry``). The tests check that the store's searches find demo records. Records that are few (partners) go
 through the store's public methods.
 """
 
@@ -43,7 +40,7 @@ from datetime import date, timedelta
 from random import Random
 from typing import TYPE_CHECKING
 
-from btam_desktop.core import audit
+from btam_desktop.core import audit, search
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.model import PURGE_REVIEW_DAYS, Member
 
@@ -1138,14 +1135,8 @@ class _Writer:
         self.counts = {"cases": 0, "persons": 0, "entries": 0, "tasks": 0}
 
     def _index(self, kind: str, record_id: str, case_id: str | None, parts: list[str]) -> None:
-        # Same body as search.index, minus its leading DELETE: these ids are brand new, and the
-        # DELETE is a full scan of the FTS table (see the module docstring).
-        body = "\n".join(p for p in parts if p)
-        if body:
-            self.db.execute(
-                "INSERT INTO search (kind, record_id, case_id, body) VALUES (?, ?, ?, ?)",
-                (kind, record_id, case_id, body),
-            )
+        # The same text the store indexes; these ids are brand new, so no look-up first.
+        search.add_new(self.db, kind, record_id, case_id, parts)
 
     def write(self, op: Operation, plan: _CasePlan) -> None:
         session = self.session

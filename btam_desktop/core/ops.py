@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from btam_desktop.core import audit
+from btam_desktop.core import audit, search
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.ids import new_id
 
@@ -329,7 +329,7 @@ class Operation:
         self.db.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,))
         # Old values live on in the change log; a purge must not leave them there.
         self.db.execute("DELETE FROM changes WHERE record_id = ?", (record_id,))
-        self.db.execute("DELETE FROM search WHERE record_id = ?", (record_id,))
+        search.unindex(self.db, record_id)
         self.db.execute(
             "INSERT INTO tombstones (record_id, tbl, purged_at, purged_by, hlc, device_id)"
             " VALUES (?, ?, ?, ?, ?, ?)",

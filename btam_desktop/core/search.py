@@ -1,8 +1,12 @@
-"""Full-text search index (FTS5) over cases, persons and timeline text.
+"""Full-text search index (FTS5) over cases, persons, timeline text and form answers.
 
-The index lives inside the encrypted vault. It is maintained by the store on every write, so
-a search never needs to decrypt-and-scan. Queries are built from plain words typed by a user:
-each word must match the start of a token (prefix search), all words must match.
+The index lives inside the encrypted vault and is maintained by the store on every write, so
+a search never decrypts-and-scans. ``search_docs`` maps each indexed record (by its id, with an
+index) to the FTS row; ``search_fts`` is a contentless FTS5 table (no second copy of the text)
+that allows deletes. Keeping the mapping in an ordinary table matters: FTS5 cannot index an
+id column, so re-indexing a record by id would otherwise scan the whole index (schema v3).
+
+Queries are built from plain words a user typed: every word must match the start of a token.
 """
 
 from __future__ import annotations
@@ -22,26 +26,55 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{word}"*' for word in words)
 
 
-def index(db: Database, kind: str, record_id: str, case_id: str | None, parts: list[str]) -> None:
+def _body(parts: list[str]) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def add_new(db: Database, kind: str, record_id: str, case_id: str | None,
+            parts: list[str]) -> None:
+    """Index a record that has never been indexed (bulk inserts skip the look-up)."""
+    body = _body(parts)
+    if not body:
+        return
+    cursor = db.execute(
+        "INSERT INTO search_docs (record_id, kind, case_id) VALUES (?, ?, ?)",
+        (record_id, kind, case_id))
+    db.execute("INSERT INTO search_fts (rowid, body) VALUES (?, ?)", (cursor.lastrowid, body))
+
+
+def index(db: Database, kind: str, record_id: str, case_id: str | None,
+          parts: list[str]) -> None:
     """Replace the indexed text of one record."""
-    db.execute("DELETE FROM search WHERE record_id = ?", (record_id,))
-    body = "\n".join(p for p in parts if p)
-    if body:
-        db.execute(
-            "INSERT INTO search (kind, record_id, case_id, body) VALUES (?, ?, ?, ?)",
-            (kind, record_id, case_id, body),
-        )
+    unindex(db, record_id)
+    add_new(db, kind, record_id, case_id, parts)
 
 
 def unindex(db: Database, record_id: str) -> None:
-    """Remove a record from the index (it went to the trash)."""
-    db.execute("DELETE FROM search WHERE record_id = ?", (record_id,))
+    """Remove a record from the index (it went to the trash, or is re-indexed)."""
+    row = db.query_one("SELECT rowid FROM search_docs WHERE record_id = ?", (record_id,))
+    if row is not None:
+        db.execute("DELETE FROM search_fts WHERE rowid = ?", (row[0],))
+        db.execute("DELETE FROM search_docs WHERE rowid = ?", (row[0],))
 
 
-MATCHING_CASE_IDS = """
-    SELECT case_id FROM search WHERE search MATCH :q AND case_id IS NOT NULL
+def unindex_case(db: Database, case_id: str) -> None:
+    """Remove a case and everything indexed under it."""
+    db.execute("DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_docs"
+               " WHERE case_id = ?)", (case_id,))
+    db.execute("DELETE FROM search_docs WHERE case_id = ?", (case_id,))
+
+
+MATCHES = (
+    "SELECT d.record_id AS record_id, d.kind AS kind, d.case_id AS case_id"
+    " FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid"
+    " WHERE search_fts MATCH :q"
+)
+"""SQL yielding (record_id, kind, case_id) of every record whose text matches ``:q``."""
+
+MATCHING_CASE_IDS = f"""
+    SELECT case_id FROM ({MATCHES}) WHERE case_id IS NOT NULL
     UNION
-    SELECT cp.case_id FROM search s JOIN case_persons cp ON cp.person_id = s.record_id
-    WHERE search MATCH :q AND s.kind = 'person' AND cp.deleted_at IS NULL
+    SELECT cp.case_id FROM ({MATCHES}) m JOIN case_persons cp ON cp.person_id = m.record_id
+    WHERE m.kind = 'person' AND cp.deleted_at IS NULL
 """
-"""SQL yielding ids of cases whose own text, timeline or persons match ``:q``."""
+"""SQL yielding ids of cases whose own text, timeline, forms or persons match ``:q``."""

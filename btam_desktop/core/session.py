@@ -168,7 +168,16 @@ class Session:
     def operation(self, action: str, reason: str | None = None) -> Iterator[Operation]:
         """One transaction with change log and audit; nested calls join the outer one."""
         if self._current is not None:
-            yield self._current
+            # Joining an outer operation: its reason applies, unless this step gives its own
+            # (e.g. a concern change's rationale inside a bulk operation).
+            outer = self._current
+            previous = outer.reason
+            if reason:
+                outer.reason = reason
+            try:
+                yield outer
+            finally:
+                outer.reason = previous
             return
         op = Operation(self, action, reason)
         self._current = op

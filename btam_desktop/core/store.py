@@ -422,7 +422,7 @@ class CaseStore:
         with self.session.operation("case.delete") as op:
             op.require_writer()
             op.trash("cases", case.id)
-            self.db.execute("DELETE FROM search WHERE case_id = ?", (case.id,))
+            search.unindex_case(self.db, case.id)
             op.audit("case.delete", "case", case.id)
 
     def restore_case(self, id_or_number: str) -> None:
@@ -593,8 +593,8 @@ class CaseStore:
             return []
         rows = self.db.query(
             "SELECT p.* FROM persons p WHERE p.deleted_at IS NULL AND p.id IN ("
-            "SELECT record_id FROM search WHERE search MATCH ? AND kind = 'person')"
-            " ORDER BY p.family_name, p.given_names LIMIT ?", (query, limit))
+            f"SELECT record_id FROM ({search.MATCHES}) WHERE kind = 'person')"
+            " ORDER BY p.family_name, p.given_names LIMIT :limit", {"q": query, "limit": limit})
         return [_person(r) for r in rows]
 
     def cases_of_person(self, person_id: str) -> list[tuple[Case, str]]:

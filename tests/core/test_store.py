@@ -286,3 +286,21 @@ def test_persons_linked_in_roles(session: Session) -> None:
         session.store.link_person(case.id, poc.id, "suspect")
     with pytest.raises(InvalidInput, match="date of birth"):
         session.store.add_person("X", date_of_birth="05/04/2008")
+
+
+def test_rationale_kept_when_joining_an_outer_operation(session: Session) -> None:
+    case = session.store.create_case("Bulk escalation")
+    with session.operation("bulk"):
+        session.store.update_case(case.id, {"concern": "high"}, reason="new weapon photo")
+    reasons = [r[0] for r in session.db.query(
+        "SELECT reason FROM changes WHERE record_id = ? AND field = 'concern'", (case.id,))]
+    assert reasons == ["new weapon photo"]
+
+
+def test_reindexing_replaces_old_text(session: Session) -> None:
+    case = session.store.create_case("Old wording about the parking garage")
+    session.store.update_case(case.id, {"title": "New wording about the stairwell"})
+    assert session.store.list_cases(text="garage") == []
+    assert [c.id for c in session.store.list_cases(text="stairwell")] == [case.id]
+    assert session.db.scalar("SELECT count(*) FROM search_docs WHERE record_id = ?",
+                             (case.id,)) == 1

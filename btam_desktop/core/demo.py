@@ -1142,7 +1142,7 @@ class _Writer:
         session = self.session
         member_id = session.member_id
         # The store's private allocator keeps numbering (per year, per device) in one place.
-        number = self.store._next_number(int(plan.opened_on[:4]))
+        number = self.store.allocate_number(int(plan.opened_on[:4]))
         case_id = op.insert("cases", {
             "number": number, "title": plan.title, "summary": plan.summary,
             "status": "monitoring" if plan.status == "closed" else plan.status,

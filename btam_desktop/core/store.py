@@ -161,7 +161,8 @@ class CaseStore:
         return self.session.db
 
     # -- cases ------------------------------------------
-    def _next_number(self, year: int) -> str:
+    def allocate_number(self, year: int) -> str:
+        """The next case number of this device for ``year`` (call inside an operation)."""
         key = f"case_seq:{year}"
         current = int(self.db.scalar("SELECT value FROM meta WHERE key = ?", (key,)) or 0)
         self.db.execute(
@@ -194,7 +195,7 @@ class CaseStore:
         review = _check_date(next_review, "next review")
         with self.session.operation("case.create") as op:
             op.require_writer()
-            number = self._next_number(int(opened[:4]))
+            number = self.allocate_number(int(opened[:4]))
             case_id = op.insert("cases", {
                 "number": number, "title": title, "summary": _text(summary, "summary"),
                 "status": status, "concern": concern, "tier": tier, "opened_on": opened,

@@ -1,0 +1,67 @@
+"""The read-only display of a computed field (``calculation``), updated live by the view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QLineEdit, QWidget
+
+from btam_desktop.core.forms import Field
+from btam_desktop.ui.forms.inputs import FieldEditor, box_layout
+
+NOT_CALCULATED = "\u2014"  # em dash: "nothing to show yet"
+
+
+class ComputedEditor(FieldEditor):
+    """A computed field: read-only, updated live from the engine's calculated values.
+
+    It holds no answer of its own (the engine recomputes it on every evaluation), so
+    :meth:`value` is always None and the view never writes it into the answers.
+    """
+
+    def __init__(self, field: Field, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        layout = box_layout(self)
+        self.line = QLineEdit(self)
+        self.line.setReadOnly(True)
+        self.line.setText(NOT_CALCULATED)
+        self.line.setMaximumWidth(360)
+        layout.addWidget(self.line)
+        layout.addStretch(1)
+        self.setFocusProxy(self.line)
+        self._shown: Any = None
+
+    def value(self) -> Any:
+        return None
+
+    def _show(self, value: Any) -> None:
+        self.show_computed(value)
+
+    def show_computed(self, value: Any) -> None:
+        """Display a calculated value (None: not calculated, e.g. inputs missing)."""
+        if value == self._shown and self.line.text() != "":
+            return
+        self._shown = value
+        self.line.setText(display_value(self.field, value))
+
+    def _apply_read_only(self, read_only: bool) -> None:
+        pass  # always read-only
+
+    def focus_target(self) -> QWidget:
+        return self.line
+
+
+def display_value(field: Field, value: Any) -> str:
+    """A value as an officer reads it (choice labels, Yes/No), for computed fields."""
+    if value is None or value == "" or value == []:
+        return NOT_CALCULATED
+    labels = {choice.name: choice.label for choice in field.choices}
+    if field.type == "yes_no_unknown" and isinstance(value, str):
+        return value.capitalize()
+    if isinstance(value, list):
+        return ", ".join(labels.get(str(v), str(v)) for v in value)
+    if isinstance(value, str):
+        return labels.get(value, value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

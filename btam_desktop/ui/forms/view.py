@@ -1,0 +1,681 @@
+"""FormView: renders any form definition for filling in, with live skip logic and checks.
+
+The view holds no database code: it takes answers, gives answers (``answersChanged``), and asks
+its host to save (``saveRequested``) or complete (``completeRequested``).
+:class:`~btam_desktop.ui.forms.autosave.DraftController` connects it to the vault.
+
+On every change the view asks the engine, never deciding rules itself:
+
+* ``evaluate(form, answers)`` for relevance (questions and sections appear and disappear) and
+  computed values. A hidden question keeps its answer, as the engine does.
+* ``validate_answers(form, answers, complete=True)``: ``constraint``, ``type`` and ``person``
+  problems are shown under their question; ``required`` problems feed the header's count and,
+  once Complete was pressed, the completion summary.
+
+Answers are exactly the ANSWERS.json shapes (``docs/form-format.md``); unanswered questions are
+left out; keys the view has no input for (ids from another form version, stored computed
+values) are passed through untouched, so opening and saving a draft never loses anything.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from btam_desktop.core.forms import (
+    AnswerProblem,
+    Field,
+    FormDefinition,
+    FormState,
+    Section,
+    evaluate,
+    validate_answers,
+)
+from btam_desktop.core.forms.fieldtypes import is_empty
+from btam_desktop.ui.forms.computed import ComputedEditor
+from btam_desktop.ui.forms.focus import FocusWatcher
+from btam_desktop.ui.forms.guidance import GuidancePanel
+from btam_desktop.ui.forms.inputs import FieldEditor
+from btam_desktop.ui.forms.nav import SECTION_ROLE, SectionNav
+from btam_desktop.ui.forms.paths import parse_path, without_path
+from btam_desktop.ui.forms.repeat import RepeatEditor
+from btam_desktop.ui.forms.row import FieldRow, friendly_message, make_editor
+from btam_desktop.ui.forms.style import FORM_STYLE
+from btam_desktop.ui.forms.summary import CompletionSummary, plural
+from btam_desktop.ui.widgets import MessageLabel, muted
+
+STATUS_LABELS = {"draft": "Draft", "complete": "Complete", "reviewed": "Reviewed"}
+#: Problem codes shown under the question as the officer types.
+INLINE_CODES = frozenset({"constraint", "type", "person"})
+#: Problem codes that mean "still missing" rather than "wrong".
+MISSING_CODES = frozenset({"required", "items"})
+SAVE_KEYS = QKeySequence("Ctrl+S")
+COMPLETE_KEYS = (QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter"))
+SECTIONS_KEYS = QKeySequence("Ctrl+J")
+#: Initial widths of the section list, the questions and the guidance panel.
+PANE_WIDTHS = (210, 720, 320)
+#: Narrowest the questions column may get before the side panels fold away.
+MIN_FORM_WIDTH = 520
+GUIDANCE_KEYS = QKeySequence("F1")
+
+
+class SectionBox(QFrame):
+    """A titled group of rows."""
+
+    def __init__(self, section: Section, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.section = section
+        self.setObjectName("formSection")
+        self.setAccessibleName(section.title)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 20)
+        layout.setSpacing(18)
+        self.title = QLabel(section.title, self)
+        self.title.setObjectName("sectionTitle")
+        self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.title)
+        self.rows_layout = layout
+
+
+class FormView(QWidget):
+    """Fill in one form. See the module docstring for the contract.
+
+    Signals: ``answersChanged(dict)`` after each change the officer makes (not after
+    :meth:`set_answers`), ``saveRequested()`` for Ctrl+S / Save now, and
+    ``completeRequested(dict)`` when Complete is chosen and the engine finds nothing missing.
+    """
+
+    answersChanged = Signal(dict)
+    saveRequested = Signal()
+    completeRequested = Signal(dict)
+
+    def __init__(
+        self,
+        form: FormDefinition,
+        answers: Mapping[str, Any],
+        *,
+        persons: Sequence[tuple[str, str]] = (),
+        read_only: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.form = form
+        self._persons = list(persons)
+        # Without the case's persons the view cannot judge person answers; the store will.
+        self._person_ids: list[str] | None = [pid for pid, _ in persons] or None
+        self._read_only = read_only
+        self._status = "draft"
+        self._extra: dict[str, Any] = {}
+        self._rows: dict[str, FieldRow] = {}
+        self._repeats: dict[str, RepeatEditor] = {}
+        self._sections: dict[str, SectionBox] = {}
+        self._nav_items: dict[str, QListWidgetItem] = {}
+        self._revealed: set[str] = set()
+        self._problems: list[AnswerProblem] = []
+        self._state: FormState | None = None
+        self._shown_once = False
+        self.setObjectName("formView")
+        self.setAccessibleName(form.title)
+        self.setStyleSheet(FORM_STYLE)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(10)
+        self._build_header(layout)
+        self.summary = CompletionSummary(self)
+        self.summary.problemActivated.connect(self.focus_field)
+        layout.addWidget(self.summary)
+        self.save_message = MessageLabel(self)
+        layout.addWidget(self.save_message)
+        self._build_body(layout)
+        self._build_shortcuts()
+
+        # Focus moved by code (a new repeat item, a removed one, the summary) does not scroll
+        # by itself; this timer waits for the layout to place the widget, then shows it.
+        self._scroll_timer = QTimer(self)
+        self._scroll_timer.setSingleShot(True)
+        self._scroll_timer.setInterval(0)
+        self._scroll_timer.timeout.connect(self._ensure_focus_visible)
+
+        self.set_answers(answers)
+        self.set_read_only(read_only)
+        FocusWatcher.watch(self._on_focus_changed)
+
+    # -- construction -------------------------------------------------------------------------
+    def _build_header(self, layout: QVBoxLayout) -> None:
+        header = QHBoxLayout()
+        header.setSpacing(10)
+        titles = QVBoxLayout()
+        titles.setSpacing(2)
+        self.title_label = QLabel(self.form.title, self)
+        self.title_label.setObjectName("formTitle")
+        self.title_label.setWordWrap(True)
+        titles.addWidget(self.title_label)
+        self.meta_label = muted("")
+        self.meta_label.setObjectName("formMeta")
+        titles.addWidget(self.meta_label)
+        self.progress_label = QLabel(self)
+        self.progress_label.setObjectName("formProgress")
+        self.progress_label.setWordWrap(True)
+        titles.addWidget(self.progress_label)
+        header.addLayout(titles, 1)
+        self.save_button = QPushButton("Save now", self)
+        self.save_button.setToolTip(
+            "Save the draft now (Ctrl+S). Drafts also save by themselves within a second "
+            "of every change."
+        )
+        self.save_button.clicked.connect(self.saveRequested)
+        header.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.complete_button = QPushButton("Complete\u2026", self)
+        self.complete_button.setObjectName("primary")
+        self.complete_button.setToolTip(
+            "Complete the form (Ctrl+Enter). Lists anything still missing first."
+        )
+        self.complete_button.clicked.connect(self.request_complete)
+        header.addWidget(self.complete_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(header)
+
+    def _build_body(self, layout: QVBoxLayout) -> None:
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(True)
+        self.sections_list = SectionNav(self.splitter)
+        self.sections_list.setToolTip(
+            "Jump to a section (Ctrl+J). Arrow keys scroll, Enter goes to its first question."
+        )
+        self.sections_list.itemActivated.connect(self._section_activated)
+        self.sections_list.itemClicked.connect(self._section_activated)
+        self.sections_list.currentItemChanged.connect(self._section_browsed)
+
+        self.scroll_area = QScrollArea(self.splitter)
+        self.scroll_area.setObjectName("formScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.content = QWidget()
+        self.content.setObjectName("formContent")
+        # Into the scroll area first, then filled: see FieldRow on the cost of reparenting.
+        self.scroll_area.setWidget(self.content)
+        # Every pane exists before the questions are built: a widget added to a splitter
+        # makes it measure all its panes, which polished the whole form early (50 ms).
+        self.guidance = GuidancePanel(self.form, self.splitter)
+        self.guidance.browser.setTabChangesFocus(True)
+        self.splitter.addWidget(self.sections_list)
+        self.splitter.addWidget(self.scroll_area)
+        self.splitter.addWidget(self.guidance)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes(list(PANE_WIDTHS))
+        self._panes_for: int | None = None
+        self._guidance_wanted = True
+        layout.addWidget(self.splitter, 1)
+
+        content_layout = QVBoxLayout(self.content)
+        content_layout.setContentsMargins(4, 4, 12, 24)
+        content_layout.setSpacing(16)
+        for section in self.form.sections:
+            box = SectionBox(section, self.content)
+            for field in section.fields:
+                row = self._make_row(field, section.id, box)
+                box.rows_layout.addWidget(row)
+                self._rows[field.id] = row
+            content_layout.addWidget(box)
+            self._sections[section.id] = box
+            self._nav_items[section.id] = self.sections_list.add_section(
+                section.id, section.title
+            )
+        content_layout.addStretch(1)
+        self._guidance_after_questions()
+
+    def _guidance_after_questions(self) -> None:
+        # The guidance text was created before the questions; Tab reaches it after them. The
+        # questions were the last widgets created, so they end the window's focus chain: the
+        # last question is found by walking back a few steps from there.
+        browser = self.guidance.browser
+        widget = self.window().previousInFocusChain()
+        while widget is not None and widget is not browser and widget is not self.window():
+            if self.content.isAncestorOf(widget) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                QWidget.setTabOrder(widget, browser)
+                return
+            widget = widget.previousInFocusChain()
+
+    def _make_row(self, field: Field, section_id: str, parent: QWidget) -> FieldRow:
+        def make(row: QWidget) -> FieldEditor | None:
+            if field.is_repeat:
+                repeat = RepeatEditor(field, self.form, self._persons, section_id, row)
+                self._repeats[field.id] = repeat
+                return repeat
+            return make_editor(field, self._persons, row)
+
+        row = FieldRow(field, make, field.id, section_id, parent)
+        if row.editor is not None:
+            row.editor.changed.connect(self._on_edited)
+        return row
+
+    def _build_shortcuts(self) -> None:
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        self._save_shortcut = QShortcut(SAVE_KEYS, self, context=context)
+        self._save_shortcut.activated.connect(self.saveRequested)
+        self._complete_shortcuts = []
+        for keys in COMPLETE_KEYS:
+            shortcut = QShortcut(keys, self, context=context)
+            shortcut.activated.connect(self.request_complete)
+            self._complete_shortcuts.append(shortcut)
+        jump = QShortcut(SECTIONS_KEYS, self, context=context)
+        jump.activated.connect(self._focus_sections)
+        toggle = QShortcut(GUIDANCE_KEYS, self, context=context)
+        toggle.activated.connect(self.toggle_guidance)
+
+    # -- answers ------------------------------------------------------------------------------
+    def answers(self) -> dict[str, Any]:
+        """The answers as ANSWERS.json: form order, unanswered questions left out."""
+        result: dict[str, Any] = {}
+        for field_id, row in self._rows.items():
+            editor = row.editor
+            if editor is None or isinstance(editor, ComputedEditor):
+                continue
+            value = editor.value()
+            if not is_empty(value):
+                result[field_id] = value
+        for key, value in self._extra.items():
+            result.setdefault(key, copy.deepcopy(value))
+        return result
+
+    def set_answers(self, answers: Mapping[str, Any]) -> None:
+        """Show ``answers`` (replacing what is shown); does not emit ``answersChanged``."""
+        editable = set()
+        for field_id, row in self._rows.items():
+            editor = row.editor
+            if editor is None or isinstance(editor, ComputedEditor):
+                continue
+            editable.add(field_id)
+            editor.set_value(copy.deepcopy(answers.get(field_id)))
+            if editor.is_read_only():
+                editor.set_read_only(True)  # re-freeze on the new value
+            row.update_clear_button()
+        self._extra = {k: copy.deepcopy(v) for k, v in answers.items() if k not in editable}
+        self._revealed.clear()
+        self._refresh(self.answers())
+
+    def _on_edited(self) -> None:
+        answers = self.answers()
+        self._refresh(answers)
+        self.answersChanged.emit(answers)
+
+    # -- engine -------------------------------------------------------------------------------
+    def _validate(self, answers: Mapping[str, Any]) -> list[AnswerProblem]:
+        return validate_answers(self.form, answers, True, person_ids=self._person_ids)
+
+    def _refresh(self, answers: dict[str, Any]) -> None:
+        state = evaluate(self.form, answers)
+        problems = self._validate(answers)
+        self._state = state
+        self._problems = problems
+        inline: dict[str, AnswerProblem] = {}
+        for problem in problems:
+            if problem.code in INLINE_CODES:
+                inline.setdefault(problem.path, problem)
+        self._revealed = {
+            path for path in self._revealed if path in inline or self._path_has_focus(path)
+        }
+        self._apply_visibility(state)
+        for row in self.rows():
+            shown = inline.get(row.path)
+            if shown is None:
+                row.set_problem(None, None)
+            else:
+                row.set_problem(shown.code, shown.message)
+        self._update_required(answers, {p.path for p in problems if p.code == "required"})
+        self._update_progress(problems)
+        if self.summary.isVisibleTo(self):
+            self.summary.set_problems(problems, self.describe_problem)
+
+    def _apply_visibility(self, state: FormState) -> None:
+        revealed = self._revealed
+        revealed_fields = {path.split("[", 1)[0] for path in revealed}
+        for section_id, box in self._sections.items():
+            relevant = state.sections.get(section_id, False)
+            shown = relevant or any(
+                self._rows[f.id].field.id in revealed_fields for f in box.section.fields
+            )
+            if box.isHidden() == shown:
+                box.setVisible(shown)
+            item = self._nav_items[section_id]
+            if item.isHidden() == shown:
+                item.setHidden(not shown)
+        for field_id, row in self._rows.items():
+            relevant = state.fields.get(field_id, False)
+            shown = relevant or field_id in revealed_fields
+            if row.isHidden() == shown:
+                row.setVisible(shown)
+            if not row.field.is_repeat:
+                row.set_hidden_answer(shown and not relevant)
+            if isinstance(row.editor, ComputedEditor):
+                row.editor.show_computed(state.calculated.get(field_id))
+        for repeat_id, repeat in self._repeats.items():
+            repeat.apply_state(state.items.get(repeat_id, ()), revealed)
+
+    def _update_required(self, answers: dict[str, Any], missing: set[str]) -> None:
+        # The engine reports an expression-required field only while it is empty. For one
+        # that is filled in, ask about a copy of the answers without it, so the required mark
+        # does not vanish the moment the officer starts typing.
+        for row in self.rows():
+            rule = row.field.required
+            if rule is True or rule is False or row.editor is None:
+                continue
+            if row.path in missing:
+                row.set_required(True)
+            elif is_empty(row.editor.value()) or row.isHidden():
+                row.set_required(False)
+            else:
+                blank = without_path(answers, row.path)
+                row.set_required(
+                    any(p.path == row.path and p.code == "required" for p in self._validate(blank))
+                )
+
+    def _update_progress(self, problems: Sequence[AnswerProblem]) -> None:
+        missing = sum(1 for p in problems if p.code in MISSING_CODES)
+        wrong = len(problems) - missing
+        if self._read_only:
+            text = ""
+        elif not problems:
+            text = "All required answers are given."
+        else:
+            parts = []
+            if missing:
+                parts.append(f"{plural(missing, 'required answer')} missing")
+            if wrong:
+                parts.append(f"{plural(wrong, 'answer')} to correct")
+            text = " \u00b7 ".join(parts) + "  (* marks a required question)"
+        if self.progress_label.text() != text:
+            self.progress_label.setText(text)
+
+    # -- rows and paths -----------------------------------------------------------------------
+    def rows(self) -> Iterator[FieldRow]:
+        """Every row, repeat members included (in form order)."""
+        for field_id, row in self._rows.items():
+            yield row
+            repeat = self._repeats.get(field_id)
+            if repeat is not None:
+                yield from repeat.rows()
+
+    def row(self, path: str) -> FieldRow | None:
+        """The row of a field path (``field`` or ``repeat[i].member``)."""
+        parsed = parse_path(path)
+        if parsed is None:
+            return None
+        if parsed.member is None:
+            return self._rows.get(parsed.field_id)
+        repeat = self._repeats.get(parsed.field_id)
+        if repeat is None or parsed.index is None or not 0 <= parsed.index < len(repeat.items):
+            return None
+        return repeat.items[parsed.index].rows.get(parsed.member)
+
+    def editor(self, path: str) -> FieldEditor | None:
+        """The editor of a field path (for hosts and tests)."""
+        row = self.row(path)
+        return None if row is None else row.editor
+
+    def repeat(self, field_id: str) -> RepeatEditor:
+        """The editor of a repeat field."""
+        return self._repeats[field_id]
+
+    def section_box(self, section_id: str) -> SectionBox:
+        return self._sections[section_id]
+
+    def _path_has_focus(self, path: str) -> bool:
+        row = self.row(path)
+        focus = QApplication.focusWidget()
+        return row is not None and focus is not None and row.isAncestorOf(focus)
+
+    def _row_of(self, widget: QWidget | None) -> FieldRow | None:
+        while widget is not None and widget is not self:
+            if isinstance(widget, FieldRow):
+                return widget
+            widget = widget.parentWidget()
+        return None
+
+    def describe_problem(self, problem: AnswerProblem) -> str:
+        """"Section › Question: message", as the completion summary lists it."""
+        row = self.row(problem.path)
+        parts: list[str] = []
+        parsed = parse_path(problem.path)
+        top = self._rows.get(parsed.field_id) if parsed is not None else None
+        if top is not None:
+            parts.append(self.form.section(top.section_id).title)
+            if parsed is not None and parsed.index is not None:
+                repeat = top.field
+                parts.append(repeat.label)
+                parts.append(f"{repeat.item_label or 'Item'} {parsed.index + 1}")
+        field = row.field if row is not None else None
+        if field is not None:
+            parts.append(field.label)
+            if problem.code == "required":
+                message = "not answered yet"
+            else:
+                message = friendly_message(field, problem.code, problem.message)
+        else:
+            message = problem.message
+        where = " \u203a ".join(parts)
+        return f"{where}: {message}" if where else message
+
+    # -- focus and navigation -----------------------------------------------------------------
+    def focus_field(self, path: str) -> bool:
+        """Scroll to the question at ``path`` and put the keyboard focus in it.
+
+        A question hidden by skip logic is shown for the moment if it holds an answer the
+        engine rejects: otherwise the officer could not correct it and never complete.
+        """
+        parsed = parse_path(path)
+        if parsed is None or parsed.field_id not in self._rows:
+            return False
+        row = self.row(path)
+        target: QWidget
+        if row is None:
+            # "repeat[i]" or an item that no longer exists: go to the repeat itself.
+            row = self._rows[parsed.field_id]
+        if self._state is not None and not self._row_is_relevant(row):
+            self._revealed.add(row.path)
+            self._apply_visibility(self._state)
+        target = row.editor.focus_target() if row.editor is not None else row
+        content_layout = self.content.layout()
+        if content_layout is not None:
+            content_layout.activate()
+        self.scroll_area.ensureWidgetVisible(row, 40, 80)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        section = self.form.section(row.section_id)
+        self.guidance.show_field(row.field, section)
+        return True
+
+    def _row_is_relevant(self, row: FieldRow) -> bool:
+        state = self._state
+        if state is None:
+            return True
+        parsed = parse_path(row.path)
+        if parsed is None:
+            return True
+        if parsed.member is None:
+            return state.fields.get(parsed.field_id, False)
+        items = state.items.get(parsed.field_id, ())
+        if parsed.index is None or parsed.index >= len(items):
+            return False
+        return items[parsed.index].relevant.get(parsed.member, False)
+
+    def focus_first(self) -> None:
+        """Put the focus in the first visible question."""
+        for row in self._rows.values():
+            if row.editor is not None and not row.isHidden():
+                self.focus_field(row.path)
+                return
+
+    def _focus_sections(self) -> None:
+        self.sections_list.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def jump_to_section(self, section_id: str, *, focus: bool = True) -> None:
+        """Scroll a section to the top; with ``focus``, into its first question."""
+        box = self._sections[section_id]
+        self.scroll_area.verticalScrollBar().setValue(box.pos().y())
+        self.sections_list.select_section(section_id)
+        self.guidance.show_section(box.section)
+        if focus:
+            for field in box.section.fields:
+                row = self._rows[field.id]
+                if row.editor is not None and not row.isHidden():
+                    self.focus_field(row.path)
+                    return
+
+    def _section_activated(self, item: QListWidgetItem) -> None:
+        self.jump_to_section(str(item.data(SECTION_ROLE)), focus=True)
+
+    def _section_browsed(self, current: QListWidgetItem | None, _: object) -> None:
+        if current is not None and self.sections_list.hasFocus():
+            self.jump_to_section(str(current.data(SECTION_ROLE)), focus=False)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is None or not self.isAncestorOf(new):
+            return
+        if self._revealed and self._state is not None:
+            before = set(self._revealed)
+            inline = {p.path for p in self._problems if p.code in INLINE_CODES}
+            self._revealed = {p for p in before if p in inline or self._path_has_focus(p)}
+            if self._revealed != before:
+                self._apply_visibility(self._state)
+        row = self._row_of(new)
+        if row is None:
+            return
+        if self.content.isAncestorOf(new):
+            self._scroll_timer.start()
+        section = self.form.section(row.section_id)
+        self.guidance.show_field(row.field, section)
+        self.sections_list.select_section(section.id)
+
+    def _ensure_focus_visible(self) -> None:
+        focus = QApplication.focusWidget()
+        if focus is not None and self.content.isAncestorOf(focus):
+            self.scroll_area.ensureWidgetVisible(focus, 40, 60)
+
+    def toggle_guidance(self) -> None:
+        """Show or hide the guidance panel (F1)."""
+        self._guidance_wanted = not self.guidance_shown()
+        self._fit_panes(force=True)
+
+    def guidance_shown(self) -> bool:
+        return self.splitter.sizes()[2] > 0 and self.guidance.isVisible()
+
+    def _fit_panes(self, *, force: bool = False) -> None:
+        # The questions get the room first. On a narrow window the guidance panel folds away
+        # (F1 brings it back) and then the section list, rather than squeezing the questions
+        # until their labels wrap word by word.
+        width = self.splitter.width()
+        if width <= 0 or (width == self._panes_for and not force):
+            return
+        self._panes_for = width
+        nav, _, guide = PANE_WIDTHS
+        show_nav = width >= nav + MIN_FORM_WIDTH
+        show_guide = self._guidance_wanted and width >= nav * show_nav + guide + MIN_FORM_WIDTH
+        if self._guidance_wanted and not show_guide and force:
+            show_guide = True  # asked for with F1: give it room at the list's expense
+            show_nav = width >= nav + guide + MIN_FORM_WIDTH
+        sizes = [nav if show_nav else 0, 0, guide if show_guide else 0]
+        sizes[1] = max(1, width - sizes[0] - sizes[2])
+        self.splitter.setSizes(sizes)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_panes()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if not self._read_only:
+                self.focus_first()
+
+    # -- completing ---------------------------------------------------------------------------
+    def completion_problems(self) -> list[AnswerProblem]:
+        """Everything that stops the current answers from being completed."""
+        return self._validate(self.answers())
+
+    def request_complete(self) -> bool:
+        """Complete, as the officer asked: the summary if anything is missing, otherwise
+        ``completeRequested``. True when it was emitted."""
+        if self._read_only:
+            return False
+        answers = self.answers()
+        problems = self._validate(answers)
+        if problems:
+            self.show_problems(problems)
+            return False
+        self.summary.hide()
+        self.completeRequested.emit(answers)
+        return True
+
+    def show_problems(self, problems: Sequence[AnswerProblem]) -> None:
+        """Show the completion summary with ``problems`` and put the focus on it."""
+        self.summary.set_problems(problems, self.describe_problem)
+        self.summary.show()
+        if problems:
+            self.summary.list.setCurrentRow(0)
+            self.summary.list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- state shown in the header -------------------------------------------------------------
+    def set_status(self, status: str) -> None:
+        """"draft", "complete" or "reviewed" (shown next to the version)."""
+        self._status = status
+        self._update_meta()
+
+    def status(self) -> str:
+        return self._status
+
+    def _update_meta(self, saved: str = "") -> None:
+        label = STATUS_LABELS.get(self._status, self._status.capitalize())
+        parts = [f"Version {self.form.version}", label]
+        if saved:
+            parts.append(saved)
+        self.meta_label.setText(" \u00b7 ".join(parts))
+
+    def set_save_state(self, text: str, *, error: bool = False) -> None:
+        """Show how saving went: "Saved 14:05" in the header, or an error message."""
+        if error:
+            self.save_message.show_error(text)
+        else:
+            self.save_message.clear_message()
+            self._update_meta(text)
+
+    def is_read_only(self) -> bool:
+        return self._read_only
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Show the answers without allowing changes (a completed form)."""
+        self._read_only = read_only
+        for row in self.rows():
+            if row.editor is not None:
+                row.editor.set_read_only(read_only or row.field.read_only)
+                row.update_clear_button()
+        for repeat in self._repeats.values():
+            repeat.set_read_only(read_only)
+        self.save_button.setVisible(not read_only)
+        self.complete_button.setVisible(not read_only)
+        self._save_shortcut.setEnabled(not read_only)
+        for shortcut in self._complete_shortcuts:
+            shortcut.setEnabled(not read_only)
+        if read_only:
+            self.summary.hide()
+        self._update_meta()
+        self._update_progress(self._problems)

@@ -1,0 +1,109 @@
+"""The Attachments tab: files kept encrypted inside the vault; one is written out only when
+the officer asks for it, to a place they choose, and the export is audited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from btam_desktop.core.errors import InvalidInput
+from btam_desktop.core.model import Attachment
+from btam_desktop.core.session import Session
+from btam_desktop.core.store import MAX_ATTACHMENT_BYTES
+from btam_desktop.ui.case.dialog_base import forward_lock
+from btam_desktop.ui.case.labels import show_datetime, size_text
+from btam_desktop.ui.case.tab_base import (
+    CaseTab,
+    button,
+    can_write,
+    connect_activation,
+    make_table,
+    resize_columns,
+    select_first,
+)
+from btam_desktop.ui.models.records import Column, RecordTableModel
+
+COLUMNS: tuple[Column[Attachment], ...] = (
+    Column("File", lambda a: a.filename),
+    Column("Type", lambda a: a.media_type),
+    Column("Size", lambda a: size_text(a.size), sort_key=lambda a: a.size),
+    Column("Added", lambda a: show_datetime(a.added_at), sort_key=lambda a: a.added_at),
+    Column("Description", lambda a: a.description),
+)
+EXPORT_WARNING = ("The exported copy is not encrypted: keep it on an encrypted drive and "
+                  "delete it when it is no longer needed.")
+
+
+class AttachmentsTab(CaseTab):
+    """Files attached to the case."""
+
+    title = "Attach&ments"
+
+    def __init__(self, session: Session, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(session, case_id, parent)
+        self.model: RecordTableModel[Attachment] = RecordTableModel(COLUMNS, parent=self)
+        self.table = make_table(self.model, "Attachments")
+        resize_columns(self.table, [260, 170, 90, 150])
+        self.layout_.addWidget(self.table, 1)
+        self.add_button = button("&Add file\u2026", "Attach a file; it is stored encrypted "
+                                 "inside the vault", self.choose_file)
+        self.add_button.setEnabled(can_write(session))
+        self.export_button = button("&Export\u2026", "Write the selected file out to a "
+                                    "place you choose (Enter)", self.choose_export)
+        connect_activation(self.table, self.choose_export)
+        self.buttons.addWidget(self.add_button)
+        self.buttons.addWidget(self.export_button)
+        self.add_buttons()
+        self.file_dialog: QFileDialog | None = None
+
+    def load(self) -> None:
+        self.model.set_records(self.session.store.attachments(self.case_id))
+        select_first(self.table)
+
+    # -- adding ---------------------------------------------------------------------------
+    def choose_file(self) -> QFileDialog:
+        """Ask which file to attach (a window-modal file dialog, opened with open())."""
+        dialog = self._file_dialog("Attach a file", QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda path: self.add_file(Path(path)))
+        dialog.open()
+        return dialog
+
+    def add_file(self, path: Path) -> bool:
+        """Store ``path`` in the vault as an attachment of this case."""
+        def attach() -> None:
+            if path.stat().st_size > MAX_ATTACHMENT_BYTES:
+                raise InvalidInput("attachments are limited to 200 MB")
+            self.session.store.add_attachment(self.case_id, path.name, path.read_bytes())
+
+        return self.run(attach, f"{path.name} attached (stored encrypted in the vault).")
+
+    # -- exporting ------------------------------------------------------------------------
+    def choose_export(self) -> QFileDialog | None:
+        """Ask where to write the selected attachment."""
+        chosen = self.selected(self.table)
+        if chosen is None:
+            self.message.show_message("Select a file first.", "info")
+            return None
+        dialog = self._file_dialog("Export attachment", QFileDialog.AcceptMode.AcceptSave)
+        dialog.selectFile(chosen.filename)
+        dialog.fileSelected.connect(lambda path: self.export_to(chosen, Path(path)))
+        dialog.open()
+        return dialog
+
+    def export_to(self, attachment: Attachment, path: Path) -> bool:
+        """Write ``attachment`` to ``path`` (audited by the core)."""
+        return self.run(
+            lambda: self.session.store.export_attachment(attachment.id, path),
+            f"Saved to {path}. {EXPORT_WARNING}")
+
+    def _file_dialog(self, title: str, mode: QFileDialog.AcceptMode) -> QFileDialog:
+        dialog = QFileDialog(self.window(), title)
+        dialog.setAcceptMode(mode)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setDirectory(str(Path.home()))
+        forward_lock(dialog)
+        self.file_dialog = dialog
+        return dialog

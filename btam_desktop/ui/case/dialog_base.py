@@ -1,0 +1,236 @@
+"""The base of the case dialogs, and the inputs they share.
+
+A dialog is a child of the main window and is opened with ``open()`` (never ``exec()``): a
+lock deletes the main window, and a nested event loop would then return into a deleted
+widget. When the officer presses OK the dialog calls :meth:`RecordDialog.apply`, which writes
+through the core; if the core refuses (a missing rationale, a bad date), the dialog stays
+open with the reason in words, and nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from btam_desktop.core.errors import BtamError
+from btam_desktop.ui import messages
+from btam_desktop.ui.case import colors
+from btam_desktop.ui.widgets import MessageLabel, field_label
+
+ISO_FORMAT = "yyyy-MM-dd"
+
+
+LOCK_KEYS = QKeySequence("Ctrl+L")
+
+
+def forward_lock(dialog: QWidget) -> None:
+    """Ctrl+L locks from inside a dialog too.
+
+    The main window's own Ctrl+L is blocked while a window-modal dialog is open (Qt ignores
+    shortcuts of blocked windows, even application-wide ones), and an officer must be able to
+    lock at any moment; the dialog therefore triggers the main window's Lock action itself.
+    """
+
+    def lock() -> None:
+        owner = dialog.parentWidget()
+        action = getattr(owner.window() if owner is not None else None, "lock_action", None)
+        if isinstance(action, QAction):
+            action.trigger()
+
+    QShortcut(LOCK_KEYS, dialog, lock)
+
+
+class RecordDialog(QDialog):
+    """OK applies the change through the core; a refusal keeps the dialog open."""
+
+    applied = Signal(object)  # whatever apply() returned
+
+    def __init__(self, title: str, parent: QWidget, *, ok_text: str = "Save") -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        # Closed dialogs go away at once instead of piling up under the main window.
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setMinimumWidth(520)
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.intro.setProperty("muted", True)
+        self.intro.hide()
+        self.form = QFormLayout()
+        self.form.setSpacing(10)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.message = MessageLabel()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(ok_text)
+        self.ok_button.setObjectName("primary")
+        self.ok_button.setDefault(True)
+        self.ok_button.setToolTip(f"{ok_text} (Ctrl+Enter)")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        # Ctrl+Enter saves from inside a multi-line field too (where Enter starts a new line).
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.accept)
+        forward_lock(self)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        layout.addWidget(self.intro)
+        layout.addLayout(self.form)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+    def set_intro(self, text: str) -> None:
+        """A sentence above the fields saying what the dialog does."""
+        self.intro.setText(text)
+        self.intro.setVisible(bool(text))
+
+    def add_row(self, text: str, widget: QWidget) -> QWidget:
+        """A labelled field (the label's mnemonic focuses it)."""
+        widget.setAccessibleName(text.replace("&", "").rstrip(":"))
+        self.form.addRow(field_label(text, widget), widget)
+        return widget
+
+    def apply(self) -> Any:
+        """Write the change; raise a core error (or ValueError) to refuse."""
+        raise NotImplementedError
+
+    def refuse(self, text: str, focus: QWidget | None = None) -> None:
+        """Show why OK did nothing, and put the cursor where the fix goes."""
+        self.message.show_error(text)
+        if focus is not None:
+            focus.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def accept(self) -> None:
+        """Apply; close only when the core accepted."""
+        try:
+            result = self.apply()
+        except _Refused:
+            return
+        except (BtamError, ValueError, OSError) as error:
+            self.message.show_error(messages.describe(error))
+            return
+        self.message.clear_message()
+        self.applied.emit(result)
+        super().accept()
+
+
+
+class _Refused(Exception):
+    """Raised by :func:`refused` inside apply(): the message is already shown."""
+
+
+def refused(dialog: RecordDialog, text: str, focus: QWidget | None = None) -> _Refused:
+    """Show ``text`` on ``dialog`` and return the exception that stops apply()."""
+    dialog.refuse(text, focus)
+    return _Refused(text)
+
+
+# -- inputs -------------------------------------------------------------------------------------
+def choice_combo(vocabulary: Mapping[str, str], current: str | None = None,
+                 *, empty: str | None = None) -> QComboBox:
+    """A drop-down of a vocabulary's words with the keys as item data; ``empty`` adds a first
+    entry meaning "none/any" (data "")."""
+    combo = QComboBox()
+    if empty is not None:
+        combo.addItem(empty, "")
+    for key, text in vocabulary.items():
+        combo.addItem(text, key)
+    if current is not None:
+        found = combo.findData(current)
+        if found >= 0:
+            combo.setCurrentIndex(found)
+    return combo
+
+
+def combo_key(combo: QComboBox) -> str:
+    """The key of the chosen entry."""
+    return str(combo.currentData() or "")
+
+
+def long_text(placeholder: str = "", text: str = "") -> QPlainTextEdit:
+    """A multi-line field; Tab moves on (officers fill dialogs by keyboard)."""
+    edit = QPlainTextEdit()
+    edit.setTabChangesFocus(True)
+    edit.setPlaceholderText(placeholder)
+    edit.setPlainText(text)
+    edit.setMinimumHeight(90)
+    return edit
+
+
+def style_like_fields(edit: QAbstractSpinBox) -> None:
+    """Frame a date (or date-time) field like the other inputs.
+
+    The shared style sheet styles line edits, combo boxes and spin boxes but not date fields,
+    which Fusion then draws borderless on the night theme; the theme's own colours are used.
+    """
+    border, focus = colors.color("border").name(), colors.color("focus").name()
+    base, text = colors.color("base").name(), colors.color("text").name()
+    edit.setStyleSheet(
+        f"QAbstractSpinBox {{ background: {base}; color: {text}; border: 1px solid {border};"
+        " border-radius: 4px; padding: 6px 8px; }"
+        f"QAbstractSpinBox:focus {{ border: 2px solid {focus}; padding: 5px 7px; }}"
+        "QAbstractSpinBox::drop-down { border: none; width: 28px; }")
+
+
+def date_edit(value: str | None = None) -> QDateEdit:
+    """An ISO date field with a calendar pop-up."""
+    edit = QDateEdit()
+    style_like_fields(edit)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat(ISO_FORMAT)
+    edit.setDate(QDate.fromString(value, ISO_FORMAT) if value else QDate.currentDate())
+    return edit
+
+
+class OptionalDate(QWidget):
+    """A date that may be left unset ("No date")."""
+
+    def __init__(self, value: str | None, none_text: str = "No date",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.date = date_edit(value or QDate.currentDate().addDays(30).toString(ISO_FORMAT))
+        self.none = QCheckBox(none_text)
+        self.none.setChecked(value is None)
+        self.date.setEnabled(value is not None)
+        self.none.toggled.connect(lambda on: self.date.setEnabled(not on))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.date, 1)
+        layout.addWidget(self.none)
+        self.setFocusProxy(self.date)
+
+    def setAccessibleName(self, name: str) -> None:
+        """Name both inputs for screen readers."""
+        super().setAccessibleName(name)
+        self.date.setAccessibleName(name)
+        self.none.setAccessibleName(f"{name}: {self.none.text()}")
+
+    def value(self) -> str | None:
+        """ISO date, or None when "No date" is ticked."""
+        return None if self.none.isChecked() else self.date.date().toString(ISO_FORMAT)
+
+    def set_value(self, value: str | None) -> None:
+        """Show ``value`` (None: no date)."""
+        self.none.setChecked(value is None)
+        if value:
+            self.date.setDate(QDate.fromString(value, ISO_FORMAT))

@@ -1,0 +1,116 @@
+"""Adding a timeline entry, or correcting one (a new entry that supersedes the original, which
+stays on the timeline marked as corrected)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import QDateTimeEdit, QLineEdit, QWidget
+
+from btam_desktop.core.model import TimelineEntry
+from btam_desktop.core.session import Session
+from btam_desktop.ui.case.dialog_base import (
+    RecordDialog,
+    choice_combo,
+    combo_key,
+    long_text,
+    refused,
+    style_like_fields,
+)
+from btam_desktop.ui.case.labels import (
+    DISCIPLINE_LABELS,
+    REFERRAL_STATUS_LABELS,
+    entry_kind_label,
+)
+
+# What each kind asks for beyond the summary, and the words of its intro.
+KIND_HELP = {
+    "concerning_behaviour": "What the person said or did, and the context it happened in.",
+    "contact": "A contact with the person of concern, a target, a witness or a partner.",
+    "intervention": "A step taken to manage the concern, and what came of it.",
+    "referral": "A referral to a partner agency and where it stands.",
+    "note": "Anything else worth keeping on the record.",
+}
+ADDABLE_KINDS = tuple(KIND_HELP)
+DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
+
+
+class EntryDialog(RecordDialog):
+    """One entry of ``kind``; with ``original`` it is a correction of that entry."""
+
+    def __init__(self, session: Session, case_id: str, kind: str, parent: QWidget, *,
+                 original: TimelineEntry | None = None) -> None:
+        word = entry_kind_label(kind).lower()
+        title = f"Correct {word}" if original else f"Add {word}"
+        super().__init__(title, parent, ok_text="Save correction" if original else "Add")
+        self._session = session
+        self._case_id = case_id
+        self._kind = kind
+        self._original = original
+        if original is not None:
+            self.set_intro("Entries are never changed. Your correction is added as a new entry; "
+                           "the original stays on the timeline, marked as corrected.")
+        else:
+            self.set_intro(KIND_HELP.get(kind, ""))
+        self.occurred = QDateTimeEdit()
+        style_like_fields(self.occurred)
+        self.occurred.setCalendarPopup(True)
+        self.occurred.setDisplayFormat(DATETIME_FORMAT)
+        self.occurred.setDateTime(
+            QDateTime.fromString(original.occurred_at[:16], "yyyy-MM-ddTHH:mm")
+            if original else QDateTime.currentDateTime())
+        self.summary = QLineEdit(original.summary if original else "")
+        self.summary.setMaxLength(500)
+        self.summary.setPlaceholderText("One line, as it should read on the timeline")
+        self.details = long_text("What happened, in detail", original.details if original else "")
+        self.add_row("&When:", self.occurred)
+        self.add_row("&Summary:", self.summary)
+        self.add_row("&Details:", self.details)
+        self.context = long_text("Where, with whom, what led up to it",
+                                 original.context if original else "")
+        self.outcome = long_text("What came of it", original.outcome if original else "")
+        if kind == "concerning_behaviour":
+            self.add_row("C&ontext:", self.context)
+        if kind == "intervention":
+            self.add_row("&Outcome:", self.outcome)
+        self.partner = choice_combo(self._partners(), original.partner_id if original else None,
+                                    empty="(choose a partner)")
+        self.referral_status = choice_combo(
+            REFERRAL_STATUS_LABELS,
+            (original.referral_status if original else None) or "made")
+        if kind == "referral":
+            self.add_row("&Partner:", self.partner)
+            self.add_row("Referral s&tatus:", self.referral_status)
+            if self.partner.count() == 1:
+                self.message.show_message(
+                    "No partners in the directory yet: add the agency under Partners & "
+                    "resources first.", "info")
+        (self.summary if original is None else self.details).setFocus()
+
+    def _partners(self) -> dict[str, str]:
+        return {p.id: f"{p.name} ({DISCIPLINE_LABELS.get(p.discipline, p.discipline)})"
+                for p in self._session.store.partners()}
+
+    def apply(self) -> TimelineEntry:
+        summary = self.summary.text().strip()
+        if not summary:
+            raise refused(self, "Write a one-line summary.", self.summary)
+        occurred = self.occurred.dateTime().toString("yyyy-MM-ddTHH:mm")
+        details = self.details.toPlainText()
+        context = self.context.toPlainText() if self._kind == "concerning_behaviour" else ""
+        outcome = self.outcome.toPlainText() if self._kind == "intervention" else ""
+        partner: str | None = None
+        status: str | None = None
+        if self._kind == "referral":
+            partner = combo_key(self.partner)
+            if not partner:
+                raise refused(self, "Choose the partner agency the referral went to.",
+                              self.partner)
+            status = combo_key(self.referral_status)
+        store = self._session.store
+        if self._original is not None:
+            return store.correct_entry(
+                self._original.id, summary=summary, occurred_at=occurred, details=details,
+                context=context, outcome=outcome, partner_id=partner, referral_status=status)
+        return store.add_entry(
+            self._case_id, self._kind, summary, occurred_at=occurred, details=details,
+            context=context, outcome=outcome, partner_id=partner, referral_status=status)

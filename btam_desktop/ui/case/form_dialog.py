@@ -1,0 +1,140 @@
+"""The window a form is filled in, read or amended in: a :class:`FormView` in a dialog that is
+a child of the main window (opened with ``open()``).
+
+* Draft: a :class:`DraftController` autosaves within a second; closing the dialog (Esc,
+  Close, or the vault locking) saves what is unsaved first, and stays open if that fails.
+* Read: a completed submission with its own form version, read-only.
+* Amend: a completed submission's answers, editable, saved as a new version that names its
+  reason; the earlier version stays readable.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from btam_desktop.core.errors import BtamError
+from btam_desktop.core.session import Session
+from btam_desktop.core.submissions import AnswersInvalid, Submission
+from btam_desktop.ui import messages
+from btam_desktop.ui.case.dialog_base import forward_lock
+from btam_desktop.ui.forms import DraftController, FormView, case_person_choices
+from btam_desktop.ui.widgets import MessageLabel, field_label
+
+DRAFT, READ, AMEND = "draft", "read", "amend"
+
+
+class FormDialog(QDialog):
+    """One form of a case; see the module docstring. ``changed`` after a save or amend."""
+
+    changed = Signal(str)  # submission id
+
+    def __init__(self, session: Session, case_id: str, parent: QWidget, *, mode: str,
+                 form_id: str = "", submission: Submission | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._mode = mode
+        self._submission = submission
+        self.controller: DraftController | None = None
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        forward_lock(self)
+        self.message = MessageLabel()
+        persons = case_person_choices(session, case_id)
+        if mode == DRAFT and submission is None:
+            self.controller = DraftController.open(session, case_id, form_id, parent=self)
+            self.view = self.controller.view
+        elif mode == DRAFT:
+            assert submission is not None
+            form = session.submissions.form_for(submission)
+            self.view = FormView(form, submission.answers, persons=persons, parent=self)
+            self.view.set_status("draft")
+            self.controller = DraftController(session, case_id, form, self.view,
+                                              submission_id=submission.id)
+        else:
+            assert submission is not None
+            form = session.submissions.form_for(submission)
+            self.view = FormView(form, submission.answers, persons=persons,
+                                 read_only=mode == READ, parent=self)
+            self.view.set_status(submission.status)
+        if self.controller is not None:
+            self.controller.saved.connect(self.changed)
+            self.controller.completed.connect(self.changed)
+        title = self.view.form.title
+        verb = {DRAFT: "", READ: " (read only)", AMEND: " \u2014 amend"}[mode]
+        self.setWindowTitle(f"{title} v{self.view.form.version}{verb}")
+        self.setAccessibleName(self.windowTitle())
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 12)
+        layout.addWidget(self.view, 1)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(16, 0, 16, 0)
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("What is corrected or added, and why")
+        self.reason.setAccessibleName("Reason for the amendment")
+        self.amend_button = QPushButton("Save &amendment")
+        self.amend_button.setObjectName("primary")
+        self.amend_button.setToolTip("Save the changed answers as a new version (the earlier "
+                                     "one stays readable)")
+        self.amend_button.clicked.connect(self.save_amendment)
+        if mode == AMEND:
+            bottom.addWidget(field_label("&Reason:", self.reason))
+            bottom.addWidget(self.reason, 1)
+            bottom.addWidget(self.amend_button)
+            self.view.completeRequested.connect(lambda _answers: self.save_amendment())
+        else:
+            bottom.addStretch(1)
+        self.close_button = QPushButton("&Close")
+        self.close_button.setToolTip("Close the form (Esc); a draft is saved first")
+        self.close_button.clicked.connect(self.reject)
+        bottom.addWidget(self.close_button)
+        layout.addWidget(self.message)
+        layout.addLayout(bottom)
+        self.resize(max(900, parent.width() - 80), max(620, parent.height() - 80))
+
+    @property
+    def mode(self) -> str:
+        """"draft", "read" or "amend"."""
+        return self._mode
+
+    def save_amendment(self) -> bool:
+        """Store the answers as an amendment; refused without a reason."""
+        assert self._submission is not None
+        reason = self.reason.text().strip()
+        if not reason:
+            self.message.show_error("Write the reason for the amendment; it is kept with the "
+                                    "new version.")
+            self.reason.setFocus()
+            return False
+        try:
+            new = self._session.submissions.amend(self._submission.id, self.view.answers(),
+                                                  reason)
+        except AnswersInvalid as invalid:
+            self.view.show_problems(invalid.problems)
+            self.message.show_error("Some answers need attention before the amendment can be "
+                                    "saved; they are listed at the top of the form.")
+            return False
+        except BtamError as error:
+            self.message.show_error(messages.describe(error))
+            return False
+        self.changed.emit(new.id)
+        self._mode = READ
+        super().accept()
+        return True
+
+    def save_now(self) -> bool:
+        """Save a draft's unsaved answers (True when nothing is left unsaved)."""
+        return self.controller.flush() if self.controller is not None else True
+
+    def teardown(self) -> None:
+        """Before a lock: write what is unsaved while the vault is still open."""
+        if self.controller is not None:
+            self.controller.close()
+
+    def reject(self) -> None:
+        """Esc or Close: save a draft first; stay open if that failed."""
+        if self.controller is not None and not self.controller.close():
+            self.message.show_error("The draft could not be saved; the form stays open so "
+                                    "nothing is lost. Try Ctrl+S.")
+            return
+        super().reject()

@@ -1,0 +1,182 @@
+"""The Forms tab: the case's submissions and drafts with their status; start any available
+form, resume a draft, read a completed one with its own form version, amend one with a
+reason (the amended version stays, struck through)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QPushButton, QWidget
+from shiboken6 import isValid
+
+from btam_desktop.core.session import Session
+from btam_desktop.core.submissions import Submission
+from btam_desktop.ui.case.form_dialog import AMEND, DRAFT, READ, FormDialog
+from btam_desktop.ui.case.labels import SUBMISSION_STATUS_LABELS, label, show_datetime
+from btam_desktop.ui.case.tab_base import (
+    CaseTab,
+    button,
+    can_write,
+    confirm,
+    connect_activation,
+    make_table,
+    resize_columns,
+    select_first,
+)
+from btam_desktop.ui.models.records import PLAIN, Column, RecordTableModel, RowStyle
+
+START_KEYS = "Ctrl+Shift+F"
+
+
+def submission_state(sub: Submission) -> str:
+    """"Draft", "Complete", "Reviewed" or "Amended (superseded)"."""
+    if sub.superseded_by:
+        return "Amended (superseded)"
+    return label(SUBMISSION_STATUS_LABELS, sub.status)
+
+
+def submission_note(sub: Submission) -> str:
+    """The amendment's reason, if it is one."""
+    return f"Amendment: {sub.amendment_reason}" if sub.amends else ""
+
+
+def submission_style(sub: Submission) -> RowStyle:
+    """Superseded versions struck through, drafts in italics."""
+    if sub.superseded_by:
+        return RowStyle(colour="muted", strike=True)
+    if sub.status == "draft":
+        return RowStyle(italic=True)
+    return PLAIN
+
+
+class FormsTab(CaseTab):
+    """Submissions and drafts of the case."""
+
+    title = "&Forms"
+
+    def __init__(self, session: Session, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(session, case_id, parent)
+        self._titles: dict[tuple[str, int], str] = {}
+        self.dialogs: list[FormDialog] = []
+        columns: tuple[Column[Submission], ...] = (
+            Column("Form", self._title),
+            Column("Version", lambda s: str(s.form_version), sort_key=lambda s: s.form_version),
+            Column("Status", submission_state),
+            Column("Started", lambda s: show_datetime(s.created_at),
+                   sort_key=lambda s: s.created_at),
+            Column("Saved / completed",
+                   lambda s: show_datetime(s.completed_at or s.updated_at),
+                   sort_key=lambda s: s.completed_at or s.updated_at),
+            Column("Note", submission_note),
+        )
+        self.model: RecordTableModel[Submission] = RecordTableModel(
+            columns, row_style=submission_style, parent=self)
+        self.table = make_table(self.model, "Forms of this case")
+        resize_columns(self.table, [260, 70, 170, 160, 160])
+        connect_activation(self.table, self.open_selected)
+        self.layout_.addWidget(self.table, 1)
+
+        writable = can_write(session)
+        self.start_button = QPushButton("&Start form")
+        self.start_button.setAccessibleName("Start form")
+        self.start_button.setToolTip(f"Start one of the forms on this case ({START_KEYS})")
+        self.start_menu = QMenu(self.start_button)
+        self.start_button.setMenu(self.start_menu)
+        self.start_button.setEnabled(writable)
+        start_shortcut = QAction(self)
+        start_shortcut.setShortcut(START_KEYS)
+        start_shortcut.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        start_shortcut.triggered.connect(self.start_button.showMenu)
+        self.addAction(start_shortcut)
+        self.open_button = button("&Open", "Resume the selected draft, or read the selected "
+                                  "form (Enter)", self.open_selected)
+        self.amend_button = button("A&mend\u2026", "Change a completed form: a new version "
+                                   "with a reason; the earlier one stays readable",
+                                   self.amend_selected)
+        self.discard_button = button("&Discard draft\u2026", "Move the selected draft to the "
+                                     "trash", self.discard_selected)
+        self.buttons.addWidget(self.start_button)
+        for widget in (self.open_button, self.amend_button, self.discard_button):
+            self.buttons.addWidget(widget)
+        self.add_buttons()
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+
+    def _title(self, sub: Submission) -> str:
+        key = (sub.form_id, sub.form_version)
+        if key not in self._titles:
+            try:
+                self._titles[key] = self.session.submissions.form_for(sub).title
+            except Exception:  # a form no longer available: still list the submission
+                self._titles[key] = sub.form_id
+        return self._titles[key]
+
+    def load(self) -> None:
+        subs = self.session.submissions
+        self.start_menu.clear()
+        for info in self.session.forms.available():
+            action = self.start_menu.addAction(f"{info.title}\u2026")
+            action.setToolTip(f"{info.form_id}, version {info.version}")
+            action.triggered.connect(
+                lambda _checked=False, form_id=info.form_id: self.start_form(form_id))
+        self.model.set_records(list(reversed(subs.for_case(self.case_id))))
+        select_first(self.table)
+        self._on_selection()
+
+    def _on_selection(self, *_args: QItemSelection) -> None:
+        sub = self.selected(self.table)
+        writable = can_write(self.session)
+        self.open_button.setEnabled(sub is not None)
+        self.open_button.setText("&Resume" if sub is not None and sub.status == "draft"
+                                 else "&Open")
+        self.amend_button.setEnabled(writable and sub is not None and sub.status != "draft"
+                                     and not sub.superseded_by)
+        self.discard_button.setEnabled(writable and sub is not None and sub.status == "draft")
+
+    # -- opening forms --------------------------------------------------------------------
+    def _show(self, dialog: FormDialog) -> FormDialog:
+        self.dialogs = [d for d in self.dialogs if isValid(d)]
+        self.dialogs.append(dialog)
+        dialog.changed.connect(lambda _id: self.refresh())
+        dialog.open()
+        return dialog
+
+    def start_form(self, form_id: str) -> FormDialog:
+        """Open ``form_id`` for this case (resuming its newest draft if there is one)."""
+        return self._show(FormDialog(self.session, self.case_id, self.window(), mode=DRAFT,
+                                     form_id=form_id))
+
+    def open_selected(self) -> FormDialog | None:
+        """Resume the selected draft, or read the selected form."""
+        sub = self.selected(self.table)
+        if sub is None:
+            return None
+        writable = can_write(self.session)
+        mode = DRAFT if sub.status == "draft" and writable else READ
+        return self._show(FormDialog(self.session, self.case_id, self.window(), mode=mode,
+                                     submission=sub))
+
+    def amend_selected(self) -> FormDialog | None:
+        """Open the selected completed form for amendment."""
+        sub = self.selected(self.table)
+        if sub is None or sub.status == "draft" or sub.superseded_by:
+            return None
+        return self._show(FormDialog(self.session, self.case_id, self.window(), mode=AMEND,
+                                     submission=sub))
+
+    def discard_selected(self) -> None:
+        """Ask, then move the selected draft to the trash."""
+        sub = self.selected(self.table)
+        if sub is None or sub.status != "draft":
+            return
+        confirm(self.window(), "Discard draft",
+                f"Move this draft of \u201c{self._title(sub)}\u201d to the trash?", "Discard",
+                lambda: self.run(lambda: self.session.submissions.discard_draft(sub.id),
+                                 "Draft discarded."))
+
+    def teardown(self) -> None:
+        """Save open drafts while the vault is still open, then let go of everything."""
+        for dialog in self.dialogs:
+            if isValid(dialog):
+                dialog.teardown()
+        self.dialogs = []
+        super().teardown()

@@ -1,0 +1,180 @@
+"""The case header: number, title, concern badge, status, tier, next review, who is assigned,
+and the buttons that change them (each opens its dialog; the concern level's asks for a
+written rationale)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from btam_desktop.core.model import Case
+from btam_desktop.core.session import Session
+from btam_desktop.ui.case import colors
+from btam_desktop.ui.case.badges import ConcernBadge
+from btam_desktop.ui.case.case_dialogs import (
+    AssignDialog,
+    ConcernDialog,
+    ReviewDateDialog,
+    StatusDialog,
+    TierDialog,
+)
+from btam_desktop.ui.case.dialog_base import RecordDialog
+from btam_desktop.ui.case.labels import status_label, tier_label, today_iso
+from btam_desktop.ui.case.tab_base import button, can_write
+
+OVERDUE_MARK = "\u26a0"
+
+
+def _value_label() -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class CaseHeader(QWidget):
+    """What the case is and where it stands; buttons to change it."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._case: Case | None = None
+        self.number = _value_label()
+        self.number.setObjectName("caseNumber")
+        self.number.setProperty("muted", True)
+        self.title = _value_label()
+        self.title.setObjectName("pageTitle")
+        self.title.setWordWrap(True)
+        self.badge = ConcernBadge()
+        self.trash_note = QLabel("This case is in the trash: restore it to change it.")
+        self.trash_note.setObjectName("message")
+        self.trash_note.setProperty("kind", "error")
+        self.trash_note.hide()
+        self.status = _value_label()
+        self.tier = _value_label()
+        self.review = _value_label()
+        self.assigned = _value_label()
+        self.assigned.setWordWrap(True)
+        self.opened = _value_label()
+
+        # Number, level and title on one line: the tabs below get the height.
+        top = QHBoxLayout()
+        top.setSpacing(12)
+        top.addWidget(self.number, 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.title, 1)
+        facts = QGridLayout()
+        facts.setHorizontalSpacing(10)
+        facts.setVerticalSpacing(2)
+        for column, (caption, value) in enumerate((
+                ("Status", self.status), ("Tier", self.tier), ("Next review", self.review),
+                ("Opened", self.opened), ("Assigned", self.assigned))):
+            name = QLabel(caption)
+            name.setProperty("muted", True)
+            name.setBuddy(value)
+            value.setAccessibleName(caption)
+            facts.addWidget(name, 0, column)
+            facts.addWidget(value, 1, column)
+        facts.setColumnStretch(4, 1)
+
+        self.concern_button = self._button("&Concern level\u2026", "Change the concern level; "
+                                           "needs a written rationale (Ctrl+Shift+C)",
+                                           self.change_concern, "Ctrl+Shift+C")
+        self.status_button = self._button("&Status\u2026", "Change the status, or close the "
+                                          "case", self.change_status)
+        self.tier_button = self._button("T&ier\u2026", "Change the prevention tier",
+                                        self.change_tier)
+        self.review_button = self._button("Re&view date\u2026", "Set the next review date",
+                                          self.change_review)
+        self.assign_button = self._button("Assi&gn\u2026", "Choose the team members working "
+                                          "this case", self.change_assignment)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        for widget in (self.concern_button, self.status_button, self.tier_button,
+                       self.review_button, self.assign_button):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addWidget(self.trash_note)
+        layout.addLayout(facts)
+        layout.addSpacing(4)
+        layout.addLayout(actions)
+        self.setAccessibleName("Case header")
+
+    def _button(self, text: str, tip: str, slot: Callable[[], object],
+                keys: str = "") -> QWidget:
+        widget = button(text, tip, slot)
+        if keys:
+            widget.setShortcut(keys)
+        return widget
+
+    @property
+    def case(self) -> Case | None:
+        """The case shown."""
+        return self._case
+
+    def show_case(self, case: Case) -> None:
+        """Fill the header from ``case``."""
+        self._case = case
+        self.number.setText(case.number)
+        self.number.setAccessibleName(f"Case number {case.number}")
+        self.title.setText(case.title)
+        self.title.setAccessibleName(f"Case title: {case.title}")
+        self.badge.set_level(case.concern)
+        self.status.setText(status_label(case.status))
+        self.tier.setText(tier_label(case.tier))
+        overdue = bool(case.next_review) and case.status != "closed" and (
+            str(case.next_review) < today_iso())
+        review = case.next_review or "not set"
+        self.review.setText(f"{review}  {OVERDUE_MARK} overdue" if overdue else review)
+        # The theme's error colour, read now (the header is refilled after every change).
+        self.review.setStyleSheet(
+            f"color: {colors.color('error').name()}; font-weight: 600;" if overdue else "")
+        self.opened.setText(case.opened_on)
+        self.assigned.setText(", ".join(case.assigned) or "nobody yet")
+        writable = can_write(self._session) and not case.deleted_at
+        self.trash_note.setVisible(bool(case.deleted_at))
+        for widget in (self.concern_button, self.status_button, self.tier_button,
+                       self.review_button, self.assign_button):
+            widget.setEnabled(writable)
+
+    # -- changes ------------------------------------------------------------------------------
+    def _open(self, dialog: RecordDialog) -> RecordDialog:
+        dialog.open()
+        return dialog
+
+    def change_concern(self) -> RecordDialog | None:
+        """The concern level dialog (requires a rationale)."""
+        if self._case is None:
+            return None
+        return self._open(ConcernDialog(self._session, self._case, self.window()))
+
+    def change_status(self) -> RecordDialog | None:
+        """The status dialog."""
+        if self._case is None:
+            return None
+        return self._open(StatusDialog(self._session, self._case, self.window()))
+
+    def change_tier(self) -> RecordDialog | None:
+        """The tier dialog."""
+        if self._case is None:
+            return None
+        return self._open(TierDialog(self._session, self._case, self.window()))
+
+    def change_review(self) -> RecordDialog | None:
+        """The review date dialog."""
+        if self._case is None:
+            return None
+        return self._open(ReviewDateDialog(self._session, self._case, self.window()))
+
+    def change_assignment(self) -> RecordDialog | None:
+        """The assignment dialog."""
+        if self._case is None:
+            return None
+        return self._open(AssignDialog(self._session, self._case, self.window()))

@@ -1,0 +1,121 @@
+"""The History & audit tab: every change of the case's fields ("Concern level changed from
+Moderate to High by Dana Reyes", with the reason given) and the case's audit trail (who
+viewed, changed or exported what, and when)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from btam_desktop.core.model import AuditEntry, FieldChange
+from btam_desktop.core.session import Session
+from btam_desktop.ui.case.labels import (
+    FIELD_LABELS,
+    field_value,
+    humanise,
+    label,
+    show_datetime,
+    size_text,
+)
+from btam_desktop.ui.case.tab_base import CaseTab, make_table, resize_columns
+from btam_desktop.ui.models.records import Column, RecordTableModel
+
+# Audit detail keys that name other records by id: shown as "yes" rather than as opaque ids.
+_ID_KEYS = frozenset({"entry", "task", "attachment", "assignment", "submission", "person",
+                      "amends"})
+
+
+def change_sentence(change: FieldChange) -> str:
+    """"Concern level changed from Moderate to High by Dana Reyes"."""
+    name = label(FIELD_LABELS, change.field)
+    return (f"{name} changed from {field_value(change.field, change.old)} to "
+            f"{field_value(change.field, change.new)} by {change.member_name}")
+
+
+def audit_detail(entry: AuditEntry) -> str:
+    """The audit entry's detail in words (field names, counts, kinds; never content)."""
+    parts: list[str] = []
+    for key, value in sorted(entry.detail.items()):
+        if key in _ID_KEYS:
+            continue
+        if key == "fields" and isinstance(value, list):
+            parts.append("fields: " + ", ".join(label(FIELD_LABELS, str(v)) for v in value))
+        elif key == "size" and isinstance(value, int):
+            parts.append(f"size: {size_text(value)}")
+        elif isinstance(value, str):
+            parts.append(f"{humanise(key).lower()}: {humanise(value).lower()}")
+        else:
+            parts.append(f"{humanise(key).lower()}: {value}")
+    return "; ".join(parts)
+
+
+def _action(entry: AuditEntry) -> str:
+    words = {"view": "Viewed", "case.create": "Case opened", "case.update": "Case changed",
+             "timeline.add": "Timeline entry added", "timeline.correct": "Entry corrected",
+             "attachment.add": "File attached", "attachment.export": "File exported",
+             "submission.create": "Form started", "submission.draft": "Draft saved",
+             "submission.complete": "Form completed", "submission.amend": "Form amended",
+             "submission.review": "Form reviewed", "submission.discard": "Draft discarded",
+             "task.create": "Task added", "task.complete": "Task done",
+             "case.assign": "Member assigned", "case.unassign": "Member unassigned",
+             "case.person.link": "Person added", "case.person.unlink": "Person removed",
+             "case.delete": "Moved to the trash", "case.restore": "Restored"}
+    return words.get(entry.action, humanise(entry.action))
+
+
+CHANGES_CAPTION = "Changes to the case (newest first)"
+CHANGE_COLUMNS: tuple[Column[FieldChange], ...] = (
+    Column("When", lambda c: show_datetime(c.at), sort_key=lambda c: c.at),
+    Column("Change", change_sentence),
+    Column("Reason", lambda c: c.reason or ""),
+)
+AUDIT_COLUMNS: tuple[Column[AuditEntry], ...] = (
+    Column("When", lambda a: show_datetime(a.at), sort_key=lambda a: a.at),
+    Column("Who", lambda a: a.member_name),
+    Column("What", _action),
+    Column("Detail", audit_detail),
+)
+
+
+class HistoryTab(CaseTab):
+    """Field history and audit trail of the case."""
+
+    title = "&History && audit"
+
+    def __init__(self, session: Session, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(session, case_id, parent)
+        self.changes: RecordTableModel[FieldChange] = RecordTableModel(CHANGE_COLUMNS,
+                                                                       parent=self)
+        self.audit: RecordTableModel[AuditEntry] = RecordTableModel(AUDIT_COLUMNS, parent=self)
+        self.changes_table = make_table(self.changes, "Changes to the case")
+        self.audit_table = make_table(self.audit, "Audit trail of the case")
+        resize_columns(self.changes_table, [150, 560])
+        resize_columns(self.audit_table, [150, 170, 200])
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        self.captions: list[QLabel] = []
+        for caption, table in ((CHANGES_CAPTION, self.changes_table),
+                               ("Audit trail: who viewed, changed or exported (newest first)",
+                                self.audit_table)):
+            pane = QWidget()
+            box = QVBoxLayout(pane)
+            box.setContentsMargins(0, 0, 0, 0)
+            title = QLabel(caption)
+            title.setObjectName("subheading")
+            title.setBuddy(table)
+            self.captions.append(title)
+            box.addWidget(title)
+            box.addWidget(table, 1)
+            split.addWidget(pane)
+        self.layout_.addWidget(split, 1)
+        self.layout_.addWidget(self.message)
+
+    def load(self) -> None:
+        store = self.session.store
+        changes: list[Any] = store.field_history(self.case_id)
+        self.changes.set_records(list(reversed(changes)))
+        self.captions[0].setText(CHANGES_CAPTION if changes else
+                                 "Changes to the case: none since it was opened")
+        self.audit.set_records(store.audit_trail(self.case_id, limit=500))

@@ -1,0 +1,177 @@
+"""Adding a person to a case (someone already in the directory, found by name or alias, or
+a new person) and editing a person's details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from btam_desktop.core.model import PERSON_ROLE_LABELS, Person
+from btam_desktop.core.session import Session
+from btam_desktop.ui.case.dialog_base import (
+    OptionalDate,
+    RecordDialog,
+    choice_combo,
+    combo_key,
+    long_text,
+    refused,
+)
+from btam_desktop.ui.widgets import field_label
+
+SEARCH_DELAY_MS = 200
+
+
+def describe_person(person: Person) -> str:
+    """"Family, Given · aka X, Y · born 2001-02-03" for lists."""
+    parts = [person.display_name]
+    if person.aliases:
+        parts.append("aka " + ", ".join(person.aliases))
+    if person.date_of_birth:
+        parts.append(f"born {person.date_of_birth}")
+    return " \u00b7 ".join(parts)
+
+
+class PersonFields(QWidget):
+    """The editable details of a person."""
+
+    def __init__(self, person: Person | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.family = QLineEdit(person.family_name if person else "")
+        self.given = QLineEdit(person.given_names if person else "")
+        self.aliases = QLineEdit(", ".join(person.aliases) if person else "")
+        self.aliases.setPlaceholderText("Nicknames, online handles; separate with commas")
+        self.birth = OptionalDate(person.date_of_birth if person else None, "Unknown")
+        self.phone = QLineEdit(person.phone if person else "")
+        self.email = QLineEdit(person.email if person else "")
+        self.address = QLineEdit(person.address if person else "")
+        self.notes = long_text("Anything that helps recognise or reach the person",
+                               person.notes if person else "")
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for text, widget in (
+            ("&Family name:", self.family), ("&Given names:", self.given),
+            ("&Aliases:", self.aliases), ("Date of &birth:", self.birth),
+            ("&Phone:", self.phone), ("&E-mail:", self.email), ("Add&ress:", self.address),
+            ("&Notes:", self.notes),
+        ):
+            widget.setAccessibleName(text.replace("&", "").rstrip(":"))
+            form.addRow(field_label(text, widget), widget)
+
+    def values(self) -> dict[str, Any]:
+        """The fields as ``CaseStore.add_person``/``update_person`` take them."""
+        return {
+            "family_name": self.family.text(), "given_names": self.given.text(),
+            "aliases": [a.strip() for a in self.aliases.text().split(",") if a.strip()],
+            "date_of_birth": self.birth.value(), "phone": self.phone.text(),
+            "email": self.email.text(), "address": self.address.text(),
+            "notes": self.notes.toPlainText(),
+        }
+
+    def has_name(self) -> bool:
+        """A family or a given name is filled in."""
+        return bool(self.family.text().strip() or self.given.text().strip())
+
+
+class AddPersonDialog(RecordDialog):
+    """Link someone to the case in a role; ``applied`` gives the link id."""
+
+    def __init__(self, session: Session, case_id: str, parent: QWidget) -> None:
+        super().__init__("Add person to case", parent, ok_text="Add to case")
+        self._session = session
+        self._case_id = case_id
+        self.resize(640, 620)
+        self.role = choice_combo(PERSON_ROLE_LABELS, "person_of_concern")
+        self.add_row("&Role on this case:", self.role)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Existing or new person")
+        # -- existing
+        existing = QWidget()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Name, alias, phone or e-mail")
+        self.search.setAccessibleName("Find a person")
+        self.search.setClearButtonEnabled(True)
+        self.results = QListWidget()
+        self.results.setAccessibleName("People found")
+        self.results.setSpacing(3)  # rows apart enough to pick the right one in a moving car
+        self.found_label = QLabel("Type to search the people already in the vault.")
+        self.found_label.setProperty("muted", True)
+        layout = QVBoxLayout(existing)
+        layout.addWidget(field_label("&Find:", self.search))
+        layout.addWidget(self.search)
+        layout.addWidget(self.found_label)
+        layout.addWidget(self.results, 1)
+        # -- new
+        self.fields = PersonFields()
+        self.tabs.addTab(existing, "E&xisting person")
+        self.tabs.addTab(self.fields, "&New person")
+        self.form.addRow(self.tabs)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(self._timer.start)
+        self.results.itemDoubleClicked.connect(lambda _item: self.accept())
+        self.search.setFocus()
+
+    def _run_search(self) -> None:
+        self.results.clear()
+        text = self.search.text().strip()
+        if not text:
+            self.found_label.setText("Type to search the people already in the vault.")
+            return
+        people = self._session.store.search_persons(text, limit=100)
+        for person in people:
+            item = QListWidgetItem(describe_person(person))
+            item.setData(Qt.ItemDataRole.UserRole, person.id)
+            self.results.addItem(item)
+        self.found_label.setText(f"{len(people)} found" + (" (first 100)" if len(people) == 100
+                                                          else ""))
+        if people:
+            self.results.setCurrentRow(0)
+
+    def apply(self) -> str:
+        store = self._session.store
+        role = combo_key(self.role)
+        if self.tabs.currentIndex() == 0:
+            item = self.results.currentItem()
+            if item is None:
+                raise refused(self, "Find the person and select them, or use \u201cNew "
+                                    "person\u201d.", self.search)
+            person_id = str(item.data(Qt.ItemDataRole.UserRole))
+        else:
+            if not self.fields.has_name():
+                raise refused(self, "Give a family name or a given name.", self.fields.family)
+            values = self.fields.values()
+            person_id = store.add_person(
+                values.pop("family_name"), values.pop("given_names"), **values).id
+        return store.link_person(self._case_id, person_id, role)
+
+
+class EditPersonDialog(RecordDialog):
+    """Change a person's details (they are shared by every case the person is on)."""
+
+    def __init__(self, session: Session, person: Person, parent: QWidget) -> None:
+        super().__init__("Edit person", parent, ok_text="Save")
+        self._session = session
+        self._person = person
+        self.set_intro("These details are shared by every case this person is on.")
+        self.fields = PersonFields(person)
+        self.form.addRow(self.fields)
+        self.fields.family.setFocus()
+
+    def apply(self) -> list[str]:
+        if not self.fields.has_name():
+            raise refused(self, "Give a family name or a given name.", self.fields.family)
+        return self._session.store.update_person(self._person.id, self.fields.values())

@@ -1,0 +1,138 @@
+"""One open case: the header and the tabs People, Timeline, Forms, Plan & tasks, Referrals,
+Attachments, History & audit.
+
+Opening a case records a view in the audit trail (``CaseStore.view_case``). The view reads
+through the core only and is refreshed by the Cases page when a committed change concerns its
+case; tabs not on screen are marked stale and re-read when shown. Esc or Alt+Left goes back to
+the case list, Ctrl+W closes the case.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from btam_desktop.core.errors import BtamError
+from btam_desktop.core.model import Case
+from btam_desktop.core.session import Session
+from btam_desktop.ui import messages
+from btam_desktop.ui.case.attachments_tab import AttachmentsTab
+from btam_desktop.ui.case.forms_tab import FormsTab
+from btam_desktop.ui.case.header import CaseHeader
+from btam_desktop.ui.case.history_tab import HistoryTab
+from btam_desktop.ui.case.people_tab import PeopleTab
+from btam_desktop.ui.case.plan_tab import PlanTab
+from btam_desktop.ui.case.referrals_tab import ReferralsTab
+from btam_desktop.ui.case.tab_base import CaseTab
+from btam_desktop.ui.case.timeline_tab import TimelineTab
+from btam_desktop.ui.widgets import MessageLabel
+
+TAB_CLASSES: tuple[type[CaseTab], ...] = (
+    PeopleTab, TimelineTab, FormsTab, PlanTab, ReferralsTab, AttachmentsTab, HistoryTab,
+)
+FIRST_TAB = TimelineTab  # the case's story is what an officer reads first
+BACK_KEYS = (QKeySequence("Esc"), QKeySequence("Alt+Left"))
+CLOSE_KEYS = QKeySequence("Ctrl+W")
+# Tables whose change can alter what a tab shows even when no row of this case changed.
+SHARED_TABLES = frozenset({"partners", "members", "persons", "form_definitions"})
+
+
+def tab_text(case: Case) -> str:
+    """The text of a case's tab in the Cases page: number and the start of the title."""
+    title = case.title if len(case.title) <= 28 else case.title[:27] + "\u2026"
+    return f"{case.number} \u00b7 {title}".replace("&", "&&")
+
+
+class CaseView(QWidget):
+    """Header and tabs of one case (see the module docstring)."""
+
+    back_requested = Signal()
+    close_requested = Signal(str)  # case id
+    case_changed = Signal(object)  # Case, after the header was re-read
+
+    def __init__(self, session: Session, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        case = session.store.view_case(case_id)  # audited: who looked at which case
+        self.case_id = case.id
+        self.setAccessibleName(f"Case {case.number}")
+        self.header = CaseHeader(session)
+        self.message = MessageLabel()
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Case sections")
+        self.tabs.setDocumentMode(True)
+        self.case_tabs: dict[type[CaseTab], CaseTab] = {}
+        for tab_class in TAB_CLASSES:
+            tab = tab_class(session, case.id)
+            self.case_tabs[tab_class] = tab
+            self.tabs.addTab(tab, tab_class.title)
+        self.tabs.setCurrentWidget(self.case_tabs[FIRST_TAB])
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 12, 0, 0)
+        layout.setSpacing(10)
+        layout.addWidget(self.header)
+        layout.addWidget(self.message)
+        layout.addWidget(self.tabs, 1)
+        self._add_shortcuts()
+        self.header.show_case(case)
+        self._current_tab().refresh()
+
+    def _add_shortcuts(self) -> None:
+        back = QAction("Back to the case list", self)
+        back.setShortcuts(list(BACK_KEYS))
+        back.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        back.triggered.connect(self.back_requested)
+        close = QAction("Close case", self)
+        close.setShortcut(CLOSE_KEYS)
+        close.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        close.triggered.connect(lambda: self.close_requested.emit(self.case_id))
+        self.back_action, self.close_action = back, close
+        self.addAction(back)
+        self.addAction(close)
+
+    # -- reading ----------------------------------------------------------------------------------
+    @property
+    def case(self) -> Case | None:
+        """The case as last read."""
+        return self.header.case
+
+    def tab(self, tab_class: type[CaseTab]) -> CaseTab:
+        """The tab of ``tab_class``."""
+        return self.case_tabs[tab_class]
+
+    def show_tab(self, tab_class: type[CaseTab]) -> CaseTab:
+        """Bring a tab to the front (refreshing it if stale)."""
+        tab = self.case_tabs[tab_class]
+        self.tabs.setCurrentWidget(tab)
+        return tab
+
+    def _current_tab(self) -> CaseTab:
+        widget = self.tabs.currentWidget()
+        assert isinstance(widget, CaseTab)
+        return widget
+
+    def _on_tab_changed(self, _index: int) -> None:
+        tab = self._current_tab()
+        if tab.stale:
+            tab.refresh()
+
+    def reload(self, tables: frozenset[str] = frozenset()) -> None:
+        """Re-read the header and the tab on screen; the others when next shown."""
+        try:
+            case = self._session.store.get_case(self.case_id)
+        except BtamError as error:
+            self.message.show_error(messages.describe(error))
+            return
+        self.message.clear_message()
+        self.header.show_case(case)
+        self.case_changed.emit(case)
+        for tab in self.case_tabs.values():
+            tab.stale = True
+        self._current_tab().refresh()
+
+    def teardown(self) -> None:
+        """Save open drafts and empty every model (the vault is about to lock)."""
+        for tab in self.case_tabs.values():
+            tab.teardown()

@@ -1,0 +1,531 @@
+"""The Cases section: the case list (search, filters, sortable table) and the open cases, each
+in its own tab next to the list.
+
+Keyboard: Ctrl+F search, Ctrl+N new case, Enter or a double-click opens the selected case,
+Esc or Alt+Left goes back to the list, Ctrl+W closes a case, Ctrl+Tab moves between tabs.
+
+The list is a :class:`~btam_desktop.ui.models.case_table.CaseTableModel`: every live case as a
+light tuple, loaded when the page is first shown, then kept current from the session's change
+notifications (only the touched cases are re-read). Text search uses the core's full-text
+index (names, aliases, notes, titles, forms) ~200 ms after the last key press.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import replace
+from itertools import pairwise
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTabBar,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from btam_desktop.core import queries
+from btam_desktop.core.errors import BtamError
+from btam_desktop.core.model import STATUS_LABELS, Case
+from btam_desktop.core.ops import ChangeSummary
+from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
+from btam_desktop.core.session import Session
+from btam_desktop.ui import messages
+from btam_desktop.ui.case.badges import ConcernDelegate
+from btam_desktop.ui.case.case_dialogs import NewCaseDialog
+from btam_desktop.ui.case.dialog_base import choice_combo, combo_key
+from btam_desktop.ui.case.labels import CONCERN_LABELS, TIER_LABELS
+from btam_desktop.ui.case.tab_base import ROW_HEIGHT, can_write
+from btam_desktop.ui.models.case_table import COLUMN_KEYS, CaseTableModel
+from btam_desktop.ui.pages.base import Page
+from btam_desktop.ui.pages.case_view import SHARED_TABLES, CaseView, tab_text
+from btam_desktop.ui.session_events import SessionEvents
+from btam_desktop.ui.widgets import MessageLabel, busy, field_label
+
+SEARCH_DELAY_MS = 200
+CHANGE_DELAY_MS = 50  # coalesce a burst of commits (an import, a demo batch) into one update
+FULL_RELOAD_AFTER = 5_000  # touched cases beyond which re-reading everything is cheaper
+SEARCH_CACHE = 16
+MIN_WORD = 2  # one-letter prefixes match nearly every record: too slow to be worth it
+NEW_CASE_KEYS = QKeySequence("Ctrl+N")
+SEARCH_KEYS = QKeySequence("Ctrl+F")
+# Sized for a 1280-pixel laptop screen with the navigation open: the title takes the rest.
+COLUMN_WIDTHS = {"number": 135, "status": 105, "concern": 130, "tier": 95,
+                 "next_review": 185, "assigned": 140}
+
+
+class CaseList(QWidget):
+    """Search box, filters, count and the case table."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._searches: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self.search_stale = False  # records changed since the text was last searched
+        self.model = CaseTableModel(self)
+
+        self.search = QLineEdit()
+        self.search.setAccessibleName("Search cases")
+        self.search.setPlaceholderText("Search names, aliases, notes, titles, numbers\u2026")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip("Search every case (Ctrl+F). All words must match; each word "
+                               "matches the start of a word.")
+        self.status = choice_combo({NOT_CLOSED: "Not closed", **STATUS_LABELS}, NOT_CLOSED,
+                                   empty="Any status")
+        self.status.setCurrentIndex(self.status.findData(NOT_CLOSED))
+        self.concern = choice_combo(CONCERN_LABELS, empty="Any concern")
+        self.tier = choice_combo(TIER_LABELS, empty="Any tier")
+        self.overdue = QCheckBox("&Overdue")
+        self.overdue.setToolTip("Only cases whose review date or an open task is past due")
+        self.mine = QCheckBox("Assigned to &me")
+        self.mine.setToolTip("Only cases you are assigned to")
+        self.mine.setVisible(session.member_id is not None)
+        self.clear_button = QPushButton("C&lear filters")
+        self.clear_button.setToolTip("Show every case that is not closed")
+        self.clear_button.clicked.connect(self.clear_filters)
+        for combo, name in ((self.status, "Status filter"), (self.concern, "Concern filter"),
+                            (self.tier, "Tier filter")):
+            combo.setAccessibleName(name)
+
+        self.count = QLabel()
+        self.count.setAccessibleName("Cases shown")
+        self.message = MessageLabel()
+        self.table = self._make_table()
+
+        self.new_button = QPushButton("&New case\u2026")
+        self.new_button.setObjectName("primary")
+        self.new_button.setToolTip("Open a new case file (Ctrl+N)")
+        self.new_button.setAccessibleName("New case")
+        self.new_button.setEnabled(can_write(session))
+        search_row = QHBoxLayout()
+        search_row.addWidget(field_label("&Search:", self.search))
+        search_row.addWidget(self.search, 1)
+        search_row.addSpacing(12)
+        search_row.addWidget(self.new_button)
+        filters = QHBoxLayout()
+        filters.setSpacing(8)
+        for text, combo in (("S&tatus:", self.status), ("&Concern:", self.concern),
+                            ("T&ier:", self.tier)):
+            filters.addWidget(field_label(text, combo))
+            filters.addWidget(combo)
+        filters.addSpacing(8)
+        filters.addWidget(self.overdue)
+        filters.addWidget(self.mine)
+        filters.addStretch(1)
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.count, 1)
+        count_row.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 12, 0, 0)
+        layout.setSpacing(8)
+        layout.addLayout(search_row)
+        layout.addLayout(filters)
+        layout.addLayout(count_row)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        # Tab follows the screen: search, New case, the filters left to right, the table.
+        chain = [self.search, self.new_button, self.status, self.concern, self.tier,
+                 self.overdue, self.mine, self.clear_button, self.table]
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self._search_now)
+        for combo in (self.status, self.concern, self.tier):
+            combo.currentIndexChanged.connect(self.apply_filter)
+        self.overdue.toggled.connect(self.apply_filter)
+        self.mine.toggled.connect(self.apply_filter)
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.model)
+        table.setAccessibleName("Cases")
+        table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setTabKeyNavigation(False)
+        table.setItemDelegateForColumn(COLUMN_KEYS.index("concern"), ConcernDelegate(table))
+        # Fixed row heights: the view then never measures 100,000 rows.
+        vertical = table.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(ROW_HEIGHT)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COLUMN_KEYS.index("title"), QHeaderView.ResizeMode.Stretch)
+        for key, width in COLUMN_WIDTHS.items():
+            table.setColumnWidth(COLUMN_KEYS.index(key), width)
+        header.setSortIndicator(COLUMN_KEYS.index("number"), Qt.SortOrder.DescendingOrder)
+        table.setSortingEnabled(True)
+        return table
+
+    # -- loading --------------------------------------------------------------------------------
+    def member_names(self) -> dict[str, str]:
+        """Member id -> name, removed members included (they may still be assigned)."""
+        return {m.id: m.name for m in self._session.members(include_inactive=True)}
+
+    def load(self) -> None:
+        """Read every live case (about a second at 100,000 cases)."""
+        with busy():
+            rows = queries.case_rows(self._session.db)
+            self.model.load(rows, self.member_names())
+        self.apply_filter()
+
+    def current_filter(self) -> CaseFilter:
+        """The filter the controls describe."""
+        return CaseFilter(
+            text=self.search.text().strip(), status=combo_key(self.status),
+            concern=combo_key(self.concern), tier=combo_key(self.tier),
+            overdue=self.overdue.isChecked(),
+            assigned_to=(self._session.member_id or "") if self.mine.isChecked() else "")
+
+    def _search(self, text: str) -> frozenset[str] | None:
+        """Case ids matching ``text`` (cached); None when no word is long enough."""
+        words = [w for w in text.split() if w]
+        if not any(len(w) >= MIN_WORD for w in words):
+            return None
+        if text in self._searches:
+            self._searches.move_to_end(text)
+            return self._searches[text]
+        with busy():
+            found = queries.matching_case_ids(self._session.db, text)
+        self._searches[text] = found
+        while len(self._searches) > SEARCH_CACHE:
+            self._searches.popitem(last=False)
+        return found
+
+    def _search_now(self) -> None:
+        self._search_timer.stop()
+        self.apply_filter()
+        if self.model.rowCount():
+            self.table.setFocus()
+            if not self.table.currentIndex().isValid():
+                self.table.selectRow(0)
+
+    def apply_filter(self) -> None:
+        """Show the cases the controls ask for, keeping the selected case selected."""
+        self._search_timer.stop()
+        if not self.model.loaded:
+            return
+        flt = self.current_filter()
+        matching: frozenset[str] | None = None
+        hint = ""
+        if flt.text:
+            try:
+                matching = self._search(flt.text)
+            except BtamError as error:
+                self.message.show_error(messages.describe(error))
+                return
+            if matching is None:
+                hint = "Type at least two letters of a word to search."
+                flt = replace(flt, text="")
+        selected = self.selected_case_id()
+        self.search_stale = False
+        self.model.set_filter(flt, matching)
+        self._show_count(hint)
+        if selected:
+            self.select_case(selected)
+
+    def _show_count(self, hint: str = "") -> None:
+        shown, total = self.model.rowCount(), self.model.total()
+        if total == 0:
+            text = "No cases yet. Press Ctrl+N to open the first one."
+        elif shown == 0:
+            text = "No cases match. Change the search or the filters (Clear filters shows " \
+                   "every open case)."
+        else:
+            text = f"{shown:,} of {total:,} cases"
+        self.count.setText(f"{text}  {hint}".strip())
+        self.message.clear_message()
+
+    def clear_filters(self) -> None:
+        """Back to every case that is not closed."""
+        for widget in (self.status, self.concern, self.tier, self.overdue, self.mine):
+            widget.blockSignals(True)
+        self.status.setCurrentIndex(self.status.findData(NOT_CLOSED))
+        self.concern.setCurrentIndex(0)
+        self.tier.setCurrentIndex(0)
+        self.overdue.setChecked(False)
+        self.mine.setChecked(False)
+        for widget in (self.status, self.concern, self.tier, self.overdue, self.mine):
+            widget.blockSignals(False)
+        self.search.clear()
+        self.apply_filter()
+
+    # -- changes --------------------------------------------------------------------------------
+    def apply_changes(self, touched: dict[str, set[str]], cases: set[str]) -> None:
+        """Bring the rows of ``cases`` up to date after a committed change."""
+        if not self.model.loaded:
+            return
+        self._searches.clear()  # any write may change what a search finds
+        if "members" in touched:
+            self.model.set_member_names(self.member_names())
+        if len(cases) > FULL_RELOAD_AFTER:
+            self.load()
+            return
+        if cases:
+            rows = queries.case_rows(self._session.db, cases)
+            gone = cases - {row.id for row in rows}
+            selected = self.selected_case_id()
+            self.model.update_cases(rows, gone)
+            if selected:
+                self.select_case(selected)
+        if self.search.text().strip():
+            self.search_stale = True
+            if self.isVisible() and QApplication.activeModalWidget() is None:
+                self.rerun_search()
+        self._show_count()
+
+    def rerun_search(self) -> None:
+        """Search again for the same text after records changed.
+
+        Deferred while the list is hidden or a dialog is open: a form autosaving twice a
+        second must not re-run a search of 100,000 cases behind the officer's back.
+        """
+        self.search_stale = False
+        text = self.search.text().strip()
+        matching = self._search(text) if text else None
+        if matching is not None:
+            self.model.set_matching(matching)
+            self._show_count()
+
+    # -- selection ------------------------------------------------------------------------------
+    def selected_case_id(self) -> str:
+        """The id of the selected case, or ""."""
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.table.selectionModel().isRowSelected(index.row()):
+            return ""
+        return self.model.case_id(index.row())
+
+    def select_case(self, case_id: str) -> bool:
+        """Select ``case_id`` if the filter shows it."""
+        row = self.model.row_of(case_id)
+        if row < 0:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def teardown(self) -> None:
+        """Forget the rows and searches (the vault is locking)."""
+        self._search_timer.stop()
+        self._searches.clear()
+        self.model.clear()
+
+
+class CasesPage(Page):
+    """The Cases section: the list tab and one tab per open case."""
+
+    def __init__(self, session: Session, events: SessionEvents,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Cases", parent)
+        self._session = session
+        self._touched: dict[str, set[str]] = {}
+        # No page heading: the navigation says "Cases" and the tab bar which case is open,
+        # and every line of a laptop screen is worth a table row.
+        self.title_label.hide()
+        self.list = CaseList(session)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Case list and open cases")
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.setUsesScrollButtons(True)
+        self.tabs.addTab(self.list, "All cases")
+        self.tabs.tabBar().setTabButton(0, QTabBar.ButtonPosition.RightSide, None)
+        self.tabs.tabBar().setTabToolTip(0, "The case list (Esc or Alt+Left from a case)")
+        self.tabs.tabCloseRequested.connect(self._close_tab)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.list.new_button.clicked.connect(self.new_case)
+        self.body.addWidget(self.tabs, 1)
+        self.layout().setContentsMargins(20, 14, 20, 14)  # type: ignore[union-attr]
+
+        self.list.table.activated.connect(self._open_index)
+        self._actions()
+        self._change_timer = QTimer(self)
+        self._change_timer.setSingleShot(True)
+        self._change_timer.setInterval(CHANGE_DELAY_MS)
+        self._change_timer.timeout.connect(self._apply_changes)
+        events.changed.connect(self._on_change)
+
+    def _actions(self) -> None:
+        # Window-wide, but only while this page is on screen (Qt ignores the shortcuts of a
+        # hidden widget's actions), so Ctrl+N means "new case" only here.
+        self.new_action = QAction("New case", self)
+        self.new_action.setShortcut(NEW_CASE_KEYS)
+        self.new_action.triggered.connect(self.new_case)
+        self.search_action = QAction("Search cases", self)
+        self.search_action.setShortcut(SEARCH_KEYS)
+        self.search_action.triggered.connect(self.focus_search)
+        for action in (self.new_action, self.search_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
+
+    # -- page -----------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Load the list the first time the page is shown."""
+        try:
+            if not self.list.model.loaded:
+                self.list.load()
+            elif self.list.search_stale and self.tabs.currentIndex() == 0:
+                self.list.rerun_search()
+        except BtamError as error:
+            self.list.message.show_error(messages.describe(error))
+
+    def _on_tab_changed(self, index: int) -> None:
+        if index == 0 and self.list.search_stale and self.list.model.loaded:
+            self.list.rerun_search()
+
+    def teardown(self) -> None:
+        """Save open drafts, then drop every row and case (the vault is locking)."""
+        self._change_timer.stop()
+        self._touched.clear()
+        for view in self.case_views():
+            view.teardown()
+        self.list.teardown()
+
+    # -- list -----------------------------------------------------------------------------------
+    def focus_search(self) -> None:
+        """Ctrl+F: to the list, cursor in the search box."""
+        self.show_list()
+        self.list.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.list.search.selectAll()
+
+    def show_list(self) -> None:
+        """Bring the case list to the front."""
+        self.tabs.setCurrentIndex(0)
+        self.refresh()
+        self.list.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def new_case(self) -> NewCaseDialog | None:
+        """Ctrl+N: the new-case dialog; the new case opens when it is created."""
+        if not can_write(self._session):
+            return None
+        dialog = NewCaseDialog(self._session, self.window())
+        dialog.applied.connect(self._created)
+        dialog.open()
+        return dialog
+
+    def _created(self, case: Any) -> None:
+        if isinstance(case, Case):
+            self.open_case(case.id)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_case(self.list.model.case_id(index.row()))
+
+    # -- open cases -----------------------------------------------------------------------------
+    def case_views(self) -> list[CaseView]:
+        """The open cases, in tab order."""
+        views = []
+        for i in range(self.tabs.count()):
+            widget = self.tabs.widget(i)
+            if isinstance(widget, CaseView):
+                views.append(widget)
+        return views
+
+    def case_view(self, case_id: str) -> CaseView | None:
+        """The open view of ``case_id``."""
+        return next((v for v in self.case_views() if v.case_id == case_id), None)
+
+    def current_case_view(self) -> CaseView | None:
+        """The case on screen, if any."""
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, CaseView) else None
+
+    def open_case(self, case_id: str) -> CaseView | None:
+        """Show ``case_id`` (opening it, which is audited, unless it is open already)."""
+        view = self.case_view(case_id)
+        if view is None:
+            try:
+                view = CaseView(self._session, case_id)
+            except BtamError as error:
+                self.list.message.show_error(messages.describe(error))
+                return None
+            view.back_requested.connect(self.show_list)
+            view.close_requested.connect(self.close_case)
+            view.case_changed.connect(lambda case, v=view: self._retitle(v, case))
+            case = view.case
+            index = self.tabs.addTab(view, tab_text(case) if case else "Case")
+            if case is not None:
+                self.tabs.setTabToolTip(index, f"{case.number}: {case.title} (Ctrl+W closes)")
+        self.tabs.setCurrentWidget(view)
+        view.tabs.currentWidget().setFocus(Qt.FocusReason.OtherFocusReason)
+        return view
+
+    def _retitle(self, view: CaseView, case: Case) -> None:
+        index = self.tabs.indexOf(view)
+        if index >= 0:
+            self.tabs.setTabText(index, tab_text(case))
+            self.tabs.setTabToolTip(index, f"{case.number}: {case.title} (Ctrl+W closes)")
+
+    def _close_tab(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if isinstance(widget, CaseView):
+            self.close_case(widget.case_id)
+
+    def close_case(self, case_id: str) -> None:
+        """Close an open case (its drafts are saved first) and go back to the list."""
+        view = self.case_view(case_id)
+        if view is None:
+            return
+        view.teardown()
+        self.tabs.removeTab(self.tabs.indexOf(view))
+        view.deleteLater()
+        self.show_list()
+        self.list.select_case(case_id)
+
+    # -- where the member was (kept by the controller across a lock: ids only) -----------------
+    def place(self) -> dict[str, Any]:
+        """The open cases and the one on screen."""
+        current = self.current_case_view()
+        return {"open": [v.case_id for v in self.case_views()],
+                "current": current.case_id if current else ""}
+
+    def restore_place(self, place: dict[str, Any]) -> None:
+        """Reopen the cases of :meth:`place` (each reopening is audited as a view)."""
+        for case_id in place.get("open", []):
+            self.open_case(str(case_id))
+        current = str(place.get("current") or "")
+        if current:
+            self.open_case(current)
+        else:
+            self.show_list()
+
+    # -- change notifications -----------------------------------------------------------------
+    def _on_change(self, summary: ChangeSummary) -> None:
+        if not summary.touched:
+            return  # an audited view or a lock: nothing shown changed
+        for table, ids in summary.touched.items():
+            self._touched.setdefault(table, set()).update(ids)
+        self._change_timer.start()
+
+    def _apply_changes(self) -> None:
+        touched, self._touched = self._touched, {}
+        if not touched or not self._session.is_open:
+            return
+        try:
+            cases = queries.case_ids_touched(self._session.db, touched)
+            self.list.apply_changes(touched, cases)
+            shared = bool(SHARED_TABLES & touched.keys())
+            for view in self.case_views():
+                if shared or view.case_id in cases:
+                    view.reload(frozenset(touched))
+        except BtamError as error:
+            self.list.message.show_error(messages.describe(error))

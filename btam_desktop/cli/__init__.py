@@ -12,7 +12,7 @@ import traceback
 from typing import NoReturn
 
 from btam_desktop import __version__
-from btam_desktop.cli import case_commands, form_commands, vault_commands
+from btam_desktop.cli import case_commands, form_commands, pdf_commands, vault_commands
 from btam_desktop.cli.common import Context
 from btam_desktop.core.errors import BtamError
 
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     vault_commands.register(sub, json_parent)
     case_commands.register(sub, json_parent)
     form_commands.register(sub, json_parent)
+    pdf_commands.register(sub, json_parent)
     return parser
 
 

@@ -1,0 +1,202 @@
+"""Dissemination log: every copy of case information that leaves the laptop, to whom, why,
+on what legal basis (or consent), with which redaction, and the SHA-256 of the exact bytes.
+
+Writing the file and recording it are one unit: the log row and the ``export`` audit entry
+are inserted in one operation, and the file is written (atomically, owner-only) inside that
+operation's transaction. If the write fails nothing is recorded; if recording fails the new
+file is removed. So the log never lists a file that was not written, and no file is written
+without its log entry.
+
+Blank forms carry no case data: they are audited (who printed which form) but are not
+disseminations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from btam_desktop.core import audit
+from btam_desktop.core.errors import InvalidInput, NotFound
+from btam_desktop.core.fileio import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from btam_desktop.core.db import Row
+    from btam_desktop.core.session import Session
+
+__all__ = [
+    "WHAT_LABELS",
+    "Dissemination",
+    "Release",
+    "ReleaseDetailsMissing",
+    "for_case",
+    "get",
+    "write_export",
+    "write_unrecorded",
+]
+
+WHAT_LABELS = {
+    "submission": "Filled form",
+    "case_report": "Case report",
+}
+MAX_TEXT = 1000
+
+
+class ReleaseDetailsMissing(InvalidInput):
+    """An export was asked for without a recipient, purpose or legal basis."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """To whom, why and on what basis (law, court order, consent) case data is released."""
+
+    recipient: str
+    purpose: str
+    legal_basis: str
+
+    @classmethod
+    def checked(cls, recipient: str | None, purpose: str | None,
+                legal_basis: str | None) -> Release:
+        """A release with every part filled in; otherwise ReleaseDetailsMissing naming each
+        missing part (an export without them is refused, never logged half-empty)."""
+        values = {"recipient": recipient, "purpose": purpose,
+                  "legal basis or consent": legal_basis}
+        cleaned = {k: " ".join((v or "").split()) for k, v in values.items()}
+        missing = [k for k, v in cleaned.items() if not v]
+        if missing:
+            raise ReleaseDetailsMissing(
+                "an export of case information needs " + ", ".join(missing)
+                + ": say who receives it, why, and the legal basis or consent that allows it"
+            )
+        too_long = [k for k, v in cleaned.items() if len(v) > MAX_TEXT]
+        if too_long:
+            raise ReleaseDetailsMissing(
+                f"keep {', '.join(too_long)} under {MAX_TEXT} characters"
+            )
+        return cls(cleaned["recipient"], cleaned["purpose"],
+                   cleaned["legal basis or consent"])
+
+
+@dataclass(frozen=True)
+class Dissemination:
+    """One line of the dissemination log."""
+
+    id: str
+    case_id: str | None
+    submission_id: str | None
+    what: str
+    recipient: str
+    purpose: str
+    legal_basis: str
+    redaction_profile: str
+    filename: str
+    sha256: str
+    exported_at: str
+    exported_by: str | None
+    exported_by_name: str
+
+    @property
+    def what_label(self) -> str:
+        """"Filled form", "Case report"."""
+        return WHAT_LABELS.get(self.what, self.what.replace("_", " "))
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable keys for ``--json``."""
+        return {
+            "id": self.id, "case_id": self.case_id, "submission_id": self.submission_id,
+            "what": self.what, "recipient": self.recipient, "purpose": self.purpose,
+            "legal_basis": self.legal_basis, "redaction_profile": self.redaction_profile,
+            "filename": self.filename, "sha256": self.sha256,
+            "exported_at": self.exported_at, "exported_by": self.exported_by,
+            "exported_by_name": self.exported_by_name,
+        }
+
+
+def _row(row: Row) -> Dissemination:
+    return Dissemination(
+        id=row["id"], case_id=row["case_id"], submission_id=row["submission_id"],
+        what=row["what"], recipient=row["recipient"], purpose=row["purpose"],
+        legal_basis=row["legal_basis"], redaction_profile=row["redaction_profile"],
+        filename=row["filename"], sha256=row["sha256"], exported_at=row["exported_at"],
+        exported_by=row["exported_by"], exported_by_name=row["exported_by_name"],
+    )
+
+
+def write_export(
+    session: Session,
+    path: Path,
+    data: bytes,
+    *,
+    what: str,
+    case_id: str,
+    release: Release,
+    submission_id: str | None = None,
+    redaction_profile: str = "none",
+) -> Dissemination:
+    """Write ``data`` to ``path`` (atomic, owner-only) and log it, as one unit.
+
+    One operation holds the ``disseminations`` row and the ``export`` audit entry naming
+    the case; the audit detail holds ids, the profile and the hash, never the recipient or
+    case text (the audit trail can be shown to an auditor).
+    """
+    if what not in WHAT_LABELS:
+        raise InvalidInput(f"unknown export kind {what!r}")
+    if not isinstance(release, Release):
+        raise ReleaseDetailsMissing("an export of case information needs a release record")
+    path = Path(path)
+    digest = hashlib.sha256(data).hexdigest()
+    written = False
+    try:
+        with session.operation("export") as op:
+            record_id = op.insert("disseminations", {
+                "case_id": case_id, "submission_id": submission_id, "what": what,
+                "recipient": release.recipient, "purpose": release.purpose,
+                "legal_basis": release.legal_basis, "redaction_profile": redaction_profile,
+                "filename": path.name, "sha256": digest, "exported_at": audit.utc_now(),
+                "exported_by": session.member_id, "exported_by_name": session.actor_name,
+            })
+            detail: dict[str, Any] = {"what": what, "dissemination": record_id,
+                                      "profile": redaction_profile, "sha256": digest}
+            if submission_id:
+                detail["submission"] = submission_id
+            op.audit("export", "case", case_id, **detail)
+            atomic_write_bytes(path, data)
+            written = True
+    except BaseException:
+        if written:
+            # The file is on disk but its record did not commit: do not let it stand.
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
+    return get(session, record_id)
+
+
+def write_unrecorded(session: Session, path: Path, data: bytes, *, what: str,
+                     record_type: str, record_id: str, **detail: Any) -> str:
+    """Write a file that holds no case data (a blank form): audited, not a dissemination.
+    Returns the SHA-256 of the bytes written."""
+    digest = hashlib.sha256(data).hexdigest()
+    with session.operation("export") as op:
+        op.audit("export", record_type, record_id, what=what, sha256=digest, **detail)
+        atomic_write_bytes(Path(path), data)
+    return digest
+
+
+def get(session: Session, dissemination_id: str) -> Dissemination:
+    """One log entry."""
+    row = session.db.query_one("SELECT * FROM disseminations WHERE id = ?",
+                               (dissemination_id,))
+    if row is None:
+        raise NotFound(f"no dissemination {dissemination_id}")
+    return _row(row)
+
+
+def for_case(session: Session, case: str) -> list[Dissemination]:
+    """A case's dissemination log, oldest first (``case``: id or number)."""
+    case_id = session.store.resolve_case_id(case)
+    rows = session.db.query(
+        "SELECT * FROM disseminations WHERE case_id = ? ORDER BY exported_at, id", (case_id,))
+    return [_row(r) for r in rows]

@@ -24,8 +24,9 @@ are too slow for 10,000+ cases (measured in ``tests/bench``):
 
 So this module inserts the records with ``op.insert`` and adds their search rows itself
 (``search.add_new``), with the same text the store indexes
-(``CaseStore._index_case/_index_person/_index_entry``). The tests check that the store's searches find demo records. Records that are few (partners) go
-through the store's public methods.
+(``CaseStore._index_case/_index_person/_index_entry``). The tests check that the store's
+searches find demo records. Records that are few (partners) go through the store's public
+methods.
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
     btam-desktop [--vault PATH] [--theme system|light|dark]
 
-Qt's own options (``-platform offscreen`` ...) are passed through to Qt.
+Qt's own options (``-platform offscreen`` ...) are passed through to Qt. Without ``--theme``
+the theme chosen in Settings on this laptop is used (else the system's). The hidden option
+``--quit-when-ready`` ends the program as soon as the first window has been painted: the
+start-up benchmark (``tests/bench/bench_app.py``) times whole processes with it.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from btam_desktop import __version__
 from btam_desktop.core import paths
+from btam_desktop.ui import errors
 from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.icons import app_icon
 from btam_desktop.ui.theme import ThemeManager, ThemeMode
@@ -45,10 +49,14 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
         "--theme",
         choices=[mode.value for mode in ThemeMode],
         default=ThemeMode.SYSTEM.value,
-        help="colour theme (default: follow the system)",
+        help="colour theme (default: as chosen in Settings, else follow the system)",
     )
+    parser.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    args, rest = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    given = list(sys.argv[1:] if argv is None else argv)
+    args, rest = parser.parse_known_args(given)
+    # Whether --theme was typed: if not, the choice saved in Settings wins over "system".
+    args.theme_given = any(a == "--theme" or a.startswith("--theme=") for a in given)
     if args.vault is None:
         args.vault = paths.default_vault_path()
     args.vault = Path(args.vault).expanduser()
@@ -112,13 +120,47 @@ def _quit_on_signals(app: QApplication) -> None:
     heartbeat.start(500)
 
 
+class _QuitWhenPainted(QObject):
+    """Quits the application once the watched window has been painted (for benchmarks)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """After the first paint, quit from the event loop (not from inside the paint)."""
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, QCoreApplication.quit)
+        return False
+
+
+def _quit_when_ready(app: QApplication, controller: AppController) -> None:
+    window = controller.unlock_window or controller.wizard
+    if window is None:
+        QTimer.singleShot(0, app.quit)
+        return
+    watcher = _QuitWhenPainted(app)
+    window.installEventFilter(watcher)
+    QTimer.singleShot(10_000, app.quit)  # never hang a benchmark
+
+
+def theme_mode(args: argparse.Namespace) -> ThemeMode:
+    """--theme, else the choice saved in Settings on this laptop, else the system's."""
+    if getattr(args, "theme_given", True):
+        return ThemeMode(args.theme)
+    from btam_desktop.ui.pages.settings import saved_theme_mode
+
+    return saved_theme_mode() or ThemeMode.SYSTEM
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the desktop application; returns the exit status."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args, qt_args = parse_args(argv)
     app = create_application(qt_args)
     _quit_on_signals(app)
-    launch(app, args.vault, theme_mode=ThemeMode(args.theme))
+    # Uncaught exceptions become a plain dialog with a reference number, not a crash.
+    errors.install(app)
+    controller = launch(app, args.vault, theme_mode=theme_mode(args))
+    if args.quit_when_ready:
+        _quit_when_ready(app, controller)
     return int(app.exec())
 
 

@@ -12,23 +12,38 @@ controller locks and emits ``finished``; ``app.py`` connects that to ``QApplicat
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 from btam_desktop.core import vault
+from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
+from btam_desktop.ui import tasks
 from btam_desktop.ui.idle import IdleWatcher
-from btam_desktop.ui.main_window import MainWindow
 from btam_desktop.ui.theme import ThemeManager
 from btam_desktop.ui.unlock import UnlockWindow
 from btam_desktop.ui.wizard import CreateVaultWizard
 
+if TYPE_CHECKING:
+    # Imported when the first session opens, not at start-up: the main window pulls in every
+    # page (forms engine, spreadsheets, PDF), which would slow the way to the unlock window.
+    from btam_desktop.ui.main_window import MainWindow
+
 _log = logging.getLogger(__name__)
 
 LOCKED_BY_HAND = "The vault is locked."
+# The main window's code is imported this long after the unlock window appears, while the
+# member types (a few tenths of a second that would otherwise follow the Enter key).
+PRELOAD_DELAY_MS = 300
+
+
+def _preload_main_window() -> None:
+    import btam_desktop.ui.main_window  # noqa: F401 (imported for its side effect: loaded)
 
 
 def idle_message(minutes: float) -> str:
@@ -73,6 +88,11 @@ class AppController(QObject):
         self._wizard: CreateVaultWizard | None = None
         self._notices: list[str] = []
         self._finished = False
+        # The key remembered on this device opens only the first unlock after start-up.
+        self._unlocked_once = False
+        # (member id, MainWindow.place()): where the member was when the vault locked, so
+        # that unlocking returns there. Ids only; nothing of a case's content survives a lock.
+        self._place: tuple[str | None, dict[str, object]] | None = None
         self.idle = IdleWatcher(idle_ms or 60_000, self)
         self.idle.timed_out.connect(self._on_idle)
 
@@ -117,13 +137,16 @@ class AppController(QObject):
     def show_unlock(self, message: str = "") -> UnlockWindow:
         """Show a fresh unlock window (nothing typed before a lock survives it)."""
         _discard(self._unlock)
-        window = UnlockWindow(self.vault_path, message=message)
+        window = UnlockWindow(self.vault_path, message=message,
+                              allow_device_key=not self._unlocked_once)
         window.unlocked.connect(self._on_unlocked)
         window.notice.connect(self._notices.append)
         window.closed.connect(self.shutdown)
         self._unlock = window
         window.show()
         window.activateWindow()
+        if "btam_desktop.ui.main_window" not in sys.modules:
+            QTimer.singleShot(PRELOAD_DELAY_MS, _preload_main_window)
         return window
 
     def _on_created(self, session: Session) -> None:
@@ -143,7 +166,11 @@ class AppController(QObject):
             session.lock()
             return
         self._session = session
+        self._unlocked_once = True
+        from btam_desktop.ui.main_window import MainWindow
+
         window = MainWindow(session, theme=self.theme)
+        window.events.changed.connect(self._on_session_change)
         window.lock_requested.connect(self.lock)
         window.close_requested.connect(self.shutdown)
         self._main = window
@@ -152,15 +179,31 @@ class AppController(QObject):
         self._notices.clear()
         window.show()
         window.activateWindow()
+        self._return_to_place(session, window)
         self.idle.set_interval(self.idle_interval_ms(session))
         self.idle.start()
         self.session_started.emit(session)
+
+    def _return_to_place(self, session: Session, window: MainWindow) -> None:
+        place, self._place = self._place, None
+        # Only for the member who locked: someone else unlocking starts afresh.
+        if place is None or place[0] != session.member_id:
+            return
+        try:
+            window.restore_place(place[1])
+        except Exception:  # never let a page stop the unlock
+            _log.exception("could not return to where the member was")
 
     def idle_interval_ms(self, session: Session) -> int:
         """The idle lock delay: the test override, else the vault's setting."""
         if self._idle_override_ms is not None:
             return self._idle_override_ms
         return session.idle_minutes * 60_000
+
+    def _on_session_change(self, summary: ChangeSummary) -> None:
+        # A new idle delay (Settings) applies to the running timer at once.
+        if summary.action == "setting.change" and self._session is not None:
+            self.idle.set_interval(self.idle_interval_ms(self._session))
 
     def _on_idle(self) -> None:
         self.lock(message=idle_message(self.idle.interval_ms / 60_000))
@@ -177,10 +220,14 @@ class AppController(QObject):
         self.idle.stop()
         window, self._main = self._main, None
         if window is not None:
+            if self._session is not None and not self._finished:
+                self._place = (self._session.member_id, window.place())
             window.teardown()
             # Deleted, not hidden: the widgets holding case data must not outlive the lock.
             # Child dialogs go with it.
             _discard(window)
+        # A background job may be using the connection: stop it before the session closes.
+        tasks.cancel_all_and_wait()
         session, self._session = self._session, None
         if session is not None:
             session.lock()

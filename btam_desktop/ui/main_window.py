@@ -26,6 +26,12 @@ from btam_desktop.core.session import Session
 from btam_desktop.ui.icons import app_icon, icon
 from btam_desktop.ui.labels import signed_in
 from btam_desktop.ui.pages import DashboardPage, Page, PlaceholderPage
+from btam_desktop.ui.pages.audit import AuditPage
+from btam_desktop.ui.pages.cases import CasesPage
+from btam_desktop.ui.pages.partners import PartnersPage
+from btam_desktop.ui.pages.people import PeoplePage
+from btam_desktop.ui.pages.settings import SettingsPage
+from btam_desktop.ui.pages.sync import SyncPage
 from btam_desktop.ui.session_events import SessionEvents
 from btam_desktop.ui.theme import ThemeManager
 
@@ -113,6 +119,18 @@ class MainWindow(QMainWindow):
     def _make_page(self, section: Section) -> Page:
         if section.key == "dashboard":
             return DashboardPage(self._session, self.events)
+        if section.key == "cases":
+            return CasesPage(self._session, self.events)
+        if section.key == "people":
+            return PeoplePage(self._session, self.events)
+        if section.key == "partners":
+            return PartnersPage(self._session, self.events)
+        if section.key == "sync":
+            return SyncPage()
+        if section.key == "audit":
+            return AuditPage(self._session, self.events)
+        if section.key == "settings":
+            return SettingsPage(self._session, self.events, theme=self._theme)
         return PlaceholderPage(section.title, section.description)
 
     def _build_actions(self) -> None:
@@ -196,6 +214,13 @@ class MainWindow(QMainWindow):
         """Show section ``key``."""
         self.nav.setCurrentRow(list(self._pages).index(key))
 
+    def open_case(self, case_id: str) -> None:
+        """Show a case in the Cases section (used by the dashboard, people and audit pages)."""
+        self.show_page("cases")
+        opener = getattr(self._pages["cases"], "open_case", None)
+        if opener is not None:
+            opener(case_id)
+
     def _on_row_changed(self, row: int) -> None:
         if row < 0:
             return
@@ -215,6 +240,28 @@ class MainWindow(QMainWindow):
                 )
             self.nav.item(row).setIcon(combined)
         self.lock_button.setIcon(icon("lock", normal))
+
+    # -- where the member was (the controller keeps it across a lock) ---------------------------
+    def place(self) -> dict[str, object]:
+        """The section shown and what each page has open (ids only, never case content)."""
+        pages: dict[str, object] = {}
+        for key, page in self._pages.items():
+            saver = getattr(page, "place", None)  # pages that can reopen what they showed
+            if callable(saver):
+                pages[key] = saver()
+        return {"section": self.current_key(), "pages": pages}
+
+    def restore_place(self, place: dict[str, object]) -> None:
+        """Show the section and reopen what :meth:`place` recorded."""
+        pages = place.get("pages")
+        if isinstance(pages, dict):
+            for key, state in pages.items():
+                restorer = getattr(self._pages.get(key), "restore_place", None)
+                if callable(restorer):
+                    restorer(state)
+        section = place.get("section")
+        if isinstance(section, str) and section in self._pages:
+            self.show_page(section)
 
     # -- status and lifetime --------------------------------------------------------------------
     def show_notice(self, text: str, timeout_ms: int = 15_000) -> None:

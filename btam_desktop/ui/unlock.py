@@ -3,6 +3,13 @@
 All unlocking is done by :mod:`btam_desktop.core.vault`; this module only collects what was
 typed, shows what went wrong in plain words, and emits ``unlocked(Session)`` on success. The
 passphrase field is emptied after every attempt, right or wrong.
+
+A key remembered on this device (OS keyring) is used only when the window allows it
+(``allow_device_key``: the controller allows it for the first unlock after the app starts)
+and only when the passphrase field is empty. After a lock, by hand or when idle, the
+passphrase is always needed: otherwise anyone at an unattended laptop could press Enter. A
+typed passphrase is always checked as typed, so a wrong one is a failed attempt (and counts
+towards the lockout) even where a key is remembered.
 """
 
 from __future__ import annotations
@@ -39,6 +46,10 @@ _log = logging.getLogger(__name__)
 RECOVERY_DIGITS = 48
 REMEMBER_TEXT = "&Remember on this device"
 TYPE_PASSPHRASE = "Type your passphrase, then press Enter."  # noqa: S105 (a message)
+TYPE_AFTER_LOCK = (  # a message, not a secret
+    "Type your passphrase, then press Enter. After a lock it is always needed, even on a "
+    "laptop that remembers your key."
+)
 RECOVERY_NOTICE = (
     "Unlocked with the recovery key. Give the member who forgot their passphrase a new one."
 )
@@ -144,10 +155,17 @@ class UnlockWindow(QWidget):
     closed = Signal()
 
     def __init__(
-        self, vault_path: Path, *, message: str = "", parent: QWidget | None = None
+        self,
+        vault_path: Path,
+        *,
+        message: str = "",
+        allow_device_key: bool = False,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.vault_path = Path(vault_path)
+        # Off unless the controller says this is the first unlock since the app started.
+        self.allow_device_key = allow_device_key
         self.setObjectName("unlockWindow")
         self.setWindowTitle("Unlock - BTAM Desktop")
         self.setWindowIcon(app_icon())
@@ -178,8 +196,9 @@ class UnlockWindow(QWidget):
         self.remember = QCheckBox(REMEMBER_TEXT)
         self.remember.setAccessibleName("Remember on this device")
         self.remember.setToolTip(
-            "Keep the key in this computer's protected keyring, so you can unlock by pressing "
-            "Enter without typing. Only for a laptop that is yours alone."
+            "Keep the key in this computer's protected keyring, so that the first unlock after "
+            "the app starts needs only Enter. After a lock your passphrase is always needed. "
+            "Only for a laptop that is yours alone."
         )
         # Hidden, not merely disabled, where there is no keyring: nothing to offer there.
         self.remember.setVisible(keyring_store.available())
@@ -281,7 +300,8 @@ class UnlockWindow(QWidget):
 
     # -- unlocking ----------------------------------------------------------------------------
     def submit(self) -> None:
-        """Unlock with this device's remembered key, else with the typed passphrase."""
+        """Unlock with the typed passphrase; with an empty field, with this device's
+        remembered key where that is allowed (see the module docstring)."""
         if not self.unlock_button.isEnabled():  # Enter still arrives when unlocking is off
             return
         text = self.passphrase.text()
@@ -290,12 +310,7 @@ class UnlockWindow(QWidget):
         remember = not self.remember.isHidden() and self.remember.isChecked()
         try:
             with busy():
-                session = vault.unlock_with_device_key(self.vault_path, member)
-                if session is None:
-                    if not text:
-                        self.message.show_message(TYPE_PASSPHRASE, "info")
-                        self.passphrase.setFocus()
-                        return
+                if text:
                     session, private = vault.unlock(
                         self.vault_path, passphrase_text=text, member=member
                     )
@@ -304,6 +319,17 @@ class UnlockWindow(QWidget):
                             "The key could not be saved on this device; type your passphrase "
                             "next time."
                         )
+                else:
+                    session = None
+                    if self.allow_device_key:
+                        session = vault.unlock_with_device_key(self.vault_path, member)
+                    if session is None:
+                        self.message.show_message(
+                            TYPE_PASSPHRASE if self.allow_device_key else TYPE_AFTER_LOCK,
+                            "info",
+                        )
+                        self.passphrase.setFocus()
+                        return
         except Exception as error:
             self.message.show_error(messages.describe(error))
             self.passphrase.setFocus()

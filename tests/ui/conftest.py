@@ -4,8 +4,8 @@ These tests drive real widgets offscreen with pytest-qt. Any Qt warning makes a 
 (see ``pytest_collection_modifyitems``), so a broken layout or a bad signal connection is
 caught here rather than in a patrol car.
 
-The fixtures repeat, under the same names, what the top-level conftest provides, so that the
-UI tests keep working on their own if that file changes.
+The cheap key derivation, the in-memory keyring and the isolated environment come from the
+top-level ``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -18,16 +18,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import keyring
-import keyring.backend
-import keyring.backends.fail
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 from pytestqt.qtbot import QtBot
 
-from btam_desktop.core import keyslots, vault
-from btam_desktop.core.keyslots import KdfParams
+from btam_desktop.core import vault
 from btam_desktop.ui.controller import AppController
+from tests.conftest import MemoryKeyring, cheap_kdf
+
+__all__ = ["MemoryKeyring", "cheap_kdf"]
 
 LEAD = "Dana Reyes"
 LEAD_PASS = "Correct-Lantern-42"
@@ -51,65 +50,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_PLUGIN_WARNINGS))
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that keeps passwords in a dict (no OS keyring in CI)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
-
-
-def cheap_kdf() -> KdfParams:
-    """Argon2id at a test cost (the real cost would make each vault take a second)."""
-    return KdfParams(salt=os.urandom(16), memory_kib=1024, iterations=1, lanes=1)
-
-
-@pytest.fixture(autouse=True)
-def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(keyslots.KdfParams, "fresh", classmethod(lambda cls: cheap_kdf()))
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """An empty in-memory keyring for every test; a real keyring is never touched."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    """A machine without a usable keyring backend."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("BTAM_VAULT", "BTAM_PASSPHRASE", "BTAM_NEW_PASSPHRASE", "BTAM_MEMBER"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-
-
-@pytest.fixture
-def vault_path(tmp_path: Path) -> Path:
-    """Where the test's vault lives (not created yet)."""
-    return tmp_path / "team.btam"
+# The keyring, key-derivation, environment and vault_path fixtures come from the top-level
+# tests/conftest.py (autouse there); MemoryKeyring is re-exported for the UI tests.
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from btam_desktop.core import keyfile, vault
 from btam_desktop.ui import messages
 from btam_desktop.ui.controller import AppController
-from btam_desktop.ui.unlock import TYPE_PASSPHRASE, RecoveryKeyDialog
+from btam_desktop.ui.unlock import TYPE_AFTER_LOCK, TYPE_PASSPHRASE, RecoveryKeyDialog
 from tests.ui.conftest import LEAD, LEAD_PASS, OFFICER, OFFICER_PASS, MemoryKeyring
 from tests.ui.helpers import (
     is_deleted,
@@ -127,10 +127,9 @@ def test_remember_checkbox_shown_with_a_keyring(make_controller: Make,
     assert not window.remember.isChecked()  # opt in, never by default
 
 
-def test_remembered_key_unlocks_without_typing(
-    qtbot: QtBot, make_controller: Make, existing_vault: Path, memory_keyring: MemoryKeyring
-) -> None:
-    controller = make_controller(existing_vault)
+def _remember_and_lock(qtbot: QtBot, controller: AppController,
+                       memory_keyring: MemoryKeyring) -> None:
+    """Unlock with "Remember on this device" ticked, then lock by hand."""
     window = unlock_window(controller)
     qtbot.mouseClick(window.remember, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(controller.session_started, timeout=5000):
@@ -139,11 +138,81 @@ def test_remembered_key_unlocks_without_typing(
     with qtbot.waitSignal(controller.locked, timeout=5000):
         controller.lock()
 
+
+def _failed_attempts(path: Path) -> int:
+    return max(slot.failed_attempts for slot in keyfile.load(path).slots)
+
+
+def test_remembered_key_unlocks_without_typing_after_start(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path, memory_keyring: MemoryKeyring
+) -> None:
+    first = make_controller(existing_vault)
+    _remember_and_lock(qtbot, first, memory_keyring)
+    first.shutdown()
+
+    # The app starts again: the first unlock opens with Enter on an empty field.
+    controller = make_controller(existing_vault)
     window = unlock_window(controller)
+    assert window.allow_device_key
     assert window.passphrase.text() == ""
     with qtbot.waitSignal(controller.session_started, timeout=5000):
         qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)  # nothing typed
     main_window(controller)
+
+
+def test_after_a_lock_the_remembered_key_is_not_enough(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path, memory_keyring: MemoryKeyring
+) -> None:
+    controller = make_controller(existing_vault)
+    _remember_and_lock(qtbot, controller, memory_keyring)
+    window = unlock_window(controller)
+    assert not window.allow_device_key
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)  # nothing typed
+    assert controller.session is None
+    assert controller.main_window is None
+    assert window.message.text() == TYPE_AFTER_LOCK
+    assert window.message.kind == "info"
+    assert _failed_attempts(existing_vault) == 0  # asking is not a failed attempt
+    # The passphrase still works, and the key stays remembered for the next start.
+    unlock(qtbot, controller, LEAD_PASS)
+    assert memory_keyring.store
+
+
+def test_after_an_idle_lock_the_remembered_key_is_not_enough(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path, memory_keyring: MemoryKeyring
+) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    qtbot.mouseClick(window.remember, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(controller.session_started, timeout=5000):
+        type_and_submit(qtbot, window, LEAD_PASS)
+    with qtbot.waitSignal(controller.locked, timeout=5000):
+        controller.idle.timed_out.emit()  # as the idle timer does
+    window = unlock_window(controller)
+    assert "without activity" in window.message.text()
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    assert controller.session is None
+    assert window.message.text() == TYPE_AFTER_LOCK
+
+
+def test_a_typed_passphrase_is_checked_even_with_a_remembered_key(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path, memory_keyring: MemoryKeyring
+) -> None:
+    first = make_controller(existing_vault)
+    _remember_and_lock(qtbot, first, memory_keyring)
+    first.shutdown()
+
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    assert window.allow_device_key
+    type_and_submit(qtbot, window, "Not-The-Passphrase-1")
+    assert controller.session is None  # the remembered key did not step in
+    assert window.message.text() == messages.WRONG_PASSPHRASE
+    assert window.message.kind == "error"
+    assert _failed_attempts(existing_vault) == 1
+    # A right one typed is checked too (and works).
+    unlock(qtbot, controller, LEAD_PASS)
+    assert _failed_attempts(existing_vault) == 0
 
 
 def test_empty_passphrase_without_a_remembered_key_asks_for_it(

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QPushButton, QVBo
 from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
 from btam_desktop.core.submissions import AnswersInvalid, Submission
-from btam_desktop.ui import messages
+from btam_desktop.ui import errors, messages
 from btam_desktop.ui.case.dialog_base import forward_lock
 from btam_desktop.ui.forms import DraftController, FormView, case_person_choices
 from btam_desktop.ui.widgets import MessageLabel, field_label
@@ -59,6 +59,9 @@ class FormDialog(QDialog):
         if self.controller is not None:
             self.controller.saved.connect(self.changed)
             self.controller.completed.connect(self.changed)
+            # An unexpected error anywhere first saves this draft (the error dialog says so).
+            remove_hook = errors.add_flush_hook(self.controller.flush)
+            self.destroyed.connect(lambda *_: remove_hook())
         title = self.view.form.title
         verb = {DRAFT: "", READ: " (read only)", AMEND: " \u2014 amend"}[mode]
         self.setWindowTitle(f"{title} v{self.view.form.version}{verb}")

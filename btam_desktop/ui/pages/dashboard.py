@@ -1,28 +1,177 @@
-"""The dashboard: which agency and who is signed in, and how many cases need attention."""
+"""The dashboard: who is signed in, the caseload at a glance, and the work that is due.
+
+* counts (open, active, monitoring, overdue) and two bar charts: the open caseload by concern
+  level and by status;
+* short clickable lists: overdue reviews and tasks, reviews due in the next 14 days, my tasks;
+* recent activity: who did what (from the audit trail; never case content).
+
+A click (or Enter) on a case asks the main window to open it: ``MainWindow.open_case`` when
+the window has one, else the ``open_case_requested(case_id)`` signal.
+
+Cost. The page reads only when it is visible; while hidden, a change just marks it stale and
+it re-reads when shown. Counts of "due" work come from the open task list, which is ordered
+by due date and read with a cap (:data:`DUE_CAP`): a team with more overdue items than that
+sees "1,000+", and the read stays fast even at 100,000 cases.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from btam_desktop.core.model import STATUS_LABELS
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from btam_desktop.core.model import CONCERN_LEVELS, STATUS_LABELS, AuditEntry, Case, Task
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
-from btam_desktop.ui import messages
+from btam_desktop.ui import messages, tasks
+from btam_desktop.ui.charts import Bar, BarChart
 from btam_desktop.ui.labels import role_label
+from btam_desktop.ui.pages.audit import QUIET_ACTIONS, action_label, describe, local_time
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.session_events import SessionEvents
 from btam_desktop.ui.widgets import MessageLabel, muted
 
-# Which counts the dashboard shows: (key, label, filters for CaseStore.count_cases).
-COUNTS: tuple[tuple[str, str, dict[str, object]], ...] = (
-    ("open", "Open cases", {"status": "open"}),
-    ("active", STATUS_LABELS["active"], {"status": "active"}),
-    ("monitoring", STATUS_LABELS["monitoring"], {"status": "monitoring"}),
-    ("overdue", "Overdue reviews or tasks", {"overdue": True}),
+OPEN_STATUSES = ("open", "active", "monitoring")
+CONCERN_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High", "imminent": "Imminent"}
+UPCOMING_DAYS = 14
+LIST_ROWS = 4
+DUE_CAP = 1000  # beyond this many overdue items the count reads "1,000+"
+ACTIVITY_ROWS = 4
+CASE_ROLE = Qt.ItemDataRole.UserRole
+
+# Which counts the cards show: (key, caption).
+COUNTS: tuple[tuple[str, str], ...] = (
+    ("open", "Open cases"),
+    ("active", STATUS_LABELS["active"]),
+    ("monitoring", STATUS_LABELS["monitoring"]),
+    ("overdue", "Overdue reviews or tasks"),
 )
-# A change to these tables can move the counts; anything else (e.g. an audited view) cannot.
-_COUNTED_TABLES = frozenset({"cases", "tasks"})
+
+
+def open_case(widget: QWidget, case_id: str) -> bool:
+    """Ask the main window to open a case; False when it has no ``open_case`` (yet)."""
+    opener = getattr(widget.window(), "open_case", None)
+    if callable(opener):
+        opener(case_id)
+        return True
+    return False
+
+
+def due_phrase(due_on: str | None, today: date, *, with_date: bool = True) -> str:
+    """"due today", "due in 3 days", "5 days overdue" (and the date, unless told not to)."""
+    if not due_on:
+        return "no due date"
+    try:
+        due = date.fromisoformat(due_on)
+    except ValueError:
+        return f"due {due_on}"
+    days = (due - today).days
+    if days == 0:
+        return "due today"
+    if days == 1:
+        return "due tomorrow"
+    suffix = f" ({due_on})" if with_date else ""
+    if days > 1:
+        return f"due in {days} days{suffix}"
+    late = -days
+    return f"{late} day{'s' if late != 1 else ''} overdue{suffix}"
+
+
+def activity_time(at: str, today: date) -> str:
+    """"14:05" for today, "Mon 23 Nov 14:05" before (local time)."""
+    stamp = local_time(at)
+    day, _, clock = stamp.partition(" ")
+    if day == today.isoformat():
+        return clock
+    try:
+        return f"{date.fromisoformat(day).strftime('%a %d %b')} {clock}"
+    except ValueError:
+        return stamp
+
+
+@dataclass
+class DashboardData:
+    """Everything the dashboard shows, read in one go (see :func:`load`)."""
+
+    agency: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    overdue_capped: bool = False
+    by_concern: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+    closed: int = 0
+    overdue: list[tuple[Task, Case]] = field(default_factory=list)
+    upcoming: list[tuple[Task, Case]] = field(default_factory=list)
+    upcoming_total: int = 0
+    mine: list[tuple[Task, Case]] = field(default_factory=list)
+    mine_total: int = 0
+    activity: list[AuditEntry] = field(default_factory=list)
+
+
+def load(session: Session, today: date | None = None) -> DashboardData:
+    """Read the dashboard's numbers and lists through the store."""
+    today = today or date.today()
+    store = session.store
+    data = DashboardData(agency=session.setting("agency"))
+    # Status x concern counts use the (status, concern) index: 12 cheap counts.
+    for status in OPEN_STATUSES:
+        data.by_status[status] = 0
+        for concern in CONCERN_LEVELS:
+            count = store.count_cases(status=status, concern=concern)
+            data.by_status[status] += count
+            data.by_concern[concern] = data.by_concern.get(concern, 0) + count
+    data.closed = store.count_cases(status="closed")
+    data.counts.update(data.by_status)
+
+    iso_today = today.isoformat()
+    overdue = store.open_tasks(due_before=iso_today, limit=DUE_CAP + 1)
+    data.overdue_capped = len(overdue) > DUE_CAP
+    data.counts["overdue"] = min(len(overdue), DUE_CAP)
+    # Open tasks come ordered by due date, overdue first: read past them to the upcoming.
+    horizon = (today + timedelta(days=UPCOMING_DAYS + 1)).isoformat()
+    limit = (len(overdue) if not data.overdue_capped else 1_000_000) + DUE_CAP + 1
+    window = store.open_tasks(due_before=horizon, limit=limit)
+    upcoming = [t for t in window if t.due_on and t.due_on >= iso_today and t.kind == "review"]
+    data.upcoming_total = len(upcoming)
+
+    cases: dict[str, Case] = {}
+
+    def with_case(items: list[Task]) -> list[tuple[Task, Case]]:
+        result = []
+        for task in items[:LIST_ROWS]:
+            if task.case_id not in cases:
+                cases[task.case_id] = store.get_case(task.case_id)
+            result.append((task, cases[task.case_id]))
+        return result
+
+    data.overdue = with_case(overdue)
+    data.upcoming = with_case(upcoming)
+    if session.member_id:
+        mine = store.open_tasks(assignee_id=session.member_id, limit=DUE_CAP + 1)
+        # Undated tasks sort first in SQL; an officer wants the next due date first.
+        mine.sort(key=lambda t: (t.due_on is None, t.due_on or ""))
+        data.mine_total = len(mine)
+        data.mine = with_case(mine)
+    recent = store.audit_trail(limit=ACTIVITY_ROWS * 8)
+    data.activity = [e for e in recent if e.action not in QUIET_ACTIONS][:ACTIVITY_ROWS]
+    return data
 
 
 class CountCard(QFrame):
@@ -38,67 +187,341 @@ class CountCard(QFrame):
         label.setObjectName("cardLabel")
         label.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setContentsMargins(16, 10, 16, 10)
         layout.addWidget(self.value)
         layout.addWidget(label)
-        self.setMinimumWidth(170)
+        self.setMinimumWidth(150)
 
-    def set_count(self, count: int) -> None:
-        """Show ``count``."""
-        self.value.setText(str(count))
-        self.setAccessibleName(f"{self.caption}: {count}")
+    def set_count(self, count: int, *, capped: bool = False) -> None:
+        """Show ``count`` ("1,000+" when ``capped``)."""
+        text = f"{count:,}" + ("+" if capped else "")
+        self.value.setText(text)
+        self.setAccessibleName(f"{self.caption}: {text}")
+
+
+class Section(QFrame):
+    """A titled panel (heading, content, an optional footnote)."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.heading = QLabel(title)
+        self.heading.setObjectName("sectionTitle")
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.footnote = muted("")
+        self.footnote.hide()
+        self.content = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 8, 14, 8)
+        layout.setSpacing(4)
+        layout.addWidget(self.heading)
+        layout.addLayout(self.content)
+        layout.addWidget(self.footnote)
+        layout.addStretch(1)  # panels side by side line up at the top
+
+    def set_footnote(self, text: str) -> None:
+        """Show (or with "" hide) a line under the content."""
+        self.footnote.setText(text)
+        self.footnote.setVisible(bool(text))
+
+
+class TwoLineDelegate(QStyledItemDelegate):
+    """Draws an item's text ("first\nsecond") as a bold first line and a muted second line,
+    each cut off with an ellipsis, so rows of two lines read apart at a glance."""
+
+    PADDING = 4
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+                 ) -> QSize:
+        """Two lines and a little air."""
+        metrics = option.fontMetrics
+        return QSize(200, 2 * metrics.lineSpacing() + 2 * self.PADDING + 2)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        """Selection and focus as the style draws them, then the two lines."""
+        view = QStyleOptionViewItem(option)
+        self.initStyleOption(view, index)
+        text = view.text
+        view.text = ""
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, view, painter, widget)
+        # initStyleOption turns "\n" into U+2028 (line separator); accept both.
+        first, _, second = text.replace("\u2028", "\n").partition("\n")
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        strong = palette.color(QPalette.ColorRole.HighlightedText if selected
+                               else QPalette.ColorRole.Text)
+        soft = strong if selected else palette.color(QPalette.ColorRole.PlaceholderText)
+        rect = QRectF(option.rect.adjusted(self.PADDING + 2, self.PADDING, -self.PADDING, 0))
+        line = option.fontMetrics.lineSpacing()
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        width = int(rect.width())
+        painter.save()
+        bold = QFont(option.font)
+        bold.setBold(bool(second))
+        painter.setFont(bold)
+        painter.setPen(strong)
+        painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), line), left,
+                         QFontMetrics(bold).elidedText(first, Qt.TextElideMode.ElideRight, width))
+        if second:
+            painter.setFont(option.font)
+            painter.setPen(soft)
+            painter.drawText(QRectF(rect.left(), rect.top() + line, rect.width(), line), left,
+                             option.fontMetrics.elidedText(second, Qt.TextElideMode.ElideRight,
+                                                           width))
+        painter.restore()
+
+
+def _fit_rows(widget: QListWidget, rows: int) -> None:
+    """Make a list exactly ``rows`` items tall (at least one), so panels do not scroll."""
+    rows = max(1, min(rows, widget.count()))
+    height = widget.sizeHintForRow(0) if widget.count() else 28
+    widget.setFixedHeight(rows * max(height, 1) + 2 * widget.frameWidth() + 2)
+
+
+class CaseList(QListWidget):
+    """A short list of due work; activating an entry (click, Enter) opens its case."""
+
+    case_activated = Signal(str)
+
+    def __init__(self, name: str, empty_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self.empty_text = empty_text
+        self.setUniformItemSizes(True)
+        self.setItemDelegate(TwoLineDelegate(self))
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.itemActivated.connect(self._activated)
+        self.itemClicked.connect(self._activated)
+
+    def set_entries(self, entries: list[tuple[str, str, str]]) -> None:
+        """Rows of (case id, text, accessible text); a placeholder row when empty."""
+        self.clear()
+        for case_id, text, spoken in entries:
+            item = QListWidgetItem(text)
+            item.setData(CASE_ROLE, case_id)
+            item.setToolTip(spoken)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, spoken)
+            self.addItem(item)
+        if not entries:
+            item = QListWidgetItem(self.empty_text)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.addItem(item)
+        _fit_rows(self, LIST_ROWS)
+
+    def case_ids(self) -> list[str]:
+        """The case of each row (empty rows skipped)."""
+        ids = (self.item(i).data(CASE_ROLE) for i in range(self.count()))
+        return [str(case_id) for case_id in ids if case_id]
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        case_id = item.data(CASE_ROLE)
+        if case_id:
+            self.case_activated.emit(str(case_id))
+
+
+def _task_entry(task: Task, case: Case, today: date) -> tuple[str, str, str]:
+    # Two lines: what is due and how late first, then which case; a narrow column cuts off
+    # the end of the title, never the deadline.
+    what = "Review" if task.kind == "review" else task.title
+    due = due_phrase(task.due_on, today, with_date=False)
+    text = f"{due} \u00b7 {what}\n{case.number}  {case.title}"
+    spoken = f"{what}, {due_phrase(task.due_on, today)}: case {case.number}, {case.title}"
+    return case.id, text, spoken
 
 
 class DashboardPage(Page):
-    """Agency, the signed-in member and case counts; refreshed after every relevant change."""
+    """Caseload, due work and recent activity; re-read after every relevant change."""
+
+    open_case_requested = Signal(str)
 
     def __init__(
         self, session: Session, events: SessionEvents, parent: QWidget | None = None
     ) -> None:
         super().__init__("Dashboard", parent)
         self._session = session
+        self._stale = True
+        self.data = DashboardData()
         self.agency = QLabel()
-        self.agency.setObjectName("pageTitle")
-        self.agency.setWordWrap(True)
+        font = self.agency.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.agency.setFont(font)
         self.member = muted("")
         self.member.setAccessibleName("Signed in as")
         self.message = MessageLabel()
+
         self.cards: dict[str, CountCard] = {}
-        grid = QGridLayout()
-        grid.setSpacing(12)
-        for index, (key, caption, _filters) in enumerate(COUNTS):
+        cards = QGridLayout()
+        cards.setSpacing(12)
+        for index, (key, caption) in enumerate(COUNTS):
             card = CountCard(caption)
             self.cards[key] = card
-            grid.addWidget(card, index // 4, index % 4)
-        self.body.addWidget(self.agency)
-        self.body.addWidget(self.member)
-        self.body.addSpacing(8)
-        self.body.addLayout(grid)
-        self.body.addWidget(self.message)
-        self.body.addStretch(1)
+            cards.addWidget(card, 0, index)
+
+        self.overdue_list = CaseList("Overdue reviews and tasks", "Nothing is overdue.")
+        self.upcoming_list = CaseList(f"Reviews in the next {UPCOMING_DAYS} days",
+                                      f"No reviews in the next {UPCOMING_DAYS} days.")
+        self.my_list = CaseList("My tasks", "No open tasks assigned to you.")
+        self.overdue_section = self._section("Overdue reviews and tasks", self.overdue_list)
+        self.upcoming_section = self._section(f"Reviews in the next {UPCOMING_DAYS} days",
+                                              self.upcoming_list)
+        self.my_section = self._section("My tasks", self.my_list)
+        for case_list in (self.overdue_list, self.upcoming_list, self.my_list):
+            case_list.case_activated.connect(self._open_case)
+        lists = QHBoxLayout()
+        lists.setSpacing(12)
+        for section in (self.overdue_section, self.upcoming_section, self.my_section):
+            lists.addWidget(section, 1)
+
+        self.concern_chart = BarChart("Open caseload by concern level")
+        self.status_chart = BarChart("Open caseload by status")
+        self.concern_section = self._section("Open caseload by concern level",
+                                             self.concern_chart)
+        self.status_section = self._section("Open caseload by status", self.status_chart)
+        self.activity = QListWidget()
+        self.activity.setAccessibleName("Recent activity")
+        self.activity.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.activity.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.activity.setItemDelegate(TwoLineDelegate(self.activity))
+        self.activity.setUniformItemSizes(True)
+        self.activity.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.activity_section = self._section("Recent activity", self.activity)
+        charts = QHBoxLayout()
+        charts.setSpacing(12)
+        charts.addWidget(self.concern_section, 1)
+        charts.addWidget(self.status_section, 1)
+        charts.addWidget(self.activity_section, 1)
+
+        header = QHBoxLayout()
+        header.setSpacing(16)
+        header.addWidget(self.agency)
+        header.addWidget(self.member, 1)
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 8, 0)
+        column.setSpacing(12)
+        column.addLayout(header)
+        column.addWidget(self.message)
+        column.addLayout(cards)
+        column.addLayout(lists)
+        column.addLayout(charts)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("dashboardScroll")
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The scroll area paints the window colour, not the base colour, behind the cards.
+        scroll.viewport().setAutoFillBackground(False)
+        content.setAutoFillBackground(False)
+        self.body.addWidget(scroll, 1)
         self.title_label.setAlignment(Qt.AlignmentFlag.AlignLeft)
         events.changed.connect(self._on_change)
-        self.refresh()
+        tasks.gate().busy_changed.connect(self._on_busy_changed)
 
+    @staticmethod
+    def _section(title: str, widget: QWidget) -> Section:
+        section = Section(title)
+        section.content.addWidget(widget)
+        return section
+
+    # -- refreshing ---------------------------------------------------------------------------
     def _on_change(self, summary: ChangeSummary) -> None:
-        if _COUNTED_TABLES & summary.touched.keys():
+        if summary.action == "view":
+            return  # reading a record changes nothing shown here
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        if not busy and self._stale and self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Catch up on changes made while another page was shown."""
+        super().showEvent(event)
+        if self._stale:
             self.refresh()
 
     def refresh(self) -> None:
-        """Re-read agency, member and counts."""
+        """Re-read everything (skipped while a background job holds the store)."""
+        if tasks.is_busy():
+            self._stale = True
+            return
         session = self._session
         try:
-            agency = session.setting("agency")
-            self.agency.setText(agency or "Agency name not set")
-            self.agency.setAccessibleName(f"Agency: {agency or 'not set'}")
-            who = f"Signed in as {session.actor_name} ({role_label(session.role)})"
-            if session.member and session.member.badge:
-                who += f", badge {session.member.badge}"
-            self.member.setText(who)
-            store = session.store
-            for key, _caption, filters in COUNTS:
-                self.cards[key].set_count(store.count_cases(**filters))
+            data = load(session)
         except Exception as error:  # e.g. the vault was locked underneath us
             self.message.show_error(messages.describe(error))
             return
+        self._stale = False
         self.message.clear_message()
+        self.data = data
+        self._show(data)
+
+    def _show(self, data: DashboardData) -> None:
+        session = self._session
+        self.agency.setText(data.agency or "Agency name not set")
+        self.agency.setAccessibleName(f"Agency: {data.agency or 'not set'}")
+        who = f"Signed in as {session.actor_name} ({role_label(session.role)})"
+        if session.member and session.member.badge:
+            who += f", badge {session.member.badge}"
+        self.member.setText(who)
+        for key, _caption in COUNTS:
+            capped = key == "overdue" and data.overdue_capped
+            self.cards[key].set_count(data.counts.get(key, 0), capped=capped)
+
+        self.concern_chart.set_bars([Bar(c, CONCERN_LABELS[c], data.by_concern.get(c, 0))
+                                     for c in CONCERN_LEVELS])
+        self.status_chart.set_bars([Bar(s, STATUS_LABELS[s], data.by_status.get(s, 0))
+                                    for s in OPEN_STATUSES])
+        total_open = sum(data.by_status.values())
+        self.status_section.set_footnote(
+            f"{total_open:,} open in all; {data.closed:,} closed cases not shown.")
+        self.concern_section.set_footnote(f"{total_open:,} open cases.")
+
+        today = date.today()
+        self.overdue_list.set_entries([_task_entry(t, c, today) for t, c in data.overdue])
+        overdue_total = data.counts.get("overdue", 0)
+        self.overdue_section.set_footnote(self._more(len(data.overdue), overdue_total,
+                                                     data.overdue_capped, "oldest first"))
+        self.upcoming_list.set_entries([_task_entry(t, c, today) for t, c in data.upcoming])
+        self.upcoming_section.set_footnote(
+            self._more(len(data.upcoming), data.upcoming_total, False, "soonest first"))
+        if session.member_id:
+            self.my_list.empty_text = "No open tasks assigned to you."
+        else:
+            self.my_list.empty_text = "Unlocked with the recovery key: no tasks of your own."
+        self.my_list.set_entries([_task_entry(t, c, today) for t, c in data.mine])
+        self.my_section.set_footnote(self._more(len(data.mine), data.mine_total, False,
+                                                "next due first"))
+
+        self.activity.clear()
+        for entry in data.activity:
+            item = QListWidgetItem(f"{entry.member_name}, {activity_time(entry.at, today)}\n"
+                                   f"{action_label(entry.action)}")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                         f"{describe(entry)}, {activity_time(entry.at, today)}")
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.activity.addItem(item)
+        if not data.activity:
+            self.activity.addItem("No activity yet.")
+        _fit_rows(self.activity, ACTIVITY_ROWS)
+
+    @staticmethod
+    def _more(shown: int, total: int, capped: bool, order: str) -> str:
+        if total <= shown:
+            return ""
+        plus = "+" if capped else ""
+        return f"{shown} of {total:,}{plus} shown, {order}; all in Cases."
+
+    def _open_case(self, case_id: str) -> None:
+        if not open_case(self, case_id):
+            self.open_case_requested.emit(case_id)

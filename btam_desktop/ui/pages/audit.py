@@ -1,0 +1,450 @@
+"""The audit page: who viewed, changed or exported what, newest first, filtered and paged,
+with a "Verify chain" check. Read-only for everyone: the trail is append-only by design.
+
+Entries show the member, the action in words, the kind of record and the details the core
+records (field names and counts, never case content). The audit API returns the newest
+``limit`` entries; pages are read in growing windows (500, 1,000, 2,000, ...) and filtered in
+Python, so paging through the whole trail costs about as much as reading it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
+
+from btam_desktop.core import audit
+from btam_desktop.core.errors import NotFound
+from btam_desktop.core.ids import is_uuid
+from btam_desktop.core.model import AuditEntry
+from btam_desktop.core.ops import ChangeSummary
+from btam_desktop.core.session import RECOVERY_ACTOR, Session
+from btam_desktop.ui import messages, tasks
+from btam_desktop.ui.pages.base import Page
+from btam_desktop.ui.session_events import SessionEvents
+from btam_desktop.ui.widgets import CROSS, TICK, MessageLabel, muted
+
+PAGE_SIZE = 100
+_FIRST_WINDOW = 500
+
+ACTION_LABELS: dict[str, str] = {
+    "attachment.add": "added an attachment",
+    "attachment.export": "exported an attachment",
+    "case.assign": "assigned a member to a case",
+    "case.create": "opened a case",
+    "case.delete": "moved a case to the trash",
+    "case.person.link": "added a person to a case",
+    "case.person.unlink": "removed a person from a case",
+    "case.purge": "purged a case",
+    "case.restore": "restored a case from the trash",
+    "case.unassign": "took a member off a case",
+    "case.update": "changed a case",
+    "demo.case": "added a demo case (training)",
+    "demo.generate": "generated demo data (training)",
+    "demo.person": "added a demo person (training)",
+    "form.store": "stored a form definition",
+    "member.add": "added a team member",
+    "member.passphrase": "set a member's passphrase",
+    "member.remove": "removed a team member",
+    "partner.create": "added a partner",
+    "partner.update": "changed a partner",
+    "person.create": "added a person",
+    "person.update": "changed a person",
+    "setting.change": "changed a setting",
+    "submission.amend": "amended a form",
+    "submission.complete": "completed a form",
+    "submission.create": "started a form",
+    "submission.discard": "discarded a draft form",
+    "submission.draft": "saved a draft form",
+    "submission.review": "reviewed a form",
+    "task.complete": "completed a task",
+    "task.create": "added a task",
+    "timeline.add": "added a timeline entry",
+    "timeline.correct": "corrected a timeline entry",
+    "vault.backup": "backed up the vault",
+    "vault.check": "checked the vault's integrity",
+    "vault.create": "created the vault",
+    "vault.lock": "locked the vault",
+    "vault.rekey": "changed the vault key",
+    "vault.unlock": "unlocked the vault",
+    "view": "viewed a record",
+}
+
+# Grouped for the audit page's action filter: (label, action prefix or exact action).
+ACTION_GROUPS: tuple[tuple[str, str], ...] = (
+    ("Cases", "case."),
+    ("People", "person."),
+    ("Timeline", "timeline."),
+    ("Tasks and reviews", "task."),
+    ("Forms", "submission."),
+    ("Partners", "partner."),
+    ("Attachments", "attachment."),
+    ("Team members", "member."),
+    ("Settings", "setting."),
+    ("Vault (unlock, lock, backup, check)", "vault."),
+    ("Viewed records", "view"),
+)
+
+# Not "activity" on the dashboard: reading, opening the vault and autosaves would drown the
+# changes a team lead wants to see there.
+QUIET_ACTIONS = frozenset({"view", "vault.unlock", "vault.lock", "submission.draft"})
+
+
+def action_label(action: str) -> str:
+    """"changed a case" for "case.update"; an unknown action as stored."""
+    return ACTION_LABELS.get(action, action.replace(".", " ").replace("_", " "))
+
+
+def matches_group(action: str, group: str) -> bool:
+    """True when ``action`` belongs to a group of :data:`ACTION_GROUPS` (or equals it)."""
+    if group.endswith("."):
+        return action.startswith(group)
+    return action == group
+
+
+def local_time(at: str) -> str:
+    """"2026-03-31 14:05" in local time for an audit timestamp (UTC, ISO with Z)."""
+    try:
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        return at
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def describe(entry: AuditEntry) -> str:
+    """"Dana Reyes changed a case": who did what, without any case content."""
+    return f"{entry.member_name} {action_label(entry.action)}"
+
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = ("When", "Who", "What", "Record", "Details")
+
+
+def short_id(record_id: str | None) -> str:
+    """The last 8 characters of an id: its random part (the first ones encode the time,
+    so ids written in the same minute would all start alike)."""
+    return (record_id or "")[-8:]
+
+
+def _value_text(value: Any) -> str:
+    text = str(value)
+    return short_id(text) if is_uuid(text) else text
+
+
+def _detail_text(detail: dict[str, Any]) -> str:
+    parts = []
+    for key, value in sorted(detail.items()):
+        if isinstance(value, list):
+            value = ", ".join(_value_text(v) for v in value)
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
+        else:
+            value = _value_text(value)
+        parts.append(f"{key.replace('_', ' ')}: {value}")
+    return "; ".join(parts)
+
+
+class AuditTableModel(QAbstractTableModel):
+    """One page of audit entries (read-only)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._entries: list[AuditEntry] = []
+        self._names: dict[str, str] = {}
+
+    def set_entries(self, entries: list[AuditEntry], names: dict[str, str] | None = None
+                    ) -> None:
+        """Replace the rows; ``names`` maps record ids to what to call them (case numbers)."""
+        self.beginResetModel()
+        self._entries = list(entries)
+        self._names = dict(names or {})
+        self.endResetModel()
+
+    def entry(self, row: int) -> AuditEntry:
+        """The entry on ``row``."""
+        return self._entries[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        """Entries on this page."""
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """When, who, what, record, details."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Column titles."""
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(COLUMNS)):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Text of a cell (display, tooltip and accessible text are the same words)."""
+        if not index.isValid() or not 0 <= index.row() < len(self._entries):
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                        Qt.ItemDataRole.AccessibleTextRole):
+            return None
+        entry = self._entries[index.row()]
+        column = index.column()
+        if column == 0:
+            return local_time(entry.at)
+        if column == 1:
+            return entry.member_name
+        if column == 2:
+            return action_label(entry.action)
+        if column == 3:
+            if not entry.record_type:
+                return ""
+            name = self._names.get(entry.record_id or "") or short_id(entry.record_id)
+            return f"{entry.record_type} {name}".strip()
+        if column == 4:
+            return _detail_text(entry.detail)
+        return None
+
+
+@dataclass
+class AuditFilter:
+    """Which entries to show: a member name and an action group (empty: all)."""
+
+    member: str = ""
+    group: str = ""
+
+    def accepts(self, entry: AuditEntry) -> bool:
+        """True when ``entry`` passes both filters."""
+        if self.member and entry.member_name != self.member:
+            return False
+        return not self.group or matches_group(entry.action, self.group)
+
+
+class AuditReader:
+    """Reads the trail newest first in growing windows, filtering as it goes."""
+
+    def __init__(self, session: Session, wanted: AuditFilter) -> None:
+        self._session = session
+        self._filter = wanted
+        self._seen = 0
+        self._window = _FIRST_WINDOW
+        self._exhausted = False
+        self.matches: list[AuditEntry] = []
+
+    def _more(self) -> Iterator[AuditEntry]:
+        entries = self._session.store.audit_trail(limit=self._window)
+        if len(entries) < self._window:
+            self._exhausted = True
+        new = entries[self._seen:]
+        self._seen = len(entries)
+        self._window *= 2
+        return iter(new)
+
+    def ensure(self, count: int) -> None:
+        """Read until ``count`` matches are known or the trail ends."""
+        while len(self.matches) < count and not self._exhausted:
+            self.matches.extend(e for e in self._more() if self._filter.accepts(e))
+
+    def page(self, number: int) -> tuple[list[AuditEntry], bool]:
+        """Entries of page ``number`` (0 = newest) and whether an older page exists."""
+        start = number * PAGE_SIZE
+        self.ensure(start + PAGE_SIZE + 1)
+        return self.matches[start:start + PAGE_SIZE], len(self.matches) > start + PAGE_SIZE
+
+
+class AuditPage(Page):
+    """Audit entries with member and action filters, paging and the chain check."""
+
+    def __init__(self, session: Session, events: SessionEvents,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Audit", parent)
+        self._session = session
+        self._page = 0
+        self._reader: AuditReader | None = None
+        self._stale = True
+        intro = muted("Who viewed, changed or exported what, and when; newest first. Nobody "
+                      "can edit or delete these entries, team leads included.")
+        self.member_filter = QComboBox()
+        self.member_filter.setAccessibleName("Show entries of member")
+        self.action_filter = QComboBox()
+        self.action_filter.setAccessibleName("Show actions")
+        self.action_filter.addItem("All actions", "")
+        for label, group in ACTION_GROUPS:
+            self.action_filter.addItem(label, group)
+        member_label = QLabel("&Member")
+        member_label.setBuddy(self.member_filter)
+        action_label_widget = QLabel("&Action")
+        action_label_widget.setBuddy(self.action_filter)
+        self.verify_button = QPushButton("&Verify chain")
+        self.verify_button.setAccessibleName("Verify the audit chain")
+        self.verify_button.setToolTip(
+            "Check that no entry was changed, removed or reordered since it was written.")
+        filters = QHBoxLayout()
+        filters.addWidget(member_label)
+        filters.addWidget(self.member_filter, 1)
+        filters.addSpacing(12)
+        filters.addWidget(action_label_widget)
+        filters.addWidget(self.action_filter, 1)
+        filters.addSpacing(12)
+        filters.addWidget(self.verify_button)
+        self.result = MessageLabel()
+        self.result.setAccessibleName("Audit chain check")
+
+        self.model = AuditTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Audit entries")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+
+        self.newer_button = QPushButton("← &Newer")
+        self.newer_button.setAccessibleName("Newer entries")
+        self.older_button = QPushButton("&Older →")
+        self.older_button.setAccessibleName("Older entries")
+        self.position = QLabel()
+        self.position.setAccessibleName("Entries shown")
+        pager = QHBoxLayout()
+        pager.addWidget(self.newer_button)
+        pager.addStretch(1)
+        pager.addWidget(self.position)
+        pager.addStretch(1)
+        pager.addWidget(self.older_button)
+        self.message = MessageLabel()
+
+        self.body.addWidget(intro)
+        self.body.addLayout(filters)
+        self.body.addWidget(self.result)
+        self.body.addWidget(self.table, 1)
+        self.body.addLayout(pager)
+        self.body.addWidget(self.message)
+
+        self.member_filter.currentIndexChanged.connect(self._filters_changed)
+        self.action_filter.currentIndexChanged.connect(self._filters_changed)
+        self.newer_button.clicked.connect(lambda: self._go(self._page - 1))
+        self.older_button.clicked.connect(lambda: self._go(self._page + 1))
+        self.verify_button.clicked.connect(self.verify)
+        events.changed.connect(self._on_change)
+
+    # -- data -------------------------------------------------------------------------------
+    def _on_change(self, _summary: ChangeSummary) -> None:
+        # Every operation appends an entry; read again when seen (only the first page moves).
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def _fill_members(self) -> None:
+        current = self.member_filter.currentData() or ""
+        names = [m.name for m in self._session.members(include_inactive=True)]
+        names.append(RECOVERY_ACTOR)
+        self.member_filter.blockSignals(True)
+        self.member_filter.clear()
+        self.member_filter.addItem("All members", "")
+        for name in names:
+            self.member_filter.addItem(name, name)
+        self.member_filter.setCurrentIndex(max(0, self.member_filter.findData(current)))
+        self.member_filter.blockSignals(False)
+
+    def current_filter(self) -> AuditFilter:
+        """The filters chosen."""
+        return AuditFilter(member=str(self.member_filter.currentData() or ""),
+                           group=str(self.action_filter.currentData() or ""))
+
+    def refresh(self) -> None:
+        """Re-read the current page (newest entries may have arrived)."""
+        if tasks.is_busy():
+            return  # the store is in use by a background job; its end replays the change
+        try:
+            self._fill_members()
+            self._reader = AuditReader(self._session, self.current_filter())
+            self._show_page(self._page)
+        except Exception as error:
+            self.message.show_error(messages.describe(error))
+            return
+        self._stale = False
+        self.message.clear_message()
+
+    def _filters_changed(self) -> None:
+        self._page = 0
+        self.refresh()
+
+    def _go(self, page: int) -> None:
+        if page < 0:
+            return
+        try:
+            self._show_page(page)
+        except Exception as error:
+            self.message.show_error(messages.describe(error))
+
+    def _show_page(self, page: int) -> None:
+        if self._reader is None:
+            self._reader = AuditReader(self._session, self.current_filter())
+        entries, older = self._reader.page(page)
+        if not entries and page > 0:
+            page = 0
+            entries, older = self._reader.page(0)
+        self._page = page
+        self.model.set_entries(entries, self._case_numbers(entries))
+        first = page * PAGE_SIZE + 1
+        if entries:
+            text = f"Entries {first:,}–{first + len(entries) - 1:,}"
+        else:
+            text = "No entries match these filters"
+        self.position.setText(text)
+        self.newer_button.setEnabled(page > 0)
+        self.older_button.setEnabled(older)
+
+    def _case_numbers(self, entries: list[AuditEntry]) -> dict[str, str]:
+        """Case numbers for the cases on this page (a purged case keeps only its id)."""
+        numbers: dict[str, str] = {}
+        store = self._session.store
+        for entry in entries:
+            case_id = entry.record_id
+            if entry.record_type != "case" or not case_id or case_id in numbers:
+                continue
+            try:
+                numbers[case_id] = store.get_case(case_id).number
+            except NotFound:
+                numbers[case_id] = short_id(case_id)
+        return numbers
+
+    # -- verify -----------------------------------------------------------------------------
+    def verify(self) -> tasks.BackgroundJob:
+        """Check the hash chain in the background and show the result."""
+        session = self._session
+        self.result.clear_message()
+        return tasks.run_in_background(
+            self, "Verifying the audit chain", lambda _progress: audit.verify(session.db),
+            on_done=self._show_verify, cancellable=False, session=session,
+            label="Checking every audit entry against the one before it…")
+
+    def _show_verify(self, problems: list[str]) -> None:
+        now = datetime.now().strftime("%H:%M")
+        if not problems:
+            self.result.show_message(
+                f"{TICK}  The audit chain is intact: no entry was changed, removed or "
+                f"reordered (checked at {now}).", "ok")
+            return
+        listed = "\n".join(f"• {problem}" for problem in problems[:20])
+        more = f"\n… and {len(problems) - 20} more." if len(problems) > 20 else ""
+        self.result.show_error(
+            f"{CROSS}  The audit chain has {len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''} (checked at {now}). Tell your team lead; "
+            f"keep this laptop as it is.\n{listed}{more}")

@@ -1,0 +1,404 @@
+"""Partners & resources: the department's directory of partner agencies (schools, mental
+health, social services, ...) and community resources, for referrals and resource mapping.
+
+Search (name, services, contact person), a discipline filter and a kind filter; Add and Edit
+open a dialog. Officers and team leads change entries; analysts read them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from btam_desktop.core.model import DISCIPLINES, PARTNER_KINDS, Partner
+from btam_desktop.core.ops import ChangeSummary
+from btam_desktop.core.session import Session
+from btam_desktop.ui import messages, tasks
+from btam_desktop.ui.pages.base import Page
+from btam_desktop.ui.session_events import SessionEvents
+from btam_desktop.ui.widgets import MessageLabel, field_label, line_edit, muted
+
+DISCIPLINE_LABELS = {
+    "mental_health": "Mental health",
+    "school": "School / education",
+    "public_health": "Public health",
+    "social_services": "Social services",
+    "victim_services": "Victim services",
+    "law_enforcement": "Law enforcement",
+    "other": "Other",
+}
+KIND_LABELS = {"agency": "Partner agency", "resource": "Community resource"}
+KIND_SHORT = {"agency": "Agency", "resource": "Resource"}  # the table's narrow column
+SEARCH_DELAY_MS = 200
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = ("Name", "Kind", "Discipline", "Contact", "Phone", "E-mail", "Services")
+# Fields of the dialog in order: (field, label, multi-line).
+FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("name", "&Name", False),
+    ("contact_name", "&Contact person", False),
+    ("phone", "&Phone", False),
+    ("email", "&E-mail", False),
+    ("address", "A&ddress", True),
+    ("services", "&Services offered", True),
+    ("notes", "N&otes", True),
+)
+
+
+class PartnerTableModel(QAbstractTableModel):
+    """The directory entries shown (read-only cells; edit through the dialog)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._partners: list[Partner] = []
+
+    def set_partners(self, partners: list[Partner]) -> None:
+        """Replace the rows."""
+        self.beginResetModel()
+        self._partners = list(partners)
+        self.endResetModel()
+
+    def partner(self, row: int) -> Partner:
+        """The entry on ``row``."""
+        return self._partners[row]
+
+    def row_of(self, partner_id: str) -> int:
+        """The row showing ``partner_id`` (-1 if not shown)."""
+        return next((i for i, p in enumerate(self._partners) if p.id == partner_id), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        """Entries shown."""
+        return 0 if parent.isValid() else len(self._partners)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """See COLUMNS."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Column titles."""
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(COLUMNS)):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text; long services text in full as the tooltip."""
+        if not index.isValid() or not 0 <= index.row() < len(self._partners):
+            return None
+        partner = self._partners[index.row()]
+        values = (
+            partner.name, KIND_SHORT.get(partner.kind, partner.kind),
+            DISCIPLINE_LABELS.get(partner.discipline, partner.discipline),
+            partner.contact_name, partner.phone, partner.email,
+            " ".join(partner.services.split()),
+        )
+        column = index.column()
+        if not 0 <= column < len(values):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return values[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 6 and partner.services:
+            return partner.services
+        return None
+
+
+def _choice_combo(name: str, labels: dict[str, str], keys: tuple[str, ...]) -> QComboBox:
+    combo = QComboBox()
+    combo.setAccessibleName(name)
+    for key in keys:
+        combo.addItem(labels.get(key, key), key)
+    return combo
+
+
+class PartnerDialog(QDialog):
+    """Add or edit one directory entry; saves through the store and stays open on errors."""
+
+    saved = Signal(str)  # partner id
+
+    def __init__(self, session: Session, partner: Partner | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._partner = partner
+        adding = partner is None
+        self.setWindowTitle(("Add a partner or resource" if adding else "Edit partner")
+                            + " - BTAM Desktop")
+        self.setMinimumWidth(560)
+        self.kind = _choice_combo("Kind", KIND_LABELS, PARTNER_KINDS)
+        self.discipline = _choice_combo("Discipline", DISCIPLINE_LABELS, DISCIPLINES)
+        self.inputs: dict[str, QLineEdit | QPlainTextEdit] = {}
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        for name, label, multi in FIELDS:
+            widget: QLineEdit | QPlainTextEdit
+            plain = label.replace("&", "")
+            if multi:
+                widget = QPlainTextEdit()
+                widget.setAccessibleName(plain)
+                widget.setTabChangesFocus(True)  # Tab moves on, as in every other field
+                widget.setFixedHeight(widget.fontMetrics().lineSpacing() * 3 + 20)
+                form.addRow(_buddy(label, widget), widget)
+            else:
+                widget = line_edit(plain)
+                form.addRow(field_label(label, widget), widget)
+            self.inputs[name] = widget
+            if name == "name":
+                form.addRow(field_label("&Kind", self.kind), self.kind)
+                form.addRow(field_label("D&iscipline", self.discipline), self.discipline)
+        self.message = MessageLabel()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setObjectName("primary")
+        save.setText("&Save" if not adding else "&Add")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 20, 20, 20)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        if partner is not None:
+            self._load(partner)
+        self.inputs["name"].setFocus()
+
+    def _load(self, partner: Partner) -> None:
+        for name, widget in self.inputs.items():
+            value = str(getattr(partner, name))
+            if isinstance(widget, QLineEdit):
+                widget.setText(value)
+            else:
+                widget.setPlainText(value)
+        self.kind.setCurrentIndex(max(0, self.kind.findData(partner.kind)))
+        self.discipline.setCurrentIndex(max(0, self.discipline.findData(partner.discipline)))
+
+    def values(self) -> dict[str, str]:
+        """What the fields hold, by store field name."""
+        values = {name: (w.text() if isinstance(w, QLineEdit) else w.toPlainText()).strip()
+                  for name, w in self.inputs.items()}
+        values["kind"] = str(self.kind.currentData())
+        values["discipline"] = str(self.discipline.currentData())
+        return values
+
+    def accept(self) -> None:
+        """Save; on a problem say what it is and stay open (nothing typed is lost)."""
+        values = self.values()
+        if not values["name"]:
+            self.message.show_error("Give the partner's name.")
+            self.inputs["name"].setFocus()
+            return
+        store = self._session.store
+        try:
+            if self._partner is None:
+                name, discipline = values.pop("name"), values.pop("discipline")
+                partner_id = store.add_partner(name, discipline, **values).id
+            else:
+                store.update_partner(self._partner.id, values)
+                partner_id = self._partner.id
+        except Exception as error:
+            self.message.show_error(messages.describe(error))
+            return
+        self.saved.emit(partner_id)
+        super().accept()
+
+
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(widget)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    return label
+
+
+class PartnersPage(Page):
+    """The partner and resource directory with search, filters, Add and Edit."""
+
+    def __init__(self, session: Session, events: SessionEvents,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Partners & resources", parent)
+        self._session = session
+        self._stale = True
+        self.dialog: PartnerDialog | None = None
+        intro = muted("Partner agencies and community resources the team refers people to: "
+                      "who they are, what they offer and how to reach them.")
+        self.search = QLineEdit()
+        self.search.setAccessibleName("Search partners")
+        self.search.setPlaceholderText("Name, service or contact person")
+        self.search.setClearButtonEnabled(True)
+        search_label = QLabel("&Search")
+        search_label.setBuddy(self.search)
+        self.discipline = QComboBox()
+        self.discipline.setAccessibleName("Discipline filter")
+        self.discipline.addItem("All disciplines", "")
+        for key in DISCIPLINES:
+            self.discipline.addItem(DISCIPLINE_LABELS[key], key)
+        discipline_label = QLabel("&Discipline")
+        discipline_label.setBuddy(self.discipline)
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Kind filter")
+        self.kind.addItem("All kinds", "")
+        for key in PARTNER_KINDS:
+            self.kind.addItem(KIND_SHORT[key] + "s only", key)
+        self.add_button = QPushButton("&Add\u2026")
+        self.add_button.setAccessibleName("Add a partner or resource")
+        self.edit_button = QPushButton("&Edit\u2026")
+        self.edit_button.setAccessibleName("Edit the selected partner")
+        writer = session.role in ("officer", "lead")
+        self.add_button.setVisible(writer)
+        self.edit_button.setVisible(writer)
+        filters = QHBoxLayout()
+        filters.addWidget(search_label)
+        filters.addWidget(self.search, 3)
+        filters.addSpacing(8)
+        filters.addWidget(discipline_label)
+        filters.addWidget(self.discipline, 1)
+        filters.addWidget(self.kind, 1)
+        filters.addSpacing(12)
+        filters.addWidget(self.add_button)
+        filters.addWidget(self.edit_button)
+        self.search.setMinimumWidth(260)
+        self.summary = muted("")
+        self.summary.setAccessibleName("Directory summary")
+        self.message = MessageLabel()
+
+        self.model = PartnerTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Partners and resources")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((300, 95, 150, 190, 130, 230)):
+            header.resizeSection(column, width)
+
+        self.body.addWidget(intro)
+        self.body.addLayout(filters)
+        self.body.addWidget(self.summary)
+        self.body.addWidget(self.message)
+        self.body.addWidget(self.table, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _text: self._timer.start())
+        self.discipline.currentIndexChanged.connect(self.refresh)
+        self.kind.currentIndexChanged.connect(self.refresh)
+        self.add_button.clicked.connect(self.add_partner)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.table.activated.connect(lambda index: self.edit_partner(index.row()))
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        events.changed.connect(self._on_change)
+        self._update_buttons()
+
+    # -- data -------------------------------------------------------------------------------
+    def _on_change(self, summary: ChangeSummary) -> None:
+        if "partners" in summary.touched:
+            self._stale = True
+            if self.isVisible():
+                self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Read the directory when first shown, and after changes made elsewhere."""
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the directory with the current search and filters."""
+        self._timer.stop()
+        if tasks.is_busy():
+            self._stale = True
+            return
+        selected = self.selected_partner()
+        try:
+            partners = self._session.store.partners(
+                text=self.search.text().strip(),
+                discipline=str(self.discipline.currentData() or "") or None,
+                kind=str(self.kind.currentData() or "") or None)
+        except Exception as error:
+            self.message.show_error(messages.describe(error))
+            return
+        self._stale = False
+        self.message.clear_message()
+        self.model.set_partners(partners)
+        filtered = bool(self.search.text().strip() or self.discipline.currentData()
+                        or self.kind.currentData())
+        noun = "entry" if len(partners) == 1 else "entries"
+        self.summary.setText(f"{len(partners)} {noun}{' match' if filtered else ''}.")
+        if selected is not None:
+            self.select(selected.id)
+        self._update_buttons()
+
+    def selected_partner(self) -> Partner | None:
+        """The entry selected in the table."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.partner(rows[0].row()) if rows else None
+
+    def select(self, partner_id: str) -> None:
+        """Select ``partner_id`` if shown."""
+        row = self.model.row_of(partner_id)
+        if row >= 0:
+            self.table.selectRow(row)
+
+    def _update_buttons(self) -> None:
+        self.edit_button.setEnabled(self.selected_partner() is not None)
+
+    # -- editing ----------------------------------------------------------------------------
+    def add_partner(self) -> PartnerDialog:
+        """Open the dialog for a new entry (window-modal, not blocking)."""
+        return self._open_dialog(None)
+
+    def edit_selected(self) -> PartnerDialog | None:
+        """Open the dialog for the selected entry."""
+        partner = self.selected_partner()
+        return self._open_dialog(partner) if partner is not None else None
+
+    def edit_partner(self, row: int) -> PartnerDialog | None:
+        """Open the dialog for the entry on ``row`` (Enter or double-click)."""
+        if not self.edit_button.isVisible() or not 0 <= row < self.model.rowCount():
+            return None
+        return self._open_dialog(self.model.partner(row))
+
+    def _open_dialog(self, partner: Partner | None) -> PartnerDialog:
+        dialog = PartnerDialog(self._session, partner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._saved)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _saved(self, partner_id: str) -> None:
+        self.refresh()  # the change event did this already unless it was filtered out
+        self.select(partner_id)

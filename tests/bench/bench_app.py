@@ -1,0 +1,238 @@
+"""Benchmark: desktop start-up and unlock-to-dashboard, against baselines measured in the same run.
+
+Run by hand (pytest does not collect ``tests/bench``)::
+
+    .venv/bin/python tests/bench/bench_app.py                      # 100,000 demo cases
+    .venv/bin/python tests/bench/bench_app.py --cases 10000 --runs 7
+    .venv/bin/python tests/bench/bench_app.py --dir /tmp/bench      # keep (and reuse) the vault
+
+Start-up is timed as whole processes (interpreter start, imports, QApplication, theme, the
+unlock window painted) with the hidden ``--quit-when-ready`` option of ``btam-desktop``,
+next to two baselines: ``python -c "import PySide6.QtWidgets"`` and an empty QApplication
+showing an empty QWidget until its first paint. Target: under 1.0 s.
+
+Unlock-to-dashboard is timed in a fresh process per run (SQLite's page cache cold, the OS
+file cache warm): from the passphrase submitted in the unlock window to the dashboard painted
+with its counts, charts and lists, with the production key-derivation cost. The passphrase is
+submitted 1.5 s after the unlock window appeared, as typing takes at least that long (the
+controller loads the main window's code in that time); a second row submits at once. The
+same process also times its parts: ``vault.unlock`` alone (Argon2id + open + schema check)
+and the dashboard's reads alone (``dashboard.load``) on a second session.
+
+Every figure is the median of ``--runs`` runs; the table gives ratios to the baselines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MEMBER = "Bench Lead"
+PASSPHRASE = "granite-orchard-velvet-58"
+AGENCY = "Harlow County Sheriff's Office"
+STARTUP_TARGET_S = 1.0
+TYPING_S = 1.5  # how long the passphrase takes to type: the main window's code loads meanwhile
+
+EMPTY_QT_APP = """
+import sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+app = QApplication(sys.argv)
+class Quit(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, app.quit)
+        return False
+w = QWidget(); w.resize(560, 520); quitter = Quit(); w.installEventFilter(quitter); w.show()
+QTimer.singleShot(10000, app.quit)
+sys.exit(app.exec())
+"""
+
+# Runs in a fresh process: prints one JSON line with the timings of one unlock.
+UNLOCK_RUN = """
+import json, os, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from btam_desktop.ui.app import create_application
+from btam_desktop.ui.controller import AppController
+from btam_desktop.ui.pages import dashboard
+from btam_desktop.core import vault
+
+path, member, secret, typing_s = Path(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+app = create_application(["-platform", "offscreen"])
+controller = AppController(path)
+controller.start()
+window = controller.unlock_window
+window.member.setCurrentIndex(window.member.findText(member))
+window.passphrase.setText(secret)
+# The member types for a while (the app does its idle-time work meanwhile), then presses Enter.
+until = time.perf_counter() + typing_s
+while True:
+    app.processEvents()
+    if time.perf_counter() >= until:
+        break
+    time.sleep(0.01)
+
+painted = []
+class Painted(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and not painted:
+            painted.append(time.perf_counter())
+        return False
+watcher = Painted()
+
+started = time.perf_counter()
+window.submit()
+submitted = time.perf_counter()
+main = controller.main_window
+page = main.page("dashboard")
+page.overdue_list.viewport().installEventFilter(watcher)
+deadline = time.perf_counter() + 30
+while not painted and time.perf_counter() < deadline:
+    app.processEvents()
+total = painted[0] - started if painted else float("nan")
+counts = {key: card.value.text() for key, card in page.cards.items()}
+controller.shutdown()
+
+# The parts, on a second unlock in the same process (caches now warm for the file).
+t0 = time.perf_counter()
+session, _ = vault.unlock(path, passphrase_text=secret, member=member)
+unlock_s = time.perf_counter() - t0
+t0 = time.perf_counter()
+dashboard.load(session)
+load_s = time.perf_counter() - t0
+session.lock()
+print(json.dumps({"total": total, "submit": submitted - started, "unlock": unlock_s,
+                  "load": load_s, "counts": counts}))
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def time_process(args: list[str], runs: int) -> float:
+    """Median wall time of a whole process."""
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(args, check=True, env=_env(), cwd=ROOT, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def make_vault(folder: Path, cases: int) -> Path:
+    """A vault with ``cases`` demo cases (production key derivation), reused if present."""
+    from btam_desktop.core import demo, vault
+
+    path = folder / f"bench-app-{cases}.btam"
+    done = path.with_suffix(".done")
+    if path.exists() and done.exists():
+        return path
+    for stale in folder.glob(f"bench-app-{cases}.btam*"):
+        stale.unlink()
+    print(f"creating a vault with {cases:,} demo cases (once; reused with --dir) ...",
+          flush=True)
+    started = time.perf_counter()
+    session, _ = vault.create_vault(path, member_name=MEMBER, new_passphrase=PASSPHRASE,
+                                    agency=AGENCY)
+    session.add_member("Casey Officer", "officer", "quiet-harbor-lantern-7")
+
+    def progress(done_cases: int, total: int) -> bool:
+        if done_cases % 10_000 == 0 or done_cases == total:
+            print(f"  {done_cases:,} / {total:,}  {time.perf_counter() - started:,.0f} s",
+                  flush=True)
+        return True
+
+    demo.generate(session, cases, seed=1, progress=progress)
+    session.lock()
+    done.write_text("ok")
+    return path
+
+
+def unlock_runs(path: Path, runs: int, typing_s: float) -> list[dict[str, float]]:
+    """Each run in a fresh process: submit -> dashboard painted, and the parts."""
+    results = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", UNLOCK_RUN, str(path), MEMBER, PASSPHRASE, str(typing_s)],
+            check=True, env=_env(), cwd=ROOT, capture_output=True, text=True)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--dir", type=Path, default=None, help="keep the vault here")
+    args = parser.parse_args(argv)
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="btam-bench-app-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = make_vault(folder, args.cases)
+
+    python = sys.executable
+    import_qt = time_process([python, "-c", "import PySide6.QtWidgets"], args.runs)
+    empty_app = time_process([python, "-c", EMPTY_QT_APP, "-platform", "offscreen"], args.runs)
+    startup = time_process([python, "-m", "btam_desktop.ui.app", "--vault", str(path),
+                            "--quit-when-ready", "-platform", "offscreen"], args.runs)
+    wizard = time_process([python, "-m", "btam_desktop.ui.app", "--vault",
+                           str(folder / "no-vault-here.btam"), "--quit-when-ready",
+                           "-platform", "offscreen"], args.runs)
+    runs = unlock_runs(path, args.runs, TYPING_S)
+    total = statistics.median(r["total"] for r in runs)
+    submit = statistics.median(r["submit"] for r in runs)
+    unlock = statistics.median(r["unlock"] for r in runs)
+    load = statistics.median(r["load"] for r in runs)
+    hasty = statistics.median(r["total"] for r in unlock_runs(path, args.runs, 0.0))
+
+    print()
+    print(f"BTAM Desktop start-up and unlock ({args.cases:,} demo cases, median of "
+          f"{args.runs}, {sys.platform}, Python {sys.version.split()[0]})")
+    print(f"{'what':<58} {'seconds':>8} {'ratio':>18}")
+    print("-" * 86)
+    rows = [
+        ("python -c 'import PySide6.QtWidgets' (baseline)", import_qt, "1.00 x import"),
+        ("empty QApplication + QWidget painted (baseline)", empty_app,
+         f"{empty_app / import_qt:.2f} x import"),
+        ("btam-desktop start -> unlock window painted", startup,
+         f"{startup / empty_app:.2f} x empty app"),
+        ("btam-desktop start -> create-vault wizard painted", wizard,
+         f"{wizard / empty_app:.2f} x empty app"),
+        (f"unlock: vault.unlock alone (Argon2id + open), {args.cases:,}", unlock,
+         "1.00 x unlock"),
+        (f"dashboard reads alone (dashboard.load), {args.cases:,}", load,
+         f"{load / unlock:.2f} x unlock"),
+        ("submit -> main window built (submit() returned)", submit,
+         f"{submit / unlock:.2f} x unlock"),
+        (f"submit -> dashboard painted, {args.cases:,} cases", total,
+         f"{total / unlock:.2f} x unlock"),
+        ("  same, Enter pressed at once (no time to preload)", hasty,
+         f"{hasty / unlock:.2f} x unlock"),
+    ]
+    for label, seconds, ratio in rows:
+        print(f"{label:<58} {seconds:>8.3f} {ratio:>18}")
+    print("-" * 86)
+    verdict = "OK" if startup < STARTUP_TARGET_S else "OVER TARGET"
+    print(f"start-up target < {STARTUP_TARGET_S:.1f} s: {startup:.3f} s  {verdict}")
+    print(f"dashboard counts shown: {runs[-1]['counts']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Partners & resources: directory table, search, discipline filter, add and edit dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from btam_desktop.core import vault
+from btam_desktop.core.session import Session
+from btam_desktop.ui.pages.partners import PartnerDialog, PartnersPage
+from tests.ui.pages.conftest import LEAD_PASS, Host
+
+MakeHost = Callable[..., Host]
+
+
+def _directory(session: Session) -> None:
+    store = session.store
+    store.add_partner("Harlow Valley Counselling", "mental_health", contact_name="R. Lind",
+                      phone="555-0101", services="Crisis counselling; threat assessment")
+    store.add_partner("Lakeside High School", "school", contact_name="Principal Okafor")
+    store.add_partner("Food bank on Quarry Road", "social_services", kind="resource",
+                      services="Groceries, weekday mornings")
+
+
+def _page(host: MakeHost, session: Session) -> PartnersPage:
+    window = host(session)
+    page = PartnersPage(session, window.events)
+    window.put(page)
+    return page
+
+
+def _names(page: PartnersPage) -> list[str]:
+    return [page.model.partner(r).name for r in range(page.model.rowCount())]
+
+
+def _fill(qtbot: QtBot, dialog: PartnerDialog, field: str, text: str) -> None:
+    widget = dialog.inputs[field]
+    if isinstance(widget, QLineEdit):
+        widget.clear()
+        qtbot.keyClicks(widget, text)
+    else:
+        widget.setPlainText(text)
+
+
+def test_directory_search_and_filters(qtbot: QtBot, host: MakeHost, lead: Session,
+                                      qtmodeltester: ModelTester) -> None:
+    _directory(lead)
+    page = _page(host, lead)
+    qtmodeltester.check(page.model)
+    assert _names(page) == ["Food bank on Quarry Road", "Harlow Valley Counselling",
+                            "Lakeside High School"]
+    assert page.model.index(1, 2).data() == "Mental health"
+    assert page.model.index(0, 1).data() == "Resource"
+    page.discipline.setCurrentIndex(page.discipline.findData("school"))
+    assert _names(page) == ["Lakeside High School"]
+    page.discipline.setCurrentIndex(0)
+    qtbot.keyClicks(page.search, "crisis")
+    qtbot.waitUntil(lambda: _names(page) == ["Harlow Valley Counselling"], timeout=2000)
+    assert "1 entry match" in page.summary.text()
+    page.search.clear()
+    page.kind.setCurrentIndex(page.kind.findData("resource"))
+    assert _names(page) == ["Food bank on Quarry Road"]
+
+
+def test_add_a_partner(qtbot: QtBot, host: MakeHost, lead: Session) -> None:
+    page = _page(host, lead)
+    dialog = page.add_partner()
+    assert dialog.isVisible()
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)  # no name yet: stays open
+    assert dialog.isVisible()
+    assert "name" in dialog.message.text()
+    _fill(qtbot, dialog, "name", "Harlow County Victim Services")
+    dialog.discipline.setCurrentIndex(dialog.discipline.findData("victim_services"))
+    _fill(qtbot, dialog, "phone", "555-0177")
+    _fill(qtbot, dialog, "services", "Safety planning\nCourt accompaniment")
+    with qtbot.waitSignal(dialog.saved, timeout=2000):
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert _names(page) == ["Harlow County Victim Services"]
+    partner = lead.store.partners()[0]
+    assert partner.discipline == "victim_services"
+    assert partner.services == "Safety planning\nCourt accompaniment"
+    assert page.selected_partner() is not None
+
+
+def test_edit_a_partner(qtbot: QtBot, host: MakeHost, lead: Session) -> None:
+    _directory(lead)
+    page = _page(host, lead)
+    page.table.selectRow(1)
+    dialog = page.edit_selected()
+    assert dialog is not None
+    assert dialog.inputs["name"].text() == "Harlow Valley Counselling"  # type: ignore[union-attr]
+    _fill(qtbot, dialog, "contact_name", "Dr. R. Lind")
+    with qtbot.waitSignal(dialog.saved, timeout=2000):
+        dialog.accept()
+    assert page.model.index(1, 3).data() == "Dr. R. Lind"
+    assert lead.store.audit_trail(limit=1)[0].action == "partner.update"
+
+
+def test_a_refused_entry_keeps_the_dialog_open_with_what_was_typed(
+    qtbot: QtBot, host: MakeHost, lead: Session
+) -> None:
+    page = _page(host, lead)
+    dialog = page.add_partner()
+    name = dialog.inputs["name"]
+    assert isinstance(name, QLineEdit)
+    name.setMaxLength(30_000)
+    name.setText("x" * 20_000)  # longer than the store accepts
+    dialog.accept()
+    assert dialog.isVisible()
+    assert dialog.message.isVisible()
+    assert dialog.inputs["name"].text()  # type: ignore[union-attr]
+
+
+def test_analysts_read_only(qtbot: QtBot, host: MakeHost, lead: Session,
+                            vault_path: Path) -> None:
+    _directory(lead)
+    lead.add_member("Ana Lyst", "analyst", "Orchard-Velvet-Granite-9")
+    analyst, _ = vault.unlock(vault_path, passphrase_text="Orchard-Velvet-Granite-9",
+                              member="Ana Lyst")
+    try:
+        page = _page(host, analyst)
+        assert page.model.rowCount() == 3
+        assert not page.add_button.isVisible()
+        assert not page.edit_button.isVisible()
+        assert page.edit_partner(0) is None
+    finally:
+        analyst.lock()
+    assert LEAD_PASS  # the lead's session is still the fixture's

@@ -1,0 +1,348 @@
+"""Settings: theme, vault settings (idle lock applies live), this device, my passphrase,
+members, backup, integrity check and demo data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from btam_desktop.core import demo, keyfile, vault
+from btam_desktop.core.session import Session
+from btam_desktop.ui.controller import AppController
+from btam_desktop.ui.pages.settings import (
+    SettingsPage,
+    saved_theme_mode,
+)
+from btam_desktop.ui.theme import Theme, ThemeManager, ThemeMode
+from btam_desktop.ui.wizard import RULE_LENGTH, RULE_MATCH
+from tests.ui.conftest import MemoryKeyring
+from tests.ui.helpers import unlock
+from tests.ui.pages.conftest import LEAD, LEAD_PASS, OFFICER, OFFICER_PASS, Host
+
+MakeHost = Callable[..., Host]
+NEW_PASS = "Quiet-Lantern-Harbor-58"
+
+
+def _page(host: MakeHost, session: Session, theme: ThemeManager | None = None
+          ) -> SettingsPage:
+    window = host(session)
+    page = SettingsPage(session, window.events, theme=theme)
+    window.put(page)
+    return page
+
+
+def _officer(vault_path: Path) -> Session:
+    session, _ = vault.unlock(vault_path, passphrase_text=OFFICER_PASS, member=OFFICER)
+    return session
+
+
+@pytest.fixture
+def theme(qapp: QApplication) -> Iterator[ThemeManager]:
+    sheet, palette = qapp.styleSheet(), qapp.palette()
+    manager = ThemeManager(qapp, ThemeMode.LIGHT)
+    manager.apply()
+    yield manager
+    manager.deleteLater()
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.styleHints().unsetColorScheme()
+
+
+def test_idle_minutes_apply_to_the_running_timer(
+    qtbot: QtBot, make_controller: Callable[..., AppController], existing_vault: Path
+) -> None:
+    controller = make_controller(existing_vault, idle_ms=None)
+    main = unlock(qtbot, controller, LEAD_PASS)
+    assert controller.idle.interval_ms == 15 * 60_000
+    main.show_page("settings")
+    page = main.page("settings")
+    assert isinstance(page, SettingsPage)
+    page.idle_minutes.setValue(3)
+    qtbot.mouseClick(page.save_settings_button, Qt.MouseButton.LeftButton)
+    assert controller.idle.interval_ms == 3 * 60_000
+    assert controller.idle.is_active()
+    assert controller.session is not None
+    assert controller.session.idle_minutes == 3
+    assert page.settings_message.kind == "ok"
+
+
+def test_idle_minutes_are_limited_to_the_cjis_range(qtbot: QtBot, host: MakeHost,
+                                                    lead: Session) -> None:
+    page = _page(host, lead)
+    page.idle_minutes.setValue(45)
+    assert page.idle_minutes.value() == 30
+    page.idle_minutes.setValue(0)
+    assert page.idle_minutes.value() == 1
+
+
+def test_agency_and_banner(qtbot: QtBot, host: MakeHost, lead: Session) -> None:
+    page = _page(host, lead)
+    assert page.agency.text() == "Lakeside Police Department"
+    assert "CONFIDENTIAL" in page.banner.text()
+    page.agency.setText("Harlow County Sheriff's Office")
+    page.banner.setText("LAW ENFORCEMENT SENSITIVE")
+    page.save_vault_settings()
+    assert lead.setting("agency") == "Harlow County Sheriff's Office"
+    assert lead.setting("sensitivity_banner") == "LAW ENFORCEMENT SENSITIVE"
+    page.save_vault_settings()
+    assert page.settings_message.text() == "Nothing changed."
+
+
+def test_theme_switch_applies_and_is_remembered(qtbot: QtBot, host: MakeHost, lead: Session,
+                                                theme: ThemeManager,
+                                                qapp: QApplication) -> None:
+    page = _page(host, lead, theme)
+    assert page.theme_combo.isEnabled()
+    assert theme.theme is Theme.LIGHT
+    with qtbot.waitSignal(theme.changed, timeout=1000):
+        page.theme_combo.setCurrentIndex(page.theme_combo.findData("dark"))
+    assert theme.mode is ThemeMode.DARK
+    assert theme.sheet.variables["window"] in qapp.styleSheet()
+    assert saved_theme_mode() is ThemeMode.DARK
+    page.theme_combo.setCurrentIndex(page.theme_combo.findData("light"))
+    assert theme.theme is Theme.LIGHT
+    assert saved_theme_mode() is ThemeMode.LIGHT
+
+
+def test_officers_read_vault_settings_and_see_no_lead_sections(
+    qtbot: QtBot, host: MakeHost, lead: Session, vault_path: Path
+) -> None:
+    officer = _officer(vault_path)
+    try:
+        page = _page(host, officer)
+        assert page.agency.isReadOnly()
+        assert page.idle_minutes.isReadOnly()
+        assert not page.save_settings_button.isVisible()
+        assert not hasattr(page, "members")
+        assert not hasattr(page, "backup_button")
+        assert not hasattr(page, "demo_button")
+        assert page.change_button.isVisible()
+    finally:
+        officer.lock()
+
+
+def test_add_member_with_live_rules(qtbot: QtBot, host: MakeHost, lead: Session,
+                                    vault_path: Path) -> None:
+    page = _page(host, lead)
+    dialog = page.add_member()
+    assert not dialog.ok.isEnabled()
+    qtbot.keyClicks(dialog.name, "Riley Chen")
+    qtbot.keyClicks(dialog.fields.passphrase, "short")
+    assert dialog.fields.rules.state(RULE_LENGTH) == "unmet"
+    dialog.fields.passphrase.clear()
+    qtbot.keyClicks(dialog.fields.passphrase, NEW_PASS)
+    qtbot.keyClicks(dialog.fields.confirm, NEW_PASS)
+    assert dialog.fields.rules.state(RULE_LENGTH) == "met"
+    assert dialog.fields.rules.state(RULE_MATCH) == "met"
+    dialog.role.setCurrentIndex(dialog.role.findData("analyst"))
+    assert dialog.ok.isEnabled()
+    with qtbot.waitSignal(dialog.added, timeout=5000):
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    names = [page.members.item(i).text() for i in range(page.members.count())]
+    assert any(n.startswith("Riley Chen \u2014 Analyst") for n in names)
+    riley, _ = vault.unlock(vault_path, passphrase_text=NEW_PASS, member="Riley Chen")
+    assert riley.role == "analyst"
+    riley.lock()
+
+
+def test_the_name_rule_applies_to_the_new_member(qtbot: QtBot, host: MakeHost,
+                                                 lead: Session) -> None:
+    page = _page(host, lead)
+    dialog = page.add_member()
+    qtbot.keyClicks(dialog.name, "Riley Harborview")
+    qtbot.keyClicks(dialog.fields.passphrase, "Harborview-Lantern-58")
+    qtbot.keyClicks(dialog.fields.confirm, "Harborview-Lantern-58")
+    assert not dialog.ok.isEnabled()
+
+
+def _select(page: SettingsPage, name: str) -> None:
+    for row in range(page.members.count()):
+        if page.members.item(row).text().startswith(name):
+            page.members.setCurrentRow(row)
+            return
+    raise AssertionError(name)
+
+
+def test_set_a_members_passphrase(qtbot: QtBot, host: MakeHost, lead: Session,
+                                  vault_path: Path) -> None:
+    page = _page(host, lead)
+    _select(page, OFFICER)
+    dialog = page.reset_passphrase()
+    assert dialog is not None
+    qtbot.keyClicks(dialog.fields.passphrase, NEW_PASS)
+    qtbot.keyClicks(dialog.fields.confirm, NEW_PASS)
+    with qtbot.waitSignal(dialog.passphrase_set, timeout=5000):
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    with pytest.raises(vault.AuthError):
+        vault.unlock(vault_path, passphrase_text=OFFICER_PASS, member=OFFICER)
+    officer, _ = vault.unlock(vault_path, passphrase_text=NEW_PASS, member=OFFICER)
+    officer.lock()
+
+
+def test_remove_a_member_after_confirmation(qtbot: QtBot, host: MakeHost,
+                                            lead: Session) -> None:
+    page = _page(host, lead)
+    _select(page, LEAD)
+    assert not page.remove_button.isEnabled()  # not yourself
+    _select(page, OFFICER)
+    box = page.remove_member()
+    assert box is not None and box.isVisible()
+    cancel = box.button(QMessageBox.StandardButton.Cancel)
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    assert OFFICER in [m.name for m in lead.members()]
+    box = page.remove_member()
+    assert box is not None
+    remove = next(b for b in box.buttons() if b.text() == "&Remove")
+    qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+    assert OFFICER not in [m.name for m in lead.members()]
+    assert all(OFFICER not in page.members.item(i).text()
+               for i in range(page.members.count()))
+
+
+def test_change_my_passphrase(qtbot: QtBot, host: MakeHost, lead: Session,
+                              vault_path: Path) -> None:
+    page = _page(host, lead)
+    assert not page.change_button.isEnabled()
+    qtbot.keyClicks(page.current_passphrase, "Not-My-Passphrase-1")
+    qtbot.keyClicks(page.new_passphrase.passphrase, NEW_PASS)
+    qtbot.keyClicks(page.new_passphrase.confirm, NEW_PASS)
+    assert page.change_button.isEnabled()
+    qtbot.mouseClick(page.change_button, Qt.MouseButton.LeftButton)
+    assert page.passphrase_message.kind == "error"
+    assert "current passphrase is wrong" in page.passphrase_message.text()
+    assert page.current_passphrase.text() == ""
+    lead_slot = keyfile.load(vault_path).slot(lead.slot_id)
+    assert lead_slot is not None and lead_slot.failed_attempts == 1  # counted
+    qtbot.keyClicks(page.current_passphrase, LEAD_PASS)
+    qtbot.mouseClick(page.change_button, Qt.MouseButton.LeftButton)
+    assert page.passphrase_message.kind == "ok"
+    assert page.new_passphrase.value() == ""  # not left in the widget
+    with pytest.raises(vault.AuthError):
+        vault.unlock(vault_path, passphrase_text=LEAD_PASS, member=LEAD)
+    again, _ = vault.unlock(vault_path, passphrase_text=NEW_PASS, member=LEAD)
+    again.lock()
+
+
+def test_remember_and_forget_on_this_device(qtbot: QtBot, host: MakeHost, lead: Session,
+                                            memory_keyring: MemoryKeyring,
+                                            vault_path: Path) -> None:
+    page = _page(host, lead)
+    assert "does not remember" in page.device_status.text()
+    assert not page.forget_button.isEnabled()
+    dialog = page.ask_remember()
+    qtbot.keyClicks(dialog.passphrase, "wrong passphrase")
+    dialog.accept()
+    assert dialog.isVisible()
+    assert dialog.message.kind == "error"
+    assert not memory_keyring.store
+    qtbot.keyClicks(dialog.passphrase, LEAD_PASS)
+    with qtbot.waitSignal(dialog.confirmed, timeout=5000):
+        dialog.accept()
+    assert memory_keyring.store
+    assert "remembers your key" in page.device_status.text()
+    session = vault.unlock_with_device_key(vault_path, lead.slot_id)
+    assert session is not None
+    session.lock()
+    qtbot.mouseClick(page.forget_button, Qt.MouseButton.LeftButton)
+    assert not memory_keyring.store
+    assert "does not remember" in page.device_status.text()
+
+
+def test_no_device_section_without_a_keyring(qtbot: QtBot, host: MakeHost, lead: Session,
+                                            no_keyring: None) -> None:
+    page = _page(host, lead)
+    assert not hasattr(page, "remember_button")
+
+
+def test_backup_in_the_background(qtbot: QtBot, host: MakeHost, lead: Session,
+                                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lead.store.create_case("Something to back up")
+    page = _page(host, lead)
+    target = tmp_path / "usb" / "lakeside"
+    target.parent.mkdir()
+    monkeypatch.setattr("btam_desktop.ui.pages.settings.QFileDialog.getSaveFileName",
+                        lambda *args, **kwargs: (str(target), ""))
+    job = page.choose_backup()
+    assert job is not None
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        pass
+    written = target.with_name("lakeside.btambak")
+    assert written.exists()
+    assert vault.read_backup(written).vault_id == lead.vault_id
+    assert page.maintenance_message.kind == "ok"
+    assert str(written) in page.maintenance_message.text()
+
+
+def test_backup_cancelled_in_the_file_dialog(qtbot: QtBot, host: MakeHost, lead: Session,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    page = _page(host, lead)
+    monkeypatch.setattr("btam_desktop.ui.pages.settings.QFileDialog.getSaveFileName",
+                        lambda *args, **kwargs: ("", ""))
+    assert page.choose_backup() is None
+
+
+def test_backup_failure_is_shown(qtbot: QtBot, host: MakeHost, lead: Session,
+                                 tmp_path: Path) -> None:
+    page = _page(host, lead)
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    job = page.backup_to(not_a_folder / "x.btambak")
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        pass
+    assert page.maintenance_message.kind == "error"
+
+
+def test_check_integrity(qtbot: QtBot, host: MakeHost, lead: Session) -> None:
+    page = _page(host, lead)
+    job = page.check_integrity()
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        pass
+    assert page.maintenance_message.kind == "ok"
+    lead.db.execute("UPDATE audit SET action = 'edited' WHERE seq = 1")
+    job = page.check_integrity()
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        pass
+    assert page.maintenance_message.kind == "error"
+    assert "audit entry" in page.maintenance_message.text()
+
+
+def test_demo_data_is_a_clearly_labelled_training_action(qtbot: QtBot, host: MakeHost,
+                                                        lead: Session) -> None:
+    page = _page(host, lead)
+    assert "training" in page.demo_button.text().lower()
+    dialog = page.ask_demo()
+    assert dialog is not None
+    assert not dialog.ok.isEnabled()
+    dialog.cases.setValue(12)
+    dialog.seed.setValue(7)
+    dialog.understood.setChecked(True)
+    with qtbot.waitSignal(dialog.chosen, timeout=1000):
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    job = page.last_job
+    assert job is not None
+    progressed: list[tuple[int, int]] = []
+    job.progressed.connect(lambda done, total: progressed.append((done, total)))
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        pass
+    assert progressed[-1] == (12, 12)
+    assert lead.store.count_cases(include_deleted=True) == 12
+    assert page.demo_message.kind == "ok"
+    assert "12 fictional cases" in page.demo_message.text()
+
+
+def test_demo_data_can_be_cancelled(qtbot: QtBot, host: MakeHost, lead: Session,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "BATCH_CASES", 10)
+    page = _page(host, lead)
+    job = page.generate_demo(100, 1)
+    job.cancel()  # before the first batch ends: the generator stops after it
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        pass
+    assert lead.store.count_cases(include_deleted=True) == 10
+    assert page.demo_message.kind == "info"
+    assert "Stopped" in page.demo_message.text()

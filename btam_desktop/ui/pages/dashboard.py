@@ -59,7 +59,7 @@ CASE_ROLE = Qt.ItemDataRole.UserRole
 
 # Which counts the cards show: (key, caption).
 COUNTS: tuple[tuple[str, str], ...] = (
-    ("open", "Open cases"),
+    ("open", "Open, not yet managed"),
     ("active", STATUS_LABELS["active"]),
     ("monitoring", STATUS_LABELS["monitoring"]),
     ("overdue", "Overdue reviews or tasks"),

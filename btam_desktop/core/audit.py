@@ -131,19 +131,41 @@ def verify(db: Database) -> list[str]:
     return problems
 
 
-def entries(
-    db: Database, *, record_id: str | None = None, limit: int | None = None
-) -> list[AuditEntry]:
-    """Newest first; optionally only those about ``record_id``."""
-    sql = "SELECT * FROM audit"
+def _filters(record_id: str | None, member_name: str | None,
+             action: str | None) -> tuple[str, list[Any]]:
+    where: list[str] = []
     params: list[Any] = []
     if record_id is not None:
-        sql += " WHERE record_id = ?"
+        where.append("record_id = ?")
         params.append(record_id)
-    sql += " ORDER BY seq DESC"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
+    if member_name is not None:
+        where.append("member_name = ?")
+        params.append(member_name)
+    if action is not None:
+        if action.endswith("."):
+            where.append("action LIKE ? ESCAPE '\\'")
+            params.append(action.replace("%", "\\%").replace("_", "\\_") + "%")
+        else:
+            where.append("action = ?")
+            params.append(action)
+    return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+def entries(
+    db: Database,
+    *,
+    record_id: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    member_name: str | None = None,
+    action: str | None = None,
+) -> list[AuditEntry]:
+    """Newest first; optionally filtered, a page at a time."""
+    where, params = _filters(record_id, member_name, action)
+    sql = f"SELECT * FROM audit{where} ORDER BY seq DESC"
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset]
     return [
         AuditEntry(
             seq=int(r["seq"]),
@@ -157,3 +179,15 @@ def entries(
         )
         for r in db.query(sql, params)
     ]
+
+
+def count(
+    db: Database,
+    *,
+    record_id: str | None = None,
+    member_name: str | None = None,
+    action: str | None = None,
+) -> int:
+    """Number of entries matching the filters."""
+    where, params = _filters(record_id, member_name, action)
+    return int(db.scalar(f"SELECT count(*) FROM audit{where}", params))

@@ -342,6 +342,14 @@ class Session:
             keyfile.save(self.path, keys.with_slot(slot))
         keyring_store.forget(self.vault_id, member.id)
 
+    def verify_passphrase(self, text: str) -> bytes:
+        """Check the unlocking member's passphrase without opening a second session (before
+        a passphrase change or "remember on this device"); returns the slot key. A wrong
+        one counts as a failed unlock (WrongPassphrase / AccountLocked)."""
+        from btam_desktop.core import vault
+
+        return vault.check_member_passphrase(self.path, self.slot_id, text)
+
     # -- remember on this device -------------------------------------------------------------
     def remember_on_device(self, private_key: bytes) -> bool:
         """Keep this member's slot key in the OS keyring; False where that is unavailable."""

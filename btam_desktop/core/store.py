@@ -758,21 +758,35 @@ class CaseStore:
             " ORDER BY done_at IS NOT NULL, due_on IS NULL, due_on", (case_id,))
         return [_task(r) for r in rows]
 
-    def open_tasks(self, *, due_before: str | None = None, assignee_id: str | None = None,
-                   limit: int = 500) -> list[Task]:
-        """Open tasks across live cases (overdue ones: ``due_before=today()``)."""
-        sql = ("SELECT t.* FROM tasks t JOIN cases c ON c.id = t.case_id"
+    def _open_tasks_where(self, due_before: str | None, due_from: str | None,
+                          assignee_id: str | None) -> tuple[str, list[Any]]:
+        sql = (" FROM tasks t JOIN cases c ON c.id = t.case_id"
                " WHERE t.done_at IS NULL AND t.deleted_at IS NULL AND c.deleted_at IS NULL")
         params: list[Any] = []
+        if due_from:
+            sql += " AND t.due_on >= ?"
+            params.append(_check_date(due_from, "due from"))
         if due_before:
             sql += " AND t.due_on < ?"
-            params.append(due_before)
+            params.append(_check_date(due_before, "due before"))
         if assignee_id:
             sql += " AND t.assignee_id = ?"
             params.append(assignee_id)
-        sql += " ORDER BY t.due_on LIMIT ?"
-        params.append(limit)
-        return [_task(r) for r in self.db.query(sql, params)]
+        return sql, params
+
+    def open_tasks(self, *, due_before: str | None = None, due_from: str | None = None,
+                   assignee_id: str | None = None, limit: int = 500) -> list[Task]:
+        """Open tasks across live cases, soonest first (overdue: ``due_before=today()``;
+        the next two weeks: ``due_from=today(), due_before=<today + 14 days>``)."""
+        where, params = self._open_tasks_where(due_before, due_from, assignee_id)
+        rows = self.db.query(f"SELECT t.*{where} ORDER BY t.due_on LIMIT ?", [*params, limit])
+        return [_task(r) for r in rows]
+
+    def count_open_tasks(self, *, due_before: str | None = None, due_from: str | None = None,
+                         assignee_id: str | None = None) -> int:
+        """How many tasks :meth:`open_tasks` would return without a limit."""
+        where, params = self._open_tasks_where(due_before, due_from, assignee_id)
+        return int(self.db.scalar(f"SELECT count(*){where}", params))
 
     # -- partners ------------------------------------------
     def _partner_values(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -894,10 +908,19 @@ class CaseStore:
                                            row["member_name"], row["reason"]))
         return history
 
-    def audit_trail(self, record_id: str | None = None, limit: int | None = None
-                    ) -> list[AuditEntry]:
-        """Audit entries, newest first (optionally about one record)."""
-        return audit.entries(self.db, record_id=record_id, limit=limit)
+    def audit_trail(self, record_id: str | None = None, limit: int | None = None, *,
+                    offset: int = 0, member_name: str | None = None,
+                    action: str | None = None) -> list[AuditEntry]:
+        """Audit entries, newest first; optionally about one record, by one member, of one
+        action (or action prefix such as ``"case."``), a page at a time."""
+        return audit.entries(self.db, record_id=record_id, limit=limit, offset=offset,
+                             member_name=member_name, action=action)
+
+    def count_audit(self, *, record_id: str | None = None, member_name: str | None = None,
+                    action: str | None = None) -> int:
+        """How many entries :meth:`audit_trail` would page through."""
+        return audit.count(self.db, record_id=record_id, member_name=member_name,
+                           action=action)
 
 
 def _stamp_time(hlc: str) -> str:

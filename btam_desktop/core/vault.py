@@ -279,6 +279,26 @@ def unlock(
     return _finish_unlock(path, keys, slot, private, via="passphrase"), private
 
 
+def check_member_passphrase(path: Path, slot_id: str, passphrase_text: str,
+                            now: datetime | None = None) -> bytes:
+    """The slot key of ``slot_id`` if ``passphrase_text`` opens it; failures count towards the
+    lockout like failed unlocks."""
+    path = Path(path)
+    keys = keyfile.load(path)
+    slot = keys.slot(slot_id)
+    if slot is None:
+        raise AuthError("this member can no longer unlock the vault")
+    now = now or _now()
+    _check_lockout(slot, now)
+    try:
+        private = unwrap_private(slot, passphrase_text, keys.vault_id)
+    except WrongPassphrase:
+        _record_failure(path, slot.slot_id, now)
+        raise
+    _clear_failures(path, slot.slot_id)
+    return private
+
+
 def unlock_with_recovery(path: Path, recovery_key: str, now: datetime | None = None) -> Session:
     """Unlock with the paper recovery key (acts as a team lead; audited as 'Recovery key')."""
     path = Path(path)

@@ -62,3 +62,18 @@ def test_audit_details_hold_no_case_content(session: Session) -> None:
     session.store.update_case(case.id, {"summary": "Sensitive summary words"})
     details = " ".join(r[0] for r in session.db.query("SELECT detail FROM audit"))
     assert "Sensitive" not in details
+
+
+def test_paging_and_filters(busy: Session) -> None:
+    total = busy.store.count_audit()
+    first = busy.store.audit_trail(limit=3)
+    second = busy.store.audit_trail(limit=3, offset=3)
+    assert len(first) == 3 and len(second) == 3
+    assert first[-1].seq > second[0].seq  # newest first, no overlap
+    views = busy.store.audit_trail(action="view")
+    assert views and all(e.action == "view" for e in views)
+    cases = busy.store.audit_trail(action="case.")
+    assert {e.action for e in cases} == {"case.create"}
+    assert busy.store.count_audit(action="case.") == 5
+    assert busy.store.count_audit(member_name="Nobody") == 0
+    assert total == len(busy.store.audit_trail())

@@ -304,3 +304,17 @@ def test_reindexing_replaces_old_text(session: Session) -> None:
     assert [c.id for c in session.store.list_cases(text="stairwell")] == [case.id]
     assert session.db.scalar("SELECT count(*) FROM search_docs WHERE record_id = ?",
                              (case.id,)) == 1
+
+
+def test_open_tasks_windows_and_counts(session: Session) -> None:
+    case = session.store.create_case("Tasks")
+    for days, title in ((-3, "late"), (0, "today"), (5, "soon"), (30, "later")):
+        due = (date.today() + timedelta(days=days)).isoformat()
+        session.store.add_task(case.id, title, due_on=due)
+    today = date.today().isoformat()
+    fortnight = (date.today() + timedelta(days=14)).isoformat()
+    assert [t.title for t in session.store.open_tasks(due_before=today)] == ["late"]
+    upcoming = session.store.open_tasks(due_from=today, due_before=fortnight)
+    assert [t.title for t in upcoming] == ["today", "soon"]
+    assert session.store.count_open_tasks(due_from=today) == 3
+    assert session.store.count_open_tasks() == 4

@@ -380,3 +380,17 @@ def test_member_picker_lists_names_only(created: tuple[Session, str], vault_path
     session, _ = created
     session.add_member(OFFICER, "officer", OFFICER_PASS)
     assert sorted(s.label for s in vault.member_slots(vault_path)) == [LEAD, OFFICER]
+
+
+def test_verify_passphrase_without_second_session(
+    created: tuple[Session, str], vault_path: Path
+) -> None:
+    session, _ = created
+    unlocks_before = session.store.count_audit(action="vault.unlock")
+    assert session.verify_passphrase(LEAD_PASS)
+    for _ in range(4):
+        with pytest.raises(WrongPassphrase):
+            session.verify_passphrase("not-it-at-all-1")
+    with pytest.raises(AccountLocked):
+        session.verify_passphrase("not-it-at-all-1")
+    assert session.store.count_audit(action="vault.unlock") == unlocks_before

@@ -70,7 +70,7 @@ def test_dashboard_shows_agency_member_and_counts(
     assert page.cards["open"].value.text() == "2"
     assert page.cards["monitoring"].value.text() == "1"
     assert page.cards["active"].value.text() == "0"
-    assert page.cards["open"].accessibleName() == "Open cases: 2"
+    assert page.cards["open"].accessibleName() == "Open, not yet managed: 2"
 
     # A change made through the session shows up without reopening the page.
     session = controller.session

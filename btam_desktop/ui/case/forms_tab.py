@@ -1,6 +1,10 @@
 """The Forms tab: the case's submissions and drafts with their status; start any available
 form, resume a draft, read a completed one with its own form version, amend one with a
-reason (the amended version stays, struck through)."""
+reason (the amended version stays, struck through).
+
+On paper: export the selected form as a PDF (Ctrl+P; through the Release dialog, recorded in
+the dissemination log), print a blank fillable form, and import a filled one back as a draft
+(Ctrl+Shift+I) with every problem the importer found listed."""
 
 from __future__ import annotations
 
@@ -9,8 +13,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 from shiboken6 import isValid
 
+from btam_desktop.core.errors import BtamError
+from btam_desktop.core.pdf import ImportResult
 from btam_desktop.core.session import Session
 from btam_desktop.core.submissions import Submission
+from btam_desktop.ui import messages
 from btam_desktop.ui.case.form_dialog import AMEND, DRAFT, READ, FormDialog
 from btam_desktop.ui.case.labels import SUBMISSION_STATUS_LABELS, label, show_datetime
 from btam_desktop.ui.case.tab_base import (
@@ -24,8 +31,19 @@ from btam_desktop.ui.case.tab_base import (
     select_first,
 )
 from btam_desktop.ui.models.records import PLAIN, Column, RecordTableModel, RowStyle
+from btam_desktop.ui.pdf.exports import export_submission_dialog
+from btam_desktop.ui.pdf.forms import (
+    ImportPdfDialog,
+    ImportResultDialog,
+    blank_form_dialog,
+    problem_count,
+)
+from btam_desktop.ui.pdf.job_dialog import JobDialog
+from btam_desktop.ui.pdf.release import ReleaseDialog
 
 START_KEYS = "Ctrl+Shift+F"
+EXPORT_KEYS = "Ctrl+P"  # the case view's action: the selected form here, else the report
+IMPORT_KEYS = "Ctrl+Shift+I"
 
 
 def submission_state(sub: Submission) -> str:
@@ -95,10 +113,29 @@ class FormsTab(CaseTab):
                                    self.amend_selected)
         self.discard_button = button("&Discard draft\u2026", "Move the selected draft to the "
                                      "trash", self.discard_selected)
+        self.export_button = button(
+            "&Export PDF\u2026", f"Export the selected form as a PDF for a partner, court or "
+            f"the paper file; asks to whom, why and on what legal basis ({EXPORT_KEYS})",
+            self.export_selected, name="Export PDF")
+        self.import_button = button(
+            "Import filled PDF\u2026", "Bring a blank form a partner filled in back as a "
+            f"draft of this case ({IMPORT_KEYS})", self.import_pdf, name="Import filled PDF")
+        self.import_button.setEnabled(writable)
+        import_shortcut = QAction(self)
+        import_shortcut.setShortcut(IMPORT_KEYS)
+        import_shortcut.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        import_shortcut.triggered.connect(self.import_pdf)
+        self.addAction(import_shortcut)
+        self.blank_button = button(
+            "&Blank form\u2026", "Save a blank fillable form (no case data) for a partner to "
+            "fill in", self.blank_form, name="Blank fillable form")
         self.buttons.addWidget(self.start_button)
-        for widget in (self.open_button, self.amend_button, self.discard_button):
+        for widget in (self.open_button, self.amend_button, self.discard_button,
+                       self.export_button, self.import_button, self.blank_button):
             self.buttons.addWidget(widget)
         self.add_buttons()
+        self.pdf_dialog: JobDialog | None = None
+        self.import_result: ImportResultDialog | None = None
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
     def _title(self, sub: Submission) -> str:
@@ -131,6 +168,7 @@ class FormsTab(CaseTab):
         self.amend_button.setEnabled(writable and sub is not None and sub.status != "draft"
                                      and not sub.superseded_by)
         self.discard_button.setEnabled(writable and sub is not None and sub.status == "draft")
+        self.export_button.setEnabled(sub is not None)
 
     # -- opening forms --------------------------------------------------------------------
     def _show(self, dialog: FormDialog) -> FormDialog:
@@ -172,6 +210,76 @@ class FormsTab(CaseTab):
                 f"Move this draft of \u201c{self._title(sub)}\u201d to the trash?", "Discard",
                 lambda: self.run(lambda: self.session.submissions.discard_draft(sub.id),
                                  "Draft discarded."))
+
+    def open_submission(self, submission_id: str) -> FormDialog | None:
+        """Open a submission of this case by id (a draft for writing, else to read)."""
+        try:
+            sub = self.session.submissions.get(submission_id)
+        except BtamError as error:
+            self.message.show_error(messages.describe(error))
+            return None
+        mode = DRAFT if sub.status == "draft" and can_write(self.session) else READ
+        return self._show(FormDialog(self.session, self.case_id, self.window(), mode=mode,
+                                     submission=sub))
+
+    # -- on paper -------------------------------------------------------------------------
+    def export_selected(self) -> ReleaseDialog | None:
+        """Export the selected form as a PDF, through the Release dialog."""
+        sub = self.selected(self.table)
+        if sub is None:
+            self.message.show_message("Select a form to export first.", "info")
+            return None
+        try:
+            case = self.session.store.get_case(self.case_id)
+        except BtamError as error:
+            self.message.show_error(messages.describe(error))
+            return None
+        dialog = export_submission_dialog(self, self.session, case, sub, self._title(sub),
+                                          self.message.show_message)
+        self.pdf_dialog = dialog
+        return dialog
+
+    def blank_form(self) -> JobDialog:
+        """Save a blank fillable form (the selected form's, to start with)."""
+        sub = self.selected(self.table)
+        dialog = blank_form_dialog(self, self.session, self.message.show_message,
+                                   form_id=sub.form_id if sub is not None else "")
+        self.pdf_dialog = dialog
+        return dialog
+
+    def import_pdf(self) -> ImportPdfDialog | None:
+        """Choose a filled PDF and store it as a draft of this case."""
+        if not can_write(self.session):
+            return None
+        try:
+            number = self.session.store.get_case(self.case_id).number
+        except BtamError as error:
+            self.message.show_error(messages.describe(error))
+            return None
+        dialog = ImportPdfDialog(self.session, self.case_id, number, self.window())
+        dialog.succeeded.connect(
+            lambda result, d=dialog: self._imported(result, d.source.path()))
+        self.pdf_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _imported(self, result: object, path: object) -> None:
+        if not isinstance(result, ImportResult):
+            return
+        name = getattr(path, "name", "The file")
+        try:
+            title = self.session.forms.definition(result.form_id, result.form_version).title
+        except BtamError:
+            title = result.form_id
+        count = len(result.problems)
+        self.message.show_message(
+            f"{name} imported as a draft of \u201c{title}\u201d with "
+            f"{problem_count(count)} to check.", "info" if count else "ok")
+        self.refresh()
+        dialog = ImportResultDialog(result, title, name, self.window())
+        dialog.open_requested.connect(self.open_submission)
+        self.import_result = dialog
+        dialog.open()
 
     def teardown(self) -> None:
         """Save open drafts while the vault is still open, then let go of everything."""

@@ -1,12 +1,12 @@
 """The case header: number, title, concern badge, status, tier, next review, who is assigned,
 and the buttons that change them (each opens its dialog; the concern level's asks for a
-written rationale)."""
+written rationale), and "Export case report…" (the case view runs it: ``export_requested``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from btam_desktop.core.model import Case
@@ -36,6 +36,8 @@ def _value_label() -> QLabel:
 
 class CaseHeader(QWidget):
     """What the case is and where it stands; buttons to change it."""
+
+    export_requested = Signal()
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,12 +92,18 @@ class CaseHeader(QWidget):
                                           self.change_review)
         self.assign_button = self._button("Assi&gn\u2026", "Choose the team members working "
                                           "this case", self.change_assignment)
+        # Every role may export (the core records it); the shortcut is the case view's.
+        self.export_button = button(
+            "E&xport case report\u2026", "Export the case report as a PDF; asks to whom, why "
+            "and on what legal basis, and records it in the dissemination log (Ctrl+P)",
+            self.export_requested.emit, name="Export case report")
         actions = QHBoxLayout()
         actions.setSpacing(8)
         for widget in (self.concern_button, self.status_button, self.tier_button,
                        self.review_button, self.assign_button):
             actions.addWidget(widget)
         actions.addStretch(1)
+        actions.addWidget(self.export_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

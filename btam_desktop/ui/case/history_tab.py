@@ -1,6 +1,7 @@
 """The History & audit tab: every change of the case's fields ("Concern level changed from
-Moderate to High by Dana Reyes", with the reason given) and the case's audit trail (who
-viewed, changed or exported what, and when)."""
+Moderate to High by Dana Reyes", with the reason given), the case's dissemination log (every
+copy that left the laptop: what, to whom, why, on what legal basis, with which redaction) and
+the case's audit trail (who viewed, changed or exported what, and when)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
+from btam_desktop.core import dissemination
+from btam_desktop.core.dissemination import Dissemination
 from btam_desktop.core.model import AuditEntry, FieldChange
+from btam_desktop.core.pdf import ProfileError, load_profiles
 from btam_desktop.core.session import Session
 from btam_desktop.ui.case.labels import (
     FIELD_LABELS,
@@ -24,7 +28,8 @@ from btam_desktop.ui.models.records import Column, RecordTableModel
 
 # Audit detail keys that name other records by id: shown as "yes" rather than as opaque ids.
 _ID_KEYS = frozenset({"entry", "task", "attachment", "assignment", "submission", "person",
-                      "amends"})
+                      "amends", "dissemination"})
+SHORT_HASH = 12  # enough to match a file against the log; the full hash is in the tooltip
 
 
 def change_sentence(change: FieldChange) -> str:
@@ -42,6 +47,8 @@ def audit_detail(entry: AuditEntry) -> str:
             continue
         if key == "fields" and isinstance(value, list):
             parts.append("fields: " + ", ".join(label(FIELD_LABELS, str(v)) for v in value))
+        elif key == "sha256" and isinstance(value, str):
+            parts.append(f"SHA-256: {value[:SHORT_HASH]}\u2026")
         elif key == "size" and isinstance(value, int):
             parts.append(f"size: {size_text(value)}")
         elif isinstance(value, str):
@@ -61,7 +68,8 @@ def _action(entry: AuditEntry) -> str:
              "task.create": "Task added", "task.complete": "Task done",
              "case.assign": "Member assigned", "case.unassign": "Member unassigned",
              "case.person.link": "Person added", "case.person.unlink": "Person removed",
-             "case.delete": "Moved to the trash", "case.restore": "Restored"}
+             "case.delete": "Moved to the trash", "case.restore": "Restored",
+             "export": "Exported", "import": "Filled PDF imported"}
     return words.get(entry.action, humanise(entry.action))
 
 
@@ -78,9 +86,36 @@ AUDIT_COLUMNS: tuple[Column[AuditEntry], ...] = (
     Column("Detail", audit_detail),
 )
 
+DISSEMINATIONS_CAPTION = ("Disseminations: every copy that left the laptop, to whom and why "
+                          "(newest first)")
+
+
+def profile_titles() -> dict[str, str]:
+    """Redaction profile id -> title (a profile file removed since: its id is shown)."""
+    try:
+        return {key: p.title for key, p in load_profiles().items()}
+    except ProfileError:
+        return {}
+
+
+def dissemination_columns(titles: dict[str, str]) -> tuple[Column[Dissemination], ...]:
+    """The log's columns; ``titles`` names the redaction profiles."""
+    return (
+        Column("When", lambda d: show_datetime(d.exported_at), sort_key=lambda d: d.exported_at),
+        Column("By", lambda d: d.exported_by_name),
+        # The file's name and hash (to match a copy found later) in the tooltip: a column
+        # more would push the redaction off a laptop screen.
+        Column("What", lambda d: d.what_label,
+               tooltip=lambda d: f"{d.what_label}: {d.filename}\nSHA-256 {d.sha256}"),
+        Column("Recipient", lambda d: d.recipient),
+        Column("Purpose", lambda d: d.purpose),
+        Column("Legal basis or consent", lambda d: d.legal_basis),
+        Column("Redaction", lambda d: titles.get(d.redaction_profile, d.redaction_profile)),
+    )
+
 
 class HistoryTab(CaseTab):
-    """Field history and audit trail of the case."""
+    """Field history, dissemination log and audit trail of the case."""
 
     title = "&History && audit"
 
@@ -89,14 +124,20 @@ class HistoryTab(CaseTab):
         self.changes: RecordTableModel[FieldChange] = RecordTableModel(CHANGE_COLUMNS,
                                                                        parent=self)
         self.audit: RecordTableModel[AuditEntry] = RecordTableModel(AUDIT_COLUMNS, parent=self)
+        self.disseminations: RecordTableModel[Dissemination] = RecordTableModel(
+            dissemination_columns(profile_titles()), parent=self)
         self.changes_table = make_table(self.changes, "Changes to the case")
+        self.disseminations_table = make_table(self.disseminations,
+                                               "Dissemination log of the case")
         self.audit_table = make_table(self.audit, "Audit trail of the case")
         resize_columns(self.changes_table, [150, 560])
+        resize_columns(self.disseminations_table, [140, 120, 100, 180, 160, 180])
         resize_columns(self.audit_table, [150, 170, 200])
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         self.captions: list[QLabel] = []
         for caption, table in ((CHANGES_CAPTION, self.changes_table),
+                               (DISSEMINATIONS_CAPTION, self.disseminations_table),
                                ("Audit trail: who viewed, changed or exported (newest first)",
                                 self.audit_table)):
             pane = QWidget()
@@ -118,4 +159,8 @@ class HistoryTab(CaseTab):
         self.changes.set_records(list(reversed(changes)))
         self.captions[0].setText(CHANGES_CAPTION if changes else
                                  "Changes to the case: none since it was opened")
+        shared = dissemination.for_case(self.session, self.case_id)
+        self.disseminations.set_records(list(reversed(shared)))
+        self.captions[1].setText(DISSEMINATIONS_CAPTION if shared else
+                                 "Disseminations: nothing from this case has been exported")
         self.audit.set_records(store.audit_trail(self.case_id, limit=500))

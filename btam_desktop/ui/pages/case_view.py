@@ -26,6 +26,8 @@ from btam_desktop.ui.case.plan_tab import PlanTab
 from btam_desktop.ui.case.referrals_tab import ReferralsTab
 from btam_desktop.ui.case.tab_base import CaseTab
 from btam_desktop.ui.case.timeline_tab import TimelineTab
+from btam_desktop.ui.pdf.exports import export_case_report_dialog
+from btam_desktop.ui.pdf.release import ReleaseDialog
 from btam_desktop.ui.widgets import MessageLabel
 
 TAB_CLASSES: tuple[type[CaseTab], ...] = (
@@ -34,6 +36,7 @@ TAB_CLASSES: tuple[type[CaseTab], ...] = (
 FIRST_TAB = TimelineTab  # the case's story is what an officer reads first
 BACK_KEYS = (QKeySequence("Esc"), QKeySequence("Alt+Left"))
 CLOSE_KEYS = QKeySequence("Ctrl+W")
+EXPORT_KEYS = QKeySequence("Ctrl+P")
 # Tables whose change can alter what a tab shows even when no row of this case changed.
 SHARED_TABLES = frozenset({"partners", "members", "persons", "form_definitions"})
 
@@ -69,6 +72,8 @@ class CaseView(QWidget):
             self.tabs.addTab(tab, tab_class.title)
         self.tabs.setCurrentWidget(self.case_tabs[FIRST_TAB])
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.header.export_requested.connect(self.export_case_report)
+        self.export_dialog: ReleaseDialog | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 12, 0, 0)
         layout.setSpacing(10)
@@ -88,9 +93,15 @@ class CaseView(QWidget):
         close.setShortcut(CLOSE_KEYS)
         close.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         close.triggered.connect(lambda: self.close_requested.emit(self.case_id))
-        self.back_action, self.close_action = back, close
-        self.addAction(back)
-        self.addAction(close)
+        # One action for Ctrl+P (two nested ones would be an ambiguous shortcut): it exports
+        # what the officer is looking at.
+        export = QAction("Export PDF", self)
+        export.setShortcut(EXPORT_KEYS)
+        export.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        export.triggered.connect(self.export_pdf)
+        self.back_action, self.close_action, self.export_action = back, close, export
+        for action in (back, close, export):
+            self.addAction(action)
 
     # -- reading ----------------------------------------------------------------------------------
     @property
@@ -125,12 +136,32 @@ class CaseView(QWidget):
         except BtamError as error:
             self.message.show_error(messages.describe(error))
             return
-        self.message.clear_message()
+        # An earlier reading error is over; the outcome of an export (whose record is the
+        # change that brought us here) stays until the officer has read it.
+        if self.message.kind == "error":
+            self.message.clear_message()
         self.header.show_case(case)
         self.case_changed.emit(case)
         for tab in self.case_tabs.values():
             tab.stale = True
         self._current_tab().refresh()
+
+    # -- PDF --------------------------------------------------------------------------------------
+    def export_pdf(self) -> ReleaseDialog | None:
+        """Ctrl+P: the selected form on the Forms tab, otherwise the case report."""
+        tab = self._current_tab()
+        if isinstance(tab, FormsTab) and tab.selected(tab.table) is not None:
+            return tab.export_selected()
+        return self.export_case_report()
+
+    def export_case_report(self) -> ReleaseDialog | None:
+        """Export the case report through the Release dialog."""
+        case = self.case
+        if case is None:
+            return None
+        self.export_dialog = export_case_report_dialog(self, self._session, case,
+                                                       self.message.show_message)
+        return self.export_dialog
 
     def teardown(self) -> None:
         """Save open drafts and empty every model (the vault is about to lock)."""

@@ -3,6 +3,8 @@ in its own tab next to the list.
 
 Keyboard: Ctrl+F search, Ctrl+N new case, Enter or a double-click opens the selected case,
 Esc or Alt+Left goes back to the list, Ctrl+W closes a case, Ctrl+Tab moves between tabs.
+Shift/Ctrl+click or Shift+arrows select several cases; Ctrl+Shift+P exports their case reports
+(one Release dialog, one PDF per case, each recorded in its case's dissemination log).
 
 The list is a :class:`~btam_desktop.ui.models.case_table.CaseTableModel`: every live case as a
 light tuple, loaded when the page is first shown, then kept current from the session's change
@@ -22,6 +24,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -49,6 +52,11 @@ from btam_desktop.ui.case.tab_base import ROW_HEIGHT, can_write
 from btam_desktop.ui.models.case_table import COLUMN_KEYS, CaseTableModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.pages.case_view import SHARED_TABLES, CaseView, tab_text
+from btam_desktop.ui.pdf.exports import (
+    export_case_report_dialog,
+    export_case_reports_dialog,
+    outcome_box,
+)
 from btam_desktop.ui.session_events import SessionEvents
 from btam_desktop.ui.widgets import MessageLabel, busy, field_label
 
@@ -59,6 +67,7 @@ SEARCH_CACHE = 16
 MIN_WORD = 2  # one-letter prefixes match nearly every record: too slow to be worth it
 NEW_CASE_KEYS = QKeySequence("Ctrl+N")
 SEARCH_KEYS = QKeySequence("Ctrl+F")
+BATCH_EXPORT_KEYS = QKeySequence("Ctrl+Shift+P")
 # Sized for a 1280-pixel laptop screen with the navigation open: the title takes the rest.
 COLUMN_WIDTHS = {"number": 135, "status": 105, "concern": 130, "tier": 95,
                  "next_review": 185, "assigned": 140}
@@ -107,6 +116,17 @@ class CaseList(QWidget):
         self.new_button.setToolTip("Open a new case file (Ctrl+N)")
         self.new_button.setAccessibleName("New case")
         self.new_button.setEnabled(can_write(session))
+        self.export_button = QPushButton("E&xport case reports\u2026")
+        self.export_button.setAccessibleName("Export case reports")
+        self.export_button.setToolTip(
+            "Export the case reports of the selected cases as PDFs, one per case "
+            f"({BATCH_EXPORT_KEYS.toString()}). Shift+click or Ctrl+click selects several.")
+        self.export_button.setEnabled(False)
+        # Window-wide on the list only: in an open case Ctrl+P and its own actions apply.
+        self.export_action = QAction("Export case reports", self)
+        self.export_action.setShortcut(BATCH_EXPORT_KEYS)
+        self.export_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addAction(self.export_action)  # CasesPage connects it
         search_row = QHBoxLayout()
         search_row.addWidget(field_label("&Search:", self.search))
         search_row.addWidget(self.search, 1)
@@ -125,6 +145,7 @@ class CaseList(QWidget):
         count_row = QHBoxLayout()
         count_row.addWidget(self.count, 1)
         count_row.addWidget(self.clear_button)
+        count_row.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 12, 0, 0)
         layout.setSpacing(8)
@@ -135,7 +156,7 @@ class CaseList(QWidget):
         layout.addWidget(self.table, 1)
         # Tab follows the screen: search, New case, the filters left to right, the table.
         chain = [self.search, self.new_button, self.status, self.concern, self.tier,
-                 self.overdue, self.mine, self.clear_button, self.table]
+                 self.overdue, self.mine, self.clear_button, self.export_button, self.table]
         for before, after in pairwise(chain):
             QWidget.setTabOrder(before, after)
 
@@ -149,13 +170,16 @@ class CaseList(QWidget):
             combo.currentIndexChanged.connect(self.apply_filter)
         self.overdue.toggled.connect(self.apply_filter)
         self.mine.toggled.connect(self.apply_filter)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)
 
     def _make_table(self) -> QTableView:
         table = QTableView()
         table.setModel(self.model)
         table.setAccessibleName("Cases")
         table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        # Several cases can be selected for a batch export; Enter opens the current one.
+        table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
         table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
@@ -314,6 +338,17 @@ class CaseList(QWidget):
             return ""
         return self.model.case_id(index.row())
 
+    def selected_cases(self) -> list[tuple[str, str]]:
+        """(id, number) of every selected case, in the order the table shows them."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [(row.id, row.number) for row in (self.model.case_row(r) for r in rows)]
+
+    def _selection_changed(self, *_args: object) -> None:
+        count = len(self.table.selectionModel().selectedRows())
+        self.export_button.setEnabled(count > 0)
+        self.export_button.setAccessibleDescription(
+            f"{count} case{'' if count == 1 else 's'} selected")
+
     def select_case(self, case_id: str) -> bool:
         """Select ``case_id`` if the filter shows it."""
         row = self.model.row_of(case_id)
@@ -353,6 +388,9 @@ class CasesPage(Page):
         self.tabs.tabCloseRequested.connect(self._close_tab)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.list.new_button.clicked.connect(self.new_case)
+        self.list.export_button.clicked.connect(self.export_selected)
+        self.list.export_action.triggered.connect(self.export_selected)
+        self.export_dialog: QDialog | None = None
         self.body.addWidget(self.tabs, 1)
         self.layout().setContentsMargins(20, 14, 20, 14)  # type: ignore[union-attr]
 
@@ -421,6 +459,32 @@ class CasesPage(Page):
         dialog.applied.connect(self._created)
         dialog.open()
         return dialog
+
+    def export_selected(self) -> QDialog | None:
+        """Ctrl+Shift+P: the case reports of the selected cases (one case: a file to name,
+        several: a folder, one PDF per case named by its number)."""
+        cases = self.list.selected_cases()
+        if not cases:
+            self.list.message.show_message(
+                "Select the cases to export first (Shift+click or Ctrl+click selects "
+                "several).", "info")
+            return None
+
+        def show(text: str, kind: str) -> None:
+            # A box, not the list's message line: the list re-reads the exported cases
+            # right after the job, which clears that line.
+            outcome_box(self.window(), "Case reports exported", text, kind)
+
+        if len(cases) == 1:
+            try:
+                case = self._session.store.get_case(cases[0][0])
+            except BtamError as error:
+                self.list.message.show_error(messages.describe(error))
+                return None
+            self.export_dialog = export_case_report_dialog(self, self._session, case, show)
+        else:
+            self.export_dialog = export_case_reports_dialog(self, self._session, cases, show)
+        return self.export_dialog
 
     def _created(self, case: Any) -> None:
         if isinstance(case, Case):

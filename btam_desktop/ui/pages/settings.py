@@ -1,5 +1,6 @@
-"""Settings: this laptop's theme, the vault's settings, remembering the key on this device,
-my passphrase, and for team leads the members, backups, integrity checks and demo data.
+"""Settings: this laptop's theme, the vault's settings, blank fillable forms of the form pack,
+remembering the key on this device, my passphrase, and for team leads the members, backups,
+integrity checks and demo data.
 
 What applies where. The theme belongs to the laptop (kept in the user's Qt settings, read by
 ``app.py`` at start-up); agency, sensitivity banner and idle lock belong to the vault (every
@@ -48,6 +49,7 @@ from btam_desktop.core.session import IDLE_MAX_MINUTES, Session
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.labels import role_label
 from btam_desktop.ui.pages.base import Page
+from btam_desktop.ui.pdf.forms import BlankFormDialog, blank_form_dialog
 from btam_desktop.ui.session_events import SessionEvents
 from btam_desktop.ui.theme import ThemeManager, ThemeMode
 from btam_desktop.ui.widgets import (
@@ -403,6 +405,7 @@ class SettingsPage(Page):
         column.setSpacing(14)
         column.addWidget(self._appearance())
         column.addWidget(self._vault_settings())
+        column.addWidget(self._forms())
         if keyring_store.available() and session.member is not None:
             column.addWidget(self._device())
         if session.member is not None:
@@ -554,6 +557,27 @@ class SettingsPage(Page):
         self.remove_button.clicked.connect(self.remove_member)
         self.members.currentRowChanged.connect(lambda _row: self._update_member_buttons())
         return frame
+
+    def _forms(self) -> QFrame:
+        frame, layout = _card(
+            "Forms on paper",
+            "A blank fillable PDF of any form in the pack, for a partner to fill in with any "
+            "PDF reader (it holds no case data). The filled copy comes back as a draft with "
+            "\u201cImport filled PDF\u2026\u201d on the case's Forms tab.")
+        self.blank_button = QPushButton("Blan&k fillable form\u2026")
+        self.blank_button.setAccessibleName("Blank fillable form")
+        self.forms_message = MessageLabel()
+        layout.addWidget(self.forms_message)
+        layout.addLayout(_row(self.blank_button))
+        self.blank_button.clicked.connect(self.blank_form)
+        return frame
+
+    def blank_form(self) -> BlankFormDialog:
+        """Choose a form and where to save its blank fillable PDF."""
+        self.forms_message.clear_message()
+        dialog = blank_form_dialog(self, self._session, self.forms_message.show_message)
+        self.dialog = dialog
+        return dialog
 
     def _maintenance(self) -> QFrame:
         frame, layout = _card(

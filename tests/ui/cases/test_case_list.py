@@ -185,11 +185,11 @@ def test_search_waits_while_the_list_is_hidden(qtbot: QtBot, cases_app: CasesApp
 def test_tab_order_follows_the_screen(cases_app: CasesApp) -> None:
     listing = cases_app.page.list
     order = [listing.search]
-    for _ in range(8):
+    for _ in range(9):
         widget = order[-1].nextInFocusChain()
         while widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
             widget = widget.nextInFocusChain()
         order.append(widget)
     assert order == [listing.search, listing.new_button, listing.status, listing.concern,
                      listing.tier, listing.overdue, listing.mine, listing.clear_button,
-                     listing.table]
+                     listing.export_button, listing.table]

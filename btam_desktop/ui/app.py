@@ -26,7 +26,7 @@ from btam_desktop.core import paths
 from btam_desktop.ui import errors
 from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.icons import app_icon
-from btam_desktop.ui.theme import ThemeManager, ThemeMode
+from btam_desktop.ui.theme import ThemeManager, ThemeMode, saved_theme_mode
 
 APP_NAME = "BTAM Desktop"
 # Text smaller than this is hard to read at arm's length in a moving car.
@@ -145,8 +145,6 @@ def theme_mode(args: argparse.Namespace) -> ThemeMode:
     """--theme, else the choice saved in Settings on this laptop, else the system's."""
     if getattr(args, "theme_given", True):
         return ThemeMode(args.theme)
-    from btam_desktop.ui.pages.settings import saved_theme_mode
-
     return saved_theme_mode() or ThemeMode.SYSTEM
 
 

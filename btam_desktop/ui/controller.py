@@ -7,24 +7,33 @@ database closes and the key is forgotten), and a fresh unlock window appears.
 
 Windows closed by the user (the title bar's close button, Quit) end the application: the
 controller locks and emits ``finished``; ``app.py`` connects that to ``QApplication.quit``.
+
+What locks, besides the Lock button: Ctrl+L in any window of the application, dialogs
+included (:class:`LockKeyFilter`, an application-wide event filter: a window-modal dialog
+blocks the main window's own shortcut); the idle delay, checked against the wall clock after
+a wake-up (:class:`~btam_desktop.ui.idle.IdleWatcher`); and the operating system locking its
+screen or going to sleep (:class:`~btam_desktop.ui.system_lock.SystemLockWatcher`).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QClipboard, QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QKeyCombination, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QClipboard, QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 from btam_desktop.core import vault
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 from btam_desktop.ui import tasks
 from btam_desktop.ui.idle import IdleWatcher
+from btam_desktop.ui.system_lock import SystemLockWatcher
 from btam_desktop.ui.theme import ThemeManager
 from btam_desktop.ui.unlock import UnlockWindow
 from btam_desktop.ui.wizard import CreateVaultWizard
@@ -37,6 +46,8 @@ if TYPE_CHECKING:
 _log = logging.getLogger(__name__)
 
 LOCKED_BY_HAND = "The vault is locked."
+# Cmd+L on a Mac: Qt maps Ctrl to the Command key there.
+LOCK_KEY = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_L)
 # The main window's code is imported this long after the unlock window appears, while the
 # member types (a few tenths of a second that would otherwise follow the Enter key).
 PRELOAD_DELAY_MS = 300
@@ -54,13 +65,85 @@ def idle_message(minutes: float) -> str:
     return "Locked after a period without activity."
 
 
+def _owned_windows(window: QWidget) -> list[QWidget]:
+    """The dialogs and other top-level windows whose parent chain leads to ``window``."""
+    owned = []
+    for candidate in QApplication.topLevelWidgets():
+        above = candidate.parentWidget()
+        while above is not None and above is not window:
+            above = above.parentWidget()
+        if above is window:
+            owned.append(candidate)
+    return owned
+
+
 def _discard(window: QWidget | None) -> None:
-    """Hide and delete a window (hide, not close: closing means "quit" to our windows)."""
+    """Hide and delete a window (hide, not close: closing means "quit" to our windows).
+
+    Its dialogs are hidden at once too: Qt hides child windows only when the parent is
+    deleted, and until then a dialog with case data would stay on screen over the unlock
+    window (for one turn of the event loop, or longer under a nested one).
+    """
     if window is None:
         return
+    for owned in _owned_windows(window):
+        owned.blockSignals(True)
+        owned.hide()
     window.blockSignals(True)
     window.hide()
     window.deleteLater()
+
+
+def is_lock_key(event: QKeyEvent) -> bool:
+    """True for Ctrl+L (the keypad flag aside, which some layouts set)."""
+    combination = QKeyCombination(event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier,
+                                  Qt.Key(event.key()))
+    return bool(combination == LOCK_KEY)
+
+
+class LockKeyFilter(QObject):
+    """Ctrl+L in any window of the application emits ``triggered``, once per key press.
+
+    Installed on the QApplication while a vault is open. Shortcuts of a window blocked by a
+    modal dialog do not fire, so the key is taken before Qt looks for shortcuts: the
+    ShortcutOverride event is accepted (no shortcut of any window, the main window's Lock
+    action or a dialog's own forwarder, runs for it), and the key press that Qt then sends to
+    the focused widget locks and goes no further.
+    """
+
+    triggered = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._installed = False
+
+    def install(self) -> None:
+        """Start watching the keyboard of the whole application."""
+        app = QCoreApplication.instance()
+        if app is not None and not self._installed:
+            app.installEventFilter(self)
+            self._installed = True
+
+    def remove(self) -> None:
+        """Stop watching (while locked, Ctrl+L is an ordinary key again)."""
+        app = QCoreApplication.instance()
+        if app is not None and self._installed:
+            app.removeEventFilter(self)
+            self._installed = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Claim Ctrl+L from every shortcut, then lock on the key press."""
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        if not isinstance(event, QKeyEvent) or not is_lock_key(event):
+            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            event.accept()  # "this key is mine": Qt delivers it as a key press instead
+            return True
+        if not event.isAutoRepeat():  # holding the keys down must not lock twice
+            self.triggered.emit()
+        return True
 
 
 class AppController(QObject):
@@ -76,6 +159,8 @@ class AppController(QObject):
         *,
         theme: ThemeManager | None = None,
         idle_ms: int | None = None,
+        clock: Callable[[], float] = time.time,
+        system_lock: SystemLockWatcher | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -93,8 +178,14 @@ class AppController(QObject):
         # (member id, MainWindow.place()): where the member was when the vault locked, so
         # that unlocking returns there. Ids only; nothing of a case's content survives a lock.
         self._place: tuple[str | None, dict[str, object]] | None = None
-        self.idle = IdleWatcher(idle_ms or 60_000, self)
+        self.idle = IdleWatcher(idle_ms or 60_000, self, clock=clock)
         self.idle.timed_out.connect(self._on_idle)
+        self.lock_keys = LockKeyFilter(self)
+        self.lock_keys.triggered.connect(self.lock)
+        # Started with the first session, not before: nothing to lock until then, and the
+        # way to the unlock window stays as short as it can be.
+        self.system_lock = system_lock or SystemLockWatcher(self)
+        self.system_lock.lock_requested.connect(self._on_system_lock)
 
     # -- state ----------------------------------------------------------------------------------
     @property
@@ -182,6 +273,9 @@ class AppController(QObject):
         self._return_to_place(session, window)
         self.idle.set_interval(self.idle_interval_ms(session))
         self.idle.start()
+        self.lock_keys.install()
+        self.system_lock.start()
+        self.system_lock.watch_window(window)
         self.session_started.emit(session)
 
     def _return_to_place(self, session: Session, window: MainWindow) -> None:
@@ -208,8 +302,12 @@ class AppController(QObject):
     def _on_idle(self) -> None:
         self.lock(message=idle_message(self.idle.interval_ms / 60_000))
 
+    def _on_system_lock(self, message: str) -> None:
+        self.lock(message=message)  # nothing happens while already locked
+
     def lock(self, message: str = LOCKED_BY_HAND) -> None:
-        """Delete the main window, lock the session, show the unlock window."""
+        """Delete the main window and its dialogs, lock the session, show the unlock window.
+        Does nothing while locked."""
         if self._session is None:
             return
         self._close_session()
@@ -218,10 +316,12 @@ class AppController(QObject):
 
     def _close_session(self) -> None:
         self.idle.stop()
+        self.lock_keys.remove()
         window, self._main = self._main, None
         if window is not None:
             if self._session is not None and not self._finished:
                 self._place = (self._session.member_id, window.place())
+            self.system_lock.unwatch_window(window)
             window.teardown()
             # Deleted, not hidden: the widgets holding case data must not outlive the lock.
             # Child dialogs go with it.

@@ -8,6 +8,12 @@ still match, and each colour is defined once.
 
 Which theme: the system's colour scheme by default ("system"), or a fixed choice ("light",
 "dark"), later a per-device setting in the Settings page.
+
+Two things no style sheet can say are done in code as each widget is polished
+(:class:`WidgetPolisher`): a calendar's weekend days are a text format in pure red (4.0:1 on
+white), so they get the theme's error colour, which the contrast tests cover; and a spin box
+or date field with step buttons ignores its left padding under a style sheet (Qt puts its text
+against the frame), so its line edit gets the indent as a text margin.
 """
 
 from __future__ import annotations
@@ -20,15 +26,25 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QCalendarWidget, QDateTimeEdit
 
 _log = logging.getLogger(__name__)
 
 _VARIABLE = re.compile(r"^[ \t]*@([a-z][a-z0-9-]*)[ \t]*:[ \t]*([^;\n]+);[ \t]*$", re.MULTILINE)
 _REFERENCE = re.compile(r"@([a-z][a-z0-9-]*)")
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+#: QSettings key of the theme chosen on this laptop (the Settings page writes it).
+THEME_KEY = "appearance/theme"
+#: The theme colour of weekend days in calendars (Qt's own is pure red).
+WEEKEND_COLOR = "error"
+#: Text indent (pixels) of spin boxes with step buttons: base.qss's 8 px padding, less the
+#: 1 px the frame already gives.
+SPIN_TEXT_INDENT = 7
+_WEEK = (Qt.DayOfWeek.Monday, Qt.DayOfWeek.Tuesday, Qt.DayOfWeek.Wednesday,
+         Qt.DayOfWeek.Thursday, Qt.DayOfWeek.Friday, Qt.DayOfWeek.Saturday, Qt.DayOfWeek.Sunday)
 
 #: Variables each theme file must define (the palette and base.qss use all of them).
 REQUIRED_VARIABLES = (
@@ -196,6 +212,81 @@ def build_palette(sheet: ThemeSheet) -> QPalette:
     return palette
 
 
+def weekend_days(calendar: QCalendarWidget) -> list[Qt.DayOfWeek]:
+    """The days the calendar's locale does not work (Saturday and Sunday in most)."""
+    working = set(calendar.locale().weekdays())
+    return [day for day in _WEEK if day not in working] or list(_WEEK[5:])
+
+
+def polish_calendar(calendar: QCalendarWidget, weekend: QColor) -> None:
+    """Weekend days (and their column headings) in ``weekend`` instead of pure red."""
+    for day in weekend_days(calendar):
+        text_format = calendar.weekdayTextFormat(day)
+        text_format.setForeground(QBrush(weekend))
+        calendar.setWeekdayTextFormat(day, text_format)
+
+
+def polish_spin_box(box: QAbstractSpinBox) -> None:
+    """Indent the text of a spin box whose step buttons make Qt drop its left padding."""
+    if isinstance(box, QDateTimeEdit) and box.calendarPopup():
+        return  # a drop-down instead of step buttons: the padding is honoured there
+    edit = box.lineEdit()
+    if edit is not None and edit.textMargins().left() < SPIN_TEXT_INDENT:
+        margins = edit.textMargins()
+        margins.setLeft(SPIN_TEXT_INDENT)
+        edit.setTextMargins(margins)
+
+
+class WidgetPolisher(QObject):
+    """Applies :func:`polish_calendar` and :func:`polish_spin_box` to each new widget.
+
+    An application event filter that reacts only to ``Polish``, which Qt sends once per
+    widget before it is first shown; every other event is passed on after one comparison.
+    """
+
+    def __init__(self, weekend: QColor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.weekend = QColor(weekend)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Finish calendars and spin boxes as they are polished; never stops an event."""
+        if event.type() == QEvent.Type.Polish:
+            if isinstance(watched, QCalendarWidget):
+                polish_calendar(watched, self.weekend)
+            elif isinstance(watched, QAbstractSpinBox):
+                polish_spin_box(watched)
+        return False
+
+    def set_weekend(self, weekend: QColor) -> None:
+        """A new theme: recolour the calendars that exist already."""
+        self.weekend = QColor(weekend)
+        for widget in QApplication.allWidgets():
+            if isinstance(widget, QCalendarWidget):
+                polish_calendar(widget, self.weekend)
+
+
+_polisher: WidgetPolisher | None = None
+
+
+def install_polisher(app: QApplication, weekend: QColor) -> WidgetPolisher:
+    """The application's one :class:`WidgetPolisher`, with the current theme's colours (one
+    for all theme managers: the theme applied last is the one on screen)."""
+    global _polisher
+    if _polisher is None:
+        _polisher = WidgetPolisher(weekend, app)
+        app.installEventFilter(_polisher)
+        # Forget it with the application (tests make a new one for each process only, but a
+        # dangling wrapper must never be reused).
+        _polisher.destroyed.connect(_forget_polisher)
+    _polisher.set_weekend(weekend)
+    return _polisher
+
+
+def _forget_polisher() -> None:
+    global _polisher
+    _polisher = None
+
+
 class ThemeManager(QObject):
     """Applies a theme to the application and follows the system when asked to.
 
@@ -271,6 +362,7 @@ class ThemeManager(QObject):
             self._app.setStyle("Fusion")
             self._app.setPalette(build_palette(self._sheet))
             self._app.setStyleSheet(self._sheet.stylesheet)
+            install_polisher(self._app, self._sheet.color(WEEKEND_COLOR))
         finally:
             self._applying = False
         self.changed.emit(theme.value)
@@ -280,6 +372,18 @@ class ThemeManager(QObject):
             return
         if self._sheet.theme is not system_theme():
             self.apply()
+
+
+def saved_theme_mode() -> ThemeMode | None:
+    """The theme chosen on this laptop in Settings, if any.
+
+    Read here rather than through the Settings page, whose module pulls in the PDF engine:
+    importing it at start-up doubled the time to the unlock window."""
+    value = QSettings().value(THEME_KEY)
+    try:
+        return ThemeMode(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def system_theme() -> Theme:

@@ -4,6 +4,10 @@ All unlocking is done by :mod:`btam_desktop.core.vault`; this module only collec
 typed, shows what went wrong in plain words, and emits ``unlocked(Session)`` on success. The
 passphrase field is emptied after every attempt, right or wrong.
 
+On a laptop the team shares, the member who last unlocked a vault is chosen in advance the
+next time (:func:`last_member`): their name only, kept with QSettings under the vault's path,
+never anything typed.
+
 A key remembered on this device (OS keyring) is used only when the window allows it
 (``allow_device_key``: the controller allows it for the first unlock after the app starts)
 and only when the passphrase field is empty. After a lock, by hand or when idle, the
@@ -14,11 +18,13 @@ towards the lockout) even where a key is remembered.
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -53,6 +59,32 @@ TYPE_AFTER_LOCK = (  # a message, not a secret
 RECOVERY_NOTICE = (
     "Unlocked with the recovery key. Give the member who forgot their passphrase a new one."
 )
+LAST_MEMBER_GROUP = "unlock/last-member"
+
+
+def _vault_key(vault_path: Path) -> str:
+    """A settings key for a vault: the same file always gives the same key, whichever way
+    its path was written (relative, "~", letter case on Windows)."""
+    try:
+        resolved = Path(vault_path).expanduser().resolve()
+    except OSError:
+        resolved = Path(vault_path).expanduser().absolute()
+    # Encoded, because "/" and "\\" separate groups in a settings key.
+    encoded = base64.urlsafe_b64encode(os.path.normcase(str(resolved)).encode("utf-8"))
+    return f"{LAST_MEMBER_GROUP}/{encoded.decode('ascii').rstrip('=')}"
+
+
+def last_member(vault_path: Path) -> str:
+    """The name of the member who last unlocked ``vault_path`` on this laptop ("" if none)."""
+    value = QSettings().value(_vault_key(vault_path))
+    return value if isinstance(value, str) else ""
+
+
+def remember_last_member(vault_path: Path, name: str) -> None:
+    """Keep ``name`` as the member to choose first next time (nothing else is kept)."""
+    settings = QSettings()
+    settings.setValue(_vault_key(vault_path), name)
+    settings.sync()
 
 
 class RecoveryKeyDialog(QDialog):
@@ -270,6 +302,9 @@ class UnlockWindow(QWidget):
         self.member.clear()
         for slot in self._slots:
             self.member.addItem(slot.label, slot.slot_id)
+        # A shared laptop: whoever unlocked last is the most likely to unlock next.
+        self.member.setCurrentIndex(max(0, self.member.findText(
+            last_member(self.vault_path), Qt.MatchFlag.MatchExactly)))
         self.member.blockSignals(False)
         # With a single member there is nobody to choose: hide the picker entirely.
         several = len(self._slots) > 1
@@ -335,6 +370,8 @@ class UnlockWindow(QWidget):
             self.passphrase.setFocus()
             return
         self.message.clear_message()
+        if member is not None:
+            remember_last_member(self.vault_path, self.member.currentText())
         self.unlocked.emit(session)
 
     def open_recovery(self) -> RecoveryKeyDialog:

@@ -17,7 +17,9 @@ with its counts, charts and lists, with the production key-derivation cost. The 
 submitted 1.5 s after the unlock window appeared, as typing takes at least that long (the
 controller loads the main window's code in that time); a second row submits at once. The
 same process also times its parts: ``vault.unlock`` alone (Argon2id + open + schema check)
-and the dashboard's reads alone (``dashboard.load``) on a second session.
+and the dashboard's reads alone (``dashboard.load``) on a second session, and the audit page's
+reads (``audit.read_page``: the newest 100 entries with the count of all, then the same with
+an action filter, then the next page of that filter with the count kept).
 
 Every figure is the median of ``--runs`` runs; the table gives ratios to the baselines.
 """
@@ -64,7 +66,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from btam_desktop.ui.app import create_application
 from btam_desktop.ui.controller import AppController
-from btam_desktop.ui.pages import dashboard
+from btam_desktop.ui.pages import audit, dashboard
 from btam_desktop.core import vault
 
 path, member, secret, typing_s = Path(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
@@ -110,9 +112,19 @@ unlock_s = time.perf_counter() - t0
 t0 = time.perf_counter()
 dashboard.load(session)
 load_s = time.perf_counter() - t0
+t0 = time.perf_counter()
+audit.read_page(session, audit.AuditFilter(), 0)
+audit_s = time.perf_counter() - t0
+t0 = time.perf_counter()
+first = audit.read_page(session, audit.AuditFilter(group="vault."), 0)
+audit_filtered_s = time.perf_counter() - t0
+t0 = time.perf_counter()
+audit.read_page(session, audit.AuditFilter(group="vault."), 1, total=first.total)
+audit_next_s = time.perf_counter() - t0
 session.lock()
 print(json.dumps({"total": total, "submit": submitted - started, "unlock": unlock_s,
-                  "load": load_s, "counts": counts}))
+                  "load": load_s, "audit": audit_s, "audit_filtered": audit_filtered_s,
+                  "audit_next": audit_next_s, "audit_entries": first.total, "counts": counts}))
 """
 
 
@@ -198,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     submit = statistics.median(r["submit"] for r in runs)
     unlock = statistics.median(r["unlock"] for r in runs)
     load = statistics.median(r["load"] for r in runs)
+    audit_page = statistics.median(r["audit"] for r in runs)
+    audit_filtered = statistics.median(r["audit_filtered"] for r in runs)
+    audit_next = statistics.median(r["audit_next"] for r in runs)
     hasty = statistics.median(r["total"] for r in unlock_runs(path, args.runs, 0.0))
 
     print()
@@ -223,6 +238,12 @@ def main(argv: list[str] | None = None) -> int:
          f"{total / unlock:.2f} x unlock"),
         ("  same, Enter pressed at once (no time to preload)", hasty,
          f"{hasty / unlock:.2f} x unlock"),
+        ("audit page: newest 100 + count of all", audit_page,
+         f"{audit_page / unlock:.2f} x unlock"),
+        ("audit page: filtered by action (vault.), + count", audit_filtered,
+         f"{audit_filtered / unlock:.2f} x unlock"),
+        ("audit page: next page of that filter (count kept)", audit_next,
+         f"{audit_next / unlock:.2f} x unlock"),
     ]
     for label, seconds, ratio in rows:
         print(f"{label:<58} {seconds:>8.3f} {ratio:>18}")
@@ -230,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "OK" if startup < STARTUP_TARGET_S else "OVER TARGET"
     print(f"start-up target < {STARTUP_TARGET_S:.1f} s: {startup:.3f} s  {verdict}")
     print(f"dashboard counts shown: {runs[-1]['counts']}")
+    print(f"audit entries of the filter: {runs[-1]['audit_entries']:,}")
     return 0
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import vault
@@ -48,6 +48,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if _HERE in Path(item.path).parents:
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
             item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_PLUGIN_WARNINGS))
+
+
+@pytest.fixture(autouse=True)
+def _own_qsettings(tmp_path: Path) -> None:
+    """The unlock window remembers the last member and Settings the theme with QSettings:
+    keep both out of the real user's settings, and out of the next test."""
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
 
 
 # The keyring, key-derivation, environment and vault_path fixtures come from the top-level

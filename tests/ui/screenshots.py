@@ -1,10 +1,14 @@
 """Screenshots of the shell in both themes, for review and for the docs (a script, not a test).
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/screenshots.py [OUT_DIR]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/screenshots.py [OUT_DIR] [CASES]
 
-Creates a demo vault with fictional data in a temporary folder and writes, for the light and
-the dark theme, PNGs of the wizard's passphrase and recovery-key pages, the unlock window
-(with a wrong-passphrase message) and the main window's dashboard to ``docs/screenshots/``.
+Creates a demo vault in a temporary folder (a team lead, an officer and ``CASES`` fictional
+cases from ``core.demo``, default 300: a team's caseload) and writes, for the light and the
+dark theme, PNGs of the wizard's passphrase and recovery-key pages, the unlock window (with a
+wrong-passphrase message, the member picker showing), the recovery-key dialog and the main
+window on the dashboard (``main-*.png``) to ``docs/screenshots/``. The data come from a
+fixed seed and end today, so due dates read the same relative to the day the shots are made.
+Settings the app saves (the last member on the unlock screen) go to the temporary folder.
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 import keyring  # noqa: E402
 import keyring.backend  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from btam_desktop.core import vault  # noqa: E402
+from btam_desktop.core import demo, vault  # noqa: E402
 from btam_desktop.ui.app import create_application  # noqa: E402
 from btam_desktop.ui.controller import AppController  # noqa: E402
 from btam_desktop.ui.theme import ThemeManager, ThemeMode  # noqa: E402
@@ -32,12 +36,9 @@ from btam_desktop.ui.wizard import CreateVaultWizard  # noqa: E402
 LEAD = "Dana Reyes"
 LEAD_PASS = "Correct-Lantern-42"
 AGENCY = "Lakeside Police Department"
-CASES = (
-    ("Threatening posts about Lakeside High", "open", "high"),
-    ("Letters to the mayor's office", "open", "moderate"),
-    ("Grievance at the county works yard", "active", "moderate"),
-    ("Fixation on a former partner", "monitoring", "low"),
-)
+DEMO_CASES = 300
+DEMO_SEED = 3
+MAIN_SIZE = (1280, 800)  # a common laptop screen, the window maximised
 
 
 class DemoKeyring(keyring.backend.KeyringBackend):
@@ -76,15 +77,14 @@ def save(app: QApplication, widget: QWidget, out: Path, name: str) -> Path:
     return path
 
 
-def demo_vault(folder: Path) -> Path:
-    """A vault with the lead, an officer and a few fictional cases."""
+def demo_vault(folder: Path, cases: int = DEMO_CASES) -> Path:
+    """A vault with the lead, an officer and ``cases`` fictional case files (demo data)."""
     path = folder / "demo.btam"
     session, _recovery = vault.create_vault(
         path, member_name=LEAD, new_passphrase=LEAD_PASS, agency=AGENCY, badge="4471"
     )
     session.add_member("Sam Ortiz", "officer", "Purple-Harbor-Gate-7", badge="5120")
-    for title, status, concern in CASES:
-        session.store.create_case(title, status=status, concern=concern)
+    demo.generate(session, cases, seed=DEMO_SEED)
     session.lock()
     return path
 
@@ -122,6 +122,7 @@ def app_shots(app: QApplication, path: Path, out: Path, theme: ThemeManager) -> 
     window = controller.unlock_window
     assert window is not None
     window.resize(640, 600)
+    window.member.setCurrentIndex(window.member.findText(LEAD))
     window.passphrase.setText("not my passphrase")
     window.submit()
     save(app, window, out, f"unlock-{name}")
@@ -134,7 +135,8 @@ def app_shots(app: QApplication, path: Path, out: Path, theme: ThemeManager) -> 
     window.submit()
     main = controller.main_window
     assert main is not None
-    main.resize(1100, 700)
+    main.resize(*MAIN_SIZE)
+    main.show_page("dashboard")
     save(app, main, out, f"main-{name}")
     controller.shutdown()
     controller.deleteLater()
@@ -144,12 +146,15 @@ def app_shots(app: QApplication, path: Path, out: Path, theme: ThemeManager) -> 
 def main(argv: list[str]) -> int:
     """Write every screenshot; returns 0."""
     out = Path(argv[1]) if len(argv) > 1 else ROOT / "docs" / "screenshots"
+    cases = int(argv[2]) if len(argv) > 2 else DEMO_CASES
     out.mkdir(parents=True, exist_ok=True)
     app = create_application()
     keyring.set_keyring(DemoKeyring())
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        path = demo_vault(folder)
+        for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+            QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder / "settings"))
+        path = demo_vault(folder, cases)
         for mode in (ThemeMode.LIGHT, ThemeMode.DARK):
             theme = ThemeManager(app, mode)
             theme.apply()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import paths
+from btam_desktop.ui import theme
 from btam_desktop.ui.app import create_application, launch, parse_args
 from btam_desktop.ui.theme import ThemeMode
 
@@ -58,3 +61,23 @@ def test_launch_shows_the_right_first_window(
         qapp.setStyleSheet(sheet)
         qapp.setPalette(palette)
         qapp.styleHints().unsetColorScheme()
+
+
+def test_start_up_reads_the_saved_theme_without_loading_the_pages() -> None:
+    # The Settings page pulls in the PDF engine (a third of a second): the way to the unlock
+    # window must not import it just to read one setting.
+    code = ("import sys\n"
+            "from btam_desktop.ui import app\n"
+            "args, _ = app.parse_args([])\n"
+            "app.theme_mode(args)\n"
+            "print(sorted(m for m in ('btam_desktop.ui.pages.settings', 'btam_desktop.core.pdf',"
+            " 'btam_desktop.ui.main_window') if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=Path(__file__).resolve().parents[2])
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_theme_setting_is_the_one_the_settings_page_writes() -> None:
+    from btam_desktop.ui.pages import settings
+
+    assert theme.THEME_KEY == settings.THEME_KEY

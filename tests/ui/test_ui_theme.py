@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QCalendarWidget,
+    QDateEdit,
+    QDateTimeEdit,
+    QDoubleSpinBox,
+    QSpinBox,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.ui.theme import (
     _FALLBACK,
     REQUIRED_VARIABLES,
+    SPIN_TEXT_INDENT,
+    WEEKEND_COLOR,
     Theme,
     ThemeError,
     ThemeManager,
@@ -44,6 +58,11 @@ PAIRS = [
     ("border", "window", 3.0),
     ("focus", "window", 3.0),
     ("focus", "base", 3.0),
+    # Calendars of date fields: weekend days (WEEKEND_COLOR) on the day cells and on the
+    # column headings, and the other month's days (disabled text) on the cells.
+    (WEEKEND_COLOR, "base", 4.5),
+    (WEEKEND_COLOR, "alt-base", 4.5),
+    ("disabled-text", "base", 3.0),
 ]
 
 
@@ -115,3 +134,84 @@ def test_a_theme_missing_a_colour_is_refused(tmp_path: Path) -> None:
 def test_built_in_fallback_colours_match_the_theme_files(theme: Theme) -> None:
     # Used only when resources/ is missing; they must not drift from the real theme.
     assert load_sheet(theme).variables == _FALLBACK[theme]
+
+
+@pytest.mark.parametrize("theme", list(Theme))
+def test_every_image_the_sheet_names_exists(theme: Theme) -> None:
+    sheet = load_sheet(theme).stylesheet
+    images = re.findall(r"url\(([^)]+)\)", sheet)
+    assert any("chevron-up" in image for image in images)
+    for image in images:
+        assert Path(image).is_file(), image
+
+
+def test_the_shared_sheet_covers_date_time_and_number_fields() -> None:
+    rules = load_sheet(Theme.DARK).stylesheet
+    for selector in ("QAbstractSpinBox {", "QAbstractSpinBox:focus", "QAbstractSpinBox:disabled",
+                     "QAbstractSpinBox::up-arrow", "QAbstractSpinBox::down-arrow",
+                     "QDateTimeEdit::drop-down", "QCalendarWidget QAbstractItemView",
+                     "QCalendarWidget QWidget#qt_calendar_navigationbar"):
+        assert selector in rules, selector
+
+
+def _edge_color(widget: QWidget) -> QColor:
+    """The colour of the frame's left edge, half-way down."""
+    image = widget.grab().toImage()
+    return QColor(image.pixel(0, image.height() // 2))
+
+
+@pytest.mark.parametrize("mode", [ThemeMode.LIGHT, ThemeMode.DARK])
+def test_date_time_and_number_fields_are_framed_and_readable(
+    qtbot: QtBot, qapp: QApplication, restore_style: None, mode: ThemeMode
+) -> None:
+    manager = ThemeManager(qapp, mode)
+    manager.apply()
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = QVBoxLayout(host)
+    popup = QDateEdit(QDate(2026, 3, 31))
+    popup.setCalendarPopup(True)
+    fields: list[QWidget] = [popup, QDateEdit(QDate(2026, 3, 31)), QTimeEdit(QTime(14, 5)),
+                             QDateTimeEdit(), QSpinBox(), QDoubleSpinBox()]
+    for field in fields:
+        layout.addWidget(field)
+    host.show()
+    qtbot.waitExposed(host)
+    border = manager.color("border")
+    for field in fields:
+        # Framed like a line edit (Fusion alone draws none on the night theme) ...
+        edge = _edge_color(field)
+        assert contrast_ratio(edge, border) < 1.2, (type(field).__name__, edge.name())
+        # ... with the theme's text on the theme's base.
+        palette = field.palette()
+        text = palette.color(QPalette.ColorRole.Text)
+        base = palette.color(QPalette.ColorRole.Base)
+        assert contrast_ratio(text, base) >= 7.0
+    # Text clear of the frame: the indent base.qss asks for, which Qt drops with step buttons.
+    spin = fields[4]
+    assert isinstance(spin, QSpinBox)
+    assert spin.lineEdit().textMargins().left() == SPIN_TEXT_INDENT
+    assert popup.lineEdit().textMargins().left() == 0  # the padding works there
+    manager.deleteLater()
+
+
+@pytest.mark.parametrize("mode", [ThemeMode.LIGHT, ThemeMode.DARK])
+def test_calendar_weekends_use_the_contrast_tested_colour(
+    qtbot: QtBot, qapp: QApplication, restore_style: None, mode: ThemeMode
+) -> None:
+    manager = ThemeManager(qapp, mode)
+    manager.apply()
+    calendar = QCalendarWidget()
+    qtbot.addWidget(calendar)
+    calendar.show()
+    qtbot.waitExposed(calendar)
+    weekend = calendar.weekdayTextFormat(Qt.DayOfWeek.Saturday).foreground().color()
+    assert weekend.name() == manager.color(WEEKEND_COLOR).name()
+    assert contrast_ratio(weekend, manager.color("base")) >= 4.5
+    assert calendar.weekdayTextFormat(Qt.DayOfWeek.Sunday).foreground().color() == weekend
+    # A theme change recolours the calendars already on screen.
+    other = ThemeMode.DARK if mode is ThemeMode.LIGHT else ThemeMode.LIGHT
+    manager.set_mode(other)
+    recoloured = calendar.weekdayTextFormat(Qt.DayOfWeek.Saturday).foreground().color()
+    assert recoloured.name() == manager.color(WEEKEND_COLOR).name()
+    manager.deleteLater()

@@ -13,7 +13,13 @@ from pytestqt.qtbot import QtBot
 from btam_desktop.core import keyfile, vault
 from btam_desktop.ui import messages
 from btam_desktop.ui.controller import AppController
-from btam_desktop.ui.unlock import TYPE_AFTER_LOCK, TYPE_PASSPHRASE, RecoveryKeyDialog
+from btam_desktop.ui.unlock import (
+    TYPE_AFTER_LOCK,
+    TYPE_PASSPHRASE,
+    RecoveryKeyDialog,
+    last_member,
+    remember_last_member,
+)
 from tests.ui.conftest import LEAD, LEAD_PASS, OFFICER, OFFICER_PASS, MemoryKeyring
 from tests.ui.helpers import (
     is_deleted,
@@ -243,6 +249,46 @@ def test_member_picker_with_several_members(
     main = unlock(qtbot, controller, OFFICER_PASS)
     assert OFFICER in main.who.text()
     assert "Officer" in main.who.text()
+
+
+def test_the_member_who_unlocked_last_is_chosen_next_time(
+    qtbot: QtBot, make_controller: Make, two_member_vault: Path, tmp_path: Path
+) -> None:
+    controller = make_controller(two_member_vault)
+    window = unlock_window(controller)
+    assert window.member.currentText() == LEAD  # nobody yet: the first member
+    window.member.setCurrentIndex(window.member.findText(OFFICER))
+    type_and_submit(qtbot, window, "Not-The-Passphrase-1")
+    assert last_member(two_member_vault) == ""  # a failed attempt remembers nobody
+    unlock(qtbot, controller, OFFICER_PASS)
+    assert last_member(two_member_vault) == OFFICER
+    with qtbot.waitSignal(controller.locked, timeout=5000):
+        controller.lock()
+    assert unlock_window(controller).member.currentText() == OFFICER
+    # The next start of the app on this laptop too, whichever way the path is written.
+    controller.shutdown()
+    again = make_controller(two_member_vault.parent / "." / two_member_vault.name)
+    window = unlock_window(again)
+    assert window.member.currentText() == OFFICER
+    assert window.message.text() == ""  # and nothing about the officer's passphrase
+    assert window.passphrase.text() == ""
+    # Per vault: another vault on the same laptop keeps its own.
+    other = tmp_path / "other" / "team.btam"
+    other.parent.mkdir()
+    session, _ = vault.create_vault(other, member_name=LEAD, new_passphrase=LEAD_PASS)
+    session.add_member(OFFICER, "officer", OFFICER_PASS)
+    session.lock()
+    assert last_member(other) == ""
+    window = unlock_window(make_controller(other))
+    assert window.member.currentText() == LEAD
+
+
+def test_a_remembered_member_who_is_gone_is_not_chosen(
+    make_controller: Make, two_member_vault: Path
+) -> None:
+    remember_last_member(two_member_vault, "Somebody Removed")
+    window = unlock_window(make_controller(two_member_vault))
+    assert window.member.currentText() == LEAD
 
 
 def test_recovery_key_unlocks(

@@ -2,14 +2,14 @@
 with a "Verify chain" check. Read-only for everyone: the trail is append-only by design.
 
 Entries show the member, the action in words, the kind of record and the details the core
-records (field names and counts, never case content). The audit API returns the newest
-``limit`` entries; pages are read in growing windows (500, 1,000, 2,000, ...) and filtered in
-Python, so paging through the whole trail costs about as much as reading it once.
+records (field names and counts, never case content). Each page is one read of
+:data:`PAGE_SIZE` entries with the filters applied by the core (``audit_trail(limit, offset,
+member_name, action)``), and the total comes from ``count_audit``: a page of a trail of a
+million entries costs one page, not the pages before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,10 +35,9 @@ from btam_desktop.core.session import RECOVERY_ACTOR, Session
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.session_events import SessionEvents
-from btam_desktop.ui.widgets import CROSS, TICK, MessageLabel, muted
+from btam_desktop.ui.widgets import CROSS, TICK, MessageLabel, busy, muted
 
 PAGE_SIZE = 100
-_FIRST_WINDOW = 500
 
 ACTION_LABELS: dict[str, str] = {
     "attachment.add": "added an attachment",
@@ -83,7 +82,8 @@ ACTION_LABELS: dict[str, str] = {
     "view": "viewed a record",
 }
 
-# Grouped for the audit page's action filter: (label, action prefix or exact action).
+# Grouped for the audit page's action filter: (label, action prefix or exact action); the core
+# reads an action ending in "." as a prefix.
 ACTION_GROUPS: tuple[tuple[str, str], ...] = (
     ("Cases", "case."),
     ("People", "person."),
@@ -106,13 +106,6 @@ QUIET_ACTIONS = frozenset({"view", "vault.unlock", "vault.lock", "submission.dra
 def action_label(action: str) -> str:
     """"changed a case" for "case.update"; an unknown action as stored."""
     return ACTION_LABELS.get(action, action.replace(".", " ").replace("_", " "))
-
-
-def matches_group(action: str, group: str) -> bool:
-    """True when ``action`` belongs to a group of :data:`ACTION_GROUPS` (or equals it)."""
-    if group.endswith("."):
-        return action.startswith(group)
-    return action == group
 
 
 def local_time(at: str) -> str:
@@ -218,50 +211,55 @@ class AuditTableModel(QAbstractTableModel):
         return None
 
 
-@dataclass
+@dataclass(frozen=True)
 class AuditFilter:
     """Which entries to show: a member name and an action group (empty: all)."""
 
     member: str = ""
     group: str = ""
 
-    def accepts(self, entry: AuditEntry) -> bool:
-        """True when ``entry`` passes both filters."""
-        if self.member and entry.member_name != self.member:
-            return False
-        return not self.group or matches_group(entry.action, self.group)
+
+@dataclass(frozen=True)
+class AuditPageData:
+    """One page of the trail: its entries, which page it is, and how many match in all."""
+
+    entries: list[AuditEntry]
+    number: int
+    total: int
+
+    @property
+    def first(self) -> int:
+        """Position of the first entry on this page (1 = the newest matching entry)."""
+        return self.number * PAGE_SIZE + 1
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching entries fill (at least one)."""
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def has_older(self) -> bool:
+        """True when a later page exists."""
+        return self.number + 1 < self.pages
 
 
-class AuditReader:
-    """Reads the trail newest first in growing windows, filtering as it goes."""
-
-    def __init__(self, session: Session, wanted: AuditFilter) -> None:
-        self._session = session
-        self._filter = wanted
-        self._seen = 0
-        self._window = _FIRST_WINDOW
-        self._exhausted = False
-        self.matches: list[AuditEntry] = []
-
-    def _more(self) -> Iterator[AuditEntry]:
-        entries = self._session.store.audit_trail(limit=self._window)
-        if len(entries) < self._window:
-            self._exhausted = True
-        new = entries[self._seen:]
-        self._seen = len(entries)
-        self._window *= 2
-        return iter(new)
-
-    def ensure(self, count: int) -> None:
-        """Read until ``count`` matches are known or the trail ends."""
-        while len(self.matches) < count and not self._exhausted:
-            self.matches.extend(e for e in self._more() if self._filter.accepts(e))
-
-    def page(self, number: int) -> tuple[list[AuditEntry], bool]:
-        """Entries of page ``number`` (0 = newest) and whether an older page exists."""
-        start = number * PAGE_SIZE
-        self.ensure(start + PAGE_SIZE + 1)
-        return self.matches[start:start + PAGE_SIZE], len(self.matches) > start + PAGE_SIZE
+def read_page(session: Session, wanted: AuditFilter, number: int, *,
+              total: int | None = None) -> AuditPageData:
+    """Page ``number`` (0 = newest) of the entries ``wanted`` lets through; a page past the
+    end (entries purged, filters narrowed) gives the last page instead. ``total`` is the
+    count from an earlier read with the same filters, if nothing was written since."""
+    store = session.store
+    member = wanted.member or None
+    action = wanted.group or None
+    if total is None:
+        # A count scans the trail (the filtered columns have no index): once per filter
+        # and per change, not once per page.
+        total = store.count_audit(member_name=member, action=action)
+    last = max(0, -(-total // PAGE_SIZE) - 1)
+    number = min(max(0, number), last)
+    entries = store.audit_trail(limit=PAGE_SIZE, offset=number * PAGE_SIZE,
+                                member_name=member, action=action)
+    return AuditPageData(entries, number, total)
 
 
 class AuditPage(Page):
@@ -272,7 +270,7 @@ class AuditPage(Page):
         super().__init__("Audit", parent)
         self._session = session
         self._page = 0
-        self._reader: AuditReader | None = None
+        self._total: int | None = None  # None: count again on the next read
         self._stale = True
         intro = muted("Who viewed, changed or exported what, and when; newest first. Nobody "
                       "can edit or delete these entries, team leads included.")
@@ -368,12 +366,12 @@ class AuditPage(Page):
                            group=str(self.action_filter.currentData() or ""))
 
     def refresh(self) -> None:
-        """Re-read the current page (newest entries may have arrived)."""
+        """Re-read the current page and the count (newest entries may have arrived)."""
         if tasks.is_busy():
             return  # the store is in use by a background job; its end replays the change
+        self._total = None
         try:
             self._fill_members()
-            self._reader = AuditReader(self._session, self.current_filter())
             self._show_page(self._page)
         except Exception as error:
             self.message.show_error(messages.describe(error))
@@ -386,7 +384,7 @@ class AuditPage(Page):
         self.refresh()
 
     def _go(self, page: int) -> None:
-        if page < 0:
+        if page < 0 or tasks.is_busy():
             return
         try:
             self._show_page(page)
@@ -394,22 +392,25 @@ class AuditPage(Page):
             self.message.show_error(messages.describe(error))
 
     def _show_page(self, page: int) -> None:
-        if self._reader is None:
-            self._reader = AuditReader(self._session, self.current_filter())
-        entries, older = self._reader.page(page)
-        if not entries and page > 0:
-            page = 0
-            entries, older = self._reader.page(0)
-        self._page = page
-        self.model.set_entries(entries, self._case_numbers(entries))
-        first = page * PAGE_SIZE + 1
-        if entries:
-            text = f"Entries {first:,}–{first + len(entries) - 1:,}"
+        with busy():  # a filtered count of a long trail takes a moment
+            data = read_page(self._session, self.current_filter(), page, total=self._total)
+        self._page = data.number
+        self._total = data.total
+        self.model.set_entries(data.entries, self._case_numbers(data.entries))
+        if data.entries:
+            last = data.first + len(data.entries) - 1
+            text = (f"Entries {data.first:,}–{last:,} of {data.total:,} "
+                    f"(page {data.number + 1:,} of {data.pages:,})")
         else:
             text = "No entries match these filters"
         self.position.setText(text)
-        self.newer_button.setEnabled(page > 0)
-        self.older_button.setEnabled(older)
+        self.newer_button.setEnabled(data.number > 0)
+        self.older_button.setEnabled(data.has_older)
+
+    @property
+    def total(self) -> int:
+        """How many entries match the filters (as of the last read)."""
+        return self._total or 0
 
     def _case_numbers(self, entries: list[AuditEntry]) -> dict[str, str]:
         """Case numbers for the cases on this page (a purged case keeps only its id)."""

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
 import keyring  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from btam_desktop.core import demo, vault  # noqa: E402
@@ -111,6 +111,9 @@ def main(argv: list[str]) -> int:
     app = create_application()
     keyring.set_keyring(DemoKeyring())
     with tempfile.TemporaryDirectory() as tmp:
+        # What the app saves (the last member on the unlock screen) stays in the temp folder.
+        for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+            QSettings.setPath(fmt, QSettings.Scope.UserScope, str(Path(tmp) / "settings"))
         path = demo_vault(Path(tmp), cases)
         for mode in (ThemeMode.LIGHT, ThemeMode.DARK):
             shots(app, path, out, mode)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import vault
+from btam_desktop.core.model import AuditEntry
 from btam_desktop.core.session import Session
-from btam_desktop.ui.pages.audit import PAGE_SIZE, AuditPage, action_label
+from btam_desktop.core.store import CaseStore
+from btam_desktop.ui.pages.audit import PAGE_SIZE, AuditFilter, AuditPage, action_label, read_page
 from tests.ui.pages.conftest import LEAD, OFFICER, OFFICER_PASS, Host
 
 MakeHost = Callable[..., Host]
@@ -80,6 +84,58 @@ def test_paging(qtbot: QtBot, host: MakeHost, lead: Session) -> None:
     assert not page.older_button.isEnabled()
     qtbot.mouseClick(page.newer_button, Qt.MouseButton.LeftButton)
     assert page.model.entry(0).seq == first_page_top
+
+
+def test_pages_are_read_by_the_core_one_page_at_a_time(
+    qtbot: QtBot, host: MakeHost, lead: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(PAGE_SIZE + 30):
+        lead.store.create_case(f"Case {i}")
+        if i % 10 == 0:
+            lead.store.add_person("Example", f"Person {i}")
+    cases = lead.store.count_audit(action="case.")
+    assert cases == PAGE_SIZE + 30
+    reads: list[dict[str, Any]] = []
+    counts: list[dict[str, Any]] = []
+    real, real_count = CaseStore.audit_trail, CaseStore.count_audit
+
+    def spy(self: CaseStore, *args: Any, **kwargs: Any) -> list[AuditEntry]:
+        reads.append(kwargs)
+        return real(self, *args, **kwargs)
+
+    def count_spy(self: CaseStore, **kwargs: Any) -> int:
+        counts.append(kwargs)
+        return real_count(self, **kwargs)
+
+    monkeypatch.setattr(CaseStore, "audit_trail", spy)
+    monkeypatch.setattr(CaseStore, "count_audit", count_spy)
+    page = _page(host, lead)
+    page.action_filter.setCurrentIndex(page.action_filter.findData("case."))
+    assert page.total == cases
+    assert page.position.text() == f"Entries 1–{PAGE_SIZE} of {cases} (page 1 of 2)"
+    reads.clear()
+    counts.clear()
+    qtbot.mouseClick(page.older_button, Qt.MouseButton.LeftButton)
+    assert set(_column(page, 2)) == {"opened a case"}
+    assert page.model.rowCount() == 30
+    assert page.position.text() == f"Entries {PAGE_SIZE + 1}–{cases} of {cases} (page 2 of 2)"
+    # One read of one page, filtered by the core: no window of the whole trail in Python.
+    assert reads == [{"limit": PAGE_SIZE, "offset": PAGE_SIZE, "member_name": None,
+                      "action": "case."}]
+    assert counts == []  # turning a page does not count the trail again
+    lead.store.create_case("One more")  # a change counts again
+    assert page.total == cases + 1
+
+
+def test_a_page_past_the_end_gives_the_last_page(lead: Session) -> None:
+    for i in range(5):
+        lead.store.create_case(f"Case {i}")
+    data = read_page(lead, AuditFilter(group="case."), 7)
+    assert data.number == 0
+    assert data.total == 5
+    assert not data.has_older
+    empty = read_page(lead, AuditFilter(member="Nobody at all"), 3)
+    assert (empty.number, empty.total, empty.entries, empty.pages) == (0, 0, [], 1)
 
 
 def test_verify_chain_ok_then_detects_tampering(qtbot: QtBot, host: MakeHost,

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from btam_desktop.core.model import Task
 from btam_desktop.core.session import Session
-from btam_desktop.ui.pages.dashboard import DashboardPage, due_phrase
+from btam_desktop.core.store import CaseStore
+from btam_desktop.ui.pages import dashboard
+from btam_desktop.ui.pages.dashboard import (
+    ACTIVITY_PAGE,
+    LIST_ROWS,
+    UPCOMING_DAYS,
+    UPCOMING_TITLE,
+    DashboardPage,
+    due_phrase,
+    load,
+)
 from tests.ui.pages.conftest import AGENCY, LEAD, OFFICER, Host, days
 
 MakeHost = Callable[..., Host]
@@ -164,6 +177,101 @@ def test_empty_lists_say_so(qtbot: QtBot, host: MakeHost, lead: Session) -> None
     _window, page = _page(host, lead)
     assert page.overdue_list.item(0).text() == "Nothing is overdue."
     assert page.overdue_list.case_ids() == []
+
+
+def test_counts_are_exact_and_lists_read_only_what_they_show(
+    qtbot: QtBot, host: MakeHost, lead: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = lead.store
+    case_id = store.create_case("A long backlog").id
+    for offset in range(1, 13):  # twelve overdue items: more than a list shows
+        store.add_task(case_id, f"Late task {offset}", due_on=days(-offset))
+    store.add_task(case_id, "Scheduled case review", kind="review", due_on=days(2))
+    reads: list[dict[str, Any]] = []
+    real = CaseStore.open_tasks
+
+    def spy(self: CaseStore, **kwargs: Any) -> list[Task]:
+        reads.append(kwargs)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(CaseStore, "open_tasks", spy)
+    _window, page = _page(host, lead)
+    assert page.cards["overdue"].value.text() == "12"
+    assert page.overdue_list.count() == LIST_ROWS
+    assert page.overdue_section.footnote.text() == (
+        f"{LIST_ROWS} of 12 shown, oldest first; all in Cases.")
+    assert page.upcoming_list.case_ids() == [case_id]
+    # The backlog is never read: only what a list shows (my tasks: a bounded read).
+    for kwargs in reads:
+        assert kwargs.get("limit", 500) <= LIST_ROWS or kwargs.get("assignee_id"), kwargs
+
+
+def test_the_upcoming_window_is_today_and_the_next_days(
+    qtbot: QtBot, host: MakeHost, lead: Session
+) -> None:
+    store = lead.store
+    today = store.create_case("Due today").id
+    last = store.create_case("Last day of the window").id
+    beyond = store.create_case("Just outside").id
+    chore = store.create_case("Not a review").id
+    store.add_task(beyond, "Scheduled case review", kind="review", due_on=days(UPCOMING_DAYS))
+    store.add_task(last, "Scheduled case review", kind="review", due_on=days(UPCOMING_DAYS - 1))
+    store.add_task(today, "Scheduled case review", kind="review", due_on=days(0))
+    store.add_task(chore, "Phone the school", due_on=days(1))
+    for _ in range(30):  # a backlog of overdue reviews does not push the window out
+        store.add_task(chore, "Scheduled case review", kind="review", due_on=days(-3))
+    data = load(lead)
+    assert [case.id for _task, case in data.upcoming] == [today, chore, last]
+    assert data.upcoming_total == 3
+    assert data.counts["overdue"] == 30
+    _window, page = _page(host, lead)
+    assert page.upcoming_list.case_ids() == [today, chore, last]
+    assert "due today \u00b7 Review" in page.upcoming_list.item(0).text()
+    assert "Phone the school" in page.upcoming_list.item(1).text()
+    assert page.upcoming_section.heading.text() == UPCOMING_TITLE
+
+
+def test_my_tasks_list_the_next_due_date_first_and_count_them_all(
+    qtbot: QtBot, host: MakeHost, lead: Session
+) -> None:
+    store = lead.store
+    case_id = store.create_case("Mine").id
+    store.add_task(case_id, "Undated chore", assignee=LEAD)
+    store.add_task(case_id, "Due later", due_on=days(9), assignee=LEAD)
+    store.add_task(case_id, "Due soon", due_on=days(1), assignee=LEAD)
+    data = load(lead)
+    assert [task.title for task, _case in data.mine] == ["Due soon", "Due later",
+                                                         "Undated chore"]
+    for number in range(LIST_ROWS):
+        store.add_task(case_id, f"Dated {number}", due_on=days(20 + number), assignee=LEAD)
+    data = load(lead)
+    assert data.mine_total == LIST_ROWS + 3
+    assert "Undated chore" not in [task.title for task, _case in data.mine]
+    _window, page = _page(host, lead)
+    assert page.my_section.footnote.text().startswith(f"{LIST_ROWS} of {LIST_ROWS + 3:,} shown")
+
+
+def test_a_huge_number_of_my_tasks_is_read_only_up_to_a_cap(
+    lead: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dashboard, "MINE_CAP", 5)
+    case_id = lead.store.create_case("Mine").id
+    for number in range(7):
+        lead.store.add_task(case_id, f"Task {number}", due_on=days(number), assignee=LEAD)
+    data = load(lead)
+    assert (data.mine_total, data.mine_capped) == (5, True)
+    assert DashboardPage._more(LIST_ROWS, 5, "next due first", capped=True).startswith(
+        f"{LIST_ROWS} of more than 5 shown")
+
+
+def test_recent_activity_looks_past_a_morning_of_reading(
+    qtbot: QtBot, host: MakeHost, lead: Session
+) -> None:
+    case = lead.store.create_case("Read many times")
+    for _ in range(ACTIVITY_PAGE + 10):
+        lead.store.view_case(case.id)
+    data = load(lead)
+    assert [entry.action for entry in data.activity][:1] == ["case.create"]
 
 
 def test_due_phrase() -> None:

@@ -77,6 +77,19 @@ def _owned_windows(window: QWidget) -> list[QWidget]:
     return owned
 
 
+def show_sized_for_screen(window: QWidget) -> None:
+    """Patrol laptops have small screens (1280x800, 1366x768): fill them; on a large desk
+    monitor keep the default size."""
+    screen = window.screen()
+    available = screen.availableGeometry() if screen is not None else None
+    if available is not None and (available.width() <= 1440 or available.height() <= 900) \
+            and QGuiApplication.platformName() != "offscreen":
+        window.resize(available.size())  # without a window manager, maximising is ignored
+        window.showMaximized()
+    else:
+        window.show()
+
+
 def _discard(window: QWidget | None) -> None:
     """Hide and delete a window (hide, not close: closing means "quit" to our windows).
 
@@ -268,7 +281,7 @@ class AppController(QObject):
         for notice in self._notices:
             window.show_notice(notice)
         self._notices.clear()
-        window.show()
+        show_sized_for_screen(window)
         window.activateWindow()
         self._return_to_place(session, window)
         self.idle.set_interval(self.idle_interval_ms(session))

@@ -69,7 +69,7 @@ NEW_CASE_KEYS = QKeySequence("Ctrl+N")
 SEARCH_KEYS = QKeySequence("Ctrl+F")
 BATCH_EXPORT_KEYS = QKeySequence("Ctrl+Shift+P")
 # Sized for a 1280-pixel laptop screen with the navigation open: the title takes the rest.
-COLUMN_WIDTHS = {"number": 135, "status": 105, "concern": 130, "tier": 95,
+COLUMN_WIDTHS = {"number": 135, "title": 320, "status": 105, "concern": 130, "tier": 95,
                  "next_review": 185, "assigned": 140}
 
 
@@ -193,7 +193,9 @@ class CaseList(QWidget):
         header = table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(COLUMN_KEYS.index("title"), QHeaderView.ResizeMode.Stretch)
+        # The title is what officers read first: it keeps a readable width and the last
+        # column takes the slack, so a narrow window scrolls sideways instead of hiding it.
+        header.setStretchLastSection(True)
         for key, width in COLUMN_WIDTHS.items():
             table.setColumnWidth(COLUMN_KEYS.index(key), width)
         header.setSortIndicator(COLUMN_KEYS.index("number"), Qt.SortOrder.DescendingOrder)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -41,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from btam_desktop.core import keyring_store, passphrase, vault
+from btam_desktop.core import keyring_store, passphrase
 from btam_desktop.core.errors import WeakPassphrase, WrongPassphrase
 from btam_desktop.core.model import ROLES, Member
 from btam_desktop.core.ops import ChangeSummary
@@ -49,9 +50,11 @@ from btam_desktop.core.session import IDLE_MAX_MINUTES, Session
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.labels import role_label
 from btam_desktop.ui.pages.base import Page
-from btam_desktop.ui.pdf.forms import BlankFormDialog, blank_form_dialog
 from btam_desktop.ui.session_events import SessionEvents
-from btam_desktop.ui.theme import ThemeManager, ThemeMode
+from btam_desktop.ui.theme import THEME_KEY, ThemeManager, ThemeMode
+
+if TYPE_CHECKING:
+    from btam_desktop.ui.pdf.forms import BlankFormDialog
 from btam_desktop.ui.widgets import (
     MessageLabel,
     RuleList,
@@ -63,7 +66,6 @@ from btam_desktop.ui.widgets import (
 from btam_desktop.ui.wizard import _CORE_RULES as CORE_RULES  # the wizard's rule texts
 from btam_desktop.ui.wizard import RULE_MATCH
 
-THEME_KEY = "appearance/theme"
 THEME_CHOICES = (
     (ThemeMode.SYSTEM, "Follow the system"),
     (ThemeMode.LIGHT, "Light"),
@@ -73,15 +75,6 @@ DEFAULT_BANNER = "CONFIDENTIAL \u2014 law enforcement sensitive"
 DEMO_DEFAULT_CASES = 300
 DEMO_MAX_CASES = 100_000
 BACKUP_SUFFIX = ".btambak"
-
-
-def saved_theme_mode() -> ThemeMode | None:
-    """The theme chosen on this laptop in Settings, if any (for ``app.py``)."""
-    value = QSettings().value(THEME_KEY)
-    try:
-        return ThemeMode(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def save_theme_mode(mode: ThemeMode) -> None:
@@ -302,17 +295,13 @@ class ConfirmPassphraseDialog(_Dialog):
 def verify_passphrase(session: Session, text: str) -> bytes:
     """Check ``text`` against the signed-in member's key slot; returns the slot key.
 
-    The core has no "check only" call, so this unlocks a second, short-lived session on the
-    same file and locks it again at once (both are audited, as any unlock is). A wrong
-    passphrase is a failed attempt and counts towards the lockout.
+    A wrong passphrase is a failed attempt and counts towards the lockout; an empty field is
+    not an attempt.
     """
     if not text:
         raise WrongPassphrase()
     with busy():
-        second, private = vault.unlock(session.path, passphrase_text=text,
-                                       member=session.slot_id)
-        second.lock()
-    return private
+        return session.verify_passphrase(text)
 
 
 class DemoDataDialog(_Dialog):
@@ -573,6 +562,10 @@ class SettingsPage(Page):
         return frame
 
     def blank_form(self) -> BlankFormDialog:
+        # Imported here: the PDF engine costs ~0.3 s to load and the unlock screen preloads
+        # this page while the officer types.
+        from btam_desktop.ui.pdf.forms import blank_form_dialog
+
         """Choose a form and where to save its blank fillable PDF."""
         self.forms_message.clear_message()
         dialog = blank_form_dialog(self, self._session, self.forms_message.show_message)

@@ -14,11 +14,8 @@ from pytestqt.qtbot import QtBot
 from btam_desktop.core import demo, keyfile, vault
 from btam_desktop.core.session import Session
 from btam_desktop.ui.controller import AppController
-from btam_desktop.ui.pages.settings import (
-    SettingsPage,
-    saved_theme_mode,
-)
-from btam_desktop.ui.theme import Theme, ThemeManager, ThemeMode
+from btam_desktop.ui.pages.settings import SettingsPage
+from btam_desktop.ui.theme import Theme, ThemeManager, ThemeMode, saved_theme_mode
 from btam_desktop.ui.wizard import RULE_LENGTH, RULE_MATCH
 from tests.ui.conftest import MemoryKeyring
 from tests.ui.helpers import unlock

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,6 +33,7 @@ from btam_desktop.core.model import AuditEntry
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import RECOVERY_ACTOR, Session
 from btam_desktop.ui import messages, tasks
+from btam_desktop.ui.models.rows import RowsModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.session_events import SessionEvents
 from btam_desktop.ui.widgets import CROSS, TICK, MessageLabel, busy, muted
@@ -150,50 +151,35 @@ def _detail_text(detail: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(RowsModel[AuditEntry]):
     """One page of audit entries (read-only)."""
+
+    columns = COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._entries: list[AuditEntry] = []
         self._names: dict[str, str] = {}
 
     def set_entries(self, entries: list[AuditEntry], names: dict[str, str] | None = None
                     ) -> None:
         """Replace the rows; ``names`` maps record ids to what to call them (case numbers)."""
         self.beginResetModel()
-        self._entries = list(entries)
+        self._rows = list(entries)
         self._names = dict(names or {})
         self.endResetModel()
 
     def entry(self, row: int) -> AuditEntry:
         """The entry on ``row``."""
-        return self._entries[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        """Entries on this page."""
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """When, who, what, record, details."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Column titles."""
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(COLUMNS)):
-            return COLUMNS[section]
-        return None
+        return self._rows[row]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Text of a cell (display, tooltip and accessible text are the same words)."""
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                         Qt.ItemDataRole.AccessibleTextRole):
             return None
-        entry = self._entries[index.row()]
+        entry = self._rows[index.row()]
         column = index.column()
         if column == 0:
             return local_time(entry.at)

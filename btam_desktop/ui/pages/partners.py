@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -39,6 +38,7 @@ from btam_desktop.core.model import DISCIPLINES, PARTNER_KINDS, Partner
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages, tasks
+from btam_desktop.ui.models.rows import RowsModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.session_events import SessionEvents
 from btam_desktop.ui.widgets import MessageLabel, field_label, line_edit, muted
@@ -70,48 +70,28 @@ FIELDS: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-class PartnerTableModel(QAbstractTableModel):
+class PartnerTableModel(RowsModel[Partner]):
     """The directory entries shown (read-only cells; edit through the dialog)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._partners: list[Partner] = []
+    columns = COLUMNS
 
     def set_partners(self, partners: list[Partner]) -> None:
         """Replace the rows."""
-        self.beginResetModel()
-        self._partners = list(partners)
-        self.endResetModel()
+        self._reset(partners)
 
     def partner(self, row: int) -> Partner:
         """The entry on ``row``."""
-        return self._partners[row]
+        return self._rows[row]
 
     def row_of(self, partner_id: str) -> int:
         """The row showing ``partner_id`` (-1 if not shown)."""
-        return next((i for i, p in enumerate(self._partners) if p.id == partner_id), -1)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        """Entries shown."""
-        return 0 if parent.isValid() else len(self._partners)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """See COLUMNS."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Column titles."""
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(COLUMNS)):
-            return COLUMNS[section]
-        return None
+        return next((i for i, p in enumerate(self._rows) if p.id == partner_id), -1)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text; long services text in full as the tooltip."""
-        if not index.isValid() or not 0 <= index.row() < len(self._partners):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        partner = self._partners[index.row()]
+        partner = self._rows[index.row()]
         values = (
             partner.name, KIND_SHORT.get(partner.kind, partner.kind),
             DISCIPLINE_LABELS.get(partner.discipline, partner.discipline),

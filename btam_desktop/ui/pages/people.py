@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelection,
     QModelIndex,
     QPersistentModelIndex,
@@ -45,6 +44,7 @@ from btam_desktop.core.model import PERSON_ROLE_LABELS, STATUS_LABELS, Person
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages, tasks
+from btam_desktop.ui.models.rows import RowsModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.pages.dashboard import open_case
 from btam_desktop.ui.session_events import SessionEvents
@@ -62,55 +62,40 @@ COLUMNS = ("Name", "Date of birth", "Possible duplicate", "Also known as", "Phon
 FLAG_COLUMN = 2
 
 
-class PersonTableModel(QAbstractTableModel):
+class PersonTableModel(RowsModel[Person]):
     """Search results, or the persons of the duplicate pairs, with their duplicate flags."""
+
+    columns = COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._persons: list[Person] = []
         self._flags: dict[str, list[DuplicatePair]] = {}
 
     def set_persons(self, persons: list[Person],
                     flags: dict[str, list[DuplicatePair]] | None = None) -> None:
         """Replace the rows and their flags."""
         self.beginResetModel()
-        self._persons = list(persons)
+        self._rows = list(persons)
         self._flags = dict(flags or {})
         self.endResetModel()
 
     def person(self, row: int) -> Person:
         """The person on ``row``."""
-        return self._persons[row]
+        return self._rows[row]
 
     def persons(self) -> list[Person]:
         """Every person shown."""
-        return list(self._persons)
+        return list(self._rows)
 
     def pairs(self, person_id: str) -> list[DuplicatePair]:
         """Possible duplicates of ``person_id`` (as flagged)."""
         return list(self._flags.get(person_id, ()))
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        """Persons shown."""
-        return 0 if parent.isValid() else len(self._persons)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """See COLUMNS."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Column titles."""
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(COLUMNS)):
-            return COLUMNS[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text; the flag column says why in its tooltip."""
-        if not index.isValid() or not 0 <= index.row() < len(self._persons):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        person = self._persons[index.row()]
+        person = self._rows[index.row()]
         column = index.column()
         pairs = self._flags.get(person.id, [])
         if role == Qt.ItemDataRole.ToolTipRole and column == FLAG_COLUMN and pairs:

@@ -301,3 +301,18 @@ def test_lock_with_a_case_open_destroys_it_and_unlock_returns(
     assert isinstance(reopened, CaseView) and reopened is not view
     assert reopened.case_id == app.seeded.school
     assert reopened.isVisible()
+
+
+def test_idle_lock_with_a_case_open_clears_the_case_view(
+        qtbot: QtBot, cases_app: CasesApp) -> None:
+    app = cases_app
+    view = open_school(app)
+    timeline = view.show_tab(TimelineTab)
+    app.controller.idle.set_interval(200)  # a short idle time for the test
+    app.controller.idle.start()
+    session = session_of(app)
+    with qtbot.waitSignal(app.controller.locked, timeout=5000):
+        pass  # no input: the idle timer fires by itself
+    for widget in (app.main, app.page, view, timeline, view.header, app.page.list.table):
+        assert is_deleted(widget)
+    assert app.controller.session is None and not session.is_open

@@ -76,7 +76,7 @@ COLUMNS: tuple[Column[TimelineEntry], ...] = (
     Column("Type", lambda e: entry_kind_label(e.kind)),
     Column("Summary", lambda e: e.summary),
     Column("By", lambda e: e.author_name),
-    Column("Record", entry_state, tooltip=entry_state_tip),
+    Column("Corrections", entry_state, tooltip=entry_state_tip),
 )
 
 

@@ -298,8 +298,11 @@ class AppController(QObject):
             return
         try:
             window.restore_place(place[1])
-        except Exception:  # never let a page stop the unlock
-            _log.exception("could not return to where the member was")
+        except Exception as exc:  # never let a page stop the unlock
+            from btam_desktop.ui import errors
+
+            # Type and code locations only: the message may quote case data.
+            errors.log_exception("could not return to where the member was", exc)
 
     def idle_interval_ms(self, session: Session) -> int:
         """The idle lock delay: the test override, else the vault's setting."""

@@ -71,8 +71,15 @@ def describe(error: BaseException, *, recovery: bool = False) -> str:
     if isinstance(error, BtamError):
         return sentence(str(error))
     if isinstance(error, OSError):
-        _log.warning("file system error", exc_info=error)
+        _log_safely("file system error", error)
         reason = error.strerror or type(error).__name__
         return f"The vault file could not be read or written ({reason})."
-    _log.error("unexpected error", exc_info=error)
+    _log_safely("unexpected error", error)
     return UNEXPECTED
+
+
+def _log_safely(what: str, error: BaseException) -> None:
+    """Log type and code locations only: an exception's text may quote case data."""
+    from btam_desktop.ui import errors  # errors imports this module
+
+    errors.log_exception(f"{what} {errors.new_reference()}", error)

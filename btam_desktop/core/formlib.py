@@ -60,7 +60,16 @@ def shipped_pack(directory: Path | None = None) -> FormPack:
     """The shipped form pack (loaded once per process)."""
     directory = (directory or forms_dir()).resolve()
     if directory not in _PACK_CACHE:
-        _PACK_CACHE[directory] = FormPack.load(directory)
+        try:
+            _PACK_CACHE[directory] = FormPack.load(directory)
+        except FormDefinitionError as exc:
+            # A department's edit broke a form: say exactly where, change nothing.
+            raise FormProblems([
+                f"{p.file or directory}: {p}" for p in exc.problems
+            ] + [f"fix the form pack in {directory} (check it with `btam forms validate`)"]
+            ) from None
+        except FormsError as exc:
+            raise FormProblems([f"{directory}: {exc}"]) from None
     return _PACK_CACHE[directory]
 
 

@@ -190,3 +190,22 @@ def test_submission_text_is_searchable(session: Session) -> None:
     session.submissions.create(case.id, "contact_log",
                                {"contact_summary": "Mentioned the quarry meeting"})
     assert [c.id for c in session.store.list_cases(text="quarry")] == [case.id]
+
+
+def test_broken_form_in_the_pack_is_reported_clearly(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    pack = tmp_path / "forms"
+    shutil.copytree(Path(session.forms.pack.files["contact_log"]).parent, pack)
+    (pack / "broken.yaml").write_text(
+        "format: btam-form/1\nid: broken_form\nversion: 1\ntitle: Broken\nsections: []\n")
+    monkeypatch.setenv("BTAM_FORMS_DIR", str(pack))
+    from btam_desktop.core.formlib import FormLibrary
+
+    before = session.db.scalar("SELECT count(*) FROM changes")
+    with pytest.raises(FormProblems) as exc:
+        FormLibrary(session).available()
+    assert any("broken.yaml" in p and "sections" in p for p in exc.value.problems)
+    assert session.db.scalar("SELECT count(*) FROM changes") == before

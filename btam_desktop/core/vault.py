@@ -12,7 +12,8 @@ import hashlib
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -206,8 +207,6 @@ def _record_failure(path: Path, slot_id: str, now: datetime) -> None:
     if slot is None:
         return
     failures = slot.failed_attempts + 1
-    from dataclasses import replace
-
     if failures >= MAX_FAILURES:
         until = now + LOCKOUT
         keyfile.save(path, keys.with_slot(
@@ -221,8 +220,6 @@ def _clear_failures(path: Path, slot_id: str) -> None:
     keys = keyfile.load(path)
     slot = keys.slot(slot_id)
     if slot is not None and (slot.failed_attempts or slot.locked_until):
-        from dataclasses import replace
-
         keyfile.save(path, keys.with_slot(replace(slot, failed_attempts=0, locked_until=None)))
 
 
@@ -261,6 +258,20 @@ def _finish_unlock(
     return session
 
 
+def _attempt(path: Path, keys: keyfile.KeyFile, slot: KeySlot, secret: str, now: datetime,
+             normalise: Callable[[str], str] = str) -> bytes:
+    """One unlock attempt on ``slot``: refused while locked out; a failure counts towards the
+    lockout, a success clears the count. Returns the slot's private key."""
+    _check_lockout(slot, now)
+    try:
+        private = unwrap_private(slot, normalise(secret), keys.vault_id)
+    except WrongPassphrase:
+        _record_failure(path, slot.slot_id, now)
+        raise
+    _clear_failures(path, slot.slot_id)
+    return private
+
+
 def unlock(
     path: Path, *, passphrase_text: str, member: str | None = None, now: datetime | None = None
 ) -> tuple[Session, bytes]:
@@ -268,14 +279,7 @@ def unlock(
     path = Path(path)
     keys = keyfile.load(path)
     slot = _pick_slot(keys, member)
-    now = now or _now()
-    _check_lockout(slot, now)
-    try:
-        private = unwrap_private(slot, passphrase_text, keys.vault_id)
-    except WrongPassphrase:
-        _record_failure(path, slot.slot_id, now)
-        raise
-    _clear_failures(path, slot.slot_id)
+    private = _attempt(path, keys, slot, passphrase_text, now or _now())
     return _finish_unlock(path, keys, slot, private, via="passphrase"), private
 
 
@@ -288,15 +292,7 @@ def check_member_passphrase(path: Path, slot_id: str, passphrase_text: str,
     slot = keys.slot(slot_id)
     if slot is None:
         raise AuthError("this member can no longer unlock the vault")
-    now = now or _now()
-    _check_lockout(slot, now)
-    try:
-        private = unwrap_private(slot, passphrase_text, keys.vault_id)
-    except WrongPassphrase:
-        _record_failure(path, slot.slot_id, now)
-        raise
-    _clear_failures(path, slot.slot_id)
-    return private
+    return _attempt(path, keys, slot, passphrase_text, now or _now())
 
 
 def unlock_with_recovery(path: Path, recovery_key: str, now: datetime | None = None) -> Session:
@@ -306,14 +302,11 @@ def unlock_with_recovery(path: Path, recovery_key: str, now: datetime | None = N
     slot = keys.slot(RECOVERY_SLOT_ID)
     if slot is None:
         raise IntegrityProblem("this vault has no recovery slot")
-    now = now or _now()
-    _check_lockout(slot, now)
     try:
-        private = unwrap_private(slot, normalise_recovery_key(recovery_key), keys.vault_id)
+        private = _attempt(path, keys, slot, recovery_key, now or _now(),
+                           normalise=normalise_recovery_key)
     except WrongPassphrase:
-        _record_failure(path, slot.slot_id, now)
         raise WrongPassphrase("wrong recovery key or not a BTAM vault") from None
-    _clear_failures(path, slot.slot_id)
     return _finish_unlock(path, keys, slot, private, via="recovery key")
 
 

@@ -19,9 +19,7 @@ against the frame), so its line edit gets the indent as a text margin.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +27,8 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QCalendarWidget, QDateTimeEdit
+
+from btam_desktop.core import paths
 
 _log = logging.getLogger(__name__)
 
@@ -70,24 +70,13 @@ class ThemeMode(StrEnum):
 
 
 def resources_dir() -> Path | None:
-    """The ``resources`` folder: $BTAM_RESOURCES, a frozen build's bundle, or the source tree.
+    """The ``resources`` folder with the style sheets (:func:`core.paths.resources_dir`:
+    $BTAM_RESOURCES, a frozen build's bundle, the source tree, or the installed copy).
 
     None when it cannot be found (an installed wheel without the data files): the app then
     runs with the palette of the built-in fallback colours and no style sheet.
     """
-    candidates: list[Path] = []
-    override = os.environ.get("BTAM_RESOURCES")
-    if override:
-        candidates.append(Path(override))
-    bundle = getattr(sys, "_MEIPASS", None)  # PyInstaller unpacks data files here
-    if bundle:
-        candidates.append(Path(bundle) / "resources")
-    candidates.append(Path(__file__).resolve().parents[2] / "resources")
-    candidates.append(Path(sys.prefix) / "share" / "btam-desktop" / "resources")
-    for candidate in candidates:
-        if (candidate / "styles" / "base.qss").is_file():
-            return candidate
-    return None
+    return paths.resources_dir(marker="styles/base.qss")
 
 
 # Used only when resources/ is missing, so that a broken install is still readable.

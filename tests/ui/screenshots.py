@@ -62,7 +62,7 @@ class DemoKeyring(keyring.backend.KeyringBackend):
 
 def settle(app: QApplication) -> None:
     """Let layouts, polish and deferred deletes finish before grabbing."""
-    for _ in range(3):
+    for _ in range(5):
         app.processEvents()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 

@@ -20,8 +20,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
 import keyring  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from btam_desktop.core import demo, vault  # noqa: E402
 from btam_desktop.core.session import Session  # noqa: E402
@@ -30,27 +29,11 @@ from btam_desktop.ui.case.timeline_tab import TimelineTab  # noqa: E402
 from btam_desktop.ui.controller import AppController  # noqa: E402
 from btam_desktop.ui.pages.cases import CasesPage  # noqa: E402
 from btam_desktop.ui.theme import ThemeManager, ThemeMode  # noqa: E402
-from tests.ui.screenshots import DemoKeyring  # noqa: E402
+from tests.ui.screenshots import DemoKeyring, save, settle  # noqa: E402
 
 LEAD = "Dana Reyes"
 LEAD_PASS = "Correct-Lantern-42"
 SIZE = (1280, 800)
-
-
-def settle(app: QApplication) -> None:
-    """Let layouts, polish and deferred deletes finish before grabbing."""
-    for _ in range(5):
-        app.processEvents()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-def save(app: QApplication, widget: QWidget, out: Path, name: str) -> None:
-    """Grab ``widget`` into ``out/name.png``."""
-    settle(app)
-    path = out / f"{name}.png"
-    if not widget.grab().save(str(path)):
-        raise SystemExit(f"could not write {path}")
-    print(path)
 
 
 def rich_case(session: Session) -> str:

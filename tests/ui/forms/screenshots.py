@@ -20,11 +20,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from btam_desktop.core.forms import FormPack  # noqa: E402
 from btam_desktop.ui.forms import FormView  # noqa: E402
+from tests.ui.screenshots import settle  # noqa: E402
 
 PERSONS = [
     ("p-1", "Marsh, Evan (Person of concern)"),
@@ -60,12 +60,6 @@ ANSWERS: dict[str, Any] = {
     "concern_level": "high",
     "concern_rationale": "Specific grievance.",
 }
-
-
-def settle(app: QApplication) -> None:
-    for _ in range(3):
-        app.processEvents()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def shoot(app: QApplication, out: Path, theme: str) -> Path:

@@ -248,14 +248,22 @@ class Operation:
         changed = [name for name, value in values.items() if current.get(name) != value]
         if not changed:
             return []
+        self._write_fields(table, record_id, {name: values[name] for name in changed},
+                           {name: values[name] for name in changed})
+        return changed
+
+    def _write_fields(self, table: str, record_id: str, logged: dict[str, Any],
+                      columns: dict[str, Any]) -> None:
+        """Log one change row per ``logged`` field (each based on that field's previous
+        stamp), then store ``columns`` with the newest stamp."""
         hlc = ""
-        for name in changed:
+        for name, value in logged.items():
             base = self._field_base(record_id, name)
             hlc = self.stamp()
-            self._log(table, record_id, name, values[name], base, hlc)
-        assignments = [f"{name} = ?" for name in changed] + ["updated_hlc = ?"]
-        params: list[Any] = [values[name] for name in changed] + [hlc]
-        if spec.has_updated_at:
+            self._log(table, record_id, name, value, base, hlc)
+        assignments = [f"{name} = ?" for name in columns] + ["updated_hlc = ?"]
+        params: list[Any] = [*columns.values(), hlc]
+        if TABLES[table].has_updated_at:
             assignments.append("updated_at = ?")
             params.append(audit.utc_now())
         self.db.execute(
@@ -263,7 +271,6 @@ class Operation:
             [*params, record_id],
         )
         self.summary.add(table, record_id)
-        return changed
 
     def update_json(
         self, table: str, record_id: str, column: str, new: dict[str, Any]
@@ -277,21 +284,9 @@ class Operation:
         changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         if not changed:
             return []
-        hlc = ""
-        for key in changed:
-            name = f"{column}.{key}"
-            base = self._field_base(record_id, name)
-            hlc = self.stamp()
-            self._log(table, record_id, name, new.get(key), base, hlc)
-        assignments = f"{column} = ?, updated_hlc = ?"
-        params: list[Any] = [json.dumps(new, ensure_ascii=False, sort_keys=True), hlc]
-        if spec.has_updated_at:
-            assignments += ", updated_at = ?"
-            params.append(audit.utc_now())
-        self.db.execute(
-            f"UPDATE {table} SET {assignments} WHERE id = ?", [*params, record_id]
-        )
-        self.summary.add(table, record_id)
+        self._write_fields(
+            table, record_id, {f"{column}.{key}": new.get(key) for key in changed},
+            {column: json.dumps(new, ensure_ascii=False, sort_keys=True)})
         return changed
 
     def _set_deleted(self, table: str, record_id: str, deleted_at: str | None) -> None:

@@ -169,11 +169,6 @@ class Database:
         row = self.query_one(sql, params)
         return None if row is None else row[0]
 
-    @property
-    def in_transaction(self) -> bool:
-        """True inside :meth:`transaction`."""
-        return self._depth > 0
-
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE .. COMMIT, rolled back on any exception; nests as savepoints."""

@@ -93,11 +93,6 @@ def fold(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
-def name_tokens(family: str, given: str) -> tuple[str, ...]:
-    """The folded parts of a name, sorted: the same for either order of the parts."""
-    return tuple(sorted(fold(f"{given} {family}").split()))
-
-
 def _display(family: str, given: str) -> str:
     if family and given:
         return f"{family}, {given}"

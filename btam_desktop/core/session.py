@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from btam_desktop.core import audit, keyfile, keyring_store, passphrase
 from btam_desktop.core.db import Database
@@ -30,7 +30,6 @@ from btam_desktop.core.ids import new_id
 from btam_desktop.core.keyslots import (
     MEMBER,
     KdfParams,
-    KeySlot,
     make_slot,
     new_db_key,
     reseal,
@@ -465,10 +464,3 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.lock()
-
-    # for vault.py
-    def _slot_for_member(self, member_id: str) -> KeySlot | None:
-        return keyfile.load(self.path).slot(member_id)
-
-    def _meta_value(self, key: str) -> Any:
-        return _meta(self.db, key)

@@ -445,9 +445,3 @@ class FormRedaction:
 
 def _reads(expression: Any, names: set[str]) -> bool:
     return expression is not None and bool(expression.field_ids & names)
-
-
-def no_redaction() -> RedactionProfile:
-    """The identity profile (used when none is given)."""
-    return RedactionProfile("none", "No redaction")
-

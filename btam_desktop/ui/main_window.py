@@ -185,17 +185,6 @@ class MainWindow(QMainWindow):
             self.go_menu.addAction(action)
             self.addAction(action)
 
-    def replace_page(self, key: str, page: Page) -> None:
-        """Swap a section's page (e.g. a placeholder for the real one)."""
-        old = self._pages[key]
-        index = self.stack.indexOf(old)
-        page.setObjectName(f"page-{key}")
-        self.stack.insertWidget(index, page)
-        self.stack.removeWidget(old)
-        old.teardown()
-        old.deleteLater()
-        self._pages[key] = page
-
     # -- navigation ---------------------------------------------------------------------------
     def page(self, key: str) -> Page:
         """The page of section ``key``."""

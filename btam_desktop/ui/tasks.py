@@ -97,11 +97,6 @@ def is_busy() -> bool:
     return bool(_running)
 
 
-def running_jobs() -> list[BackgroundJob]:
-    """Jobs not finished yet."""
-    return list(_running)
-
-
 def _thread_pool() -> QThreadPool:
     global _pool
     if _pool is None:

@@ -32,7 +32,3 @@ def color(name: str) -> QColor:
     """A theme colour variable ("error", "warn", "ok", "muted", ...) for the current theme."""
     return QColor(_sheet(current_theme()).color(name))
 
-
-def is_dark() -> bool:
-    """True under the night theme."""
-    return current_theme() is Theme.DARK

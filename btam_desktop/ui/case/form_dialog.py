@@ -125,10 +125,6 @@ class FormDialog(QDialog):
         super().accept()
         return True
 
-    def save_now(self) -> bool:
-        """Save a draft's unsaved answers (True when nothing is left unsaved)."""
-        return self.controller.flush() if self.controller is not None else True
-
     def teardown(self) -> None:
         """Before a lock: write what is unsaved while the vault is still open."""
         if self.controller is not None:

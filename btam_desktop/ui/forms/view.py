@@ -608,10 +608,6 @@ class FormView(QWidget):
                 self.focus_first()
 
     # -- completing ---------------------------------------------------------------------------
-    def completion_problems(self) -> list[AnswerProblem]:
-        """Everything that stops the current answers from being completed."""
-        return self._validate(self.answers())
-
     def request_complete(self) -> bool:
         """Complete, as the officer asked: the summary if anything is missing, otherwise
         ``completeRequested``. True when it was emitted."""

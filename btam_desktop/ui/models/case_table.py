@@ -148,11 +148,6 @@ class CaseTableModel(QAbstractTableModel):
         self._refresh_view()
 
     # -- filtering and sorting ---------------------------------------------------------------
-    @property
-    def case_filter(self) -> CaseFilter:
-        """The filter in force."""
-        return self._filter
-
     def set_filter(self, flt: CaseFilter, matching: frozenset[str] | None = None) -> None:
         """Show the cases passing ``flt``; ``matching`` holds the text search's case ids."""
         self._filter = flt
@@ -168,10 +163,6 @@ class CaseTableModel(QAbstractTableModel):
             return
         self._matching = matching
         self._refresh_view()
-
-    def sort_state(self) -> tuple[str, bool]:
-        """(column key, descending)."""
-        return self._sort_key, self._descending
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):

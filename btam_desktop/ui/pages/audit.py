@@ -174,12 +174,12 @@ class AuditTableModel(RowsModel[AuditEntry]):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Text of a cell (display, tooltip and accessible text are the same words)."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        entry = self._record(index)
+        if entry is None:
             return None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                         Qt.ItemDataRole.AccessibleTextRole):
             return None
-        entry = self._rows[index.row()]
         column = index.column()
         if column == 0:
             return local_time(entry.at)

@@ -89,9 +89,9 @@ class PartnerTableModel(RowsModel[Partner]):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text; long services text in full as the tooltip."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        partner = self._record(index)
+        if partner is None:
             return None
-        partner = self._rows[index.row()]
         values = (
             partner.name, KIND_SHORT.get(partner.kind, partner.kind),
             DISCIPLINE_LABELS.get(partner.discipline, partner.discipline),

@@ -93,9 +93,9 @@ class PersonTableModel(RowsModel[Person]):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text; the flag column says why in its tooltip."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        person = self._record(index)
+        if person is None:
             return None
-        person = self._rows[index.row()]
         column = index.column()
         pairs = self._flags.get(person.id, [])
         if role == Qt.ItemDataRole.ToolTipRole and column == FLAG_COLUMN and pairs:

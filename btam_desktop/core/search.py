@@ -12,6 +12,7 @@ Queries are built from plain words a user typed: every word must match the start
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from btam_desktop.core.db import Database
 
@@ -24,6 +25,24 @@ def fts_query(text: str) -> str | None:
     if not words:
         return None
     return " ".join(f'"{word}"*' for word in words)
+
+
+# What is indexed for each kind of record, in one place: the store and the bulk demo writer
+# both index through these, so what a search finds cannot drift between them.
+def case_text(number: str, title: str, summary: str) -> list[str]:
+    """Indexed text of a case."""
+    return [number, title, summary]
+
+
+def person_text(family_name: str, given_names: str, aliases: Iterable[str], phone: str,
+                email: str) -> list[str]:
+    """Indexed text of a person: names, aliases, phone and e-mail."""
+    return [family_name, given_names, " ".join(aliases), phone, email]
+
+
+def entry_text(summary: str, details: str, context: str, outcome: str) -> list[str]:
+    """Indexed text of a timeline entry."""
+    return [summary, details, context, outcome]
 
 
 def _body(parts: list[str]) -> str:

@@ -211,7 +211,7 @@ class CaseStore:
                                 (case_id,))
         if row is not None:
             search.index(self.db, "case", case_id, case_id,
-                         [row["number"], row["title"], row["summary"]])
+                         search.case_text(row["number"], row["title"], row["summary"]))
 
     def _assigned(self, case_id: str) -> tuple[str, ...]:
         rows = self.db.query(
@@ -499,9 +499,9 @@ class CaseStore:
     def _index_person(self, person_id: str) -> None:
         row = self.db.query_one("SELECT * FROM persons WHERE id = ?", (person_id,))
         if row is not None:
-            search.index(self.db, "person", person_id, None, [
-                row["family_name"], row["given_names"],
-                " ".join(json.loads(row["aliases"] or "[]")), row["phone"], row["email"]])
+            search.index(self.db, "person", person_id, None, search.person_text(
+                row["family_name"], row["given_names"], json.loads(row["aliases"] or "[]"),
+                row["phone"], row["email"]))
 
     def add_person(
         self,
@@ -610,8 +610,8 @@ class CaseStore:
     def _index_entry(self, entry_id: str) -> None:
         row = self.db.query_one("SELECT * FROM timeline WHERE id = ?", (entry_id,))
         if row is not None:
-            search.index(self.db, "entry", entry_id, row["case_id"], [
-                row["summary"], row["details"], row["context"], row["outcome"]])
+            search.index(self.db, "entry", entry_id, row["case_id"], search.entry_text(
+                row["summary"], row["details"], row["context"], row["outcome"]))
 
     def _add_entry(self, op: Any, case_id: str, *, kind: str, summary: str,
                    occurred_at: str | None = None, **fields: Any) -> str:

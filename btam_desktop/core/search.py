@@ -91,9 +91,9 @@ MATCHES = (
 """SQL yielding (record_id, kind, case_id) of every record whose text matches ``:q``."""
 
 MATCHING_CASE_IDS = f"""
-    SELECT case_id FROM ({MATCHES}) WHERE case_id IS NOT NULL
-    UNION
-    SELECT cp.case_id FROM ({MATCHES}) m JOIN case_persons cp ON cp.person_id = m.record_id
-    WHERE m.kind = 'person' AND cp.deleted_at IS NULL
+    SELECT DISTINCT COALESCE(m.case_id, cp.case_id) AS case_id FROM ({MATCHES}) m
+    LEFT JOIN case_persons cp ON m.kind = 'person' AND cp.person_id = m.record_id
+        AND cp.deleted_at IS NULL
+    WHERE COALESCE(m.case_id, cp.case_id) IS NOT NULL
 """
 """SQL yielding ids of cases whose own text, timeline, forms or persons match ``:q``."""

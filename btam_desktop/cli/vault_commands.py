@@ -4,6 +4,7 @@ settings."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 from btam_desktop.cli.common import Context, UsageError, first_line, keyring_note, table
 from btam_desktop.core import audit, vault
-from btam_desktop.core.errors import IntegrityProblem
+from btam_desktop.core.errors import IntegrityProblem, InvalidInput
 from btam_desktop.core.fileio import atomic_write_text
 from btam_desktop.core.model import ROLES
 
@@ -165,13 +166,11 @@ def cmd_audit(ctx: Context) -> int:
                      if not problems else "Audit trail damaged:\n"
                      + "\n".join(f"  - {p}" for p in problems))
             return 0 if not problems else IntegrityProblem.exit_code
-        record = None
-        if ctx.args.record:
-            record = ctx.args.record
-            try:
+        record = ctx.args.record or None
+        if record:
+            # A case number becomes its id; anything else is taken as another record's id.
+            with contextlib.suppress(InvalidInput):
                 record = session.store.resolve_case_id(record)
-            except Exception:  # not a case: an id of another record
-                record = ctx.args.record
         entries = session.store.audit_trail(record_id=record, limit=ctx.args.limit)
         ctx.emit([e.to_json() for e in entries], table(
             [[e.at[:19].replace("T", " "), e.member_name, e.action, e.record_type or "",

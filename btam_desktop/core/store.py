@@ -60,6 +60,39 @@ EDITABLE_PARTNER_FIELDS = (
 )
 
 
+# What a case holds, in the order a purge erases it: a record before anything it refers to
+# (a dissemination names a submission; every one of them names the case). Each entry is
+# (table, which rows belong to the case :case, the column referring to an older row of the
+# same table: a correction supersedes an entry, an amendment amends a submission).
+CASE_CHILDREN: tuple[tuple[str, str, str | None], ...] = (
+    ("disseminations", "case_id = :case OR submission_id IN"
+     " (SELECT id FROM submissions WHERE case_id = :case)", None),
+    ("submissions", "case_id = :case", "amends"),
+    ("timeline", "case_id = :case", "supersedes"),
+    ("tasks", "case_id = :case", None),
+    ("attachments", "case_id = :case", None),
+    ("case_persons", "case_id = :case", None),
+    ("case_assignments", "case_id = :case", None),
+)
+
+
+def _referrers_first(links: dict[str, str | None]) -> list[str]:
+    """The ids of ``links`` (id -> the id it refers to, or None) ordered so that every record
+    comes before the one it refers to: the newest of a chain of corrections first."""
+    depth: dict[str, int] = {}
+    for start in links:
+        chain: list[str] = []
+        current: str | None = start
+        while current in links and current not in depth and current not in chain:
+            chain.append(current)
+            current = links[current]
+        base = depth.get(current, -1) if current is not None else -1
+        for record_id in reversed(chain):
+            base += 1
+            depth[record_id] = base
+    return sorted(links, key=lambda i: (-depth[i], i))
+
+
 def today() -> str:
     """Local calendar date, ISO."""
     return date.today().isoformat()
@@ -452,23 +485,28 @@ class CaseStore:
         return [_case(r) for r in rows]
 
     def purge_case(self, id_or_number: str) -> None:
-        """Erase a case and everything on it for good (team leads only), keeping its id."""
+        """Erase a trashed case and every record on it for good (team leads only).
+
+        Every child record (timeline entries and their corrections, tasks, attachments, person
+        links, assignments, form submissions with their amendments and drafts, and the
+        dissemination log of the case or its submissions) is erased through
+        :meth:`Operation.purge`, which leaves a tombstone with its id and removes its
+        change-log rows and search entries. Records that refer to others go first, so the
+        foreign keys hold at every step. The persons linked to the case are *not* purged: they
+        may be on other cases and stay in the directory (purge them on their own if needed).
+        The audit trail keeps its entries (ids only, never content).
+        """
         case = self.get_case(id_or_number)
         if not case.deleted_at:
             raise InvalidInput(f"move case {case.number} to the trash before purging it")
         if self.session.role != "lead":
             raise PermissionDenied("only a team lead may purge a case")
         with self.session.operation("case.purge") as op:
-            for table in ("timeline", "tasks", "attachments", "case_persons",
-                          "case_assignments"):
-                # Superseding entries point at older ones: erase newest first.
-                order = " ORDER BY recorded_at DESC" if table == "timeline" else ""
-                ids = [r[0] for r in self.db.query(
-                    f"SELECT id FROM {table} WHERE case_id = ?{order}", (case.id,))]
-                if table == "timeline":
-                    self.db.execute("UPDATE timeline SET supersedes = NULL WHERE case_id = ?",
-                                    (case.id,))
-                for record_id in ids:
+            for table, where, refers_to_own in CASE_CHILDREN:
+                links = {r[0]: (r[1] if refers_to_own else None) for r in self.db.query(
+                    f"SELECT id, {refers_to_own or 'NULL'} FROM {table} WHERE {where}",
+                    {"case": case.id})}
+                for record_id in _referrers_first(links):
                     op.purge(table, record_id)
             op.purge("cases", case.id)
             op.audit("case.purge", "case", case.id)

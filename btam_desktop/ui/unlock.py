@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from btam_desktop.core import keyring_store, vault
 from btam_desktop.core.errors import AccountLocked
 from btam_desktop.ui import messages
+from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.icons import app_icon
 from btam_desktop.ui.widgets import MessageLabel, busy, field_label, heading, line_edit, muted
 
@@ -98,6 +99,7 @@ class RecoveryKeyDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        plain_buttons(self)  # Enter in a field presses no button by accident
         self.setWindowTitle("Use the recovery key - BTAM Desktop")
         self.setMinimumWidth(620)
         intro = QLabel(

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from btam_desktop.core.errors import BtamError
 from btam_desktop.ui import messages
+from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.case import colors
 from btam_desktop.ui.widgets import MessageLabel, field_label
 
@@ -65,6 +66,7 @@ class RecordDialog(QDialog):
 
     def __init__(self, title: str, parent: QWidget, *, ok_text: str = "Save") -> None:
         super().__init__(parent)
+        plain_buttons(self)  # Enter in a field presses no button by accident
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         # Closed dialogs go away at once instead of piling up under the main window.

@@ -17,6 +17,7 @@ from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
 from btam_desktop.core.submissions import AnswersInvalid, Submission
 from btam_desktop.ui import errors, messages
+from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.case.dialog_base import forward_lock
 from btam_desktop.ui.forms import DraftController, FormView, case_person_choices
 from btam_desktop.ui.widgets import MessageLabel, field_label
@@ -32,6 +33,7 @@ class FormDialog(QDialog):
     def __init__(self, session: Session, case_id: str, parent: QWidget, *, mode: str,
                  form_id: str = "", submission: Submission | None = None) -> None:
         super().__init__(parent)
+        plain_buttons(self)  # Enter in a field presses no button by accident
         self._session = session
         self._mode = mode
         self._submission = submission

@@ -38,6 +38,7 @@ from btam_desktop.core.model import DISCIPLINES, PARTNER_KINDS, Partner
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages, tasks
+from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.models.rows import RowsModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.session_events import SessionEvents
@@ -124,6 +125,7 @@ class PartnerDialog(QDialog):
     def __init__(self, session: Session, partner: Partner | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        plain_buttons(self)  # Enter in a field presses no button by accident
         self._session = session
         self._partner = partner
         adding = partner is None

@@ -48,6 +48,7 @@ from btam_desktop.core.model import ROLES, Member
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import IDLE_MAX_MINUTES, Session
 from btam_desktop.ui import messages, tasks
+from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.labels import role_label
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.session_events import SessionEvents
@@ -148,6 +149,7 @@ class _Dialog(QDialog):
 
     def __init__(self, title: str, ok_text: str, parent: QWidget | None) -> None:
         super().__init__(parent)
+        plain_buttons(self)  # Enter in a field presses no button by accident
         self.setWindowTitle(f"{title} - BTAM Desktop")
         self.setMinimumWidth(520)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

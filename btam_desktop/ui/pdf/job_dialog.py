@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
 from btam_desktop.ui import errors, messages, tasks
+from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.case.dialog_base import forward_lock
 from btam_desktop.ui.widgets import MessageLabel, field_label
 
@@ -65,6 +66,7 @@ class JobDialog(QDialog):
     def __init__(self, session: Session, title: str, parent: QWidget, *, ok_text: str
                  ) -> None:
         super().__init__(parent)
+        plain_buttons(self)  # Enter in a field presses no button by accident
         self.session = session
         self.setWindowTitle(title)
         self.setAccessibleName(title)

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
+from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.pdf.paths import forward_lock_nested
 
 __all__ = ["PreviewDialog", "preview_available", "size_text"]
@@ -47,6 +48,7 @@ class PreviewDialog(QDialog):
 
     def __init__(self, data: bytes, pages: int, title: str, parent: QWidget) -> None:
         super().__init__(parent)
+        plain_buttons(self)  # Enter in a field presses no button by accident
         self.setWindowTitle(f"Preview: {title}")
         self.setAccessibleName(f"Preview of {title}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

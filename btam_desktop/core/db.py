@@ -169,6 +169,19 @@ class Database:
         row = self.query_one(sql, params)
         return None if row is None else row[0]
 
+    def meta(self, key: str) -> str | None:
+        """A value of the vault's ``meta`` table (identity, settings, counters), or None."""
+        value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a ``meta`` value (call inside a transaction that writes with it)."""
+        self.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE .. COMMIT, rolled back on any exception; nests as savepoints."""

@@ -30,7 +30,6 @@ from btam_desktop.core.errors import (
     WrongPassphrase,
 )
 from btam_desktop.core.fileio import fsync_dir
-from btam_desktop.core.hlc import HybridClock
 from btam_desktop.core.ids import new_id
 from btam_desktop.core.keyslots import (
     MEMBER,
@@ -46,7 +45,7 @@ from btam_desktop.core.keyslots import (
 )
 from btam_desktop.core.model import Member
 from btam_desktop.core.paths import wal_paths
-from btam_desktop.core.session import BACKUP_MAGIC, Session, _set_meta
+from btam_desktop.core.session import BACKUP_MAGIC, Session
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=10)
@@ -123,61 +122,58 @@ def create_vault(
     )
     keys = keyfile.KeyFile(vault_id, (member_slot, recovery_slot))
 
-    # Build the database under a temporary name, then move it into place, so an interrupted
-    # creation never leaves a half-made vault at the real path.
+    # Build the database under a temporary name (owner-only from its first byte), then move it
+    # into place, so an interrupted creation never leaves a half-made vault at the real path
+    # and leaves no temporary file behind either.
     tmp = path.with_name(f".{path.name}.creating-{secrets.token_hex(4)}")
-    db = Database.open(tmp, db_key, create=True)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    member = Member(member_id, member_name, badge.strip(), role)
     try:
-        schema.migrate(db)
-        clock = HybridClock()
-        with db.transaction():
-            for key, value in {
-                "vault_id": vault_id,
-                "device_id": device_id,
-                "device_code": "".join(secrets.choice(_DEVICE_CODE_ALPHABET) for _ in range(3)),
-                "created_at": audit.utc_now(),
-                "setting:agency": agency.strip(),
-            }.items():
-                _set_meta(db, key, value)
-            stamp = clock.now().encode()
-            row = {
-                "name": member_name, "badge": badge.strip(), "role": role, "active": 1,
-                "created_at": audit.utc_now(), "device_id": device_id,
-            }
-            db.execute(
-                "INSERT INTO members (id, name, badge, role, active, created_at, device_id,"
-                " updated_hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (member_id, *row.values(), stamp),
-            )
-            db.execute(
-                "INSERT INTO changes (change_id, tbl, record_id, field, value, hlc, device_id,"
-                " member_id) VALUES (?, 'members', ?, '*', ?, ?, ?, ?)",
-                (new_id(), member_id, json.dumps(row, sort_keys=True), stamp, device_id,
-                 member_id),
-            )
-            audit.append(
-                db, device_id=device_id, hlc=stamp, member_id=member_id,
-                member_name=member_name, action="vault.create", record_type="vault",
-                record_id=vault_id,
-            )
-            _set_meta(db, "hlc_last", clock.last.encode())
-    finally:
-        db.close()
-    try:
+        _build_first_database(tmp, db_key, keys, member, device_id=device_id, agency=agency)
         keyfile.save(path, keys)
-        os.chmod(tmp, 0o600)
         os.replace(tmp, path)
         fsync_dir(path.parent)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        for leftover in (tmp, *wal_paths(tmp)):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+        if not path.exists():
+            with contextlib.suppress(FileNotFoundError):
+                keyfile.keys_path_for(path).unlink()
         raise
-    member = Member(member_id, member_name, badge.strip(), role)
     session = Session(
         path=path, db=Database.open(path, db_key), db_key=db_key, keys=keys, member=member,
         slot_id=member_id,
     )
     return session, recovery_key
+
+
+def _build_first_database(tmp: Path, db_key: bytes, keys: keyfile.KeyFile, member: Member, *,
+                          device_id: str, agency: str) -> None:
+    """Schema and identity of a new vault in ``tmp``, then its first member, change row and
+    audit entry written by the normal :class:`~btam_desktop.core.ops.Operation` path."""
+    db = Database.open(tmp, db_key, create=True)
+    try:
+        schema.migrate(db)
+        with db.transaction():
+            for key, value in {
+                "vault_id": keys.vault_id,
+                "device_id": device_id,
+                "device_code": "".join(secrets.choice(_DEVICE_CODE_ALPHABET) for _ in range(3)),
+                "created_at": audit.utc_now(),
+                "setting:agency": agency.strip(),
+            }.items():
+                db.set_meta(key, value)
+        building = Session(path=tmp, db=db, db_key=db_key, keys=keys, member=member,
+                           slot_id=member.id)
+        with building.operation("vault.create") as op:
+            op.insert("members", {
+                "name": member.name, "badge": member.badge, "role": member.role, "active": 1,
+                "created_at": audit.utc_now(), "device_id": device_id,
+            }, record_id=member.id)
+            op.audit("vault.create", "vault", keys.vault_id)
+    finally:
+        db.close()  # not building.lock(): that would audit a lock of a vault not yet made
 
 
 def _pick_slot(keys: keyfile.KeyFile, member: str | None) -> KeySlot:

@@ -9,7 +9,8 @@ which then presses that button: in the form window that was the first "Clear ans
 ``setDefault(True)`` on purpose (a dialog's Save) takes Enter from the fields; any other button
 takes Enter only while it has the focus itself (as Space does), so the keyboard still works on
 it. Buttons created later (a repeat item's Remove, a row's Clear answer) are made plain too, as
-Qt polishes them, by one application event filter that looks at two event types only.
+Qt polishes them (and all of them once more when the dialog is shown, before Qt picks a
+default), by one application event filter that looks at three event types only.
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ class _PlainButtonFilter(QObject):
         if kind == QEvent.Type.Polish:
             if isinstance(watched, QPushButton) and watched.window().property(PLAIN_WINDOW):
                 make_plain(watched)
+        elif kind == QEvent.Type.Show:
+            # Before the dialog promotes a default: buttons polished while their part of the
+            # dialog had no parent yet (a size hint asked early) were not seen above.
+            if isinstance(watched, QWidget) and watched.isWindow() and watched.property(
+                    PLAIN_WINDOW):
+                for button in watched.findChildren(QPushButton):
+                    make_plain(button)
         elif (kind == QEvent.Type.KeyPress and isinstance(watched, QPushButton)
               and watched.property(PLAIN_BUTTON) and isinstance(event, QKeyEvent)
               and event.key() in ENTER_KEYS

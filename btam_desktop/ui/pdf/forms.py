@@ -33,6 +33,7 @@ from btam_desktop.core.pdf import export_blank_form as core_export_blank_form
 from btam_desktop.core.pdf import import_filled_pdf as core_import_filled_pdf
 from btam_desktop.core.session import Session
 from btam_desktop.ui import tasks
+from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.case.dialog_base import forward_lock
 from btam_desktop.ui.pdf.job_dialog import JobDialog, intro_label
 from btam_desktop.ui.pdf.paths import OPEN, SAVE, PathField, default_folder, safe_part
@@ -95,19 +96,8 @@ class BlankFormDialog(JobDialog):
 
     def validate(self) -> bool:
         """A form, and a new file in an existing folder (or one confirmed in Browse…)."""
-        path = self.output.path()
-        problem = ""
-        if self.info() is None:
-            problem = "There is no form to print."
-        elif path is None:
-            problem = "Choose where to save the form."
-        elif path.is_dir():
-            problem = f"{path} is a folder: add a file name."
-        elif not path.parent.is_dir():
-            problem = f"There is no folder {path.parent}."
-        elif path.exists() and not self.output.replace_confirmed():
-            problem = (f"{path.name} already exists there. Choose another name, or pick it "
-                       "with Browse\u2026 to replace it.")
+        problem = "There is no form to print." if self.info() is None else ""
+        problem = problem or self.output.problem().replace("the PDF", "the form")
         if problem:
             self.message.show_error(problem)
             self.output.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -163,13 +153,10 @@ class ImportPdfDialog(JobDialog):
 
     def validate(self) -> bool:
         """A file must be chosen; whether it is a usable PDF is the importer's to say."""
-        path = self.source.path()
-        if path is None:
-            self.message.show_error("Choose the filled PDF to import.")
-        elif not path.is_file():
-            self.message.show_error(f"There is no file {path}.")
-        else:
+        problem = self.source.problem()
+        if not problem:
             return True
+        self.message.show_error(problem.replace("the PDF to open", "the filled PDF to import"))
         self.source.setFocus(Qt.FocusReason.OtherFocusReason)
         return False
 
@@ -207,6 +194,7 @@ class ImportResultDialog(QDialog):
     def __init__(self, result: ImportResult, form_title: str, file_name: str,
                  parent: QWidget) -> None:
         super().__init__(parent)
+        plain_buttons(self)  # Enter in a field presses no button by accident
         self.imported = result
         title = f"Imported as a draft \u2014 {form_title}"
         self.setWindowTitle(title)

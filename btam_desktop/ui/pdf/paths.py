@@ -65,8 +65,20 @@ def unique_path(path: Path) -> Path:
 
 
 def as_pdf(path: Path) -> Path:
-    """``path`` ending in ``.pdf`` (added when the officer typed a bare name)."""
-    return path if path.suffix.lower() == ".pdf" else path.with_name(path.name + ".pdf")
+    """``path`` ending in ``.pdf`` (added when the officer typed a bare name). A path without
+    a name ("/", ".") is returned as it is: it names a folder, which the checks then say."""
+    if not path.name or path.suffix.lower() == ".pdf":
+        return path
+    return path.with_name(path.name + ".pdf")
+
+
+def expand(text: str) -> Path:
+    """``text`` as a path, ``~`` expanded where it can be (``~someone`` unknown: as typed)."""
+    path = Path(text)
+    try:
+        return path.expanduser()
+    except RuntimeError:  # no such user, or no home folder to expand to
+        return path
 
 
 def _root(widget: QWidget) -> QWidget:
@@ -137,8 +149,38 @@ class PathField(QWidget):
         text = self.text()
         if not text:
             return None
-        path = Path(text).expanduser()
+        path = expand(text)
         return as_pdf(path) if self.mode == SAVE else path
+
+    def problem(self) -> str:
+        """Why the path cannot be used, in words ("" when it can). Never raises: the officer
+        may type anything, and half a path is only "not yet"."""
+        path = self.path()
+        if path is None:
+            return {FOLDER: "Choose the folder for the PDFs.",
+                    OPEN: "Choose the PDF to open."}.get(self.mode, "Choose where to save "
+                                                                   "the PDF.")
+        try:
+            return self._problem(path)
+        except (OSError, ValueError) as error:
+            reason = getattr(error, "strerror", None) or "it cannot be used as a file name"
+            return f"{self.text()} cannot be used: {reason}."
+
+    def _problem(self, path: Path) -> str:
+        if "\0" in str(path):
+            raise ValueError("embedded null character")
+        if self.mode == FOLDER:
+            return "" if path.is_dir() else f"There is no folder {path}."
+        if self.mode == OPEN:
+            return "" if path.is_file() else f"There is no file {path}."
+        if path.is_dir():
+            return f"{path} is a folder: add a file name."
+        if not path.parent.is_dir():
+            return f"There is no folder {path.parent}."
+        if path.exists() and not self.replace_confirmed():
+            return (f"{path.name} already exists there. Choose another name, or pick it "
+                    "with Browse\u2026 to replace it.")
+        return ""
 
     def set_path(self, path: Path | str) -> None:
         """Show ``path`` in the field."""

@@ -192,20 +192,7 @@ class ReleaseDialog(JobDialog):
         return found
 
     def _path_problem(self) -> str:
-        path = self.output.path()
-        if path is None:
-            return ("Choose the folder for the PDFs." if self.output.mode == FOLDER
-                    else "Choose where to save the PDF.")
-        if self.output.mode == FOLDER:
-            return "" if path.is_dir() else f"There is no folder {path}."
-        if path.is_dir():
-            return f"{path} is a folder: add a file name."
-        if not path.parent.is_dir():
-            return f"There is no folder {path.parent}."
-        if path.exists() and not self.output.replace_confirmed():
-            return (f"{path.name} already exists there. Choose another name, or pick it "
-                    "with Browse\u2026 to replace it.")
-        return ""
+        return self.output.problem()
 
     def choice(self) -> ReleaseChoice | None:
         """Everything filled in correctly, or None."""

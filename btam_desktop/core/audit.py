@@ -93,11 +93,7 @@ def append(
         " :record_id, :detail, :prev_hash, :hash)",
         row,
     )
-    db.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (_head_key(device_id), f"{device_seq}:{row['hash']}"),
-    )
+    db.set_meta(_head_key(device_id), f"{device_seq}:{row['hash']}")
 
 
 def verify(db: Database) -> list[str]:

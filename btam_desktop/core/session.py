@@ -62,16 +62,12 @@ def export_copy(db: Database, target: Path, raw_key: bytes) -> None:
 
 
 def _meta(db: Database, key: str) -> str | None:
-    value = db.scalar("SELECT value FROM meta WHERE key = ?", (key,))
-    return None if value is None else str(value)
+    # Kept for Session.__init__ and Session.operation; new code calls db.meta directly.
+    return db.meta(key)
 
 
 def _set_meta(db: Database, key: str, value: str) -> None:
-    db.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
+    db.set_meta(key, value)
 
 
 class Session:
@@ -198,7 +194,7 @@ class Session:
     # -- settings -------------------------------------------------------------------------
     def setting(self, name: str, default: str = "") -> str:
         """A vault-wide setting (agency name, idle lock minutes, ...)."""
-        value = _meta(self.db, f"setting:{name}")
+        value = self.db.meta(f"setting:{name}")
         return default if value is None else value
 
     def set_setting(self, name: str, value: str) -> None:
@@ -208,7 +204,7 @@ class Session:
             if not 1 <= minutes <= IDLE_MAX_MINUTES:
                 raise InvalidInput(f"idle lock must be between 1 and {IDLE_MAX_MINUTES} minutes")
         with self.operation("setting.change") as op:
-            _set_meta(self.db, f"setting:{name}", value)
+            self.db.set_meta(f"setting:{name}", value)
             op.audit("setting.change", "setting", name)
 
     @property

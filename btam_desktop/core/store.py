@@ -197,12 +197,8 @@ class CaseStore:
     def allocate_number(self, year: int) -> str:
         """The next case number of this device for ``year`` (call inside an operation)."""
         key = f"case_seq:{year}"
-        current = int(self.db.scalar("SELECT value FROM meta WHERE key = ?", (key,)) or 0)
-        self.db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, str(current + 1)),
-        )
+        current = int(self.db.meta(key) or 0)
+        self.db.set_meta(key, str(current + 1))
         # The device code keeps numbers from two laptops apart after their bundles merge.
         return f"{year}-{current + 1:04d}-{self.session.device_code}"
 

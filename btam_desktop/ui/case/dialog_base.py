@@ -12,17 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -33,10 +29,11 @@ from PySide6.QtWidgets import (
 from btam_desktop.core.errors import BtamError
 from btam_desktop.ui import messages
 from btam_desktop.ui.buttons import plain_buttons
-from btam_desktop.ui.case import colors
+from btam_desktop.ui.date_input import InputProblem, OptionalDate
 from btam_desktop.ui.widgets import MessageLabel, field_label
 
 ISO_FORMAT = "yyyy-MM-dd"
+__all__ = ["OptionalDate"]  # re-exported: the dialogs take their inputs from here
 
 
 LOCK_KEYS = QKeySequence("Ctrl+L")
@@ -128,6 +125,9 @@ class RecordDialog(QDialog):
             result = self.apply()
         except _Refused:
             return
+        except InputProblem as problem:  # said under the field too
+            self.refuse(str(problem), problem.widget)
+            return
         except (BtamError, ValueError, OSError) as error:
             self.message.show_error(messages.describe(error))
             return
@@ -177,62 +177,3 @@ def long_text(placeholder: str = "", text: str = "") -> QPlainTextEdit:
     edit.setPlainText(text)
     edit.setMinimumHeight(90)
     return edit
-
-
-def style_like_fields(edit: QAbstractSpinBox) -> None:
-    """Frame a date (or date-time) field like the other inputs.
-
-    The shared style sheet styles line edits, combo boxes and spin boxes but not date fields,
-    which Fusion then draws borderless on the night theme; the theme's own colours are used.
-    """
-    border, focus = colors.color("border").name(), colors.color("focus").name()
-    base, text = colors.color("base").name(), colors.color("text").name()
-    edit.setStyleSheet(
-        f"QAbstractSpinBox {{ background: {base}; color: {text}; border: 1px solid {border};"
-        " border-radius: 4px; padding: 6px 8px; }"
-        f"QAbstractSpinBox:focus {{ border: 2px solid {focus}; padding: 5px 7px; }}"
-        "QAbstractSpinBox::drop-down { border: none; width: 28px; }")
-
-
-def date_edit(value: str | None = None) -> QDateEdit:
-    """An ISO date field with a calendar pop-up."""
-    edit = QDateEdit()
-    style_like_fields(edit)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat(ISO_FORMAT)
-    edit.setDate(QDate.fromString(value, ISO_FORMAT) if value else QDate.currentDate())
-    return edit
-
-
-class OptionalDate(QWidget):
-    """A date that may be left unset ("No date")."""
-
-    def __init__(self, value: str | None, none_text: str = "No date",
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.date = date_edit(value or QDate.currentDate().addDays(30).toString(ISO_FORMAT))
-        self.none = QCheckBox(none_text)
-        self.none.setChecked(value is None)
-        self.date.setEnabled(value is not None)
-        self.none.toggled.connect(lambda on: self.date.setEnabled(not on))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.date, 1)
-        layout.addWidget(self.none)
-        self.setFocusProxy(self.date)
-
-    def setAccessibleName(self, name: str) -> None:
-        """Name both inputs for screen readers."""
-        super().setAccessibleName(name)
-        self.date.setAccessibleName(name)
-        self.none.setAccessibleName(f"{name}: {self.none.text()}")
-
-    def value(self) -> str | None:
-        """ISO date, or None when "No date" is ticked."""
-        return None if self.none.isChecked() else self.date.date().toString(ISO_FORMAT)
-
-    def set_value(self, value: str | None) -> None:
-        """Show ``value`` (None: no date)."""
-        self.none.setChecked(value is None)
-        if value:
-            self.date.setDate(QDate.fromString(value, ISO_FORMAT))

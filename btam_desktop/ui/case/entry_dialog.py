@@ -4,7 +4,7 @@ stays on the timeline marked as corrected)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QDateTime
-from PySide6.QtWidgets import QDateTimeEdit, QLineEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 from btam_desktop.core.model import TimelineEntry
 from btam_desktop.core.session import Session
@@ -14,13 +14,13 @@ from btam_desktop.ui.case.dialog_base import (
     combo_key,
     long_text,
     refused,
-    style_like_fields,
 )
 from btam_desktop.ui.case.labels import (
     DISCIPLINE_LABELS,
     REFERRAL_STATUS_LABELS,
     entry_kind_label,
 )
+from btam_desktop.ui.date_input import DateInput
 
 # What each kind asks for beyond the summary, and the words of its intro.
 KIND_HELP = {
@@ -31,7 +31,6 @@ KIND_HELP = {
     "note": "Anything else worth keeping on the record.",
 }
 ADDABLE_KINDS = tuple(KIND_HELP)
-DATETIME_FORMAT = "yyyy-MM-dd HH:mm"
 
 
 class EntryDialog(RecordDialog):
@@ -51,13 +50,10 @@ class EntryDialog(RecordDialog):
                            "the original stays on the timeline, marked as corrected.")
         else:
             self.set_intro(KIND_HELP.get(kind, ""))
-        self.occurred = QDateTimeEdit()
-        style_like_fields(self.occurred)
-        self.occurred.setCalendarPopup(True)
-        self.occurred.setDisplayFormat(DATETIME_FORMAT)
-        self.occurred.setDateTime(
-            QDateTime.fromString(original.occurred_at[:16], "yyyy-MM-ddTHH:mm")
-            if original else QDateTime.currentDateTime())
+        self.occurred = DateInput(
+            original.occurred_at[:16] if original
+            else QDateTime.currentDateTime().toString("yyyy-MM-ddTHH:mm"),
+            with_time=True, what="date and time")
         self.summary = QLineEdit(original.summary if original else "")
         self.summary.setMaxLength(500)
         self.summary.setPlaceholderText("One line, as it should read on the timeline")
@@ -94,7 +90,9 @@ class EntryDialog(RecordDialog):
         summary = self.summary.text().strip()
         if not summary:
             raise refused(self, "Write a one-line summary.", self.summary)
-        occurred = self.occurred.dateTime().toString("yyyy-MM-ddTHH:mm")
+        occurred = self.occurred.value()
+        if occurred is None:
+            raise refused(self, "Give the date and time it happened.", self.occurred)
         details = self.details.toPlainText()
         context = self.context.toPlainText() if self._kind == "concerning_behaviour" else ""
         outcome = self.outcome.toPlainText() if self._kind == "intervention" else ""

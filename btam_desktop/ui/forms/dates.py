@@ -20,15 +20,17 @@ from PySide6.QtWidgets import (
 )
 
 from btam_desktop.core.forms import Field
+from btam_desktop.ui.date_input import parse_date, parse_datetime
 from btam_desktop.ui.forms.inputs import LineEditor, text_of
 
 
 class DateEditor(LineEditor):
-    """``date``: typed as YYYY-MM-DD (eight digits are accepted and tidied), or picked with
+    """``date``: typed as YYYY-MM-DD (eight digits, and the laptop's short form such as
+    17/05/1980, are accepted and tidied), or picked with
     the Today button or the calendar. Never defaults to anything: empty stays unanswered."""
 
     placeholder = "YYYY-MM-DD"
-    pattern = r"[0-9-]{0,10}"
+    pattern = r"[0-9./ -]{0,10}"  # ISO, or the laptop's short form (17/05/1980, 17.05.80)
 
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
@@ -53,9 +55,8 @@ class DateEditor(LineEditor):
         self._menu: QMenu | None = None
 
     def normalize(self, text: str) -> str:
-        if re.fullmatch(r"[0-9]{8}", text):
-            return f"{text[:4]}-{text[4:6]}-{text[6:]}"
-        return text
+        day = parse_date(text)
+        return day.isoformat() if day is not None else text
 
     def _pick(self, text: str) -> None:
         self.line.setText(text)
@@ -117,7 +118,7 @@ class DateTimeEditor(LineEditor):
     """``datetime``: typed as ``YYYY-MM-DD HH:MM`` (stored with a ``T``, as the format says)."""
 
     placeholder = "YYYY-MM-DD HH:MM"
-    pattern = r"[0-9 :T-]{0,16}"
+    pattern = r"[0-9 :T./AaPpMm-]{0,20}"  # also the local short date, and 2:05 PM
 
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
@@ -134,4 +135,5 @@ class DateTimeEditor(LineEditor):
         match = re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]?([0-9]{2}):?([0-9]{2})", text)
         if match:
             return f"{match.group(1)} {match.group(2)}:{match.group(3)}"
-        return text
+        when = parse_datetime(text)
+        return when.strftime("%Y-%m-%d %H:%M") if when is not None else text

@@ -26,7 +26,7 @@ from btam_desktop.ui.case.referrals_tab import ReferralsTab
 from btam_desktop.ui.case.task_dialog import TaskDialog
 from btam_desktop.ui.case.timeline_tab import CORRECTED_WORD, TimelineTab
 from btam_desktop.ui.pages.case_view import CaseView
-from tests.ui.cases.conftest import CasesApp
+from tests.ui.cases.conftest import CasesApp, days
 from tests.ui.conftest import LEAD_PASS
 from tests.ui.helpers import is_deleted, unlock
 
@@ -204,7 +204,7 @@ def test_tasks_and_referrals(qtbot: QtBot, cases_app: CasesApp) -> None:
     plan.add_task("review")
     dialog = app.main.findChild(TaskDialog)
     assert dialog is not None
-    dialog.due.date.setDate(dialog.due.date.date().addDays(-60))
+    dialog.due.set_value(days(-30))
     dialog.accept()
     qtbot.waitUntil(lambda: plan.model.rowCount() == 1, timeout=3000)
     assert "Overdue" in plan.model.index(0, 4).data()

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -263,7 +264,7 @@ def seal_invitation(body: bytes) -> bytes:
     header = canonical_json({"format": [1, 0], "kdf": invite._kdf_json(kdf), "nonce": b64(nonce)})
     prefix = invite.INVITE_MAGIC + struct.pack(">I", len(header)) + header
     key = invite._hkdf(kdf.derive(PASS), invite._FILE_KEY_INFO)
-    return prefix + invite.AESGCM(key).encrypt(nonce, body, prefix)
+    return prefix + AESGCM(key).encrypt(nonce, body, prefix)
 
 
 def _body(**changes: Any) -> bytes:

@@ -48,8 +48,15 @@ def _hashed_fields(row: Any) -> list[Any]:
     ]
 
 
-def _head_key(device_id: str) -> str:
+def head_key(device_id: str) -> str:
+    """The meta key holding a device's newest ``device_seq:hash`` (kept apart from the chain,
+    so cutting entries off the end is noticed; for other laptops' chains, from their bundles)."""
     return f"audit_head:{device_id}"
+
+
+def digest_of(entry: dict[str, Any]) -> str:
+    """The hash an entry must carry (used to check entries arriving in bundles)."""
+    return _digest(_hashed_fields(entry))
 
 
 def append(
@@ -93,7 +100,7 @@ def append(
         " :record_id, :detail, :prev_hash, :hash)",
         row,
     )
-    db.set_meta(_head_key(device_id), f"{device_seq}:{row['hash']}")
+    db.set_meta(head_key(device_id), f"{device_seq}:{row['hash']}")
 
 
 def verify(db: Database) -> list[str]:

@@ -63,6 +63,14 @@ class HybridClock:
         self._last = stamp
         return stamp
 
+    def catch_up(self, stored: Stamp) -> None:
+        """Make sure the next stamp is above ``stored`` (the vault's last stamp, which another
+        process on this laptop may have moved): without this, two programs open on one vault
+        could issue stamps out of commit order and an export "since last sync" could miss one.
+        """
+        if stored > self._last:
+            self._last = stored
+
     def observe(self, remote: Stamp) -> Stamp:
         """Advance past a stamp received from another device (used by sync)."""
         wall = self._wall()

@@ -134,6 +134,57 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def encode_value(value: Any) -> str:
+    """The change log's text form of a value (canonical JSON)."""
+    if isinstance(value, dict):
+        value = {k: _json_value(v) for k, v in value.items()}
+    return json.dumps(_json_value(value), ensure_ascii=False, sort_keys=True)
+
+
+# Columns that hold a JSON object logged per key ("answers.<key>"), so that two laptops
+# editing different answers of one draft merge instead of overwriting each other.
+JSON_COLUMNS: dict[str, tuple[str, ...]] = {"submissions": ("answers",)}
+
+# Marker fields of the change log that are not columns: a purge (tombstone) and a conflict
+# resolution that keeps the value in effect (it only names the changes it settles).
+PURGED = "__purged__"
+RESOLVED = "__resolve__"
+
+
+def dump_json_column(value: dict[str, Any]) -> str:
+    """How a JSON-object column is stored (the same text on every laptop)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class RemoteChange:
+    """One change-log row as it travels between laptops: its own id, stamp, device, member
+    and reason are kept wherever it is applied."""
+
+    change_id: str
+    table: str
+    record_id: str
+    field: str
+    value: str | None
+    base_hlc: str | None
+    hlc: str
+    device_id: str
+    member_id: str | None
+    reason: str | None
+    resolves: tuple[str, ...] = ()
+
+    def decoded(self) -> Any:
+        """The value as Python data."""
+        return None if self.value is None else json.loads(self.value)
+
+
+def _stamp_iso(hlc: str) -> str:
+    from datetime import UTC, datetime
+
+    millis = int(hlc.split(".")[0])
+    return datetime.fromtimestamp(millis / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 class Operation:
     """One unit of work; create with :meth:`Session.operation`."""
 
@@ -170,24 +221,27 @@ class Operation:
         value: Any,
         base_hlc: str | None,
         hlc: str,
-    ) -> None:
+        resolves: tuple[str, ...] = (),
+    ) -> str:
+        change_id = new_id()
+        self._insert_change(RemoteChange(
+            change_id=change_id, table=table, record_id=record_id, field=field_name,
+            value=encode_value(value), base_hlc=base_hlc, hlc=hlc,
+            device_id=self.session.device_id, member_id=self.session.member_id,
+            reason=self.reason, resolves=resolves))
+        self._hlc = hlc
+        return change_id
+
+    def _insert_change(self, change: RemoteChange) -> None:
         self.db.execute(
             "INSERT INTO changes (change_id, tbl, record_id, field, value, base_hlc, hlc,"
-            " device_id, member_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " device_id, member_id, reason, resolves) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                new_id(),
-                table,
-                record_id,
-                field_name,
-                json.dumps(_json_value(value), ensure_ascii=False, sort_keys=True),
-                base_hlc,
-                hlc,
-                self.session.device_id,
-                self.session.member_id,
-                self.reason,
+                change.change_id, change.table, change.record_id, change.field, change.value,
+                change.base_hlc, change.hlc, change.device_id, change.member_id,
+                change.reason, json.dumps(list(change.resolves)) if change.resolves else None,
             ),
         )
-        self._hlc = hlc
 
     def insert(self, table: str, values: dict[str, Any], record_id: str | None = None) -> str:
         """Insert a record; one change-log row ('*') carries all its fields."""
@@ -214,7 +268,7 @@ class Operation:
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
             params,
         )
-        self._log(table, record_id, "*", {k: _json_value(v) for k, v in row.items()}, None, hlc)
+        self._log(table, record_id, "*", row, None, hlc)
         self.summary.add(table, record_id)
         return record_id
 
@@ -271,6 +325,113 @@ class Operation:
             [*params, record_id],
         )
         self.summary.add(table, record_id)
+
+    def resolve(self, table: str, record_id: str, field_name: str, resolves: tuple[str, ...],
+                value: Any = None, *, keep_current: bool) -> str:
+        """Settle conflicts: log a change that names the changes it settles (``resolves``),
+        either keeping the value in effect (a marker row) or writing ``value`` to the field.
+        The resolution travels in bundles like any change."""
+        if keep_current:
+            hlc = self.stamp()
+            change_id = self._log(table, record_id, RESOLVED, None,
+                                  self._field_base(record_id, field_name), hlc, resolves)
+            self.summary.add(table, record_id)
+            return change_id
+        base = self._field_base(record_id, field_name)
+        hlc = self.stamp()
+        change_id = self._log(table, record_id, field_name, value, base, hlc, resolves)
+        column, _, key = field_name.partition(".")
+        if key:
+            stored = json.loads(self.current(table, record_id)[column] or "{}")
+            if value is None:
+                stored.pop(key, None)
+            else:
+                stored[key] = value
+            columns: dict[str, Any] = {column: dump_json_column(stored)}
+        elif field_name == "deleted_at":
+            columns = {"deleted_at": value,
+                       "deleted_by": self.session.member_id if value else None}
+        else:
+            columns = {field_name: value}
+        self._store_columns(table, record_id, columns, hlc)
+        return change_id
+
+    def _store_columns(self, table: str, record_id: str, columns: dict[str, Any],
+                       hlc: str) -> None:
+        """Write columns of a record and raise its ``updated_hlc`` (never lower it)."""
+        assignments = [f"{name} = ?" for name in columns]
+        params: list[Any] = list(columns.values())
+        if table != "timeline":
+            assignments.append("updated_hlc = max(updated_hlc, ?)")
+            params.append(hlc)
+        if TABLES[table].has_updated_at:
+            assignments.append("updated_at = ?")
+            params.append(audit.utc_now())
+        self.db.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE id = ?",
+                        [*params, record_id])
+        self.summary.add(table, record_id)
+        search.reindex(self.db, table, record_id)
+
+    # -- remote changes (sync) --------------------------------------------------------------
+    # A change from another laptop enters through these, inside the import's operation: it
+    # keeps its own id, stamp, device, member and reason; the local clock observes its stamp;
+    # the search index and the listeners are updated as for a local write. Deciding *whether*
+    # a change applies (newer value, conflict, held for a missing parent) is the merge's job
+    # (core/sync/merge.py); these only write.
+    def observe(self, change: RemoteChange) -> None:
+        """Fold a remote stamp into the local clock (never past 24 h ahead: checked before)."""
+        from btam_desktop.core.hlc import Stamp
+
+        self.session.clock.observe(Stamp.decode(change.hlc))
+
+    def log_remote(self, change: RemoteChange) -> None:
+        """Keep a remote change in the log without touching any record (a marker, a value
+        that lost to a newer one, a duplicate insert)."""
+        self._insert_change(change)
+        self.observe(change)
+
+    def insert_remote(self, change: RemoteChange, row: dict[str, Any]) -> None:
+        """Insert a record that arrived from another laptop."""
+        spec = TABLES[change.table]
+        columns = ["id", *row]
+        params: list[Any] = [change.record_id, *row.values()]
+        if change.table == "timeline":
+            columns += ["hlc", "device_id"]
+            params += [change.hlc, change.device_id]
+        else:
+            columns.append("updated_hlc")
+            params.append(change.hlc)
+            if spec.has_updated_at:
+                columns.append("updated_at")
+                params.append(audit.utc_now())
+        placeholders = ", ".join("?" for _ in columns)
+        self.db.execute(
+            f"INSERT INTO {change.table} ({', '.join(columns)}) VALUES ({placeholders})",
+            params)
+        self.log_remote(change)
+        self.summary.add(change.table, change.record_id)
+        search.reindex(self.db, change.table, change.record_id)
+
+    def set_remote(self, change: RemoteChange, columns: dict[str, Any]) -> None:
+        """Write a remote change that won its field."""
+        self.log_remote(change)
+        self._store_columns(change.table, change.record_id, columns, change.hlc)
+
+    def purge_remote(self, change: RemoteChange, *, log: bool = True) -> None:
+        """Erase a record because a purge arrived (or its parent was purged), leaving a
+        tombstone with the purge's stamp and device so that no late bundle brings it back."""
+        if self.db.scalar(f"SELECT 1 FROM {change.table} WHERE id = ?", (change.record_id,)):
+            self.db.execute(f"DELETE FROM {change.table} WHERE id = ?", (change.record_id,))
+        self.db.execute("DELETE FROM changes WHERE record_id = ?", (change.record_id,))
+        search.unindex(self.db, change.record_id)
+        self.db.execute(
+            "INSERT OR IGNORE INTO tombstones (record_id, tbl, purged_at, purged_by, hlc,"
+            " device_id) VALUES (?, ?, ?, ?, ?, ?)",
+            (change.record_id, change.table, _stamp_iso(change.hlc), change.member_id,
+             change.hlc, change.device_id))
+        if log:
+            self.log_remote(change)
+        self.summary.add(change.table, change.record_id)
 
     def update_json(
         self, table: str, record_id: str, column: str, new: dict[str, Any]

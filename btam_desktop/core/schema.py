@@ -339,7 +339,93 @@ CREATE INDEX audit_action ON audit (action, seq);
 CREATE INDEX audit_member ON audit (member_name, seq);
 """
 
-MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4}
+# v5: sync bundles. Conflict resolutions name the changes they settle (``resolves``); the
+# version vector, peers, bundle history, held records and the conflict queue are local
+# bookkeeping of this laptop (never sent as records). Device keys live here, inside the
+# encrypted database, so a stolen laptop without a passphrase exposes no bundle.
+SCHEMA_V5 = """
+ALTER TABLE changes ADD COLUMN resolves TEXT;
+CREATE INDEX changes_device ON changes (device_id, hlc);
+CREATE TABLE sync_identity (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    keys TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE sync_team (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    roster TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE sync_seen (
+    device_id TEXT PRIMARY KEY,
+    hlc TEXT NOT NULL DEFAULT '',
+    audit_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sync_peers (
+    device_id TEXT PRIMARY KEY,
+    acked TEXT NOT NULL DEFAULT '{}',
+    last_in_seq INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE sync_bundles (
+    bundle_id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    sender_device_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    file_hash TEXT NOT NULL,
+    prev_hash TEXT NOT NULL DEFAULT '',
+    recipients TEXT NOT NULL DEFAULT '[]',
+    at TEXT NOT NULL,
+    member_name TEXT NOT NULL DEFAULT '',
+    filename TEXT NOT NULL DEFAULT '',
+    summary TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (bundle_id, direction)
+);
+CREATE INDEX sync_bundles_sender ON sync_bundles (sender_device_id, sequence);
+CREATE TABLE sync_forks (
+    sender_device_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    bundle_ids TEXT NOT NULL,
+    detected_at TEXT NOT NULL,
+    PRIMARY KEY (sender_device_id, sequence)
+);
+CREATE TABLE sync_pending (
+    change_id TEXT PRIMARY KEY,
+    waiting_for TEXT NOT NULL,
+    change TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX sync_pending_waiting ON sync_pending (waiting_for);
+CREATE TABLE sync_invitations (
+    invitation_id TEXT PRIMARY KEY,
+    secret TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    used_by TEXT
+);
+CREATE TABLE sync_requests (
+    device_id TEXT PRIMARY KEY,
+    request TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'declined'))
+);
+CREATE TABLE conflicts (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    winner_change_id TEXT,
+    critical INTEGER NOT NULL DEFAULT 0,
+    detected_at TEXT NOT NULL,
+    resolved_change_id TEXT
+);
+CREATE INDEX conflicts_open ON conflicts (record_id) WHERE resolved_change_id IS NULL;
+"""
+
+MIGRATIONS: dict[int, str] = {
+    1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5,
+}
 LATEST = max(MIGRATIONS)
 
 

@@ -11,6 +11,7 @@ Queries are built from plain words a user typed: every word must match the start
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 
@@ -97,3 +98,66 @@ MATCHING_CASE_IDS = f"""
     WHERE COALESCE(m.case_id, cp.case_id) IS NOT NULL
 """
 """SQL yielding ids of cases whose own text, timeline, forms or persons match ``:q``."""
+
+
+def reindex(db: Database, table: str, record_id: str) -> None:
+    """Bring the index of one record in line with its stored row, by the same rules the store
+    follows when it writes locally (a trashed case takes its timeline and forms out of search;
+    an amended form is found by its newest version only). Used for changes from other laptops.
+    """
+    if table == "cases":
+        row = db.query_one("SELECT number, title, summary, deleted_at FROM cases WHERE id = ?",
+                           (record_id,))
+        if row is None or row["deleted_at"]:
+            unindex_case(db, record_id)
+            return
+        index(db, "case", record_id, record_id,
+              case_text(row["number"], row["title"], row["summary"]))
+        for entry in db.query("SELECT id FROM timeline WHERE case_id = ?", (record_id,)):
+            reindex(db, "timeline", entry[0])
+        for sub in db.query("SELECT id FROM submissions WHERE case_id = ?", (record_id,)):
+            reindex(db, "submissions", sub[0])
+    elif table == "persons":
+        row = db.query_one("SELECT * FROM persons WHERE id = ?", (record_id,))
+        if row is None or row["deleted_at"]:
+            unindex(db, record_id)
+            return
+        index(db, "person", record_id, None, person_text(
+            row["family_name"], row["given_names"], json.loads(row["aliases"] or "[]"),
+            row["phone"], row["email"]))
+    elif table == "timeline":
+        row = db.query_one(
+            "SELECT t.*, c.deleted_at AS case_deleted FROM timeline t"
+            " JOIN cases c ON c.id = t.case_id WHERE t.id = ?", (record_id,))
+        if row is None or row["case_deleted"]:
+            unindex(db, record_id)
+            return
+        index(db, "entry", record_id, row["case_id"], entry_text(
+            row["summary"], row["details"], row["context"], row["outcome"]))
+    elif table == "submissions":
+        row = db.query_one(
+            "SELECT s.*, c.deleted_at AS case_deleted,"
+            " (SELECT 1 FROM submissions n WHERE n.amends = s.id) AS amended"
+            " FROM submissions s JOIN cases c ON c.id = s.case_id WHERE s.id = ?",
+            (record_id,))
+        if row is None or row["deleted_at"] or row["case_deleted"] or row["amended"]:
+            unindex(db, record_id)
+            return
+        if row["amends"]:
+            unindex(db, row["amends"])
+        index(db, "submission", record_id, row["case_id"],
+              answer_text(json.loads(row["answers"] or "{}")))
+
+
+def answer_text(answers: object) -> list[str]:
+    """Indexed text of form answers: every string in them, however nested."""
+    out: list[str] = []
+    if isinstance(answers, str):
+        out.append(answers)
+    elif isinstance(answers, dict):
+        for value in answers.values():
+            out.extend(answer_text(value))
+    elif isinstance(answers, list):
+        for value in answers:
+            out.extend(answer_text(value))
+    return out

@@ -934,6 +934,8 @@ class CaseStore:
             if row["field"] == "*":
                 current.update(value or {})
                 continue
+            if row["field"].startswith("__"):
+                continue  # markers (a conflict settled as it was), not a value
             name = row["field"]
             old = current.get(name)
             current[name] = value

@@ -75,17 +75,6 @@ def _submission(row: Row) -> Submission:
     )
 
 
-def _text_of(answers: Any) -> list[str]:
-    """Every string in the answers, for the search index."""
-    if isinstance(answers, str):
-        return [answers]
-    if isinstance(answers, dict):
-        return [t for v in answers.values() for t in _text_of(v)]
-    if isinstance(answers, list):
-        return [t for v in answers for t in _text_of(v)]
-    return []
-
-
 _SELECT = ("SELECT s.*, (SELECT n.id FROM submissions n WHERE n.amends = s.id) AS newer"
            " FROM submissions s")
 
@@ -113,7 +102,7 @@ class SubmissionStore:
 
     def _index(self, submission_id: str, case_id: str, answers: dict[str, Any]) -> None:
         search.index(self.session.db, "submission", submission_id, case_id,
-                     _text_of(answers))
+                     search.answer_text(answers))
 
     def create(self, case: str, form_id: str, answers: dict[str, Any] | None = None, *,
                complete: bool = False, strict: bool = True,

@@ -1,0 +1,328 @@
+"""Applying changes from other laptops: an order-free merge that never loses a value.
+
+Each change from a bundle enters the vault through the write path's remote seam
+(:meth:`Operation.insert_remote`, :meth:`~Operation.set_remote`, ...), inside the import's one
+transaction. The rules, in the order they are checked:
+
+1. A change already in the log (same change id) is a duplicate: nothing happens. This makes
+   import idempotent, and over-sending harmless.
+2. A change to a purged record is dropped: the tombstone wins, so no late bundle brings a
+   purged record back.
+3. A purge erases the record, everything that hangs off it, and their change rows, and leaves
+   tombstones.
+4. An insert whose parent (its case, person, form definition, ...) has not arrived is *held*
+   in ``sync_pending`` and applied as soon as the parent arrives; one whose parent was purged
+   is dropped with it.
+5. A field change is always kept in the log; it is written to the record when it is the
+   newest change of that field by ``(hlc, device)``, so every laptop ends with the same value
+   whatever order the bundles came in. A concurrent, different value goes to the conflict
+   queue (:mod:`btam_desktop.core.sync.conflicts`), never silently away.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from btam_desktop.core import audit
+from btam_desktop.core.ops import (
+    JSON_COLUMNS,
+    PURGED,
+    RESOLVED,
+    TABLES,
+    Operation,
+    RemoteChange,
+    dump_json_column,
+)
+from btam_desktop.core.sync import conflicts
+
+# Which column of a table points at which parent table (the foreign keys of the schema).
+PARENTS: dict[str, dict[str, str]] = {
+    "case_assignments": {"case_id": "cases", "member_id": "members"},
+    "case_persons": {"case_id": "cases", "person_id": "persons"},
+    "timeline": {"case_id": "cases", "partner_id": "partners", "supersedes": "timeline"},
+    "tasks": {"case_id": "cases", "assignee_id": "members"},
+    "attachments": {"case_id": "cases"},
+    "submissions": {"case_id": "cases", "amends": "submissions"},
+    "disseminations": {"case_id": "cases", "submission_id": "submissions"},
+}
+# The same relation seen from the parent: what a purge must erase first.
+CHILDREN: dict[str, list[tuple[str, str]]] = {}
+for _child, _links in PARENTS.items():
+    for _column, _parent in _links.items():
+        CHILDREN.setdefault(_parent, []).append((_child, _column))
+
+
+class MergeError(Exception):
+    """A change that cannot be applied as sent (the bundle is refused whole)."""
+
+
+@dataclass
+class MergeReport:
+    """What one import did, for the summary the user sees."""
+
+    applied: int = 0
+    duplicates: int = 0
+    older: int = 0
+    dropped: int = 0
+    held: int = 0
+    released: int = 0
+    new_conflicts: int = 0
+    created: Counter[str] = field(default_factory=Counter)
+    updated: dict[str, set[str]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Counts only (never content): safe for the bundle history and the audit trail."""
+        return {
+            "applied": self.applied, "duplicates": self.duplicates, "older": self.older,
+            "dropped": self.dropped, "held": self.held, "released": self.released,
+            "conflicts": self.new_conflicts, "created": dict(self.created),
+            "updated": {table: len(ids) for table, ids in self.updated.items()},
+        }
+
+
+def change_order(change: RemoteChange) -> tuple[str, str, str]:
+    """Causal order: a change made on top of another always has a higher stamp."""
+    return (change.hlc, change.device_id, change.change_id)
+
+
+class Merger:
+    """Applies a batch of remote changes inside one operation."""
+
+    def __init__(self, op: Operation, blobs: dict[str, bytes] | None = None) -> None:
+        self.op = op
+        self.local_device = op.session.device_id
+        self.db = op.db
+        self.blobs = blobs or {}
+        self.report = MergeReport()
+        self._touched: set[tuple[str, str]] = set()
+
+    # -- look-ups -----------------------------------------------------------------------------
+    def _known(self, change_id: str) -> bool:
+        return self.db.scalar("SELECT 1 FROM changes WHERE change_id = ?", (change_id,)) is not None
+
+    def _tombstone(self, record_id: str) -> Any:
+        return self.db.query_one("SELECT * FROM tombstones WHERE record_id = ?", (record_id,))
+
+    def _exists(self, table: str, record_id: str) -> bool:
+        return self.db.scalar(f"SELECT 1 FROM {table} WHERE id = ?", (record_id,)) is not None
+
+    # -- entry points ---------------------------------------------------------------------------
+    def apply(self, changes: list[RemoteChange]) -> MergeReport:
+        """Apply changes in causal order, then anything held whose parent arrived, then
+        bring the conflict queue of every touched record up to date."""
+        for change in sorted(changes, key=change_order):
+            self._apply(change)
+        self.release_held()
+        for table, record_id in sorted(self._touched):
+            if table in TABLES and self._exists(table, record_id):
+                self.report.new_conflicts += conflicts.recompute(self.db, table, record_id)
+        self.report.held = int(self.db.scalar("SELECT count(*) FROM sync_pending"))
+        return self.report
+
+    def release_held(self) -> None:
+        """Retry held changes until none of them can move."""
+        while True:
+            rows = self.db.query(
+                "SELECT change_id, waiting_for, change FROM sync_pending")
+            progress = False
+            for row in sorted(rows, key=lambda r: json.loads(r["change"])["hlc"]):
+                table, _, record_id = str(row["waiting_for"]).partition(":")
+                if not (self._tombstone(record_id) or self._ready(table, record_id)):
+                    continue
+                self.db.execute("DELETE FROM sync_pending WHERE change_id = ?",
+                                (row["change_id"],))
+                self.report.released += 1
+                progress = True
+                self._apply(RemoteChange(**{
+                    **json.loads(row["change"]),
+                    "resolves": tuple(json.loads(row["change"]).get("resolves") or ())}))
+            if not progress:
+                return
+
+    def _ready(self, table: str, key: str) -> bool:
+        if table == "form_definitions":
+            form_id, _, version = key.rpartition("@")
+            return self.db.scalar(
+                "SELECT 1 FROM form_definitions WHERE form_id = ? AND version = ?",
+                (form_id, int(version))) is not None
+        return self._exists(table, key)
+
+    # -- one change ---------------------------------------------------------------------------
+    def _apply(self, change: RemoteChange) -> None:
+        if self._known(change.change_id):
+            self.report.duplicates += 1
+            return
+        if self._tombstone(change.record_id) is not None:
+            self.report.dropped += 1
+            return
+        if change.device_id == self.local_device:
+            raise MergeError("the bundle holds changes of this laptop that it never made (a"
+                             " cloned laptop?); nothing was imported")
+        if change.field == PURGED:
+            self._purge(change)
+        elif change.field == "*":
+            self._insert(change)
+        elif not self._exists(change.table, change.record_id):
+            self._hold(change, change.table, change.record_id)
+        elif change.field == RESOLVED:
+            self.op.log_remote(change)
+            self.report.applied += 1
+            self._touched.add((change.table, change.record_id))
+        else:
+            self._set_field(change)
+
+    def _hold(self, change: RemoteChange, table: str, key: str) -> None:
+        data = {
+            "change_id": change.change_id, "table": change.table,
+            "record_id": change.record_id, "field": change.field, "value": change.value,
+            "base_hlc": change.base_hlc, "hlc": change.hlc, "device_id": change.device_id,
+            "member_id": change.member_id, "reason": change.reason,
+            "resolves": list(change.resolves),
+        }
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO sync_pending (change_id, waiting_for, change, received_at)"
+            " VALUES (?, ?, ?, ?)",
+            (change.change_id, f"{table}:{key}", json.dumps(data, sort_keys=True),
+             audit.utc_now()))
+        if cursor.rowcount:
+            self.report.held += 1  # the final count is taken at the end of apply()
+
+    def _insert(self, change: RemoteChange) -> None:
+        table = change.table
+        row = dict(change.decoded() or {})
+        for column, parent in PARENTS.get(table, {}).items():
+            parent_id = row.get(column)
+            if not parent_id:
+                continue
+            tomb = self._tombstone(str(parent_id))
+            if tomb is not None:
+                # The parent was purged: this record goes with it, for good.
+                self._purge(_cascade(change, tomb), log=False)
+                self.report.dropped += 1
+                return
+            if not self._exists(parent, str(parent_id)):
+                self._hold(change, parent, str(parent_id))
+                return
+        if table == "submissions":
+            form_key = f"{row.get('form_id')}@{row.get('form_version')}"
+            if not self._ready("form_definitions", form_key):
+                self._hold(change, "form_definitions", form_key)
+                return
+        if table == "form_definitions" and self._same_form(row):
+            # The same form stored on two laptops under two record ids: one copy is enough.
+            self.op.log_remote(change)
+            self.report.duplicates += 1
+            return
+        if table == "cases":
+            other = self.db.scalar("SELECT id FROM cases WHERE number = ?", (row.get("number"),))
+            if other is not None:
+                raise MergeError(
+                    f"case number {row.get('number')} is used by two different cases: the"
+                    " laptops' device codes are not unique (ask the team lead)")
+        if table == "attachments":
+            content = self.blobs.get(str(row.get("sha256")))
+            if content is None:
+                raise MergeError("an attachment's content is missing from the bundle")
+            row["content"] = content
+        if self._exists(table, change.record_id):
+            self.op.log_remote(change)
+            self.report.duplicates += 1
+            return
+        self.op.insert_remote(change, row)
+        self.report.applied += 1
+        self.report.created[table] += 1
+        link = conflicts.FORK_LINKS.get(table)
+        if link and row.get(link):
+            self._touched.add((table, str(row[link])))
+
+    def _same_form(self, row: dict[str, Any]) -> bool:
+        stored = self.db.query_one(
+            "SELECT sha256 FROM form_definitions WHERE form_id = ? AND version = ?",
+            (row.get("form_id"), row.get("version")))
+        if stored is None:
+            return False
+        if stored["sha256"] != row.get("sha256"):
+            raise MergeError(
+                f"form {row.get('form_id')} version {row.get('version')} exists on two laptops"
+                " with different content; give one of them a higher version and send again")
+        return True
+
+    def _set_field(self, change: RemoteChange) -> None:
+        table, record_id = change.table, change.record_id
+        column, _, key = change.field.partition(".")
+        newest = self.db.query_one(
+            "SELECT hlc, device_id FROM changes WHERE record_id = ? AND field IN (?, '*')"
+            " ORDER BY hlc DESC, device_id DESC LIMIT 1", (record_id, change.field))
+        self._touched.add((table, record_id))
+        if newest is not None and (change.hlc, change.device_id) < (
+                str(newest["hlc"]), str(newest["device_id"])):
+            self.op.log_remote(change)  # kept in the history; a newer value stays in effect
+            self.report.older += 1
+            return
+        value = change.decoded()
+        columns: dict[str, Any]
+        if key:
+            stored = json.loads(self.db.scalar(
+                f"SELECT {column} FROM {table} WHERE id = ?", (record_id,)) or "{}")
+            if value is None:
+                stored.pop(key, None)
+            else:
+                stored[key] = value
+            columns = {column: dump_json_column(stored)}
+        elif change.field == "deleted_at":
+            columns = {"deleted_at": value, "deleted_by": change.member_id if value else None}
+        else:
+            columns = {column: value}
+        self.op.set_remote(change, columns)
+        self.report.applied += 1
+        self.report.updated.setdefault(table, set()).add(record_id)
+
+    def _purge(self, change: RemoteChange, *, log: bool = True) -> None:
+        """Erase a record and everything hanging off it (children first), with tombstones."""
+        table, record_id = change.table, change.record_id
+        for child_table, column in CHILDREN.get(table, []):
+            if table == "members":
+                continue  # members are deactivated, never purged; their records stay
+            for row in self.db.query(
+                    f"SELECT id FROM {child_table} WHERE {column} = ?", (record_id,)):
+                self._purge(_cascade(change, None, child_table, str(row[0])), log=False)
+        for row in self.db.query("SELECT change_id FROM sync_pending WHERE waiting_for = ?",
+                                 (f"{table}:{record_id}",)):
+            self.db.execute("DELETE FROM sync_pending WHERE change_id = ?", (row[0],))
+        conflicts.forget(self.db, record_id)
+        self.op.purge_remote(change, log=log)
+        if log:
+            self.report.applied += 1
+
+
+def _cascade(change: RemoteChange, tomb: Any, table: str | None = None,
+             record_id: str | None = None) -> RemoteChange:
+    """The purge of a record that goes with its purged parent: the parent purge's stamp and
+    device, so every laptop writes the same tombstone."""
+    hlc = str(tomb["hlc"]) if tomb is not None else change.hlc
+    device = str(tomb["device_id"]) if tomb is not None else change.device_id
+    member = tomb["purged_by"] if tomb is not None else change.member_id
+    return RemoteChange(
+        change_id=f"cascade:{record_id or change.record_id}", table=table or change.table,
+        record_id=record_id or change.record_id, field=PURGED, value=None, base_hlc=None,
+        hlc=hlc, device_id=device, member_id=member, reason=None)
+
+
+def is_valid_field(table: str, field_name: str) -> bool:
+    """Whether a change may name this field of this table (anything else is refused)."""
+    spec = TABLES.get(table)
+    if spec is None:
+        return False
+    if field_name in ("*", PURGED, RESOLVED):
+        return True
+    if field_name == "deleted_at":
+        return table not in ("timeline", "disseminations")
+    if spec.immutable:
+        return False
+    column, dot, key = field_name.partition(".")
+    if dot:
+        return column in JSON_COLUMNS.get(table, ()) and bool(key)
+    return column in spec.fields

@@ -1,0 +1,333 @@
+"""The records a sync bundle carries: gathered for a recipient from the change log, the audit
+trail and the tombstones, and checked field by field on arrival before anything is applied.
+
+The payload is plain JSON (compressed and encrypted by :mod:`btam_desktop.core.sync.bundle`):
+
+``changes``     change-log rows ``[change_id, table, record_id, field, value, base_hlc, hlc,
+                device_id, member_id, reason, resolves]`` in causal order;
+``audit``       audit entries ``[entry_id, device_id, device_seq, at, hlc, member_id,
+                member_name, action, record_type, record_id, detail, prev_hash, hash]``;
+``tombstones``  ``[record_id, table, purged_at, purged_by, hlc, device_id]``;
+``blobs``       attachment contents by SHA-256 (base64), each sent once;
+``seen``        the sender's version vector ``{device_id: [highest hlc, highest audit #]}``:
+                the recipient stores it as the sender's acknowledgement of what it holds;
+``roster``      the sender's signed team roster.
+
+"Since last sync" means: for every device, what is above the recipient's acknowledged stamp.
+Over-sending is harmless (import is idempotent), so a lost bundle costs nothing but size.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from btam_desktop.core import audit
+from btam_desktop.core.db import Database
+from btam_desktop.core.errors import InvalidInput
+from btam_desktop.core.hlc import Stamp
+from btam_desktop.core.ops import PURGED, TABLES, Operation, RemoteChange
+from btam_desktop.core.sync.merge import Merger, MergeReport, is_valid_field
+
+PAYLOAD_VERSION = 1
+MAX_TEXT = 16 * 1024 * 1024  # one value (a form definition, a long note) at most
+MAX_ID = 100
+CLOCK_SKEW_MS = 24 * 60 * 60 * 1000
+Vector = dict[str, tuple[str, int]]
+
+
+class PayloadError(InvalidInput):
+    """The bundle's records are malformed or cannot be accepted (the import is refused)."""
+
+
+@dataclass
+class Payload:
+    """A checked payload."""
+
+    changes: list[RemoteChange] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    tombstones: list[dict[str, Any]] = field(default_factory=list)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    seen: Vector = field(default_factory=dict)
+    roster: dict[str, Any] | None = None
+
+
+
+def counts_of(doc: dict[str, Any]) -> dict[str, int]:
+    """Sizes for a bundle's plain header: counts only, never content."""
+    cases = {row[2] for row in doc["changes"] if row[1] == "cases"}
+    return {"changes": len(doc["changes"]), "audit": len(doc["audit"]),
+            "tombstones": len(doc["tombstones"]), "attachments": len(doc["blobs"]),
+            "cases": len(cases)}
+
+
+# -- gathering ------------------------------------------------------------------------------
+def local_vector(db: Database, device_id: str) -> Vector:
+    """What this laptop holds: per device, the highest change stamp and audit entry."""
+    vector: Vector = {
+        str(r["device_id"]): (str(r["hlc"]), int(r["audit_seq"]))
+        for r in db.query("SELECT device_id, hlc, audit_seq FROM sync_seen")
+    }
+    own_hlc = db.scalar("SELECT max(hlc) FROM changes WHERE device_id = ?", (device_id,))
+    own_seq = db.scalar("SELECT max(device_seq) FROM audit WHERE device_id = ?", (device_id,))
+    vector[device_id] = (str(own_hlc or ""), int(own_seq or 0))
+    return vector
+
+
+def note_seen(db: Database, device_id: str, hlc: str = "", audit_seq: int = 0) -> None:
+    """Raise this laptop's vector entry for ``device_id`` (never lowers it)."""
+    db.execute(
+        "INSERT INTO sync_seen (device_id, hlc, audit_seq) VALUES (?, ?, ?)"
+        " ON CONFLICT (device_id) DO UPDATE SET hlc = max(hlc, excluded.hlc),"
+        " audit_seq = max(audit_seq, excluded.audit_seq)", (device_id, hlc, audit_seq))
+
+
+def collect(db: Database, *, device_id: str, ack: Vector,
+            roster: dict[str, Any] | None) -> dict[str, Any]:
+    """The payload for a recipient that acknowledged ``ack`` (empty: everything)."""
+    vector = local_vector(db, device_id)
+    changes: list[list[Any]] = []
+    audit_rows: list[list[Any]] = []
+    for device, (_, _) in sorted(vector.items()):
+        since_hlc, since_seq = ack.get(device, ("", 0))
+        for row in db.query(
+                "SELECT change_id, tbl, record_id, field, value, base_hlc, hlc, device_id,"
+                " member_id, reason, resolves FROM changes WHERE device_id = ? AND hlc > ?"
+                " ORDER BY hlc", (device, since_hlc)):
+            values = list(row)
+            values[10] = json.loads(values[10]) if values[10] else None
+            changes.append(values)
+        for row in db.query(
+                "SELECT entry_id, device_id, device_seq, at, hlc, member_id, member_name,"
+                " action, record_type, record_id, detail, prev_hash, hash FROM audit"
+                " WHERE device_id = ? AND device_seq > ? ORDER BY device_seq",
+                (device, since_seq)):
+            audit_rows.append(list(row))
+    changes.sort(key=lambda c: (c[6], c[7], c[0]))
+    tombstones = [
+        list(r) for r in db.query(
+            "SELECT record_id, tbl, purged_at, purged_by, hlc, device_id FROM tombstones"
+            " ORDER BY hlc, record_id")
+        if str(r["hlc"]) > ack.get(str(r["device_id"]), ("", 0))[0]
+    ]
+    blobs: dict[str, str] = {}
+    for change in changes:
+        if change[1] == "attachments" and change[3] == "*":
+            sha = json.loads(change[4]).get("sha256")
+            if sha and sha not in blobs:
+                content = db.scalar("SELECT content FROM attachments WHERE id = ?", (change[2],))
+                if content is not None:
+                    blobs[sha] = base64.b64encode(bytes(content)).decode("ascii")
+    return {
+        "v": PAYLOAD_VERSION, "changes": changes, "audit": audit_rows,
+        "tombstones": tombstones, "blobs": blobs,
+        "seen": {device: [hlc, seq] for device, (hlc, seq) in sorted(vector.items())},
+        "roster": roster,
+    }
+
+
+# -- checking -------------------------------------------------------------------------------
+def _text(value: Any, what: str, *, optional: bool = False, limit: int = MAX_TEXT) -> Any:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise PayloadError(f"malformed record: {what} is not text")
+    if len(value) > limit:
+        raise PayloadError(f"malformed record: {what} is longer than allowed")
+    return value
+
+
+def _stamp(value: Any, what: str, now_ms: int, *, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    try:
+        stamp = Stamp.decode(_text(value, what, limit=40))
+    except ValueError:
+        raise PayloadError(f"malformed record: {what} is not a clock stamp") from None
+    if stamp.millis > now_ms + CLOCK_SKEW_MS:
+        raise PayloadError(
+            "a change is stamped more than 24 hours ahead of this laptop's clock; check the"
+            " date and time on the sending laptop (nothing was imported)")
+    return value
+
+
+def _change(row: Any, now_ms: int) -> RemoteChange:
+    if not isinstance(row, list) or len(row) != 11:
+        raise PayloadError("malformed record: a change has the wrong shape")
+    (change_id, table, record_id, field_name, value, base_hlc, hlc, device_id, member_id,
+     reason, resolves) = row
+    _text(table, "table", limit=MAX_ID)
+    _text(field_name, "field", limit=200)
+    if table not in TABLES:
+        raise PayloadError(f"malformed record: unknown table {str(table)[:40]!r}")
+    if not is_valid_field(table, field_name):
+        raise PayloadError(f"malformed record: unknown field {str(field_name)[:60]!r}"
+                           f" of {table}")
+    if resolves is not None and (not isinstance(resolves, list) or not all(
+            isinstance(r, str) and len(r) <= MAX_ID for r in resolves)):
+        raise PayloadError("malformed record: a resolution names its changes wrongly")
+    change = RemoteChange(
+        change_id=_text(change_id, "change id", limit=MAX_ID),
+        table=table, record_id=_text(record_id, "record id", limit=MAX_ID),
+        field=field_name, value=_text(value, "value", optional=True),
+        base_hlc=_stamp(base_hlc, "base stamp", now_ms, optional=True),
+        hlc=_stamp(hlc, "stamp", now_ms),
+        device_id=_text(device_id, "device id", limit=MAX_ID),
+        member_id=_text(member_id, "member id", optional=True, limit=MAX_ID),
+        reason=_text(reason, "reason", optional=True, limit=100_000),
+        resolves=tuple(resolves or ()))
+    try:
+        decoded = change.decoded()
+    except (ValueError, RecursionError):
+        raise PayloadError("malformed record: a value is not valid JSON") from None
+    if field_name == "*":
+        spec = TABLES[table]
+        if not isinstance(decoded, dict) or not set(decoded) <= set(spec.fields):
+            raise PayloadError(f"malformed record: a new {table} record has unknown fields")
+        if any(isinstance(v, dict | list) for v in decoded.values()):
+            raise PayloadError(f"malformed record: a new {table} record is nested")
+    elif field_name == PURGED and table == "members":
+        raise PayloadError("malformed record: members are never purged")
+    return change
+
+
+def _audit_row(row: Any, now_ms: int) -> dict[str, Any]:
+    names = ("entry_id", "device_id", "device_seq", "at", "hlc", "member_id", "member_name",
+             "action", "record_type", "record_id", "detail", "prev_hash", "hash")
+    if not isinstance(row, list) or len(row) != len(names):
+        raise PayloadError("malformed record: an audit entry has the wrong shape")
+    entry = dict(zip(names, row, strict=True))
+    for name in names:
+        if name == "device_seq":
+            if not isinstance(entry[name], int) or isinstance(entry[name], bool) or \
+                    entry[name] < 1:
+                raise PayloadError("malformed record: an audit entry's number is wrong")
+        elif name == "hlc":
+            _stamp(entry[name], "audit stamp", now_ms)
+        else:
+            _text(entry[name], f"audit {name}",
+                  optional=name in ("member_id", "record_type", "record_id"),
+                  limit=100_000 if name == "detail" else 1_000)
+    return entry
+
+
+def parse(doc: Any, *, now_ms: int | None = None) -> Payload:
+    """Check every record of a decrypted payload; PayloadError names the first problem."""
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    if not isinstance(doc, dict) or doc.get("v") != PAYLOAD_VERSION:
+        raise PayloadError("malformed bundle: unknown payload layout")
+    for name in ("changes", "audit", "tombstones"):
+        if not isinstance(doc.get(name), list):
+            raise PayloadError(f"malformed bundle: {name} missing")
+    if not isinstance(doc.get("blobs"), dict) or not isinstance(doc.get("seen"), dict):
+        raise PayloadError("malformed bundle: blobs or version vector missing")
+    payload = Payload(
+        changes=[_change(row, now_ms) for row in doc["changes"]],
+        audit=[_audit_row(row, now_ms) for row in doc["audit"]])
+    for row in doc["tombstones"]:
+        if not isinstance(row, list) or len(row) != 6:
+            raise PayloadError("malformed record: a tombstone has the wrong shape")
+        record_id, table, purged_at, purged_by, hlc, device_id = row
+        if table not in TABLES or table == "members":
+            raise PayloadError("malformed record: a tombstone names an unknown table")
+        payload.tombstones.append({
+            "record_id": _text(record_id, "tombstone id", limit=MAX_ID), "table": table,
+            "purged_at": _text(purged_at, "purge time", limit=64),
+            "purged_by": _text(purged_by, "purged by", optional=True, limit=MAX_ID),
+            "hlc": _stamp(hlc, "purge stamp", now_ms),
+            "device_id": _text(device_id, "device id", limit=MAX_ID)})
+    for sha, data in doc["blobs"].items():
+        try:
+            content = base64.b64decode(_text(data, "attachment"), validate=True)
+        except (binascii.Error, ValueError):
+            raise PayloadError("malformed record: an attachment is not base64") from None
+        if hashlib.sha256(content).hexdigest() != sha:
+            raise PayloadError("an attachment's content does not match its checksum")
+        payload.blobs[sha] = content
+    for device, entry in doc["seen"].items():
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], int)):
+            raise PayloadError("malformed bundle: version vector")
+        hlc = entry[0]
+        if hlc:
+            _stamp(hlc, "version vector", now_ms)
+        payload.seen[_text(device, "device id", limit=MAX_ID)] = (
+            _text(hlc, "version vector"), int(entry[1]))
+    roster = doc.get("roster")
+    if roster is not None and not isinstance(roster, dict):
+        raise PayloadError("malformed bundle: roster")
+    payload.roster = roster
+    return payload
+
+
+# -- applying -------------------------------------------------------------------------------
+def _apply_audit(db: Database, entries: list[dict[str, Any]], local_device: str) -> int:
+    """Union of audit chains: each device's entries appended in order, each checked to follow
+    the one before it (a forked or rewritten chain refuses the bundle)."""
+    added = 0
+    by_device: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_device.setdefault(entry["device_id"], []).append(entry)
+    for device, rows in by_device.items():
+        last = db.query_one(
+            "SELECT device_seq, hash, entry_id FROM audit WHERE device_id = ?"
+            " ORDER BY device_seq DESC LIMIT 1", (device,))
+        top, prev = (int(last["device_seq"]), str(last["hash"])) if last else (0, audit.GENESIS)
+        for entry in sorted(rows, key=lambda e: e["device_seq"]):
+            if entry["device_seq"] <= top:
+                stored = db.scalar("SELECT hash FROM audit WHERE device_id = ? AND"
+                                   " device_seq = ?", (device, entry["device_seq"]))
+                if stored is not None and stored != entry["hash"]:
+                    raise PayloadError(
+                        f"the audit trail of device {device[:8]} differs from the one already"
+                        " here (a cloned or restored laptop?); nothing was imported")
+                continue
+            if device == local_device:
+                raise PayloadError("the bundle holds audit entries of this laptop that it"
+                                   " never wrote; nothing was imported")
+            if entry["device_seq"] != top + 1:
+                break  # a gap: the rest comes with a later bundle
+            if entry["prev_hash"] != prev or audit.digest_of(entry) != entry["hash"]:
+                raise PayloadError(
+                    f"the audit trail of device {device[:8]} in the bundle was altered;"
+                    " nothing was imported")
+            db.execute(
+                "INSERT INTO audit (entry_id, device_id, device_seq, at, hlc, member_id,"
+                " member_name, action, record_type, record_id, detail, prev_hash, hash) VALUES"
+                " (:entry_id, :device_id, :device_seq, :at, :hlc, :member_id, :member_name,"
+                " :action, :record_type, :record_id, :detail, :prev_hash, :hash)", entry)
+            top, prev = entry["device_seq"], entry["hash"]
+            added += 1
+        if top:
+            db.set_meta(audit.head_key(device), f"{top}:{prev}")
+            note_seen(db, device, audit_seq=top)
+    return added
+
+
+def apply(op: Operation, payload: Payload, *, local_device: str) -> tuple[MergeReport, int]:
+    """Apply a checked payload inside the import's operation; returns the merge report and
+    the number of audit entries added."""
+    db = op.db
+    merger = Merger(op, payload.blobs)
+    for tomb in payload.tombstones:
+        if db.scalar("SELECT 1 FROM tombstones WHERE record_id = ?", (tomb["record_id"],)):
+            continue
+        merger._purge(RemoteChange(
+            change_id=f"tombstone:{tomb['record_id']}", table=tomb["table"],
+            record_id=tomb["record_id"], field=PURGED, value=None, base_hlc=None,
+            hlc=tomb["hlc"], device_id=tomb["device_id"], member_id=tomb["purged_by"],
+            reason=None), log=False)
+    report = merger.apply(payload.changes)
+    top: dict[str, str] = {}
+    for change in payload.changes:
+        if change.hlc > top.get(change.device_id, ""):
+            top[change.device_id] = change.hlc
+    for device, hlc in top.items():
+        if device != local_device:
+            note_seen(db, device, hlc=hlc)
+    added = _apply_audit(db, payload.audit, local_device)
+    return report, added

@@ -309,7 +309,7 @@ def test_an_oversized_file_is_refused_before_reading(
     out = _bundle(b, tmp_path)
     monkeypatch.setattr(limits, "MAX_BUNDLE_BYTES", 100)
     before = unchanged(lead)
-    with pytest.raises(BundleRefused, match="larger|limit|too large"):
+    with pytest.raises(BundleRefused, match=r"larger|limit|too large"):
         exchange.import_file(lead, out)
     assert unchanged(lead) == before
 
@@ -331,7 +331,8 @@ def test_two_bundles_under_one_number_are_a_cloned_laptop(
     assert [f["sender_device_id"] for f in exchange.forks(lead)] == [b.device_id]
 
 
-def test_two_different_rosters_of_one_version_are_refused(trio: tuple[Session, Session, Session]) -> None:
+def test_two_different_rosters_of_one_version_are_refused(
+        trio: tuple[Session, Session, Session]) -> None:
     lead, _, _ = trio
     chain = team.chain_json(lead)
     with lead.operation("test") as _op, pytest.raises(RosterRejected):

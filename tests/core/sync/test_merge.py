@@ -13,7 +13,6 @@ from btam_desktop.core import audit
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import conflicts, payload
 from btam_desktop.core.sync.payload import PayloadError
-
 from tests.core.test_submissions import valid_contact
 
 from .conftest import relay, snapshot
@@ -241,7 +240,7 @@ def test_a_far_future_stamp_is_refused_and_never_moves_the_clock(laptops: Laptop
     assert b.clock.last == before
 
 
-@pytest.mark.parametrize("mutate, message", [
+@pytest.mark.parametrize(("mutate", "message"), [
     (lambda d: d["changes"][0].__setitem__(1, "sqlite_master"), "unknown table"),
     (lambda d: d["changes"][0].__setitem__(3, "password"), "unknown field"),
     (lambda d: d["changes"][0].__setitem__(6, "yesterday"), "not a clock stamp"),

@@ -3,9 +3,11 @@ a new person) and editing a person's details."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -17,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from btam_desktop.core.model import PERSON_ROLE_LABELS, Person
+from btam_desktop.core.model import PERSON_ROLE_LABELS, Case, Person
 from btam_desktop.core.session import Session
 from btam_desktop.ui.case.dialog_base import (
     OptionalDate,
@@ -27,9 +29,12 @@ from btam_desktop.ui.case.dialog_base import (
     long_text,
     refused,
 )
+from btam_desktop.ui.case.labels import role_label
 from btam_desktop.ui.widgets import field_label
 
 SEARCH_DELAY_MS = 200
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+POC = "person_of_concern"
 
 
 def describe_person(person: Person) -> str:
@@ -42,6 +47,18 @@ def describe_person(person: Person) -> str:
     return " \u00b7 ".join(parts)
 
 
+def describe_match(person: Person, cases: Sequence[tuple[Case, str]]) -> str:
+    """Two lines that tell look-alikes apart: name, aliases and date of birth; then address,
+    phone and the cases the person is on, each with their role."""
+    second = [part for part in (person.address, person.phone) if part]
+    if cases:
+        second.append("on " + ", ".join(f"{case.number} ({role_label(role)})"
+                                         for case, role in cases))
+    else:
+        second.append("on no case")
+    return describe_person(person) + "\n" + " \u00b7 ".join(second)
+
+
 class PersonFields(QWidget):
     """The editable details of a person."""
 
@@ -51,7 +68,8 @@ class PersonFields(QWidget):
         self.given = QLineEdit(person.given_names if person else "")
         self.aliases = QLineEdit(", ".join(person.aliases) if person else "")
         self.aliases.setPlaceholderText("Nicknames, online handles; separate with commas")
-        self.birth = OptionalDate(person.date_of_birth if person else None, "Unknown")
+        self.birth = OptionalDate(person.date_of_birth if person else None, "Unknown",
+                                  no_future=True, what="date of birth")
         self.phone = QLineEdit(person.phone if person else "")
         self.email = QLineEdit(person.email if person else "")
         self.address = QLineEdit(person.address if person else "")
@@ -92,7 +110,13 @@ class AddPersonDialog(RecordDialog):
         self._session = session
         self._case_id = case_id
         self.resize(640, 620)
-        self.role = choice_combo(PERSON_ROLE_LABELS, "person_of_concern")
+        # The likely role of the first person on a case; once the case has its person of
+        # concern the officer chooses (a look-alike must not become a second one by default).
+        has_poc = any(link.role == POC for link in session.store.case_persons(case_id))
+        self.role = choice_combo(PERSON_ROLE_LABELS, None if has_poc else POC,
+                                 empty="(choose the role)")
+        if has_poc:
+            self.role.setCurrentIndex(0)
         self.add_row("&Role on this case:", self.role)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Existing or new person")
@@ -105,6 +129,8 @@ class AddPersonDialog(RecordDialog):
         self.results = QListWidget()
         self.results.setAccessibleName("People found")
         self.results.setSpacing(3)  # rows apart enough to pick the right one in a moving car
+        self.results.setToolTip("Select the person with the arrow keys or a click, then "
+                                "press Add to case (Ctrl+Enter). Enter adds nobody.")
         self.found_label = QLabel("Type to search the people already in the vault.")
         self.found_label.setProperty("muted", True)
         layout = QVBoxLayout(existing)
@@ -123,7 +149,34 @@ class AddPersonDialog(RecordDialog):
         self._timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(self._timer.start)
         self.results.itemDoubleClicked.connect(lambda _item: self.accept())
+        # Enter, pressed by reflex after typing a name, never links anybody: in Find it runs
+        # the search now and moves to the results; in the results it does nothing.
+        self.search.installEventFilter(self)
+        self.results.installEventFilter(self)
         self.search.setFocus()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter in Find searches and moves to the results; Enter in the results is eaten."""
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in ENTER_KEYS
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            if watched is self.search:
+                self._timer.stop()
+                self._run_search()
+                if self.results.count():
+                    self.results.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+            if watched is self.results:
+                return True
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter anywhere else adds nobody either (Ctrl+Enter or the button does)."""
+        if (event.key() in ENTER_KEYS
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _run_search(self) -> None:
         self.results.clear()
@@ -131,22 +184,28 @@ class AddPersonDialog(RecordDialog):
         if not text:
             self.found_label.setText("Type to search the people already in the vault.")
             return
-        people = self._session.store.search_persons(text, limit=100)
+        store = self._session.store
+        people = store.search_persons(text, limit=100)
         for person in people:
-            item = QListWidgetItem(describe_person(person))
+            item = QListWidgetItem(describe_match(person, store.cases_of_person(person.id)))
             item.setData(Qt.ItemDataRole.UserRole, person.id)
+            item.setToolTip(item.text())
             self.results.addItem(item)
-        self.found_label.setText(f"{len(people)} found" + (" (first 100)" if len(people) == 100
-                                                          else ""))
+        found = f"{len(people)} found" + (" (first 100)" if len(people) == 100 else "")
         if people:
-            self.results.setCurrentRow(0)
+            found += "; select the right person, then Add to case"
+        self.found_label.setText(found)
+        # Nobody is chosen for the officer: the first of many look-alikes is a guess.
+        self.results.setCurrentRow(-1)
 
     def apply(self) -> str:
         store = self._session.store
         role = combo_key(self.role)
+        if not role:
+            raise refused(self, "Choose the person's role on this case.", self.role)
         if self.tabs.currentIndex() == 0:
             item = self.results.currentItem()
-            if item is None:
+            if item is None or not item.isSelected():
                 raise refused(self, "Find the person and select them, or use \u201cNew "
                                     "person\u201d.", self.search)
             person_id = str(item.data(Qt.ItemDataRole.UserRole))

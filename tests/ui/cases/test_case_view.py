@@ -160,6 +160,7 @@ def test_people_add_existing_and_new_edit_and_remove(qtbot: QtBot,
     assert dialog is not None
     qtbot.keyClicks(dialog.search, "blaze")
     qtbot.waitUntil(lambda: dialog.results.count() == 1, timeout=3000)
+    dialog.results.setCurrentRow(0)  # nobody is selected for the officer
     dialog.role.setCurrentIndex(dialog.role.findData("potential_target"))
     dialog.accept()
     qtbot.waitUntil(lambda: people.model.rowCount() == 1, timeout=3000)

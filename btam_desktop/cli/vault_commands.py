@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from btam_desktop.cli.common import Context, UsageError, first_line, keyring_note, table
-from btam_desktop.core import audit, vault
+from btam_desktop.core import audit, backup, vault
 from btam_desktop.core.errors import IntegrityProblem, InvalidInput
 from btam_desktop.core.fileio import atomic_write_text
 from btam_desktop.core.model import ROLES
@@ -145,7 +145,7 @@ def cmd_restore(ctx: Context) -> int:
         secret = ctx.passphrase("Passphrase valid in the backup: ")
         if secret is None:
             raise UsageError("no passphrase given for the backup")
-    kept = vault.restore_backup(
+    kept = backup.restore(
         Path(args.backup), ctx.vault_path, passphrase_text=secret, recovery_key=recovery,
         member=ctx.member, replace_existing=args.replace)
     text = f"Restored {args.backup} to {ctx.vault_path}."

@@ -5,6 +5,7 @@ classification of environment errors (busy, disk full, corrupt) apart from progr
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,19 @@ class Database:
         """The first column of the first row, or None."""
         row = self.query_one(sql, params)
         return None if row is None else row[0]
+
+    def export_copy(self, target: Path, raw_key: bytes) -> None:
+        """Write an encrypted copy of the whole database to ``target`` under ``raw_key``
+        (``sqlcipher_export``), fsynced. ``target`` must not exist or be an empty file (create
+        it owner-only first: SQLite keeps the mode of an existing file)."""
+        self.execute(
+            f"ATTACH DATABASE ? AS export_copy KEY \"x'{raw_key.hex()}'\"", (str(target),))
+        try:
+            self.execute("SELECT sqlcipher_export('export_copy')").fetchall()
+        finally:
+            self.execute("DETACH DATABASE export_copy")
+        with open(target, "rb+") as handle:
+            os.fsync(handle.fileno())
 
     def meta(self, key: str) -> str | None:
         """A value of the vault's ``meta`` table (identity, settings, counters), or None."""

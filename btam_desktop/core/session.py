@@ -8,8 +8,6 @@ Case data is read and written through :attr:`Session.store`; every write is an
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +22,7 @@ from btam_desktop.core.errors import (
     VaultLocked,
     WeakPassphrase,
 )
-from btam_desktop.core.fileio import atomic_writer, fsync_dir
+from btam_desktop.core.fileio import fsync_dir
 from btam_desktop.core.hlc import HybridClock, Stamp
 from btam_desktop.core.ids import new_id
 from btam_desktop.core.keyslots import (
@@ -43,22 +41,9 @@ if TYPE_CHECKING:
     from btam_desktop.core.store import CaseStore
     from btam_desktop.core.submissions import SubmissionStore
 
-BACKUP_MAGIC = b"BTAM-BACKUP/1\n"
 IDLE_DEFAULT_MINUTES = 15
 IDLE_MAX_MINUTES = 30
 RECOVERY_ACTOR = "Recovery key"
-
-
-def export_copy(db: Database, target: Path, raw_key: bytes) -> None:
-    """Write an encrypted copy of ``db`` to ``target`` under ``raw_key`` (sqlcipher_export)."""
-    conn = db.connection
-    conn.execute(f"ATTACH DATABASE ? AS export_copy KEY \"x'{raw_key.hex()}'\"", (str(target),))
-    try:
-        conn.execute("SELECT sqlcipher_export('export_copy')").fetchall()
-    finally:
-        conn.execute("DETACH DATABASE export_copy")
-    with open(target, "rb+") as handle:
-        os.fsync(handle.fileno())
 
 
 def _meta(db: Database, key: str) -> str | None:
@@ -370,9 +355,9 @@ class Session:
         tmp = self.path.with_name(f".{self.path.name}.rekey-{os.getpid()}")
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         db = self.db
-        export_copy(db, tmp, new_key)
-        os.chmod(tmp, 0o600)
+        db.export_copy(tmp, new_key)
         keys = keyfile.load(self.path)
         both = keyfile.KeyFile(
             keys.vault_id, tuple(reseal(s, [new_key, old_key], keys.vault_id) for s in keys.slots)
@@ -394,34 +379,14 @@ class Session:
         keyring_store.forget(self.vault_id, self.slot_id)
 
     def backup(self, out: Path) -> None:
-        """Write an encrypted backup (database copy + key file) to ``out`` atomically."""
-        out = Path(out)
+        """Write an encrypted backup (database copy + key file) to ``out`` atomically, in the
+        format of :mod:`btam_desktop.core.backup` (audited)."""
+        from btam_desktop.core import backup
+
         keys = keyfile.load(self.path)
         with self.operation("vault.backup") as op:
             op.audit("vault.backup", "vault", self.vault_id)
-        tmp = self.path.with_name(f".{self.path.name}.backup-{os.getpid()}")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        try:
-            export_copy(self.db, tmp, self._db_key)
-            data = tmp.read_bytes()
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        header = {
-            "format": "btam-backup/1",
-            "created_at": audit.utc_now(),
-            "vault_id": self.vault_id,
-            "keys": keys.to_text(),
-            "db_size": len(data),
-            "db_sha256": hashlib.sha256(data).hexdigest(),
-        }
-        header_bytes = json.dumps(header, sort_keys=True).encode("utf-8")
-        with atomic_writer(out) as handle:
-            handle.write(BACKUP_MAGIC)
-            handle.write(len(header_bytes).to_bytes(8, "big"))
-            handle.write(header_bytes)
-            handle.write(data)
+        backup.write(self.db, self._db_key, keys, Path(out), scratch_beside=self.path)
 
     def check(self) -> list[str]:
         """Integrity problems of the file, the audit chain and the key slots (empty: fine)."""

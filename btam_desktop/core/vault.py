@@ -1,4 +1,5 @@
-"""Creating, unlocking and restoring vaults: the SQLCipher file plus its key file.
+"""Creating and unlocking vaults: the SQLCipher file plus its key file (backups and restoring
+them: :mod:`btam_desktop.core.backup`).
 
 A failed open never creates, repairs or replaces anything: a wrong passphrase changes no byte
 of the database (only the key file's failed-unlock counter), and a missing or damaged file is
@@ -8,8 +9,6 @@ reported, not rebuilt.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import secrets
 from collections.abc import Callable
@@ -45,13 +44,12 @@ from btam_desktop.core.keyslots import (
 )
 from btam_desktop.core.model import Member
 from btam_desktop.core.paths import wal_paths
-from btam_desktop.core.session import BACKUP_MAGIC, Session
+from btam_desktop.core.session import Session
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=10)
 RECOVERY_SLOT_ID = "recovery"
 _DEVICE_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: read aloud safely
-_MAX_BACKUP_HEADER = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -176,7 +174,8 @@ def _build_first_database(tmp: Path, db_key: bytes, keys: keyfile.KeyFile, membe
         db.close()  # not building.lock(): that would audit a lock of a vault not yet made
 
 
-def _pick_slot(keys: keyfile.KeyFile, member: str | None) -> KeySlot:
+def pick_slot(keys: keyfile.KeyFile, member: str | None) -> KeySlot:
+    """The member slot of ``keys`` named by ``member`` (name or id), or the only one."""
     slots = [s for s in keys.slots if s.kind == MEMBER]
     if member:
         wanted = member.strip().lower()
@@ -219,9 +218,10 @@ def _clear_failures(path: Path, slot_id: str) -> None:
         keyfile.save(path, keys.with_slot(replace(slot, failed_attempts=0, locked_until=None)))
 
 
-def _open_database(path: Path, keys: keyfile.KeyFile, slot: KeySlot, private: bytes) -> tuple[
+def open_database(path: Path, keys: keyfile.KeyFile, slot: KeySlot, private: bytes) -> tuple[
     Database, bytes
 ]:
+    """Open ``path`` with a database key sealed in ``slot``; returns (database, raw key)."""
     candidates = open_keys(slot, private, keys.vault_id)
     for candidate in candidates:
         if key_opens(path, candidate):
@@ -234,7 +234,7 @@ def _open_database(path: Path, keys: keyfile.KeyFile, slot: KeySlot, private: by
 def _finish_unlock(
     path: Path, keys: keyfile.KeyFile, slot: KeySlot, private: bytes, *, via: str
 ) -> Session:
-    db, db_key = _open_database(path, keys, slot, private)
+    db, db_key = open_database(path, keys, slot, private)
     try:
         schema.migrate(db)
         member: Member | None = None
@@ -274,7 +274,7 @@ def unlock(
     """Unlock as a member; returns the session and the slot key (for "remember on device")."""
     path = Path(path)
     keys = keyfile.load(path)
-    slot = _pick_slot(keys, member)
+    slot = pick_slot(keys, member)
     private = _attempt(path, keys, slot, passphrase_text, now or _now())
     return _finish_unlock(path, keys, slot, private, via="passphrase"), private
 
@@ -311,7 +311,7 @@ def unlock_with_device_key(path: Path, member: str | None = None) -> Session | N
     path = Path(path)
     try:
         keys = keyfile.load(path)
-        slot = _pick_slot(keys, member)
+        slot = pick_slot(keys, member)
     except (AuthError, IntegrityProblem, VaultNotFound):
         return None
     private = keyring_store.recall(keys.vault_id, slot.slot_id)
@@ -323,106 +323,3 @@ def unlock_with_device_key(path: Path, member: str | None = None) -> Session | N
     except WrongPassphrase:
         keyring_store.forget(keys.vault_id, slot.slot_id)  # stale entry (passphrase changed)
         return None
-
-
-@dataclass(frozen=True)
-class BackupFile:
-    """A parsed backup: its key file and the encrypted database bytes."""
-
-    vault_id: str
-    created_at: str
-    keys: keyfile.KeyFile
-    database: bytes
-
-
-def read_backup(path: Path) -> BackupFile:
-    """Parse and verify a backup file; IntegrityProblem when it is not one or is damaged."""
-    try:
-        with open(path, "rb") as handle:
-            if handle.read(len(BACKUP_MAGIC)) != BACKUP_MAGIC:
-                raise IntegrityProblem(f"{path} is not a BTAM backup")
-            size = int.from_bytes(handle.read(8), "big")
-            if not 0 < size <= _MAX_BACKUP_HEADER:
-                raise IntegrityProblem("the backup's header is damaged")
-            header = json.loads(handle.read(size).decode("utf-8"))
-            data = handle.read()
-    except FileNotFoundError:
-        raise InvalidInput(f"no file at {path}") from None
-    except (ValueError, UnicodeDecodeError):
-        raise IntegrityProblem("the backup's header is damaged") from None
-    if header.get("format") != "btam-backup/1":
-        raise IntegrityProblem("unknown backup format")
-    if len(data) != header.get("db_size") or hashlib.sha256(data).hexdigest() != header.get(
-        "db_sha256"
-    ):
-        raise IntegrityProblem("the backup is truncated or damaged (checksum mismatch)")
-    keys = keyfile.KeyFile.from_text(header["keys"])
-    return BackupFile(header["vault_id"], header.get("created_at", ""), keys, data)
-
-
-def restore_backup(
-    backup: Path,
-    vault_path: Path,
-    *,
-    passphrase_text: str | None = None,
-    recovery_key: str | None = None,
-    member: str | None = None,
-    replace_existing: bool = False,
-) -> Path | None:
-    """Restore a backup to ``vault_path`` after proving it opens; all or nothing.
-
-    An existing vault is only replaced with ``replace_existing`` and is then kept beside it
-    (``<name>.replaced-<time>``); the returned path names that copy.
-    """
-    vault_path = Path(vault_path)
-    if vault_exists(vault_path) and not replace_existing:
-        raise VaultExists(
-            f"a vault already exists at {vault_path}; restore elsewhere or confirm replacing it"
-        )
-    parsed = read_backup(Path(backup))
-    if recovery_key is not None:
-        slot = parsed.keys.slot(RECOVERY_SLOT_ID)
-        if slot is None:
-            raise IntegrityProblem("the backup has no recovery slot")
-        secret = normalise_recovery_key(recovery_key)
-    else:
-        slot = _pick_slot(parsed.keys, member)
-        secret = passphrase_text or ""
-    private = unwrap_private(slot, secret, parsed.keys.vault_id)
-    vault_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = vault_path.with_name(f".{vault_path.name}.restoring-{secrets.token_hex(4)}")
-    try:
-        with open(tmp, "wb") as handle:
-            os.chmod(tmp, 0o600)
-            handle.write(parsed.database)
-            handle.flush()
-            os.fsync(handle.fileno())
-        db, _ = _open_database(tmp, parsed.keys, slot, private)
-        try:
-            if [r[0] for r in db.query("PRAGMA quick_check")] != ["ok"]:
-                raise IntegrityProblem("the backup's database fails its integrity check")
-            if db.query("PRAGMA cipher_integrity_check"):
-                raise IntegrityProblem("the backup's encrypted pages fail their check")
-        finally:
-            db.close()
-        for side in wal_paths(tmp):
-            with contextlib.suppress(FileNotFoundError):
-                side.unlink()
-        kept: Path | None = None
-        if vault_exists(vault_path):
-            stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
-            kept = vault_path.with_name(f"{vault_path.name}.replaced-{stamp}")
-            for old, new in [
-                (vault_path, kept),
-                (keyfile.keys_path_for(vault_path), keyfile.keys_path_for(kept)),
-                *zip(wal_paths(vault_path), wal_paths(kept), strict=True),
-            ]:
-                if old.exists():
-                    os.replace(old, new)
-        keyfile.save(vault_path, parsed.keys)
-        os.replace(tmp, vault_path)
-        fsync_dir(vault_path.parent)
-        return kept
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from btam_desktop.core import keyfile, keyring_store, vault
+from btam_desktop.core.backup import restore as restore_backup
 from btam_desktop.core.db import key_opens
 from btam_desktop.core.errors import (
     AccountLocked,
@@ -275,7 +276,7 @@ def test_backup_and_restore_roundtrip(session: Session, tmp_path: Path) -> None:
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     assert b"Backed up case" not in backup.read_bytes()
     target = tmp_path / "restored" / "team.btam"
-    vault.restore_backup(backup, target, passphrase_text=LEAD_PASS)
+    restore_backup(backup, target, passphrase_text=LEAD_PASS)
     restored, _ = vault.unlock(target, passphrase_text=LEAD_PASS)
     assert restored.store.get_case(case.number).title == "Backed up case"
     assert restored.check() == []
@@ -289,25 +290,25 @@ def test_restore_is_all_or_nothing(session: Session, tmp_path: Path, vault_path:
     session.lock()
     before = digest(vault_path)
     with pytest.raises(VaultExists):
-        vault.restore_backup(backup, vault_path, passphrase_text=LEAD_PASS)
+        restore_backup(backup, vault_path, passphrase_text=LEAD_PASS)
     with pytest.raises(WrongPassphrase):
-        vault.restore_backup(backup, tmp_path / "x.btam", passphrase_text="Wrong-Phrase-000")
+        restore_backup(backup, tmp_path / "x.btam", passphrase_text="Wrong-Phrase-000")
     assert not (tmp_path / "x.btam").exists()
     damaged = tmp_path / "damaged.btambak"
     data = bytearray(backup.read_bytes())
     data[-100] ^= 0xFF
     damaged.write_bytes(bytes(data))
     with pytest.raises(IntegrityProblem, match="damaged"):
-        vault.restore_backup(damaged, tmp_path / "y.btam", passphrase_text=LEAD_PASS)
+        restore_backup(damaged, tmp_path / "y.btam", passphrase_text=LEAD_PASS)
     truncated = tmp_path / "truncated.btambak"
     truncated.write_bytes(backup.read_bytes()[:5000])
     with pytest.raises(IntegrityProblem):
-        vault.restore_backup(truncated, tmp_path / "z.btam", passphrase_text=LEAD_PASS)
+        restore_backup(truncated, tmp_path / "z.btam", passphrase_text=LEAD_PASS)
     assert not list(tmp_path.glob("[xyz].btam*"))
     assert digest(vault_path) == before
     # Replacing keeps the old vault beside the restored one.
-    kept = vault.restore_backup(backup, vault_path, passphrase_text=LEAD_PASS,
-                                replace_existing=True)
+    kept = restore_backup(backup, vault_path, passphrase_text=LEAD_PASS,
+                          replace_existing=True)
     assert kept is not None and kept.exists() and digest(kept) == before
 
 

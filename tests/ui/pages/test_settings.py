@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from btam_desktop.core import demo, keyfile, vault
+from btam_desktop.core import backup, demo, keyfile, vault
 from btam_desktop.core.session import Session
 from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.pages.settings import SettingsPage
@@ -270,7 +270,7 @@ def test_backup_in_the_background(qtbot: QtBot, host: MakeHost, lead: Session,
         pass
     written = target.with_name("lakeside.btambak")
     assert written.exists()
-    assert vault.read_backup(written).vault_id == lead.vault_id
+    assert backup.read(written).vault_id == lead.vault_id
     assert page.maintenance_message.kind == "ok"
     assert str(written) in page.maintenance_message.text()
 

@@ -1,0 +1,294 @@
+"""The backup file format, written and read in one place, streamed.
+
+A backup (``btam-backup/1``) is one file::
+
+    MAGIC     b"BTAM-BACKUP/1\\n"
+    length    8 bytes, big-endian: the size of the header
+    header    UTF-8 JSON object: format, created_at, vault_id, keys (the key file's text at
+              backup time: sealed keys only), db_size, db_sha256
+    database  db_size bytes: a ``sqlcipher_export`` copy of the vault under its own key
+
+Nothing in it is plaintext case data; it opens with the passphrases and the recovery key valid
+when it was made. The database part is copied in 1 MiB chunks and hashed as it streams, so a
+vault with large attachments is never held in memory. The header's size and shape are checked
+before anything else: a file that is not a backup, a wrong-shaped header or a damaged database
+part is an :class:`IntegrityProblem` with a plain message, and a restore writes nothing at the
+vault's path until the copy has been verified, opened and checked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from btam_desktop.core import audit, keyfile
+from btam_desktop.core.db import Database
+from btam_desktop.core.errors import IntegrityProblem, InvalidInput, VaultExists
+from btam_desktop.core.fileio import OWNER_ONLY, atomic_writer, fsync_dir
+from btam_desktop.core.keyslots import KeySlot, normalise_recovery_key, unwrap_private
+from btam_desktop.core.paths import wal_paths
+from btam_desktop.core.vault import (
+    RECOVERY_SLOT_ID,
+    open_database,
+    pick_slot,
+    vault_exists,
+)
+
+__all__ = ["CHUNK", "FORMAT", "MAGIC", "BackupHeader", "read", "read_header", "restore",
+           "write"]
+
+MAGIC = b"BTAM-BACKUP/1\n"
+FORMAT = "btam-backup/1"
+CHUNK = 1 << 20
+MAX_HEADER = 1 << 20
+_LENGTH = 8
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_DAMAGED_HEADER = "the backup's header is damaged"
+_DAMAGED_DATA = "the backup is truncated or damaged (checksum mismatch)"
+
+
+@dataclass(frozen=True)
+class BackupHeader:
+    """What a backup's header says: its vault, key file, and the database part's size, hash
+    and position in the file."""
+
+    vault_id: str
+    created_at: str
+    keys: keyfile.KeyFile
+    db_size: int
+    db_sha256: str
+    db_offset: int
+
+
+# -- files ---------------------------------------------------------------------------------------
+def _scratch_beside(path: Path, what: str) -> Path:
+    """A new, empty, owner-only file next to ``path`` (O_EXCL: never an existing one)."""
+    while True:
+        candidate = path.with_name(f".{path.name}.{what}-{secrets.token_hex(4)}")
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY))
+        except FileExistsError:
+            continue
+        return candidate
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, *wal_paths(path)):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+
+
+def _file_digest(path: Path) -> tuple[int, str]:
+    size, digest = 0, hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            size += len(chunk)
+            digest.update(chunk)
+    return size, digest.hexdigest()
+
+
+# -- writing ---------------------------------------------------------------------------------------
+def write(db: Database, raw_key: bytes, keys: keyfile.KeyFile, out: Path, *,
+          scratch_beside: Path) -> None:
+    """Write a backup of ``db`` (opened with ``raw_key``) and its ``keys`` to ``out``,
+    atomically and owner-only. The encrypted copy is made in a temporary file beside
+    ``scratch_beside`` (the vault) and removed afterwards. Call :meth:`Session.backup`, which
+    audits it, rather than this."""
+    out = Path(out)
+    tmp = _scratch_beside(Path(scratch_beside), "backup")
+    try:
+        db.export_copy(tmp, raw_key)
+        size, digest = _file_digest(tmp)  # the header comes first, so hash before copying
+        header = json.dumps({
+            "format": FORMAT,
+            "created_at": audit.utc_now(),
+            "vault_id": keys.vault_id,
+            "keys": keys.to_text(),
+            "db_size": size,
+            "db_sha256": digest,
+        }, sort_keys=True).encode("utf-8")
+        with atomic_writer(out) as handle, open(tmp, "rb") as source:
+            handle.write(MAGIC)
+            handle.write(len(header).to_bytes(_LENGTH, "big"))
+            handle.write(header)
+            copied, check = 0, hashlib.sha256()
+            while chunk := source.read(CHUNK):
+                handle.write(chunk)
+                check.update(chunk)
+                copied += len(chunk)
+            if (copied, check.hexdigest()) != (size, digest):
+                raise IntegrityProblem(
+                    "the vault's copy changed while the backup was written; try again")
+    finally:
+        _remove(tmp)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+def _parse_header(path: Path, handle: BinaryIO) -> BackupHeader:
+    if handle.read(len(MAGIC)) != MAGIC:
+        raise IntegrityProblem(f"{path} is not a BTAM backup")
+    length = handle.read(_LENGTH)
+    if len(length) != _LENGTH:
+        raise IntegrityProblem(_DAMAGED_HEADER)
+    size = int.from_bytes(length, "big")
+    if not 0 < size <= MAX_HEADER:
+        raise IntegrityProblem(_DAMAGED_HEADER)
+    raw = handle.read(size)
+    if len(raw) != size:
+        raise IntegrityProblem(_DAMAGED_HEADER)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise IntegrityProblem(_DAMAGED_HEADER) from None
+    if not isinstance(data, dict):
+        raise IntegrityProblem(_DAMAGED_HEADER)
+    if data.get("format") != FORMAT:
+        raise IntegrityProblem("unknown backup format: it was not written by this version of"
+                               " BTAM Desktop, or it is not a backup")
+    vault_id, created_at = data.get("vault_id"), data.get("created_at", "")
+    keys_text, db_size, db_sha256 = data.get("keys"), data.get("db_size"), data.get("db_sha256")
+    if not (isinstance(vault_id, str) and vault_id and isinstance(created_at, str)
+            and isinstance(keys_text, str)
+            and isinstance(db_size, int) and not isinstance(db_size, bool) and db_size >= 0
+            and isinstance(db_sha256, str) and _SHA256_HEX.fullmatch(db_sha256)):
+        raise IntegrityProblem(_DAMAGED_HEADER)
+    try:
+        keys = keyfile.KeyFile.from_text(keys_text)
+    except IntegrityProblem:
+        raise IntegrityProblem("the backup's copy of the key file is damaged") from None
+    if keys.vault_id != vault_id:
+        raise IntegrityProblem("the backup's key file belongs to another vault")
+    offset = len(MAGIC) + _LENGTH + size
+    if os.fstat(handle.fileno()).st_size != offset + db_size:
+        raise IntegrityProblem(_DAMAGED_DATA)
+    return BackupHeader(vault_id, created_at, keys, db_size, db_sha256, offset)
+
+
+def _stream_database(handle: BinaryIO, header: BackupHeader, sink: BinaryIO | None) -> None:
+    """Read the database part (into ``sink`` if given), verifying its size and hash."""
+    handle.seek(header.db_offset)
+    digest, remaining = hashlib.sha256(), header.db_size
+    while remaining:
+        chunk = handle.read(min(CHUNK, remaining))
+        if not chunk:
+            break
+        digest.update(chunk)
+        remaining -= len(chunk)
+        if sink is not None:
+            sink.write(chunk)
+    if remaining or handle.read(1) or digest.hexdigest() != header.db_sha256:
+        raise IntegrityProblem(_DAMAGED_DATA)
+
+
+def _open_backup(path: Path) -> BinaryIO:
+    try:
+        return open(path, "rb")  # closed by the callers' with-blocks
+    except (FileNotFoundError, IsADirectoryError):
+        raise InvalidInput(f"no file at {path}") from None
+
+
+def read_header(path: Path) -> BackupHeader:
+    """The header of a backup, its size and shape checked (the database part is not read)."""
+    path = Path(path)
+    with _open_backup(path) as handle:
+        return _parse_header(path, handle)
+
+
+def read(path: Path) -> BackupHeader:
+    """Check a whole backup: header, then the database part's size and checksum (streamed)."""
+    path = Path(path)
+    with _open_backup(path) as handle:
+        header = _parse_header(path, handle)
+        _stream_database(handle, header, None)
+    return header
+
+
+# -- restoring -------------------------------------------------------------------------------------
+def _open_restored(path: Path, keys: keyfile.KeyFile, slot: KeySlot,
+                   private: bytes) -> Database:
+    db, _ = open_database(path, keys, slot, private)
+    return db
+
+
+def restore(
+    backup: Path,
+    vault_path: Path,
+    *,
+    passphrase_text: str | None = None,
+    recovery_key: str | None = None,
+    member: str | None = None,
+    replace_existing: bool = False,
+) -> Path | None:
+    """Restore a backup to ``vault_path`` after proving it opens; all or nothing.
+
+    Order: the header's shape; no vault in the way (unless ``replace_existing``); the
+    passphrase or recovery key opens a slot of the backup's key file; the database part is
+    streamed into an owner-only temporary file while its checksum is verified; the copy opens
+    and passes ``quick_check`` and ``cipher_integrity_check``; only then is it moved into
+    place. An existing vault is kept beside it (``<name>.replaced-<time>``); the returned path
+    names that copy.
+    """
+    backup, vault_path = Path(backup), Path(vault_path)
+    with _open_backup(backup) as handle:
+        header = _parse_header(backup, handle)
+        if vault_exists(vault_path) and not replace_existing:
+            raise VaultExists(
+                f"a vault already exists at {vault_path}; restore elsewhere or confirm"
+                " replacing it")
+        if recovery_key is not None:
+            slot = header.keys.slot(RECOVERY_SLOT_ID)
+            if slot is None:
+                raise IntegrityProblem("the backup has no recovery slot")
+            secret = normalise_recovery_key(recovery_key)
+        else:
+            slot = pick_slot(header.keys, member)
+            secret = passphrase_text or ""
+        private = unwrap_private(slot, secret, header.keys.vault_id)
+        vault_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _scratch_beside(vault_path, "restoring")
+        try:
+            with open(tmp, "r+b") as sink:
+                _stream_database(handle, header, sink)
+                sink.flush()
+                os.fsync(sink.fileno())
+            return _check_and_move(tmp, header.keys, slot, private, vault_path)
+        finally:
+            _remove(tmp)
+
+
+def _check_and_move(tmp: Path, keys: keyfile.KeyFile, slot: KeySlot, private: bytes,
+                    vault_path: Path) -> Path | None:
+    db = _open_restored(tmp, keys, slot, private)
+    try:
+        if [r[0] for r in db.query("PRAGMA quick_check")] != ["ok"]:
+            raise IntegrityProblem("the backup's database fails its integrity check")
+        if db.query("PRAGMA cipher_integrity_check"):
+            raise IntegrityProblem("the backup's encrypted pages fail their check")
+    finally:
+        db.close()
+    for side in wal_paths(tmp):
+        with contextlib.suppress(FileNotFoundError):
+            side.unlink()
+    kept: Path | None = None
+    if vault_exists(vault_path):
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+        kept = vault_path.with_name(f"{vault_path.name}.replaced-{stamp}")
+        for old, new in [
+            (vault_path, kept),
+            (keyfile.keys_path_for(vault_path), keyfile.keys_path_for(kept)),
+            *zip(wal_paths(vault_path), wal_paths(kept), strict=True),
+        ]:
+            if old.exists():
+                os.replace(old, new)
+    keyfile.save(vault_path, keys)
+    os.replace(tmp, vault_path)
+    fsync_dir(vault_path.parent)
+    return kept

@@ -1,0 +1,36 @@
+"""`btam restore` of a backup whose header has the wrong shape: exit 3 with a plain message
+(it was an internal error, exit 70, for a header that was valid JSON but not an object)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from btam_desktop.core import backup
+from tests.cli.conftest import Run
+
+
+@pytest.mark.parametrize("shape", ["list", "no keys", "size as text"])
+def test_restore_of_a_wrong_shaped_header_exits_3(initialised: Run, tmp_path: Path,
+                                                  shape: str) -> None:
+    good = tmp_path / "b.btambak"
+    assert initialised("backup", str(good))[0] == 0
+    data = good.read_bytes()
+    start = len(backup.MAGIC) + 8
+    size = int.from_bytes(data[len(backup.MAGIC):start], "big")
+    header = json.loads(data[start:start + size])
+    changed: object = {
+        "list": [header],
+        "no keys": {k: v for k, v in header.items() if k != "keys"},
+        "size as text": {**header, "db_size": str(header["db_size"])},
+    }[shape]
+    body = json.dumps(changed).encode()
+    bad = tmp_path / "bad.btambak"
+    bad.write_bytes(backup.MAGIC + len(body).to_bytes(8, "big") + body + data[start + size:])
+    restored = tmp_path / "restored.btam"
+    code, _, err = initialised("--vault", str(restored), "restore", str(bad))
+    assert code == 3, err
+    assert "internal error" not in err and "header is damaged" in err
+    assert not restored.exists()

@@ -1,0 +1,205 @@
+"""The backup file format (core/backup.py): written and read in one place, streamed, and any
+damaged or wrong-shaped file refused with a plain IntegrityProblem, never an internal error."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from btam_desktop.core import backup, vault
+from btam_desktop.core.db import Database
+from btam_desktop.core.errors import IntegrityProblem, InvalidInput
+from btam_desktop.core.session import Session
+from tests.conftest import LEAD_PASS
+
+
+def _layout(path: Path) -> tuple[dict[str, Any], bytes]:
+    data = path.read_bytes()
+    size = int.from_bytes(data[len(backup.MAGIC):len(backup.MAGIC) + 8], "big")
+    start = len(backup.MAGIC) + 8
+    return json.loads(data[start:start + size]), data[start + size:]
+
+
+def _assemble(header: Any, database: bytes, *, raw_header: bytes | None = None,
+              declared: int | None = None) -> bytes:
+    body = raw_header if raw_header is not None else json.dumps(header).encode("utf-8")
+    size = len(body) if declared is None else declared
+    return backup.MAGIC + size.to_bytes(8, "big") + body + database
+
+
+@pytest.fixture
+def written(session: Session, tmp_path: Path) -> Path:
+    session.store.create_case("Backed up case")
+    out = tmp_path / "good.btambak"
+    session.backup(out)
+    return out
+
+
+def test_backup_round_trip_through_the_module(session: Session, written: Path,
+                                              tmp_path: Path) -> None:
+    header = backup.read(written)
+    assert header.vault_id == session.vault_id
+    assert header.keys.vault_id == session.vault_id
+    parsed, database = _layout(written)
+    assert header.db_size == len(database) == parsed["db_size"]
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    target = tmp_path / "restored" / "team.btam"
+    assert backup.restore(written, target, passphrase_text=LEAD_PASS) is None
+    restored, _ = vault.unlock(target, passphrase_text=LEAD_PASS)
+    try:
+        assert [c.title for c in restored.store.list_cases()] == ["Backed up case"]
+    finally:
+        restored.lock()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert sorted(p.name for p in target.parent.iterdir()) == ["team.btam", "team.btam.keys"]
+
+
+def _shapes(header: dict[str, Any]) -> dict[str, Callable[[bytes], bytes]]:
+    def with_header(change: Callable[[dict[str, Any]], Any]) -> Callable[[bytes], bytes]:
+        return lambda db: _assemble(change(dict(header)), db)
+
+    def drop(key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        return lambda h: {k: v for k, v in h.items() if k != key}
+
+    def put(key: str, value: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        return lambda h: {**h, key: value}
+
+    return {
+        "a JSON list": with_header(lambda h: [h]),
+        "a JSON string": with_header(lambda h: "backup"),
+        "null": with_header(lambda h: None),
+        "no keys": with_header(drop("keys")),
+        "no vault id": with_header(drop("vault_id")),
+        "no size": with_header(drop("db_size")),
+        "no checksum": with_header(drop("db_sha256")),
+        "size as text": with_header(put("db_size", "12")),
+        "size true": with_header(put("db_size", True)),
+        "negative size": with_header(put("db_size", -1)),
+        "checksum a number": with_header(put("db_sha256", 5)),
+        "checksum not hex": with_header(put("db_sha256", "z" * 64)),
+        "keys an object": with_header(put("keys", {"slots": []})),
+        "keys not a key file": with_header(put("keys", "[1, 2]")),
+        "vault id a list": with_header(put("vault_id", ["a"])),
+        "created_at a number": with_header(put("created_at", 7)),
+        "not JSON": lambda db: _assemble(None, db, raw_header=b"{not json"),
+        "not UTF-8": lambda db: _assemble(None, db, raw_header=b"\xff\xfe{}"),
+        "header length zero": lambda db: _assemble(header, db, declared=0),
+        "header length huge": lambda db: _assemble(header, db, declared=1 << 40),
+        "header longer than the file": lambda db: _assemble(header, b"", declared=10_000),
+        "cut inside the length": lambda db: backup.MAGIC + b"\x00\x00",
+        "only the magic": lambda db: backup.MAGIC,
+    }
+
+
+def test_wrong_shaped_headers_are_integrity_problems(written: Path, tmp_path: Path) -> None:
+    header, database = _layout(written)
+    for name, make in _shapes(header).items():
+        bad = tmp_path / f"bad-{name.replace(' ', '-')}.btambak"
+        bad.write_bytes(make(database))
+        with pytest.raises(IntegrityProblem) as caught:
+            backup.read(bad)
+        message = str(caught.value)
+        assert "backup" in message and "Traceback" not in message, name
+        target = tmp_path / f"restore-{name.replace(' ', '-')}" / "team.btam"
+        with pytest.raises(IntegrityProblem):
+            backup.restore(bad, target, passphrase_text=LEAD_PASS)
+        assert not target.parent.exists() or list(target.parent.iterdir()) == [], name
+
+
+def test_unknown_format_and_not_a_backup(written: Path, tmp_path: Path) -> None:
+    header, database = _layout(written)
+    newer = tmp_path / "newer.btambak"
+    newer.write_bytes(_assemble({**header, "format": "btam-backup/2"}, database))
+    with pytest.raises(IntegrityProblem, match="unknown backup format"):
+        backup.read(newer)
+    other = tmp_path / "photo.jpg"
+    other.write_bytes(b"\xff\xd8 not a backup at all")
+    with pytest.raises(IntegrityProblem, match="not a BTAM backup"):
+        backup.read(other)
+    empty = tmp_path / "empty.btambak"
+    empty.write_bytes(b"")
+    with pytest.raises(IntegrityProblem, match="not a BTAM backup"):
+        backup.read(empty)
+    with pytest.raises(InvalidInput, match="no file"):
+        backup.read(tmp_path / "missing.btambak")
+
+
+def test_damage_in_the_database_part_is_found_while_streaming(written: Path,
+                                                              tmp_path: Path) -> None:
+    header, database = _layout(written)
+    flipped = bytearray(database)
+    flipped[len(flipped) // 2] ^= 0x01
+    cases = {
+        "flipped": bytes(flipped),
+        "truncated": database[:-1],
+        "extra bytes": database + b"\x00",
+        "empty": b"",
+    }
+    for name, body in cases.items():
+        bad = tmp_path / f"{name}.btambak"
+        bad.write_bytes(_assemble(header, body))
+        with pytest.raises(IntegrityProblem, match="truncated or damaged"):
+            backup.read(bad)
+        target = tmp_path / name / "team.btam"
+        with pytest.raises(IntegrityProblem, match="truncated or damaged"):
+            backup.restore(bad, target, passphrase_text=LEAD_PASS)
+        assert not target.parent.exists() or list(target.parent.iterdir()) == [], name
+
+
+def test_backup_and_restore_stream_instead_of_holding_the_database(
+    session: Session, tmp_path: Path
+) -> None:
+    case = session.store.create_case("Large")
+    size = 12 * 1024 * 1024
+    session.store.add_attachment(case.id, "scan.bin", os.urandom(size))
+    out = tmp_path / "large.btambak"
+    tracemalloc.start()
+    try:
+        session.backup(out)
+        _, backup_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        backup.read(out)
+        target = tmp_path / "restored" / "team.btam"
+        backup.restore(out, target, passphrase_text=LEAD_PASS)
+        _, restore_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert out.stat().st_size > size
+    assert backup_peak < size // 3, backup_peak
+    assert restore_peak < size // 3, restore_peak
+
+
+def test_temporary_files_are_owner_only_and_never_reused(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modes: list[tuple[str, int]] = []
+    real_export = Database.export_copy
+
+    def watching_export(db: Database, target: Path, raw_key: bytes) -> None:
+        modes.append(("export", stat.S_IMODE(Path(target).stat().st_mode)))
+        real_export(db, target, raw_key)
+
+    monkeypatch.setattr(Database, "export_copy", watching_export)
+    real_open = backup._open_restored
+
+    def watching_open(path: Path, *args: Any, **kwargs: Any) -> Any:
+        modes.append(("restore", stat.S_IMODE(Path(path).stat().st_mode)))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(backup, "_open_restored", watching_open)
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "b.btambak"
+        session.backup(out)
+        backup.restore(out, tmp_path / "r" / "team.btam", passphrase_text=LEAD_PASS)
+    finally:
+        os.umask(old)
+    assert modes == [("export", 0o600), ("restore", 0o600)]
+    assert not [p for p in session.path.parent.iterdir() if ".backup-" in p.name]

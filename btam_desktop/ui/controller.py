@@ -41,6 +41,7 @@ from btam_desktop.ui.wizard import CreateVaultWizard
 if TYPE_CHECKING:
     # Imported when the first session opens, not at start-up: the main window pulls in every
     # page (forms engine, spreadsheets, PDF), which would slow the way to the unlock window.
+    from btam_desktop.ui.held import HeldDialog
     from btam_desktop.ui.main_window import MainWindow
 
 _log = logging.getLogger(__name__)
@@ -191,6 +192,9 @@ class AppController(QObject):
         # (member id, MainWindow.place()): where the member was when the vault locked, so
         # that unlocking returns there. Ids only; nothing of a case's content survives a lock.
         self._place: tuple[str | None, dict[str, object]] | None = None
+        # (member id, held dialogs): case dialogs with unsaved input, kept in memory only
+        # across a lock and reopened for the same member (see btam_desktop.ui.held).
+        self._held: tuple[str | None, list[HeldDialog]] | None = None
         self.idle = IdleWatcher(idle_ms or 60_000, self, clock=clock)
         self.idle.timed_out.connect(self._on_idle)
         self.lock_keys = LockKeyFilter(self)
@@ -293,7 +297,9 @@ class AppController(QObject):
 
     def _return_to_place(self, session: Session, window: MainWindow) -> None:
         place, self._place = self._place, None
-        # Only for the member who locked: someone else unlocking starts afresh.
+        held, self._held = self._held, None
+        # Only for the member who locked: someone else unlocking starts afresh, and what the
+        # first member typed is dropped (it was never saved, and is not theirs to see).
         if place is None or place[0] != session.member_id:
             return
         try:
@@ -303,6 +309,13 @@ class AppController(QObject):
 
             # Type and code locations only: the message may quote case data.
             errors.log_exception("could not return to where the member was", exc)
+        if held is not None and held[0] == session.member_id and held[1]:
+            from btam_desktop.ui.held import reopen_held
+
+            lost = reopen_held(session, window, held[1])
+            if lost:
+                window.show_notice("Could not reopen " + ", ".join(lost) + " after the lock; "
+                                   "what was typed there is lost.", 30_000)
 
     def idle_interval_ms(self, session: Session) -> int:
         """The idle lock delay: the test override, else the vault's setting."""
@@ -336,7 +349,10 @@ class AppController(QObject):
         window, self._main = self._main, None
         if window is not None:
             if self._session is not None and not self._finished:
+                from btam_desktop.ui.held import hold_dialogs
+
                 self._place = (self._session.member_id, window.place())
+                self._held = (self._session.member_id, hold_dialogs(window))
             self.system_lock.unwatch_window(window)
             window.teardown()
             # Deleted, not hidden: the widgets holding case data must not outlive the lock.
@@ -358,6 +374,7 @@ class AppController(QObject):
         if self._finished:
             return
         self._finished = True
+        self._held = None  # typed input held across a lock ends with the program
         self._close_session()
         if self._wizard is not None:
             orphan = self._wizard.take_session()

@@ -24,6 +24,7 @@ class NewCaseDialog(RecordDialog):
     def __init__(self, session: Session, parent: QWidget) -> None:
         super().__init__("New case", parent, ok_text="Create case")
         self._session = session
+        self.reopen_with(NewCaseDialog)
         self.set_intro("Open a case file. You can add people, the timeline and forms next.")
         self.title = QLineEdit()
         self.title.setMaxLength(200)
@@ -53,6 +54,9 @@ class ConcernDialog(RecordDialog):
     def __init__(self, session: Session, case: Case, parent: QWidget) -> None:
         super().__init__("Change concern level", parent, ok_text="Change level")
         self._session = session
+        case_id = case.id  # ids only: the case is read again
+        self.reopen_with(lambda again, window: ConcernDialog(
+            again, again.store.get_case(case_id), window))
         self._case = case
         self.set_intro(
             f"The concern level is {concern_label(case.concern)}. A change needs a written "
@@ -80,6 +84,9 @@ class StatusDialog(RecordDialog):
     def __init__(self, session: Session, case: Case, parent: QWidget) -> None:
         super().__init__("Change status", parent, ok_text="Change status")
         self._session = session
+        case_id = case.id  # ids only: the case is read again
+        self.reopen_with(lambda again, window: StatusDialog(
+            again, again.store.get_case(case_id), window))
         self._case = case
         self.status = choice_combo(STATUS_LABELS, case.status)
         self.closure = long_text("Why the case is closed (needed to close it)",
@@ -109,6 +116,9 @@ class TierDialog(RecordDialog):
     def __init__(self, session: Session, case: Case, parent: QWidget) -> None:
         super().__init__("Change prevention tier", parent, ok_text="Change tier")
         self._session = session
+        case_id = case.id  # ids only: the case is read again
+        self.reopen_with(lambda again, window: TierDialog(
+            again, again.store.get_case(case_id), window))
         self._case = case
         self.tier = choice_combo(TIER_LABELS, case.tier)
         self.add_row("&Tier:", self.tier)
@@ -124,6 +134,9 @@ class ReviewDateDialog(RecordDialog):
     def __init__(self, session: Session, case: Case, parent: QWidget) -> None:
         super().__init__("Next review", parent, ok_text="Set date")
         self._session = session
+        case_id = case.id  # ids only: the case is read again
+        self.reopen_with(lambda again, window: ReviewDateDialog(
+            again, again.store.get_case(case_id), window))
         self._case = case
         self.review = OptionalDate(case.next_review, "No review date")
         self.add_row("Next &review:", self.review)
@@ -140,6 +153,9 @@ class AssignDialog(RecordDialog):
     def __init__(self, session: Session, case: Case, parent: QWidget) -> None:
         super().__init__("Assigned members", parent, ok_text="Save")
         self._session = session
+        case_id = case.id  # ids only: the case is read again
+        self.reopen_with(lambda again, window: AssignDialog(
+            again, again.store.get_case(case_id), window))
         self._case = case
         self.set_intro("Who works this case. Members see it under \u201cAssigned to me\u201d.")
         box = QWidget()

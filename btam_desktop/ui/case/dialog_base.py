@@ -9,24 +9,31 @@ open with the reason in words, and nothing typed is lost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from btam_desktop.core.errors import BtamError
+from btam_desktop.core.session import Session
 from btam_desktop.ui import messages
 from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.date_input import InputProblem, OptionalDate
@@ -56,8 +63,20 @@ def forward_lock(dialog: QWidget) -> None:
     QShortcut(LOCK_KEYS, dialog, lock)
 
 
+#: What recreates a dialog after an unlock: (the new session, the new main window) -> dialog.
+Reopen = Callable[[Session, QWidget], "RecordDialog"]
+DISCARD_TITLE = "Discard what you typed?"
+
+
 class RecordDialog(QDialog):
-    """OK applies the change through the core; a refusal keeps the dialog open."""
+    """OK applies the change through the core; a refusal keeps the dialog open.
+
+    What the officer typed is never lost without a word: Esc, Cancel and the window's close
+    button ask first when anything was typed (:meth:`has_typed`), and a lock keeps the input
+    (:meth:`input_state`, in memory only) for the dialog to be reopened with it after the same
+    member unlocks (see :mod:`btam_desktop.ui.held`), when the dialog said how
+    (:meth:`reopen_with`).
+    """
 
     applied = Signal(object)  # whatever apply() returned
 
@@ -97,6 +116,89 @@ class RecordDialog(QDialog):
         layout.addWidget(self.message)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
+        self.reopen: Reopen | None = None
+        self._baseline: list[Any] | None = None  # the inputs as first shown
+        self._discard_box: QMessageBox | None = None
+
+    # -- typed input: kept across a lock, not discarded without asking --------------------------
+    def reopen_with(self, reopen: Reopen) -> None:
+        """How to build this dialog again after an unlock (ids only: re-read what it shows)."""
+        self.reopen = reopen
+
+    def inputs(self) -> list[QWidget]:
+        """Every input of the dialog, in a fixed order (the same for a dialog built again with
+        the same arguments)."""
+        kinds = (QLineEdit, QPlainTextEdit, QComboBox, QCheckBox, QRadioButton, QTabWidget)
+        return [w for w in self.findChildren(QWidget) if isinstance(w, kinds)
+                and w.window() is self  # not a calendar pop-up's or a message box's
+                and not isinstance(w.parentWidget(), QComboBox | QAbstractSpinBox)]
+
+    def input_state(self) -> list[Any]:
+        """The value of every input (see :meth:`inputs`)."""
+        state: list[Any] = []
+        for widget in self.inputs():
+            if isinstance(widget, QLineEdit):
+                state.append(widget.text())
+            elif isinstance(widget, QPlainTextEdit):
+                state.append(widget.toPlainText())
+            elif isinstance(widget, QComboBox | QTabWidget):
+                state.append(widget.currentIndex())
+            elif isinstance(widget, QCheckBox | QRadioButton):
+                state.append(widget.isChecked())
+        return state
+
+    def set_input_state(self, state: list[Any]) -> None:
+        """Put back what :meth:`input_state` gave (of a dialog built the same way)."""
+        if self._baseline is None:
+            self._baseline = self.input_state()
+        for widget, value in zip(self.inputs(), state, strict=False):
+            if isinstance(widget, QLineEdit) and isinstance(value, str):
+                widget.setText(value)
+            elif isinstance(widget, QPlainTextEdit) and isinstance(value, str):
+                widget.setPlainText(value)
+            elif isinstance(widget, QComboBox | QTabWidget) and isinstance(value, int):
+                widget.setCurrentIndex(value)
+            elif isinstance(widget, QCheckBox | QRadioButton) and isinstance(value, bool):
+                widget.setChecked(value)
+
+    def has_typed(self) -> bool:
+        """True when any input differs from what the dialog first showed."""
+        return self._baseline is not None and self.input_state() != self._baseline
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Remember the inputs as first shown, to know later whether anything was typed."""
+        if self._baseline is None:
+            self._baseline = self.input_state()
+        super().showEvent(event)
+
+    def reject(self) -> None:
+        """Esc, Cancel or the close button: close, after asking when something was typed."""
+        if not self.has_typed():
+            super().reject()
+            return
+        if self._discard_box is not None:
+            self._discard_box.raise_()
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, DISCARD_TITLE,
+                          f"Discard what you typed in \u201c{self.windowTitle()}\u201d? It "
+                          "has not been saved.", QMessageBox.StandardButton.NoButton, self)
+        discard = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        discard.clicked.connect(self.discard)
+        box.finished.connect(self._discard_box_closed)
+        self._discard_box = box
+        box.open()
+
+    def _discard_box_closed(self, _result: int) -> None:
+        self._discard_box = None
+
+    def discard(self) -> None:
+        """Close without saving and without asking (the officer said so)."""
+        self._baseline = self.input_state()
+        super().reject()
 
     def set_intro(self, text: str) -> None:
         """A sentence above the fields saying what the dialog does."""

@@ -45,6 +45,10 @@ class EntryDialog(RecordDialog):
         self._case_id = case_id
         self._kind = kind
         self._original = original
+        original_id = original.id if original is not None else None  # ids only: re-read
+        self.reopen_with(lambda again, window: EntryDialog(
+            again, case_id, kind, window,
+            original=again.store.get_entry(original_id) if original_id else None))
         if original is not None:
             self.set_intro("Entries are never changed. Your correction is added as a new entry; "
                            "the original stays on the timeline, marked as corrected.")

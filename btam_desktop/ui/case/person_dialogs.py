@@ -109,6 +109,7 @@ class AddPersonDialog(RecordDialog):
         super().__init__("Add person to case", parent, ok_text="Add to case")
         self._session = session
         self._case_id = case_id
+        self.reopen_with(lambda again, window: AddPersonDialog(again, case_id, window))
         self.resize(640, 620)
         # The likely role of the first person on a case; once the case has its person of
         # concern the officer chooses (a look-alike must not become a second one by default).
@@ -178,6 +179,12 @@ class AddPersonDialog(RecordDialog):
             return
         super().keyPressEvent(event)
 
+    def set_input_state(self, state: list[Any]) -> None:
+        """Put the input back, and the people found for the search text."""
+        super().set_input_state(state)
+        self._timer.stop()
+        self._run_search()
+
     def _run_search(self) -> None:
         self.results.clear()
         text = self.search.text().strip()
@@ -225,6 +232,9 @@ class EditPersonDialog(RecordDialog):
         super().__init__("Edit person", parent, ok_text="Save")
         self._session = session
         self._person = person
+        person_id = person.id  # ids only: the person is read again
+        self.reopen_with(lambda again, window: EditPersonDialog(
+            again, again.store.get_person(person_id), window))
         self.set_intro("These details are shared by every case this person is on.")
         self.fields = PersonFields(person)
         self.form.addRow(self.fields)

@@ -26,6 +26,7 @@ class TaskDialog(RecordDialog):
                          ok_text="Add")
         self._session = session
         self._case_id = case_id
+        self.reopen_with(lambda again, window: TaskDialog(again, case_id, window, kind=kind))
         self.kind = choice_combo(TASK_KIND_LABELS, kind)
         self.title = QLineEdit("Case review" if kind == "review" else "")
         self.title.setMaxLength(300)

@@ -28,7 +28,7 @@ from btam_desktop.ui.case.timeline_tab import CORRECTED_WORD, TimelineTab
 from btam_desktop.ui.pages.case_view import CaseView
 from tests.ui.cases.conftest import CasesApp, days
 from tests.ui.conftest import LEAD_PASS
-from tests.ui.helpers import is_deleted, unlock
+from tests.ui.helpers import is_deleted, type_and_submit, unlock_window
 
 
 def session_of(app: CasesApp) -> Session:
@@ -295,7 +295,13 @@ def test_lock_with_a_case_open_destroys_it_and_unlock_returns(
     for widget in (app.main, app.page, view, timeline, view.header, entry_dialog,
                    app.page.list.table):
         assert is_deleted(widget)
-    main = unlock(qtbot, app.controller, LEAD_PASS)
+    with qtbot.waitSignal(app.controller.session_started, timeout=5000):
+        type_and_submit(qtbot, unlock_window(app.controller), LEAD_PASS)
+    main = app.controller.main_window
+    assert main is not None
+    # The half-typed note comes back (held in memory across the lock), over the case.
+    held = next(d for d in main.findChildren(EntryDialog) if d.isVisible())
+    assert held.summary.text() == "Half-typed note"
     page = main.page("cases")
     assert main.current_key() == "cases"
     reopened = page.current_case_view()  # type: ignore[attr-defined]

@@ -12,7 +12,13 @@ import traceback
 from typing import NoReturn
 
 from btam_desktop import __version__
-from btam_desktop.cli import case_commands, form_commands, pdf_commands, vault_commands
+from btam_desktop.cli import (
+    case_commands,
+    form_commands,
+    pdf_commands,
+    sync_commands,
+    vault_commands,
+)
 from btam_desktop.cli.common import Context
 from btam_desktop.core.errors import BtamError
 
@@ -46,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     case_commands.register(sub, json_parent)
     form_commands.register(sub, json_parent)
     pdf_commands.register(sub, json_parent)
+    sync_commands.register(sub, json_parent)
     return parser
 
 

@@ -9,6 +9,7 @@ import getpass
 import json
 import os
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,32 @@ class Context:
 def keyring_note() -> str:
     """One line about "remember on this device" for status output."""
     return "available" if keyring_store.available() else "unavailable (no OS keyring)"
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Control, format (bidi overrides, zero-width), surrogate, private-use and line/paragraph
+# separator characters: a terminal may act on them, or they hide or reorder what is shown.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def safe_text(value: object) -> str:
+    """``value`` as text that is safe to print on a terminal: every control character
+    (escape sequences, bidi overrides, newlines...) is shown as a visible escape such as
+    ``\\x1b`` or ``\\u202e``. Use it on every value that came from a vault or a file."""
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    out: list[str] = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch == " " or unicodedata.category(ch) not in _UNSAFE_CATEGORIES:
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100
+                       else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:

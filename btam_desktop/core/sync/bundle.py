@@ -94,6 +94,8 @@ class BundleRefused(InvalidInput):
 class BundleTampered(BundleRefused):
     """The signature or an authenticated decryption failed: altered, forged or corrupted."""
 
+    exit_code = 3  # an integrity problem, not a mere refusal (the CLI contract)
+
 
 class BundleTooNew(BundleRefused):
     """A newer format major or schema version: the reader must be updated, the file is fine."""

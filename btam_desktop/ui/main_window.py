@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         if section.key == "partners":
             return PartnersPage(self._session, self.events)
         if section.key == "sync":
-            return SyncPage()
+            return SyncPage(self._session, self.events)
         if section.key == "audit":
             return AuditPage(self._session, self.events)
         if section.key == "settings":
@@ -209,6 +209,13 @@ class MainWindow(QMainWindow):
         opener = getattr(self._pages["cases"], "open_case", None)
         if opener is not None:
             opener(case_id)
+
+    def show_conflicts(self) -> None:
+        """Show the Sync page's conflict queue (the dashboard's "N conflicts to resolve")."""
+        self.show_page("sync")
+        page = self._pages["sync"]
+        if isinstance(page, SyncPage):
+            page.show_conflicts()
 
     def _on_row_changed(self, row: int) -> None:
         if row < 0:

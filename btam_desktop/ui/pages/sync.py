@@ -1,65 +1,503 @@
-"""The sync page, before sync exists: what sync bundles will do, in plain words.
+"""The Sync page: exchange encrypted bundles with the other laptops of the team, look after
+the team roster, and settle conflicts.
 
-No buttons that do nothing: a page that pretends to export would be worse than one that says
-it is not there yet.
+Four tabs (each scrolls on its own, for 1024x768 screens):
+
+* **Send and receive**: this laptop (device code, fingerprint to read out, team and role);
+  "Create a team" (leads) and "Join a team with an invitation…" before it is in one; export
+  (to all other laptops or those picked; since the last sync or everything) and import (a file
+  dialog for several files, or files dropped anywhere on the page).
+* **History**: bundles in and out, records held for a record that has not arrived, and (for
+  leads) two different bundles under one number from one laptop: a cloned laptop.
+* **Team**: the roster; on a lead laptop, invite, approve a join request after comparing the
+  fingerprint, revoke, make lead / make member.
+* **Conflicts**: the queue, critical fields first and marked with a word and a sign; a lead
+  resolves in :class:`~btam_desktop.ui.sync.conflict_dialog.ConflictDialog`, others read.
+
+Export, import, invitation and joining run off the UI thread through
+:mod:`btam_desktop.ui.tasks` (progress dialog; import of several files stops between files on
+Cancel). Everything is read and written through ``btam_desktop.core.sync``; never SQL here.
+
+Folder watch (inbox/outbox) is not on this page yet: ``core/sync/watch.py`` does not exist.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import QMimeData, QTimer
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QShowEvent
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QTabWidget, QWidget
+
+from btam_desktop.core.errors import BtamError
+from btam_desktop.core.ops import ChangeSummary
+from btam_desktop.core.session import Session
+from btam_desktop.core.sync import exchange, team
+from btam_desktop.core.sync.exchange import SUFFIX, ExportResult, ImportSummary
+from btam_desktop.core.sync.invite import Invitation
+from btam_desktop.ui import messages, tasks
+from btam_desktop.ui.case.dialog_base import RecordDialog
+from btam_desktop.ui.case.tab_base import confirm
 from btam_desktop.ui.pages.base import Page
-from btam_desktop.ui.widgets import muted
+from btam_desktop.ui.session_events import SessionEvents
+from btam_desktop.ui.sync import words
+from btam_desktop.ui.sync.conflict_dialog import ConflictDialog, open_conflict
+from btam_desktop.ui.sync.dialogs import (
+    ApproveDialog,
+    CreateTeamDialog,
+    InfoDialog,
+    InviteDialog,
+    JoinDialog,
+    ask_save_path,
+    request_written_dialog,
+)
+from btam_desktop.ui.sync.state import SyncState, load
+from btam_desktop.ui.sync.views import ConflictsTab, ExchangeTab, HistoryTab, TeamTab
+from btam_desktop.ui.widgets import MessageLabel, muted
 
-EXPLANATION = (
-    "Sync bundles are coming in a later release. Until then, each laptop keeps its own "
-    "vault; use Settings \u203a Back up vault to keep a copy safe."
-)
-TEXT_WIDTH = 860  # lines longer than this are hard to follow
-WHAT_IT_WILL_DO = (
-    ("One encrypted file", "A sync bundle carries the changes this laptop made since the "
-     "last exchange with a team member, as one file sealed to their device: a USB stick, a "
-     "mail attachment or a shared folder can carry it, and nobody else can open it."),
-    ("Nothing silently lost", "Notes, contacts and interventions from several officers are "
-     "merged, never overwritten. When two people changed the same field differently, the "
-     "team lead sees both values side by side and decides."),
-    ("Safe to repeat", "Importing the same bundle twice, or bundles in any order, gives the "
-     "same result."),
-    ("Checked before it is opened", "A bundle from an unknown or removed device, a copied "
-     "laptop, or a file changed on the way is refused with the reason."),
-    ("Recorded", "Every export and import is written to the audit trail: who sent what to "
-     "whom, and when."),
-)
+INTRO = ("Exchange work with the other laptops of your team as encrypted bundle files, carried "
+         "on a USB stick, by mail or through a shared folder: no server. Each bundle is sealed "
+         "to the laptops it is for and signed by this one.")
+TAB_TITLES = ("&Send and receive", "&History", "&Team", "&Conflicts")
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """One file of an import: its summary, or the error that refused it."""
+
+    path: Path
+    summary: ImportSummary | None
+    error: BaseException | None
+
+
+def import_report(outcomes: list[ImportOutcome], total: int) -> list[str]:
+    """The lines of the import summary dialog: per file, what came in or why not."""
+    lines: list[str] = []
+    for outcome in outcomes:
+        lines.append(outcome.path.name)
+        if outcome.summary is not None:
+            lines += [f"  {line}" for line in words.summary_lines(outcome.summary)]
+        else:
+            lines.append(f"  {words.refusal_text(outcome.error or Exception())}")
+        lines.append("")
+    if len(outcomes) < total:
+        lines.append(f"{total - len(outcomes)} file(s) not imported: the import was "
+                     "cancelled before them. Nothing of them changed the vault.")
+    return lines
+
+
+def dropped_bundles(mime: QMimeData) -> list[Path]:
+    """The bundle files among dropped URLs (local files ending in .btambundle)."""
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls()
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(SUFFIX)]
 
 
 class SyncPage(Page):
-    """Explains the coming sync bundles; offers no actions yet."""
+    """Bundles, team and conflicts; see the module docstring."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, events: SessionEvents,
+                 parent: QWidget | None = None) -> None:
         super().__init__("Sync", parent)
-        intro = QLabel(EXPLANATION)
-        intro.setWordWrap(True)
-        intro.setAccessibleName("Sync is not available yet")
-        intro.setMaximumWidth(TEXT_WIDTH)
+        self._session = session
+        self._stale = True
+        self._refreshing = False
+        self.folder = Path.home()  # where the last bundle was saved or opened
+        self.state = SyncState()
+        self.dialog: QWidget | None = None  # the last dialog opened (tests look at it)
+        self.last_job: tasks.BackgroundJob | None = None
+        self.message = MessageLabel()
+        self.exchange = ExchangeTab()
+        self.history = HistoryTab()
+        self.team = TeamTab()
+        self.queue = ConflictsTab()
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Sync sections")
+        self.tabs.setDocumentMode(True)
+        for widget, title in zip((self.exchange, self.history, self.team, self.queue),
+                                 TAB_TITLES, strict=True):
+            self.tabs.addTab(widget, title)
+        intro = muted(INTRO)
+        intro.setMaximumWidth(900)
         self.body.addWidget(intro)
-        heading = QLabel("What sync bundles will do")
-        font = heading.font()
-        font.setBold(True)
-        heading.setFont(font)
-        self.body.addSpacing(6)
-        self.body.addWidget(heading)
-        for title, text in WHAT_IT_WILL_DO:
-            label = QLabel(f"<b>{title}.</b> {text}")
-            label.setTextFormat(Qt.TextFormat.RichText)
-            label.setWordWrap(True)
-            label.setAccessibleName(f"{title}. {text}")
-            label.setMaximumWidth(TEXT_WIDTH)
-            self.body.addWidget(label)
-        self.body.addSpacing(6)
-        transport = muted("Transport stays yours: the app will read from an inbox folder and "
-                          "write to an outbox folder, so an existing file-sync tool or a "
-                          "network share can carry bundles.")
-        transport.setMaximumWidth(TEXT_WIDTH)
-        self.body.addWidget(transport)
-        self.body.addStretch(1)
+        self.body.addWidget(self.message)
+        self.body.addWidget(self.tabs, 1)
+        self.setAcceptDrops(True)
+
+        ex = self.exchange
+        ex.copy_fingerprint.clicked.connect(self.copy_fingerprint)
+        ex.create_team.clicked.connect(self.create_team)
+        ex.join_team.clicked.connect(lambda _checked=False: self.join_team())
+        ex.export_button.clicked.connect(self.choose_export)
+        ex.import_button.clicked.connect(self.choose_import)
+        tm = self.team
+        tm.invite.clicked.connect(self.invite)
+        tm.approve.clicked.connect(self.choose_request)
+        tm.revoke.clicked.connect(self.revoke_selected)
+        tm.make_lead.clicked.connect(lambda _checked=False: self.set_selected_role("lead"))
+        tm.make_member.clicked.connect(lambda _checked=False: self.set_selected_role("member"))
+        self.queue.resolve.clicked.connect(self.resolve_selected)
+        self.queue.table.activated.connect(lambda _index: self.resolve_selected())
+        self.queue.show_resolved.toggled.connect(lambda _on: self.refresh())
+        events.changed.connect(self._on_change)
+        tasks.gate().busy_changed.connect(self._on_busy_changed)
+
+    # -- reading ------------------------------------------------------------------------------
+    def _on_change(self, summary: ChangeSummary) -> None:
+        if summary.action == "view":
+            return
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        if not busy and self._stale and self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Catch up on changes made while another page was shown."""
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read this laptop, the team, the history and the queue."""
+        if tasks.is_busy():
+            self._stale = True
+            return
+        if self._refreshing:
+            return  # a first look creates the device keys, which is a change of its own
+        self._refreshing = True
+        try:
+            state = load(self._session, include_resolved=self.queue.show_resolved.isChecked())
+        except Exception as error:  # e.g. the vault was locked underneath us
+            self.message.show_error(messages.describe(error))
+            return
+        finally:
+            self._refreshing = False
+        self._stale = False
+        self.state = state
+        for tab in (self.exchange, self.history, self.team, self.queue):
+            tab.show_state(self._session, state)
+        count = state.open_conflicts
+        critical = any(c.critical and not c.resolved for c in state.conflicts)
+        title = TAB_TITLES[3] + (f" ({count})" if count else "")
+        self.tabs.setTabText(3, (f"{words.WARNING} " if critical else "") + title)
+        self.tabs.setTabToolTip(3, f"{words.plural(count, 'conflict')} to resolve"
+                                   + (", some critical" if critical else ""))
+        self.tabs.setTabVisible(1, state.in_team)
+        self.tabs.setTabVisible(2, state.in_team)
+
+    def teardown(self) -> None:
+        """Drop the conflict values held by the queue before the window goes."""
+        self.queue.model.set_conflicts([], {})
+
+    def place(self) -> dict[str, object]:
+        """The tab shown (restored after a lock)."""
+        return {"tab": self.tabs.currentIndex()}
+
+    def restore_place(self, state: object) -> None:
+        """Show the tab :meth:`place` recorded."""
+        if isinstance(state, dict) and isinstance(state.get("tab"), int):
+            self.tabs.setCurrentIndex(state["tab"])
+
+    def show_conflicts(self) -> None:
+        """Bring the conflict queue to the front (the dashboard's "N conflicts to resolve")."""
+        self.tabs.setCurrentWidget(self.queue)
+        self.refresh()
+        self.queue.table.setFocus()
+
+    def _show_dialog(self, dialog: QWidget) -> QWidget:
+        self.dialog = dialog
+        if isinstance(dialog, (RecordDialog, QMessageBox)) and not dialog.isVisible():
+            dialog.open()
+        return dialog
+
+    def _run(self, action: Callable[[], Any], done: str) -> bool:
+        """A quick core call; its refusal in words on the page."""
+        try:
+            action()
+        except (BtamError, OSError) as error:
+            self.message.show_error(messages.describe(error))
+            return False
+        self.message.show_message(done, "ok")
+        self.refresh()
+        return True
+
+    def copy_fingerprint(self) -> None:
+        """Put this laptop's fingerprint on the clipboard."""
+        clipboard = QGuiApplication.clipboard()
+        clipboard.setText(str(self.state.device.get("fingerprint") or ""))
+        self.message.show_message("Fingerprint copied.", "info")
+
+    # -- team set-up --------------------------------------------------------------------------
+    def create_team(self) -> RecordDialog:
+        """Ask for the team's name; this laptop becomes its first lead laptop."""
+        dialog = CreateTeamDialog(self._session, self.window())
+        dialog.applied.connect(lambda _roster: self._after_team(
+            "Team created. Invite the other laptops under Team."))
+        self._show_dialog(dialog)
+        return dialog
+
+    def _after_team(self, text: str) -> None:
+        self.message.show_message(text, "ok")
+        self.refresh()
+
+    def join_team(self, invitation: str = "", problem: str = "") -> JoinDialog:
+        """The invitation file and passphrase; then where to save the join request."""
+        dialog = JoinDialog(self._session, self.window(), invitation=invitation,
+                            problem=problem)
+        # After the dialog has closed: the Save dialog and the job need the window free.
+        dialog.applied.connect(lambda values: QTimer.singleShot(
+            0, self, lambda: self._join_chosen(values)))
+        self._show_dialog(dialog)
+        return dialog
+
+    def _join_chosen(self, values: tuple[Path, str, str]) -> tasks.BackgroundJob | None:
+        invitation, passphrase, name = values
+        session = self._session
+        suggested = invitation.parent / f"btam-join-{session.device_code}{words.REQUEST_SUFFIX}"
+        out = ask_save_path(self, "Save the join request", suggested, words.REQUEST_SUFFIX,
+                            "BTAM join requests")
+        if out is None:
+            return None
+
+        def work(_progress: tasks.Progress) -> Invitation:
+            return team.join(session, invitation, passphrase, out, device_name=name or None)
+
+        self.last_job = tasks.run_in_background(
+            self, "Joining the team", work,
+            on_done=lambda opened: self._joined(out, opened),
+            on_error=lambda error: self._join_failed(invitation, error),
+            cancellable=False, session=session,
+            label="Opening the invitation with the passphrase\u2026")
+        return self.last_job
+
+    def _join_failed(self, invitation: Path, error: BaseException) -> None:
+        # Open the dialog again with the reason, the file already chosen.
+        self.join_team(str(invitation), messages.describe(error))
+
+    def _joined(self, out: Path, opened: Invitation) -> None:
+        self.folder = out.parent
+        self.refresh()
+        fingerprint = str(self.state.device.get("fingerprint") or "")
+        self.message.show_message(
+            f"Join request saved to {out}. Hand it to your team lead and read out this "
+            "laptop's fingerprint when asked.", "ok")
+        self.dialog = request_written_dialog(self.window(), out, fingerprint, opened.team_name)
+
+    # -- roster (leads) -----------------------------------------------------------------------
+    def invite(self) -> InviteDialog:
+        """A one-time passphrase shown large, then Save for the invitation file."""
+        dialog = InviteDialog(self._session, self.window(),
+                              on_saved=lambda path: setattr(self, "folder", path.parent))
+        self._show_dialog(dialog)
+        return dialog
+
+    def choose_request(self) -> ApproveDialog | None:
+        """Open a join request file, then compare its fingerprint in the approve dialog."""
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Open a join request", str(self.folder),
+            f"BTAM join requests (*{words.REQUEST_SUFFIX});;All files (*)")
+        if not path:
+            return None
+        return self.approve_file(Path(path))
+
+    def approve_file(self, path: Path) -> ApproveDialog | None:
+        """Read a join request (it must answer an invitation of this laptop) and ask the lead
+        to compare the fingerprint before approving."""
+        try:
+            request = team.receive_request(self._session, path)
+        except (BtamError, OSError) as error:
+            self.message.show_error(messages.describe(error))
+            return None
+        self.folder = path.parent
+        dialog = ApproveDialog(self._session, request, self.window())
+        dialog.applied.connect(lambda _roster: self._after_team(
+            f"{request.device_name} is in the team. Send it a bundle: it carries the new "
+            "roster and everything it has not received yet."))
+        self._show_dialog(dialog)
+        return dialog
+
+    def revoke_selected(self) -> QMessageBox | None:
+        """Ask, naming the laptop, then revoke it."""
+        device = self.team.selected()
+        if device is None:
+            return None
+        session = self._session
+        box = confirm(
+            self.window(), "Revoke a laptop",
+            f"Revoke \u201c{device.name}\u201d (device code {device.code})?\n\nFrom now on its "
+            "bundles are refused and nothing new is sealed to it. A revoked laptop cannot "
+            "come back into the team. The other laptops learn of it with your next bundle.",
+            "Revoke",
+            lambda: self._run(lambda: team.revoke(session, device.device_id),
+                              f"{device.name} was revoked."))
+        self.dialog = box
+        return box
+
+    def set_selected_role(self, role: str) -> bool:
+        """Make the selected laptop a lead or a member laptop."""
+        device = self.team.selected()
+        if device is None:
+            return False
+        session = self._session
+        said = "a lead laptop" if role == "lead" else "a member laptop"
+        return self._run(lambda: team.set_role(session, device.device_id, role),
+                         f"{device.name} is now {said}.")
+
+    # -- export -------------------------------------------------------------------------------
+    def choose_export(self) -> tasks.BackgroundJob | None:
+        """Ask where (the default name says who and which number), then export."""
+        ex = self.exchange
+        to: list[str] | None = None
+        if ex.to_picked.isChecked():
+            to = ex.picked()
+            if not to:
+                ex.export_result.show_error("Tick at least one laptop to send to, or choose "
+                                            "all other laptops.")
+                ex.recipients.setFocus()
+                return None
+        suggested = self.folder / exchange.default_name(self._session,
+                                                        self.state.next_sequence)
+        path = ask_save_path(self, "Export a sync bundle", suggested, SUFFIX,
+                             "BTAM sync bundles")
+        if path is None:
+            return None
+        return self.export_to(path, to=to, full=ex.everything.isChecked())
+
+    def export_to(self, path: Path, *, to: list[str] | None = None, full: bool = False
+                  ) -> tasks.BackgroundJob:
+        """Write a bundle in the background and say what was written."""
+        session = self._session
+        result_label = self.exchange.export_result
+        result_label.clear_message()
+
+        def work(progress: tasks.Progress) -> ExportResult:
+            if not progress(0, 1):
+                raise tasks.JobCancelled
+            result = exchange.export_bundle(session, path, to=to, full=full)
+            progress(1, 1)
+            return result
+
+        def done(result: ExportResult) -> None:
+            self.folder = result.path.parent
+            result_label.show_message(
+                words.export_text(result, self.state.roster, session.device_id), "ok")
+
+        self.last_job = tasks.run_in_background(
+            self, "Exporting a bundle", work, on_done=done,
+            on_error=lambda error: result_label.show_error(messages.describe(error)),
+            on_cancelled=lambda: result_label.show_message("Export cancelled; nothing was "
+                                                           "written.", "info"),
+            session=session,
+            label="Gathering what the other laptops have not received and sealing it to "
+                  "them\u2026")
+        return self.last_job
+
+    # -- import -------------------------------------------------------------------------------
+    def choose_import(self) -> tasks.BackgroundJob | None:
+        """Pick one or more bundle files, then import them."""
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self, "Import sync bundles", str(self.folder),
+            f"BTAM sync bundles (*{SUFFIX});;All files (*)")
+        if not paths:
+            return None
+        return self.import_paths([Path(p) for p in paths])
+
+    def _can_import(self) -> str:
+        """Why bundles cannot be imported now ("" when they can)."""
+        if self._session.role not in ("officer", "lead"):
+            return "Your role can read case files but not import bundles."
+        if not self.state.in_team:
+            return "This laptop is not in a team yet: create or join one first."
+        if tasks.is_busy():
+            return "Another task is still running; try again when it has finished."
+        return ""
+
+    def import_paths(self, paths: list[Path]) -> tasks.BackgroundJob | None:
+        """Import bundle files one by one in the background (each all or nothing), then show
+        what each brought in or why it was refused."""
+        problem = self._can_import()
+        if problem:
+            self.message.show_error(problem)
+            return None
+        session = self._session
+        total = len(paths)
+
+        def work(progress: tasks.Progress) -> list[ImportOutcome]:
+            outcomes: list[ImportOutcome] = []
+            for number, path in enumerate(paths):
+                if not progress(number, total):
+                    break  # Cancel: the files not started are left alone
+                try:
+                    outcomes.append(ImportOutcome(path, exchange.import_file(session, path),
+                                                  None))
+                except Exception as error:  # refused (or broken) file: say why, go on
+                    outcomes.append(ImportOutcome(path, None, error))
+            progress(total, total)
+            return outcomes
+
+        self.message.clear_message()
+        self.last_job = tasks.run_in_background(
+            self, "Importing bundles", work,
+            on_done=lambda outcomes: self.show_import_summary(outcomes, total),
+            on_error=lambda error: self.message.show_error(messages.describe(error)),
+            session=session,
+            label=f"Checking, opening and merging {words.plural(total, 'bundle')}\u2026")
+        return self.last_job
+
+    def show_import_summary(self, outcomes: list[ImportOutcome], total: int) -> None:
+        """The summary dialog: what each file brought in, or why it was refused."""
+        if outcomes:
+            self.folder = outcomes[-1].path.parent
+        done = sum(1 for o in outcomes if o.summary is not None)
+        refused = len(outcomes) - done
+        intro = f"{words.plural(done, 'bundle')} imported"
+        intro += f", {refused} refused (nothing of those changed the vault)." if refused else "."
+        new_conflicts = sum(o.summary.report.new_conflicts for o in outcomes
+                            if o.summary is not None)
+        if new_conflicts:
+            intro += (f" {words.plural(new_conflicts, 'new conflict')} for the team lead: see "
+                      "the Conflicts tab.")
+        self.message.show_message(intro, "error" if refused else "ok")
+        self._show_dialog(InfoDialog("Import summary", self.window(), intro=intro,
+                                     lines=import_report(outcomes, total)))
+
+    # -- drag and drop ------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept bundle files dragged over the page."""
+        if dropped_bundles(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        """Keep accepting while the files move over the page."""
+        if dropped_bundles(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Import the dropped bundle files (after the drop has finished)."""
+        paths = dropped_bundles(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        QTimer.singleShot(0, self, lambda: self.import_paths(paths))
+
+    # -- conflicts ----------------------------------------------------------------------------
+    def resolve_selected(self) -> ConflictDialog | None:
+        """Open the selected conflict (read-only for members who are not leads)."""
+        conflict = self.queue.selected()
+        if conflict is None:
+            return None
+        dialog = open_conflict(self._session, conflict, self.window())
+        self.dialog = dialog
+        return dialog

@@ -6,7 +6,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.ui import tasks
@@ -37,16 +36,6 @@ def test_every_section_has_its_page(qtbot: QtBot, make_controller: Make,
         assert isinstance(page, kind), key
         assert not isinstance(page, PlaceholderPage)
         assert page.isVisible()
-
-
-def test_sync_page_explains_and_offers_no_fake_buttons(qtbot: QtBot) -> None:
-    page = SyncPage()
-    qtbot.addWidget(page)
-    page.show()
-    assert page.findChildren(QPushButton) == []
-    texts = [label.text() for label in page.findChildren(QLabel)]
-    assert any("coming in a later release" in text for text in texts)
-    assert any("conflict" in text.lower() or "side by side" in text for text in texts)
 
 
 def test_locking_during_a_job_stops_it_before_the_vault_closes(

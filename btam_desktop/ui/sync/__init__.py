@@ -1,0 +1,1 @@
+"""The Sync page's parts: tables, dialogs, the conflict dialog and the case header's marks."""

@@ -163,6 +163,11 @@ class Session:
         self._current = op
         try:
             with self.db.transaction():
+                # Under the write lock: stamps follow commit order even with the CLI and the
+                # app open on the same vault.
+                stored = self.db.scalar("SELECT value FROM meta WHERE key = 'hlc_last'")
+                if stored:
+                    self.clock.catch_up(Stamp.decode(str(stored)))
                 yield op
                 op.finish()
                 _set_meta(self.db, "hlc_last", self.clock.last.encode())
@@ -211,6 +216,15 @@ class Session:
             Member(r["id"], r["name"], r["badge"], r["role"], bool(r["active"]))
             for r in self.db.query(sql + " ORDER BY name COLLATE NOCASE")
         ]
+
+    def local_member_ids(self) -> set[str]:
+        """Members added on this laptop (under its current or an earlier device identity: a
+        restored vault takes a new one), as opposed to members of other laptops of the team."""
+        former = [d for d in (self.db.meta("former_device_ids") or "").split(",") if d]
+        devices = [self.device_id, *former]
+        marks = ", ".join("?" for _ in devices)
+        return {str(r[0]) for r in self.db.query(
+            f"SELECT id FROM members WHERE device_id IN ({marks})", devices)}
 
     def find_member(self, name_or_id: str) -> Member:
         """A member by name (case-insensitive) or id."""
@@ -400,7 +414,8 @@ class Session:
         keys = keyfile.load(self.path)
         if keys.vault_id != self.vault_id:
             problems.append("the key file belongs to another vault")
-        active = {m.id for m in self.members()}
+        # Members of other laptops arrive with bundles; only this laptop's own have slots here.
+        active = {m.id for m in self.members() if m.id in self.local_member_ids()}
         slots = {s.slot_id for s in keys.slots if s.kind == MEMBER}
         for missing in sorted(active - slots):
             problems.append(f"member {missing} has no key slot")

@@ -156,6 +156,8 @@ class Merger:
             self.report.duplicates += 1
             return
         if self._tombstone(change.record_id) is not None:
+            if change.field == PURGED:
+                self.op.log_remote(change)  # the purge itself is kept, like any change
             self.report.dropped += 1
             return
         if change.device_id == self.local_device:

@@ -7,7 +7,7 @@ The payload is plain JSON (compressed and encrypted by :mod:`btam_desktop.core.s
                 device_id, member_id, reason, resolves]`` in causal order;
 ``audit``       audit entries ``[entry_id, device_id, device_seq, at, hlc, member_id,
                 member_name, action, record_type, record_id, detail, prev_hash, hash]``;
-``tombstones``  ``[record_id, table, purged_at, purged_by, hlc, device_id]``;
+``tombstones``  ``[record_id, table, purged_at, purged_by, hlc, device_id]``, all of them;
 ``blobs``       attachment contents by SHA-256 (base64), each sent once;
 ``seen``        the sender's version vector ``{device_id: [highest hlc, highest audit #]}``:
                 the recipient stores it as the sender's acknowledgement of what it holds;
@@ -109,12 +109,12 @@ def collect(db: Database, *, device_id: str, ack: Vector,
                 (device, since_seq)):
             audit_rows.append(list(row))
     changes.sort(key=lambda c: (c[6], c[7], c[0]))
-    tombstones = [
-        list(r) for r in db.query(
-            "SELECT record_id, tbl, purged_at, purged_by, hlc, device_id FROM tombstones"
-            " ORDER BY hlc, record_id")
-        if str(r["hlc"]) > ack.get(str(r["device_id"]), ("", 0))[0]
-    ]
+    # Every tombstone, every time: they are small, and a record erased with its purged parent
+    # on one laptop (one the purger never saw) must reach laptops that acknowledged the
+    # purge itself long ago.
+    tombstones = [list(r) for r in db.query(
+        "SELECT record_id, tbl, purged_at, purged_by, hlc, device_id FROM tombstones"
+        " ORDER BY hlc, record_id")]
     blobs: dict[str, str] = {}
     for change in changes:
         if change[1] == "attachments" and change[3] == "*":

@@ -251,8 +251,9 @@ def join(session: Session, invitation: Path, passphrase: str, out: Path, *,
     else:
         new_code = session.device_code
     keys = device_keys(session)
+    local = session.local_member_ids()
     members = [{"name": m.name, "role": m.role, "badge": m.badge}
-               for m in session.members() if _is_local_member(session, m.id)]
+               for m in session.members() if m.id in local]
     request = invite_mod.make_join_request(
         opened, keys, device_name=device_name or default_device_name(session),
         device_code=new_code, members=members)
@@ -265,11 +266,6 @@ def join(session: Session, invitation: Path, passphrase: str, out: Path, *,
             _store_chain(session, [opened.roster])
             op.audit("team.join", "team", opened.team_id, invitation=opened.invitation_id)
     return opened
-
-
-def _is_local_member(session: Session, member_id: str) -> bool:
-    device = session.db.scalar("SELECT device_id FROM members WHERE id = ?", (member_id,))
-    return bool(device == session.device_id)
 
 
 def receive_request(session: Session, path: Path) -> invite_mod.JoinRequest:

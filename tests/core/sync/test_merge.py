@@ -45,6 +45,7 @@ def test_a_case_made_on_one_laptop_arrives_whole_on_another(laptops: Laptops) ->
     assert b.store.timeline(case.id)[-1].author_name == "Lead A"
     assert b.find_member("Lead A").role == "lead"
     assert audit.verify(b.db) == []
+    assert b.check() == []  # members of other laptops have no key slot here, as they should
 
 
 def test_import_is_idempotent(laptops: Laptops) -> None:

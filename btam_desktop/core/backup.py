@@ -29,12 +29,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from btam_desktop.core import audit, keyfile
+from btam_desktop.core import audit, keyfile, schema
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import IntegrityProblem, InvalidInput, VaultExists
 from btam_desktop.core.fileio import OWNER_ONLY, atomic_writer, fsync_dir
 from btam_desktop.core.keyslots import KeySlot, normalise_recovery_key, unwrap_private
 from btam_desktop.core.paths import wal_paths
+from btam_desktop.core.sync.restore import fresh_identity
 from btam_desktop.core.vault import (
     RECOVERY_SLOT_ID,
     open_database,
@@ -272,6 +273,9 @@ def _check_and_move(tmp: Path, keys: keyfile.KeyFile, slot: KeySlot, private: by
             raise IntegrityProblem("the backup's database fails its integrity check")
         if db.query("PRAGMA cipher_integrity_check"):
             raise IntegrityProblem("the backup's encrypted pages fail their check")
+        # A restored vault is a new device for its team (see core/sync/restore.py).
+        schema.migrate(db)
+        fresh_identity(db)
     finally:
         db.close()
     for side in wal_paths(tmp):

@@ -23,6 +23,7 @@ from btam_desktop.ui.case.case_dialogs import (
 from btam_desktop.ui.case.dialog_base import RecordDialog
 from btam_desktop.ui.case.labels import status_label, tier_label, today_iso
 from btam_desktop.ui.case.tab_base import button, can_write
+from btam_desktop.ui.sync.marks import OTHER, ConflictMarks
 
 OVERDUE_MARK = "\u26a0"
 
@@ -60,13 +61,18 @@ class CaseHeader(QWidget):
         self.assigned = _value_label()
         self.assigned.setWordWrap(True)
         self.opened = _value_label()
+        # "⚠ in conflict" next to each field two laptops changed differently (sync).
+        self.conflict_marks = ConflictMarks(session, self)
 
         # Number, level and title on one line: the tabs below get the height.
         top = QHBoxLayout()
         top.setSpacing(12)
         top.addWidget(self.number, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.conflict_marks.mark("concern"), 0, Qt.AlignmentFlag.AlignVCenter)
         top.addWidget(self.title, 1)
+        top.addWidget(self.conflict_marks.mark("title"), 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.conflict_marks.mark(OTHER), 0, Qt.AlignmentFlag.AlignVCenter)
         facts = QGridLayout()
         facts.setHorizontalSpacing(10)
         facts.setVerticalSpacing(2)
@@ -79,6 +85,9 @@ class CaseHeader(QWidget):
             value.setAccessibleName(caption)
             facts.addWidget(name, 0, column)
             facts.addWidget(value, 1, column)
+        for column, field in enumerate(("status", "tier", "next_review")):
+            facts.addWidget(self.conflict_marks.mark(field), 2, column,
+                            Qt.AlignmentFlag.AlignLeft)
         facts.setColumnStretch(4, 1)
 
         self.concern_button = self._button("&Concern level\u2026", "Change the concern level; "
@@ -148,6 +157,7 @@ class CaseHeader(QWidget):
         self.assigned.setText(", ".join(case.assigned) or "nobody yet")
         writable = can_write(self._session) and not case.deleted_at
         self.trash_note.setVisible(bool(case.deleted_at))
+        self.conflict_marks.show_case(case.id)
         for widget in (self.concern_button, self.status_button, self.tier_button,
                        self.review_button, self.assign_button):
             widget.setEnabled(writable)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QStyle,
@@ -44,6 +45,7 @@ from PySide6.QtWidgets import (
 from btam_desktop.core.model import CONCERN_LEVELS, STATUS_LABELS, AuditEntry, Case, Task
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
+from btam_desktop.core.sync import conflicts as sync_conflicts
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.charts import Bar, BarChart
 from btam_desktop.ui.labels import role_label
@@ -134,6 +136,7 @@ class DashboardData:
     mine_total: int = 0
     mine_capped: bool = False  # more than MINE_CAP: mine_total is a lower bound
     activity: list[AuditEntry] = field(default_factory=list)
+    conflicts: int = 0  # sync conflicts waiting for a lead (counted for leads only)
 
 
 def load(session: Session, today: date | None = None) -> DashboardData:
@@ -180,6 +183,8 @@ def load(session: Session, today: date | None = None) -> DashboardData:
         mine.sort(key=lambda t: (t.due_on is None, t.due_on or ""))
         data.mine = with_case(mine)
     data.activity = _recent_activity(session)
+    if session.role == "lead":
+        data.conflicts = sync_conflicts.open_count(session.db)
     return data
 
 
@@ -359,6 +364,7 @@ class DashboardPage(Page):
     """Caseload, due work and recent activity; re-read after every relevant change."""
 
     open_case_requested = Signal(str)
+    conflicts_requested = Signal()  # when the window has no show_conflicts()
 
     def __init__(
         self, session: Session, events: SessionEvents, parent: QWidget | None = None
@@ -375,6 +381,12 @@ class DashboardPage(Page):
         self.member = muted("")
         self.member.setAccessibleName("Signed in as")
         self.message = MessageLabel()
+        # Leads: "3 conflicts to resolve" opens the Sync page's queue (hidden when none).
+        self.conflicts_button = QPushButton()
+        self.conflicts_button.setObjectName("conflictsLink")
+        self.conflicts_button.setToolTip("Open the conflict queue on the Sync page")
+        self.conflicts_button.clicked.connect(self._open_conflicts)
+        self.conflicts_button.hide()
 
         self.cards: dict[str, CountCard] = {}
         cards = QGridLayout()
@@ -421,6 +433,7 @@ class DashboardPage(Page):
         header.setSpacing(16)
         header.addWidget(self.agency)
         header.addWidget(self.member, 1)
+        header.addWidget(self.conflicts_button)
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 8, 0)
@@ -495,6 +508,11 @@ class DashboardPage(Page):
         self.member.setText(who)
         for key, _caption in COUNTS:
             self.cards[key].set_count(data.counts.get(key, 0))
+        count = data.conflicts
+        text = f"\u26a0 {count:,} conflict{'s' if count != 1 else ''} to resolve"
+        self.conflicts_button.setText(text)
+        self.conflicts_button.setAccessibleName(f"{text[2:]}: open the conflict queue")
+        self.conflicts_button.setVisible(count > 0)
 
         self.concern_chart.set_bars([Bar(c, CONCERN_LABELS[c], data.by_concern.get(c, 0))
                                      for c in CONCERN_LEVELS])
@@ -539,6 +557,13 @@ class DashboardPage(Page):
             return ""
         of = f"more than {total:,}" if capped else f"{total:,}"
         return f"{shown} of {of} shown, {order}; all in Cases."
+
+    def _open_conflicts(self) -> None:
+        opener = getattr(self.window(), "show_conflicts", None)
+        if callable(opener):
+            opener()
+        else:
+            self.conflicts_requested.emit()
 
     def _open_case(self, case_id: str) -> None:
         if not open_case(self, case_id):

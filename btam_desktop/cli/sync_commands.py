@@ -27,7 +27,7 @@ from typing import Any
 
 from btam_desktop.cli import common
 from btam_desktop.cli.common import Context, UsageError, first_line, safe_text, table
-from btam_desktop.core.errors import InvalidInput
+from btam_desktop.core.errors import DiskFull, InvalidInput, VaultBusy
 from btam_desktop.core.fileio import atomic_write_text
 from btam_desktop.core.hlc import Stamp
 from btam_desktop.core.ops import TABLES
@@ -589,7 +589,11 @@ def cmd_sync_watch(ctx: Context) -> int:
                   f" {args.interval:g} s. Ctrl+C stops.", flush=True)
         try:
             while True:
-                _print_report(ctx, watch.scan())
+                try:
+                    _print_report(ctx, watch.scan())
+                except (VaultBusy, DiskFull) as exc:  # passing conditions: try again later
+                    print(f"btam: {exc}; trying again in {args.interval:g} s",
+                          file=sys.stderr, flush=True)
                 time.sleep(args.interval)
         except KeyboardInterrupt:
             if not ctx.as_json:

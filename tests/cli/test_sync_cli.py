@@ -286,3 +286,27 @@ def test_sync_commands_need_a_team_first(pair: tuple[Laptop, Laptop], tmp_path: 
     assert code == 1 and "team create" in err
     code, out, _ = lead("conflicts", "list")
     assert code == 0 and "No open conflicts" in out
+
+
+def test_sync_watch_once(team_of_two: tuple[Laptop, Laptop], tmp_path: Path) -> None:
+    lead, officer = team_of_two
+    to_lead, to_officer = tmp_path / "to-lead", tmp_path / "to-officer"
+    to_lead.mkdir()
+    to_officer.mkdir()
+    code, _, err = lead("sync", "watch", "--inbox", str(tmp_path / "missing"), "--outbox",
+                        str(to_officer), "--once")
+    assert code == 1 and "not a folder" in err
+    assert officer("case", "add", "--title", "Through the folders")[0] == 0
+    code, out, _ = officer("sync", "watch", "--inbox", str(to_officer), "--outbox",
+                           str(to_lead), "--once", "--settle", "0")
+    assert code == 0 and "Wrote btam-" in out
+    (to_lead / "broken.btambundle").write_bytes(b"BTAMBNDL\x00")
+    code, out, _ = lead("sync", "watch", "--inbox", str(to_lead), "--outbox",
+                        str(to_officer), "--once", "--settle", "0", "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["imported"][0]["created"]["cases"] == 1
+    assert report["refused"] == [{"file": "broken.btambundle", "exit_code": 1,
+                                  "refused": "truncated: too short to be a bundle",
+                                  "tampered": False}]
+    assert report["exported"]["sequence"] == 1

@@ -255,28 +255,24 @@ class FolderWatch:
         if key in self._taken:
             self._taken_stat[name] = signature
             return
-        self._remember(key, signature)
+        # Remembered once the outcome is known: an unexpected error (the vault busy, the disk
+        # full) propagates and the file is tried again at a later scan.
         me = self.session.device_id
         try:
             header = bundle.read_header(data, max_schema=schema.LATEST)
+            if header.sender_device_id == me or header.recipient(me) is None:
+                report.skipped.append(name)  # ours, or for other laptops of a shared folder
+            else:
+                summary = exchange.import_bytes(self.session, data, filename=name)
+                if summary.already_imported:
+                    report.already.append(name)
+                else:
+                    report.imported.append((name, summary))
         except BundleRefused as exc:
             report.refused.append(Refusal(name, exc.reason, exc.exit_code))
-            return
-        if header.sender_device_id == me or header.recipient(me) is None:
-            report.skipped.append(name)  # our own, or for other laptops of a shared folder
-            return
-        try:
-            summary = exchange.import_bytes(self.session, data, filename=name)
-        except BundleRefused as exc:
-            report.refused.append(Refusal(name, exc.reason, exc.exit_code))
-            return
         except InvalidInput as exc:  # not in a team yet, and the like
             report.refused.append(Refusal(name, str(exc), exc.exit_code))
-            return
-        if summary.already_imported:
-            report.already.append(name)
-        else:
-            report.imported.append((name, summary))
+        self._remember(key, signature)
 
     def _remember(self, key: FileKey, signature: tuple[int, int] | None) -> None:
         self._taken.add(key)

@@ -6,7 +6,7 @@ Four tabs (each scrolls on its own, for 1024x768 screens):
 * **Send and receive**: this laptop (device code, fingerprint to read out, team and role);
   "Create a team" (leads) and "Join a team with an invitation…" before it is in one; export
   (to all other laptops or those picked; since the last sync or everything) and import (a file
-  dialog for several files, or files dropped anywhere on the page).
+  dialog for several files, or files dropped anywhere on the page); the folder watch.
 * **History**: bundles in and out, records held for a record that has not arrived, and (for
   leads) two different bundles under one number from one laptop: a cloned laptop.
 * **Team**: the roster; on a lead laptop, invite, approve a join request after comparing the
@@ -18,7 +18,8 @@ Export, import, invitation and joining run off the UI thread through
 :mod:`btam_desktop.ui.tasks` (progress dialog; import of several files stops between files on
 Cancel). Everything is read and written through ``btam_desktop.core.sync``; never SQL here.
 
-Folder watch (inbox/outbox) is not on this page yet: ``core/sync/watch.py`` does not exist.
+The folder watch (inbox and outbox folders, on/off, a scan every 30 seconds while unlocked)
+is in the Send and receive tab; :mod:`btam_desktop.ui.sync.watching` decides when it scans.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from btam_desktop.ui.sync.dialogs import (
 )
 from btam_desktop.ui.sync.state import SyncState, load
 from btam_desktop.ui.sync.views import ConflictsTab, ExchangeTab, HistoryTab, TeamTab
+from btam_desktop.ui.sync.watching import FolderWatcher
 from btam_desktop.ui.widgets import MessageLabel, muted
 
 INTRO = ("Exchange work with the other laptops of your team as encrypted bundle files, carried "
@@ -143,6 +145,7 @@ class SyncPage(Page):
         self.queue.resolve.clicked.connect(self.resolve_selected)
         self.queue.table.activated.connect(lambda _index: self.resolve_selected())
         self.queue.show_resolved.toggled.connect(lambda _on: self.refresh())
+        self.watcher = FolderWatcher(self, session, self.exchange.watch)
         events.changed.connect(self._on_change)
         tasks.gate().busy_changed.connect(self._on_busy_changed)
 
@@ -150,6 +153,7 @@ class SyncPage(Page):
     def _on_change(self, summary: ChangeSummary) -> None:
         if summary.action == "view":
             return
+        self.watcher.dirty = True  # there may be something to send
         self._stale = True
         if self.isVisible():
             self.refresh()
@@ -193,7 +197,8 @@ class SyncPage(Page):
         self.tabs.setTabVisible(2, state.in_team)
 
     def teardown(self) -> None:
-        """Drop the conflict values held by the queue before the window goes."""
+        """Stop the folder watch; drop the conflict values held by the queue."""
+        self.watcher.stop()
         self.queue.model.set_conflicts([], {})
 
     def place(self) -> dict[str, object]:

@@ -1,9 +1,12 @@
 """One conflict, both values side by side, and the lead's decision.
 
-The value in effect (on every laptop holding the same changes, until a lead decides) is on the
-left, the other value on the right, each with who set it, when (the change's clock stamp, in
-local time), on which laptop and why. "Keep this laptop's value", "Keep the incoming value" and
-"Edit merged value…" call :func:`btam_desktop.core.sync.conflicts.resolve`; the resolution is a
+The value in effect on this laptop (and on every laptop holding the same changes: the winner
+is chosen by clock, not by who imported what) is on the left, the other value, kept aside, on
+the right; each with who set it, when (the change's clock stamp, in local time), on which
+laptop and why. Either may have been typed on this laptop, so the buttons say "the value in
+effect" and "the other value" rather than "this laptop's" and "incoming". "Keep the value in
+effect" (the core's ``keep="local"``), "Take the other value" (``keep="incoming"``) and "Edit
+merged value…" call :func:`btam_desktop.core.sync.conflicts.resolve`; the resolution is a
 change of its own and travels in the next bundle. Members who are not team leads see the same
 dialog read-only, with the reason.
 """
@@ -64,9 +67,9 @@ class ConflictDialog(RecordDialog):
         self.set_intro(f"{what}. {intro}")
         self.setMinimumWidth(760)
 
-        self.local_box = self._side_box("This laptop's value (in effect now)", conflict,
+        self.local_box = self._side_box("Value in effect on this laptop", conflict,
                                         conflict.current, roster)
-        self.incoming_box = self._side_box("Incoming value (kept aside)", conflict,
+        self.incoming_box = self._side_box("The other value (kept aside)", conflict,
                                            conflict.other, roster)
         sides = QHBoxLayout()
         sides.setSpacing(12)
@@ -75,9 +78,9 @@ class ConflictDialog(RecordDialog):
         self.form.addRow(sides)
 
         texts = {
-            "trash": ("Keep it in the &trash", "&Restore it with the incoming change"),
-            "fork": ("Keep &this laptop's version", "Keep the &incoming version"),
-        }.get(conflict.kind, ("Keep &this laptop's value", "Keep the &incoming value"))
+            "trash": ("&Keep it in the trash", "&Restore it with the other change"),
+            "fork": ("&Keep the version in effect", "Take the &other version"),
+        }.get(conflict.kind, ("&Keep the value in effect", "Take the &other value"))
         self.keep_local = QPushButton(texts[0])
         self.keep_incoming = QPushButton(texts[1])
         self.edit_merged = QPushButton("&Edit merged value\u2026")
@@ -170,7 +173,7 @@ class ConflictDialog(RecordDialog):
         if not can_resolve(self._session):
             raise refused(self, READ_ONLY_NOTE)
         if self.choice is None:
-            raise refused(self, "Choose which value stands: this laptop's, the incoming one, "
+            raise refused(self, "Choose which value stands: the one in effect, the other one, "
                           "or a merged value.", self.keep_local)
         if self.choice == MERGED:
             text = self.merged.text().strip()

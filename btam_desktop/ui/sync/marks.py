@@ -32,6 +32,7 @@ class ConflictMark(QPushButton):
         self.setFlat(True)
         self.setAutoDefault(False)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setStyleSheet("padding: 2px 8px; min-height: 0px;")  # a badge, not a button row
         self.clicked.connect(lambda _checked=False: self.open_first())
         self.hide()
 
@@ -46,6 +47,8 @@ class ConflictMark(QPushButton):
         if self.field == OTHER:
             names = sorted({words.field_label(c) for c in items})
             text = f"{words.WARNING} {', '.join(names)} in conflict"
+        elif self.field == "title":  # at the end of a long title: say which field
+            text = f"{words.WARNING} {label} in conflict"
         else:
             text = f"{words.WARNING} in conflict"
         critical = any(c.critical for c in items)

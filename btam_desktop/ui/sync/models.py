@@ -97,7 +97,7 @@ class HistoryModel(RowsModel[dict[str, Any]]):
 class ConflictModel(RowsModel[Conflict]):
     """The conflict queue, critical ones first (the core's order)."""
 
-    columns = ("Field", "Record", "Kind", "This laptop's value", "Incoming value")
+    columns = ("Field", "Record", "Kind", "Value in effect", "Other value")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

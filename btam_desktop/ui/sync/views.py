@@ -181,6 +181,8 @@ class ExchangeTab(ScrollTab):
         import_row.addStretch(1)
         layout.addLayout(import_row)
         self.column.addWidget(self.import_box)
+        self.watch = WatchGroup()
+        self.column.addWidget(self.watch)
         self.column.addStretch(1)
 
     def show_state(self, session: Session, state: SyncState) -> None:
@@ -228,6 +230,8 @@ class ExchangeTab(ScrollTab):
                        self.since_last, self.everything):
             widget.setEnabled(sending)
         self.recipients.setEnabled(sending and self.to_picked.isChecked())
+        self.watch.setVisible(state.in_team)
+        self.watch.setEnabled(sending)
         self._fill_recipients(state)
 
     def _fill_recipients(self, state: SyncState) -> None:
@@ -238,7 +242,8 @@ class ExchangeTab(ScrollTab):
         for device in devices:
             if device.device_id == me:
                 continue
-            item = QListWidgetItem(f"{device.name} ({device.code})")
+            name = device.name if device.code in device.name else f"{device.name} ({device.code})"
+            item = QListWidgetItem(name)
             item.setData(DEVICE_ROLE, device.device_id)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable
                           | Qt.ItemFlag.ItemIsSelectable)
@@ -251,6 +256,45 @@ class ExchangeTab(ScrollTab):
         items = (self.recipients.item(i) for i in range(self.recipients.count()))
         return [str(item.data(DEVICE_ROLE)) for item in items
                 if item.checkState() == Qt.CheckState.Checked]
+
+
+class WatchGroup(QGroupBox):
+    """Folder watch: inbox and outbox folders and the on/off switch (see ``watching.py``)."""
+
+    def __init__(self) -> None:
+        super().__init__("Folder watch")
+        self.setAccessibleName("Folder watch")
+        layout = QVBoxLayout(self)
+        layout.setSpacing(8)
+        layout.addWidget(muted(
+            "While this laptop is unlocked, take every complete new bundle from an inbox "
+            "folder and write bundles for the others to an outbox folder: a USB stick, a "
+            "network share or a Syncthing folder (it may be one shared folder). Files still "
+            "being copied are left until they are complete."))
+        self.inbox = value_label("Inbox folder")
+        self.outbox = value_label("Outbox folder")
+        self.inbox_button = action("I&nbox folder\u2026", "Choose the inbox folder")
+        self.outbox_button = action("&Outbox folder\u2026", "Choose the outbox folder")
+        folders = QFormLayout()
+        folders.setSpacing(6)
+        for label, button in ((self.inbox, self.inbox_button),
+                              (self.outbox, self.outbox_button)):
+            row = QHBoxLayout()
+            row.addWidget(button)
+            row.addWidget(label, 1)
+            folders.addRow(row)
+        layout.addLayout(folders)
+        self.switch = QCheckBox("&Watch these folders (every 30 seconds while unlocked)")
+        self.switch.setAccessibleName("Watch these folders")
+        self.scan_now = action("&Run a scan now", "Run a scan now")
+        row = QHBoxLayout()
+        row.addWidget(self.switch)
+        row.addStretch(1)
+        row.addWidget(self.scan_now)
+        layout.addLayout(row)
+        self.status = MessageLabel()
+        self.status.setAccessibleName("Folder watch: last scan")
+        layout.addWidget(self.status)
 
 
 class HistoryTab(ScrollTab):
@@ -387,6 +431,8 @@ class ConflictsTab(ScrollTab):
         self.model = ConflictModel(self)
         self.table: QTableView = make_table(self.model, "Conflicts", sortable=False)
         self.table.setMinimumHeight(240)
+        for column, width in enumerate((210, 150, 150, 160)):
+            self.table.horizontalHeader().resizeSection(column, width)
         self.column.addWidget(self.table, 1)
         self.resolve = action("&Resolve\u2026", "Resolve the selected conflict",
                               "See both values side by side and decide (Enter)")
@@ -412,7 +458,7 @@ class ConflictsTab(ScrollTab):
         else:
             text = (f"{words.plural(count, 'conflict')} to resolve. Until a lead decides, the "
                     "value in effect is the same on every laptop and the other value is "
-                    "kept; critical fields (concern level, status, tier, closure) are "
+                    "kept aside; critical fields (concern level, status, tier, closure) are "
                     f"marked {words.WARNING} and listed first.")
         if not self._lead:
             text += (" Only a team lead can resolve conflicts; you can open one to see both "

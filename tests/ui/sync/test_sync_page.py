@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton
+from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton, QTabBar, QWidget
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core.session import Session
@@ -347,29 +347,46 @@ def test_forks_and_held_records_are_shown(qtbot: QtBot, pair: tuple[Session, Ses
     assert "cloned or restored from a copy" in warning
 
 
-def test_keyboard_mnemonics_are_unique_and_buttons_named(
-        qtbot: QtBot, pair: tuple[Session, Session], make_page: MakePage) -> None:
-    a, _b = pair
-    page = make_page(a)
-    letters: list[str] = []
-    for index in range(page.tabs.count()):
-        letters += re.findall(r"&(\w)", page.tabs.tabText(index))
-    for button in page.findChildren(QAbstractButton):
-        if button.parent() is page.tabs.tabBar() or not button.text():
+def _mnemonics(widget: QWidget) -> list[str]:
+    letters = []
+    for button in widget.findChildren(QAbstractButton):
+        if not button.text() or isinstance(button.parent(), QTabBar):
             continue  # the tab bar's scroll arrows, the tables' corner buttons
-        letters += re.findall(r"&(\w)", button.text())
+        letters += [m.lower() for m in re.findall(r"&(\w)", button.text())]
         assert button.accessibleName(), button.text()
         if isinstance(button, QPushButton):
             assert not button.isDefault() and not button.autoDefault(), button.text()
-    letters = [letter.lower() for letter in letters]
-    assert len(letters) == len(set(letters)), sorted(letters)
-    assert not {"v", "g"} & set(letters)  # the main window's Vault and Go menus
-    # Alt+letter of a tab switches to it.
+    return letters
+
+
+def test_keyboard_mnemonics_are_unique_and_buttons_named(
+        qtbot: QtBot, pair: tuple[Session, Session], make_page: MakePage,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    a, _b = pair
+    page = make_page(a)
+    titles = [m.lower() for i in range(page.tabs.count())
+              for m in re.findall(r"&(\w)", page.tabs.tabText(i))]
+    # The tab titles are always on screen; each tab's own buttons only while it is shown
+    # (Qt ignores the mnemonics of hidden widgets), so each tab with the titles is unique.
+    for index in range(page.tabs.count()):
+        letters = titles + _mnemonics(page.tabs.widget(index))
+        assert len(letters) == len(set(letters)), (page.tabs.tabText(index), sorted(letters))
+        assert not {"v", "g"} & set(letters)  # the main window's Vault and Go menus
     window = page.window()
     qtbot.waitExposed(window)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
     page.exchange.export_button.setFocus()
+    # Alt+O on the first tab is the outbox folder, not the Team tab's hidden Approve button.
+    asked: list[str] = []
+    monkeypatch.setattr(f"{PAGE.replace('pages.sync', 'sync.watching')}.getExistingDirectory",
+                        lambda _parent, title, _start: asked.append(title) or "")
+    qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_O,
+                   Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: bool(asked), timeout=3000)  # a mnemonic animates the click
+    assert len(asked) == 1 and "outbox" in asked[0]
+    assert not isinstance(page.dialog, ApproveDialog)
+    # Alt+letter of a tab switches to it.
     qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_C,
                    Qt.KeyboardModifier.AltModifier)
     assert page.tabs.currentWidget() is page.queue

@@ -309,11 +309,14 @@ def cmd_bundle_import(ctx: Context) -> int:
             path = _path(name)
             try:
                 summary = exchange.import_file(session, path)
-            except InvalidInput as exc:  # BundleRefused, BundleTampered, not in a team...
-                reason = exc.reason if isinstance(exc, BundleRefused) else str(exc)
-                worst = max(worst, exc.exit_code)
-                results.append({"file": str(path), "refused": reason,
-                                "exit_code": exc.exit_code})
+            except (InvalidInput, OSError) as exc:  # refused, tampered, unreadable, no team
+                if isinstance(exc, OSError):
+                    reason, exit_code = f"cannot read the file ({exc.strerror or exc})", 1
+                else:
+                    reason = exc.reason if isinstance(exc, BundleRefused) else str(exc)
+                    exit_code = exc.exit_code
+                worst = max(worst, exit_code)
+                results.append({"file": str(path), "refused": reason, "exit_code": exit_code})
                 print(f"{safe_text(path.name)}: refused: {safe_text(reason)}",
                       file=sys.stderr)
                 continue
@@ -335,7 +338,10 @@ def _plain_size(size: int) -> str:
 def cmd_bundle_inspect(ctx: Context) -> int:
     """The plain header of a bundle: no vault, no passphrase, nothing decrypted."""
     path = _path(ctx.args.file)
-    header = exchange.inspect(path)
+    try:
+        header = exchange.inspect(path)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path} ({exc.strerror or exc})") from None
     counts = ", ".join(f"{k} {v}" for k, v in sorted(header.counts.items())) or "none"
     lines = [
         f"{safe_text(path.name)}: a BTAM {header.kind} bundle (header only: nothing was"

@@ -12,6 +12,7 @@ import pytest
 
 from btam_desktop.cli import common, main
 from btam_desktop.cli.common import safe_text
+from btam_desktop.core.sync import bundle
 from tests.conftest import LEAD, LEAD_PASS, OFFICER, OFFICER_PASS
 
 Laptop = Callable[..., tuple[int, str, str]]
@@ -227,7 +228,8 @@ def test_export_import_inspect_and_conflicts(team_of_two: tuple[Laptop, Laptop],
 
 
 def test_refused_tampered_and_unknown_files_set_the_exit_code(
-        team_of_two: tuple[Laptop, Laptop], tmp_path: Path) -> None:
+        team_of_two: tuple[Laptop, Laptop], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     lead, officer = team_of_two
     assert officer("case", "add", "--title", "Sent twice")[0] == 0
     good = tmp_path / "good.btambundle"
@@ -255,6 +257,16 @@ def test_refused_tampered_and_unknown_files_set_the_exit_code(
     code, out, _ = lead("bundle", "import", str(garbage), str(good), "--json")
     results = json.loads(out)
     assert code == 1 and results[0]["exit_code"] == 1 and results[1]["already_imported"]
+
+    # A file this user may not read is a refusal, not an internal error.
+    def unreadable(path: object) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(bundle, "read_bundle_file", unreadable)
+        code, _, err = lead("bundle", "import", str(good))
+        assert code == 1 and "good.btambundle: refused: cannot read the file" in err
+        assert main(["bundle", "inspect", str(good)]) == 1
 
     # inspect: a file that is not a bundle is refused (1), without any vault.
     code = main(["bundle", "inspect", str(garbage)])

@@ -6,6 +6,7 @@ listeners (the UI's views) what changed. Nothing else writes these tables.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -173,9 +174,13 @@ class RemoteChange:
     reason: str | None
     resolves: tuple[str, ...] = ()
 
-    def decoded(self) -> Any:
-        """The value as Python data."""
+    @functools.cached_property
+    def _decoded(self) -> Any:
         return None if self.value is None else json.loads(self.value)
+
+    def decoded(self) -> Any:
+        """The value as Python data (decoded once: the merge checks it, then applies it)."""
+        return self._decoded
 
 
 def _stamp_iso(hlc: str) -> str:
@@ -370,7 +375,7 @@ class Operation:
         self.db.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE id = ?",
                         [*params, record_id])
         self.summary.add(table, record_id)
-        search.reindex(self.db, table, record_id)
+        search.reindex_changed(self.db, table, record_id, columns)
 
     # -- remote changes (sync) --------------------------------------------------------------
     # A change from another laptop enters through these, inside the import's operation: it
@@ -386,9 +391,9 @@ class Operation:
 
     def log_remote(self, change: RemoteChange) -> None:
         """Keep a remote change in the log without touching any record (a marker, a value
-        that lost to a newer one, a duplicate insert)."""
+        that lost to a newer one, a duplicate insert). The merge has the clock observe the
+        newest stamp of the import once (:meth:`observe`)."""
         self._insert_change(change)
-        self.observe(change)
 
     def insert_remote(self, change: RemoteChange, row: dict[str, Any]) -> None:
         """Insert a record that arrived from another laptop."""
@@ -410,7 +415,7 @@ class Operation:
             params)
         self.log_remote(change)
         self.summary.add(change.table, change.record_id)
-        search.reindex(self.db, change.table, change.record_id)
+        search.reindex_changed(self.db, change.table, change.record_id, row, new=True)
 
     def set_remote(self, change: RemoteChange, columns: dict[str, Any]) -> None:
         """Write a remote change that won its field."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from btam_desktop.core.db import Database
 
@@ -98,6 +99,57 @@ MATCHING_CASE_IDS = f"""
     WHERE COALESCE(m.case_id, cp.case_id) IS NOT NULL
 """
 """SQL yielding ids of cases whose own text, timeline, forms or persons match ``:q``."""
+
+
+# The columns whose change alters what is indexed for a record ("deleted_at" takes a record,
+# and for a case everything on it, in or out of search).
+INDEXED_COLUMNS: dict[str, frozenset[str]] = {
+    "cases": frozenset({"number", "title", "summary", "deleted_at"}),
+    "persons": frozenset({"family_name", "given_names", "aliases", "phone", "email",
+                          "deleted_at"}),
+    "timeline": frozenset({"summary", "details", "context", "outcome"}),
+    "submissions": frozenset({"answers", "deleted_at", "amends"}),
+}
+
+
+def reindex_changed(db: Database, table: str, record_id: str, columns: dict[str, Any],
+                    *, new: bool = False) -> None:
+    """Reindex a record only when a column that is indexed changed (a concern or status
+    change leaves the index alone); ``new``: the record was never indexed and ``columns`` is
+    its whole row (indexed from it, without reading it back)."""
+    indexed = INDEXED_COLUMNS.get(table)
+    changed = set(columns)
+    if indexed is None or not (changed & indexed):
+        return
+    if table == "cases" and "deleted_at" not in changed and not new:
+        row = db.query_one("SELECT number, title, summary FROM cases WHERE id = ?",
+                           (record_id,))
+        if row is not None:
+            index(db, "case", record_id, record_id,
+                  case_text(row["number"], row["title"], row["summary"]))
+        return
+    if new and table in ("cases", "timeline", "persons"):
+        _index_new(db, table, record_id, columns)
+        return
+    reindex(db, table, record_id)
+
+
+def _index_new(db: Database, table: str, record_id: str, row: dict[str, Any]) -> None:
+    def text(name: str) -> str:
+        return str(row.get(name) or "")
+
+    if table == "cases":
+        if not row.get("deleted_at"):
+            add_new(db, "case", record_id, record_id,
+                    case_text(text("number"), text("title"), text("summary")))
+    elif table == "timeline":
+        if not db.scalar("SELECT deleted_at FROM cases WHERE id = ?", (row.get("case_id"),)):
+            add_new(db, "entry", record_id, text("case_id") or None, entry_text(
+                text("summary"), text("details"), text("context"), text("outcome")))
+    elif not row.get("deleted_at"):
+        add_new(db, "person", record_id, None, person_text(
+            text("family_name"), text("given_names"), json.loads(row.get("aliases") or "[]"),
+            text("phone"), text("email")))
 
 
 def reindex(db: Database, table: str, record_id: str) -> None:

@@ -98,23 +98,52 @@ class Merger:
         self.blobs = blobs or {}
         self.report = MergeReport()
         self._touched: set[tuple[str, str]] = set()
+        # Looked up once per import instead of once per change (they are small).
+        self._tombs: set[str] = {str(r[0]) for r in self.db.query(
+            "SELECT record_id FROM tombstones")}
+        self._present: set[str] = set()
+        self._seen_ids: set[str] = set()
+        self._preloaded = False
 
     # -- look-ups -----------------------------------------------------------------------------
     def _known(self, change_id: str) -> bool:
+        if change_id in self._seen_ids:
+            return True
         return self.db.scalar("SELECT 1 FROM changes WHERE change_id = ?", (change_id,)) is not None
 
+    def _preload_known(self, changes: list[RemoteChange]) -> None:
+        """Which of a batch's changes are already here, in a few queries instead of one each."""
+        ids = [c.change_id for c in changes]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            self._seen_ids.update(str(r[0]) for r in self.db.query(
+                f"SELECT change_id FROM changes WHERE change_id IN ({marks})", chunk))
+        self._preloaded = True
+
     def _tombstone(self, record_id: str) -> Any:
+        if record_id not in self._tombs:
+            return None
         return self.db.query_one("SELECT * FROM tombstones WHERE record_id = ?", (record_id,))
 
     def _exists(self, table: str, record_id: str) -> bool:
-        return self.db.scalar(f"SELECT 1 FROM {table} WHERE id = ?", (record_id,)) is not None
+        if record_id in self._present:
+            return True
+        found = self.db.scalar(f"SELECT 1 FROM {table} WHERE id = ?", (record_id,)) is not None
+        if found:
+            self._present.add(record_id)
+        return found
 
     # -- entry points ---------------------------------------------------------------------------
     def apply(self, changes: list[RemoteChange]) -> MergeReport:
         """Apply changes in causal order, then anything held whose parent arrived, then
         bring the conflict queue of every touched record up to date."""
-        for change in sorted(changes, key=change_order):
+        ordered = sorted(changes, key=change_order)
+        self._preload_known(ordered)
+        for change in ordered:
             self._apply(change)
+        if ordered:
+            self.op.observe(max(ordered, key=change_order))
         self.release_held()
         for table, record_id in sorted(self._touched):
             if table in TABLES and self._exists(table, record_id):
@@ -234,6 +263,7 @@ class Merger:
             self.report.duplicates += 1
             return
         self.op.insert_remote(change, row)
+        self._present.add(change.record_id)
         self.report.applied += 1
         self.report.created[table] += 1
         link = conflicts.FORK_LINKS.get(table)
@@ -296,6 +326,8 @@ class Merger:
             self.db.execute("DELETE FROM sync_pending WHERE change_id = ?", (row[0],))
         conflicts.forget(self.db, record_id)
         self.op.purge_remote(change, log=log)
+        self._tombs.add(record_id)
+        self._present.discard(record_id)
         if log:
             self.report.applied += 1
 

@@ -270,6 +270,10 @@ def read_bundle_file(path: str | os.PathLike[str]) -> bytes:
         raise BundleRefused("file not found") from None
     except IsADirectoryError:
         raise BundleRefused("not a regular file") from None
+    except PermissionError:
+        raise BundleRefused("this file cannot be read (no permission)") from None
+    except OSError as exc:
+        raise BundleRefused(f"this file cannot be read ({exc.strerror or 'I/O error'})") from None
     if len(data) > limit:
         raise BundleRefused(f"file grew past the {limit:,}-byte bundle limit while being read")
     return data

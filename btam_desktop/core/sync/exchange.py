@@ -98,9 +98,17 @@ class ImportSummary:
 
 
 # -- export --------------------------------------------------------------------------------------
-def default_name(session: Session, sequence: int) -> str:
-    """A file name that says who sent it and in which order (no case content)."""
+def default_name(session: Session, sequence: int | None = None) -> str:
+    """A file name that says who sent it and in which order (no case content); by default
+    the name of the next bundle this laptop writes."""
+    if sequence is None:
+        sequence = next_sequence(session)
     return f"btam-{session.device_code}-{sequence:05d}{SUFFIX}"
+
+
+def next_sequence(session: Session) -> int:
+    """The number the next bundle of this laptop will carry."""
+    return int(session.db.meta("sync:out_seq") or 0) + 1
 
 
 def export_bundle(session: Session, out: Path, *, to: list[str] | None = None,
@@ -126,7 +134,7 @@ def export_bundle(session: Session, out: Path, *, to: list[str] | None = None,
                               roster=team.chain_json(session))
     counts = payload_mod.counts_of(doc)
     bundle_id = new_id()
-    sequence = int(db.meta("sync:out_seq") or 0) + 1
+    sequence = next_sequence(session)
     prev_hash = db.meta("sync:out_hash") or ""
     data = bundle.write_bundle(
         doc, sender=keys, recipients=[r.public for r in recipients],

@@ -174,8 +174,10 @@ def new_invite_passphrase() -> str:
 
 
 def _normalise(passphrase: str) -> str:
-    # The same passphrase typed on two keyboards must give the same key.
-    return unicodedata.normalize("NFC", passphrase.strip())
+    # The same passphrase typed on two keyboards must give the same key, and one read out on
+    # the phone must work however it is typed: case, spaces and dashes do not count.
+    text = unicodedata.normalize("NFC", passphrase.strip()).upper()
+    return "".join(ch for ch in text if ch not in " -\t")
 
 
 def _hkdf(master: bytes, info: bytes) -> bytes:

@@ -342,19 +342,40 @@ def approve(session: Session, device_or_file: str, *, role: str = "member") -> R
 
 def _pending_id(session: Session, key: str) -> str:
     wanted = key.strip().lower()
-    for item in pending_requests(session):
-        if wanted in (item["device_id"].lower(), item["device_code"].lower(),
-                      item["device_name"].lower()) or item["device_id"].startswith(wanted):
-            return str(item["device_id"])
-    raise NotFound(f"no pending join request from {key!r}; give the request file")
+    found = [str(item["device_id"]) for item in pending_requests(session)
+             if wanted in (item["device_id"].lower(), item["device_code"].lower(),
+                           item["device_name"].lower())
+             or (len(wanted) >= 6 and (item["device_id"].startswith(wanted)
+                                       or item["device_id"].endswith(wanted)))]
+    if len(found) > 1:
+        raise InvalidInput(f"{key!r} names several join requests; give the device code")
+    if not found:
+        raise NotFound(f"no pending join request from {key!r}; give the request file")
+    return found[0]
+
+
+def decline(session: Session, device: str, reason: str = "") -> None:
+    """Turn down a pending join request (a lead): it is kept, marked declined, and audited."""
+    _require_lead_device(session)
+    device_id = _pending_id(session, device)
+    with session.operation("team.decline") as op:
+        session.db.execute("UPDATE sync_requests SET status = 'declined' WHERE device_id = ?",
+                           (device_id,))
+        op.audit("team.decline", "device", device_id, reason=bool(reason))
 
 
 def find_device(current: Roster, key: str) -> RosterDevice:
     """A roster device by id (or its start), code or name."""
+    # Ids are UUIDv7: those made within a minute share their start, so a shortened id is
+    # matched at either end.
     wanted = key.strip().lower()
     matches = [d for d in current.devices
                if wanted in (d.device_id.lower(), d.code.lower(), d.name.lower())
-               or (len(wanted) >= 8 and d.device_id.lower().startswith(wanted))]
+               or (len(wanted) >= 6 and (d.device_id.lower().startswith(wanted)
+                                         or d.device_id.lower().endswith(wanted)))]
+    exact = [d for d in matches if wanted in (d.device_id.lower(), d.code.lower())]
+    if exact:
+        matches = exact
     if not matches:
         raise NotFound(f"no device {key!r} in the team roster")
     if len(matches) > 1:

@@ -107,6 +107,9 @@ def test_passphrase_surrounding_spaces_and_generated_passphrases() -> None:
     data, _ = make_invitation(ROSTER, LEAD, generated, expires_at=EXPIRES, kdf=cheap_kdf(),
                               now=NOW)
     assert open_invitation(data, generated, now=LATER).team_id == "team-1"
+    # Read out on the phone and typed in lower case, without dashes, with spaces: the same.
+    typed = " ".join(generated.replace("-", "").lower()[i:i + 4] for i in range(0, 20, 4))
+    assert open_invitation(data, typed, now=LATER).team_id == "team-1"
 
 
 def test_secret_json_round_trip_and_repr() -> None:
@@ -263,7 +266,7 @@ def seal_invitation(body: bytes) -> bytes:
     nonce = os.urandom(12)
     header = canonical_json({"format": [1, 0], "kdf": invite._kdf_json(kdf), "nonce": b64(nonce)})
     prefix = invite.INVITE_MAGIC + struct.pack(">I", len(header)) + header
-    key = invite._hkdf(kdf.derive(PASS), invite._FILE_KEY_INFO)
+    key = invite._hkdf(kdf.derive(invite._normalise(PASS)), invite._FILE_KEY_INFO)
     return prefix + AESGCM(key).encrypt(nonce, body, prefix)
 
 

@@ -522,7 +522,17 @@ class Operation:
         self._audited = True
 
     def finish(self) -> None:
-        """Called before commit: make sure every operation left an audit entry."""
+        """Called before commit: bring the conflict queue of touched records up to date (a
+        local restore or edit can settle or reopen one, exactly as the same change arriving
+        from another laptop would), and make sure every operation left an audit entry."""
+        if self.db.scalar("SELECT 1 FROM conflicts LIMIT 1"):
+            from btam_desktop.core.sync import conflicts  # sync builds on this module
+
+            for table, ids in self.summary.touched.items():
+                for record_id in ids:
+                    if self.db.scalar("SELECT 1 FROM conflicts WHERE record_id = ? LIMIT 1",
+                                      (record_id,)):
+                        conflicts.recompute(self.db, table, record_id)
         if not self._audited:
             counts = {table: len(ids) for table, ids in self.summary.touched.items()}
             self.audit(self.action, None, None, records=counts)

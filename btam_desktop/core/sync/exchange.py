@@ -24,6 +24,7 @@ from btam_desktop.core.ids import new_id
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import bundle, peers, team
 from btam_desktop.core.sync import payload as payload_mod
+from btam_desktop.core.sync import scope as scope_mod
 from btam_desktop.core.sync.bundle import BundleRefused
 from btam_desktop.core.sync.merge import MergeError, MergeReport
 
@@ -89,6 +90,12 @@ class ImportSummary:
             out.append(f"  {r.released} record(s) held earlier are now applied")
         if self.roster_updated:
             out.append("  the team roster was updated")
+        if r.withdrawn:
+            out.append(f"  {r.withdrawn} case(s) no longer assigned to this laptop were removed"
+                       " from it (need to know)")
+        if r.withdraw_waiting:
+            out.append(f"  {r.withdraw_waiting} case(s) to be removed from this laptop wait"
+                       " until what was written here on them has reached the team lead")
         if self.missing_before:
             gaps = ", ".join(f"#{n}" for n in self.missing_before[:10])
             out.append(f"  bundles {gaps} from this laptop have not arrived here (some may have"
@@ -128,11 +135,19 @@ def export_bundle(session: Session, out: Path, *, to: list[str] | None = None,
     if me is not None and me.status != "active":
         raise InvalidInput("this laptop has been revoked from the team; it can no longer send")
     recipients = team.recipients(roster, session.device_id, to)
+    limited = [r for r in recipients if r.scope == "assigned"]
+    if limited and len(recipients) > 1:
+        names = ", ".join(r.name for r in limited)
+        raise InvalidInput(f"{names} see only their assigned cases: each gets a bundle of its"
+                           " own (export with --to for each)")
     db = session.db
+    scope = scope_mod.for_device(db, limited[0].device_id) if limited else None
+    holds = scope_mod.held_cases(db) if me is not None and me.scope == "assigned" else None
     ack = {} if full else peers.common_ack(db, [r.device_id for r in recipients])
     doc = payload_mod.collect(db, device_id=session.device_id, ack=ack,
-                              roster=team.chain_json(session))
-    counts = payload_mod.counts_of(doc)
+                              roster=team.chain_json(session), scope=scope, holds=holds)
+    withdrawn = len(doc["withdraw"])
+    counts = {**payload_mod.counts_of(doc), "withdrawn": withdrawn}
     bundle_id = new_id()
     sequence = next_sequence(session)
     prev_hash = db.meta("sync:out_hash") or ""
@@ -220,6 +235,8 @@ def import_bytes(session: Session, data: bytes, *, filename: str = "") -> Import
             op.require_writer()
             if parsed.roster is not None:
                 summary.roster_updated = team.adopt_roster(session, parsed.roster)
+            if parsed.holds is not None:
+                db.set_meta(scope_mod.holds_key(sender.device_id), json.dumps(parsed.holds))
             report, added = payload_mod.apply(op, parsed, local_device=session.device_id)
             summary.report, summary.audit_entries = report, added
             peers.note_ack(db, sender.device_id, parsed.seen)

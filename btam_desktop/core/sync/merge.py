@@ -70,6 +70,8 @@ class MergeReport:
     held: int = 0
     released: int = 0
     new_conflicts: int = 0
+    withdrawn: int = 0
+    withdraw_waiting: int = 0
     created: Counter[str] = field(default_factory=Counter)
     updated: dict[str, set[str]] = field(default_factory=dict)
 
@@ -78,7 +80,8 @@ class MergeReport:
         return {
             "applied": self.applied, "duplicates": self.duplicates, "older": self.older,
             "dropped": self.dropped, "held": self.held, "released": self.released,
-            "conflicts": self.new_conflicts, "created": dict(self.created),
+            "conflicts": self.new_conflicts, "withdrawn": self.withdrawn,
+            "withdraw_waiting": self.withdraw_waiting, "created": dict(self.created),
             "updated": {table: len(ids) for table, ids in self.updated.items()},
         }
 

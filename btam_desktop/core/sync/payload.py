@@ -11,7 +11,9 @@ The payload is plain JSON (compressed and encrypted by :mod:`btam_desktop.core.s
 ``blobs``       attachment contents by SHA-256 (base64), each sent once;
 ``seen``        the sender's version vector ``{device_id: [highest hlc, highest audit #]}``:
                 the recipient stores it as the sender's acknowledgement of what it holds;
-``roster``      the sender's signed team roster.
+``roster``      the sender's signed team roster (every version);
+``withdraw``    cases the recipient may no longer hold (need to know: see ``scope.py``);
+``holds``       the cases a laptop limited to its assigned cases holds (else null).
 
 "Since last sync" means: for every device, what is above the recipient's acknowledged stamp.
 Over-sending is harmless (import is idempotent), so a lost bundle costs nothing but size.
@@ -32,7 +34,9 @@ from btam_desktop.core.db import Database
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.hlc import Stamp
 from btam_desktop.core.ops import PURGED, TABLES, Operation, RemoteChange
+from btam_desktop.core.sync import scope as scope_mod
 from btam_desktop.core.sync.merge import Merger, MergeReport, is_valid_field
+from btam_desktop.core.sync.scope import Scope
 
 PAYLOAD_VERSION = 1
 MAX_TEXT = 16 * 1024 * 1024  # one value (a form definition, a long note) at most
@@ -55,6 +59,8 @@ class Payload:
     blobs: dict[str, bytes] = field(default_factory=dict)
     seen: Vector = field(default_factory=dict)
     roster: dict[str, Any] | None = None
+    withdraw: list[str] = field(default_factory=list)
+    holds: list[str] | None = None
 
 
 
@@ -88,8 +94,11 @@ def note_seen(db: Database, device_id: str, hlc: str = "", audit_seq: int = 0) -
 
 
 def collect(db: Database, *, device_id: str, ack: Vector,
-            roster: dict[str, Any] | None) -> dict[str, Any]:
-    """The payload for a recipient that acknowledged ``ack`` (empty: everything)."""
+            roster: dict[str, Any] | None, scope: Scope | None = None,
+            holds: list[str] | None = None) -> dict[str, Any]:
+    """The payload for a recipient that acknowledged ``ack`` (empty: everything); limited to
+    ``scope`` for a need-to-know recipient; ``holds``: the cases this laptop holds, reported
+    when this laptop is itself limited."""
     vector = local_vector(db, device_id)
     changes: list[list[Any]] = []
     audit_rows: list[list[Any]] = []
@@ -109,6 +118,9 @@ def collect(db: Database, *, device_id: str, ack: Vector,
                 (device, since_seq)):
             audit_rows.append(list(row))
     changes.sort(key=lambda c: (c[6], c[7], c[0]))
+    if scope is not None:
+        changes = scope_mod.keep(db, scope, changes)
+        audit_rows = []  # other laptops' audit entries name cases it must not know of
     # Every tombstone, every time: they are small, and a record erased with its purged parent
     # on one laptop (one the purger never saw) must reach laptops that acknowledged the
     # purge itself long ago.
@@ -128,6 +140,8 @@ def collect(db: Database, *, device_id: str, ack: Vector,
         "tombstones": tombstones, "blobs": blobs,
         "seen": {device: [hlc, seq] for device, (hlc, seq) in sorted(vector.items())},
         "roster": roster,
+        "withdraw": sorted(scope.withdraw) if scope is not None else [],
+        "holds": holds,
     }
 
 
@@ -261,6 +275,15 @@ def parse(doc: Any, *, now_ms: int | None = None) -> Payload:
     if roster is not None and not isinstance(roster, dict):
         raise PayloadError("malformed bundle: roster")
     payload.roster = roster
+    for name in ("withdraw", "holds"):
+        value = doc.get(name)
+        if value is None and name == "holds":
+            continue
+        if not isinstance(value, list) or not all(
+                isinstance(v, str) and len(v) <= MAX_ID for v in value):
+            raise PayloadError(f"malformed bundle: {name}")
+    payload.withdraw = list(doc["withdraw"])
+    payload.holds = doc.get("holds")
     return payload
 
 
@@ -330,4 +353,12 @@ def apply(op: Operation, payload: Payload, *, local_device: str) -> tuple[MergeR
         if device != local_device:
             note_seen(db, device, hlc=hlc)
     added = _apply_audit(db, payload.audit, local_device)
+    # The sender's acknowledgement of this laptop's own changes decides whether a withdrawn
+    # case can go now (nothing written here on it is still on its way).
+    mine = payload.seen.get(local_device, ("", 0))[0]
+    for case_id in payload.withdraw:
+        if scope_mod.withdraw(op, case_id, mine):
+            report.withdrawn += 1
+        else:
+            report.withdraw_waiting += 1
     return report, added

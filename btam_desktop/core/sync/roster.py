@@ -42,6 +42,7 @@ ROLES = (LEAD, MEMBER)
 ACTIVE = "active"
 REVOKED = "revoked"
 STATUSES = (ACTIVE, REVOKED)
+SCOPES = ("all", "assigned")
 CODE_RE = re.compile(r"^[A-Z0-9]{3}$")
 # Domain separation: the same device key signs bundles and join requests too.
 SIGNATURE_CONTEXT = b"btam-roster-signature/1\x00"
@@ -80,6 +81,9 @@ class RosterDevice:
     status: str
     added_at: str
     revoked_at: str | None = None
+    # Need to know: "assigned" limits what this laptop receives to the cases its members are
+    # assigned to (plus the partner directory, forms and the roster); "all" is the whole file.
+    scope: str = "all"
 
     def __post_init__(self) -> None:
         try:
@@ -98,6 +102,8 @@ class RosterDevice:
             raise RosterRejected("a device role is lead or member")
         if self.status not in STATUSES:
             raise RosterRejected("a device status is active or revoked")
+        if self.scope not in SCOPES:
+            raise RosterRejected("a device's scope is all or assigned")
         if (self.status == REVOKED) != (self.revoked_at is not None):
             raise RosterRejected("a revoked device (and only one) has a revocation time")
 
@@ -118,14 +124,17 @@ class RosterDevice:
             "status": self.status,
             "added_at": self.added_at,
             "revoked_at": self.revoked_at,
+            "scope": self.scope,
         }
 
     @classmethod
     def from_json(cls, data: object) -> RosterDevice:
         """Inverse of :meth:`to_json`; RosterRejected on anything malformed."""
         keys = {"device_id", "name", "code", "sign_public", "kem_public", "role", "status",
-                "added_at", "revoked_at"}
+                "added_at", "revoked_at", "scope"}
         if not isinstance(data, dict) or set(data) != keys:
+            raise RosterRejected("malformed device entry")
+        if not isinstance(data["scope"], str):
             raise RosterRejected("malformed device entry")
         try:
             public = DevicePublic.from_json(data)
@@ -140,6 +149,7 @@ class RosterDevice:
             status=data["status"],
             added_at=data["added_at"],
             revoked_at=data["revoked_at"],
+            scope=data["scope"],
         )
 
 
@@ -283,7 +293,21 @@ class Roster:
             raise RosterRejected("a revoked device cannot be given a role")
         if role not in ROLES:
             raise RosterRejected("a device role is lead or member")
-        return self._successor(self._replacing(replace(current, role=role)), by, at)
+        # A lead device holds the whole case file.
+        scope = "all" if role == LEAD else current.scope
+        return self._successor(self._replacing(replace(current, role=role, scope=scope)),
+                               by, at)
+
+    def with_scope(
+        self, device_id: str, scope: str, *, by: DeviceKeys, at: str | None = None
+    ) -> Roster:
+        """The next version with ``device_id`` limited to its assigned cases, or not."""
+        current = self._require(device_id)
+        if scope not in SCOPES:
+            raise RosterRejected("a device's scope is all or assigned")
+        if current.role == LEAD and scope != "all":
+            raise RosterRejected("a lead device always holds the whole case file")
+        return self._successor(self._replacing(replace(current, scope=scope)), by, at)
 
     def _require(self, device_id: str) -> RosterDevice:
         device = self.device(device_id)

@@ -410,12 +410,36 @@ def set_role(session: Session, device: str, role: str) -> Roster:
     return new
 
 
-def recipients(current: Roster, me: str, to: list[str] | None) -> list[RosterDevice]:
-    """The devices a bundle is sealed to: those named, or every other active device."""
+def set_scope(session: Session, device: str, scope: str) -> Roster:
+    """Limit a laptop to its members' assigned cases (``"assigned"``) or not (``"all"``);
+    the change reaches every laptop with the roster, and the next bundle for that laptop
+    withdraws the cases it may no longer hold."""
+    current, keys = _require_lead_device(session)
+    target = find_device(current, device)
+    new = current.with_scope(target.device_id, scope, by=keys)
+    with session.operation("team.scope") as op:
+        _store_chain(session, [*roster_chain(session), new])
+        op.audit("team.scope", "device", target.device_id, scope=scope, roster=new.version)
+    return new
+
+
+def export_groups(current: Roster, me: str, to: list[str] | None) -> list[list[RosterDevice]]:
+    """Recipients grouped into bundles: the laptops that hold the whole file share one, each
+    laptop limited to its assigned cases gets its own."""
+    chosen = recipients(current, me, to, include_limited=True)
+    whole = [d for d in chosen if d.scope != "assigned"]
+    return ([whole] if whole else []) + [[d] for d in chosen if d.scope == "assigned"]
+
+
+def recipients(current: Roster, me: str, to: list[str] | None, *,
+               include_limited: bool = False) -> list[RosterDevice]:
+    """The devices a bundle is sealed to: those named, or every other active device (by
+    default not those limited to their assigned cases: they get bundles of their own)."""
     if to:
         chosen = [find_device(current, key) for key in to]
     else:
-        chosen = [d for d in current.active_devices() if d.device_id != me]
+        chosen = [d for d in current.active_devices() if d.device_id != me
+                  and (include_limited or d.scope != "assigned")]
     for device in chosen:
         if device.device_id == me:
             raise InvalidInput("a bundle is not sent to the laptop that writes it")

@@ -298,7 +298,7 @@ class FolderWatch:
         me = self.session.device_id
         if not self.to and not [d for d in current.active_devices() if d.device_id != me]:
             return []  # the team has no other laptop yet
-        candidates = team.recipients(current, me, self.to)
+        candidates = team.recipients(current, me, self.to, include_limited=True)
         db = self.session.db
         mine = content_vector(self.session)
         sent = _load_sent(self.session)
@@ -318,10 +318,15 @@ class FolderWatch:
                 self._say(report, "outbox", None)
                 return
             vector = content_vector(session)  # read before: what the bundle holds at least
-            sequence = int(session.db.meta("sync:out_seq") or 0) + 1
-            out = self.outbox / exchange.default_name(session, sequence)
             self.outbox.mkdir(parents=True, exist_ok=True)
-            result = exchange.export_bundle(session, out, to=needing)
+            current = team.require_roster(session)
+            # Laptops limited to their assigned cases each get a bundle of their own.
+            for group in team.export_groups(current, session.device_id, needing):
+                out = self.outbox / exchange.default_name(session)
+                result = exchange.export_bundle(session, out,
+                                                to=[d.device_id for d in group])
+                _store_sent(session, {device: vector for device in result.recipients})
+                report.exported = result
         except InvalidInput as exc:
             self._say(report, "outbox", str(exc))
             return
@@ -330,8 +335,6 @@ class FolderWatch:
                                         f" {exc.strerror or type(exc).__name__}")
             return
         self._say(report, "outbox", None)
-        _store_sent(session, {device: vector for device in result.recipients})
-        report.exported = result
 
 
 # -- content vectors ------------------------------------------------------------------------------

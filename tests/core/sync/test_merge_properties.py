@@ -5,6 +5,7 @@ in effect or in the conflict queue, none lost, every audit chain intact."""
 from __future__ import annotations
 
 import itertools
+import os
 import json
 import tempfile
 from pathlib import Path
@@ -86,7 +87,7 @@ def _deliver_everything(laptops: list[Session]) -> None:
             relay(src, dst)
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=int(os.environ.get("BTAM_PROPERTY_EXAMPLES", "40")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(count=st.integers(3, 5), steps=program, seed=st.randoms(use_true_random=False))
 def test_any_exchange_order_converges_without_losing_a_value(

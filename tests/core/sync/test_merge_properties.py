@@ -5,8 +5,8 @@ in effect or in the conflict queue, none lost, every audit chain intact."""
 from __future__ import annotations
 
 import itertools
-import os
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any

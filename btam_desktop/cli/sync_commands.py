@@ -257,22 +257,38 @@ def cmd_team_role(ctx: Context) -> int:
     return 0
 
 
+def cmd_team_scope(ctx: Context) -> int:
+    """Limit a laptop to its members' assigned cases, or give it the whole case file."""
+    with ctx.unlock() as session:
+        target = team.find_device(team.require_roster(session), ctx.args.device)
+        roster = team.set_scope(session, ctx.args.device, ctx.args.scope)
+    what = ("only the cases its members are assigned to; cases that leave its scope are"
+            " withdrawn with its next bundle" if ctx.args.scope == "assigned"
+            else "the whole case file")
+    ctx.emit({"device_id": target.device_id, "name": target.name, "code": target.code,
+              "scope": ctx.args.scope, "roster_version": roster.version},
+             f"{safe_text(target.name)} ({target.code}) now receives {what};"
+             f" roster version {roster.version}.")
+    return 0
+
+
 def cmd_team_roster(ctx: Context) -> int:
     """The team's laptops."""
     with ctx.unlock() as session:
         roster = team.require_roster(session)
         me = session.device_id
     devices = [{"device_id": d.device_id, "name": d.name, "code": d.code, "role": d.role,
-                "status": d.status, "fingerprint": d.public.fingerprint(),
+                "status": d.status, "scope": d.scope, "fingerprint": d.public.fingerprint(),
                 "added_at": d.added_at, "revoked_at": d.revoked_at,
                 "this_laptop": d.device_id == me} for d in roster.devices]
     rows = [[safe_text(d["name"]) + (" (this laptop)" if d["this_laptop"] else ""),
-             safe_text(d["code"]), str(d["role"]), str(d["status"]), str(d["fingerprint"]),
-             str(d["device_id"])] for d in devices]
+             safe_text(d["code"]), str(d["role"]), str(d["status"]), str(d["scope"]),
+             str(d["fingerprint"]), str(d["device_id"])] for d in devices]
     ctx.emit({"team": roster.team_name, "team_id": roster.team_id, "version": roster.version,
               "devices": devices},
              f"Team {safe_text(roster.team_name)} (roster version {roster.version})\n"
-             + table(rows, ["NAME", "CODE", "ROLE", "STATUS", "FINGERPRINT", "DEVICE ID"]))
+             + table(rows, ["NAME", "CODE", "ROLE", "STATUS", "SCOPE", "FINGERPRINT",
+                            "DEVICE ID"]))
     return 0
 
 
@@ -670,6 +686,12 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
     p.add_argument("device", metavar="DEVICE")
     p.add_argument("role", choices=("lead", "member"))
     p.set_defaults(func=cmd_team_role)
+
+    p = teams.add_parser("scope", parents=[json_parent],
+                         help="need to know: limit a laptop to its assigned cases (leads)")
+    p.add_argument("device", metavar="DEVICE")
+    p.add_argument("scope", choices=("assigned", "all"))
+    p.set_defaults(func=cmd_team_scope)
 
     p = teams.add_parser("roster", parents=[json_parent], help="the team's laptops")
     p.set_defaults(func=cmd_team_roster)

@@ -131,7 +131,11 @@ def test_invite_join_approve_with_fingerprints(pair: tuple[Laptop, Laptop],
         ("Lead desk", "lead", True), ("Sam's laptop", "member", False)}
     assert json.loads(lead("team", "requests", "--json")[1]) == []
 
-    # Roles and revocation.
+    # Need to know, roles and revocation.
+    code, out, _ = lead("team", "scope", officer_info["code"], "assigned")
+    assert code == 0 and "only the cases its members are assigned to" in out
+    roster = json.loads(lead("team", "roster", "--json")[1])
+    assert {d["name"]: d["scope"] for d in roster["devices"]}["Sam's laptop"] == "assigned"
     code, out, _ = lead("team", "role", officer_info["code"], "lead")
     assert code == 0 and "now a lead device" in out
     code, out, _ = lead("team", "revoke", officer_info["code"])

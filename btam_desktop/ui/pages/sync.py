@@ -142,6 +142,7 @@ class SyncPage(Page):
         tm.revoke.clicked.connect(self.revoke_selected)
         tm.make_lead.clicked.connect(lambda _checked=False: self.set_selected_role("lead"))
         tm.make_member.clicked.connect(lambda _checked=False: self.set_selected_role("member"))
+        tm.scope.clicked.connect(lambda _checked=False: self.toggle_selected_scope())
         self.queue.resolve.clicked.connect(self.resolve_selected)
         self.queue.table.activated.connect(lambda _index: self.resolve_selected())
         self.queue.show_resolved.toggled.connect(lambda _on: self.refresh())
@@ -354,6 +355,19 @@ class SyncPage(Page):
         said = "a lead laptop" if role == "lead" else "a member laptop"
         return self._run(lambda: team.set_role(session, device.device_id, role),
                          f"{device.name} is now {said}.")
+
+    def toggle_selected_scope(self) -> bool:
+        """Need to know: limit the selected laptop to its assigned cases, or undo that."""
+        device = self.team.selected()
+        if device is None:
+            return False
+        session = self._session
+        scope = "all" if device.scope == "assigned" else "assigned"
+        said = ("now receives only the cases its members are assigned to; cases outside that"
+                " are withdrawn from it with its next bundle" if scope == "assigned"
+                else "now receives the whole case file")
+        return self._run(lambda: team.set_scope(session, device.device_id, scope),
+                         f"{device.name} {said}.")
 
     # -- export -------------------------------------------------------------------------------
     def choose_export(self) -> tasks.BackgroundJob | None:

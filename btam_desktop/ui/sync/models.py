@@ -22,7 +22,7 @@ TEXT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
 class RosterModel(RowsModel[RosterDevice]):
     """Every laptop of the team (revoked ones too); this laptop is marked in words."""
 
-    columns = ("Laptop", "Code", "Role", "Status")
+    columns = ("Laptop", "Code", "Role", "Status", "Receives")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +57,8 @@ class RosterModel(RowsModel[RosterDevice]):
             return words.DEVICE_ROLE_LABELS.get(device.role, device.role)
         if column == 3:
             return words.DEVICE_STATUS_LABELS.get(device.status, device.status)
+        if column == 4:
+            return "Assigned cases only" if device.scope == "assigned" else "Whole case file"
         return None
 
 

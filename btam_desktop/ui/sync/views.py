@@ -360,11 +360,14 @@ class TeamTab(ScrollTab):
                              "Lost, stolen or handed back: refuse its bundles from now on")
         self.make_lead = action("Make lea&d", "Make the selected laptop a lead laptop")
         self.make_member = action("Make mem&ber", "Make the selected laptop a member laptop")
+        self.scope = action("Assigned cases onl&y", "Limit the selected laptop to its cases",
+                            "Need to know: the laptop receives only the cases its members are"
+                            " assigned to; others are withdrawn from it")
         row = QHBoxLayout()
         for widget in (self.invite, self.approve):
             row.addWidget(widget)
         row.addStretch(1)
-        for widget in (self.make_lead, self.make_member, self.revoke):
+        for widget in (self.scope, self.make_lead, self.make_member, self.revoke):
             row.addWidget(widget)
         self.column.addLayout(row)
         self.pending = muted("")
@@ -382,7 +385,7 @@ class TeamTab(ScrollTab):
         self.model.set_roster(state.roster, session.device_id)
         self._managing = session.role == "lead" and state.lead_device
         for widget in (self.invite, self.approve, self.revoke, self.make_lead,
-                       self.make_member):
+                       self.make_member, self.scope):
             widget.setVisible(self._managing)
         if state.roster is None:
             note = "This laptop is not in a team yet (see Send and receive)."
@@ -419,6 +422,12 @@ class TeamTab(ScrollTab):
                                   and device.status == "active" and device.role != "lead")
         self.make_member.setEnabled(self._managing and device is not None
                                     and device.status == "active" and device.role == "lead")
+        limited = device is not None and device.scope == "assigned"
+        self.scope.setText("Whole case fil&e" if limited else "Assigned cases onl&y")
+        self.scope.setAccessibleName("Give the selected laptop the whole case file" if limited
+                                     else "Limit the selected laptop to its cases")
+        self.scope.setEnabled(self._managing and other and device is not None
+                              and device.role != "lead")
 
 
 class ConflictsTab(ScrollTab):

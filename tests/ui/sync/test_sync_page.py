@@ -302,6 +302,14 @@ def test_the_lead_revokes_and_changes_roles(qtbot: QtBot, pair: tuple[Session, S
     assert team.require_roster(a).device(b.device_id).role == "lead"  # type: ignore[union-attr]
     _click(qtbot, tab.make_member)
     assert team.require_roster(a).device(b.device_id).role == "member"  # type: ignore[union-attr]
+    # Need to know: the button says what it will do, and does it.
+    assert "Assigned cases" in tab.scope.text()
+    _click(qtbot, tab.scope)
+    assert team.require_roster(a).device(b.device_id).scope == "assigned"  # type: ignore[union-attr]
+    assert tab.model.index(row, 4).data() == "Assigned cases only"
+    assert "Whole case" in tab.scope.text()
+    _click(qtbot, tab.scope)
+    assert team.require_roster(a).device(b.device_id).scope == "all"  # type: ignore[union-attr]
     _click(qtbot, tab.revoke)
     box = page.dialog
     assert box is not None and box.isVisible()

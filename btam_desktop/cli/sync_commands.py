@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -296,10 +297,12 @@ def cmd_team_roster(ctx: Context) -> int:
 def cmd_bundle_export(ctx: Context) -> int:
     """Write a bundle of what the recipients have not acknowledged (or everything)."""
     out = _path(ctx.args.out)
+    # "-o usb/" names a folder (made if missing) even before it exists.
+    folder = out.is_dir() or str(ctx.args.out).endswith(("/", os.sep))
     with ctx.unlock() as session:
-        if out.is_dir():
-            sequence = int(session.db.meta("sync:out_seq") or 0) + 1
-            out = out / exchange.default_name(session, sequence)
+        if folder:
+            out.mkdir(parents=True, exist_ok=True)
+            out = out / exchange.default_name(session)
         result = exchange.export_bundle(session, out, to=ctx.args.to, full=ctx.args.full)
         names = _names(team.roster(session))
     c = result.counts

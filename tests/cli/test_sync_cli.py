@@ -157,6 +157,11 @@ def test_export_import_inspect_and_conflicts(team_of_two: tuple[Laptop, Laptop],
     assert code == 0 and "bundle #1" in out and LEAD in out and "1 case(s)" in out
     assert stat.S_IMODE(first.stat().st_mode) == 0o600
     assert b"Letters" not in first.read_bytes()
+    # A folder named with a trailing slash is made and the file named after the laptop.
+    code, out, _ = officer("bundle", "export", "-o", f"{tmp_path / 'stick'}/", "--full")
+    assert code == 0 and (tmp_path / "stick").is_dir()
+    assert [p.name.endswith("-00002.btambundle") for p in (tmp_path / "stick").iterdir()] == [
+        True]
 
     # inspect reads the header only: no vault, no passphrase, never an unlock.
     def no_unlock(self: common.Context) -> None:

@@ -86,6 +86,8 @@ class FormDialog(QDialog):
             bottom.addWidget(field_label("&Reason:", self.reason))
             bottom.addWidget(self.reason, 1)
             bottom.addWidget(self.amend_button)
+            # The reason and Save amendment are the confirmation: Ctrl+Enter saves at once.
+            self.view.confirm_complete = False
             self.view.completeRequested.connect(lambda _answers: self.save_amendment())
         else:
             bottom.addStretch(1)

@@ -24,13 +24,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -131,6 +132,10 @@ class FormView(QWidget):
         self._problems: list[AnswerProblem] = []
         self._state: FormState | None = None
         self._shown_once = False
+        #: Ask before completing (Complete… promises it); a host with its own confirmation
+        #: (an amendment: reason and Save amendment) turns it off.
+        self.confirm_complete = True
+        self.complete_box: CompleteQuestion | None = None
         self.setObjectName("formView")
         self.setAccessibleName(form.title)
         self.setStyleSheet(FORM_STYLE)
@@ -275,7 +280,7 @@ class FormView(QWidget):
         self._complete_shortcuts = []
         for keys in COMPLETE_KEYS:
             shortcut = QShortcut(keys, self, context=context)
-            shortcut.activated.connect(self.request_complete)
+            shortcut.activated.connect(self._complete_keys)
             self._complete_shortcuts.append(shortcut)
         jump = QShortcut(SECTIONS_KEYS, self, context=context)
         jump.activated.connect(self._focus_sections)
@@ -609,8 +614,10 @@ class FormView(QWidget):
 
     # -- completing ---------------------------------------------------------------------------
     def request_complete(self) -> bool:
-        """Complete, as the officer asked: the summary if anything is missing, otherwise
-        ``completeRequested``. True when it was emitted."""
+        """Complete, as the officer asked (Complete… or Ctrl+Enter): the summary if anything
+        is missing, otherwise the confirmation (window-modal, ``open()``: never a nested event
+        loop) whose Complete emits ``completeRequested``. True when it was emitted here (no
+        confirmation asked)."""
         if self._read_only:
             return False
         answers = self.answers()
@@ -619,8 +626,38 @@ class FormView(QWidget):
             self.show_problems(problems)
             return False
         self.summary.hide()
+        if not self.confirm_complete:
+            self.completeRequested.emit(answers)
+            return True
+        if self.complete_box is not None:  # asked twice: the one question is still open
+            self.complete_box.setFocus(Qt.FocusReason.OtherFocusReason)
+            return False
+        box = CompleteQuestion(self.form.title, self)
+        box.complete_button.clicked.connect(self._complete_confirmed)
+        box.finished.connect(self._complete_box_closed)
+        self.complete_box = box
+        box.open()
+        return False
+
+    def _complete_keys(self) -> None:
+        # Ctrl+Enter asks; pressed again while the question is open, it answers Complete.
+        if self.complete_box is not None:
+            self.complete_box.complete_button.click()
+        else:
+            self.request_complete()
+
+    def _complete_confirmed(self) -> None:
+        if self._read_only:
+            return
+        answers = self.answers()
+        problems = self._validate(answers)
+        if problems:  # cannot change under a window-modal question, but never complete them
+            self.show_problems(problems)
+            return
         self.completeRequested.emit(answers)
-        return True
+
+    def _complete_box_closed(self, _result: int) -> None:
+        self.complete_box = None
 
     def show_problems(self, problems: Sequence[AnswerProblem]) -> None:
         """Show the completion summary with ``problems`` and put the focus on it."""
@@ -675,3 +712,32 @@ class FormView(QWidget):
             self.summary.hide()
         self._update_meta()
         self._update_progress(self._problems)
+
+
+class CompleteQuestion(QMessageBox):
+    """"Complete this form?": Complete, or Keep editing (the default, so a stray Enter completes
+    nothing); Ctrl+Enter, the keys that asked, answers Complete."""
+
+    def __init__(self, title: str, parent: QWidget) -> None:
+        super().__init__(QMessageBox.Icon.Question, "Complete the form?",
+                         f"Complete \u201c{title}\u201d? A completed form can no longer be "
+                         "edited here; a later change is an amendment with a reason, and the "
+                         "completed version stays readable.",
+                         QMessageBox.StandardButton.NoButton, parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.complete_button = self.addButton("&Complete", QMessageBox.ButtonRole.AcceptRole)
+        self.keep_button = self.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+        self.complete_button.setToolTip("Complete the form (Ctrl+Enter)")
+        self.setDefaultButton(self.keep_button)
+        self.setEscapeButton(self.keep_button)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Ctrl+Enter (either Enter key) completes; everything else as a message box does."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+                event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+                == Qt.KeyboardModifier.ControlModifier):
+            if not event.isAutoRepeat():
+                self.complete_button.click()
+            return
+        super().keyPressEvent(event)

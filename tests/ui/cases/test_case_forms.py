@@ -82,6 +82,7 @@ def test_completed_form_reads_only_and_amends_with_a_reason(qtbot: QtBot,
     assert tab.amend_button.isEnabled()
     amend = tab.amend_selected()
     assert amend is not None and amend.mode == AMEND
+    assert not amend.view.confirm_complete  # its reason and Save amendment are the question
     assert not amend.save_amendment()  # no reason: refused
     assert "reason" in amend.message.text()
     answers = dict(amend.view.answers(), next_step="Home visit on Monday")

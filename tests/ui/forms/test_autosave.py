@@ -21,6 +21,7 @@ from btam_desktop.ui.forms.inputs import LongTextEditor
 from btam_desktop.ui.forms.view import FormView
 
 from .conftest import CaseWithPeople
+from .test_form_view import confirm_completion
 
 
 def line(view: FormView, path: str) -> QLineEdit:
@@ -233,8 +234,10 @@ def test_completing_a_valid_form(
     steps = view.editor("recommended_next_steps")
     assert isinstance(steps, LongTextEditor)
     qtbot.keyClicks(steps.text, "Interview the family; safe storage talk.")
+    qtbot.keyClick(steps.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert not view.is_read_only()  # asked first, nothing done yet
     with qtbot.waitSignal(controller.completed, timeout=1000) as done:
-        qtbot.keyClick(steps.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        confirm_completion(qtbot, view)
     submission = session.submissions.get(done.args[0])
     assert submission.status == "complete"
     assert submission.answers == view.answers()

@@ -581,13 +581,69 @@ def test_hidden_invalid_answer_can_be_reached(
     assert not hidden.isVisible()
 
 
+def confirm_completion(qtbot: QtBot, view: FormView) -> None:
+    """Answer the confirmation that Complete… and Ctrl+Enter open: Complete."""
+    qtbot.waitUntil(lambda: view.complete_box is not None and view.complete_box.isVisible(),
+                    timeout=1000)
+    assert view.complete_box is not None
+    view.complete_box.complete_button.click()
+
+
 def test_complete_without_problems_emits(show: Any, qtbot: QtBot) -> None:
     view = show(make(ALL_TYPES, {k: v for k, v in SAMPLE.items() if k != "t_text"}))
-    with qtbot.waitSignal(view.completeRequested, timeout=1000) as blocker:
+    with qtbot.assertNotEmitted(view.completeRequested):
         qtbot.keyClick(line(view, "t_text"), Qt.Key.Key_Return,
                        Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(view.completeRequested, timeout=1000) as blocker:
+        confirm_completion(qtbot, view)
     assert blocker.args == [{k: v for k, v in SAMPLE.items() if k != "t_text"}]
     assert not view.summary.isVisible()
+
+
+@pytest.mark.parametrize("how", ["button", "ctrl+enter"])
+def test_complete_asks_first_without_blocking(how: str, show: Any, qtbot: QtBot) -> None:
+    """Complete… promises a question, and Ctrl+Enter must not skip it: both open the same
+    window-modal confirmation (never a nested event loop); Keep editing changes nothing."""
+    view = show(make(ALL_TYPES, SAMPLE))
+    field = line(view, "t_text")
+    field.setFocus()
+
+    def ask() -> None:
+        if how == "button":
+            click(qtbot, view.complete_button)
+        else:
+            qtbot.keyClick(field, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+    with qtbot.assertNotEmitted(view.completeRequested):
+        ask()  # returns at once: the question is open, not run in a loop of its own
+        box = view.complete_box
+        assert box is not None and box.isVisible() and box.isModal()
+        assert box.windowModality() == Qt.WindowModality.WindowModal
+        assert "Every field type" in box.text() and "amend" in box.text()
+        assert box.defaultButton() is not box.complete_button  # a stray Enter completes nothing
+        box.keep_button.click()
+    qtbot.waitUntil(lambda: view.complete_box is None, timeout=1000)
+    assert not view.is_read_only()
+    with qtbot.assertNotEmitted(view.completeRequested):
+        ask()
+        view.request_complete()  # asked twice: still one question
+        assert len([w for w in view.findChildren(type(view.complete_box))
+                    if w.isVisible()]) == 1
+    with qtbot.waitSignal(view.completeRequested, timeout=1000):
+        # Ctrl+Enter once more in the question answers it (the keys the officer just used).
+        assert view.complete_box is not None
+        qtbot.keyClick(view.complete_box, Qt.Key.Key_Return,
+                       Qt.KeyboardModifier.ControlModifier)
+
+
+def test_no_question_when_the_host_confirms_itself(show: Any, qtbot: QtBot) -> None:
+    """An amendment has its own Save amendment button and reason: Ctrl+Enter saves it."""
+    view = show(make(ALL_TYPES, SAMPLE))
+    view.confirm_complete = False
+    with qtbot.waitSignal(view.completeRequested, timeout=1000):
+        qtbot.keyClick(line(view, "t_text"), Qt.Key.Key_Return,
+                       Qt.KeyboardModifier.ControlModifier)
+    assert view.complete_box is None
 
 
 # -- every shipped form ---------------------------------------------------------------------

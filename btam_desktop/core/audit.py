@@ -5,6 +5,11 @@ Each device keeps its own chain (``device_seq`` 1, 2, 3, ... each entry hashing 
 before), so entries from other devices can be merged by sync without re-chaining. The newest
 ``device_seq:hash`` of the local chain is also kept in ``meta`` so removing entries from the
 end is noticed too. Details hold field names and counts, never case content.
+
+Every append first compares the stored head with the chain's last entry: were entries cut off
+the end, the new entry (an unlock's own, say) would otherwise move the head over the gap and
+hide it. What is found is kept in ``meta`` (``audit_problems``) and reported by :func:`verify`
+from then on, so one unlock after the cut does not paper over it.
 """
 
 from __future__ import annotations
@@ -59,6 +64,50 @@ def digest_of(entry: dict[str, Any]) -> str:
     return _digest(_hashed_fields(entry))
 
 
+PROBLEMS_KEY = "audit_problems"
+_MAX_KEPT_PROBLEMS = 100
+
+
+def tail_problems(db: Database, device_id: str) -> list[str]:
+    """Whether ``device_id``'s chain still ends at its recorded head (cheap: one row each);
+    a difference means entries were removed from the end (or the head was edited)."""
+    head = db.meta(head_key(device_id))
+    if head is None:
+        return []
+    last = db.query_one(
+        "SELECT device_seq, hash FROM audit WHERE device_id = ? ORDER BY device_seq DESC LIMIT 1",
+        (device_id,),
+    )
+    found = "0:" + GENESIS if last is None else f"{last['device_seq']}:{last['hash']}"
+    if head == found:
+        return []
+    return [
+        f"audit chain of device {device_id[:8]} ends before its recorded head"
+        f" ({head.split(':')[0]}): entries removed from the end"
+    ]
+
+
+def recorded_problems(db: Database) -> list[str]:
+    """Problems found by earlier appends (see the module's docstring), oldest first."""
+    raw = db.meta(PROBLEMS_KEY)
+    if not raw:
+        return []
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return ["the record of earlier audit problems is damaged"]
+    if not isinstance(data, list):
+        return ["the record of earlier audit problems is damaged"]
+    return [str(p) for p in data]
+
+
+def _record(db: Database, problems: list[str]) -> None:
+    at = utc_now()
+    kept = recorded_problems(db) + [f"found {at[:19].replace('T', ' ')} UTC: {p}"
+                                    for p in problems]
+    db.set_meta(PROBLEMS_KEY, json.dumps(kept[-_MAX_KEPT_PROBLEMS:], ensure_ascii=False))
+
+
 def append(
     db: Database,
     *,
@@ -71,7 +120,13 @@ def append(
     record_id: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Add one entry to this device's chain (call inside the operation's transaction)."""
+    """Add one entry to this device's chain (call inside the operation's transaction).
+
+    The chain's end is checked against its recorded head first; a gap is recorded for
+    :func:`verify` before the new entry moves the head."""
+    problems = tail_problems(db, device_id)
+    if problems:
+        _record(db, problems)
     last = db.query_one(
         "SELECT device_seq, hash FROM audit WHERE device_id = ? ORDER BY device_seq DESC LIMIT 1",
         (device_id,),
@@ -104,8 +159,9 @@ def append(
 
 
 def verify(db: Database) -> list[str]:
-    """Every problem found in the chains (empty: intact). Detects edits, removals, reordering."""
-    problems: list[str] = []
+    """Every problem found in the chains (empty: intact). Detects edits, removals, reordering,
+    and reports the gaps earlier appends found at the end of the chain."""
+    problems: list[str] = recorded_problems(db)
     devices = [r[0] for r in db.query("SELECT DISTINCT device_id FROM audit")]
     heads = {
         r["key"].split(":", 1)[1]: r["value"]

@@ -82,6 +82,9 @@ class Session:
         self._current: Operation | None = None
         self._store: CaseStore | None = None
         self._submissions: SubmissionStore | None = None
+        # Gaps at the end of this device's audit chain found before the unlock's own entry
+        # (also kept in the vault and reported by audit.verify from then on).
+        self.audit_problems_at_unlock: list[str] = []
 
     # -- identity ---------------------------------------------------------------------
     @property

@@ -249,6 +249,8 @@ def _finish_unlock(
     session = Session(
         path=path, db=db, db_key=db_key, keys=keys, member=member, slot_id=slot.slot_id
     )
+    # Before the unlock's own entry moves the head: was anything cut off the chain's end?
+    session.audit_problems_at_unlock = audit.tail_problems(db, session.device_id)
     with session.operation("vault.unlock") as op:
         op.audit("vault.unlock", "vault", keys.vault_id, via=via)
     return session

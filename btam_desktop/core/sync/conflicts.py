@@ -292,6 +292,17 @@ def resolve(session: Session, conflict_id: str, *, keep: str | None = None,
                 conflict, value or "")
             op.resolve(conflict.table, conflict.record_id, conflict.field, loser, new,
                        keep_current=False)
+            if (conflict.table, conflict.field) == ("cases", "concern") and \
+                    new != conflict.current.value:
+                # A concern change always lands on the timeline with its rationale.
+                session.store._add_entry(
+                    op, conflict.record_id, kind="concern_change",
+                    summary=f"Concern level {conflict.current.value} \u2192 {new}"
+                            " (conflict resolved)",
+                    details=f"Two laptops set different levels; the team lead chose {new}."
+                            + (f" Rationale given with it: {conflict.other.reason}"
+                               if keep == "incoming" and conflict.other.reason else ""),
+                    concern_from=conflict.current.value, concern_to=new)
         elif conflict.kind == "trash":
             if value is not None:
                 raise InvalidInput("a record edited while in the trash is kept deleted"

@@ -327,6 +327,7 @@ class HistoryTab(ScrollTab):
         """Fill the tab from ``state``."""
         me = session.device_id
         self.model.set_history(state.history, state.roster, me)
+        fit_columns(self.table)
         self.empty.setVisible(not state.history)
         if state.forks and session.role == "lead":
             self.forks.show_error("\n".join(words.fork_warning(f, state.roster, me)
@@ -338,6 +339,15 @@ class HistoryTab(ScrollTab):
             lines.append(f"\u2026 and {len(state.held) - 50:,} more.")
         self.held.setText("\n".join(lines))
         self.held_box.setVisible(bool(state.held))
+
+
+def fit_columns(table: QTableView) -> None:
+    """Columns as wide as their contents (at most 360 px: long values are elided, not the
+    short ones beside them); the last column takes what is left."""
+    table.resizeColumnsToContents()
+    header = table.horizontalHeader()
+    for column in range(header.count() - 1):
+        header.resizeSection(column, min(header.sectionSize(column) + 12, 360))
 
 
 class TeamTab(ScrollTab):
@@ -383,6 +393,7 @@ class TeamTab(ScrollTab):
         selected = self.selected()
         self._me = session.device_id
         self.model.set_roster(state.roster, session.device_id)
+        fit_columns(self.table)
         self._managing = session.role == "lead" and state.lead_device
         for widget in (self.invite, self.approve, self.revoke, self.make_lead,
                        self.make_member, self.scope):
@@ -461,6 +472,7 @@ class ConflictsTab(ScrollTab):
         self._lead = session.role == "lead"
         selected = self.selected()
         self.model.set_conflicts(state.conflicts, state.records)
+        fit_columns(self.table)
         count = state.open_conflicts
         if not state.conflicts:
             text = "No conflicts: every change that arrived could be merged."

@@ -96,7 +96,12 @@ def test_import_xlsform_into_vault(initialised: Run, tmp_path: Path) -> None:
     _, out, _ = initialised("forms", "list", "--json")
     assert "school_walkthrough" in {f["id"] for f in json.loads(out)}
 
+    # Same id and version, different content: refused, the stored form is never replaced.
     survey.append(["geopoint", "where", "Where?", "", ""])
     book.save(path)
     code, _, err = initialised("forms", "import", str(path))
-    assert code == 1 and "geopoint" in err
+    assert code == 1 and "higher version" in err
+    survey.append(["geotrace", "path", "Path?", "", ""])
+    book.save(path)
+    code, _, err = initialised("forms", "import", str(path))
+    assert code == 1 and "geotrace" in err

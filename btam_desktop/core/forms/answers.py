@@ -25,23 +25,37 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from btam_desktop.core.forms.definition import FormDefinition
+from btam_desktop.core.forms.definition import Choice, Field, FormDefinition
 from btam_desktop.core.forms.evaluator import Scope
 from btam_desktop.core.forms.expr import Expression
-from btam_desktop.core.forms.fieldtypes import YES_NO_UNKNOWN, check_value, is_empty
+from btam_desktop.core.forms.fieldtypes import (
+    YES_NO_UNKNOWN,
+    check_geopoint,
+    check_value,
+    is_empty,
+)
 from btam_desktop.core.forms.plan import FieldPlan, Plan, SectionPlan, plan_for
+from btam_desktop.core.forms.text import fill_text
 from btam_desktop.core.forms.values import Value, from_answer, to_boolean, to_number, to_string
 
 __all__ = [
+    "DEFAULT_CONSTRAINT_MESSAGE",
     "AnswerProblem",
     "FormState",
     "ItemState",
+    "available_choices",
     "evaluate",
+    "fill_metadata",
     "initial_answers",
     "new_item",
     "relevant_answers",
+    "shown_text",
+    "stored_answers",
     "validate_answers",
 ]
+
+
+DEFAULT_CONSTRAINT_MESSAGE = "the value does not meet the form's rule for this question"
 
 
 @dataclass(frozen=True)
@@ -314,6 +328,13 @@ class _AnswerChecker:
             message = check_value(
                 plan.type, value, choice_names=plan.choice_names, scale=plan.scale
             )
+            if message is None and plan.field.text_format == "geopoint":
+                assert isinstance(value, str)
+                message = check_geopoint(value)
+            if message is None and plan.field.appearance == "rank":
+                assert isinstance(value, list)
+                if set(value) != set(plan.choice_names):
+                    message = "a ranking puts every choice in order, each once"
             if message:
                 self.add(plan.id, path, message, "type")
                 return
@@ -329,8 +350,25 @@ class _AnswerChecker:
             value = computed  # rules apply to the recomputed value, not a stored copy
         elif is_empty(value):
             if self.complete and plan.type != "note" and self.required(plan, scope):
-                self.add(plan.id, path, "this field is required", "required")
+                message = plan.field.required_message or "this field is required"
+                self.add(plan.id, path, _fill(message, scope), "required")
             return
+        if (
+            self.complete
+            and plan.field.choice_filter is not None
+            and not is_empty(value)
+            and plan.calculation is None
+        ):
+            offered = {c.name for c in _filtered(plan.field, scope)}
+            chosen = value if isinstance(value, list) else [value]
+            hidden = [str(v) for v in chosen if v not in offered]
+            if hidden:
+                self.add(
+                    plan.id,
+                    path,
+                    f"{', '.join(map(repr, hidden))} is not offered for the other answers given",
+                    "constraint",
+                )
         if plan.constraint is not None and not is_empty(value):
             scope.dot = from_answer(value)
             try:
@@ -338,8 +376,8 @@ class _AnswerChecker:
             finally:
                 scope.dot = ""
             if not ok:
-                message = plan.field.constraint_message or "the value does not meet the constraint"
-                self.add(plan.id, path, message, "constraint")
+                message = plan.field.constraint_message or DEFAULT_CONSTRAINT_MESSAGE
+                self.add(plan.id, path, _fill(message, scope), "constraint")
 
     @staticmethod
     def required(plan: FieldPlan, scope: Scope) -> bool:
@@ -363,7 +401,19 @@ class _AnswerChecker:
             if low is not None and len(items) < low:
                 self.add(rid, rid, f"at least {low} item(s) needed, got {len(items)}", "items")
             elif not items and self.required(plan, self.run.scope):
-                self.add(rid, rid, "at least one item is required", "required")
+                message = plan.field.required_message or "at least one item is required"
+                self.add(rid, rid, _fill(message, self.run.scope), "required")
+            count = plan.field.repeat_count
+            if count is not None:
+                wanted = to_number(count.run(self.run.scope))
+                if wanted == wanted and len(items) != round(wanted):
+                    self.add(
+                        rid,
+                        rid,
+                        f"{round(wanted)} item(s) expected (from the form's count), "
+                        f"got {len(items)}",
+                        "items",
+                    )
         scopes = self.run.item_scopes.get(rid, [])
         states = self.run.item_states.get(rid, [])
         for index, item in enumerate(items):
@@ -446,22 +496,219 @@ def _default(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def initial_answers(form: FormDefinition) -> dict[str, Any]:
-    """Answers for a new submission: every top-level field default."""
-    return {
+def _fill(text: str, scope: Scope) -> str:
+    """A message with its ``${field}`` references filled from ``scope``."""
+
+    def value(name: str) -> str:
+        item = scope.item
+        if item is not None and item.get(name) is not None:
+            return to_string(item[name])
+        return to_string(scope.values.get(name, ""))
+
+    return fill_text(text, value)
+
+
+def _filtered(item: Field, scope: Scope) -> list[Choice]:
+    rule = item.choice_filter
+    if rule is None:
+        return list(item.choices)
+    kept: list[Choice] = []
+    try:
+        for choice in item.choices:
+            scope.choice = {**choice.data, "name": choice.name, "label": choice.label}
+            if to_boolean(rule.run(scope)):
+                kept.append(choice)
+    finally:
+        scope.choice = {}
+    return kept
+
+
+def _scope_for(
+    form: FormDefinition, answers: Mapping[str, Any], item: int | None, field_id: str,
+    today: dt.date | None,
+) -> Scope:
+    run = _start(form, answers, today)
+    repeat = form.repeat_of(field_id)
+    if repeat is not None and item is not None:
+        scopes = run.item_scopes.get(repeat.id, [])
+        if 0 <= item < len(scopes):
+            return scopes[item]
+    return run.scope
+
+
+def available_choices(
+    form: FormDefinition,
+    field_id: str,
+    answers: Mapping[str, Any],
+    *,
+    item: int | None = None,
+    today: dt.date | None = None,
+) -> list[Choice]:
+    """The choices offered for ``field_id`` given the other answers (its ``choice_filter``);
+    ``item`` is the repeat item index for a repeat member."""
+    target = form.field(field_id)
+    if target.choice_filter is None:
+        return list(target.choices)
+    return _filtered(target, _scope_for(form, answers, item, field_id, today))
+
+
+def shown_text(
+    form: FormDefinition,
+    text: str,
+    answers: Mapping[str, Any],
+    *,
+    field_id: str | None = None,
+    item: int | None = None,
+    today: dt.date | None = None,
+) -> str:
+    """``text`` (a label, hint, note or choice label of ``form``) with its ``${field}``
+    references filled in from ``answers`` (hidden or unanswered fields show as nothing).
+    ``field_id``/``item`` give the repeat item a member's text belongs to."""
+    if "${" not in text:
+        return text
+    scope = (
+        _scope_for(form, answers, item, field_id, today)
+        if field_id is not None
+        else _start(form, answers, today).scope
+    )
+    return _fill(text, scope)
+
+
+def _dynamic(item: Field, scope: Scope) -> Any:
+    assert item.dynamic_default is not None
+    plan = plan_for_field(item)
+    return coerce(plan, item.dynamic_default.run(scope))
+
+
+def plan_for_field(item: Field) -> FieldPlan:
+    """A stand-alone plan of one field (to convert a value to its type)."""
+    from btam_desktop.core.forms.plan import _field_plan
+
+    return _field_plan(item, "")
+
+
+def initial_answers(form: FormDefinition, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Answers for a new submission: every top-level field default, then the dynamic
+    defaults (``today()``, ``${other}``) evaluated with those, in declaration order."""
+    answers: dict[str, Any] = {
         item.id: _default(item.default)
         for item in form.iter_fields(members=False)
         if item.default is not None and item.calculation is None
     }
+    for item in form.iter_fields(members=False):
+        if item.dynamic_default is not None and item.calculation is None:
+            value = _dynamic(item, _start(form, answers, today).scope)
+            if not is_empty(value):
+                answers[item.id] = value
+    return answers
 
 
-def new_item(form: FormDefinition, repeat_id: str) -> dict[str, Any]:
-    """A new item for repeat ``repeat_id`` holding its members' defaults."""
+def new_item(
+    form: FormDefinition,
+    repeat_id: str,
+    answers: Mapping[str, Any] | None = None,
+    *,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """A new item for repeat ``repeat_id`` holding its members' defaults (dynamic ones are
+    evaluated with ``answers`` and the item's own defaults)."""
     repeat = form.field(repeat_id)
     if repeat.type != "repeat":
         raise ValueError(f"'{repeat_id}' is not a repeat field")
-    return {
+    result: dict[str, Any] = {
         member.id: _default(member.default)
         for member in repeat.fields
         if member.default is not None and member.calculation is None
     }
+    dynamic = [m for m in repeat.fields if m.dynamic_default is not None and m.calculation is None]
+    if dynamic:
+        run = _start(form, answers or {}, today)
+        for member in dynamic:
+            item_values = {k: from_answer(v) for k, v in result.items()}
+            scope = Scope(run.values, today=run.today, item=item_values, counts=run.counts)
+            value = _dynamic(member, scope)
+            if not is_empty(value):
+                result[member.id] = value
+    return result
+
+
+def fill_metadata(
+    form: FormDefinition,
+    answers: Mapping[str, Any],
+    *,
+    event: str,
+    now: dt.datetime,
+    device_id: str = "",
+    username: str = "",
+) -> dict[str, Any]:
+    """``answers`` with metadata fields filled in: ``start`` and ``today`` when a submission
+    is created (``event="create"``, kept afterwards), ``end`` when it is completed or
+    amended (``event="complete"``), ``deviceid`` and ``username`` whenever empty."""
+    result = dict(answers)
+    stamps = {
+        "start": now.strftime("%Y-%m-%dT%H:%M"),
+        "end": now.strftime("%Y-%m-%dT%H:%M"),
+        "today": now.date().isoformat(),
+        "deviceid": device_id,
+        "username": username,
+    }
+    for item in form.iter_fields(members=False):
+        kind = item.metadata
+        if kind is None:
+            continue
+        value = stamps[kind]
+        if item.type == "date":
+            value = value[:10]
+        elif item.type == "datetime" and len(value) == 10:
+            value += "T00:00"
+        if kind == "end" and event != "complete":
+            continue
+        if value and (kind == "end" or is_empty(result.get(item.id))):
+            result[item.id] = value
+    return result
+
+
+def stored_answers(
+    form: FormDefinition,
+    answers: Mapping[str, Any],
+    *,
+    complete: bool,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """What is stored: computed fields always hold the engine's value (a caller's value for
+    one is replaced); a completed submission keeps only relevant, answered fields, as
+    ODK does (a draft keeps hidden answers while the officer works)."""
+    if complete:
+        return relevant_answers(form, answers, today=today)
+    run = _start(form, answers, today)
+    result = dict(answers)
+    for plan in run.plan.fields:
+        if plan.type == "repeat":
+            items = answers.get(plan.id)
+            if not isinstance(items, list) or not any(m.calculation for m in plan.members):
+                continue
+            states = run.item_states.get(plan.id, [])
+            new_items: list[Any] = []
+            for index, entry in enumerate(items):
+                if not isinstance(entry, dict):
+                    new_items.append(entry)
+                    continue
+                copy = dict(entry)
+                state = states[index] if index < len(states) else None
+                for member in plan.members:
+                    if member.calculation is None:
+                        continue
+                    value = state.calculated.get(member.id) if state is not None else None
+                    if is_empty(value):
+                        copy.pop(member.id, None)
+                    else:
+                        copy[member.id] = value
+                new_items.append(copy)
+            result[plan.id] = new_items
+        elif plan.calculation is not None:
+            value = run.calculated.get(plan.id)
+            if is_empty(value):
+                result.pop(plan.id, None)
+            else:
+                result[plan.id] = value
+    return result

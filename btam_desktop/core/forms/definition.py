@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -80,9 +80,23 @@ class Choice:
 
     name: str
     label: str
+    # Label in other languages (language -> text), see FormDefinition.languages.
+    translations: Mapping[str, str] = field(default_factory=FrozenMap)
+    # Other columns of the choice (XLSForm choices sheet), read by choice('column') in a
+    # field's choice_filter.
+    data: Mapping[str, str] = field(default_factory=FrozenMap)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "label": self.label}
+        result: dict[str, Any] = {"name": self.name, "label": self.label}
+        if self.translations:
+            result["translations"] = dict(self.translations)
+        if self.data:
+            result["data"] = dict(self.data)
+        return result
+
+    def in_language(self, language: str) -> Choice:
+        label = self.translations.get(language)
+        return self if label is None else replace(self, label=label)
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,24 @@ class Field:
     min_items: int | None = None
     max_items: int | None = None
     item_label: str | None = None
+    # Texts in other languages: language -> {label, hint, guidance, constraint_message,
+    # required_message, item_label}.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=FrozenMap)
+    required_message: str | None = None
+    # An expression evaluated once when a submission (or a repeat item) is started.
+    dynamic_default: Expression | None = None
+    # Choice types: which choices are offered (choice('column') reads the choice's data).
+    choice_filter: Expression | None = None
+    # text: "geopoint" (typed coordinates "lat lon [altitude [accuracy]]").
+    text_format: str | None = None
+    # Filled in automatically: start, end, today, deviceid, username.
+    metadata: str | None = None
+    # Not shown as a question (computed or metadata values are still kept).
+    hidden: bool = False
+    # How a desktop view shows the field: minimal, likert, horizontal, month-year, year, rank.
+    appearance: str | None = None
+    # repeat: the number of items, as an expression.
+    repeat_count: Expression | None = None
 
     @property
     def is_computed(self) -> bool:
@@ -149,7 +181,17 @@ class Field:
     def to_dict(self) -> dict[str, Any]:
         """Canonical dict: defaults (false/empty/absent) are omitted."""
         result: dict[str, Any] = {"id": self.id, "type": self.type, "label": self.label}
-        for name in ("hint", "guidance", "constraint_message", "person_role", "item_label"):
+        for name in (
+            "hint",
+            "guidance",
+            "constraint_message",
+            "required_message",
+            "person_role",
+            "item_label",
+            "text_format",
+            "metadata",
+            "appearance",
+        ):
             value = getattr(self, name)
             if value is not None:
                 result[name] = value
@@ -161,12 +203,23 @@ class Field:
             result["default"] = (
                 list(self.default) if isinstance(self.default, tuple) else self.default
             )
-        for name in ("relevant", "constraint", "calculation"):
+        for name in (
+            "relevant",
+            "constraint",
+            "calculation",
+            "dynamic_default",
+            "choice_filter",
+            "repeat_count",
+        ):
             expression = getattr(self, name)
             if expression is not None:
                 result[name] = expression.source
         if self.read_only:
             result["read_only"] = True
+        if self.hidden:
+            result["hidden"] = True
+        if self.translations:
+            result["translations"] = {k: dict(v) for k, v in self.translations.items()}
         if self.sensitivity:
             result["sensitivity"] = list(self.sensitivity)
         if self.choice_list is not None:
@@ -183,6 +236,23 @@ class Field:
                 result[name] = value
         return result
 
+    def in_language(self, language: str) -> Field:
+        """This field with its texts (and its choices' labels) in ``language``."""
+        texts = self.translations.get(language, {})
+        changes: dict[str, Any] = {
+            name: texts[name]
+            for name in _FIELD_TEXTS
+            if name in texts and (name != "label" or texts[name].strip())
+        }
+        if self.choices:
+            changes["choices"] = tuple(c.in_language(language) for c in self.choices)
+        if self.fields:
+            changes["fields"] = tuple(m.in_language(language) for m in self.fields)
+        return replace(self, **changes) if changes else self
+
+
+_FIELD_TEXTS = ("label", "hint", "guidance", "constraint_message", "required_message", "item_label")
+
 
 @dataclass(frozen=True)
 class Section:
@@ -193,6 +263,8 @@ class Section:
     fields: tuple[Field, ...]
     guidance: str | None = None
     relevant: Expression | None = None
+    # language -> {title, guidance}
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=FrozenMap)
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {"id": self.id, "title": self.title}
@@ -200,8 +272,16 @@ class Section:
             result["guidance"] = self.guidance
         if self.relevant is not None:
             result["relevant"] = self.relevant.source
+        if self.translations:
+            result["translations"] = {k: dict(v) for k, v in self.translations.items()}
         result["fields"] = [f.to_dict() for f in self.fields]
         return result
+
+    def in_language(self, language: str) -> Section:
+        texts = self.translations.get(language, {})
+        changes: dict[str, Any] = {n: texts[n] for n in ("title", "guidance") if n in texts}
+        changes["fields"] = tuple(f.in_language(language) for f in self.fields)
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -219,6 +299,9 @@ class FormDefinition:
     jurisdiction_notes: str | None = None
     # Local lists plus every shared list the form uses (see the module docstring).
     choice_lists: Mapping[str, tuple[Choice, ...]] = field(default_factory=FrozenMap)
+    # Languages the texts are given in (the first texts are in default_language).
+    languages: tuple[str, ...] = ()
+    default_language: str | None = None
     # Per-definition cache for derived data (field index, evaluation plan). Not compared.
     _cache: dict[str, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -261,6 +344,10 @@ class FormDefinition:
             value = getattr(self, name)
             if value is not None:
                 result[name] = value
+        if self.languages:
+            result["languages"] = list(self.languages)
+        if self.default_language is not None:
+            result["default_language"] = self.default_language
         if self.choice_lists:
             result["choice_lists"] = {
                 name: [choice.to_dict() for choice in choices]
@@ -276,6 +363,25 @@ class FormDefinition:
     def fingerprint(self) -> str:
         """SHA-256 (hex) of :meth:`to_json`: identifies the exact definition."""
         return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+
+    def in_language(self, language: str | None) -> FormDefinition:
+        """The same form with every text in ``language`` where the form has it (a text
+        not translated stays in the default language). Ids, names and rules are unchanged,
+        so answers and validation are the same; only what is shown differs."""
+        if language is None or language == self.default_language or (
+            language not in self.languages
+        ):
+            return self
+        return replace(
+            self,
+            sections=tuple(s.in_language(language) for s in self.sections),
+            choice_lists=FrozenMap(
+                {
+                    n: tuple(c.in_language(language) for c in cs)
+                    for n, cs in self.choice_lists.items()
+                }
+            ),
+        )
 
     # -- lookup ---------------------------------------------------------------------------
     @property
@@ -319,7 +425,19 @@ class FormDefinition:
 
 
 def _choices(raw: list[dict[str, Any]]) -> tuple[Choice, ...]:
-    return tuple(Choice(c["name"], c["label"]) for c in raw)
+    return tuple(
+        Choice(
+            c["name"],
+            c["label"],
+            FrozenMap(c.get("translations", {})),
+            FrozenMap(c.get("data", {})),
+        )
+        for c in raw
+    )
+
+
+def _translations(raw: Mapping[str, Mapping[str, str]] | None) -> FrozenMap[str, Any]:
+    return FrozenMap({lang: FrozenMap(texts) for lang, texts in (raw or {}).items()})
 
 
 def _expression(raw: object) -> Expression | None:
@@ -375,6 +493,15 @@ def _build(data: Any, shared: Mapping[str, Any]) -> FormDefinition:
             min_items=spec.get("min_items"),
             max_items=spec.get("max_items"),
             item_label=spec.get("item_label"),
+            translations=_translations(spec.get("translations")),
+            required_message=spec.get("required_message"),
+            dynamic_default=_expression(spec.get("dynamic_default")),
+            choice_filter=_expression(spec.get("choice_filter")),
+            text_format=spec.get("text_format"),
+            metadata=spec.get("metadata"),
+            hidden=bool(spec.get("hidden", False)),
+            appearance=spec.get("appearance"),
+            repeat_count=_expression(spec.get("repeat_count")),
         )
 
     sections = tuple(
@@ -384,6 +511,7 @@ def _build(data: Any, shared: Mapping[str, Any]) -> FormDefinition:
             fields=tuple(build_field(f) for f in s["fields"]),
             guidance=s.get("guidance"),
             relevant=_expression(s.get("relevant")),
+            translations=_translations(s.get("translations")),
         )
         for s in data["sections"]
     )
@@ -396,6 +524,8 @@ def _build(data: Any, shared: Mapping[str, Any]) -> FormDefinition:
         guidance=data.get("guidance"),
         jurisdiction_notes=data.get("jurisdiction_notes"),
         choice_lists=FrozenMap(lists),
+        languages=tuple(data.get("languages", ())),
+        default_language=data.get("default_language"),
     )
 
 

@@ -34,7 +34,7 @@ class Scope:
     ``dot`` the value ``.`` stands for and ``today`` the ISO date today() returns.
     """
 
-    __slots__ = ("counts", "dot", "item", "today", "values")
+    __slots__ = ("choice", "counts", "dot", "item", "today", "values")
 
     def __init__(
         self,
@@ -50,6 +50,8 @@ class Scope:
         self.dot = dot
         self.today = today
         self.counts: Mapping[str, int] = counts if counts is not None else {}
+        # The choice a choice_filter is evaluated for: column -> text (name, label, data).
+        self.choice: Mapping[str, str] = {}
 
 
 Compiled = Callable[[Scope], Value]
@@ -102,6 +104,15 @@ def _compile_call(node: Call) -> Compiled:
     name = node.name
     if name == "today":
         return lambda scope: scope.today
+    if name == "true":
+        return lambda scope: True
+    if name == "false":
+        return lambda scope: False
+    if name == "choice":
+        column = node.args[0]
+        assert isinstance(column, String)  # guaranteed by the parser
+        key = column.value
+        return lambda scope: scope.choice.get(key, "")
     if name == "not":
         (arg,) = args
         return lambda scope: not to_boolean(arg(scope))

@@ -26,6 +26,7 @@ __all__ = [
     "parse_expression",
     "references",
     "to_source",
+    "uses_choice",
     "uses_dot",
 ]
 
@@ -73,6 +74,23 @@ def uses_dot(node: Node) -> int | None:
         elif isinstance(current, Negate):
             stack.append(current.operand)
         elif isinstance(current, Call):
+            stack.extend(current.args)
+    return min(positions) if positions else None
+
+
+def uses_choice(node: Node) -> int | None:
+    """Position of the first ``choice()`` call in ``node``, or None if it has none."""
+    stack: list[Node] = [node]
+    positions: list[int] = []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Binary):
+            stack.extend((current.left, current.right))
+        elif isinstance(current, Negate):
+            stack.append(current.operand)
+        elif isinstance(current, Call):
+            if current.name == "choice":
+                positions.append(current.pos)
             stack.extend(current.args)
     return min(positions) if positions else None
 

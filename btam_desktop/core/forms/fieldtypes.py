@@ -12,11 +12,14 @@ import re
 from collections.abc import Collection
 
 __all__ = [
+    "APPEARANCES",
     "CHOICE_TYPES",
     "FIELD_TYPES",
     "INPUT_TYPES",
+    "METADATA_KINDS",
     "PERSON_ROLES",
     "SENSITIVITY_TAGS",
+    "TEXT_FORMATS",
     "check_value",
     "describe",
     "is_empty",
@@ -60,6 +63,10 @@ SENSITIVITY_TAGS: tuple[str, ...] = (
     "intelligence",
 )
 YES_NO_UNKNOWN: tuple[str, ...] = ("yes", "no", "unknown")
+# Optional refinements of a field (see docs/form-format.md).
+TEXT_FORMATS: tuple[str, ...] = ("geopoint",)
+METADATA_KINDS: tuple[str, ...] = ("start", "end", "today", "deviceid", "username")
+APPEARANCES: tuple[str, ...] = ("minimal", "likert", "horizontal", "month-year", "year", "rank")
 SIGNATURE_KEYS = frozenset({"name", "badge", "date"})
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -169,6 +176,30 @@ def check_value(
             None if isinstance(value, list) else f"expected a list of items, got {describe(value)}"
         )
     return f"unknown field type {field_type!r}"
+
+
+def check_geopoint(value: str) -> str | None:
+    """Message if ``value`` is not "latitude longitude [altitude [accuracy]]"."""
+    parts = value.split()
+    message = (
+        "expected coordinates as 'latitude longitude' in decimal degrees "
+        f"(e.g. '41.8781 -87.6298'), got {describe(value)}"
+    )
+    if not 2 <= len(parts) <= 4:
+        return message
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        return message
+    if not all(math.isfinite(n) for n in numbers):
+        return message
+    if not -90 <= numbers[0] <= 90:
+        return f"latitude must be between -90 and 90, got {parts[0]}"
+    if not -180 <= numbers[1] <= 180:
+        return f"longitude must be between -180 and 180, got {parts[1]}"
+    if len(numbers) == 4 and numbers[3] < 0:
+        return f"accuracy cannot be negative, got {parts[3]}"
+    return None
 
 
 def _check_multi(value: object, choice_names: Collection[str]) -> str | None:

@@ -109,4 +109,8 @@ FUNCTION_ARITY: dict[str, int] = {
     "if": 3,
     "coalesce": 2,
     "count": 1,
+    "true": 0,
+    "false": 0,
+    # choice('column'): a column of the choice being filtered (only in choice_filter).
+    "choice": 1,
 }

@@ -210,6 +210,10 @@ class _Parser:
             raise ExpressionSyntaxError(
                 "count() takes a repeat field reference, like count(${items})", name.pos
             )
+        if name.text == "choice" and not isinstance(args[0], String):
+            raise ExpressionSyntaxError(
+                "choice() takes a column name in quotes, like choice('district')", name.pos
+            )
         self.leave()
         return Call(name.text, tuple(args), name.pos)
 

@@ -15,7 +15,14 @@ from typing import Any
 
 import jsonschema
 
-from btam_desktop.core.forms.fieldtypes import FIELD_TYPES, PERSON_ROLES, SENSITIVITY_TAGS
+from btam_desktop.core.forms.fieldtypes import (
+    APPEARANCES,
+    FIELD_TYPES,
+    METADATA_KINDS,
+    PERSON_ROLES,
+    SENSITIVITY_TAGS,
+    TEXT_FORMATS,
+)
 
 __all__ = [
     "FORMAT_MARKER",
@@ -64,6 +71,12 @@ FORM_SCHEMA: dict[str, Any] = {
         "description": {"type": "string"},
         "guidance": {"type": "string"},
         "jurisdiction_notes": {"type": "string"},
+        "languages": {
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"$ref": "#/$defs/text"},
+        },
+        "default_language": {"$ref": "#/$defs/text"},
         "choice_lists": {"$ref": "#/$defs/choice_lists"},
         "sections": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/section"}},
     },
@@ -78,8 +91,30 @@ FORM_SCHEMA: dict[str, Any] = {
             "properties": {
                 "name": {"type": "string", "pattern": CHOICE_NAME_PATTERN},
                 "label": {"$ref": "#/$defs/text"},
+                "translations": {
+                    "type": "object",
+                    "additionalProperties": {"$ref": "#/$defs/text"},
+                },
+                "data": {"type": "object", "additionalProperties": {"type": "string"}},
             },
         },
+        "texts": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                name: {"type": "string"}
+                for name in (
+                    "label",
+                    "hint",
+                    "guidance",
+                    "constraint_message",
+                    "required_message",
+                    "item_label",
+                    "title",
+                )
+            },
+        },
+        "translations": {"type": "object", "additionalProperties": {"$ref": "#/$defs/texts"}},
         "choice_list": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/choice"}},
         "choice_lists": {
             "type": "object",
@@ -109,6 +144,7 @@ FORM_SCHEMA: dict[str, Any] = {
                 "title": {"$ref": "#/$defs/text"},
                 "guidance": {"type": "string"},
                 "relevant": {"$ref": "#/$defs/expression"},
+                "translations": {"$ref": "#/$defs/translations"},
                 "fields": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/field"}},
             },
         },
@@ -149,6 +185,15 @@ FORM_SCHEMA: dict[str, Any] = {
                 "min_items": {"type": "integer", "minimum": 0},
                 "max_items": {"type": "integer", "minimum": 1},
                 "item_label": {"$ref": "#/$defs/text"},
+                "translations": {"$ref": "#/$defs/translations"},
+                "required_message": {"$ref": "#/$defs/text"},
+                "dynamic_default": {"$ref": "#/$defs/expression"},
+                "choice_filter": {"$ref": "#/$defs/expression"},
+                "text_format": {"enum": list(TEXT_FORMATS)},
+                "metadata": {"enum": list(METADATA_KINDS)},
+                "hidden": {"type": "boolean"},
+                "appearance": {"enum": list(APPEARANCES)},
+                "repeat_count": {"$ref": "#/$defs/expression"},
             },
             "dependentRequired": {
                 "constraint": ["constraint_message"],
@@ -163,6 +208,10 @@ FORM_SCHEMA: dict[str, Any] = {
                     _forbid("fields", "min_items", "max_items", "item_label"),
                 ),
                 _if_type(["person"], {}, _forbid("person_role")),
+                _if_type(["choice", "multi_choice"], {}, _forbid("choice_filter")),
+                _if_type(["text"], {}, _forbid("text_format")),
+                _if_type(["text", "date", "datetime"], {}, _forbid("metadata")),
+                _if_type(["repeat"], {}, _forbid("repeat_count")),
             ],
         },
         # Repeats hold plain fields: a repeat inside a repeat is not supported in v1.
@@ -236,6 +285,10 @@ _TYPE_PROPERTIES: dict[str, tuple[str, ...]] = {
     "max_items": ("repeat",),
     "item_label": ("repeat",),
     "person_role": ("person",),
+    "choice_filter": ("choice", "multi_choice"),
+    "text_format": ("text",),
+    "metadata": ("text", "date", "datetime"),
+    "repeat_count": ("repeat",),
 }
 
 

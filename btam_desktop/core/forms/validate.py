@@ -21,7 +21,7 @@ from btam_desktop.core.forms.errors import (
     ExpressionSyntaxError,
     ProblemScope,
 )
-from btam_desktop.core.forms.expr import Expression, Reference, uses_dot
+from btam_desktop.core.forms.expr import Expression, Reference, uses_choice, uses_dot
 from btam_desktop.core.forms.fieldtypes import CHOICE_TYPES, check_value, is_empty
 from btam_desktop.core.forms.graph import find_cycles
 from btam_desktop.core.forms.schema import (
@@ -30,6 +30,7 @@ from btam_desktop.core.forms.schema import (
     form_errors,
     normalize_keys,
 )
+from btam_desktop.core.forms.text import text_references
 
 if TYPE_CHECKING:
     from btam_desktop.core.forms.definition import FormDefinition
@@ -47,7 +48,17 @@ _NOT_ALLOWED: dict[str, tuple[str, ...]] = {
     "signature": ("default", "calculation"),
     "person": ("default", "calculation"),
 }
-_EXPRESSION_PROPERTIES = ("relevant", "required", "constraint", "calculation")
+_EXPRESSION_PROPERTIES = (
+    "relevant",
+    "required",
+    "constraint",
+    "calculation",
+    "dynamic_default",
+    "choice_filter",
+    "repeat_count",
+)
+_TEXT_PROPERTIES = ("label", "hint", "guidance", "constraint_message", "required_message",
+                    "item_label")
 
 
 def validate_definition(
@@ -207,6 +218,18 @@ class _Checker:
             self.check_expression(
                 "section", section["id"], "relevant", section.get("relevant"), None
             )
+            self.check_texts("section", section["id"], section, None)
+        for name, choices in self.local_lists.items():
+            for index, choice in enumerate(choices):
+                texts = [choice["label"], *choice.get("translations", {}).values()]
+                for text in texts:
+                    self.check_text_refs(
+                        "section", None, f"choice_lists.{name}[{index}].label", text, None
+                    )
+        languages = self.data.get("languages", [])
+        default = self.data.get("default_language")
+        if default is not None and languages and default not in languages:
+            self.report(None, "default_language", f"'{default}' is not one of the languages")
         for info in self.fields.values():
             self.check_field(info)
         self.check_cycles()
@@ -263,8 +286,17 @@ class _Checker:
             if prop in spec:
                 self.report(fid, prop, f"'{prop}' is not allowed on a {ftype} field")
         computed = "calculation" in spec
-        if computed and "default" in spec:
+        if computed and ("default" in spec or "dynamic_default" in spec):
             self.report(fid, "default", "a computed field cannot have a default")
+        if "default" in spec and "dynamic_default" in spec:
+            self.report(fid, "dynamic_default", "a field has a default or a dynamic_default")
+        if ftype in _NOT_ALLOWED and "dynamic_default" in spec:
+            self.report(
+                fid, "dynamic_default", f"'dynamic_default' is not allowed on a {ftype} field"
+            )
+        if spec.get("appearance") == "rank" and ftype != "multi_choice":
+            self.report(fid, "appearance", "appearance 'rank' is only for multi_choice fields")
+        self.check_texts("field", fid, spec, info.repeat)
         if computed and spec.get("required", False) is not False and ftype not in _NOT_ALLOWED:
             self.report(fid, "required", "'required' has no effect on a computed field")
         choice_names = self.check_choices(fid, spec) if ftype in CHOICE_TYPES else frozenset()
@@ -290,6 +322,42 @@ class _Checker:
             if prop == "required" and not isinstance(value, str):
                 continue
             self.check_expression("field", fid, prop, value, info.repeat)
+
+    def check_texts(
+        self, scope: ProblemScope, owner: str, spec: dict[str, Any], repeat: str | None
+    ) -> None:
+        """``${field}`` references in shown texts (any language) must name fields."""
+        names = (*_TEXT_PROPERTIES, "title")
+        for name in names:
+            self.check_text_refs(scope, owner, name, spec.get(name), repeat)
+        for language, texts in spec.get("translations", {}).items():
+            for name, text in texts.items():
+                self.check_text_refs(
+                    scope, owner, f"translations.{language}.{name}", text, repeat
+                )
+
+    def check_text_refs(
+        self,
+        scope: ProblemScope,
+        owner: str | None,
+        where: str,
+        text: object,
+        repeat: str | None,
+    ) -> None:
+        if not isinstance(text, str) or "${" not in text:
+            return
+        for name, position in text_references(text):
+            ref = Reference(name, position, False)
+            if owner is None:
+                if name not in self.fields:
+                    self.report(
+                        None,
+                        where,
+                        f"unknown field reference ${{{name}}}{_suggest(name, self.fields)}",
+                        position=position,
+                    )
+                continue
+            self.check_reference(scope, owner, where, ref, repeat)
 
     def check_choices(self, fid: str, spec: dict[str, Any]) -> frozenset[str] | None:
         """Resolve a field's choices; report problems; return the names (None if unknown)."""
@@ -349,6 +417,15 @@ class _Checker:
                 message += f"; write required: {literal} without quotes"
             self.report(owner, where, message, scope=scope, position=exc.position)
             return
+        chosen = uses_choice(expression.ast)
+        if chosen is not None and where != "choice_filter":
+            self.report(
+                owner,
+                where,
+                "choice('column') can only be used in a choice_filter",
+                scope=scope,
+                position=chosen,
+            )
         dot = uses_dot(expression.ast)
         if dot is not None and where != "constraint":
             self.report(

@@ -53,13 +53,13 @@ def test_xlsx_and_shared_lists(tmp_path: Path) -> None:
     assert sheet is not None
     sheet.title = "survey"
     sheet.append(["type", "name", "label"])
-    sheet.append(["geopoint", "where", "Where"])
+    sheet.append(["geotrace", "where", "Where"])
     book.save(tmp_path / "x.xlsx")
     status, lines = run(str(tmp_path / "x.xlsx"))
     assert status == 1
     assert (
         lines[0]
-        == f"{tmp_path / 'x.xlsx'}: survey row 2, column 'type': type 'geopoint' is not supported"
+        == f"{tmp_path / 'x.xlsx'}: survey row 2, column 'type': type 'geotrace' is not supported"
     )
     shared = tmp_path / "choice_lists.yaml"
     shared.write_text("levels:\n  - {name: low, label: Low}\n", "utf-8")

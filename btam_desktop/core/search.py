@@ -129,27 +129,51 @@ def reindex_changed(db: Database, table: str, record_id: str, columns: dict[str,
                   case_text(row["number"], row["title"], row["summary"]))
         return
     if new and table in ("cases", "timeline", "persons"):
-        _index_new(db, table, record_id, columns)
+        entry = new_entry(db, table, record_id, columns)
+        if entry is not None:
+            add_new(db, *entry)
         return
     reindex(db, table, record_id)
 
 
-def _index_new(db: Database, table: str, record_id: str, row: dict[str, Any]) -> None:
+NewEntry = tuple[str, str, str | None, list[str]]
+
+
+def new_entry(db: Database, table: str, record_id: str,
+              row: dict[str, Any]) -> NewEntry | None:
+    """What a new record of a case, person or timeline table puts in the index, read from
+    its row ((kind, record id, case id, text parts)); None when nothing is indexed."""
     def text(name: str) -> str:
         return str(row.get(name) or "")
 
     if table == "cases":
         if not row.get("deleted_at"):
-            add_new(db, "case", record_id, record_id,
+            return ("case", record_id, record_id,
                     case_text(text("number"), text("title"), text("summary")))
     elif table == "timeline":
         if not db.scalar("SELECT deleted_at FROM cases WHERE id = ?", (row.get("case_id"),)):
-            add_new(db, "entry", record_id, text("case_id") or None, entry_text(
+            return ("entry", record_id, text("case_id") or None, entry_text(
                 text("summary"), text("details"), text("context"), text("outcome")))
-    elif not row.get("deleted_at"):
-        add_new(db, "person", record_id, None, person_text(
+    elif table == "persons" and not row.get("deleted_at"):
+        return ("person", record_id, None, person_text(
             text("family_name"), text("given_names"), json.loads(row.get("aliases") or "[]"),
             text("phone"), text("email")))
+    return None
+
+
+def add_many(db: Database, entries: list[NewEntry]) -> None:
+    """Index many never-indexed records at once (a merge of thousands of new records)."""
+    rows = [(kind, record_id, case_id, _body(parts))
+            for kind, record_id, case_id, parts in entries]
+    rows = [r for r in rows if r[3]]
+    if not rows:
+        return
+    start = int(db.scalar("SELECT coalesce(max(rowid), 0) FROM search_docs")) + 1
+    db.executemany("INSERT INTO search_docs (rowid, record_id, kind, case_id)"
+                   " VALUES (?, ?, ?, ?)",
+                   [(start + i, r[1], r[0], r[2]) for i, r in enumerate(rows)])
+    db.executemany("INSERT INTO search_fts (rowid, body) VALUES (?, ?)",
+                   [(start + i, r[3]) for i, r in enumerate(rows)])
 
 
 def reindex(db: Database, table: str, record_id: str) -> None:

@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from btam_desktop.core import audit
+from btam_desktop.core import audit, search
 from btam_desktop.core.ops import (
     JSON_COLUMNS,
     PURGED,
@@ -106,6 +106,10 @@ class Merger:
             "SELECT record_id FROM tombstones")}
         self._present: set[str] = set()
         self._seen_ids: set[str] = set()
+        # Records inserted by this import, and the newest (hlc, device) of each of their
+        # fields: a field change of such a record needs no look-up in the (batched) log.
+        self._created: set[str] = set()
+        self._newest: dict[tuple[str, str], tuple[str, str]] = {}
         self._preloaded = False
 
     # -- look-ups -----------------------------------------------------------------------------
@@ -143,8 +147,12 @@ class Merger:
         bring the conflict queue of every touched record up to date."""
         ordered = sorted(changes, key=change_order)
         self._preload_known(ordered)
-        for change in ordered:
-            self._apply(change)
+        self.op.begin_batch()
+        try:
+            for change in ordered:
+                self._apply(change)
+        finally:
+            self.op.end_batch()
         if ordered:
             self.op.observe(max(ordered, key=change_order))
         self.release_held()
@@ -187,6 +195,9 @@ class Merger:
         if self._known(change.change_id):
             self.report.duplicates += 1
             return
+        # From here it is logged (or held: _hold takes it back), also when the log is
+        # written in a batch: a second copy of it in the same bundle is a duplicate.
+        self._seen_ids.add(change.change_id)
         if self._tombstone(change.record_id) is not None:
             if change.field == PURGED:
                 self.op.log_remote(change)  # the purge itself is kept, like any change
@@ -195,6 +206,9 @@ class Merger:
         if change.device_id == self.local_device:
             raise MergeError("the bundle holds changes of this laptop that it never made (a"
                              " cloned laptop?); nothing was imported")
+        if change.field == PURGED or (change.field != "*"
+                                      and change.record_id not in self._created):
+            self.op.flush_batch()  # what follows reads the log or the index
         if change.field == PURGED:
             self._purge(change)
         elif change.field == "*":
@@ -208,7 +222,15 @@ class Merger:
         else:
             self._set_field(change)
 
+    def _note_newest(self, record_id: str, field_name: str, stamp: tuple[str, str]) -> None:
+        if record_id in self._created or field_name == "*":
+            key = (record_id, field_name)
+            current = self._newest.get(key)
+            if current is None or stamp > current:
+                self._newest[key] = stamp
+
     def _hold(self, change: RemoteChange, table: str, key: str) -> None:
+        self._seen_ids.discard(change.change_id)
         data = {
             "change_id": change.change_id, "table": change.table,
             "record_id": change.record_id, "field": change.field, "value": change.value,
@@ -234,6 +256,7 @@ class Merger:
             tomb = self._tombstone(str(parent_id))
             if tomb is not None:
                 # The parent was purged: this record goes with it, for good.
+                self.op.flush_batch()
                 self._purge(_cascade(change, tomb), log=False)
                 self.report.dropped += 1
                 return
@@ -267,6 +290,8 @@ class Merger:
             return
         self.op.insert_remote(change, row)
         self._present.add(change.record_id)
+        self._created.add(change.record_id)
+        self._note_newest(change.record_id, "*", (change.hlc, change.device_id))
         self.report.applied += 1
         self.report.created[table] += 1
         link = conflicts.FORK_LINKS.get(table)
@@ -288,12 +313,21 @@ class Merger:
     def _set_field(self, change: RemoteChange) -> None:
         table, record_id = change.table, change.record_id
         column, _, key = change.field.partition(".")
-        newest = self.db.query_one(
-            "SELECT hlc, device_id FROM changes WHERE record_id = ? AND field IN (?, '*')"
-            " ORDER BY hlc DESC, device_id DESC LIMIT 1", (record_id, change.field))
+        mine = (change.hlc, change.device_id)
+        if record_id in self._created:
+            # Made in this import: every change of it is known here, logged or not yet.
+            known = [self._newest.get((record_id, change.field)),
+                     self._newest.get((record_id, "*"))]
+            newest = max((k for k in known if k is not None), default=None)
+        else:
+            self.op.flush_batch()
+            row = self.db.query_one(
+                "SELECT hlc, device_id FROM changes WHERE record_id = ? AND field IN (?, '*')"
+                " ORDER BY hlc DESC, device_id DESC LIMIT 1", (record_id, change.field))
+            newest = None if row is None else (str(row["hlc"]), str(row["device_id"]))
         self._touched.add((table, record_id))
-        if newest is not None and (change.hlc, change.device_id) < (
-                str(newest["hlc"]), str(newest["device_id"])):
+        self._note_newest(record_id, change.field, mine)
+        if newest is not None and mine < newest:
             self.op.log_remote(change)  # kept in the history; a newer value stays in effect
             self.report.older += 1
             return
@@ -311,6 +345,8 @@ class Merger:
             columns = {"deleted_at": value, "deleted_by": change.member_id if value else None}
         else:
             columns = {column: value}
+        if set(columns) & search.INDEXED_COLUMNS.get(table, frozenset()):
+            self.op.flush_batch()  # the record's own search entry may still be collected
         self.op.set_remote(change, columns)
         self.report.applied += 1
         self.report.updated.setdefault(table, set()).add(record_id)

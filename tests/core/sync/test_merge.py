@@ -39,7 +39,8 @@ def test_a_case_made_on_one_laptop_arrives_whole_on_another(laptops: Laptops) ->
     assert [c.number for c in b.store.list_cases(text="lm_shadow")] == [case.number]
     assert [c.number for c in b.store.list_cases(text="pushed")] == [case.number]
     assert b.store.attachments(case.id)[0].filename == "statement.txt"
-    assert b.submissions.get(sub.id).answers == {"contact_summary": "Front desk"}
+    assert b.submissions.get(sub.id).answers == a.submissions.get(sub.id).answers
+    assert b.submissions.get(sub.id).answers["contact_summary"] == "Front desk"
     assert report.created["cases"] == 1 and report.new_conflicts == 0
     # Who did it travels: the history names laptop A's member, not B's.
     assert b.store.timeline(case.id)[-1].author_name == "Lead A"

@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from btam_desktop.cli.common import Context, UsageError, first_line, keyring_note, table
+from btam_desktop.cli.common import (
+    Context,
+    UsageError,
+    first_line,
+    keyring_note,
+    safe_text,
+    table,
+)
 from btam_desktop.core import audit, backup, vault
 from btam_desktop.core.errors import IntegrityProblem, InvalidInput
 from btam_desktop.core.fileio import atomic_write_text
@@ -83,9 +90,10 @@ def cmd_member_remove(ctx: Context) -> int:
     """Remove a member (their key slot is deleted; the audit trail keeps their name)."""
     with ctx.unlock() as session:
         session.remove_member(ctx.args.name)
-        ctx.emit({"removed": ctx.args.name},
-                 f"Removed {ctx.args.name}. Consider `btam rekey` if they may have copied"
-                 " the vault while a member.")
+        ctx.emit({"removed": ctx.args.name, "rekeyed": True},
+                 f"Removed {ctx.args.name} and re-encrypted the vault under a new key: a copy"
+                 " of the key file they may have kept opens only copies of the vault made"
+                 " before now (old backups).")
     return 0
 
 
@@ -95,7 +103,13 @@ def cmd_member_passwd(ctx: Context) -> int:
         secret = ctx.new_passphrase(ctx.args.name)
         assert secret is not None
         session.set_passphrase(ctx.args.name, secret)
-        ctx.emit({"member": ctx.args.name}, f"Passphrase of {ctx.args.name} changed.")
+        if ctx.args.rekey:
+            session.rekey()
+        ctx.emit({"member": ctx.args.name, "rekeyed": bool(ctx.args.rekey)},
+                 f"Passphrase of {ctx.args.name} changed."
+                 + (" Vault re-encrypted under a new key." if ctx.args.rekey else
+                    " An old copy of the key file still opens the vault with the old"
+                    " passphrase until `btam rekey` (or add --rekey)."))
     return 0
 
 
@@ -105,7 +119,8 @@ def cmd_check(ctx: Context) -> int:
         problems = session.check()
     ctx.emit({"ok": not problems, "problems": problems},
              "Vault OK: encrypted pages, database structure and audit chain verified."
-             if not problems else "Problems found:\n" + "\n".join(f"  - {p}" for p in problems))
+             if not problems else "Problems found:\n"
+             + "\n".join(f"  - {safe_text(p)}" for p in problems))
     return 0 if not problems else IntegrityProblem.exit_code
 
 
@@ -114,12 +129,16 @@ def cmd_rekey(ctx: Context) -> int:
     with ctx.unlock() as session:
         who = session.member.name if session.member else None
         secret = ctx.new_passphrase(who, allow_keep=True) if who else None
-        session.rekey()
+        dropped = session.rekey()
         if secret is not None and who:
             session.set_passphrase(who, secret)
-        ctx.emit({"rekeyed": True, "passphrase_changed": secret is not None},
-                 "Vault re-encrypted under a new key; every member's passphrase still works"
-                 + (" (yours is changed)." if secret is not None else "."))
+        text = ("Vault re-encrypted under a new key; every member's passphrase still works"
+                + (" (yours is changed)." if secret is not None else "."))
+        if dropped:
+            text += ("\nKey slots the vault never issued were dropped, not resealed:\n"
+                     + "\n".join(f"  - {safe_text(d)}" for d in dropped))
+        ctx.emit({"rekeyed": True, "passphrase_changed": secret is not None,
+                  "dropped_slots": dropped}, text)
     return 0
 
 
@@ -226,6 +245,8 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_member_remove)
     p = member.add_parser("passwd", parents=[json_parent], help="set a member's passphrase")
     p.add_argument("name")
+    p.add_argument("--rekey", action="store_true",
+                   help="also re-encrypt the vault, so old key file copies open nothing new")
     p.add_argument("--new-passphrase-file")
     p.set_defaults(func=cmd_member_passwd)
 

@@ -25,11 +25,11 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from btam_desktop.core import audit, keyfile, schema
+from btam_desktop.core import audit, keyfile, lockout, schema
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import IntegrityProblem, InvalidInput, VaultExists
 from btam_desktop.core.fileio import OWNER_ONLY, atomic_writer, fsync_dir
@@ -252,7 +252,10 @@ def restore(
         else:
             slot = pick_slot(header.keys, member)
             secret = passphrase_text or ""
-        private = unwrap_private(slot, secret, header.keys.vault_id)
+        # Guesses through a backup count towards the same lockout as unlocks (core/lockout).
+        private = lockout.attempt(
+            None, header.keys.vault_id, slot.slot_id, slot.label,
+            lambda: unwrap_private(slot, secret, header.keys.vault_id), datetime.now(UTC))
         vault_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = _scratch_beside(vault_path, "restoring")
         try:

@@ -423,8 +423,20 @@ CREATE TABLE conflicts (
 CREATE INDEX conflicts_open ON conflicts (record_id) WHERE resolved_change_id IS NULL;
 """
 
+# Key slots the vault knows (core/slot_registry.py): rekey reseals only these, unlock and
+# check report any other slot in the unauthenticated key file. Local to this laptop: never
+# carried by sync bundles.
+SCHEMA_V6 = """
+CREATE TABLE key_slots (
+    slot_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('member', 'recovery')),
+    public_key TEXT NOT NULL,
+    registered_at TEXT NOT NULL
+);
+"""
+
 MIGRATIONS: dict[int, str] = {
-    1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5,
+    1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5, 6: SCHEMA_V6,
 }
 LATEST = max(MIGRATIONS)
 

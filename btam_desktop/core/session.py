@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from btam_desktop.core import audit, keyfile, keyring_store, passphrase
+from btam_desktop.core import audit, keyfile, keyring_store, passphrase, slot_registry
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import (
     InvalidInput,
@@ -85,6 +85,8 @@ class Session:
         # Gaps at the end of this device's audit chain found before the unlock's own entry
         # (also kept in the vault and reported by audit.verify from then on).
         self.audit_problems_at_unlock: list[str] = []
+        # Slots of the key file this vault never issued, found at unlock (slot_registry).
+        self.slot_problems_at_unlock: list[str] = []
 
     # -- identity ---------------------------------------------------------------------
     @property
@@ -285,13 +287,20 @@ class Session:
                 record_id=member_id,
             )
             op.audit("member.add", "member", member_id, role=role)
+            slot_registry.register(self.db, slot)
             # The slot is written inside the transaction's scope: if saving it fails, the
             # member row rolls back too, so there is never a member who cannot unlock.
             keyfile.save(self.path, keys.with_slot(slot))
         return Member(member_id, name, badge.strip(), role)
 
     def remove_member(self, name_or_id: str) -> None:
-        """Deactivate a member and delete their key slot (team leads only)."""
+        """Deactivate a member, delete their key slot and rekey (team leads only).
+
+        The rekey matters: the removed member may have kept a copy of the key file, which
+        with their passphrase yields the database key current until now. After the rekey the
+        vault file is under a new key that no slot of theirs was given; what an old copy can
+        still open is a copy of the vault made before (an old backup, a copied file).
+        """
         if self.role != "lead":
             raise PermissionDenied("only a team lead may remove members")
         member = self.find_member(name_or_id)
@@ -305,8 +314,10 @@ class Session:
             op.require_lead()
             op.update("members", member.id, {"active": 0})
             op.audit("member.remove", "member", member.id)
+            slot_registry.unregister(self.db, member.id)
             keyfile.save(self.path, keys.without_slot(member.id))
         keyring_store.forget(self.vault_id, member.id)
+        self.rekey()
 
     def set_passphrase(
         self, name_or_id: str, new_passphrase: str, *, kdf: KdfParams | None = None
@@ -336,6 +347,7 @@ class Session:
         )
         with self.operation("member.passphrase") as op:
             op.audit("member.passphrase", "member", member.id)
+            slot_registry.register(self.db, slot)
             keyfile.save(self.path, keys.with_slot(slot))
         keyring_store.forget(self.vault_id, member.id)
 
@@ -357,16 +369,21 @@ class Session:
         keyring_store.forget(self.vault_id, self.slot_id)
 
     # -- rekey, backup, check ----------------------------------------------------------------
-    def rekey(self) -> None:
-        """New random database key; the file is re-encrypted and every slot resealed.
+    def rekey(self) -> list[str]:
+        """New random database key; the file is re-encrypted and the slots the vault knows
+        resealed (the recovery slot and active members'; see :mod:`slot_registry`). Any
+        other slot in the key file is dropped, never resealed; returns what was dropped.
 
         Crash-safe order: encrypted copy under the new key -> slots sealing [new, old] ->
         replace the file -> slots sealing [new]. At every point some sealed key opens the file.
         """
         if self.role != "lead":
             raise PermissionDenied("only a team lead may rekey the vault")
+        keys = keyfile.load(self.path)
+        good = slot_registry.legitimate(self.db, keys)
+        dropped = slot_registry.problems(self.db, keys)
         with self.operation("vault.rekey") as op:
-            op.audit("vault.rekey", "vault", self.vault_id)
+            op.audit("vault.rekey", "vault", self.vault_id, dropped_slots=len(dropped))
         new_key = new_db_key()
         old_key = self._db_key
         tmp = self.path.with_name(f".{self.path.name}.rekey-{os.getpid()}")
@@ -375,9 +392,8 @@ class Session:
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         db = self.db
         db.export_copy(tmp, new_key)
-        keys = keyfile.load(self.path)
         both = keyfile.KeyFile(
-            keys.vault_id, tuple(reseal(s, [new_key, old_key], keys.vault_id) for s in keys.slots)
+            keys.vault_id, tuple(reseal(s, [new_key, old_key], keys.vault_id) for s in good)
         )
         keyfile.save(self.path, both)
         db.close()
@@ -388,12 +404,13 @@ class Session:
         os.replace(tmp, self.path)
         fsync_dir(self.path.parent)
         only_new = keyfile.KeyFile(
-            keys.vault_id, tuple(reseal(s, [new_key], keys.vault_id) for s in keys.slots)
+            keys.vault_id, tuple(reseal(s, [new_key], keys.vault_id) for s in good)
         )
         keyfile.save(self.path, only_new)
         self._db_key = new_key
         self._db = Database.open(self.path, new_key)
         keyring_store.forget(self.vault_id, self.slot_id)
+        return dropped
 
     def backup(self, out: Path) -> None:
         """Write an encrypted backup (database copy + key file) to ``out`` atomically, in the
@@ -422,6 +439,7 @@ class Session:
         slots = {s.slot_id for s in keys.slots if s.kind == MEMBER}
         for missing in sorted(active - slots):
             problems.append(f"member {missing} has no key slot")
+        problems.extend(slot_registry.problems(self.db, keys))
         with self.operation("vault.check") as op:
             op.audit("vault.check", "vault", self.vault_id, problems=len(problems))
         return problems

@@ -12,14 +12,21 @@ import contextlib
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from btam_desktop.core import audit, keyfile, keyring_store, passphrase, schema
+from btam_desktop.core import (
+    audit,
+    keyfile,
+    keyring_store,
+    lockout,
+    passphrase,
+    schema,
+    slot_registry,
+)
 from btam_desktop.core.db import Database, key_opens
 from btam_desktop.core.errors import (
-    AccountLocked,
     AuthError,
     IntegrityProblem,
     InvalidInput,
@@ -46,8 +53,8 @@ from btam_desktop.core.model import Member
 from btam_desktop.core.paths import wal_paths
 from btam_desktop.core.session import Session
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=10)
+MAX_FAILURES = lockout.MAX_FAILURES
+LOCKOUT = lockout.LOCKOUT
 RECOVERY_SLOT_ID = "recovery"
 _DEVICE_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: read aloud safely
 
@@ -74,9 +81,13 @@ def vault_exists(path: Path) -> bool:
 def member_slots(path: Path) -> list[SlotInfo]:
     """Members who can unlock ``path`` (for the member picker)."""
     keys = keyfile.load(Path(path))
-    return [
-        SlotInfo(s.slot_id, s.label, s.locked_until) for s in keys.slots if s.kind == MEMBER
-    ]
+    now = _now()
+    out = []
+    for s in keys.slots:
+        if s.kind == MEMBER:
+            until = lockout.locked_until(Path(path), keys.vault_id, s.slot_id, now)
+            out.append(SlotInfo(s.slot_id, s.label, until.isoformat() if until else None))
+    return out
 
 
 def create_vault(
@@ -162,6 +173,9 @@ def _build_first_database(tmp: Path, db_key: bytes, keys: keyfile.KeyFile, membe
                 "setting:agency": agency.strip(),
             }.items():
                 db.set_meta(key, value)
+            for slot in keys.slots:
+                slot_registry.register(db, slot)
+            slot_registry.mark_initialised(db)
         building = Session(path=tmp, db=db, db_key=db_key, keys=keys, member=member,
                            slot_id=member.id)
         with building.operation("vault.create") as op:
@@ -190,34 +204,6 @@ def pick_slot(keys: keyfile.KeyFile, member: str | None) -> KeySlot:
     )
 
 
-def _check_lockout(slot: KeySlot, now: datetime) -> None:
-    if slot.locked_until and datetime.fromisoformat(slot.locked_until) > now:
-        until = datetime.fromisoformat(slot.locked_until).astimezone().strftime("%H:%M:%S")
-        raise AccountLocked(slot.label, until)
-
-
-def _record_failure(path: Path, slot_id: str, now: datetime) -> None:
-    keys = keyfile.load(path)  # fresh copy: another window may have written meanwhile
-    slot = keys.slot(slot_id)
-    if slot is None:
-        return
-    failures = slot.failed_attempts + 1
-    if failures >= MAX_FAILURES:
-        until = now + LOCKOUT
-        keyfile.save(path, keys.with_slot(
-            replace(slot, failed_attempts=0, locked_until=until.isoformat())
-        ))
-        raise AccountLocked(slot.label, until.astimezone().strftime("%H:%M:%S"))
-    keyfile.save(path, keys.with_slot(replace(slot, failed_attempts=failures)))
-
-
-def _clear_failures(path: Path, slot_id: str) -> None:
-    keys = keyfile.load(path)
-    slot = keys.slot(slot_id)
-    if slot is not None and (slot.failed_attempts or slot.locked_until):
-        keyfile.save(path, keys.with_slot(replace(slot, failed_attempts=0, locked_until=None)))
-
-
 def open_database(path: Path, keys: keyfile.KeyFile, slot: KeySlot, private: bytes) -> tuple[
     Database, bytes
 ]:
@@ -243,6 +229,13 @@ def _finish_unlock(
             if row is None or not row["active"]:
                 raise AuthError(f"{slot.label} is no longer a member of this team")
             member = Member(row["id"], row["name"], row["badge"], row["role"], True)
+        slot_registry.ensure_initialised(db, keys)
+        if not slot_registry.is_known(db, slot):
+            raise IntegrityProblem(
+                f"the key slot {slot.label!r} was not issued by this vault (or belongs to a"
+                " removed member): it is not allowed to unlock; a team lead should run"
+                " `btam check`")
+        slot_problems = slot_registry.problems(db, keys)
     except BaseException:
         db.close()
         raise
@@ -251,6 +244,7 @@ def _finish_unlock(
     )
     # Before the unlock's own entry moves the head: was anything cut off the chain's end?
     session.audit_problems_at_unlock = audit.tail_problems(db, session.device_id)
+    session.slot_problems_at_unlock = slot_problems
     with session.operation("vault.unlock") as op:
         op.audit("vault.unlock", "vault", keys.vault_id, via=via)
     return session
@@ -259,15 +253,11 @@ def _finish_unlock(
 def _attempt(path: Path, keys: keyfile.KeyFile, slot: KeySlot, secret: str, now: datetime,
              normalise: Callable[[str], str] = str) -> bytes:
     """One unlock attempt on ``slot``: refused while locked out; a failure counts towards the
-    lockout, a success clears the count. Returns the slot's private key."""
-    _check_lockout(slot, now)
-    try:
-        private = unwrap_private(slot, normalise(secret), keys.vault_id)
-    except WrongPassphrase:
-        _record_failure(path, slot.slot_id, now)
-        raise
-    _clear_failures(path, slot.slot_id)
-    return private
+    lockout, a success clears the count (:mod:`lockout`, under a file lock so parallel
+    guesses are evaluated one at a time). Returns the slot's private key."""
+    return lockout.attempt(
+        path, keys.vault_id, slot.slot_id, slot.label,
+        lambda: unwrap_private(slot, normalise(secret), keys.vault_id), now)
 
 
 def unlock(
@@ -320,7 +310,7 @@ def unlock_with_device_key(path: Path, member: str | None = None) -> Session | N
     if private is None:
         return None
     try:
-        _check_lockout(slot, _now())
+        lockout.check(path, keys.vault_id, slot.slot_id, slot.label, _now())
         return _finish_unlock(path, keys, slot, private, via="device keyring")
     except WrongPassphrase:
         keyring_store.forget(keys.vault_id, slot.slot_id)  # stale entry (passphrase changed)

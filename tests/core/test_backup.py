@@ -58,7 +58,9 @@ def test_backup_round_trip_through_the_module(session: Session, written: Path,
     finally:
         restored.lock()
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    assert sorted(p.name for p in target.parent.iterdir()) == ["team.btam", "team.btam.keys"]
+    # Besides the vault and its key file only the unlock lock file (core/lockout.py).
+    assert sorted(p.name for p in target.parent.iterdir()) == [
+        ".team.btam.lock", "team.btam", "team.btam.keys"]
 
 
 def _shapes(header: dict[str, Any]) -> dict[str, Callable[[bytes], bytes]]:

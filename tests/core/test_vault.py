@@ -144,10 +144,12 @@ def test_adding_members_never_reencrypts(created: tuple[Session, str], vault_pat
     key_before = session._db_key
     session.add_member(OFFICER, "officer", OFFICER_PASS)
     session.set_passphrase(OFFICER, "Another-Long-Phrase-8")
-    session.remove_member(OFFICER)
     assert session._db_key == key_before
+    # Removing a member does re-encrypt: their old copy of the key file must open nothing new.
+    session.remove_member(OFFICER)
+    assert session._db_key != key_before
     session.lock()
-    assert key_opens(vault_path, key_before)
+    assert not key_opens(vault_path, key_before)
 
 
 def test_officer_cannot_manage_members(created: tuple[Session, str], vault_path: Path) -> None:

@@ -1,0 +1,237 @@
+"""Security controls of the README's security model, each tried by the attack it must stop.
+
+Each entry: control / the attack that tries it / the tests proving it holds (CLI tests of
+the same control are in tests/cli/test_security_cli.py).
+
+A1. Audit head checked before every append; a gap is kept and reported from then on.
+    Attack: delete entries from the end of the audit trail, then unlock (the unlock's own entry
+    used to move the head over the gap, so verify and check said OK).
+    Tests: test_truncated_audit_*; cli: test_*_cut_from_the_end.
+
+A2. The encrypted database lists the key slots it issued; rekey reseals only those (recovery
+    and active members) and drops the rest; removing a member rekeys; an unlisted slot is
+    refused at unlock and reported by unlock and check (exit 3).
+    Attack: a member plants a slot of their own in the unauthenticated key file while still a
+    member (or forges one under another member's id) and waits for "remove member, rekey".
+    Tests: test_removed_member_planted_slot_*, test_rekey_never_reseals_an_unknown_slot,
+    test_unknown_slot_reported_*, test_slot_with_a_members_id_*, test_old_key_file_*;
+    cli: test_check_exits_3_on_a_slot_the_vault_never_issued.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from btam_desktop.core import audit, backup, keyfile, vault
+from btam_desktop.core.db import Database, key_opens
+from btam_desktop.core.errors import (
+    AccountLocked,
+    AuthError,
+    IntegrityProblem,
+    WrongPassphrase,
+)
+from btam_desktop.core.keyslots import MEMBER, make_slot, open_keys, unwrap_private
+from btam_desktop.core.session import Session
+from tests.conftest import LEAD, LEAD_PASS, OFFICER, OFFICER_PASS
+
+
+def _busy_then_locked(session: Session) -> bytes:
+    for n in range(3):
+        session.store.create_case(f"Case {n}")
+    key = bytes(session._db_key)
+    session.lock()
+    return key
+
+
+def _cut_audit_tail(path: Path, key: bytes, entries: int) -> None:
+    db = Database.open(path, key)
+    try:
+        db.execute("DELETE FROM audit WHERE seq IN (SELECT seq FROM audit ORDER BY seq DESC"
+                   " LIMIT ?)", (entries,))
+    finally:
+        db.close()
+
+
+def test_truncated_audit_detected_by_check_after_unlock(session: Session,
+                                                        vault_path: Path) -> None:
+    key = _busy_then_locked(session)
+    _cut_audit_tail(vault_path, key, 2)
+    again, _ = vault.unlock(vault_path, passphrase_text=LEAD_PASS, member=LEAD)
+    try:
+        assert any("removed from the end" in p for p in again.audit_problems_at_unlock)
+        assert any("removed from the end" in p for p in again.check())
+        assert any("removed from the end" in p for p in audit.verify(again.db))
+    finally:
+        again.lock()
+
+
+def test_truncated_audit_still_reported_after_later_unlocks(session: Session,
+                                                            vault_path: Path) -> None:
+    key = _busy_then_locked(session)
+    _cut_audit_tail(vault_path, key, 1)
+    for _ in range(2):  # someone unlocks and locks again: the gap must not be papered over
+        vault.unlock(vault_path, passphrase_text=LEAD_PASS, member=LEAD)[0].lock()
+    again, _ = vault.unlock(vault_path, passphrase_text=LEAD_PASS, member=LEAD)
+    try:
+        assert any("removed from the end" in p for p in audit.verify(again.db))
+    finally:
+        again.lock()
+
+
+# -- A2. Key slots the vault knows ----------------------------------------------------------------
+PLANTED_PASS = "Quiet-Borrowed-Lantern-61"
+
+
+def _plant_slot(officer: Session, slot_id: str = "planted-slot") -> None:
+    """What a member can do while still a member: add a slot of their own to the key file,
+    sealing the database key they hold (the key file is not authenticated)."""
+    keys = keyfile.load(officer.path)
+    slot, _ = make_slot(vault_id=keys.vault_id, slot_id=slot_id, kind=MEMBER, label="Spare",
+                        secret=PLANTED_PASS, db_keys=[bytes(officer._db_key)])
+    keyfile.save(officer.path, keys.with_slot(slot))
+
+
+def _planted_slot_opens(vault_path: Path, slot_id: str = "planted-slot") -> bool:
+    keys = keyfile.load(vault_path)
+    slot = keys.slot(slot_id)
+    if slot is None:
+        return False
+    private = unwrap_private(slot, PLANTED_PASS, keys.vault_id)
+    return any(key_opens(vault_path, k) for k in open_keys(slot, private, keys.vault_id))
+
+
+def _lead_with_officer(session: Session, vault_path: Path) -> Session:
+    session.add_member(OFFICER, "officer", OFFICER_PASS)
+    session.store.create_case("Before the removal")
+    officer, _ = vault.unlock(vault_path, passphrase_text=OFFICER_PASS, member=OFFICER)
+    _plant_slot(officer)
+    officer.lock()
+    assert _planted_slot_opens(vault_path)  # the attack's premise
+    return session
+
+
+def test_removed_member_planted_slot_opens_nothing_after_removal(session: Session,
+                                                                 vault_path: Path) -> None:
+    lead = _lead_with_officer(session, vault_path)
+    lead.remove_member(OFFICER)
+    assert not _planted_slot_opens(vault_path)
+    lead.lock()
+    assert not _planted_slot_opens(vault_path)
+
+
+def test_rekey_never_reseals_an_unknown_slot(session: Session, vault_path: Path) -> None:
+    lead = _lead_with_officer(session, vault_path)
+    lead.rekey()
+    assert not _planted_slot_opens(vault_path)
+    # The legitimate members still open it.
+    lead.lock()
+    vault.unlock(vault_path, passphrase_text=OFFICER_PASS, member=OFFICER)[0].lock()
+    vault.unlock(vault_path, passphrase_text=LEAD_PASS, member=LEAD)[0].lock()
+
+
+def test_unknown_slot_reported_by_check_and_at_unlock(session: Session,
+                                                      vault_path: Path) -> None:
+    lead = _lead_with_officer(session, vault_path)
+    assert any("unknown key slot" in p for p in lead.check())
+    lead.lock()
+    again, _ = vault.unlock(vault_path, passphrase_text=LEAD_PASS, member=LEAD)
+    try:
+        assert any("unknown key slot" in p for p in again.slot_problems_at_unlock)
+    finally:
+        again.lock()
+
+
+def test_slot_with_a_members_id_but_another_key_is_unknown(session: Session,
+                                                           vault_path: Path) -> None:
+    """A planted slot cannot borrow a real member's id: the public key must match too."""
+    lead = _lead_with_officer(session, vault_path)
+    keys = keyfile.load(vault_path)
+    officer_id = lead.find_member(OFFICER).id
+    forged, _ = make_slot(vault_id=keys.vault_id, slot_id=officer_id, kind=MEMBER,
+                          label=OFFICER, secret=PLANTED_PASS, db_keys=[bytes(lead._db_key)])
+    keyfile.save(vault_path, keys.with_slot(forged))
+    assert any("unknown key slot" in p for p in lead.check())
+    lead.lock()
+    with pytest.raises(IntegrityProblem, match="not issued by this vault"):
+        vault.unlock(vault_path, passphrase_text=PLANTED_PASS, member=OFFICER)
+    lead, _ = vault.unlock(vault_path, passphrase_text=LEAD_PASS, member=LEAD)
+    lead.rekey()
+    lead.lock()
+    assert not _planted_slot_opens(vault_path, officer_id)
+
+
+def test_old_key_file_of_removed_member_opens_nothing_current(session: Session,
+                                                             vault_path: Path) -> None:
+    session.add_member(OFFICER, "officer", OFFICER_PASS)
+    old_keys = keyfile.load(vault_path)
+    session.remove_member(OFFICER)
+    session.lock()
+    slot = next(s for s in old_keys.slots if s.label == OFFICER)
+    private = unwrap_private(slot, OFFICER_PASS, old_keys.vault_id)
+    assert not any(key_opens(vault_path, k)
+                   for k in open_keys(slot, private, old_keys.vault_id))
+
+
+# -- A3. Failed-unlock lockout ---------------------------------------------------------------------
+WRONG = "wrong-wrong-wrong"
+
+
+def test_parallel_guesses_are_counted_one_at_a_time(session: Session, vault_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    session.lock()
+    evaluated: list[int] = []
+    real = vault.unwrap_private
+
+    def slow_unwrap(*args: object) -> bytes:
+        evaluated.append(1)
+        time.sleep(0.02)  # a real Argon2id takes ~0.2 s: plenty of time to race the count
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vault, "unwrap_private", slow_unwrap)
+
+    def guess() -> str:
+        try:
+            vault.unlock(vault_path, passphrase_text=WRONG, member=LEAD)
+        except AuthError as exc:
+            return type(exc).__name__
+        return "unlocked"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(lambda _: guess(), range(20)))
+    assert "unlocked" not in outcomes
+    assert len(evaluated) == vault.MAX_FAILURES, outcomes
+
+
+def test_editing_the_key_files_counters_does_not_lift_a_lockout(session: Session,
+                                                                vault_path: Path) -> None:
+    session.lock()
+    for _ in range(vault.MAX_FAILURES - 1):
+        with pytest.raises(WrongPassphrase):
+            vault.unlock(vault_path, passphrase_text=WRONG)
+    with pytest.raises(AccountLocked):
+        vault.unlock(vault_path, passphrase_text=WRONG)
+    keys = keyfile.load(vault_path)
+    keyfile.save(vault_path, keyfile.KeyFile(keys.vault_id, tuple(
+        replace(s, failed_attempts=0, locked_until=None) for s in keys.slots)))
+    with pytest.raises(AccountLocked):
+        vault.unlock(vault_path, passphrase_text=LEAD_PASS)
+
+
+def test_guesses_through_restore_are_counted(session: Session, tmp_path: Path) -> None:
+    saved = tmp_path / "team.btambak"
+    session.backup(saved)
+    session.lock()
+    target = tmp_path / "restored.btam"
+    for _ in range(vault.MAX_FAILURES - 1):
+        with pytest.raises(WrongPassphrase):
+            backup.restore(saved, target, passphrase_text=WRONG)
+    with pytest.raises(AccountLocked):
+        backup.restore(saved, target, passphrase_text=WRONG)
+    with pytest.raises(AccountLocked):
+        backup.restore(saved, target, passphrase_text=LEAD_PASS)
+    assert not target.exists()

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -19,10 +21,14 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QStackedWidget,
+    QTextBrowser,
+    QVBoxLayout,
     QWidget,
 )
 
 from btam_desktop.core.session import Session
+from btam_desktop.ui import keys
+from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.icons import app_icon, icon
 from btam_desktop.ui.labels import signed_in
 from btam_desktop.ui.pages import DashboardPage, Page, PlaceholderPage
@@ -60,7 +66,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("settings", "Settings", "settings",
             "Team members, passphrases, idle lock, theme, backups and integrity checks."),
 )
-LOCK_SHORTCUT = QKeySequence("Ctrl+L")
+NAV_WIDTH = 240
+NAV_NARROW = 56  # icons only (Ctrl+B): more room for the page on a 1024-pixel screen
 
 
 class MainWindow(QMainWindow):
@@ -89,7 +96,7 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("nav")
         self.nav.setAccessibleName("Sections")
         self.nav.setIconSize(QSize(22, 22))
-        self.nav.setFixedWidth(240)
+        self.nav.setFixedWidth(NAV_WIDTH)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         self.stack.setAccessibleName("Section content")
@@ -134,28 +141,46 @@ class MainWindow(QMainWindow):
         return PlaceholderPage(section.title, section.description)
 
     def _build_actions(self) -> None:
-        self.lock_action = QAction("&Lock", self)
-        self.lock_action.setShortcut(LOCK_SHORTCUT)
-        self.lock_action.setStatusTip("Lock the vault now (Ctrl+L)")
+        self.lock_action = keys.action(self, keys.LOCK, "&Lock")
+        self.lock_action.setStatusTip(keys.LOCK.hint("Lock the vault now"))
         self.lock_action.triggered.connect(self.lock_requested)
-        self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action = keys.action(self, keys.QUIT, "&Quit")
         self.quit_action.triggered.connect(self.close)
+        # Application-wide: they work wherever the focus is in this window.
+        self.new_case_action = keys.action(self, keys.NEW_CASE, "&New case\u2026")
+        self.new_case_action.triggered.connect(self.new_case)
+        self.search_action = keys.action(self, keys.SEARCH, "&Search cases")
+        self.search_action.triggered.connect(self.search_cases)
+        self.sidebar_action = keys.action(self, keys.SIDEBAR, "Section &names in the sidebar")
+        self.sidebar_action.setCheckable(True)
+        self.sidebar_action.setChecked(True)
+        self.sidebar_action.toggled.connect(self.set_sidebar_wide)
+        self.shortcuts_action = keys.action(self, keys.HELP_KEYS, "&Keyboard shortcuts")
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
         vault_menu = self.menuBar().addMenu("&Vault")
+        vault_menu.addAction(self.new_case_action)
+        vault_menu.addAction(self.search_action)
+        vault_menu.addSeparator()
         vault_menu.addAction(self.lock_action)
         vault_menu.addSeparator()
         vault_menu.addAction(self.quit_action)
         self.go_menu = self.menuBar().addMenu("&Go")
+        self.go_menu.addAction(self.sidebar_action)
+        self.go_menu.addSeparator()
+        self.help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu.addAction(self.shortcuts_action)
+        self.shortcuts_dialog: ShortcutsDialog | None = None
         # Actions live on the window too, so their shortcuts work while the menu is closed.
-        self.addAction(self.lock_action)
-        self.addAction(self.quit_action)
+        for action in (self.lock_action, self.quit_action, self.new_case_action,
+                       self.search_action, self.sidebar_action, self.shortcuts_action):
+            self.addAction(action)
 
     def _build_status_bar(self) -> None:
         self.who = QLabel(signed_in(self._session))
         self.who.setAccessibleName(f"Signed in: {signed_in(self._session)}")
         self.lock_button = QPushButton(" Lock")  # the space keeps the text off the icon
         self.lock_button.setAccessibleName("Lock the vault")
-        self.lock_button.setToolTip("Lock the vault now (Ctrl+L)")
+        self.lock_button.setToolTip(keys.LOCK.hint("Lock the vault now"))
         self.lock_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.lock_button.clicked.connect(self.lock_action.trigger)
         bar = self.statusBar()
@@ -178,9 +203,11 @@ class MainWindow(QMainWindow):
         item.setSizeHint(QSize(0, 44))
         self.nav.addItem(item)
         number = len(self._pages)
-        if number <= 9:
-            action = QAction(section.title, self)
-            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+        if number <= len(keys.SECTION.sequences):
+            # "&&": a single "&" would underline the next letter ("Partners _resources").
+            action = QAction(section.title.replace("&", "&&"), self)
+            action.setShortcut(keys.SECTION.sequences_qt()[number - 1])
+            action.setProperty(keys.KEYS_PROPERTY, keys.SECTION.name)
             action.triggered.connect(lambda _checked=False, key=section.key: self.show_page(key))
             self.go_menu.addAction(action)
             self.addAction(action)
@@ -209,6 +236,41 @@ class MainWindow(QMainWindow):
         opener = getattr(self._pages["cases"], "open_case", None)
         if opener is not None:
             opener(case_id)
+
+    def new_case(self) -> None:
+        """Ctrl+N from any section: the Cases section and its new-case dialog."""
+        page = self._pages.get("cases")
+        if isinstance(page, CasesPage):
+            self.show_page("cases")
+            page.new_case()
+
+    def search_cases(self) -> None:
+        """Ctrl+F from any section: the case list with the cursor in its search box."""
+        page = self._pages.get("cases")
+        if isinstance(page, CasesPage):
+            self.show_page("cases")
+            page.focus_search()
+
+    def set_sidebar_wide(self, wide: bool) -> None:
+        """Section names beside the icons, or icons only (Ctrl+B; tooltips name them)."""
+        self.nav.setFixedWidth(NAV_WIDTH if wide else NAV_NARROW)
+        for row, key in enumerate(self._pages):
+            item = self.nav.item(row)
+            item.setText(self._sections[key].title if wide else "")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, self._sections[key].title)
+        if self.sidebar_action.isChecked() != wide:
+            self.sidebar_action.setChecked(wide)
+
+    def sidebar_wide(self) -> bool:
+        return self.sidebar_action.isChecked()
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Help › Keyboard shortcuts (Ctrl+/): every shortcut, from the table they are bound
+        from (:mod:`btam_desktop.ui.keys`)."""
+        if self.shortcuts_dialog is None:
+            self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.show()
+        return self.shortcuts_dialog
 
     def show_conflicts(self) -> None:
         """Show the Sync page's conflict queue (the dashboard's "N conflicts to resolve")."""
@@ -274,3 +336,45 @@ class MainWindow(QMainWindow):
         """The user closed the window (or chose Quit): the application locks and ends."""
         super().closeEvent(event)
         self.close_requested.emit()
+
+
+class ShortcutsDialog(QDialog):
+    """Help › Keyboard shortcuts: the table of :mod:`btam_desktop.ui.keys`, by area
+    (non-modal: it may stay open beside the work)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.setAccessibleName("Keyboard shortcuts")
+        self.browser = QTextBrowser()
+        self.browser.setAccessibleName("Keyboard shortcuts")
+        self.browser.setHtml(shortcuts_html())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser, 1)
+        layout.addWidget(buttons)
+        plain_buttons(self)
+        self.resize(620, 560)
+
+    def text(self) -> str:
+        """What the dialog lists, as plain text."""
+        return self.browser.toPlainText()
+
+
+def shortcuts_html() -> str:
+    """The shortcut table as HTML: a heading per area, keys and what they do."""
+    from html import escape
+
+    parts = []
+    for area, entries in keys.by_area():
+        if not entries:
+            continue
+        parts.append(f"<h3>{escape(area)}</h3><table cellpadding='3'>")
+        for entry in entries:
+            parts.append(f"<tr><td><b>{escape(entry.label())}</b></td>"
+                         f"<td>{escape(entry.text)}</td></tr>")
+        parts.append("</table>")
+    parts.append("<p>Alt with an underlined letter moves to that field or presses that "
+                 "button. In a list, Enter opens the selected entry.</p>")
+    return "".join(parts)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QGuiApplication
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 TICK = "\u2714"  # heavy check mark
 CROSS = "\u2718"  # heavy ballot x
@@ -66,7 +66,12 @@ def field_label(text: str, buddy: QWidget) -> QLabel:
     text (generous padding), so the label is given the field's height and centred in it.
     """
     label = QLabel(text)
-    label.setBuddy(buddy)
+    # A composite field (a date, a path) passes the focus on to its input but takes none
+    # itself, and Qt moves no focus to such a buddy: name the input that takes it.
+    target = buddy
+    while target.focusPolicy() == Qt.FocusPolicy.NoFocus and target.focusProxy() is not None:
+        target = target.focusProxy()
+    label.setBuddy(target)
     buddy.ensurePolished()
     label.setMinimumHeight(buddy.sizeHint().height())
     label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -194,3 +199,28 @@ class RuleList(QWidget):
     def rules(self) -> list[str]:
         """Every rule shown, in order."""
         return [*self._labels, *self._extra]
+
+
+class FocusFollower(QObject):
+    """Scrolls ``area`` to the widget inside it that takes the keyboard focus (Tab in a long
+    page stopped below the bottom edge)."""
+
+    MARGIN = 24
+
+    def __init__(self, area: QScrollArea) -> None:
+        super().__init__(area)
+        self._area = area
+        from btam_desktop.ui.forms.focus import FocusWatcher
+
+        FocusWatcher.watch(self._changed)
+
+    def _changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        content = self._area.widget()
+        if new is not None and content is not None and content.isAncestorOf(new):
+            self._area.ensureWidgetVisible(new, self.MARGIN, self.MARGIN)
+
+
+def follow_focus(area: QScrollArea) -> QScrollArea:
+    """Keep the focused widget of ``area`` on screen (see :class:`FocusFollower`)."""
+    FocusFollower(area)
+    return area

@@ -26,7 +26,6 @@ from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import vault
 from btam_desktop.ui import system_lock
-from btam_desktop.ui.case.dialog_base import forward_lock
 from btam_desktop.ui.controller import LOCKED_BY_HAND, AppController, idle_message
 from btam_desktop.ui.idle import IdleWatcher
 from btam_desktop.ui.main_window import MainWindow
@@ -124,23 +123,6 @@ def test_ctrl_l_in_a_modal_dialog_locks_and_the_dialog_is_gone(
     assert is_deleted(main)
     assert locks == [None]
     assert unlock_window(controller).message.text() == LOCKED_BY_HAND
-
-
-def test_ctrl_l_locks_once_where_a_dialog_still_forwards_it(
-    qtbot: QtBot, make_controller: Make, existing_vault: Path
-) -> None:
-    controller = make_controller(existing_vault)
-    main = unlock(qtbot, controller, LEAD_PASS)
-    dialog, field = _dialog(main, Qt.WindowModality.WindowModal)
-    forward_lock(dialog)  # the per-dialog forwarder of the case dialogs: now redundant
-    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
-    locks: list[None] = []
-    controller.locked.connect(lambda: locks.append(None))
-    with qtbot.waitSignal(controller.locked, timeout=5000):
-        qtbot.keyClick(field, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-    QCoreApplication.processEvents()
-    assert locks == [None]
-    assert is_deleted(dialog)
 
 
 def test_ctrl_l_in_a_message_box_locks(qtbot: QtBot, make_controller: Make,

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDateTimeEdit,
     QDoubleSpinBox,
+    QLineEdit,
     QSpinBox,
     QTimeEdit,
     QVBoxLayout,
@@ -214,4 +215,67 @@ def test_calendar_weekends_use_the_contrast_tested_colour(
     manager.set_mode(other)
     recoloured = calendar.weekdayTextFormat(Qt.DayOfWeek.Saturday).foreground().color()
     assert recoloured.name() == manager.color(WEEKEND_COLOR).name()
+    manager.deleteLater()
+
+
+def _focus_ring_pixels(qtbot: QtBot, widget: QWidget) -> tuple[int, int]:
+    """(pixels whose colour changes with the focus by at least 3:1, the widget's perimeter)."""
+    host = widget.window()
+    other = QLineEdit(host)
+    host.layout().addWidget(other)  # type: ignore[union-attr]
+    host.show()
+    qtbot.waitExposed(host)
+    host.activateWindow()
+    qtbot.waitUntil(host.isActiveWindow, timeout=2000)
+    other.setFocus(Qt.FocusReason.TabFocusReason)
+    before = widget.grab().toImage()
+    widget.setFocus(Qt.FocusReason.TabFocusReason)
+    assert widget.hasFocus()
+    after = widget.grab().toImage()
+    changed = 0
+    for y in range(before.height()):
+        for x in range(before.width()):
+            a, b = before.pixelColor(x, y), after.pixelColor(x, y)
+            if a != b and contrast_ratio(a, b) >= 3.0:
+                changed += 1
+    return changed, 2 * (widget.width() + widget.height())
+
+
+@pytest.mark.parametrize("theme", [ThemeMode.LIGHT, ThemeMode.DARK])
+@pytest.mark.parametrize("kind", ["button", "primary", "check", "radio", "line", "tab",
+                                  "list"])
+def test_focus_ring_is_visible(kind: str, theme: ThemeMode, qtbot: QtBot, qapp: QApplication,
+                               restore_style: None) -> None:
+    """The keyboard focus shows as a ring at least 3:1 against what it replaces (the
+    background or the unfocused border), around the whole widget, in both themes: in the
+    night theme a focused primary button's ring had the button's own colour."""
+    from PySide6.QtWidgets import QCheckBox, QListWidget, QPushButton, QRadioButton, QTabBar
+
+    manager = ThemeManager(qapp, theme)
+    manager.apply()
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = QVBoxLayout(host)
+    widget: QWidget
+    if kind in ("button", "primary"):
+        widget = QPushButton("Save")
+        if kind == "primary":
+            widget.setObjectName("primary")
+    elif kind == "check":
+        widget = QCheckBox("Assigned to me")
+    elif kind == "radio":
+        widget = QRadioButton("Yes")
+    elif kind == "line":
+        widget = QLineEdit()
+    elif kind == "tab":
+        widget = QTabBar()
+        widget.addTab("People")
+        widget.addTab("Timeline")
+    else:
+        widget = QListWidget()
+        widget.addItems(["Dashboard", "Cases"])
+        widget.setCurrentRow(0)
+    layout.addWidget(widget)
+    changed, perimeter = _focus_ring_pixels(qtbot, widget)
+    assert changed >= perimeter * 0.5, f"{theme} {kind}: {changed} px for {perimeter}"
     manager.deleteLater()

@@ -12,7 +12,6 @@ from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.model import Attachment
 from btam_desktop.core.session import Session
 from btam_desktop.core.store import MAX_ATTACHMENT_BYTES
-from btam_desktop.ui.case.dialog_base import forward_lock
 from btam_desktop.ui.case.labels import show_datetime, size_text
 from btam_desktop.ui.case.tab_base import (
     CaseTab,
@@ -104,6 +103,5 @@ class AttachmentsTab(CaseTab):
         dialog.setAcceptMode(mode)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setDirectory(str(Path.home()))
-        forward_lock(dialog)
         self.file_dialog = dialog
         return dialog

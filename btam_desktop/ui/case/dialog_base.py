@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -34,33 +34,13 @@ from PySide6.QtWidgets import (
 
 from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
-from btam_desktop.ui import messages
+from btam_desktop.ui import keys, messages
 from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.date_input import InputProblem, OptionalDate
 from btam_desktop.ui.widgets import MessageLabel, field_label
 
 ISO_FORMAT = "yyyy-MM-dd"
 __all__ = ["OptionalDate"]  # re-exported: the dialogs take their inputs from here
-
-
-LOCK_KEYS = QKeySequence("Ctrl+L")
-
-
-def forward_lock(dialog: QWidget) -> None:
-    """Ctrl+L locks from inside a dialog too.
-
-    The main window's own Ctrl+L is blocked while a window-modal dialog is open (Qt ignores
-    shortcuts of blocked windows, even application-wide ones), and an officer must be able to
-    lock at any moment; the dialog therefore triggers the main window's Lock action itself.
-    """
-
-    def lock() -> None:
-        owner = dialog.parentWidget()
-        action = getattr(owner.window() if owner is not None else None, "lock_action", None)
-        if isinstance(action, QAction):
-            action.trigger()
-
-    QShortcut(LOCK_KEYS, dialog, lock)
 
 
 #: What recreates a dialog after an unlock: (the new session, the new main window) -> dialog.
@@ -102,13 +82,11 @@ class RecordDialog(QDialog):
         self.ok_button.setText(ok_text)
         self.ok_button.setObjectName("primary")
         self.ok_button.setDefault(True)
-        self.ok_button.setToolTip(f"{ok_text} (Ctrl+Enter)")
+        self.ok_button.setToolTip(keys.DIALOG_OK.hint(ok_text.replace("&", "")))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         # Ctrl+Enter saves from inside a multi-line field too (where Enter starts a new line).
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.accept)
-        forward_lock(self)
+        keys.bind_shortcut(self, keys.DIALOG_OK, self.accept)
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
         layout.addWidget(self.intro)

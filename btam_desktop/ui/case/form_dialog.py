@@ -18,7 +18,6 @@ from btam_desktop.core.session import Session
 from btam_desktop.core.submissions import AnswersInvalid, Submission
 from btam_desktop.ui import errors, messages
 from btam_desktop.ui.buttons import plain_buttons
-from btam_desktop.ui.case.dialog_base import forward_lock
 from btam_desktop.ui.forms import DraftController, FormView, case_person_choices
 from btam_desktop.ui.widgets import MessageLabel, field_label
 
@@ -39,7 +38,6 @@ class FormDialog(QDialog):
         self._submission = submission
         self.controller: DraftController | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        forward_lock(self)
         self.message = MessageLabel()
         persons = case_person_choices(session, case_id)
         if mode == DRAFT and submission is None:

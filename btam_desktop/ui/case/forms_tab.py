@@ -8,8 +8,7 @@ the dissemination log), print a blank fillable form, and import a filled one bac
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QItemSelection
 from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 from shiboken6 import isValid
 
@@ -17,7 +16,7 @@ from btam_desktop.core.errors import BtamError
 from btam_desktop.core.pdf import ImportResult
 from btam_desktop.core.session import Session
 from btam_desktop.core.submissions import Submission
-from btam_desktop.ui import messages
+from btam_desktop.ui import keys, messages
 from btam_desktop.ui.case.form_dialog import AMEND, DRAFT, READ, FormDialog
 from btam_desktop.ui.case.labels import SUBMISSION_STATUS_LABELS, label, show_datetime
 from btam_desktop.ui.case.tab_base import (
@@ -40,10 +39,6 @@ from btam_desktop.ui.pdf.forms import (
 )
 from btam_desktop.ui.pdf.job_dialog import JobDialog
 from btam_desktop.ui.pdf.release import ReleaseDialog
-
-START_KEYS = "Ctrl+Shift+F"
-EXPORT_KEYS = "Ctrl+P"  # the case view's action: the selected form here, else the report
-IMPORT_KEYS = "Ctrl+Shift+I"
 
 
 def submission_state(sub: Submission) -> str:
@@ -95,37 +90,31 @@ class FormsTab(CaseTab):
         self.layout_.addWidget(self.table, 1)
 
         writable = can_write(session)
-        self.start_button = QPushButton("&Start form")
+        self.start_button = QPushButton("St&art form")
         self.start_button.setAccessibleName("Start form")
-        self.start_button.setToolTip(f"Start one of the forms on this case ({START_KEYS})")
+        self.start_button.setToolTip(keys.START_FORM.hint("Start one of the forms on this case"))
         self.start_menu = QMenu(self.start_button)
         self.start_button.setMenu(self.start_menu)
         self.start_button.setEnabled(writable)
-        start_shortcut = QAction(self)
-        start_shortcut.setShortcut(START_KEYS)
-        start_shortcut.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        start_shortcut.triggered.connect(self.start_button.showMenu)
-        self.addAction(start_shortcut)
+        keys.bind(self, keys.START_FORM, self.start_button.showMenu)
         self.open_button = button("&Open", "Resume the selected draft, or read the selected "
                                   "form (Enter)", self.open_selected)
-        self.amend_button = button("A&mend\u2026", "Change a completed form: a new version "
+        self.amend_button = button("Am&end\u2026", "Change a completed form: a new version "
                                    "with a reason; the earlier one stays readable",
                                    self.amend_selected)
         self.discard_button = button("&Discard draft\u2026", "Move the selected draft to the "
                                      "trash", self.discard_selected)
         self.export_button = button(
-            "&Export PDF\u2026", f"Export the selected form as a PDF for a partner, court or "
-            f"the paper file; asks to whom, why and on what legal basis ({EXPORT_KEYS})",
+            "E&xport PDF\u2026", f"Export the selected form as a PDF for a partner, court or "
+            f"the paper file; asks to whom, why and on what legal basis "
+            f"({keys.EXPORT_PDF.label()})",
             self.export_selected, name="Export PDF")
         self.import_button = button(
             "Import filled PDF\u2026", "Bring a blank form a partner filled in back as a "
-            f"draft of this case ({IMPORT_KEYS})", self.import_pdf, name="Import filled PDF")
+            f"draft of this case ({keys.IMPORT_PDF.label()})", self.import_pdf,
+            name="Import filled PDF")
         self.import_button.setEnabled(writable)
-        import_shortcut = QAction(self)
-        import_shortcut.setShortcut(IMPORT_KEYS)
-        import_shortcut.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        import_shortcut.triggered.connect(self.import_pdf)
-        self.addAction(import_shortcut)
+        keys.bind(self, keys.IMPORT_PDF, self.import_pdf)
         self.blank_button = button(
             "&Blank form\u2026", "Save a blank fillable form (no case data) for a partner to "
             "fill in", self.blank_form, name="Blank fillable form")
@@ -163,7 +152,7 @@ class FormsTab(CaseTab):
         sub = self.selected(self.table)
         writable = can_write(self.session)
         self.open_button.setEnabled(sub is not None)
-        self.open_button.setText("&Resume" if sub is not None and sub.status == "draft"
+        self.open_button.setText("Res&ume" if sub is not None and sub.status == "draft"
                                  else "&Open")
         self.amend_button.setEnabled(writable and sub is not None and sub.status != "draft"
                                      and not sub.superseded_by)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWi
 
 from btam_desktop.core.model import Case
 from btam_desktop.core.session import Session
+from btam_desktop.ui import keys
 from btam_desktop.ui.case import colors
 from btam_desktop.ui.case.badges import ConcernBadge
 from btam_desktop.ui.case.case_dialogs import (
@@ -90,20 +91,21 @@ class CaseHeader(QWidget):
                             Qt.AlignmentFlag.AlignLeft)
         facts.setColumnStretch(4, 1)
 
-        self.concern_button = self._button("&Concern level\u2026", "Change the concern level; "
-                                           "needs a written rationale (Ctrl+Shift+C)",
-                                           self.change_concern, "Ctrl+Shift+C")
+        self.concern_button = button("&Concern level\u2026", keys.CONCERN.hint(
+            "Change the concern level; needs a written rationale"), self.change_concern)
+        # An action, not the button's shortcut: that would replace its Alt+C.
+        keys.bind(self, keys.CONCERN, self.concern_button.click)
         self.status_button = self._button("&Status\u2026", "Change the status, or close the "
                                           "case", self.change_status)
         self.tier_button = self._button("T&ier\u2026", "Change the prevention tier",
                                         self.change_tier)
-        self.review_button = self._button("Re&view date\u2026", "Set the next review date",
+        self.review_button = self._button("Revie&w date\u2026", "Set the next review date",
                                           self.change_review)
-        self.assign_button = self._button("Assi&gn\u2026", "Choose the team members working "
+        self.assign_button = self._button("Assig&n\u2026", "Choose the team members working "
                                           "this case", self.change_assignment)
         # Every role may export (the core records it); the shortcut is the case view's.
         self.export_button = button(
-            "E&xport case report\u2026", "Export the case report as a PDF; asks to whom, why "
+            "Export case report\u2026", "Export the case report as a PDF; asks to whom, why "
             "and on what legal basis, and records it in the dissemination log (Ctrl+P)",
             self.export_requested.emit, name="Export case report")
         actions = QHBoxLayout()

@@ -117,7 +117,7 @@ def dissemination_columns(titles: dict[str, str]) -> tuple[Column[Dissemination]
 class HistoryTab(CaseTab):
     """Field history, dissemination log and audit trail of the case."""
 
-    title = "&History && audit"
+    title = "Histor&y && audit"
 
     def __init__(self, session: Session, case_id: str, parent: QWidget | None = None) -> None:
         super().__init__(session, case_id, parent)

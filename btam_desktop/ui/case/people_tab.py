@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QWidget
 
 from btam_desktop.core.model import CasePerson
 from btam_desktop.core.session import Session
+from btam_desktop.ui import keys
 from btam_desktop.ui.case.labels import role_label
 from btam_desktop.ui.case.person_dialogs import AddPersonDialog, EditPersonDialog
 from btam_desktop.ui.case.tab_base import (
@@ -43,13 +44,14 @@ class PeopleTab(CaseTab):
         connect_activation(self.table, self.edit_person)
         self.layout_.addWidget(self.table, 1)
         writable = can_write(session)
-        self.add_button = button("&Add person\u2026", "Add someone to this case: a person "
-                                 "already in the vault, or a new one (Ctrl+Shift+A)",
-                                 self.add_person)
-        self.add_button.setShortcut("Ctrl+Shift+A")
-        self.edit_button = button("&Edit details\u2026", "Change the selected person's "
+        self.add_button = button("&Add person\u2026", keys.ADD_PERSON.hint(
+            "Add someone to this case: a person already in the vault, or a new one"),
+            self.add_person)
+        # An action, not the button's shortcut: that replaced its Alt+A.
+        keys.bind(self, keys.ADD_PERSON, self.add_button.click)
+        self.edit_button = button("Edit &details\u2026", "Change the selected person's "
                                   "details (Enter)", self.edit_person)
-        self.unlink_button = button("Re&move from case\u2026", "Take the selected person off "
+        self.unlink_button = button("Rem&ove from case\u2026", "Take the selected person off "
                                     "this case; they stay in the vault", self.unlink_person)
         for widget in (self.add_button, self.edit_button, self.unlink_button):
             widget.setEnabled(writable)

@@ -97,9 +97,9 @@ class PlanTab(CaseTab):
         self.layout_.addWidget(self.table, 1)
         writable = can_write(session)
         self.add_button = button("&Add task\u2026", "Add a task with a due date", self.add_task)
-        self.review_button = button("&Schedule review\u2026", "Schedule a case review",
+        self.review_button = button("Sched&ule review\u2026", "Schedule a case review",
                                     lambda: self.add_task("review"))
-        self.done_button = button("&Mark done", "Mark the selected task or review done "
+        self.done_button = button("Mark &done", "Mark the selected task or review done "
                                   "(Enter)", self.complete_task)
         connect_activation(self.table, self.complete_task)
         for widget in (self.add_button, self.review_button, self.done_button):

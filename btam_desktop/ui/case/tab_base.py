@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages
-from btam_desktop.ui.case.dialog_base import RecordDialog, forward_lock
+from btam_desktop.ui.case.dialog_base import RecordDialog
 from btam_desktop.ui.models.records import RECORD_ROLE, RecordTableModel
 from btam_desktop.ui.widgets import MessageLabel
 
@@ -159,7 +159,6 @@ def confirm(parent: QWidget, title: str, text: str, yes_text: str,
     yes.setText(yes_text)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     yes.clicked.connect(lambda _checked=False: on_yes())
-    forward_lock(box)
     box.open()
     return box
 

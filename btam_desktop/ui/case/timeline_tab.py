@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from btam_desktop.core.model import ENTRY_KIND_LABELS, TimelineEntry
 from btam_desktop.core.session import Session
+from btam_desktop.ui import keys
 from btam_desktop.ui.case.entry_dialog import ADDABLE_KINDS, EntryDialog
 from btam_desktop.ui.case.labels import (
     REFERRAL_STATUS_LABELS,
@@ -41,7 +42,6 @@ from btam_desktop.ui.widgets import field_label
 
 SUPERSEDED = RowStyle(colour="muted", strike=True)
 CORRECTED_WORD = "Corrected"
-ADD_KEYS = "Ctrl+Shift+E"
 
 
 def entry_state(entry: TimelineEntry) -> str:
@@ -118,14 +118,14 @@ class TimelineTab(CaseTab):
         for key, text in ENTRY_KIND_LABELS.items():
             self.kind.addItem(text, key)
         self.kind.setAccessibleName("Show entry type")
-        self.show_superseded = QCheckBox("Show &corrected originals")
+        self.show_superseded = QCheckBox("Show correcte&d originals")
         self.show_superseded.setChecked(True)
         self.show_superseded.setToolTip("Entries that were corrected stay on the record, "
                                         "struck through")
         self.count = QLabel()
         self.count.setProperty("muted", True)
         filters = QHBoxLayout()
-        filters.addWidget(field_label("Show t&ype:", self.kind))
+        filters.addWidget(field_label("Show typ&e:", self.kind))
         filters.addWidget(self.kind)
         filters.addWidget(self.show_superseded)
         filters.addStretch(1)
@@ -152,7 +152,7 @@ class TimelineTab(CaseTab):
         writable = can_write(session)
         self.add_button = QPushButton("&Add entry")
         self.add_button.setAccessibleName("Add entry")
-        self.add_button.setToolTip(f"Add a timeline entry ({ADD_KEYS})")
+        self.add_button.setToolTip(keys.ADD_ENTRY.hint("Add a timeline entry"))
         menu = QMenu(self.add_button)
         self.add_actions: dict[str, QAction] = {}
         for kind in ADDABLE_KINDS:
@@ -161,11 +161,7 @@ class TimelineTab(CaseTab):
             self.add_actions[kind] = action
         self.add_button.setMenu(menu)
         self.add_button.setEnabled(writable)
-        self.add_shortcut = QAction(self)
-        self.add_shortcut.setShortcut(ADD_KEYS)
-        self.add_shortcut.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.add_shortcut.triggered.connect(self.add_button.showMenu)
-        self.addAction(self.add_shortcut)
+        self.add_shortcut = keys.bind(self, keys.ADD_ENTRY, self.add_button.showMenu)
         self.correct_button = button("C&orrect\u2026", "Correct the selected entry: a new "
                                      "entry replaces it, the original stays visible",
                                      self.correct_entry)

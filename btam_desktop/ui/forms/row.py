@@ -162,6 +162,9 @@ class FieldRow(QWidget):
                 "Make this question unanswered again (or press Delete on a selected option)"
             )
             self.clear_button.setAccessibleName(f"Clear answer: {field.label}")
+            # No tab stop: one per answered choice made Tab crawl through the form; the
+            # keyboard clears with Delete on the choice itself.
+            self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.clear_button.clicked.connect(self._clear)
             policy = self.clear_button.sizePolicy()
             policy.setRetainSizeWhenHidden(True)  # no jump in the layout when it appears

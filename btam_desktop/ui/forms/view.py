@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -49,6 +49,7 @@ from btam_desktop.core.forms import (
     validate_answers,
 )
 from btam_desktop.core.forms.fieldtypes import is_empty
+from btam_desktop.ui import keys
 from btam_desktop.ui.forms.computed import ComputedEditor
 from btam_desktop.ui.forms.focus import FocusWatcher
 from btam_desktop.ui.forms.guidance import GuidancePanel
@@ -66,14 +67,10 @@ STATUS_LABELS = {"draft": "Draft", "complete": "Complete", "reviewed": "Reviewed
 INLINE_CODES = frozenset({"constraint", "type", "person"})
 #: Problem codes that mean "still missing" rather than "wrong".
 MISSING_CODES = frozenset({"required", "items"})
-SAVE_KEYS = QKeySequence("Ctrl+S")
-COMPLETE_KEYS = (QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter"))
-SECTIONS_KEYS = QKeySequence("Ctrl+J")
 #: Initial widths of the section list, the questions and the guidance panel.
 PANE_WIDTHS = (210, 720, 320)
 #: Narrowest the questions column may get before the side panels fold away.
 MIN_FORM_WIDTH = 520
-GUIDANCE_KEYS = QKeySequence("F1")
 
 
 class SectionBox(QFrame):
@@ -275,17 +272,12 @@ class FormView(QWidget):
 
     def _build_shortcuts(self) -> None:
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        self._save_shortcut = QShortcut(SAVE_KEYS, self, context=context)
-        self._save_shortcut.activated.connect(self.saveRequested)
-        self._complete_shortcuts = []
-        for keys in COMPLETE_KEYS:
-            shortcut = QShortcut(keys, self, context=context)
-            shortcut.activated.connect(self._complete_keys)
-            self._complete_shortcuts.append(shortcut)
-        jump = QShortcut(SECTIONS_KEYS, self, context=context)
-        jump.activated.connect(self._focus_sections)
-        toggle = QShortcut(GUIDANCE_KEYS, self, context=context)
-        toggle.activated.connect(self.toggle_guidance)
+        self._save_shortcut = keys.bind(self, keys.FORM_SAVE, self.saveRequested.emit,
+                                        context=context)
+        self._complete_shortcut = keys.bind(self, keys.FORM_COMPLETE, self._complete_keys,
+                                            context=context)
+        keys.bind(self, keys.FORM_SECTIONS, self._focus_sections, context=context)
+        keys.bind(self, keys.FORM_GUIDANCE, self.toggle_guidance, context=context)
 
     # -- answers ------------------------------------------------------------------------------
     def answers(self) -> dict[str, Any]:
@@ -706,8 +698,7 @@ class FormView(QWidget):
         self.save_button.setVisible(not read_only)
         self.complete_button.setVisible(not read_only)
         self._save_shortcut.setEnabled(not read_only)
-        for shortcut in self._complete_shortcuts:
-            shortcut.setEnabled(not read_only)
+        self._complete_shortcut.setEnabled(not read_only)
         if read_only:
             self.summary.hide()
         self._update_meta()

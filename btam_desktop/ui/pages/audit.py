@@ -283,7 +283,7 @@ class AuditPage(Page):
         member_label.setBuddy(self.member_filter)
         action_label_widget = QLabel("&Action")
         action_label_widget.setBuddy(self.action_filter)
-        self.verify_button = QPushButton("&Verify chain")
+        self.verify_button = QPushButton("Ve&rify chain")
         self.verify_button.setAccessibleName("Verify the audit chain")
         self.verify_button.setToolTip(
             "Check that no entry was changed, removed or reordered since it was written.")

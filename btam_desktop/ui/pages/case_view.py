@@ -9,14 +9,13 @@ the case list, Ctrl+W closes the case.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from btam_desktop.core.errors import BtamError
 from btam_desktop.core.model import Case
 from btam_desktop.core.session import Session
-from btam_desktop.ui import messages
+from btam_desktop.ui import keys, messages
 from btam_desktop.ui.case.attachments_tab import AttachmentsTab
 from btam_desktop.ui.case.forms_tab import FormsTab
 from btam_desktop.ui.case.header import CaseHeader
@@ -34,9 +33,6 @@ TAB_CLASSES: tuple[type[CaseTab], ...] = (
     PeopleTab, TimelineTab, FormsTab, PlanTab, ReferralsTab, AttachmentsTab, HistoryTab,
 )
 FIRST_TAB = TimelineTab  # the case's story is what an officer reads first
-BACK_KEYS = (QKeySequence("Esc"), QKeySequence("Alt+Left"))
-CLOSE_KEYS = QKeySequence("Ctrl+W")
-EXPORT_KEYS = QKeySequence("Ctrl+P")
 # Tables whose change can alter what a tab shows even when no row of this case changed.
 SHARED_TABLES = frozenset({"partners", "members", "persons", "form_definitions"})
 
@@ -50,8 +46,6 @@ def tab_text(case: Case) -> str:
 class CaseView(QWidget):
     """Header and tabs of one case (see the module docstring)."""
 
-    back_requested = Signal()
-    close_requested = Signal(str)  # case id
     case_changed = Signal(object)  # Case, after the header was re-read
 
     def __init__(self, session: Session, case_id: str, parent: QWidget | None = None) -> None:
@@ -85,23 +79,11 @@ class CaseView(QWidget):
         self._current_tab().refresh()
 
     def _add_shortcuts(self) -> None:
-        back = QAction("Back to the case list", self)
-        back.setShortcuts(list(BACK_KEYS))
-        back.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        back.triggered.connect(self.back_requested)
-        close = QAction("Close case", self)
-        close.setShortcut(CLOSE_KEYS)
-        close.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        close.triggered.connect(lambda: self.close_requested.emit(self.case_id))
-        # One action for Ctrl+P (two nested ones would be an ambiguous shortcut): it exports
+        # Esc/Alt+Left and Ctrl+W are the Cases page's (wherever the focus is); Ctrl+P is the
+        # case's own: one action (two nested ones would be an ambiguous shortcut) exporting
         # what the officer is looking at.
-        export = QAction("Export PDF", self)
-        export.setShortcut(EXPORT_KEYS)
-        export.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        export.triggered.connect(self.export_pdf)
-        self.back_action, self.close_action, self.export_action = back, close, export
-        for action in (back, close, export):
-            self.addAction(action)
+        self.export_action = keys.bind(self, keys.EXPORT_PDF, self.export_pdf,
+                                       text="Export PDF")
 
     # -- reading ----------------------------------------------------------------------------------
     @property

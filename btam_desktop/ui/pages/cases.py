@@ -20,7 +20,6 @@ from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -43,7 +42,7 @@ from btam_desktop.core.model import STATUS_LABELS, Case
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
 from btam_desktop.core.session import Session
-from btam_desktop.ui import messages
+from btam_desktop.ui import keys, messages
 from btam_desktop.ui.case.badges import ConcernDelegate
 from btam_desktop.ui.case.case_dialogs import NewCaseDialog
 from btam_desktop.ui.case.dialog_base import choice_combo, combo_key
@@ -65,9 +64,6 @@ CHANGE_DELAY_MS = 50  # coalesce a burst of commits (an import, a demo batch) in
 FULL_RELOAD_AFTER = 5_000  # touched cases beyond which re-reading everything is cheaper
 SEARCH_CACHE = 16
 MIN_WORD = 2  # one-letter prefixes match nearly every record: too slow to be worth it
-NEW_CASE_KEYS = QKeySequence("Ctrl+N")
-SEARCH_KEYS = QKeySequence("Ctrl+F")
-BATCH_EXPORT_KEYS = QKeySequence("Ctrl+Shift+P")
 # Sized for a 1280-pixel laptop screen with the navigation open: the title takes the rest.
 COLUMN_WIDTHS = {"number": 135, "title": 320, "status": 105, "concern": 130, "tier": 95,
                  "next_review": 185, "assigned": 140}
@@ -87,8 +83,8 @@ class CaseList(QWidget):
         self.search.setAccessibleName("Search cases")
         self.search.setPlaceholderText("Search names, aliases, notes, titles, numbers\u2026")
         self.search.setClearButtonEnabled(True)
-        self.search.setToolTip("Search every case (Ctrl+F). All words must match; each word "
-                               "matches the start of a word.")
+        self.search.setToolTip(keys.SEARCH.hint("Search every case") + ". All words must "
+                               "match; each word matches the start of a word.")
         self.status = choice_combo({NOT_CLOSED: "Not closed", **STATUS_LABELS}, NOT_CLOSED,
                                    empty="Any status")
         self.status.setCurrentIndex(self.status.findData(NOT_CLOSED))
@@ -113,20 +109,18 @@ class CaseList(QWidget):
 
         self.new_button = QPushButton("&New case\u2026")
         self.new_button.setObjectName("primary")
-        self.new_button.setToolTip("Open a new case file (Ctrl+N)")
+        self.new_button.setToolTip(keys.NEW_CASE.hint("Open a new case file"))
         self.new_button.setAccessibleName("New case")
         self.new_button.setEnabled(can_write(session))
         self.export_button = QPushButton("E&xport case reports\u2026")
         self.export_button.setAccessibleName("Export case reports")
         self.export_button.setToolTip(
             "Export the case reports of the selected cases as PDFs, one per case "
-            f"({BATCH_EXPORT_KEYS.toString()}). Shift+click or Ctrl+click selects several.")
+            f"({keys.BATCH_EXPORT.label()}). Shift+click or Ctrl+click selects several.")
         self.export_button.setEnabled(False)
         # Window-wide on the list only: in an open case Ctrl+P and its own actions apply.
-        self.export_action = QAction("Export case reports", self)
-        self.export_action.setShortcut(BATCH_EXPORT_KEYS)
-        self.export_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.addAction(self.export_action)  # CasesPage connects it
+        self.export_action = keys.bind(self, keys.BATCH_EXPORT, lambda: None,
+                                       text="Export case reports")  # CasesPage connects it
         search_row = QHBoxLayout()
         search_row.addWidget(field_label("&Search:", self.search))
         search_row.addWidget(self.search, 1)
@@ -367,6 +361,11 @@ class CaseList(QWidget):
         self.model.clear()
 
 
+def case_tip(case: Case) -> str:
+    """An open case's tab tooltip."""
+    return keys.CLOSE_CASE.hint(f"{case.number}: {case.title}; close")
+
+
 class CasesPage(Page):
     """The Cases section: the list tab and one tab per open case."""
 
@@ -386,7 +385,7 @@ class CasesPage(Page):
         self.tabs.setUsesScrollButtons(True)
         self.tabs.addTab(self.list, "All cases")
         self.tabs.tabBar().setTabButton(0, QTabBar.ButtonPosition.RightSide, None)
-        self.tabs.tabBar().setTabToolTip(0, "The case list (Esc or Alt+Left from a case)")
+        self.tabs.tabBar().setTabToolTip(0, keys.BACK.hint("The case list"))
         self.tabs.tabCloseRequested.connect(self._close_tab)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.list.new_button.clicked.connect(self.new_case)
@@ -405,17 +404,26 @@ class CasesPage(Page):
         events.changed.connect(self._on_change)
 
     def _actions(self) -> None:
-        # Window-wide, but only while this page is on screen (Qt ignores the shortcuts of a
-        # hidden widget's actions), so Ctrl+N means "new case" only here.
-        self.new_action = QAction("New case", self)
-        self.new_action.setShortcut(NEW_CASE_KEYS)
-        self.new_action.triggered.connect(self.new_case)
-        self.search_action = QAction("Search cases", self)
-        self.search_action.setShortcut(SEARCH_KEYS)
-        self.search_action.triggered.connect(self.focus_search)
-        for action in (self.new_action, self.search_action):
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            self.addAction(action)
+        # Window-wide while this page is on screen (Qt ignores the shortcuts of a hidden
+        # widget's actions) and a case is shown: wherever the focus is, the sidebar and the
+        # tab bar included. Ctrl+N and Ctrl+F are the main window's (from any section).
+        window = Qt.ShortcutContext.WindowShortcut
+        self.back_action = keys.bind(self, keys.BACK, self.show_list, context=window,
+                                     text="Back to the case list")
+        self.close_action = keys.bind(self, keys.CLOSE_CASE, self.close_current,
+                                      context=window, text="Close case")
+        self._update_case_actions()
+
+    def _update_case_actions(self) -> None:
+        shown = self.current_case_view() is not None
+        self.back_action.setEnabled(shown)
+        self.close_action.setEnabled(shown)
+
+    def close_current(self) -> None:
+        """Ctrl+W: close the case on screen."""
+        view = self.current_case_view()
+        if view is not None:
+            self.close_case(view.case_id)
 
     # -- page -----------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -429,6 +437,7 @@ class CasesPage(Page):
             self.list.message.show_error(messages.describe(error))
 
     def _on_tab_changed(self, index: int) -> None:
+        self._update_case_actions()
         if index == 0 and self.list.search_stale and self.list.model.loaded:
             self.list.rerun_search()
 
@@ -524,13 +533,11 @@ class CasesPage(Page):
             except BtamError as error:
                 self.list.message.show_error(messages.describe(error))
                 return None
-            view.back_requested.connect(self.show_list)
-            view.close_requested.connect(self.close_case)
             view.case_changed.connect(lambda case, v=view: self._retitle(v, case))
             case = view.case
             index = self.tabs.addTab(view, tab_text(case) if case else "Case")
             if case is not None:
-                self.tabs.setTabToolTip(index, f"{case.number}: {case.title} (Ctrl+W closes)")
+                self.tabs.setTabToolTip(index, case_tip(case))
         self.tabs.setCurrentWidget(view)
         view.tabs.currentWidget().setFocus(Qt.FocusReason.OtherFocusReason)
         return view
@@ -539,7 +546,7 @@ class CasesPage(Page):
         index = self.tabs.indexOf(view)
         if index >= 0:
             self.tabs.setTabText(index, tab_text(case))
-            self.tabs.setTabToolTip(index, f"{case.number}: {case.title} (Ctrl+W closes)")
+            self.tabs.setTabToolTip(index, case_tip(case))
 
     def _close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)

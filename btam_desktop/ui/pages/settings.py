@@ -61,6 +61,7 @@ from btam_desktop.ui.widgets import (
     RuleList,
     busy,
     field_label,
+    follow_focus,
     line_edit,
     muted,
 )
@@ -417,6 +418,7 @@ class SettingsPage(Page):
         scroll = QScrollArea()
         scroll.setWidget(holder)
         scroll.setWidgetResizable(True)
+        self.scroll_area = follow_focus(scroll)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body.addWidget(scroll, 1)
@@ -457,7 +459,7 @@ class SettingsPage(Page):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(field_label("&Agency name", self.agency), self.agency)
-        form.addRow(field_label("Sensitivity &banner", self.banner), self.banner)
+        form.addRow(field_label("Sensitivit&y banner", self.banner), self.banner)
         # Big - and + buttons next to the spin box's tiny arrows (gloves, a moving car).
         self.idle_minutes.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.idle_minutes.setMinimumWidth(140)
@@ -497,7 +499,7 @@ class SettingsPage(Page):
         self.device_status.setWordWrap(True)
         self.device_status.setAccessibleName("Remembered on this device")
         self.remember_button = QPushButton("&Remember on this device\u2026")
-        self.forget_button = QPushButton("&Forget on this device")
+        self.forget_button = QPushButton("F&orget on this device")
         self.device_message = MessageLabel()
         layout.addWidget(self.device_status)
         layout.addWidget(self.device_message)
@@ -596,7 +598,7 @@ class SettingsPage(Page):
             "Training",
             "Fill a training vault with invented case files to practise on or to demonstrate "
             "the app. Never on the team's real vault.")
-        self.demo_button = QPushButton("&Generate demo data (training)\u2026")
+        self.demo_button = QPushButton("G&enerate demo data (training)\u2026")
         self.demo_message = MessageLabel()
         layout.addWidget(self.demo_message)
         layout.addLayout(_row(self.demo_button))

@@ -30,7 +30,6 @@ from btam_desktop.core.pdf import (
 from btam_desktop.core.session import Session
 from btam_desktop.core.submissions import Submission
 from btam_desktop.ui import tasks
-from btam_desktop.ui.case.dialog_base import forward_lock
 from btam_desktop.ui.pdf.job_dialog import describe
 from btam_desktop.ui.pdf.paths import FOLDER, default_folder, safe_part, unique_path
 from btam_desktop.ui.pdf.preview import size_text
@@ -64,7 +63,6 @@ def outcome_box(parent: QWidget, title: str, text: str, kind: str) -> QMessageBo
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setAccessibleName(title)
     box.setAccessibleDescription(text)
-    forward_lock(box)
     box.open()
     return box
 

@@ -34,7 +34,6 @@ from btam_desktop.core.pdf import import_filled_pdf as core_import_filled_pdf
 from btam_desktop.core.session import Session
 from btam_desktop.ui import tasks
 from btam_desktop.ui.buttons import plain_buttons
-from btam_desktop.ui.case.dialog_base import forward_lock
 from btam_desktop.ui.pdf.job_dialog import JobDialog, intro_label
 from btam_desktop.ui.pdf.paths import OPEN, SAVE, PathField, default_folder, safe_part
 from btam_desktop.ui.pdf.preview import size_text
@@ -238,7 +237,6 @@ class ImportResultDialog(QDialog):
         layout.addWidget(self.problems_label)
         layout.addWidget(self.problems, 1)
         layout.addWidget(self.buttons)
-        forward_lock(self)
         if count:
             self.problems.setCurrentRow(0)
             self.problems.setFocus(Qt.FocusReason.OtherFocusReason)

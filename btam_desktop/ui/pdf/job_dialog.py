@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -26,9 +25,8 @@ from PySide6.QtWidgets import (
 
 from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
-from btam_desktop.ui import errors, messages, tasks
+from btam_desktop.ui import errors, keys, messages, tasks
 from btam_desktop.ui.buttons import plain_buttons
-from btam_desktop.ui.case.dialog_base import forward_lock
 from btam_desktop.ui.widgets import MessageLabel, field_label
 
 UNEXPECTED = "Something unexpected went wrong; nothing was written. The error was reported."
@@ -86,15 +84,13 @@ class JobDialog(QDialog):
         self.ok_button.setDefault(True)
         plain = ok_text.replace("&", "").rstrip("\u2026")
         self.ok_button.setAccessibleName(plain)
-        self.ok_button.setToolTip(f"{plain} (Ctrl+Enter)")
+        self.ok_button.setToolTip(keys.DIALOG_OK.hint(plain))
         self.cancel_button: QPushButton = self.buttons.button(
             QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         # Ctrl+Enter from any field, as in the case dialogs.
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.accept)
-        forward_lock(self)
+        keys.bind_shortcut(self, keys.DIALOG_OK, self.accept)
         self.layout_ = QVBoxLayout(self)
         self.layout_.setSpacing(12)
 

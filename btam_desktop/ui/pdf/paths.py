@@ -15,11 +15,8 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QShortcut
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
 from shiboken6 import isValid
-
-from btam_desktop.ui.case.dialog_base import LOCK_KEYS
 
 PDF_FILTER = "PDF documents (*.pdf)"
 SAVE, OPEN, FOLDER = "save", "open", "folder"
@@ -79,27 +76,6 @@ def expand(text: str) -> Path:
         return path.expanduser()
     except RuntimeError:  # no such user, or no home folder to expand to
         return path
-
-
-def _root(widget: QWidget) -> QWidget:
-    window = widget.window()
-    above = window.parentWidget()
-    while above is not None:
-        window = above.window()
-        above = window.parentWidget()
-    return window
-
-
-def forward_lock_nested(dialog: QWidget) -> None:
-    """Ctrl+L locks from a dialog opened over another dialog too (see ``forward_lock``,
-    which only looks one window up)."""
-
-    def lock() -> None:
-        action = getattr(_root(dialog), "lock_action", None)
-        if isinstance(action, QAction):
-            action.trigger()
-
-    QShortcut(LOCK_KEYS, dialog, lock)
 
 
 class PathField(QWidget):
@@ -217,7 +193,6 @@ class PathField(QWidget):
             else:
                 dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self._chosen)
-        forward_lock_nested(dialog)
         self.file_dialog = dialog
         dialog.open()
         return dialog

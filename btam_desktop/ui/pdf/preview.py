@@ -19,7 +19,6 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from btam_desktop.ui.buttons import plain_buttons
-from btam_desktop.ui.pdf.paths import forward_lock_nested
 
 __all__ = ["PreviewDialog", "preview_available", "size_text"]
 
@@ -75,4 +74,3 @@ class PreviewDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.view, 1)
         layout.addWidget(buttons)
-        forward_lock_nested(self)

@@ -55,7 +55,7 @@ def test_start_a_form_autosaves_a_draft_and_resume_it(qtbot: QtBot,
     assert not dialog.isVisible()
     # Resume it with Enter on the row.
     tab.table.selectRow(0)
-    assert tab.open_button.text() == "&Resume"
+    assert tab.open_button.text() == "Res&ume"
     resumed = tab.open_selected()
     assert resumed is not None and resumed.mode == DRAFT
     assert resumed.controller is not None and resumed.controller.submission_id == draft.id

@@ -675,3 +675,22 @@ def test_all_shipped_forms_are_listed(pack: FormPack) -> None:
         "case_review_closure", "contact_log", "external_instrument", "intake_referral",
         "management_plan", "partner_referral", "screening_triage", "threat_inquiry",
         "warning_behaviours"]
+
+
+def test_clear_answer_is_no_tab_stop(show: Any, qtbot: QtBot) -> None:
+    """Each answered choice added a "Clear answer" stop to Tab; Delete on the choice clears
+    it (the button's tooltip says so), and the mouse can still click it."""
+    view = show(make(ALL_TYPES, SAMPLE))
+    clears = [r.clear_button for r in view.rows() if r.clear_button is not None
+              and r.clear_button.isVisible()]
+    assert len(clears) >= 3
+    start = line(view, "t_text")
+    start.setFocus()
+    visited = []
+    for _ in range(60):
+        focus = QApplication.focusWidget()
+        assert focus is not None
+        qtbot.keyClick(focus, Qt.Key.Key_Tab)
+        visited.append(QApplication.focusWidget())
+    assert not set(visited) & set(clears)
+    assert all("Delete" in c.toolTip() for c in clears)

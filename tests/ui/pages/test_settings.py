@@ -343,3 +343,24 @@ def test_demo_data_can_be_cancelled(qtbot: QtBot, host: MakeHost, lead: Session,
     assert lead.store.count_cases(include_deleted=True) == 10
     assert page.demo_message.kind == "info"
     assert "Stopped" in page.demo_message.text()
+
+
+def test_the_page_scrolls_to_the_focused_field(
+    qtbot: QtBot, make_controller: Callable[..., AppController], existing_vault: Path
+) -> None:
+    """Tabbing down Settings at 1024x768 left the focus below the bottom edge."""
+    main = unlock(qtbot, make_controller(existing_vault), LEAD_PASS)
+    main.resize(1024, 768)
+    main.show_page("settings")
+    page = main.page("settings")
+    assert isinstance(page, SettingsPage)
+    qtbot.waitUntil(lambda: page.demo_button.isVisible(), timeout=2000)
+    scroll = page.scroll_area
+    for target in (page.demo_button, page.agency):
+        target.setFocus(Qt.FocusReason.TabFocusReason)
+        assert target.hasFocus()
+        viewport = scroll.viewport()
+        top_left = target.mapTo(viewport, target.rect().topLeft())
+        bottom_right = target.mapTo(viewport, target.rect().bottomRight())
+        assert viewport.rect().contains(top_left) and viewport.rect().contains(bottom_right), (
+            target.text() if hasattr(target, "text") else target, top_left, bottom_right)

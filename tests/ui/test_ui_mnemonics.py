@@ -49,7 +49,8 @@ def mnemonics(window: QWidget) -> Iterator[tuple[str, str, QWidget]]:
     for widget in window.findChildren(QWidget):
         if not _shown(widget, window):
             continue
-        if isinstance(widget, QAbstractButton) or (isinstance(widget, QLabel) and widget.buddy() is not None):
+        if isinstance(widget, QAbstractButton) or (
+                isinstance(widget, QLabel) and widget.buddy() is not None):
             texts = [widget.text()]
         elif isinstance(widget, QGroupBox) and widget.isCheckable():
             texts = [widget.title()]

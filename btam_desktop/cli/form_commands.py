@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from btam_desktop.cli.common import Context, UsageError, table
+from btam_desktop.core.forms import FormDefinition, initial_answers, new_item
 from btam_desktop.core.forms.cli import check_path
 from btam_desktop.core.submissions import Submission
 
@@ -62,9 +63,24 @@ def cmd_forms(ctx: Context) -> int:
                         for member in field.fields:
                             lines.append(f"    {member.id} ({member.type}): {member.label}")
                 print("\n".join(lines))
+        elif a.forms_action == "export":
+            from btam_desktop.core.forms.xlsexport import export_xlsform
+
+            form = library.definition(a.form_id, a.version)
+            target = Path(a.output)
+            if target.suffix.lower() != ".xlsx":
+                raise UsageError("the XLSForm is written as an Excel workbook: name it .xlsx")
+            export_xlsform(form, target)
+            ctx.emit({"id": form.id, "version": form.version, "file": str(target)},
+                     f"Exported {form.title} ({form.id} v{form.version}) to {target}; raise "
+                     "the version on the settings sheet before importing a changed copy.")
         else:  # import
             form = library.import_file(Path(a.file))
-            ctx.emit({"id": form.id, "version": form.version, "title": form.title},
+            notices = list(library.notices)
+            for notice in notices if not ctx.as_json else []:
+                print(f"notice: {notice}", file=sys.stderr)
+            ctx.emit({"id": form.id, "version": form.version, "title": form.title,
+                      "notices": notices},
                      f"Imported {form.title} ({form.id} v{form.version}) into the vault.")
     return 0
 
@@ -79,9 +95,37 @@ def cmd_submit(ctx: Context) -> int:
     a = ctx.args
     answers = _read_answers(a.data)
     with ctx.unlock() as session:
-        sub = session.submissions.create(a.case, a.form, answers, complete=not a.draft)
+        form = session.forms.definition(a.form)
+        answers = _with_defaults(form, answers)
+        sub = session.submissions.create(a.case, a.form, answers, complete=not a.draft,
+                                         form_version=form.version)
         ctx.emit(sub.to_json(), f"Submission {sub.id} saved as {sub.status}.")
     return 0
+
+
+def _with_defaults(form: FormDefinition, answers: dict[str, Any]) -> dict[str, Any]:
+    """Answers with the form's defaults for what was not given (as the form view does);
+    a value for a computed field is refused (the engine computes it)."""
+    computed = [f.id for f in form.iter_fields(members=False) if f.is_computed
+                and f.id in answers]
+    for item in form.iter_fields(members=False):
+        if item.type == "repeat" and isinstance(answers.get(item.id), list):
+            for entry in answers[item.id]:
+                if isinstance(entry, dict):
+                    computed += [f"{item.id}[].{m.id}" for m in item.fields
+                                 if m.is_computed and m.id in entry]
+    if computed:
+        raise UsageError(
+            f"{', '.join(sorted(set(computed)))}: computed by the form; leave "
+            f"{'it' if len(set(computed)) == 1 else 'them'} out of the answers")
+    result = {**initial_answers(form), **answers}
+    for item in form.iter_fields(members=False):
+        items = result.get(item.id)
+        if item.type == "repeat" and isinstance(items, list):
+            result[item.id] = [
+                {**new_item(form, item.id, result), **entry} if isinstance(entry, dict)
+                else entry for entry in items]
+    return result
 
 
 def cmd_submissions(ctx: Context) -> int:
@@ -134,8 +178,14 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=cmd_forms)
     p = forms.add_parser("import", parents=[json_parent],
-                         help="add a form (YAML, JSON or XLSForm .xlsx) to the vault")
+                         help="add a form (YAML, JSON or XLSForm .xlsx/.xls) to the vault")
     p.add_argument("file")
+    p.set_defaults(func=cmd_forms)
+    p = forms.add_parser("export", parents=[json_parent],
+                         help="write a form as an XLSForm workbook (.xlsx) to edit in Excel")
+    p.add_argument("form_id")
+    p.add_argument("-o", "--output", required=True, metavar="FORM.xlsx")
+    p.add_argument("--version", type=int)
     p.set_defaults(func=cmd_forms)
 
     p = sub.add_parser("submit", parents=[json_parent], help="submit form answers on a case")

@@ -21,9 +21,9 @@ from btam_desktop.core.forms import (
     FormPack,
     XLSFormImportError,
     load_and_validate,
-    load_xlsform,
 )
 from btam_desktop.core.forms.errors import FormsError
+from btam_desktop.core.forms.xlsform import read_xlsform
 from btam_desktop.core.paths import forms_dir
 
 if TYPE_CHECKING:
@@ -84,6 +84,7 @@ class FormLibrary:
         self.session = session
         self._pack_dir = pack_dir
         self._cache: dict[tuple[str, int], FormDefinition] = {}
+        self.notices: list[str] = []
 
     @property
     def pack(self) -> FormPack:
@@ -152,13 +153,17 @@ class FormLibrary:
         self._cache[(form.id, form.version)] = form
 
     def load_file(self, path: Path) -> FormDefinition:
-        """Read and fully validate a form file (YAML, JSON or an XLSForm workbook)."""
+        """Read and fully validate a form file (YAML, JSON or an XLSForm workbook .xlsx,
+        .xlsm or .xls). What an XLSForm import accepted with a notice is in ``notices``."""
         path = Path(path)
+        self.notices = []
         if not path.exists():
             raise InvalidInput(f"no file at {path}")
         try:
-            if path.suffix.lower() in (".xlsx", ".xlsm"):
-                return load_xlsform(path)
+            if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+                result = read_xlsform(path)
+                self.notices = [str(n) for n in result.notices]
+                return FormDefinition.from_dict(result.document)
             return load_and_validate(path, shared_choice_lists=dict(
                 self.pack.shared_choice_lists))
         except FormDefinitionError as exc:
@@ -175,6 +180,12 @@ class FormLibrary:
 
             raise PermissionDenied("only a team lead may add forms to the vault")
         form = self.load_file(path)
+        shipped = self.pack.get(form.id)
+        if (shipped is not None and shipped.version == form.version
+                and _digest(shipped) != _digest(form)):
+            raise InvalidInput(
+                f"{form.id} version {form.version} is a shipped form with different content;"
+                " give the changed form a higher version number")
         self.ensure_stored(form, source="imported")
         return form
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from btam_desktop.core import audit, search
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.formlib import FormLibrary, canonical_answers
 from btam_desktop.core.forms import AnswerProblem, FormDefinition, validate_answers
+from btam_desktop.core.forms.answers import fill_metadata, stored_answers
 
 if TYPE_CHECKING:
     from btam_desktop.core.db import Row
@@ -100,6 +101,17 @@ class SubmissionStore:
         form = self.library.definition(sub.form_id, sub.form_version)
         return self._problems(form, sub.case_id, sub.answers, complete)
 
+    def _prepared(self, form: FormDefinition, answers: dict[str, Any], event: str
+                  ) -> dict[str, Any]:
+        """Answers with the form's metadata fields (start, end, today, deviceid,
+        username) filled in."""
+        if not any(f.metadata for f in form.iter_fields(members=False)):
+            return answers
+        return fill_metadata(
+            form, answers, event=event, now=datetime.now(),
+            device_id=str(getattr(self.session, "device_id", "") or ""),
+            username=str(self.session.actor_name or ""))
+
     def _index(self, submission_id: str, case_id: str, answers: dict[str, Any]) -> None:
         search.index(self.session.db, "submission", submission_id, case_id,
                      search.answer_text(answers))
@@ -114,12 +126,17 @@ class SubmissionStore:
         officer typed is kept, never refused.
         """
         case_id = self.session.store.resolve_case_id(case)
-        answers = dict(answers or {})
         form = self.library.definition(form_id, form_version)
+        answers = self._prepared(form, dict(answers or {}), "create")
+        if complete:
+            answers = self._prepared(form, answers, "complete")
         if strict or complete:
             problems = self._problems(form, case_id, answers, complete)
             if problems:
                 raise AnswersInvalid(problems)
+        # Only what the form says is true: computed values from the engine, and (when
+        # complete) no answers to questions that are not relevant.
+        answers = stored_answers(form, answers, complete=complete, today=date.today())
         self.library.ensure_stored(form)
         now = audit.utc_now()
         with self.session.operation("submission.create") as op:
@@ -156,11 +173,13 @@ class SubmissionStore:
         sub = self.get(submission_id)
         if sub.status != "draft":
             raise InvalidInput("this submission is already complete")
-        final = dict(answers) if answers is not None else sub.answers
+        final = dict(answers) if answers is not None else dict(sub.answers)
         form = self.library.definition(sub.form_id, sub.form_version)
+        final = self._prepared(form, final, "complete")
         problems = self._problems(form, sub.case_id, final, complete=True)
         if problems:
             raise AnswersInvalid(problems)
+        final = stored_answers(form, final, complete=True, today=date.today())
         with self.session.operation("submission.complete") as op:
             op.require_writer()
             op.update_json("submissions", sub.id, "answers", final)
@@ -183,9 +202,11 @@ class SubmissionStore:
         if not reason:
             raise InvalidInput("an amendment needs a reason")
         form = self.library.definition(sub.form_id, sub.form_version)
+        answers = self._prepared(form, dict(answers), "complete")
         problems = self._problems(form, sub.case_id, answers, complete=True)
         if problems:
             raise AnswersInvalid(problems)
+        answers = stored_answers(form, answers, complete=True, today=date.today())
         now = audit.utc_now()
         with self.session.operation("submission.amend", reason=reason) as op:
             op.require_writer()

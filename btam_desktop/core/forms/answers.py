@@ -675,40 +675,22 @@ def stored_answers(
     complete: bool,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """What is stored: computed fields always hold the engine's value (a caller's value for
-    one is replaced); a completed submission keeps only relevant, answered fields, as
-    ODK does (a draft keeps hidden answers while the officer works)."""
+    """What is stored. A completed submission keeps only relevant, answered fields, with
+    computed fields holding the engine's values, as ODK does. A draft keeps what the officer
+    typed, hidden answers included, but never a caller's value for a computed field (the
+    engine computes those on every evaluation)."""
     if complete:
         return relevant_answers(form, answers, today=today)
-    run = _start(form, answers, today)
     result = dict(answers)
-    for plan in run.plan.fields:
-        if plan.type == "repeat":
-            items = answers.get(plan.id)
-            if not isinstance(items, list) or not any(m.calculation for m in plan.members):
-                continue
-            states = run.item_states.get(plan.id, [])
-            new_items: list[Any] = []
-            for index, entry in enumerate(items):
-                if not isinstance(entry, dict):
-                    new_items.append(entry)
-                    continue
-                copy = dict(entry)
-                state = states[index] if index < len(states) else None
-                for member in plan.members:
-                    if member.calculation is None:
-                        continue
-                    value = state.calculated.get(member.id) if state is not None else None
-                    if is_empty(value):
-                        copy.pop(member.id, None)
-                    else:
-                        copy[member.id] = value
-                new_items.append(copy)
-            result[plan.id] = new_items
-        elif plan.calculation is not None:
-            value = run.calculated.get(plan.id)
-            if is_empty(value):
-                result.pop(plan.id, None)
-            else:
-                result[plan.id] = value
+    for item in form.iter_fields(members=False):
+        if item.is_computed:
+            result.pop(item.id, None)
+        elif item.type == "repeat" and isinstance(result.get(item.id), list):
+            computed = {m.id for m in item.fields if m.is_computed}
+            if computed:
+                result[item.id] = [
+                    {k: v for k, v in entry.items() if k not in computed}
+                    if isinstance(entry, dict) else entry
+                    for entry in result[item.id]
+                ]
     return result

@@ -34,7 +34,7 @@ def check_path(path: Path) -> tuple[list[str], int]:
             return [], len(FormPack.load(path))
         if not path.exists():
             return [f"{path}: no such file or directory"], 0
-        if path.suffix.lower() == ".xlsx":
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
             import_xlsform(path)
             return [], 1
         if path.name in SHARED_CHOICE_FILES:

@@ -453,6 +453,7 @@ class _Mapper:
         self.settings: dict[str, str] = {}
         self.renamed: list[tuple[str, str]] = []
         self.generated: dict[str, str] = {}
+        self.yes_no_lists: set[str] = set()
         self.settings_row = 2
         self.settings_written: dict[str, str] = {}
 
@@ -493,7 +494,9 @@ class _Mapper:
             survey_header=[self.survey.header],
             choices=choices.rows if choices else None,
             choices_header=[choices.header] if choices else None,
-            settings=None,
+            # Texts are kept as written (pyxform would collapse runs of spaces).
+            settings=[{"clean_text_values": "no"}],
+            settings_header=[{"clean_text_values": None}],
             sheet_names=[t.name for t in self.tables.values()],
             fallback_form_name=self.file.stem,
         )
@@ -546,7 +549,7 @@ class _Mapper:
             self.report.notice(None, None, None, message.split(" Learn more")[0],
                                key="languages-missing")
             return
-        if "or_other and translations" in message:
+        if "or_other and translations" in message or "max-pixels" in message:
             return
         match = re.match(r"\s*\[row\s*:\s*(\d+)\]\s*(.*)", message, re.S)
         if match:
@@ -847,6 +850,13 @@ class _Mapper:
                 translated = self.expression(count, row, "repeat_count")
                 if translated:
                     spec["repeat_count"] = translated
+        required = self.bind(element, "required")
+        if required.lower() in _TRUE:
+            spec["required"] = True
+        elif required.lower() not in _FALSE:
+            translated = self.expression(required, row, "required")
+            if translated:
+                spec["required"] = translated
         self.btam_extras(element, spec, row)
         if translations:
             spec["translations"] = translations
@@ -1151,7 +1161,10 @@ class _Mapper:
             and not or_other and not element.get("btam_type")
         ):
             spec["type"] = "yes_no_unknown"
+            self.yes_no_lists.add(list_name)
             return True
+        if or_other or inline:
+            self.yes_no_lists.add(list_name)  # an inline copy: the list itself is not kept
         if or_other:
             spec["choices"] = copy.deepcopy(
                 choices if "other" in names else [*choices, {"name": "other", "label": "Other"}]
@@ -1322,7 +1335,9 @@ class _Mapper:
         if len(self.languages) > 1 or (self.languages and self.languages != ["Default"]):
             document["languages"] = self.languages
             document["default_language"] = self.languages[0]
-        lists = {name: items for name, items in self.lists.items() if name in self.used_lists}
+        lists = {name: items for name, items in self.lists.items()
+                 if name in self.used_lists
+                 or (name not in self.yes_no_lists and not name.startswith("file_"))}
         if lists:
             document["choice_lists"] = lists
         document["sections"] = [s for s in self.sections if s["fields"]]

@@ -23,6 +23,7 @@ from btam_desktop.core.errors import (
 # The driver ships no type information; rows are sqlite3.Row-like (index by name or position).
 Row = Any
 DatabaseError = sqlcipher3.DatabaseError
+IntegrityError = sqlcipher3.IntegrityError
 BUSY_TIMEOUT_MS = 5_000
 CACHE_KIB = 65_536
 
@@ -66,6 +67,9 @@ def _connect(path: Path, *, create: bool) -> Any:
     )
     # Silence SQLCipher's own "hmac check failed" chatter on stderr.
     conn.execute("PRAGMA cipher_log_level = NONE")
+    # SQLCipher wipes (memset) every buffer it frees and locks its key material in memory
+    # (mlock where allowed), so freed pages and keys do not linger in the heap or in swap.
+    conn.execute("PRAGMA cipher_memory_security = ON")
     conn.row_factory = sqlcipher3.Row
     return conn
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from btam_desktop.core import audit, search
+from btam_desktop.core.db import IntegrityError
 from btam_desktop.core.ops import (
     JSON_COLUMNS,
     PURGED,
@@ -284,11 +285,13 @@ class Merger:
             if content is None:
                 raise MergeError("an attachment's content is missing from the bundle")
             row["content"] = content
-        if self._exists(table, change.record_id):
-            self.op.log_remote(change)
-            self.report.duplicates += 1
-            return
-        self.op.insert_remote(change, row)
+        try:
+            self.op.insert_remote(change, row)
+        except IntegrityError as exc:
+            # Honest bundles never get here (ids are unique, values were checked when they
+            # were written); a crafted one is refused whole, never half applied.
+            what = "twice under different changes" if "UNIQUE" in str(exc) else "malformed"
+            raise MergeError(f"a new {table[:-1]} record in the bundle is {what}") from None
         self._present.add(change.record_id)
         self._created.add(change.record_id)
         self._note_newest(change.record_id, "*", (change.hlc, change.device_id))

@@ -337,3 +337,29 @@ def test_two_different_rosters_of_one_version_are_refused(
     chain = team.chain_json(lead)
     with lead.operation("test") as _op, pytest.raises(RosterRejected):
         team.adopt_roster(lead, {"chain": [chain["chain"][-1] | {"team_name": "Renamed"}]})
+
+
+@pytest.mark.parametrize("mutation", ["bad_enum", "missing_required", "record_twice"])
+def test_records_the_database_would_refuse_are_refused_cleanly(
+        trio: tuple[Session, Session, Session], tmp_path: Path, mutation: str) -> None:
+    lead, b, _ = trio
+    case = b.store.create_case("Valid", concern="low")
+    b.store.add_note(case.id, "A note")
+    doc = payload.collect(b.db, device_id=b.device_id, ack={}, roster=team.chain_json(b))
+    table = "timeline" if mutation == "record_twice" else "cases"
+    insert = next(c for c in doc["changes"] if c[1] == table and c[3] == "*")
+    values = json.loads(insert[4])
+    if mutation == "bad_enum":
+        values["concern"] = "apocalyptic"
+    elif mutation == "missing_required":
+        values["title"] = None
+    else:  # the same record again under another change id
+        twin = list(insert)
+        twin[0] = "01a23b00-0000-7000-8000-000000000001"
+        doc["changes"].append(twin)
+    insert[4] = json.dumps(values)
+    data = bundle.write_bundle(
+        doc, sender=team.device_keys(b), recipients=[team.device_public(lead)],
+        schema_version=schema.LATEST, kind="sync", team_id=team.require_roster(b).team_id,
+        sequence=21, prev_hash="", counts={})
+    _refused(lead, data, "malformed|twice")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from btam_desktop.cli.common import Context, UsageError, table
-from btam_desktop.core.forms import FormDefinition, initial_answers, new_item
+from btam_desktop.core.forms import FormDefinition, initial_answers, new_item, relevant_answers
 from btam_desktop.core.forms.cli import check_path
 from btam_desktop.core.submissions import Submission
 
@@ -147,9 +147,12 @@ def cmd_submissions(ctx: Context) -> int:
             lines = [f"{form.title} ({sub.form_id} v{sub.form_version}) — {sub.status}"]
             if sub.amendment_reason:
                 lines.append(f"  amends {sub.amends}: {sub.amendment_reason}")
+            shown = relevant_answers(form, sub.answers)  # computed values filled in
+            data["computed"] = {k: v for k, v in shown.items()
+                                if form.field(k).is_computed}
             for field in form.iter_fields(members=False):
-                if field.id in sub.answers:
-                    value = json.dumps(sub.answers[field.id], ensure_ascii=False)
+                if field.id in shown and not field.hidden:
+                    value = json.dumps(shown[field.id], ensure_ascii=False)
                     lines.append(f"  {field.label}: {value}")
             ctx.emit(data, "\n".join(lines))
             return 0

@@ -675,12 +675,12 @@ def stored_answers(
     complete: bool,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """What is stored. A completed submission keeps only relevant, answered fields, with
-    computed fields holding the engine's values, as ODK does. A draft keeps what the officer
-    typed, hidden answers included, but never a caller's value for a computed field (the
-    engine computes those on every evaluation)."""
+    """What is stored. A completed submission keeps only relevant, answered fields, as ODK
+    does; a draft keeps what the officer typed, hidden answers included. Neither keeps a
+    caller's value for a computed field: the engine computes those on every evaluation
+    (``relevant_answers`` fills them in for showing)."""
     if complete:
-        return relevant_answers(form, answers, today=today)
+        return relevant_answers(form, answers, today=today, include_calculated=False)
     result = dict(answers)
     for item in form.iter_fields(members=False):
         if item.is_computed:

@@ -117,7 +117,7 @@ def test_defaults_metadata_and_stored_answers(form: FormDefinition) -> None:
     kept = stored_answers(form, answers, complete=False, today=TODAY)
     assert kept["kinds"] == ["firearm", "other"] and "risk" not in kept
     final = stored_answers(form, answers, complete=True, today=TODAY)
-    assert "kinds" not in final and "kinds_other" not in final and final["risk"] == "low"
+    assert "kinds" not in final and "kinds_other" not in final and "risk" not in final
 
 
 def test_cells_as_written_and_misspelled_sheets(tmp_path: Path) -> None:

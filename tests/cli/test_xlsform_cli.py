@@ -1,0 +1,97 @@
+"""XLSForms end to end through the CLI: import (with notices), submit valid and invalid
+answers, computed values refused, defaults applied, non-relevant answers dropped on
+completion, PDF export, export to XLSForm and import as a new version."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.cli.conftest import Run
+from tests.cli.test_pdf_cli import RELEASE, _pdf_commands_registered  # noqa: F401
+from tests.core.forms.xlsform_corpus import field_form, valid_answers
+
+
+@pytest.fixture
+def case_number(initialised: Run) -> str:
+    _, out, _ = initialised("case", "add", "--title", "XLSForm case", "--json")
+    return str(json.loads(out)["number"])
+
+
+def _submit(run: Run, case: str, path: Path, answers: dict[str, object], *extra: str
+            ) -> tuple[int, str, str]:
+    path.write_text(json.dumps(answers), "utf-8")
+    return run("submit", case, "--form", "field_form", "--data", str(path), "--json", *extra)
+
+
+def test_field_form_end_to_end(initialised: Run, case_number: str, tmp_path: Path) -> None:
+    workbook = field_form(tmp_path / "field.xlsx")
+    code, out, err = initialised("forms", "import", str(workbook), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["id"] == "field_form" and result["version"] == 2
+    assert any("spinner" in n for n in result["notices"])
+    data = tmp_path / "answers.json"
+
+    code, _, err = _submit(initialised, case_number, data, {**valid_answers(), "risk": "x"})
+    assert code == 1 and "risk: computed by the form" in err
+
+    bad = {**valid_answers(), "location": "200 0", "score": 11}
+    code, _, err = _submit(initialised, case_number, data, bad)
+    assert code == 1
+    assert "location: latitude must be between -90 and 90" in err
+    assert "score: Score for Alex below 10" in err
+
+    hidden = {**valid_answers(), "weapons": "no"}  # kinds/kinds_other are not relevant
+    code, out, err = _submit(initialised, case_number, data, hidden)
+    assert code == 0, err
+    stored = json.loads(out)
+    answers = stored["answers"]
+    assert "kinds" not in answers and "kinds_other" not in answers
+    assert answers["seen_on"]  # dynamic default today()
+    assert answers["started"] and answers["ended"] and answers["officer"]
+
+    code, out, _ = initialised("submissions", "show", stored["id"], "--json")
+    assert code == 0 and json.loads(out)["computed"] == {"risk": "low"}
+    code, out, _ = initialised("submissions", "show", stored["id"])
+    assert "ERROR" not in out and "Start" not in out  # metadata is hidden
+
+    pdf = tmp_path / "field.pdf"
+    code, _, err = initialised("pdf", "submission", stored["id"], "-o", str(pdf), *RELEASE)
+    assert code == 0, err
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    code, out, err = _submit(initialised, case_number, data, {"subject_name": "Kim"},
+                             "--draft")
+    assert code == 0, err
+    assert json.loads(out)["answers"]["subject_name"] == "Kim"
+
+
+def test_export_edit_and_import_as_new_version(initialised: Run, tmp_path: Path) -> None:
+    out_file = tmp_path / "contact_log.xlsx"
+    code, _, err = initialised("forms", "export", "contact_log", "-o", str(out_file))
+    assert code == 0, err
+    book = openpyxl.load_workbook(out_file)
+    survey = book["survey"]
+    survey.cell(row=3, column=3, value="Changed label")
+    book.save(out_file)
+    code, _, err = initialised("forms", "import", str(out_file))
+    assert code == 1 and "higher version" in err
+    settings = book["settings"]
+    header = [c.value for c in settings[1]]
+    settings.cell(row=2, column=header.index("version") + 1, value=2)
+    book.save(out_file)
+    code, out, err = initialised("forms", "import", str(out_file), "--json")
+    assert code == 0, err
+    assert json.loads(out)["version"] == 2
+    assert initialised("forms", "export", "contact_log", "-o", str(tmp_path / "x.csv"))[0] == 1
+
+
+def test_xls_import(initialised: Run) -> None:
+    path = Path(__file__).resolve().parents[1] / "core" / "forms" / "data" / "tiny_form.xls"
+    code, out, err = initialised("forms", "import", str(path), "--json")
+    assert code == 0, err
+    assert json.loads(out)["id"] == "tiny_xls"

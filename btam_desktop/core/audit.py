@@ -202,8 +202,10 @@ def _filters(record_id: str | None, member_name: str | None,
         params.append(member_name)
     if action is not None:
         if action.endswith("."):
-            where.append("action LIKE ? ESCAPE '\\'")
-            params.append(action.replace("%", "\\%").replace("_", "\\_") + "%")
+            # A prefix as a range ("case." <= action < "case/"): the (action, seq) index
+            # answers it; a case-insensitive LIKE cannot use it (0.6 s per page at 100k).
+            where.append("action >= ? AND action < ?")
+            params += [action, action[:-1] + chr(ord(".") + 1)]
         else:
             where.append("action = ?")
             params.append(action)

@@ -69,8 +69,9 @@ def field_label(text: str, buddy: QWidget) -> QLabel:
     # A composite field (a date, a path) passes the focus on to its input but takes none
     # itself, and Qt moves no focus to such a buddy: name the input that takes it.
     target = buddy
-    while target.focusPolicy() == Qt.FocusPolicy.NoFocus and target.focusProxy() is not None:
-        target = target.focusProxy()
+    proxy = target.focusProxy()
+    while target.focusPolicy() == Qt.FocusPolicy.NoFocus and proxy is not None:
+        target, proxy = proxy, proxy.focusProxy()
     label.setBuddy(target)
     buddy.ensurePolished()
     label.setMinimumHeight(buddy.sizeHint().height())

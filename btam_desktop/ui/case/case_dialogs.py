@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QVBoxLayout, QWidget
 
+from btam_desktop.core.errors import BtamError
 from btam_desktop.core.model import STATUS_LABELS, Case
 from btam_desktop.core.session import Session
 from btam_desktop.ui.case.dialog_base import (
@@ -30,7 +31,8 @@ class NewCaseDialog(RecordDialog):
         self.title.setMaxLength(200)
         self.title.setPlaceholderText("What was reported, e.g. \u201cThreats posted about "
                                       "Northgate High\u201d")
-        self.concern = choice_combo(CONCERN_LABELS, "low")
+        # The officer chooses the level: a preselected "Low" was saved unread.
+        self.concern = choice_combo(CONCERN_LABELS, empty="Choose a level\u2026")
         self.tier = choice_combo(TIER_LABELS, "universal")
         self.review = OptionalDate(None, "No review date yet")
         self.review.none.setChecked(False)
@@ -43,9 +45,21 @@ class NewCaseDialog(RecordDialog):
     def apply(self) -> Case:
         if not self.title.text().strip():
             raise refused(self, "Give the case a title.", self.title)
-        return self._session.store.create_case(
+        if not combo_key(self.concern):
+            raise refused(self, "Choose the concern level.", self.concern)
+        store = self._session.store
+        case = store.create_case(
             self.title.text(), concern=combo_key(self.concern), tier=combo_key(self.tier),
             next_review=self.review.value())
+        # The officer who opens a case works it (a lead can reassign it in the header).
+        if self._session.member_id is not None:
+            try:
+                store.assign(case.id, self._session.actor_name)
+            except BtamError:  # the case exists; the header shows no one assigned
+                pass
+            else:
+                case = store.get_case(case.id)
+        return case
 
 
 class ConcernDialog(RecordDialog):

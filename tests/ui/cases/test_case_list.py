@@ -51,6 +51,10 @@ def test_ctrl_n_creates_a_case_and_opens_it(qtbot: QtBot, cases_app: CasesApp) -
     assert dialog.isVisible()
     assert "title" in dialog.message.text().lower()
     qtbot.keyClicks(dialog.title, "Knife shown at the bus stop")
+    # No level is chosen for the officer ("Low" was preselected): refused until one is.
+    assert dialog.concern.currentData() == ""
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "concern" in dialog.message.text().lower()
     dialog.concern.setCurrentIndex(dialog.concern.findData("high"))
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     view = app.page.current_case_view()
@@ -58,6 +62,9 @@ def test_ctrl_n_creates_a_case_and_opens_it(qtbot: QtBot, cases_app: CasesApp) -
     case = view.case
     assert case is not None and case.title == "Knife shown at the bus stop"
     assert case.concern == "high"
+    session = app.controller.session
+    assert session is not None
+    assert case.assigned == (session.actor_name,)  # who opens a case works it
     qtbot.waitUntil(lambda: app.page.list.model.row_of(case.id) >= 0, timeout=3000)
     assert app.page.list.model.total() == 5
 

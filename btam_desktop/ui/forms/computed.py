@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtWidgets import QLineEdit, QWidget
@@ -10,6 +11,13 @@ from btam_desktop.core.forms import Field
 from btam_desktop.ui.forms.inputs import FieldEditor, box_layout
 
 NOT_CALCULATED = "\u2014"  # em dash: "nothing to show yet"
+CANNOT_CALCULATE = (
+    "This value cannot be calculated yet: an answer it is calculated from is missing or "
+    "cannot be used (for example a division by zero)."
+)
+
+
+_NOT_VALUES = frozenset({"ERROR", "NAN", "INFINITY", "-INFINITY", "INF", "-INF"})
 
 
 class ComputedEditor(FieldEditor):
@@ -25,6 +33,7 @@ class ComputedEditor(FieldEditor):
         self.line = QLineEdit(self)
         self.line.setReadOnly(True)
         self.line.setText(NOT_CALCULATED)
+        self.line.setToolTip(CANNOT_CALCULATE)
         self.line.setMaximumWidth(360)
         layout.addWidget(self.line)
         layout.addStretch(1)
@@ -42,7 +51,11 @@ class ComputedEditor(FieldEditor):
         if value == self._shown and self.line.text() != "":
             return
         self._shown = value
-        self.line.setText(display_value(self.field, value))
+        text = display_value(self.field, value)
+        self.line.setText(text)
+        tip = CANNOT_CALCULATE if text == NOT_CALCULATED else ""
+        if self.line.toolTip() != tip:
+            self.line.setToolTip(tip)
 
     def _apply_read_only(self, read_only: bool) -> None:
         pass  # always read-only
@@ -55,6 +68,10 @@ def display_value(field: Field, value: Any) -> str:
     """A value as an officer reads it (choice labels, Yes/No), for computed fields."""
     if value is None or value == "" or value == []:
         return NOT_CALCULATED
+    if isinstance(value, float) and not math.isfinite(value):
+        return NOT_CALCULATED
+    if isinstance(value, str) and value.strip().upper() in _NOT_VALUES:
+        return NOT_CALCULATED  # an engine's error marker is never shown to an officer
     labels = {choice.name: choice.label for choice in field.choices}
     if field.type == "yes_no_unknown" and isinstance(value, str):
         return value.capitalize()

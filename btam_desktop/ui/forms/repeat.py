@@ -87,6 +87,8 @@ class ItemPanel(QFrame):
         layout.addLayout(header)
         self.rows: dict[str, FieldRow] = {}
         for member in repeat.fields:
+            if member.hidden:
+                continue  # computed or metadata: never a question
             row = FieldRow(member, _maker(member, persons), "", section_id, self)
             layout.addWidget(row)
             self.rows[member.id] = row

@@ -234,6 +234,8 @@ class FormView(QWidget):
         for section in self.form.sections:
             box = SectionBox(section, self.content)
             for field in section.fields:
+                if field.hidden and not field.is_repeat:
+                    continue  # computed or metadata: kept in the answers, never a question
                 row = self._make_row(field, section.id, box)
                 box.rows_layout.addWidget(row)
                 self._rows[field.id] = row
@@ -348,9 +350,9 @@ class FormView(QWidget):
         revealed_fields = {path.split("[", 1)[0] for path in revealed}
         for section_id, box in self._sections.items():
             relevant = state.sections.get(section_id, False)
-            shown = relevant or any(
-                self._rows[f.id].field.id in revealed_fields for f in box.section.fields
-            )
+            shown = (relevant or any(
+                f.id in revealed_fields for f in box.section.fields
+            )) and any(f.id in self._rows for f in box.section.fields)
             if box.isHidden() == shown:
                 box.setVisible(shown)
             item = self._nav_items[section_id]
@@ -532,8 +534,8 @@ class FormView(QWidget):
         self.guidance.show_section(box.section)
         if focus:
             for field in box.section.fields:
-                row = self._rows[field.id]
-                if row.editor is not None and not row.isHidden():
+                row = self._rows.get(field.id)
+                if row is not None and row.editor is not None and not row.isHidden():
                     self.focus_field(row.path)
                     return
 

@@ -19,7 +19,8 @@ from btam_desktop.cli import (
     sync_commands,
     vault_commands,
 )
-from btam_desktop.cli.common import Context
+from btam_desktop.cli.common import Context, UsageError
+from btam_desktop.core import hardening
 from btam_desktop.core.errors import BtamError
 
 EXIT_INTERNAL = 70
@@ -56,14 +57,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Free text that may hold case content: ``-`` reads it from standard input instead, so it is
+# neither visible to other local users in /proc/<pid>/cmdline nor kept in shell history.
+FREE_TEXT_OPTIONS = ("title", "summary", "context", "reason", "closure_reason", "outcome",
+                     "details", "description", "purpose", "legal_basis")
+
+
+def _free_text_from_stdin(args: argparse.Namespace) -> None:
+    """Replace each free-text option given as ``-`` with standard input's text."""
+    wanted = [name for name in FREE_TEXT_OPTIONS if getattr(args, name, None) == "-"]
+    if not wanted:
+        return
+    if len(wanted) > 1:
+        raise UsageError("only one value can come from standard input ('-'): "
+                         + ", ".join("--" + n.replace("_", "-") for n in wanted))
+    text = sys.stdin.read() if sys.stdin is not None else ""
+    setattr(args, wanted[0], text[:-1] if text.endswith("\n") else text)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``btam`` console script."""
+    hardening.harden()  # no core dumps or debugger attach: they would hold keys and case text
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors, --help, --version: return, don't exit
         return exc.code if isinstance(exc.code, int) else 1
     try:
+        _free_text_from_stdin(args)
         return int(args.func(Context(args)))
     except BtamError as exc:
         print(f"btam: {exc}", file=sys.stderr)

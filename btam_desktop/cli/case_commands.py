@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from btam_desktop.cli.common import Context, UsageError, table
+from btam_desktop.core.dissemination import Release
 from btam_desktop.core.model import (
     CASE_STATUSES,
     CONCERN_LEVELS,
@@ -22,7 +23,7 @@ from btam_desktop.core.model import (
     Case,
 )
 from btam_desktop.core.session import Session
-from btam_desktop.core.store import today
+from btam_desktop.core.store import read_attachment_file, today
 
 UPDATABLE = {
     "title": "title", "summary": "summary", "status": "status", "concern": "concern",
@@ -283,10 +284,7 @@ def cmd_attach(ctx: Context) -> int:
         store = session.store
         if a.attach_action == "add":
             path = Path(a.file)
-            try:
-                content = path.read_bytes()
-            except OSError as exc:
-                raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+            content = read_attachment_file(path)  # size checked before reading
             att = store.add_attachment(a.case, path.name, content, description=a.description
                                        or "")
             ctx.emit({"id": att.id, "filename": att.filename, "size": att.size},
@@ -298,8 +296,18 @@ def cmd_attach(ctx: Context) -> int:
                      table([[x.filename, str(x.size), x.id] for x in items],
                            ["FILE", "BYTES", "ID"]))
         else:
-            store.export_attachment(a.attachment_id, Path(a.out))
-            ctx.emit({"written": a.out}, f"Written to {a.out} (readable by you only).")
+            out = Path(a.out).expanduser()
+            if out.exists() and not a.force:
+                raise UsageError(f"{out} already exists; choose another name or add --force")
+            if out.is_dir():
+                raise UsageError(f"{out} is a folder; give a file name")
+            release = Release.checked(a.recipient, a.purpose, a.legal_basis)
+            record = store.export_attachment(a.attachment_id, out, release)
+            assert record is not None
+            ctx.emit({"written": str(out), "dissemination_id": record.id,
+                      "sha256": record.sha256},
+                     f"Written to {out} (readable by you only).\nSHA-256 {record.sha256}\n"
+                     f"Recorded in the dissemination log as {record.id}")
     return 0
 
 
@@ -478,7 +486,12 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_attach)
     p = attach.add_parser("export", parents=[json_parent], help="write an attachment out")
     p.add_argument("attachment_id")
-    p.add_argument("-o", "--out", required=True)
+    p.add_argument("-o", "--out", required=True, help="file to write (owner-only)")
+    p.add_argument("--recipient", help="who receives the copy (person and agency)")
+    p.add_argument("--purpose", help="why it is shared")
+    p.add_argument("--legal-basis", dest="legal_basis", metavar="BASIS",
+                   help="the law, court order or consent that allows sharing it")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=cmd_attach)
 
     p = sub.add_parser("demo", parents=[json_parent], help="add fictional demo cases")

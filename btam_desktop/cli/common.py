@@ -117,7 +117,7 @@ class Context:
         if self.as_json:
             print(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
         elif text:
-            print(text)
+            print(safe_lines(text))
 
 
 def keyring_note() -> str:
@@ -149,6 +149,13 @@ def safe_text(value: object) -> str:
             out.append(f"\\x{code:02x}" if code < 0x100
                        else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
     return "".join(out)
+
+
+def safe_lines(text: str) -> str:
+    """Multi-line ``text`` with every line passed through :func:`safe_text`: the line breaks
+    stay, escape sequences and bidi overrides inside lines (from titles, labels, names...)
+    are shown escaped instead of acting on the terminal."""
+    return "\n".join(safe_text(line) for line in text.split("\n"))
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:

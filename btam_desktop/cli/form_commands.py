@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from btam_desktop.cli.common import Context, UsageError, table
+from btam_desktop.cli.common import Context, UsageError, safe_lines, table
 from btam_desktop.core.forms import FormDefinition, initial_answers, new_item, relevant_answers
 from btam_desktop.core.forms.cli import check_path
 from btam_desktop.core.submissions import Submission
@@ -62,7 +62,7 @@ def cmd_forms(ctx: Context) -> int:
                         lines.append(f"  {field.id} ({field.type}){flag}: {field.label}")
                         for member in field.fields:
                             lines.append(f"    {member.id} ({member.type}): {member.label}")
-                print("\n".join(lines))
+                print(safe_lines("\n".join(lines)))
         elif a.forms_action == "export":
             from btam_desktop.core.forms.xlsexport import export_xlsform
 

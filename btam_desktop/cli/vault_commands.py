@@ -164,9 +164,20 @@ def cmd_restore(ctx: Context) -> int:
         secret = ctx.passphrase("Passphrase valid in the backup: ")
         if secret is None:
             raise UsageError("no passphrase given for the backup")
-    kept = backup.restore(
-        Path(args.backup), ctx.vault_path, passphrase_text=secret, recovery_key=recovery,
-        member=ctx.member, replace_existing=args.replace)
+    def run(other: bool) -> Path | None:
+        return backup.restore(
+            Path(args.backup), ctx.vault_path, passphrase_text=secret, recovery_key=recovery,
+            member=ctx.member, replace_existing=args.replace, replace_other_vault=other)
+
+    try:
+        kept = run(args.yes_replace_other_vault)
+    except backup.OtherVault as exc:
+        if not (sys.stdin is not None and sys.stdin.isatty()):
+            raise UsageError(f"{exc}: add --yes-replace-other-vault") from None
+        print(f"btam: {exc}.", file=sys.stderr)
+        if input("Replace that other vault? Type 'replace' to confirm: ").strip() != "replace":
+            raise UsageError("not restored: the other vault was left as it was") from None
+        kept = run(True)
     text = f"Restored {args.backup} to {ctx.vault_path}."
     if kept:
         text += f" The vault it replaced is kept as {kept}."
@@ -262,6 +273,9 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
     p.add_argument("backup")
     p.add_argument("--replace", action="store_true",
                    help="replace an existing vault (it is kept beside, renamed)")
+    p.add_argument("--yes-replace-other-vault", action="store_true",
+                   help="with --replace: replace it even if it is not the vault the backup"
+                        " was made from")
     p.set_defaults(func=cmd_restore)
     p = sub.add_parser("audit", parents=[json_parent], help="show or verify the audit trail")
     p.add_argument("audit_action", nargs="?", choices=["verify"])

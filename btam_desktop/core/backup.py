@@ -43,8 +43,8 @@ from btam_desktop.core.vault import (
     vault_exists,
 )
 
-__all__ = ["CHUNK", "FORMAT", "MAGIC", "BackupHeader", "read", "read_header", "restore",
-           "write"]
+__all__ = ["CHUNK", "FORMAT", "MAGIC", "BackupHeader", "OtherVault", "read", "read_header",
+           "restore", "write"]
 
 MAGIC = b"BTAM-BACKUP/1\n"
 FORMAT = "btam-backup/1"
@@ -227,6 +227,7 @@ def restore(
     recovery_key: str | None = None,
     member: str | None = None,
     replace_existing: bool = False,
+    replace_other_vault: bool = False,
 ) -> Path | None:
     """Restore a backup to ``vault_path`` after proving it opens; all or nothing.
 
@@ -235,7 +236,8 @@ def restore(
     streamed into an owner-only temporary file while its checksum is verified; the copy opens
     and passes ``quick_check`` and ``cipher_integrity_check``; only then is it moved into
     place. An existing vault is kept beside it (``<name>.replaced-<time>``); the returned path
-    names that copy.
+    names that copy. Replacing a vault that is not the backup's own (another vault id, or a
+    key file that cannot be read) needs ``replace_other_vault`` too: :class:`OtherVault`.
     """
     backup, vault_path = Path(backup), Path(vault_path)
     with _open_backup(backup) as handle:
@@ -244,6 +246,8 @@ def restore(
             raise VaultExists(
                 f"a vault already exists at {vault_path}; restore elsewhere or confirm"
                 " replacing it")
+        if vault_exists(vault_path) and not replace_other_vault:
+            _refuse_other_vault(vault_path, header)
         if recovery_key is not None:
             slot = header.keys.slot(RECOVERY_SLOT_ID)
             if slot is None:
@@ -266,6 +270,25 @@ def restore(
             return _check_and_move(tmp, header.keys, slot, private, vault_path)
         finally:
             _remove(tmp)
+
+
+class OtherVault(InvalidInput):
+    """A restore would replace a vault other than the one the backup was made from."""
+
+
+def _refuse_other_vault(vault_path: Path, header: BackupHeader) -> None:
+    try:
+        existing: str | None = keyfile.load(vault_path).vault_id
+    except (IntegrityProblem, InvalidInput):
+        existing = None
+    if existing == header.vault_id:
+        return
+    what = (f"another vault (id {existing[:8]}…)" if existing
+            else "a vault whose key file cannot be read")
+    raise OtherVault(
+        f"the vault at {vault_path} is {what}, not the one this backup was made from (id"
+        f" {header.vault_id[:8]}…): restoring replaces a different vault. Nothing was changed;"
+        " to do it anyway, confirm replacing the other vault (it is kept beside, renamed)")
 
 
 def _check_and_move(tmp: Path, keys: keyfile.KeyFile, slot: KeySlot, private: bytes,

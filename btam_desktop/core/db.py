@@ -28,14 +28,29 @@ BUSY_TIMEOUT_MS = 5_000
 CACHE_KIB = 65_536
 
 
+# SQLite primary result codes (the low byte of an extended code).
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CORRUPT = 5, 6, 10, 11
+SQLITE_FULL, SQLITE_NOTADB = 13, 26
+_BUSY = frozenset({SQLITE_BUSY, SQLITE_LOCKED})
+_DISK = frozenset({SQLITE_FULL, SQLITE_IOERR})
+_CORRUPT = frozenset({SQLITE_CORRUPT, SQLITE_NOTADB})
+
+
 def classify(exc: Exception) -> Exception:
-    """Map a driver error to the user-facing class it stands for (or return it unchanged)."""
-    text = str(exc).lower()
-    if "database is locked" in text or "database is busy" in text:
+    """Map a driver error to the user-facing class it stands for (or return it unchanged).
+
+    By the SQLite result code the driver attaches (``sqlite_errorcode``, extended codes
+    reduced to their primary code), never by message text, which differs between SQLite
+    versions and could be quoted from elsewhere."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        return exc
+    primary = code & 0xFF
+    if primary in _BUSY:
         return VaultBusy("the vault is in use by another program; try again in a moment")
-    if "database or disk is full" in text or "disk i/o error" in text:
+    if primary in _DISK:
         return DiskFull("the disk is full or failing; the last change was not saved")
-    if "malformed" in text or "file is not a database" in text:
+    if primary in _CORRUPT:
         return VaultCorrupt("the vault file is damaged: " + str(exc))
     return exc
 

@@ -1,11 +1,12 @@
 """Dissemination log: every copy of case information that leaves the laptop, to whom, why,
 on what legal basis (or consent), with which redaction, and the SHA-256 of the exact bytes.
 
-Writing the file and recording it are one unit: the log row and the ``export`` audit entry
-are inserted in one operation, and the file is written (atomically, owner-only) inside that
-operation's transaction. If the write fails nothing is recorded; if recording fails the new
-file is removed. So the log never lists a file that was not written, and no file is written
-without its log entry.
+Writing the file and recording it are one unit: the bytes go to an owner-only temporary file
+beside the target first, then the log row and the ``export`` audit entry commit in one
+operation, and only then is the temporary file renamed into place. If the write fails nothing
+is recorded; if recording fails (a busy vault, a full disk) the file never appears. A crash
+between the commit and the rename leaves a record of an export that did not reach its folder
+(never the reverse: an exported file without its record).
 
 Blank forms carry no case data: they are audited (who printed which form) but are not
 disseminations.
@@ -13,7 +14,7 @@ disseminations.
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from btam_desktop.core import audit
 from btam_desktop.core.errors import InvalidInput, NotFound
-from btam_desktop.core.fileio import atomic_write_bytes
+from btam_desktop.core.fileio import atomic_write_bytes, atomic_writer
 
 if TYPE_CHECKING:
     from btam_desktop.core.db import Row
@@ -41,6 +42,7 @@ __all__ = [
 WHAT_LABELS = {
     "submission": "Filled form",
     "case_report": "Case report",
+    "attachment": "Attachment",
 }
 MAX_TEXT = 1000
 
@@ -135,6 +137,7 @@ def write_export(
     release: Release,
     submission_id: str | None = None,
     redaction_profile: str = "none",
+    audit_detail: dict[str, Any] | None = None,
 ) -> Dissemination:
     """Write ``data`` to ``path`` (atomic, owner-only) and log it, as one unit.
 
@@ -148,8 +151,11 @@ def write_export(
         raise ReleaseDetailsMissing("an export of case information needs a release record")
     path = Path(path)
     digest = hashlib.sha256(data).hexdigest()
-    written = False
-    try:
+    if path.is_dir():  # the rename after the commit would fail: refuse before recording
+        raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(path))
+    with atomic_writer(path) as handle:
+        handle.write(data)
+        # The record commits before the file is renamed into place (atomic_writer's exit).
         with session.operation("export") as op:
             record_id = op.insert("disseminations", {
                 "case_id": case_id, "submission_id": submission_id, "what": what,
@@ -162,15 +168,8 @@ def write_export(
                                       "profile": redaction_profile, "sha256": digest}
             if submission_id:
                 detail["submission"] = submission_id
+            detail.update(audit_detail or {})
             op.audit("export", "case", case_id, **detail)
-            atomic_write_bytes(path, data)
-            written = True
-    except BaseException:
-        if written:
-            # The file is on disk but its record did not commit: do not let it stand.
-            with contextlib.suppress(OSError):
-                path.unlink()
-        raise
     return get(session, record_id)
 
 

@@ -103,18 +103,41 @@ class KeySlot:
             slot_id=str(data["slot_id"]),
             kind=str(data["kind"]),
             label=str(data["label"]),
-            kdf=KdfParams(
+            kdf=_checked_kdf(KdfParams(
                 salt=_unb64(kdf["salt"]),
-                memory_kib=int(kdf["memory_kib"]),
-                iterations=int(kdf["iterations"]),
-                lanes=int(kdf["lanes"]),
-            ),
+                memory_kib=_int(kdf["memory_kib"]),
+                iterations=_int(kdf["iterations"]),
+                lanes=_int(kdf["lanes"]),
+            )),
             public_key=_unb64(data["public_key"]),
             wrapped_private=_unb64(data["wrapped_private"]),
             sealed_keys=_unb64(data["sealed_keys"]),
             failed_attempts=int(data.get("failed_attempts", 0)),
             locked_until=data.get("locked_until"),
         )
+
+
+# Bounds on stored Argon2id parameters: a damaged or hostile key file must not make an unlock
+# allocate terabytes or run for hours, and must not reach Argon2 with values it refuses.
+MAX_MEMORY_KIB = 4 * 1024 * 1024  # 4 GiB
+MAX_ITERATIONS = 64
+MAX_LANES = 64
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("a key derivation parameter is not a whole number")
+    return value
+
+
+def _checked_kdf(kdf: KdfParams) -> KdfParams:
+    if not 16 <= len(kdf.salt) <= 64:
+        raise ValueError("the key derivation salt has the wrong length")
+    if not 1 <= kdf.lanes <= MAX_LANES or not 1 <= kdf.iterations <= MAX_ITERATIONS:
+        raise ValueError("key derivation parameters out of range")
+    if not 8 * kdf.lanes <= kdf.memory_kib <= MAX_MEMORY_KIB:
+        raise ValueError("key derivation memory out of range")
+    return kdf
 
 
 def _b64(data: bytes) -> str:

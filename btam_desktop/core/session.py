@@ -55,6 +55,12 @@ def _set_meta(db: Database, key: str, value: str) -> None:
     db.set_meta(key, value)
 
 
+def _wipe(buffer: bytearray) -> None:
+    """Overwrite a key held in a mutable buffer (as far as Python allows: see Session)."""
+    for i in range(len(buffer)):
+        buffer[i] = 0
+
+
 class Session:
     """An unlocked vault. ``lock()`` closes it; afterwards every call raises VaultLocked."""
 
@@ -70,7 +76,10 @@ class Session:
     ) -> None:
         self.path = Path(path)
         self._db: Database | None = db
-        self._db_key = db_key
+        # Mutable, so lock() can overwrite it. Python makes short-lived immutable copies
+        # (bytes passed to SQLCipher and HPKE, hex text for PRAGMA key) that it frees but does
+        # not wipe; SQLCipher's own copy is wiped by cipher_memory_security when it closes.
+        self._db_key = bytearray(db_key)
         self.vault_id = keys.vault_id
         self.slot_id = slot_id
         self.member = member
@@ -269,7 +278,7 @@ class Session:
             kind=MEMBER,
             label=name,
             secret=new_passphrase,
-            db_keys=[self._db_key],
+            db_keys=[bytes(self._db_key)],
             kdf=kdf,
         )
         with self.operation("member.add") as op:
@@ -342,7 +351,7 @@ class Session:
             kind=MEMBER,
             label=member.name,
             secret=new_passphrase,
-            db_keys=[self._db_key],
+            db_keys=[bytes(self._db_key)],
             kdf=kdf,
         )
         with self.operation("member.passphrase") as op:
@@ -385,7 +394,7 @@ class Session:
         with self.operation("vault.rekey") as op:
             op.audit("vault.rekey", "vault", self.vault_id, dropped_slots=len(dropped))
         new_key = new_db_key()
-        old_key = self._db_key
+        old_key = bytes(self._db_key)
         tmp = self.path.with_name(f".{self.path.name}.rekey-{os.getpid()}")
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -407,7 +416,8 @@ class Session:
             keys.vault_id, tuple(reseal(s, [new_key], keys.vault_id) for s in good)
         )
         keyfile.save(self.path, only_new)
-        self._db_key = new_key
+        _wipe(self._db_key)
+        self._db_key = bytearray(new_key)
         self._db = Database.open(self.path, new_key)
         keyring_store.forget(self.vault_id, self.slot_id)
         return dropped
@@ -420,7 +430,7 @@ class Session:
         keys = keyfile.load(self.path)
         with self.operation("vault.backup") as op:
             op.audit("vault.backup", "vault", self.vault_id)
-        backup.write(self.db, self._db_key, keys, Path(out), scratch_beside=self.path)
+        backup.write(self.db, bytes(self._db_key), keys, Path(out), scratch_beside=self.path)
 
     def check(self) -> list[str]:
         """Integrity problems of the file, the audit chain and the key slots (empty: fine)."""
@@ -452,7 +462,7 @@ class Session:
                 op.audit("vault.lock", "vault", self.vault_id)
             self._db.close()
         self._db = None
-        self._db_key = b""
+        _wipe(self._db_key)
         self._store = None
         self._submissions = None
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from btam_desktop.core import audit, search
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
-from btam_desktop.core.fileio import atomic_write_bytes
+from btam_desktop.core.fileio import atomic_writer
 from btam_desktop.core.ids import is_uuid
 from btam_desktop.core.model import (
     CASE_STATUSES,
@@ -43,9 +44,27 @@ from btam_desktop.core.model import (
 
 if TYPE_CHECKING:
     from btam_desktop.core.db import Database, Row
+    from btam_desktop.core.dissemination import Dissemination, Release
     from btam_desktop.core.session import Session
 
 MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024
+_TOO_BIG = "attachments are limited to 200 MB"
+
+
+def read_attachment_file(path: Path) -> bytes:
+    """The content of a file to attach; its size is checked before anything is read (a 2 GB
+    file used to be read whole before the limit was checked), and the read is bounded."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > MAX_ATTACHMENT_BYTES:
+                raise InvalidInput(_TOO_BIG)
+            content = handle.read(MAX_ATTACHMENT_BYTES + 1)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    if len(content) > MAX_ATTACHMENT_BYTES:  # grew meanwhile, or a device that reports 0
+        raise InvalidInput(_TOO_BIG)
+    return content
 EDITABLE_CASE_FIELDS = (
     "title", "summary", "status", "concern", "tier", "next_review", "closure_reason",
     "purge_review_on", "opened_on",
@@ -909,15 +928,31 @@ class CaseStore:
             (case_id,))
         return [Attachment(*tuple(r)) for r in rows]
 
-    def export_attachment(self, attachment_id: str, out: Path) -> None:
-        """Write an attachment to ``out`` (explicit user action: atomic, owner-only, audited)."""
+    def export_attachment(self, attachment_id: str, out: Path,
+                          release: Release | None = None) -> Dissemination | None:
+        """Write an attachment to ``out`` (explicit user action: atomic, owner-only).
+
+        With a ``release`` (recipient, purpose, legal basis) it is a dissemination like a PDF:
+        logged with the file's SHA-256, the record committed before the file appears (see
+        :func:`dissemination.write_export`). Without one (the app's export, until it asks for
+        the release too) it is audited as ``attachment.export``, also before the file appears.
+        """
+        from btam_desktop.core import dissemination
+
         row = self.db.query_one("SELECT case_id, content FROM attachments WHERE id = ?",
                                 (attachment_id,))
         if row is None:
             raise NotFound(f"no attachment {attachment_id}")
-        atomic_write_bytes(Path(out), bytes(row["content"]))
-        with self.session.operation("attachment.export") as op:
-            op.audit("attachment.export", "case", row["case_id"], attachment=attachment_id)
+        content = bytes(row["content"])
+        if release is not None:
+            return dissemination.write_export(
+                self.session, Path(out), content, what="attachment", case_id=row["case_id"],
+                release=release, audit_detail={"attachment": attachment_id})
+        with atomic_writer(Path(out)) as handle:
+            handle.write(content)
+            with self.session.operation("attachment.export") as op:
+                op.audit("attachment.export", "case", row["case_id"], attachment=attachment_id)
+        return None
 
     # -- history and audit ------------------------------------------
     def field_history(self, record_id: str, field: str | None = None) -> list[FieldChange]:

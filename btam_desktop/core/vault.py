@@ -9,11 +9,12 @@ reported, not rebuilt.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from btam_desktop.core import (
@@ -217,6 +218,30 @@ def open_database(path: Path, keys: keyfile.KeyFile, slot: KeySlot, private: byt
     )
 
 
+SCRATCH_KINDS = ("rekey", "backup", "restoring", "creating")
+STALE_AFTER = timedelta(minutes=15)
+
+
+def sweep_stale_scratch(path: Path, now: datetime | None = None) -> list[Path]:
+    """Remove full-size encrypted copies a crash left beside the vault
+    (``.<vault>.rekey-*``, ``.backup-*``, ``.restoring-*``, ``.creating-*`` and their SQLite
+    side files) untouched for :data:`STALE_AFTER`: they hold data a later purge erased. A copy
+    being written is touched all the time, so it is never taken for a stale one."""
+    path = Path(path)
+    limit = (now or _now()) - STALE_AFTER
+    removed: list[Path] = []
+    for kind in SCRATCH_KINDS:
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.{kind}-*"):
+            try:
+                changed = datetime.fromtimestamp(leftover.stat().st_mtime, UTC)
+                if changed < limit and leftover.is_file():
+                    leftover.unlink()
+                    removed.append(leftover)
+            except OSError:
+                continue
+    return removed
+
+
 def _finish_unlock(
     path: Path, keys: keyfile.KeyFile, slot: KeySlot, private: bytes, *, via: str
 ) -> Session:
@@ -247,6 +272,7 @@ def _finish_unlock(
     session.slot_problems_at_unlock = slot_problems
     with session.operation("vault.unlock") as op:
         op.audit("vault.unlock", "vault", keys.vault_id, via=via)
+    sweep_stale_scratch(path)
     return session
 
 

@@ -17,12 +17,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from btam_desktop import __version__
-from btam_desktop.core import paths
+from btam_desktop.core import hardening, paths
 from btam_desktop.ui import errors
 from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.icons import app_icon
@@ -150,9 +150,12 @@ def theme_mode(args: argparse.Namespace) -> ThemeMode:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the desktop application; returns the exit status."""
+    hardening.harden()  # no core dumps or debugger attach: they would hold keys and case text
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args, qt_args = parse_args(argv)
     app = create_application(qt_args)
+    # The settings file names vaults and folders: owner-only (QSettings keeps the mode).
+    hardening.owner_only(Path(QSettings().fileName()))
     _quit_on_signals(app)
     # Uncaught exceptions become a plain dialog with a reference number, not a crash.
     errors.install(app)

@@ -197,7 +197,9 @@ def test_persons_tasks_partners_attachments(initialised: Run, tmp_path: Path) ->
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8fake-jpeg")
     code, out, _ = initialised("attach", "add", number, str(tmp_path / "photo.jpg"), "--json")
     att = json.loads(out)["id"]
-    assert initialised("attach", "export", att, "-o", str(tmp_path / "out.jpg"))[0] == 0
+    assert initialised("attach", "export", att, "-o", str(tmp_path / "out.jpg"),
+                       "--recipient", "Det. Lee, County DA", "--purpose", "Prosecution file",
+                       "--legal-basis", "Court order 26-114")[0] == 0
     assert (tmp_path / "out.jpg").read_bytes() == b"\xff\xd8fake-jpeg"
 
 

@@ -16,10 +16,44 @@ A2. The encrypted database lists the key slots it issued; rekey reseals only tho
     Tests: test_removed_member_planted_slot_*, test_rekey_never_reseals_an_unknown_slot,
     test_unknown_slot_reported_*, test_slot_with_a_members_id_*, test_old_key_file_*;
     cli: test_check_exits_3_on_a_slot_the_vault_never_issued.
+
+A3. Failed-unlock lockout: check-and-count under an exclusive file lock, counters in the key
+    file and the user's lockout record (the stricter applies), restore attempts counted.
+    Attack: 20-40 parallel guesses; editing locked_until in the key file; guessing through
+    restore of a backup.
+    Tests: test_parallel_guesses_*, test_editing_the_key_files_counters_*,
+    test_guesses_through_restore_are_counted.
+
+A4. Passphrase strength (zxcvbn score >= 3): tests/core/test_passphrase.py.
+
+A5. Process and memory hygiene: no core dumps or debugger attach, SQLCipher memory wiping, the
+    raw key wiped on lock, stale scratch copies swept at unlock, owner-only settings file.
+    Attack: a crash dump holding the key and case text; crash leftovers holding purged data.
+    Tests: test_start_up_disables_core_dumps_*, test_sqlcipher_wipes_its_memory,
+    test_lock_wipes_the_database_key, test_stale_scratch_copies_removed_on_unlock,
+    test_settings_file_made_owner_only; cli: test_case_text_can_come_from_standard_input.
+
+A6. Hostile files: YAML aliases refused, nesting bounded.
+    Attack: "billion laughs"; 100,000-deep JSON/YAML.
+    Tests: test_yaml_aliases_refused, test_billion_laughs_refused_quickly,
+    test_deep_nesting_is_a_plain_refusal; cli: escapes in output, restore over another
+    vault, damaged KDF fields, a 2 GB attachment.
+
+A7. Error classification by SQLite result code: tests/core/test_db_classify.py.
+
+A8. Attachment export as a release, recorded before the file appears.
+    Attack: a busy vault left an exported file with no audit row.
+    Tests: test_exported_attachment_appears_only_after_its_record; cli: test_attachment_*.
+
+A9. PDF checks fail under CI without qpdf: tests/core/pdf/test_ci_tools.py.
 """
 
 from __future__ import annotations
 
+import os
+import stat
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -27,15 +61,19 @@ from pathlib import Path
 
 import pytest
 
-from btam_desktop.core import audit, backup, keyfile, vault
+from btam_desktop.core import audit, backup, hardening, keyfile, vault
 from btam_desktop.core.db import Database, key_opens
 from btam_desktop.core.errors import (
     AccountLocked,
     AuthError,
     IntegrityProblem,
+    VaultBusy,
     WrongPassphrase,
 )
+from btam_desktop.core.forms.documents import read_document
+from btam_desktop.core.forms.errors import FormDefinitionError
 from btam_desktop.core.keyslots import MEMBER, make_slot, open_keys, unwrap_private
+from btam_desktop.core.ops import Operation
 from btam_desktop.core.session import Session
 from tests.conftest import LEAD, LEAD_PASS, OFFICER, OFFICER_PASS
 
@@ -235,3 +273,119 @@ def test_guesses_through_restore_are_counted(session: Session, tmp_path: Path) -
     with pytest.raises(AccountLocked):
         backup.restore(saved, target, passphrase_text=LEAD_PASS)
     assert not target.exists()
+
+
+# -- A5. Memory and process hygiene ----------------------------------------------------------------
+_PROBE = """
+import ctypes, resource, sys
+{start}
+libc = ctypes.CDLL(None)
+print(resource.getrlimit(resource.RLIMIT_CORE)[1], libc.prctl(3, 0, 0, 0, 0))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_CORE/prctl: Linux")
+@pytest.mark.parametrize("start", [
+    "from btam_desktop.cli import main; main(['--version'])",
+    "from btam_desktop.ui.app import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n"
+    "    pass",
+], ids=["cli", "app"])
+def test_start_up_disables_core_dumps_and_attaching(start: str) -> None:
+    """A crash dump held the raw database key, the passphrase and case text."""
+    result = subprocess.run([sys.executable, "-c", _PROBE.format(start=start)],
+                            capture_output=True, text=True, check=True,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    hard_core_limit, dumpable = result.stdout.split()[-2:]
+    assert (hard_core_limit, dumpable) == ("0", "0")
+
+
+def test_sqlcipher_wipes_its_memory(session: Session) -> None:
+    assert str(session.db.scalar("PRAGMA cipher_memory_security")) == "1"
+
+
+def test_lock_wipes_the_database_key(session: Session) -> None:
+    held = session._db_key
+    assert isinstance(held, bytearray) and any(held)
+    session.lock()
+    assert held == bytearray(len(held))
+
+
+def test_stale_scratch_copies_removed_on_unlock(session: Session, vault_path: Path) -> None:
+    """A crash during rekey or backup left full-size copies (with data a later purge erased)
+    that nothing removed."""
+    session.lock()
+    old = time.time() - 3600
+    stale = [vault_path.with_name(f".{vault_path.name}.{kind}-{tag}")
+             for kind, tag in [("rekey", "4242"), ("backup", "0a1b2c3d"),
+                               ("restoring", "9f8e7d6c"), ("creating", "deadbeef"),
+                               ("rekey", "4242-wal")]]
+    for leftover in stale:
+        leftover.write_bytes(b"x" * 4096)
+        os.utime(leftover, (old, old))
+    busy = vault_path.with_name(f".{vault_path.name}.backup-live0001")
+    busy.write_bytes(b"being written")
+    vault.unlock(vault_path, passphrase_text=LEAD_PASS)[0].lock()
+    assert [p for p in stale if p.exists()] == []
+    assert busy.exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_settings_file_made_owner_only(tmp_path: Path) -> None:
+    settings = tmp_path / "config" / "BTAM Desktop.conf"
+    hardening.owner_only(settings)
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600
+    settings.chmod(0o644)
+    hardening.owner_only(settings)
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600
+
+
+# -- A6. Hostile form documents -------------------------------------------------------------
+BILLION_LAUGHS = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n"
+    for i in range(8))
+
+
+def test_yaml_aliases_refused(tmp_path: Path) -> None:
+    doc = tmp_path / "form.yaml"
+    doc.write_text("title: &t Hello\nother: *t\n")
+    with pytest.raises(FormDefinitionError, match="alias"):
+        read_document(doc)
+
+
+def test_billion_laughs_refused_quickly(tmp_path: Path) -> None:
+    doc = tmp_path / "laughs.yaml"
+    doc.write_text(BILLION_LAUGHS)
+    started = time.monotonic()
+    with pytest.raises(FormDefinitionError, match="alias"):
+        read_document(doc)
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(("suffix", "text"), [
+    (".json", "[" * 100_000 + "]" * 100_000),
+    (".yaml", "[" * 100_000 + "]" * 100_000),
+    (".json", '{"a":' * 50_000 + "1" + "}" * 50_000),
+])
+def test_deep_nesting_is_a_plain_refusal(tmp_path: Path, suffix: str, text: str) -> None:
+    doc = tmp_path / f"deep{suffix}"
+    doc.write_text(text)
+    with pytest.raises(FormDefinitionError, match="nested"):
+        read_document(doc)
+
+
+# -- A8. Attachment exports ------------------------------------------------------------------------
+def test_exported_attachment_appears_only_after_its_record(
+        session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy vault left an exported file with no audit row: the record must commit first."""
+    case = session.store.create_case("With a statement")
+    att = session.store.add_attachment(case.id, "statement.txt", b"witness statement")
+    out = tmp_path / "out.txt"
+
+    def busy(self: Operation) -> None:
+        raise VaultBusy("the vault is in use by another program; try again in a moment")
+
+    monkeypatch.setattr(Operation, "finish", busy)
+    with pytest.raises(VaultBusy):
+        session.store.export_attachment(att.id, out)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.txt")] == []

@@ -141,7 +141,7 @@ def test_adding_members_never_reencrypts(created: tuple[Session, str], vault_pat
     session.store.create_case("Case before member changes")
     session.lock()
     session, _ = vault.unlock(vault_path, passphrase_text=LEAD_PASS)
-    key_before = session._db_key
+    key_before = bytes(session._db_key)
     session.add_member(OFFICER, "officer", OFFICER_PASS)
     session.set_passphrase(OFFICER, "Another-Long-Phrase-8")
     assert session._db_key == key_before
@@ -198,7 +198,7 @@ def test_rekey_then_only_new_key_and_new_passphrase_open(
     session, _ = created
     session.add_member(OFFICER, "officer", OFFICER_PASS)
     case = session.store.create_case("Survives rekey")
-    old_key = session._db_key
+    old_key = bytes(session._db_key)
     session.rekey()
     session.set_passphrase(LEAD, "Rekeyed-Lead-Phrase-77")
     assert session.store.get_case(case.id).title == "Survives rekey"

@@ -6,6 +6,11 @@ object. In a form pack those are nearly always mistakes (``{name: yes}`` is a ch
 "yes"), so documents are read with YAML 1.2 core-schema scalars instead: only
 ``true``/``false`` are booleans, integers are plain decimal, and dates and times stay
 strings. Duplicate mapping keys, which PyYAML silently resolves to the last one, are errors.
+
+Hostile documents are refused quickly, in bounded memory, with a plain message: YAML aliases
+(``*name``) are refused outright (a 647-byte "billion laughs" document expands to gigabytes,
+and forms have no use for them), nesting deeper than :data:`MAX_DEPTH` is refused (YAML and
+JSON), and so is a file larger than :data:`MAX_DOCUMENT_BYTES`, checked before reading.
 """
 
 from __future__ import annotations
@@ -22,10 +27,31 @@ from btam_desktop.core.forms.errors import DefinitionProblem, FormDefinitionErro
 __all__ = ["DOCUMENT_SUFFIXES", "read_document"]
 
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_DEPTH = 64
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core scalars and duplicate-key detection."""
+    """SafeLoader with YAML 1.2 core scalars and duplicate-key detection; no aliases, bounded
+    nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in form documents",
+                event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, _TOO_DEEP, self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 # Start from a copy without the YAML 1.1 bool/int/float/timestamp resolvers, then add the
@@ -115,21 +141,54 @@ def read_document(path: Path | str, *, form_id: str | None = None) -> Any:
     if suffix not in DOCUMENT_SUFFIXES:
         _fail(file, form_id, f"unsupported file type {suffix!r} (use .yaml, .yml or .json)")
     try:
+        if file.stat().st_size > MAX_DOCUMENT_BYTES:
+            _fail(file, form_id, f"the file is larger than {MAX_DOCUMENT_BYTES // 2**20} MB;"
+                  " a form document is far smaller")
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         _fail(file, form_id, f"cannot read file: {exc}")
     try:
         if suffix == ".json":
+            if _json_depth(text) > MAX_DEPTH:
+                _fail(file, form_id, f"invalid JSON: {_TOO_DEEP}")
             return json.loads(
                 text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
             )
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        _fail(file, form_id, f"the document is {_TOO_DEEP}")
     except json.JSONDecodeError as exc:
         _fail(file, form_id, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
     except ValueError as exc:
         _fail(file, form_id, f"invalid JSON: {exc}")
     except yaml.YAMLError as exc:
         _fail(file, form_id, f"invalid YAML: {_yaml_message(exc)}")
+
+
+def _json_depth(text: str) -> int:
+    """The deepest bracket nesting of JSON ``text`` (strings skipped), without parsing it."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:

@@ -9,7 +9,7 @@ never changes answers by itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -92,6 +92,17 @@ def option(
     row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
     row.addWidget(label, 1, Qt.AlignmentFlag.AlignTop)
     return button, box
+
+
+def set_option_text(button: QAbstractButton, widget: QWidget, text: str) -> None:
+    """Change the text of an option made by :func:`option` (only when it differs)."""
+    label = widget.findChild(_OptionLabel) if widget is not button else None
+    if label is not None:
+        if label.text() != text:
+            label.setText(text)
+            button.setAccessibleName(text)
+    elif button.text() != text:
+        button.setText(text)
 
 
 class _Combo(QComboBox):
@@ -225,13 +236,20 @@ class RadioEditor(_ButtonsEditor):
         layout: QHBoxLayout | QVBoxLayout = QHBoxLayout(self) if horizontal else QVBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         layout.setSpacing(18 if horizontal else 6)
+        self.option_widgets: dict[str, tuple[QAbstractButton, QWidget]] = {}
         for name, label in choices:
             button, widget = option(QRadioButton, label, self)
             self._add(button, name)
+            self.option_widgets[name] = (button, widget)
             alignment = Qt.AlignmentFlag.AlignLeft if widget is button else Qt.AlignmentFlag(0)
             layout.addWidget(widget, 0, alignment)
         if horizontal:
             layout.addStretch(1)
+
+    def set_choice_labels(self, labels: Mapping[str, str]) -> None:
+        for name, text in labels.items():
+            if name in self.option_widgets:
+                set_option_text(*self.option_widgets[name], text)
 
 
 class ComboEditor(FieldEditor):
@@ -265,6 +283,12 @@ class ComboEditor(FieldEditor):
         layout.addStretch(0)
         self.setFocusProxy(self.combo)
         self._fixed_count = len(self._values)
+
+    def set_choice_labels(self, labels: Mapping[str, str]) -> None:
+        for index, name in enumerate(self._values[: self._fixed_count]):
+            text = labels.get(name) if name is not None else None
+            if text is not None and self.combo.itemText(index) != text:
+                self.combo.setItemText(index, text)
 
     def _picked(self, _index: int) -> None:
         if self._read_only:
@@ -327,6 +351,7 @@ class MultiChoiceEditor(FieldEditor):
         layout.setHorizontalSpacing(24)
         layout.setVerticalSpacing(6)
         self.boxes: list[tuple[str, QCheckBox]] = []
+        self.option_widgets: dict[str, tuple[QAbstractButton, QWidget]] = {}
         short = all(len(label) <= TWO_COLUMN_LABELS for _, label in choices)
         columns = 2 if len(choices) > TWO_COLUMNS_AFTER and short else 1
         rows = max(1, (len(choices) + columns - 1) // columns)
@@ -340,9 +365,15 @@ class MultiChoiceEditor(FieldEditor):
             alignment = Qt.AlignmentFlag.AlignLeft if widget is button else Qt.AlignmentFlag(0)
             layout.addWidget(widget, position % rows, position // rows, alignment)
             self.boxes.append((name, button))
+            self.option_widgets[name] = (button, widget)
         for column in range(columns):
             layout.setColumnStretch(column, 1)
         self._foreign: list[Any] = []
+
+    def set_choice_labels(self, labels: Mapping[str, str]) -> None:
+        for name, text in labels.items():
+            if name in self.option_widgets:
+                set_option_text(*self.option_widgets[name], text)
 
     def box_for(self, name: str) -> QCheckBox:
         """The check box of choice ``name`` (KeyError if none)."""

@@ -14,7 +14,7 @@ only completion insists on well-formed values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -120,6 +120,10 @@ class FieldEditor(QWidget):
         if target is not self:
             target.setAccessibleName(name)
             target.setAccessibleDescription(description)
+
+    def set_choice_labels(self, labels: Mapping[str, str]) -> None:
+        """Show these labels for the choices (by name): a language switch or a label with a
+        ``${field}`` reference. Editors without choices ignore it."""
 
     def contains_focus(self) -> bool:
         """True when the keyboard focus is in this editor's input."""

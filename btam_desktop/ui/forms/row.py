@@ -7,7 +7,7 @@ engine uses in its problems, so the view can route each problem to its row direc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -97,6 +97,25 @@ def make_editor(
     return editor
 
 
+def field_texts(field: Field) -> Iterator[str]:
+    """Every text of a field that is shown (label, hint, choice labels, messages), in every
+    language it is given in."""
+    yield field.label
+    for text in (field.hint, field.constraint_message, field.required_message):
+        if text:
+            yield text
+    for choice in field.choices:
+        yield choice.label
+        yield from choice.translations.values()
+    for texts in field.translations.values():
+        yield from texts.values()
+
+
+def has_references(field: Field) -> bool:
+    """True when a shown text of ``field`` holds a ``${field}`` reference."""
+    return any("${" in text for text in field_texts(field))
+
+
 def _mnemonic_safe(text: str) -> str:
     # A label with a buddy treats "&" as a keyboard mnemonic and would swallow it.
     return text.replace("&", "&&")
@@ -128,7 +147,13 @@ class FieldRow(QWidget):
         self._committed = True
         self._message: MessageLabel | None = None
         self._hidden_note: QLabel | None = None
+        self._notice: QLabel | None = None
+        self.hint_label: QLabel | None = None
         self.clear_button: QPushButton | None = None
+        # The texts as shown: ${field} references filled in (see refresh_texts).
+        self._label_text = field.label
+        self._hint_text = field.hint
+        self._choice_texts: dict[str, str] = {}
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -174,16 +199,22 @@ class FieldRow(QWidget):
             "Calculated from other answers." if field.is_computed else None
         )
         if hint_text:
-            hint = muted(hint_text)
-            hint.setObjectName("fieldHint")
-            hint.setTextFormat(Qt.TextFormat.PlainText)
-            layout.addWidget(hint)
+            self._make_hint(hint_text)
         editor.changed.connect(self._on_changed)
         editor.committed.connect(self._on_committed)
         self._update_label()
         self.update_clear_button()
 
     # -- construction helpers ---------------------------------------------------------------
+    def _make_hint(self, text: str) -> QLabel:
+        hint = muted(text)
+        hint.setObjectName("fieldHint")
+        hint.setTextFormat(Qt.TextFormat.PlainText)
+        assert self.editor is not None
+        self._layout.insertWidget(self._layout.indexOf(self.editor) + 1, hint)
+        self.hint_label = hint
+        return hint
+
     def _note(self, field: Field) -> QLabel:
         frame = QFrame(self)
         frame.setObjectName("formNote")
@@ -211,19 +242,57 @@ class FieldRow(QWidget):
         self._required = required
         self._update_label()
 
+    @property
+    def label_text(self) -> str:
+        """The label as shown (references filled in, no required mark)."""
+        return self._label_text
+
+    def refresh_texts(self, fill: Callable[[str], str]) -> None:
+        """Show the field's texts (``self.field``: after a language switch, the field in the
+        new language) with their ``${field}`` references filled in by ``fill``. Qt is only
+        called for a text that changed."""
+        field = self.field
+        label = fill(field.label)
+        if self.editor is None:
+            if label != self._label_text:
+                self._label_text = label
+                self.label.setText(label)
+                self.label.setAccessibleName(f"Note: {label}")
+            return
+        hint = fill(field.hint) if field.hint else None
+        changed = label != self._label_text or hint != self._hint_text
+        self._label_text = label
+        if hint != self._hint_text:
+            self._hint_text = hint
+            if hint and self.hint_label is None:
+                self._make_hint(hint)
+            elif self.hint_label is not None:
+                if hint:
+                    self.hint_label.setText(hint)
+                if self.hint_label.isHidden() == bool(hint):
+                    self.hint_label.setVisible(bool(hint))
+        if field.choices:
+            texts = {c.name: fill(c.label) for c in field.choices}
+            if texts != self._choice_texts:
+                self._choice_texts = texts
+                self.editor.set_choice_labels(texts)
+        if changed:
+            self.setAccessibleName(label)
+            self._update_label()
+
     def _update_label(self) -> None:
         assert self.editor is not None
-        text = self.field.label + (REQUIRED_MARK if self._required else "")
+        text = self._label_text + (REQUIRED_MARK if self._required else "")
         self.label.setText(_mnemonic_safe(text))
         parts = []
         if self._required:
             parts.append("Required.")
         if self.field.is_computed:
             parts.append("Calculated from other answers; read-only.")
-        if self.field.hint:
-            parts.append(self.field.hint)
+        if self._hint_text:
+            parts.append(self._hint_text)
         description = " ".join(parts)
-        self.editor.set_accessible(self.field.label, description)
+        self.editor.set_accessible(self._label_text, description)
         self.label.setToolTip("Required: the form cannot be completed without it"
                               if self._required else "")
 
@@ -242,7 +311,29 @@ class FieldRow(QWidget):
     # -- messages ---------------------------------------------------------------------------
     def _on_changed(self) -> None:
         self._committed = False
+        self.set_notice(None)
         self.update_clear_button()
+
+    def set_notice(self, text: str | None) -> None:
+        """A plain note under the question (an answer the view cleared, and why); None
+        removes it. It also goes when the officer next changes the answer."""
+        if text is None:
+            if self._notice is not None and not self._notice.isHidden():
+                self._notice.hide()
+            return
+        if self._notice is None:
+            self._notice = muted(text)
+            self._notice.setObjectName("fieldNotice")
+            self._notice.setTextFormat(Qt.TextFormat.PlainText)
+            self._layout.addWidget(self._notice)
+        self._notice.setText(text)
+        self._notice.show()
+
+    def notice_text(self) -> str:
+        """The note shown under the question ("" when none is)."""
+        if self._notice is None or self._notice.isHidden():
+            return ""
+        return self._notice.text()
 
     def _on_committed(self) -> None:
         self._committed = True

@@ -48,6 +48,7 @@ from btam_desktop.core.forms import (
     evaluate,
     validate_answers,
 )
+from btam_desktop.core.forms.answers import shown_text
 from btam_desktop.core.forms.fieldtypes import is_empty
 from btam_desktop.ui import keys
 from btam_desktop.ui.forms.computed import ComputedEditor
@@ -57,7 +58,7 @@ from btam_desktop.ui.forms.inputs import FieldEditor
 from btam_desktop.ui.forms.nav import SECTION_ROLE, SectionNav
 from btam_desktop.ui.forms.paths import parse_path, without_path
 from btam_desktop.ui.forms.repeat import RepeatEditor
-from btam_desktop.ui.forms.row import FieldRow, friendly_message, make_editor
+from btam_desktop.ui.forms.row import FieldRow, friendly_message, has_references, make_editor
 from btam_desktop.ui.forms.style import FORM_STYLE
 from btam_desktop.ui.forms.summary import CompletionSummary, plural
 from btam_desktop.ui.widgets import MessageLabel, muted
@@ -115,6 +116,10 @@ class FormView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.form = form
+        #: The form as shown: ``form`` in the chosen language (same ids and rules).
+        self.shown_form = form
+        # Fields whose shown texts hold ${field} references: refreshed on every change.
+        self._referring = frozenset(f.id for f in form.iter_fields() if has_references(f))
         self._persons = list(persons)
         # Without the case's persons the view cannot judge person answers; the store will.
         self._person_ids: list[str] | None = [pid for pid, _ in persons] or None
@@ -319,10 +324,10 @@ class FormView(QWidget):
 
     # -- engine -------------------------------------------------------------------------------
     def _validate(self, answers: Mapping[str, Any]) -> list[AnswerProblem]:
-        return validate_answers(self.form, answers, True, person_ids=self._person_ids)
+        return validate_answers(self.shown_form, answers, True, person_ids=self._person_ids)
 
-    def _refresh(self, answers: dict[str, Any]) -> None:
-        state = evaluate(self.form, answers)
+    def _refresh(self, answers: dict[str, Any], *, all_texts: bool = False) -> None:
+        state = evaluate(self.shown_form, answers)
         problems = self._validate(answers)
         self._state = state
         self._problems = problems
@@ -334,6 +339,7 @@ class FormView(QWidget):
             path for path in self._revealed if path in inline or self._path_has_focus(path)
         }
         self._apply_visibility(state)
+        self._refresh_texts(answers, everything=all_texts)
         for row in self.rows():
             shown = inline.get(row.path)
             if shown is None:
@@ -344,6 +350,23 @@ class FormView(QWidget):
         self._update_progress(problems)
         if self.summary.isVisibleTo(self):
             self.summary.set_problems(problems, self.describe_problem)
+
+    def _refresh_texts(self, answers: Mapping[str, Any], *, everything: bool = False) -> None:
+        """Fill in the ``${field}`` references of shown texts from ``answers`` (every row's
+        texts with ``everything``: after a language switch)."""
+        if not self._referring and not everything:
+            return
+        form = self.shown_form
+        for row in self.rows():
+            if not everything and row.field.id not in self._referring:
+                continue
+            parsed = parse_path(row.path)
+            item = parsed.index if parsed is not None else None
+
+            def fill(text: str, field_id: str = row.field.id, item: int | None = item) -> str:
+                return shown_text(form, text, answers, field_id=field_id, item=item)
+
+            row.refresh_texts(fill)
 
     def _apply_visibility(self, state: FormState) -> None:
         revealed = self._revealed
@@ -463,10 +486,10 @@ class FormView(QWidget):
                 parts.append(repeat.label)
                 parts.append(f"{repeat.item_label or 'Item'} {parsed.index + 1}")
         field = row.field if row is not None else None
-        if field is not None:
-            parts.append(field.label)
+        if field is not None and row is not None:
+            parts.append(row.label_text)
             if problem.code == "required":
-                message = "not answered yet"
+                message = problem.message if field.required_message else "not answered yet"
             else:
                 message = friendly_message(field, problem.code, problem.message)
         else:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core.forms import FormDefinition, load_xlsform
@@ -26,6 +26,7 @@ def field(tmp_path: Path) -> FormDefinition:
 def _texts(widget: QWidget) -> list[str]:
     shown = [w.text() for w in widget.findChildren(QLabel) if w.isVisibleTo(widget)]
     shown += [w.text() for w in widget.findChildren(QLineEdit) if w.isVisibleTo(widget)]
+    shown += [w.text() for w in widget.findChildren(QAbstractButton) if w.isVisibleTo(widget)]
     return shown
 
 
@@ -75,3 +76,49 @@ def test_a_shown_computed_value_that_cannot_be_calculated_says_so_plainly(
     qtbot.keyClicks(line, "4")
     qtbot.waitUntil(lambda: editor.line.text() == "2.5")
     assert editor.line.toolTip() == ""
+
+
+# -- 2. ${field} references in shown texts ----------------------------------------------------
+
+REFS = [
+    {"id": "subject", "type": "text", "label": "Name"},
+    {"id": "age", "type": "integer", "label": "Age of ${subject}",
+     "hint": "How old ${subject} is today", "constraint": ". < 120",
+     "constraint_message": "${subject} cannot be ${age}"},
+    {"id": "where", "type": "choice", "label": "Where does ${subject} study?", "choices": [
+        {"name": "home", "label": "At ${subject}'s home"}, {"name": "school", "label": "School"}]},
+    {"id": "sum_up", "type": "note", "label": "About ${subject}, ${age}"},
+    {"id": "visits", "type": "repeat", "label": "Visits", "item_label": "Visit", "fields": [
+        {"id": "place", "type": "text", "label": "Place"},
+        {"id": "why", "type": "text", "label": "Why did ${subject} go to ${place}?"}]},
+]
+
+
+def _type_into(qtbot: QtBot, view: FormView, path: str, text: str) -> None:
+    editor = view.editor(path)
+    assert editor is not None
+    line = editor.focus_target()
+    line.setFocus()
+    qtbot.keyClicks(line, text)
+
+
+def test_text_references_are_filled_in_live(show: Any, qtbot: QtBot) -> None:
+    view = show(FormView(_form(REFS), {"visits": [{}]}))
+    age = view.row("age")
+    assert age is not None and age.label.text() == "Age of "
+    _type_into(qtbot, view, "subject", "Alex")
+    qtbot.waitUntil(lambda: age.label.text() == "Age of Alex")
+    assert "How old Alex is today" in _texts(age)
+    where = view.row("where")
+    assert where is not None and where.label.text() == "Where does Alex study?"
+    assert "At Alex's home" in _texts(where)
+    note = view.row("sum_up")
+    assert note is not None
+    _type_into(qtbot, view, "age", "130")
+    qtbot.keyClick(view.editor("age").focus_target(), Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: age.message_text() == "Alex cannot be 130")
+    assert note.label.text() == "About Alex, 130"
+    _type_into(qtbot, view, "visits[0].place", "the yard")
+    why = view.row("visits[0].why")
+    assert why is not None
+    qtbot.waitUntil(lambda: why.label.text() == "Why did Alex go to the yard?")

@@ -251,6 +251,13 @@ class RadioEditor(_ButtonsEditor):
             if name in self.option_widgets:
                 set_option_text(*self.option_widgets[name], text)
 
+    def set_available(self, names: frozenset[str]) -> None:
+        current = self.value()
+        for name, (_button, widget) in self.option_widgets.items():
+            shown = name in names or name == current
+            if widget.isHidden() == shown:
+                widget.setVisible(shown)
+
 
 class ComboEditor(FieldEditor):
     """``choice`` with many options, and ``person``: a drop-down list with an empty entry."""
@@ -275,6 +282,7 @@ class ComboEditor(FieldEditor):
         # would come back through a Qt call returning None on every read (see _ButtonsEditor).
         self._values: list[Any] = [None]
         self.combo.addItem(empty_text)
+        self._all = [(name, label) for name, label in choices]
         for name, label in choices:
             self.combo.addItem(label)
             self._values.append(name)
@@ -284,7 +292,24 @@ class ComboEditor(FieldEditor):
         self.setFocusProxy(self.combo)
         self._fixed_count = len(self._values)
 
+    def set_available(self, names: frozenset[str]) -> None:
+        """Rebuild the list with only these choices (and the current answer)."""
+        current = self.value()
+        offered = [(n, t) for n, t in self._all if n in names or n == current]
+        if [n for n, _ in offered] == self._values[1: self._fixed_count]:
+            return
+        with self.quiet():
+            while self.combo.count() > 1:
+                self.combo.removeItem(self.combo.count() - 1)
+            self._values = [None]
+            for name, text in offered:
+                self.combo.addItem(text)
+                self._values.append(name)
+            self._fixed_count = len(self._values)
+            self._show(current)
+
     def set_choice_labels(self, labels: Mapping[str, str]) -> None:
+        self._all = [(n, labels.get(n, t)) for n, t in self._all]
         for index, name in enumerate(self._values[: self._fixed_count]):
             text = labels.get(name) if name is not None else None
             if text is not None and self.combo.itemText(index) != text:
@@ -343,7 +368,12 @@ class MultiChoiceEditor(FieldEditor):
     form's order."""
 
     def __init__(
-        self, field: Field, choices: Sequence[tuple[str, str]], parent: QWidget | None = None
+        self,
+        field: Field,
+        choices: Sequence[tuple[str, str]],
+        parent: QWidget | None = None,
+        *,
+        horizontal: bool = False,
     ) -> None:
         super().__init__(field, parent)
         layout = QGridLayout(self)
@@ -354,6 +384,8 @@ class MultiChoiceEditor(FieldEditor):
         self.option_widgets: dict[str, tuple[QAbstractButton, QWidget]] = {}
         short = all(len(label) <= TWO_COLUMN_LABELS for _, label in choices)
         columns = 2 if len(choices) > TWO_COLUMNS_AFTER and short else 1
+        if horizontal:  # the "horizontal" appearance: one row
+            columns = max(1, len(choices))
         rows = max(1, (len(choices) + columns - 1) // columns)
         for position, (name, label) in enumerate(choices):
             button, widget = option(QCheckBox, label, self)
@@ -374,6 +406,13 @@ class MultiChoiceEditor(FieldEditor):
         for name, text in labels.items():
             if name in self.option_widgets:
                 set_option_text(*self.option_widgets[name], text)
+
+    def set_available(self, names: frozenset[str]) -> None:
+        current = set(self.value() or ())
+        for name, (_button, widget) in self.option_widgets.items():
+            shown = name in names or name in current
+            if widget.isHidden() == shown:
+                widget.setVisible(shown)
 
     def box_for(self, name: str) -> QCheckBox:
         """The check box of choice ``name`` (KeyError if none)."""
@@ -456,9 +495,20 @@ def yes_no_unknown(field: Field, parent: QWidget | None = None) -> RadioEditor:
     return RadioEditor(field, YES_NO_UNKNOWN, horizontal=True, parent=parent)
 
 
+#: Appearances that lay the options out in a row.
+HORIZONTAL_APPEARANCES = frozenset({"horizontal", "horizontal-compact", "likert"})
+#: At most this many options are laid out in a row; more would not fit a laptop screen.
+HORIZONTAL_LIMIT = 9
+
+
 def choice_editor(field: Field, parent: QWidget | None = None) -> FieldEditor:
-    """Radio buttons for a short list, a drop-down list for a long one."""
+    """Radio buttons for a short list, a drop-down list for a long one; the ``minimal``
+    appearance asks for a drop-down, ``likert``/``horizontal`` for options in a row."""
     options = [(c.name, c.label) for c in field.choices]
+    if field.appearance == "minimal":
+        return ComboEditor(field, options, parent=parent)
+    if field.appearance in HORIZONTAL_APPEARANCES and len(options) <= HORIZONTAL_LIMIT:
+        return RadioEditor(field, options, horizontal=True, parent=parent)
     if len(options) <= RADIO_LIMIT:
         return RadioEditor(field, options, parent=parent)
     return ComboEditor(field, options, parent=parent)

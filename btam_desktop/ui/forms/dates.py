@@ -137,3 +137,45 @@ class DateTimeEditor(LineEditor):
             return f"{match.group(1)} {match.group(2)}:{match.group(3)}"
         when = parse_datetime(text)
         return when.strftime("%Y-%m-%d %H:%M") if when is not None else text
+
+
+class MonthYearEditor(LineEditor):
+    """``date`` with the ``month-year`` appearance: typed as YYYY-MM (no day can be typed);
+    stored as the first day of the month (YYYY-MM-01), as ODK does."""
+
+    placeholder = "YYYY-MM"
+    pattern = r"[0-9]{0,4}(-[0-9]{0,2})?"
+    _whole = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+    _suffix = "-01"
+
+    def __init__(self, field: Field, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self._narrow(140)
+
+    def value(self) -> Any:
+        text = self.line.text().strip()
+        if not text:
+            return None
+        return text + self._suffix if self._whole.fullmatch(text) else text
+
+    def _show(self, value: Any) -> None:
+        text = text_of(value)
+        if value is not None and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            text = text[: 10 - len(self._suffix)]
+        self.line.setText(text)
+
+    def normalize(self, text: str) -> str:
+        match = re.fullmatch(r"([0-9]{4})-?([0-9])", text)
+        return f"{match.group(1)}-0{match.group(2)}" if match else text
+
+
+class YearEditor(MonthYearEditor):
+    """``date`` with the ``year`` appearance: typed as YYYY, stored as YYYY-01-01."""
+
+    placeholder = "YYYY"
+    pattern = r"[0-9]{0,4}"
+    _whole = re.compile(r"[0-9]{4}")
+    _suffix = "-01-01"
+
+    def normalize(self, text: str) -> str:
+        return text

@@ -49,6 +49,8 @@ class FieldEditor(QWidget):
     #: True when the value is typed character by character, so a ``type`` problem is shown
     #: only after the entry is committed, not while the officer is still typing.
     typed: ClassVar[bool] = False
+    #: How to type the answer, shown under the question when the form gives no hint.
+    format_hint: ClassVar[str | None] = None
 
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +126,10 @@ class FieldEditor(QWidget):
     def set_choice_labels(self, labels: Mapping[str, str]) -> None:
         """Show these labels for the choices (by name): a language switch or a label with a
         ``${field}`` reference. Editors without choices ignore it."""
+
+    def set_available(self, names: frozenset[str]) -> None:
+        """Offer only these choices (a ``choice_filter``); the current answer stays shown
+        even when it is not among them (the view decides whether to clear it)."""
 
     def contains_focus(self) -> bool:
         """True when the keyboard focus is in this editor's input."""
@@ -308,3 +314,26 @@ class LongTextEditor(FieldEditor):
 
     def focus_target(self) -> QWidget:
         return self.text
+
+
+# -- coordinates ------------------------------------------------------------------------------
+
+GEOPOINT_HINT = "Type latitude longitude, e.g. 45.52 -122.68 (decimal degrees)."
+
+
+class GeopointEditor(LineEditor):
+    """``text`` with ``text_format: geopoint``: coordinates typed as "latitude longitude
+    [altitude [accuracy]]" (no map: the laptop is offline). The engine checks them; the row
+    shows its message once the entry is finished."""
+
+    placeholder = "latitude longitude, e.g. 45.52 -122.68"
+    pattern = r"[0-9 .,+-]{0,80}"
+    format_hint: ClassVar[str] = GEOPOINT_HINT
+
+    def __init__(self, field: Field, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        self._narrow(360)
+
+    def normalize(self, text: str) -> str:
+        # "45.52, -122.68" (as maps copy it) -> "45.52 -122.68"
+        return " ".join(text.replace(", ", " ").split())

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from btam_desktop.core.forms import Field
 from btam_desktop.ui.forms.choices import (
+    HORIZONTAL_APPEARANCES,
+    HORIZONTAL_LIMIT,
     MultiChoiceEditor,
     RatingEditor,
     choice_editor,
@@ -21,12 +23,26 @@ from btam_desktop.ui.forms.choices import (
     yes_no_unknown,
 )
 from btam_desktop.ui.forms.computed import ComputedEditor
-from btam_desktop.ui.forms.dates import DateEditor, DateTimeEditor, TimeEditor
-from btam_desktop.ui.forms.inputs import FieldEditor, LineEditor, LongTextEditor, NumberEditor
+from btam_desktop.ui.forms.dates import (
+    DateEditor,
+    DateTimeEditor,
+    MonthYearEditor,
+    TimeEditor,
+    YearEditor,
+)
+from btam_desktop.ui.forms.inputs import (
+    FieldEditor,
+    GeopointEditor,
+    LineEditor,
+    LongTextEditor,
+    NumberEditor,
+)
+from btam_desktop.ui.forms.rank import RankEditor
 from btam_desktop.ui.forms.signature import SignatureEditor
 from btam_desktop.ui.widgets import MessageLabel, muted
 
 REQUIRED_MARK = " *"
+COMPUTED_HINT = "Calculated from other answers."
 HIDDEN_ANSWER_TEXT = (
     "This question is hidden by another answer, but it still holds an answer that is not "
     "valid. Correct it or clear it so the form can be completed."
@@ -68,12 +84,19 @@ def make_editor(
         return ComputedEditor(field, parent)
     kind = field.type
     editor: FieldEditor
-    if kind == "text":
+    appearance = field.appearance
+    if kind == "text" and field.text_format == "geopoint":
+        editor = GeopointEditor(field, parent)
+    elif kind == "text" and appearance != "multiline":
         editor = LineEditor(field, parent)
-    elif kind == "long_text":
+    elif kind in ("text", "long_text"):
         editor = LongTextEditor(field, parent)
     elif kind in ("integer", "decimal"):
         editor = NumberEditor(field, parent)
+    elif kind == "date" and appearance == "month-year":
+        editor = MonthYearEditor(field, parent)
+    elif kind == "date" and appearance == "year":
+        editor = YearEditor(field, parent)
     elif kind == "date":
         editor = DateEditor(field, parent)
     elif kind == "time":
@@ -82,8 +105,14 @@ def make_editor(
         editor = DateTimeEditor(field, parent)
     elif kind == "choice":
         editor = choice_editor(field, parent)
+    elif kind == "multi_choice" and appearance == "rank":
+        editor = RankEditor(field, parent)
     elif kind == "multi_choice":
-        editor = MultiChoiceEditor(field, [(c.name, c.label) for c in field.choices], parent)
+        editor = MultiChoiceEditor(
+            field, [(c.name, c.label) for c in field.choices], parent,
+            horizontal=appearance in HORIZONTAL_APPEARANCES
+            and len(field.choices) <= HORIZONTAL_LIMIT,
+        )
     elif kind == "yes_no_unknown":
         editor = yes_no_unknown(field, parent)
     elif kind == "rating":
@@ -152,7 +181,7 @@ class FieldRow(QWidget):
         self.clear_button: QPushButton | None = None
         # The texts as shown: ${field} references filled in (see refresh_texts).
         self._label_text = field.label
-        self._hint_text = field.hint
+        self._hint_text: str | None = field.hint
         self._choice_texts: dict[str, str] = {}
 
         layout = QVBoxLayout(self)
@@ -195,9 +224,10 @@ class FieldRow(QWidget):
             policy.setRetainSizeWhenHidden(True)  # no jump in the layout when it appears
             self.clear_button.setSizePolicy(policy)
             header.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignTop)
-        hint_text = field.hint or (
-            "Calculated from other answers." if field.is_computed else None
+        hint_text = field.hint or editor.format_hint or (
+            COMPUTED_HINT if field.is_computed else None
         )
+        self._hint_text = field.hint or editor.format_hint
         if hint_text:
             self._make_hint(hint_text)
         editor.changed.connect(self._on_changed)
@@ -259,18 +289,19 @@ class FieldRow(QWidget):
                 self.label.setText(label)
                 self.label.setAccessibleName(f"Note: {label}")
             return
-        hint = fill(field.hint) if field.hint else None
+        hint = fill(field.hint) if field.hint else self.editor.format_hint
         changed = label != self._label_text or hint != self._hint_text
         self._label_text = label
         if hint != self._hint_text:
             self._hint_text = hint
-            if hint and self.hint_label is None:
-                self._make_hint(hint)
+            shown = hint or (COMPUTED_HINT if field.is_computed else None)
+            if shown and self.hint_label is None:
+                self._make_hint(shown)
             elif self.hint_label is not None:
-                if hint:
-                    self.hint_label.setText(hint)
-                if self.hint_label.isHidden() == bool(hint):
-                    self.hint_label.setVisible(bool(hint))
+                if shown:
+                    self.hint_label.setText(shown)
+                if self.hint_label.isHidden() == bool(shown):
+                    self.hint_label.setVisible(bool(shown))
         if field.choices:
             texts = {c.name: fill(c.label) for c in field.choices}
             if texts != self._choice_texts:

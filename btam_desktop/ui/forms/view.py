@@ -48,7 +48,7 @@ from btam_desktop.core.forms import (
     evaluate,
     validate_answers,
 )
-from btam_desktop.core.forms.answers import shown_text
+from btam_desktop.core.forms.answers import available_choices, shown_text
 from btam_desktop.core.forms.fieldtypes import is_empty
 from btam_desktop.ui import keys
 from btam_desktop.ui.forms.computed import ComputedEditor
@@ -120,6 +120,12 @@ class FormView(QWidget):
         self.shown_form = form
         # Fields whose shown texts hold ${field} references: refreshed on every change.
         self._referring = frozenset(f.id for f in form.iter_fields() if has_references(f))
+        # Choice fields with a choice_filter: their options follow the other answers.
+        self._filtered = frozenset(f.id for f in form.iter_fields() if f.choice_filter)
+        # What each filtered row was last told to offer (and which editor was told: repeat
+        # items come and go under the same path).
+        self._offered: dict[str, frozenset[str]] = {}
+        self._offered_to: dict[str, FieldEditor] = {}
         self._persons = list(persons)
         # Without the case's persons the view cannot judge person answers; the store will.
         self._person_ids: list[str] | None = [pid for pid, _ in persons] or None
@@ -319,6 +325,12 @@ class FormView(QWidget):
 
     def _on_edited(self) -> None:
         answers = self.answers()
+        # An answer a choice filter no longer offers is cleared (with a note under it); a
+        # cleared answer may in turn narrow another list, hence the few rounds.
+        for _ in range(len(self._filtered)):
+            if not self._drop_unavailable(answers):
+                break
+            answers = self.answers()
         self._refresh(answers)
         self.answersChanged.emit(answers)
 
@@ -340,6 +352,7 @@ class FormView(QWidget):
         }
         self._apply_visibility(state)
         self._refresh_texts(answers, everything=all_texts)
+        self._apply_filters(answers)
         for row in self.rows():
             shown = inline.get(row.path)
             if shown is None:
@@ -350,6 +363,53 @@ class FormView(QWidget):
         self._update_progress(problems)
         if self.summary.isVisibleTo(self):
             self.summary.set_problems(problems, self.describe_problem)
+
+    def _offers(self, row: FieldRow, answers: Mapping[str, Any]) -> frozenset[str]:
+        parsed = parse_path(row.path)
+        item = parsed.index if parsed is not None else None
+        return frozenset(
+            c.name for c in available_choices(self.shown_form, row.field.id, answers, item=item)
+        )
+
+    def _drop_unavailable(self, answers: Mapping[str, Any]) -> bool:
+        """Clear answers of filtered choices that are no longer offered; True if any was."""
+        dropped = False
+        for row in self.rows():
+            editor = row.editor
+            if row.field.id not in self._filtered or editor is None or editor.is_read_only():
+                continue
+            value = editor.value()
+            if value is None:
+                continue
+            offered = self._offers(row, answers)
+            chosen = value if isinstance(value, list) else [value]
+            gone = [v for v in chosen if v not in offered]
+            if not gone:
+                continue
+            kept = [v for v in chosen if v in offered]
+            editor.set_value((kept or None) if isinstance(value, list) else None)
+            labels = {c.name: c.label for c in row.field.choices}
+            names = ", ".join(f"\u201c{labels.get(str(v), str(v))}\u201d" for v in gone)
+            row.set_notice(
+                f"{names} {'was' if len(gone) == 1 else 'were'} cleared: not offered for the "
+                "answers given above any more."
+            )
+            row.update_clear_button()
+            dropped = True
+        return dropped
+
+    def _apply_filters(self, answers: Mapping[str, Any]) -> None:
+        if not self._filtered:
+            return
+        for row in self.rows():
+            if row.field.id in self._filtered and row.editor is not None:
+                offered = self._offers(row, answers)
+                if self._offered.get(row.path) != offered or row.editor is not self._offered_to.get(
+                    row.path
+                ):
+                    self._offered[row.path] = offered
+                    self._offered_to[row.path] = row.editor
+                    row.editor.set_available(offered)
 
     def _refresh_texts(self, answers: Mapping[str, Any], *, everything: bool = False) -> None:
         """Fill in the ``${field}`` references of shown texts from ``answers`` (every row's

@@ -9,12 +9,23 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core.forms import FormDefinition, load_xlsform
 from btam_desktop.ui.forms import FormView
+from btam_desktop.ui.forms.choices import ComboEditor, MultiChoiceEditor, RadioEditor
 from btam_desktop.ui.forms.computed import NOT_CALCULATED, ComputedEditor
+from btam_desktop.ui.forms.dates import MonthYearEditor, YearEditor
+from btam_desktop.ui.forms.inputs import LineEditor, LongTextEditor
+from btam_desktop.ui.forms.rank import RankEditor
 from tests.core.forms.xlsform_corpus import field_form
 
 
@@ -122,3 +133,121 @@ def test_text_references_are_filled_in_live(show: Any, qtbot: QtBot) -> None:
     why = view.row("visits[0].why")
     assert why is not None
     qtbot.waitUntil(lambda: why.label.text() == "Why did Alex go to the yard?")
+
+
+# -- 4. choice filters, or_other, appearances, rank, geopoint ----------------------------------
+
+def _pick(qtbot: QtBot, combo: QComboBox, label: str) -> None:
+    combo.setFocus()
+    index = combo.findText(label)
+    assert index >= 0, label
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def test_a_filtered_choice_offers_only_what_fits_and_clears_what_no_longer_does(
+    field: FormDefinition, show: Any, qtbot: QtBot
+) -> None:
+    view = show(FormView(field, {}))
+    district = view.editor("district")
+    assert isinstance(district, ComboEditor)  # appearance minimal: a drop-down
+    school = view.editor("school")
+    assert isinstance(school, RadioEditor)
+    _pick(qtbot, district.combo, "North")
+    qtbot.waitUntil(lambda: not school.button_for("washington").isVisibleTo(view))
+    assert school.button_for("lincoln").isVisibleTo(view)
+    school.button_for("lincoln").setFocus()
+    qtbot.keyClick(school.button_for("lincoln"), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.answers().get("school") == "lincoln")
+    _pick(qtbot, district.combo, "South")
+    qtbot.waitUntil(lambda: "school" not in view.answers())
+    row = view.row("school")
+    assert row is not None
+    assert "Lincoln High" in row.notice_text() and "cleared" in row.notice_text()
+    assert school.button_for("washington").isVisibleTo(view)
+    assert not school.button_for("lincoln").isVisibleTo(view)
+
+
+def test_other_reveals_a_text_box(field: FormDefinition, show: Any, qtbot: QtBot) -> None:
+    view = show(FormView(field, {"weapons": "yes"}))
+    kinds = view.editor("kinds")
+    assert isinstance(kinds, MultiChoiceEditor)
+    other_row = view.row("kinds_other")
+    assert other_row is not None and not other_row.isVisibleTo(view)
+    box = kinds.box_for("other")
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: other_row.isVisibleTo(view))
+
+
+def test_appearances_pick_the_input(field: FormDefinition, show: Any, qtbot: QtBot) -> None:
+    view = show(FormView(field, {}))
+    weapons = view.editor("weapons")
+    assert isinstance(weapons, RadioEditor) and isinstance(weapons.layout(), QHBoxLayout)
+    assert isinstance(view.editor("notes"), LongTextEditor)
+    assert type(view.editor("odd")) is LineEditor  # "spinner" means nothing here: ignored
+    seen = view.editor("seen_on")
+    assert isinstance(seen, MonthYearEditor)
+    line = seen.focus_target()
+    assert isinstance(line, QLineEdit)
+    line.setFocus()
+    line.selectAll()
+    qtbot.keyClicks(line, "2024-03-17")  # a day cannot be typed into a month
+    qtbot.waitUntil(lambda: view.answers().get("seen_on") == "2024-03-01")
+    assert line.text() == "2024-03"
+
+
+def test_year_appearance_takes_a_year(show: Any, qtbot: QtBot) -> None:
+    form = _form([{"id": "since", "type": "date", "label": "Since", "appearance": "year"},
+                  {"id": "rate", "type": "choice", "label": "Rate", "appearance": "likert",
+                   "choices": [{"name": "lo", "label": "Low"}, {"name": "hi", "label": "High"}]}])
+    view = show(FormView(form, {"since": "2019-01-01"}))
+    since = view.editor("since")
+    assert isinstance(since, YearEditor) and since.line.text() == "2019"
+    since.line.setFocus()
+    since.line.selectAll()
+    qtbot.keyClicks(since.line, "2021")
+    qtbot.waitUntil(lambda: view.answers().get("since") == "2021-01-01")
+    rate = view.editor("rate")
+    assert isinstance(rate, RadioEditor) and isinstance(rate.layout(), QHBoxLayout)
+
+
+def test_rank_is_an_ordered_list_moved_by_buttons_and_keys(
+    field: FormDefinition, show: Any, qtbot: QtBot
+) -> None:
+    view = show(FormView(field, {}))
+    rank = view.editor("priorities")
+    assert isinstance(rank, RankEditor)
+    assert rank.value() is None  # untouched: unanswered
+    assert rank.order() == ["firearm", "knife"]
+    rank.list.setFocus()
+    rank.list.setCurrentRow(0)
+    qtbot.keyClick(rank.list, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: view.answers().get("priorities") == ["knife", "firearm"])
+    assert rank.list.currentRow() == 1
+    rank.list.setCurrentRow(1)
+    qtbot.mouseClick(rank.up_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.answers().get("priorities") == ["firearm", "knife"])
+    qtbot.keyClick(rank.list, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: view.answers().get("priorities") == ["knife", "firearm"])
+
+
+def test_geopoint_is_typed_with_a_hint_and_checked_inline(
+    field: FormDefinition, show: Any, qtbot: QtBot
+) -> None:
+    view = show(FormView(field, {}))
+    row = view.row("location")
+    assert row is not None
+    assert any("latitude longitude, e.g. 45.52 -122.68" in t for t in _texts(row))
+    line = row.editor.focus_target() if row.editor is not None else None
+    assert isinstance(line, QLineEdit)
+    line.setFocus()
+    qtbot.keyClicks(line, "95.1 -122.68")
+    qtbot.keyClick(line, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: "latitude" in row.message_text().lower())
+    line.setFocus()
+    line.selectAll()
+    qtbot.keyClicks(line, "45.52 -122.68")
+    qtbot.keyClick(line, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: row.message_text() == "")
+    assert view.answers()["location"] == "45.52 -122.68"

@@ -563,7 +563,23 @@ class SettingsPage(Page):
         layout.addWidget(self.forms_message)
         layout.addLayout(_row(self.blank_button))
         self.blank_button.clicked.connect(self.blank_form)
+        if self.is_lead:  # import or export an XLSForm (issue 11): ui/forms_import.py
+            self.forms_import_button = QPushButton("Import or export forms\u2026")
+            self.forms_import_button.clicked.connect(self.import_forms)
+            layout.addLayout(_row(self.forms_import_button))
         return frame
+
+    def import_forms(self) -> QDialog:
+        """Import a form file (with a preview) or export a form to XLSForm."""
+        from btam_desktop.ui.forms_import import FormsImportDialog
+
+        self.forms_message.clear_message()
+        dialog = FormsImportDialog(self._session, self)
+        dialog.applied.connect(lambda form: self.forms_message.show_message(
+            f"Imported {form.title} ({form.id}, version {form.version}).", "ok"))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     def blank_form(self) -> BlankFormDialog:
         # Imported here: the PDF engine costs ~0.3 s to load and the unlock screen preloads

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from btam_desktop.core.forms import Field, FormDefinition
+from btam_desktop.core.forms import Field, FormDefinition, relevant_answers
 
 MAX_TEXT = 200
 
@@ -31,11 +31,15 @@ def answer_text(field: Field, value: Any, persons: dict[str, str] | None = None)
 def summarise(form: FormDefinition, answers: dict[str, Any], *, limit: int = 10,
               persons: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(question, answer) for the first ``limit`` answered top-level questions, in form
-    order."""
+    order; computed values (no longer stored) are calculated by the engine."""
+    if any(f.is_computed for f in form.iter_fields(members=False)):
+        answers = {**answers, **{
+            k: v for k, v in relevant_answers(form, answers).items()
+            if form.fields_by_id.get(k) is not None and form.field(k).is_computed}}
     lines: list[tuple[str, str]] = []
     for section in form.sections:
         for field in section.fields:
-            if field.type == "note":
+            if field.type == "note" or field.hidden:
                 continue
             text = answer_text(field, answers.get(field.id), persons)
             if text:

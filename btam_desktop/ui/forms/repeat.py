@@ -7,7 +7,7 @@ disables Add, ``min_items`` disables Remove once the list is down to the minimum
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -165,6 +165,8 @@ class RepeatEditor(FieldEditor):
         self.persons = list(persons)
         self.section_id = section_id
         self.items: list[ItemPanel] = []
+        #: The form's current answers, for the dynamic defaults of a new item (set by the view).
+        self.answers_source: Callable[[], Mapping[str, Any]] | None = None
         self._item_states: tuple[ItemState, ...] = ()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -239,7 +241,8 @@ class RepeatEditor(FieldEditor):
         if not self.can_add():
             return None
         panel = self._append()
-        panel.set_value(new_item(self.form, self.field.id))
+        answers = self.answers_source() if self.answers_source is not None else {}
+        panel.set_value(new_item(self.form, self.field.id, answers))
         self._fix_tab_order(panel)
         self._update_limits()
         self._edited()

@@ -274,6 +274,7 @@ class FormView(QWidget):
         def make(row: QWidget) -> FieldEditor | None:
             if field.is_repeat:
                 repeat = RepeatEditor(field, self.form, self._persons, section_id, row)
+                repeat.answers_source = self.answers
                 self._repeats[field.id] = repeat
                 return repeat
             return make_editor(field, self._persons, row)

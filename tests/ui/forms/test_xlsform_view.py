@@ -251,3 +251,29 @@ def test_geopoint_is_typed_with_a_hint_and_checked_inline(
     qtbot.keyClick(line, Qt.Key.Key_Tab)
     qtbot.waitUntil(lambda: row.message_text() == "")
     assert view.answers()["location"] == "45.52 -122.68"
+
+
+# -- 5. dynamic defaults in new repeat items; computed values in summaries ---------------------
+
+def test_a_new_repeat_item_takes_its_dynamic_defaults_from_the_answers(
+    show: Any, qtbot: QtBot
+) -> None:
+    form = _form([
+        {"id": "reporter", "type": "text", "label": "Reporter"},
+        {"id": "visits", "type": "repeat", "label": "Visits", "item_label": "Visit", "fields": [
+            {"id": "visitor", "type": "text", "label": "Visitor",
+             "dynamic_default": "${reporter}"}]},
+    ])
+    view = show(FormView(form, {"reporter": "Dana Reyes"}))
+    qtbot.mouseClick(view.repeat("visits").add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.answers().get("visits") == [{"visitor": "Dana Reyes"}])
+
+
+def test_the_answers_summary_shows_computed_values() -> None:
+    from btam_desktop.ui.case.answers_text import summarise
+
+    form = _form([
+        {"id": "count", "type": "integer", "label": "Count"},
+        {"id": "double", "type": "integer", "label": "Double", "calculation": "${count} * 2"},
+    ])
+    assert summarise(form, {"count": 4}) == [("Count", "4"), ("Double", "8")]

@@ -435,8 +435,71 @@ CREATE TABLE key_slots (
 );
 """
 
+# v7: referrals between teams (core/sync/card.py, core/sync/referral.py). Other teams' contact
+# cards, referrals sent and received, and the referral/acknowledgement bundles seen (replay
+# and fork detection). Local to the lead laptop that handles them: never carried by sync
+# bundles (what an accepted referral creates is ordinary case data and travels as such).
+SCHEMA_V7 = """
+CREATE TABLE referral_cards (
+    team_id TEXT PRIMARY KEY,
+    card_id TEXT NOT NULL,
+    card TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    team_name TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    imported_by TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL CHECK (status IN ('active', 'withdrawn')),
+    withdrawn_at TEXT,
+    withdrawn_by TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE referrals (
+    referral_id TEXT PRIMARY KEY,
+    direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    follow_up_of TEXT,
+    other_team_id TEXT NOT NULL,
+    other_team_name TEXT NOT NULL,
+    case_id TEXT,
+    their_case_number TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL CHECK (status IN ('sent', 'received', 'accepted', 'declined')),
+    reason TEXT NOT NULL DEFAULT '',
+    legal_basis TEXT NOT NULL DEFAULT '',
+    profile TEXT NOT NULL DEFAULT '',
+    decision_reason TEXT NOT NULL DEFAULT '',
+    bundle_id TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    sender_device_id TEXT NOT NULL,
+    payload TEXT,
+    counts TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    member_name TEXT NOT NULL DEFAULT '',
+    decided_at TEXT,
+    decided_by TEXT NOT NULL DEFAULT '',
+    ack_bundle_id TEXT,
+    ack_at TEXT
+);
+CREATE INDEX referrals_case ON referrals (case_id);
+CREATE TABLE referral_bundles (
+    bundle_id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    kind TEXT NOT NULL CHECK (kind IN ('referral', 'ack')),
+    team_id TEXT NOT NULL,
+    sender_device_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    file_hash TEXT NOT NULL,
+    referral_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    filename TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (bundle_id, direction)
+);
+CREATE INDEX referral_bundles_sender ON referral_bundles (sender_device_id, sequence);
+"""
+
 MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5, 6: SCHEMA_V6,
+    7: SCHEMA_V7,
 }
 LATEST = max(MIGRATIONS)
 

@@ -343,3 +343,16 @@ class SortRanks:
     def forget(self) -> None:
         """Drop every computed rank (the rows changed)."""
         self._ranks.clear()
+
+
+# -- the dashboard's counts (read only) ---------------------------------------------------------
+def count_overdue_cases(db: Database, today: str) -> int:
+    """Live cases that are not closed and whose review date or an open task is past due on
+    ``today`` (ISO date): what the Cases page shows with "Overdue" and "Not closed" (the same
+    rule as ``CaseRow.overdue`` and the store's ``overdue`` filter). A case with several late
+    tasks counts once."""
+    return int(db.scalar(
+        "SELECT count(*) FROM cases c WHERE c.deleted_at IS NULL AND c.status != 'closed'"
+        " AND ((c.next_review IS NOT NULL AND c.next_review != '' AND c.next_review < :today)"
+        " OR c.id IN (SELECT case_id FROM tasks WHERE done_at IS NULL AND deleted_at IS NULL"
+        " AND due_on < :today))", {"today": today}))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
     QWidgetAction,
@@ -276,6 +277,8 @@ class OptionalDate(QWidget):
         self.date = DateInput(value, no_future=no_future, what=what)
         self.date.line.setPlaceholderText(f"YYYY-MM-DD \u2014 {none_text.lower()} if empty")
         self.none = QCheckBox(none_text)
+        # Never narrower than its text: the dialog grows instead of cutting "No review dat".
+        self.none.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.none.setChecked(value is None)
         self._kept = ""  # what was typed before "none" was ticked
         self.none.toggled.connect(self._none_toggled)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from btam_desktop.core.queries import CaseFilter
 from btam_desktop.core.session import Session
 from btam_desktop.ui import keys
 from btam_desktop.ui.buttons import plain_buttons
@@ -236,6 +237,13 @@ class MainWindow(QMainWindow):
         opener = getattr(self._pages["cases"], "open_case", None)
         if opener is not None:
             opener(case_id)
+
+    def show_cases(self, flt: CaseFilter) -> None:
+        """The Cases section's list filtered as ``flt`` says (the dashboard's tiles)."""
+        page = self._pages.get("cases")
+        if isinstance(page, CasesPage):
+            self.show_page("cases")
+            page.show_filtered(flt)
 
     def new_case(self) -> None:
         """Ctrl+N from any section: the Cases section and its new-case dialog."""

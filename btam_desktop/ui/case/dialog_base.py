@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
+    QSpacerItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -67,7 +69,6 @@ class RecordDialog(QDialog):
         self.setAccessibleName(title)
         # Closed dialogs go away at once instead of piling up under the main window.
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setMinimumWidth(520)
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         self.intro.setProperty("muted", True)
@@ -89,6 +90,10 @@ class RecordDialog(QDialog):
         keys.bind_shortcut(self, keys.DIALOG_OK, self.accept)
         layout = QVBoxLayout(self)
         layout.setSpacing(12)
+        # At least 520 pixels wide, and never narrower than what the fields need (an explicit
+        # minimum width would override the layout's and cut "No review date yet").
+        layout.addSpacerItem(QSpacerItem(520, 0, QSizePolicy.Policy.Minimum,
+                                         QSizePolicy.Policy.Fixed))
         layout.addWidget(self.intro)
         layout.addLayout(self.form)
         layout.addWidget(self.message)

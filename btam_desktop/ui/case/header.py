@@ -24,6 +24,7 @@ from btam_desktop.ui.case.case_dialogs import (
 from btam_desktop.ui.case.dialog_base import RecordDialog
 from btam_desktop.ui.case.labels import status_label, tier_label, today_iso
 from btam_desktop.ui.case.tab_base import button, can_write
+from btam_desktop.ui.flow import flow_row
 from btam_desktop.ui.sync.marks import OTHER, ConflictMarks
 
 OVERDUE_MARK = "\u26a0"
@@ -108,13 +109,12 @@ class CaseHeader(QWidget):
             "Export case report\u2026", "Export the case report as a PDF; asks to whom, why "
             "and on what legal basis, and records it in the dissemination log (Ctrl+P)",
             self.export_requested.emit, name="Export case report")
-        actions = QHBoxLayout()
-        actions.setSpacing(8)
-        for widget in (self.concern_button, self.status_button, self.tier_button,
-                       self.review_button, self.assign_button):
-            actions.addWidget(widget)
-        actions.addStretch(1)
-        actions.addWidget(self.export_button)
+        # Export sits at the end of the facts (one row less for the tabs below); the buttons
+        # that change the case wrap to a second row on a narrow screen instead of being cut.
+        facts.addWidget(self.export_button, 0, 5, 2, 1, Qt.AlignmentFlag.AlignRight
+                        | Qt.AlignmentFlag.AlignVCenter)
+        actions = flow_row(self.concern_button, self.status_button, self.tier_button,
+                           self.review_button, self.assign_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

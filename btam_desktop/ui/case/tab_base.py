@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QMessageBox,
     QPushButton,
@@ -26,6 +25,7 @@ from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages
 from btam_desktop.ui.case.dialog_base import RecordDialog
+from btam_desktop.ui.flow import FlowLayout
 from btam_desktop.ui.models.records import RECORD_ROLE, RecordTableModel
 from btam_desktop.ui.widgets import MessageLabel
 
@@ -92,12 +92,11 @@ class CaseTab(QWidget):
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 10, 0, 0)
         self.layout_.setSpacing(10)
-        self.buttons = QHBoxLayout()
-        self.buttons.setSpacing(8)
+        # Wraps to a second row on a narrow screen instead of cutting the button texts.
+        self.buttons = FlowLayout(spacing=8)
 
     def add_buttons(self) -> None:
         """Put the button row (filled by the subclass) under the content."""
-        self.buttons.addStretch(1)
         self.layout_.addLayout(self.buttons)
         self.layout_.addWidget(self.message)
 

@@ -144,9 +144,16 @@ class TimelineTab(CaseTab):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.details)
-        split.setStretchFactor(0, 3)
+        # Half and half to start (a long entry is read in the lower pane; the table scrolls),
+        # and the officer drags the handle to change it.
+        split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
+        split.setSizes([1000, 1000])
         split.setChildrenCollapsible(False)
+        split.setHandleWidth(8)
+        split.handle(1).setAccessibleName("Resize the reading pane")
+        split.handle(1).setToolTip("Drag to give the list or the reading pane more room")
+        self.split = split
         self.layout_.addWidget(split, 1)
 
         writable = can_write(session)

@@ -19,7 +19,7 @@ from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -48,6 +48,7 @@ from btam_desktop.ui.case.case_dialogs import NewCaseDialog
 from btam_desktop.ui.case.dialog_base import choice_combo, combo_key
 from btam_desktop.ui.case.labels import CONCERN_LABELS, TIER_LABELS
 from btam_desktop.ui.case.tab_base import ROW_HEIGHT, can_write
+from btam_desktop.ui.flow import FlowLayout, labelled
 from btam_desktop.ui.models.case_table import COLUMN_KEYS, CaseTableModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.pages.case_view import SHARED_TABLES, CaseView, tab_text
@@ -126,16 +127,15 @@ class CaseList(QWidget):
         search_row.addWidget(self.search, 1)
         search_row.addSpacing(12)
         search_row.addWidget(self.new_button)
-        filters = QHBoxLayout()
-        filters.setSpacing(8)
+        # The filters wrap to a second row on a narrow screen instead of being cut; each
+        # label stays with its drop-down.
+        filters = FlowLayout(spacing=12, row_spacing=6)
         for text, combo in (("S&tatus:", self.status), ("&Concern:", self.concern),
                             ("T&ier:", self.tier)):
-            filters.addWidget(field_label(text, combo))
-            filters.addWidget(combo)
-        filters.addSpacing(8)
-        filters.addWidget(self.overdue)
-        filters.addWidget(self.mine)
-        filters.addStretch(1)
+            filters.add_widget(labelled(field_label(text, combo), combo))
+        filters.add_widget(self.overdue)
+        filters.add_widget(self.mine)
+        self.count.setWordWrap(True)
         count_row = QHBoxLayout()
         count_row.addWidget(self.count, 1)
         count_row.addWidget(self.clear_button)
@@ -275,6 +275,24 @@ class CaseList(QWidget):
         self.count.setText(f"{text}  {hint}".strip())
         self.message.clear_message()
 
+    def set_filter(self, flt: CaseFilter) -> None:
+        """Show the cases ``flt`` describes (the dashboard's tiles lead here); the search
+        box is emptied."""
+        widgets = (self.status, self.concern, self.tier, self.overdue, self.mine)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.status.setCurrentIndex(max(0, self.status.findData(flt.status or "")))
+        self.concern.setCurrentIndex(max(0, self.concern.findData(flt.concern or "")))
+        self.tier.setCurrentIndex(max(0, self.tier.findData(flt.tier or "")))
+        self.overdue.setChecked(flt.overdue)
+        self.mine.setChecked(bool(flt.assigned_to) and self._session.member_id is not None)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.setText(flt.text)
+        self.search.blockSignals(False)
+        self.apply_filter()
+
     def clear_filters(self) -> None:
         """Back to every case that is not closed."""
         for widget in (self.status, self.concern, self.tier, self.overdue, self.mine):
@@ -361,6 +379,37 @@ class CaseList(QWidget):
         self.model.clear()
 
 
+class CaseTabBar(QTabBar):
+    """The Cases tab bar: when open cases do not fit, their titles are cut short first (the
+    number stays readable while there is room for it) and "All cases" is never cut."""
+
+    def _is_list(self, index: int) -> bool:
+        return self.tabToolTip(index) == keys.BACK.hint("The case list")
+
+    def _number_width(self, index: int) -> int:
+        """The tab's width with its title cut down to "…" after the case number."""
+        least = super().minimumTabSizeHint(index)
+        metrics = self.fontMetrics()
+        text = self.tabText(index).replace("&&", "&")
+        number = text.partition(" \u00b7 ")[0] + "\u2026"
+        cut = metrics.elidedText(text, Qt.TextElideMode.ElideRight,
+                                 metrics.horizontalAdvance(text[:3] + "\u2026"))
+        extra = metrics.horizontalAdvance(number) - metrics.horizontalAdvance(cut)
+        return min(self.tabSizeHint(index).width(), least.width() + max(0, extra))
+
+    def minimumTabSizeHint(self, index: int) -> QSize:
+        """"All cases" at full size; a case tab wide enough for its number (or, with too many
+        cases open for that, as narrow as Qt allows)."""
+        if self._is_list(index):
+            return self.tabSizeHint(index)
+        least = super().minimumTabSizeHint(index)
+        needed = sum(self.tabSizeHint(i).width() if self._is_list(i) else self._number_width(i)
+                     for i in range(self.count()))
+        if needed > self.width():
+            return least
+        return QSize(self._number_width(index), least.height())
+
+
 def case_tip(case: Case) -> str:
     """An open case's tab tooltip."""
     return keys.CLOSE_CASE.hint(f"{case.number}: {case.title}; close")
@@ -379,10 +428,14 @@ class CasesPage(Page):
         self.title_label.hide()
         self.list = CaseList(session)
         self.tabs = QTabWidget()
+        self.tabs.setTabBar(CaseTabBar(self.tabs))
         self.tabs.setAccessibleName("Case list and open cases")
         self.tabs.setTabsClosable(True)
         self.tabs.setMovable(True)
-        self.tabs.setUsesScrollButtons(True)
+        # Open cases share the bar's width (their titles cut short, the full title in the
+        # tooltip) instead of scrolling "All cases" out of view on a small screen.
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         self.tabs.addTab(self.list, "All cases")
         self.tabs.tabBar().setTabButton(0, QTabBar.ButtonPosition.RightSide, None)
         self.tabs.tabBar().setTabToolTip(0, keys.BACK.hint("The case list"))
@@ -460,6 +513,13 @@ class CasesPage(Page):
         """Bring the case list to the front."""
         self.tabs.setCurrentIndex(0)
         self.refresh()
+        self.list.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_filtered(self, flt: CaseFilter) -> None:
+        """The case list with the filters set to ``flt`` (loaded first if need be)."""
+        self.tabs.setCurrentIndex(0)
+        self.refresh()
+        self.list.set_filter(flt)
         self.list.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def new_case(self) -> NewCaseDialog | None:

@@ -23,11 +23,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette, QShowEvent
+from PySide6.QtGui import (
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -42,12 +49,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from btam_desktop.core import queries
 from btam_desktop.core.model import CONCERN_LEVELS, STATUS_LABELS, AuditEntry, Case, Task
 from btam_desktop.core.ops import ChangeSummary
+from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import conflicts as sync_conflicts
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.charts import Bar, BarChart
+from btam_desktop.ui.flow import ResponsiveGrid
 from btam_desktop.ui.labels import role_label
 from btam_desktop.ui.pages.audit import QUIET_ACTIONS, action_label, describe, local_time
 from btam_desktop.ui.pages.base import Page
@@ -62,6 +72,7 @@ UPCOMING_DAYS = 14
 # mean reading every task of the two weeks, some 14,000 at 100,000 cases).
 UPCOMING_TITLE = f"Reviews and tasks in the next {UPCOMING_DAYS} days"
 LIST_ROWS = 4
+PANEL_WIDTH = 220  # a panel's least width: three side by side at 1024, two or one below
 ACTIVITY_ROWS = 4
 MINE_CAP = 1000  # "My tasks" beyond this many reads "more than 1,000" (see the docstring)
 # Recent activity skips reading and unlocking (QUIET_ACTIONS); it reads the trail a page at a
@@ -75,8 +86,19 @@ COUNTS: tuple[tuple[str, str], ...] = (
     ("open", "Open, not yet managed"),
     ("active", STATUS_LABELS["active"]),
     ("monitoring", STATUS_LABELS["monitoring"]),
-    ("overdue", "Overdue reviews or tasks"),
+    ("overdue", "Cases overdue"),
 )
+# What each card opens: the Cases list filtered to exactly the cases it counts.
+CARD_FILTERS: dict[str, CaseFilter] = {
+    "open": CaseFilter(status="open"),
+    "active": CaseFilter(status="active"),
+    "monitoring": CaseFilter(status="monitoring"),
+    "overdue": CaseFilter(status=NOT_CLOSED, overdue=True),
+}
+CARD_TIPS = {
+    "overdue": "Cases not closed whose review date or an open task is past due (a case "
+               "with several late tasks counts once); opens them in Cases",
+}
 
 
 def open_case(widget: QWidget, case_id: str) -> bool:
@@ -137,6 +159,7 @@ class DashboardData:
     mine_capped: bool = False  # more than MINE_CAP: mine_total is a lower bound
     activity: list[AuditEntry] = field(default_factory=list)
     conflicts: int = 0  # sync conflicts waiting for a lead (counted for leads only)
+    overdue_tasks: int = 0  # open tasks past due, in any case (closed ones too)
 
 
 def load(session: Session, today: date | None = None) -> DashboardData:
@@ -156,7 +179,9 @@ def load(session: Session, today: date | None = None) -> DashboardData:
 
     iso_today = today.isoformat()
     # Exact counts, and only the rows the lists show: the backlog itself is never read.
-    data.counts["overdue"] = store.count_open_tasks(due_before=iso_today)
+    # Cases, not tasks: the number the Cases page shows with "Overdue" and "Not closed".
+    data.counts["overdue"] = queries.count_overdue_cases(session.db, iso_today)
+    data.overdue_tasks = store.count_open_tasks(due_before=iso_today)
     overdue = store.open_tasks(due_before=iso_today, limit=LIST_ROWS)
     horizon = (today + timedelta(days=UPCOMING_DAYS)).isoformat()
     upcoming = store.open_tasks(due_from=iso_today, due_before=horizon, limit=LIST_ROWS)
@@ -200,12 +225,17 @@ def _recent_activity(session: Session) -> list[AuditEntry]:
 
 
 class CountCard(QFrame):
-    """A big number with a caption."""
+    """A big number with a caption; a click, Enter or Space on it emits ``activated`` (the
+    dashboard opens the cases it counts)."""
+
+    activated = Signal()
 
     def __init__(self, caption: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
         self.caption = caption
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.value = QLabel("\u2013")
         self.value.setObjectName("cardValue")
         label = QLabel(caption)
@@ -222,6 +252,22 @@ class CountCard(QFrame):
         text = f"{count:,}"
         self.value.setText(text)
         self.setAccessibleName(f"{self.caption}: {text}")
+        self.setAccessibleDescription("Opens these cases in the Cases section")
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        """A click opens what the card counts."""
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+                event.position().toPoint()):
+            self.activated.emit()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter or Space opens what the card counts."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.activated.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class Section(QFrame):
@@ -232,6 +278,7 @@ class Section(QFrame):
         self.setObjectName("card")
         self.heading = QLabel(title)
         self.heading.setObjectName("sectionTitle")
+        self.heading.setWordWrap(True)
         font = self.heading.font()
         font.setBold(True)
         self.heading.setFont(font)
@@ -365,6 +412,7 @@ class DashboardPage(Page):
 
     open_case_requested = Signal(str)
     conflicts_requested = Signal()  # when the window has no show_conflicts()
+    cases_requested = Signal(object)  # CaseFilter, when the window has no show_cases()
 
     def __init__(
         self, session: Session, events: SessionEvents, parent: QWidget | None = None
@@ -389,12 +437,15 @@ class DashboardPage(Page):
         self.conflicts_button.hide()
 
         self.cards: dict[str, CountCard] = {}
-        cards = QGridLayout()
-        cards.setSpacing(12)
-        for index, (key, caption) in enumerate(COUNTS):
+        # Panels take as many columns as the width allows (two on a 1024-pixel screen with
+        # the sidebar open), so nothing is cut at the right.
+        cards = ResponsiveGrid(150, len(COUNTS))
+        for key, caption in COUNTS:
             card = CountCard(caption)
+            card.setToolTip(CARD_TIPS.get(key, f"{caption}: opens these cases in Cases"))
+            card.activated.connect(lambda key=key: self.open_cases(CARD_FILTERS[key]))
             self.cards[key] = card
-            cards.addWidget(card, 0, index)
+            cards.add(card)
 
         self.overdue_list = CaseList("Overdue reviews and tasks", "Nothing is overdue.")
         self.upcoming_list = CaseList(UPCOMING_TITLE,
@@ -405,10 +456,9 @@ class DashboardPage(Page):
         self.my_section = self._section("My tasks", self.my_list)
         for case_list in (self.overdue_list, self.upcoming_list, self.my_list):
             case_list.case_activated.connect(self._open_case)
-        lists = QHBoxLayout()
-        lists.setSpacing(12)
+        lists = ResponsiveGrid(PANEL_WIDTH, 3)
         for section in (self.overdue_section, self.upcoming_section, self.my_section):
-            lists.addWidget(section, 1)
+            lists.add(section)
 
         self.concern_chart = BarChart("Open caseload by concern level")
         self.status_chart = BarChart("Open caseload by status")
@@ -423,11 +473,9 @@ class DashboardPage(Page):
         self.activity.setUniformItemSizes(True)
         self.activity.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.activity_section = self._section("Recent activity", self.activity)
-        charts = QHBoxLayout()
-        charts.setSpacing(12)
-        charts.addWidget(self.concern_section, 1)
-        charts.addWidget(self.status_section, 1)
-        charts.addWidget(self.activity_section, 1)
+        charts = ResponsiveGrid(PANEL_WIDTH, 3)
+        for section in (self.concern_section, self.status_section, self.activity_section):
+            charts.add(section)
 
         header = QHBoxLayout()
         header.setSpacing(16)
@@ -440,9 +488,9 @@ class DashboardPage(Page):
         column.setSpacing(12)
         column.addLayout(header)
         column.addWidget(self.message)
-        column.addLayout(cards)
-        column.addLayout(lists)
-        column.addLayout(charts)
+        column.addWidget(cards)
+        column.addWidget(lists)
+        column.addWidget(charts)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setObjectName("dashboardScroll")
@@ -525,7 +573,7 @@ class DashboardPage(Page):
 
         today = date.today()
         self.overdue_list.set_entries([_task_entry(t, c, today) for t, c in data.overdue])
-        overdue_total = data.counts.get("overdue", 0)
+        overdue_total = data.overdue_tasks
         self.overdue_section.set_footnote(self._more(len(data.overdue), overdue_total,
                                                      "oldest first"))
         self.upcoming_list.set_entries([_task_entry(t, c, today) for t, c in data.upcoming])
@@ -564,6 +612,14 @@ class DashboardPage(Page):
             opener()
         else:
             self.conflicts_requested.emit()
+
+    def open_cases(self, flt: CaseFilter) -> None:
+        """Show the Cases list filtered as ``flt`` (a tile was activated)."""
+        opener = getattr(self.window(), "show_cases", None)
+        if callable(opener):
+            opener(flt)
+        else:
+            self.cases_requested.emit(flt)
 
     def _open_case(self, case_id: str) -> None:
         if not open_case(self, case_id):

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -39,6 +38,7 @@ from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.buttons import plain_buttons
+from btam_desktop.ui.flow import flow_row, labelled
 from btam_desktop.ui.models.rows import RowsModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.session_events import SessionEvents
@@ -253,17 +253,11 @@ class PartnersPage(Page):
         writer = session.role in ("officer", "lead")
         self.add_button.setVisible(writer)
         self.edit_button.setVisible(writer)
-        filters = QHBoxLayout()
-        filters.addWidget(search_label)
-        filters.addWidget(self.search, 3)
-        filters.addSpacing(8)
-        filters.addWidget(discipline_label)
-        filters.addWidget(self.discipline, 1)
-        filters.addWidget(self.kind, 1)
-        filters.addSpacing(12)
-        filters.addWidget(self.add_button)
-        filters.addWidget(self.edit_button)
         self.search.setMinimumWidth(260)
+        # Wraps to a second row on a narrow screen instead of cutting the drop-downs.
+        filters = flow_row(labelled(search_label, self.search),
+                           labelled(discipline_label, self.discipline), self.kind,
+                           self.add_button, self.edit_button, spacing=10)
         self.summary = muted("")
         self.summary.setAccessibleName("Directory summary")
         self.message = MessageLabel()

@@ -468,7 +468,7 @@ class SettingsPage(Page):
         self.idle_more = QPushButton("+")
         self.idle_more.setAccessibleName("One minute more")
         for button in (self.idle_less, self.idle_more):
-            button.setFixedWidth(48)
+            button.setMinimumWidth(48)  # at least; the theme's padding may need more
             button.setVisible(self.is_lead)
         self.idle_less.clicked.connect(self.idle_minutes.stepDown)
         self.idle_more.clicked.connect(self.idle_minutes.stepUp)

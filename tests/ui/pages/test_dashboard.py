@@ -196,7 +196,8 @@ def test_counts_are_exact_and_lists_read_only_what_they_show(
 
     monkeypatch.setattr(CaseStore, "open_tasks", spy)
     _window, page = _page(host, lead)
-    assert page.cards["overdue"].value.text() == "12"
+    # The tile counts cases (as the Cases page does), the list below it the late work.
+    assert page.cards["overdue"].value.text() == "1"
     assert page.overdue_list.count() == LIST_ROWS
     assert page.overdue_section.footnote.text() == (
         f"{LIST_ROWS} of 12 shown, oldest first; all in Cases.")
@@ -223,7 +224,8 @@ def test_the_upcoming_window_is_today_and_the_next_days(
     data = load(lead)
     assert [case.id for _task, case in data.upcoming] == [today, chore, last]
     assert data.upcoming_total == 3
-    assert data.counts["overdue"] == 30
+    assert data.counts["overdue"] == 1  # one case ...
+    assert data.overdue_tasks == 30  # ... with thirty late reviews
     _window, page = _page(host, lead)
     assert page.upcoming_list.case_ids() == [today, chore, last]
     assert "due today \u00b7 Review" in page.upcoming_list.item(0).text()

@@ -1,0 +1,114 @@
+"""What "usable on a small screen" means, as checks the small-screen tests (and the 1024x768
+screenshot script) run on a laid-out window: no button text cut off, no button out of reach.
+
+A button is *cut* when the width it is given is less than its own size hint (Qt then elides
+or clips the text: "ort case repo", "tart forı"). A button is *out of reach* when part of it
+lies outside the window, or outside a parent that clips it, unless it sits in a scroll area
+(scrolling reaches it).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QApplication,
+    QComboBox,
+    QScrollArea,
+    QTabBar,
+    QWidget,
+)
+
+SLACK = 2  # pixels of rounding a style may leave between a hint and the given width
+
+
+def settle() -> None:
+    """Let layouts and polish finish (posted LayoutRequest events run now)."""
+    for _ in range(4):
+        QApplication.processEvents()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def plain(text: str) -> str:
+    """A button text without its mnemonic marks."""
+    return text.replace("&&", "\x00").replace("&", "").replace("\x00", "&")
+
+
+def in_scroll_area(widget: QWidget, root: QWidget) -> bool:
+    """True when a scroll area between ``widget`` and ``root`` can scroll it into view."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not root:
+        if isinstance(parent, QAbstractScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def shown(widget: QWidget, root: QWidget) -> bool:
+    """Visible, and not on a hidden page of a stack (isVisible covers both)."""
+    return widget.isVisible() and widget.window() is root
+
+
+def button_problems(root: QWidget, where: str = "") -> list[str]:
+    """Every visible button of ``root`` whose text is cut or that lies out of reach."""
+    settle()
+    problems: list[str] = []
+    where = where or root.objectName() or type(root).__name__
+    bounds = root.rect()
+    for button in root.findChildren(QAbstractButton):
+        if not shown(button, root) or button.width() <= 0:
+            continue
+        if isinstance(button.parentWidget(), QTabBar):
+            continue  # tab bar scroll arrows and close buttons: the tab bar checks
+        text = plain(button.text())
+        name = text or button.accessibleName() or button.toolTip()[:30]
+        hint = button.sizeHint().width()
+        if text and button.width() + SLACK < hint:
+            problems.append(f"{where}: {name!r} cut ({button.width()} of {hint} px)")
+        if in_scroll_area(button, root):
+            continue
+        top_left = button.mapTo(root, QPoint(0, 0))
+        rect = QRect(top_left, button.size())
+        if not bounds.contains(rect):
+            problems.append(f"{where}: {name!r} outside the window ({rect.getRect()})")
+            continue
+        visible = button.visibleRegion().boundingRect()
+        if visible.width() + SLACK < button.width() or visible.height() + SLACK < \
+                button.height():
+            problems.append(f"{where}: {name!r} clipped by its parent "
+                            f"({visible.width()}x{visible.height()} of "
+                            f"{button.width()}x{button.height()})")
+    for combo in root.findChildren(QComboBox):
+        if shown(combo, root) and combo.width() + SLACK < combo.minimumSizeHint().width():
+            problems.append(f"{where}: drop-down {combo.accessibleName()!r} cut "
+                            f"({combo.width()} of {combo.minimumSizeHint().width()} px)")
+    for area in root.findChildren(QScrollArea):
+        inner = area.widget()
+        if (shown(area, root) and inner is not None
+                and area.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+                and inner.width() > area.viewport().width() + SLACK):
+            problems.append(f"{where}: {area.objectName() or 'scroll area'} cuts its right "
+                            f"side ({inner.width()} of {area.viewport().width()} px shown)")
+    return problems
+
+
+def tab_problems(bar: QTabBar, where: str) -> list[str]:
+    """Tabs that are out of view when the bar cannot scroll to them."""
+    settle()
+    problems = []
+    for index in range(bar.count()):
+        rect = bar.tabRect(index)
+        if not bar.rect().contains(rect) and not bar.usesScrollButtons():
+            problems.append(f"{where}: tab {plain(bar.tabText(index))!r} out of view")
+    return problems
+
+
+def save_shot(widget: QWidget, folder: str, name: str) -> None:
+    """Grab ``widget`` into ``folder/name.png`` (for looking at, not for asserting)."""
+    import os
+
+    os.makedirs(folder, exist_ok=True)
+    settle()
+    widget.grab().save(os.path.join(folder, f"{name}.png"))

@@ -1,0 +1,224 @@
+"""Every screen usable on a small laptop (issue 9, "Small screens").
+
+The main window is laid out at 1024x768 and 1366x768 with the sidebar showing section names,
+every section shown, four cases open (the Cases tab bar), every tab of a case, a form open,
+and the main dialogs at their default size. Checked on each: no button text cut off (a button
+narrower than its size hint), no button out of reach (outside the window or clipped by a
+parent, unless a scroll area can bring it into view), the "All cases" tab in view, the
+timeline's reading pane tall enough to read an entry.
+
+``BTAM_SHOTS=/tmp/shots1024`` also saves what each check saw as PNGs, for looking at
+(``BTAM_SHOTS_THEME=dark`` in the night theme).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from pytestqt.qtbot import QtBot
+
+from btam_desktop.core import demo, queries, vault
+from btam_desktop.ui.app import MIN_POINT_SIZE
+from btam_desktop.ui.case.case_dialogs import (
+    AssignDialog,
+    ConcernDialog,
+    NewCaseDialog,
+    ReviewDateDialog,
+    StatusDialog,
+    TierDialog,
+)
+from btam_desktop.ui.case.entry_dialog import ADDABLE_KINDS, EntryDialog
+from btam_desktop.ui.case.forms_tab import FormsTab
+from btam_desktop.ui.case.person_dialogs import AddPersonDialog
+from btam_desktop.ui.case.task_dialog import TaskDialog
+from btam_desktop.ui.case.timeline_tab import TimelineTab
+from btam_desktop.ui.controller import AppController
+from btam_desktop.ui.main_window import MainWindow
+from btam_desktop.ui.pages.case_view import TAB_CLASSES, CaseView
+from btam_desktop.ui.pages.cases import CasesPage
+from btam_desktop.ui.pages.partners import PartnerDialog
+from btam_desktop.ui.pages.settings import AddMemberDialog, DemoDataDialog
+from btam_desktop.ui.theme import ThemeManager, ThemeMode
+from tests.ui.conftest import AGENCY, LEAD, LEAD_PASS, OFFICER, OFFICER_PASS
+from tests.ui.helpers import process_deletions, unlock
+from tests.ui.small_screens import button_problems, save_shot, settle, tab_problems
+
+SIZES = [(1024, 768), (1366, 768)]
+READING_LINES = 8  # the timeline's reading pane shows at least this many lines of an entry
+SHOTS = os.environ.get("BTAM_SHOTS", "")
+SHOTS_THEME = os.environ.get("BTAM_SHOTS_THEME", "light")  # "dark": the night theme
+
+
+@dataclass
+class Small:
+    controller: AppController
+    main: MainWindow
+    cases: CasesPage
+    case_ids: list[str]
+    tag: str
+
+
+@pytest.fixture
+def demo_vault(vault_path: Path) -> tuple[Path, list[str]]:
+    """40 demo cases; the ids of four open ones with many entries and long titles first
+    (the widest tabs and headers)."""
+    session, _recovery = vault.create_vault(vault_path, member_name=LEAD,
+                                            new_passphrase=LEAD_PASS, agency=AGENCY,
+                                            badge="4471")
+    session.add_member(OFFICER, "officer", OFFICER_PASS, badge="5120")
+    demo.generate(session, 40, seed=3)
+    rows = [r for r in queries.case_rows(session.db) if r.status != "closed"]
+    rows.sort(key=lambda r: (-len(session.store.timeline(r.id)), -len(r.title)))
+    session.lock()
+    return vault_path, [r.id for r in rows[:4]]
+
+
+@pytest.fixture
+def themed(qapp: QApplication) -> Iterator[ThemeManager]:
+    """The app as it starts: the light theme's style sheet and at least its minimum font
+    (padding and font decide what fits); put back afterwards."""
+    palette, sheet, font = qapp.palette(), qapp.styleSheet(), qapp.font()
+    bigger = QFont(font)
+    if bigger.pointSizeF() < MIN_POINT_SIZE:
+        bigger.setPointSizeF(MIN_POINT_SIZE)
+        qapp.setFont(bigger)
+    manager = ThemeManager(qapp, ThemeMode.DARK if SHOTS_THEME == "dark" else ThemeMode.LIGHT)
+    manager.apply()
+    yield manager
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setFont(font)
+    qapp.styleHints().unsetColorScheme()
+
+
+@pytest.fixture(params=SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def small(request: pytest.FixtureRequest, qtbot: QtBot, themed: ThemeManager,
+          demo_vault: tuple[Path, list[str]]) -> Iterator[Small]:
+    width, height = request.param
+    path, case_ids = demo_vault
+    controller = AppController(path, idle_ms=60_000, theme=themed)
+    controller.start()
+    main = unlock(qtbot, controller, LEAD_PASS)
+    main.resize(width, height)
+    settle()
+    assert (main.width(), main.height()) == (width, height), "the window cannot be this small"
+    page = main.page("cases")
+    assert isinstance(page, CasesPage)
+    yield Small(controller, main, page, case_ids, f"{width}x{height}")
+    controller.shutdown()
+    controller.deleteLater()
+    process_deletions()
+
+
+def shot(widget: QWidget, name: str, tag: str) -> None:
+    if SHOTS and tag.startswith("1024"):
+        save_shot(widget, SHOTS, name)
+
+
+def test_every_section_fits(small: Small) -> None:
+    problems: list[str] = []
+    for key in small.main.page_keys():
+        small.main.show_page(key)
+        settle()
+        problems += button_problems(small.main, f"{small.tag} {key}")
+        shot(small.main, key, small.tag)
+    assert problems == []
+
+
+def test_an_open_case_fits_in_every_tab(small: Small) -> None:
+    page = small.cases
+    small.main.show_page("cases")
+    views = [page.open_case(case_id) for case_id in small.case_ids]
+    assert all(isinstance(v, CaseView) for v in views)
+    view = views[0]
+    assert view is not None
+    page.tabs.setCurrentWidget(view)
+    problems: list[str] = []
+    for tab_class in TAB_CLASSES:
+        view.show_tab(tab_class)
+        settle()
+        problems += button_problems(small.main, f"{small.tag} case {tab_class.__name__}")
+        problems += tab_problems(view.tabs.tabBar(), f"{small.tag} case sections")
+        shot(small.main, f"case-{tab_class.__name__.removesuffix('Tab').lower()}", small.tag)
+    # "All cases" stays in view (and reachable by a click) with four cases open.
+    for index in range(page.tabs.count()):
+        page.tabs.setCurrentIndex(index)
+        settle()
+        bar = page.tabs.tabBar()
+        if not bar.rect().contains(bar.tabRect(0)):
+            problems.append(f"{small.tag}: 'All cases' out of view with tab {index} shown")
+    assert problems == []
+
+
+def test_the_timeline_reading_pane_is_tall_enough(small: Small) -> None:
+    small.main.show_page("cases")
+    view = small.cases.open_case(small.case_ids[0])
+    assert view is not None
+    tab = view.show_tab(TimelineTab)
+    assert isinstance(tab, TimelineTab)
+    settle()
+    lines = tab.details.viewport().height() // tab.details.fontMetrics().lineSpacing()
+    assert lines >= READING_LINES, f"{small.tag}: reading pane {lines} lines"
+    assert tab.table.viewport().height() >= 4 * tab.table.verticalHeader().defaultSectionSize()
+
+
+def test_a_form_fits(small: Small, qtbot: QtBot) -> None:
+    small.main.show_page("cases")
+    view = small.cases.open_case(small.case_ids[0])
+    assert view is not None
+    tab = view.show_tab(FormsTab)
+    assert isinstance(tab, FormsTab)
+    dialog = tab.start_form("intake_referral")
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    settle()
+    assert dialog.frameGeometry().width() <= small.main.width() + 1
+    assert dialog.height() <= small.main.height()
+    shot(dialog, "form", small.tag)
+    problems = button_problems(dialog, f"{small.tag} form")
+    dialog.reject()
+    assert problems == []
+
+
+def dialogs(small: Small) -> list[tuple[str, QDialog]]:
+    """The main dialogs, made as the app makes them (not yet shown)."""
+    session = small.controller.session
+    assert session is not None
+    main = small.main
+    case = session.store.get_case(small.case_ids[0])
+    made: list[tuple[str, QDialog]] = [
+        ("new-case", NewCaseDialog(session, main)),
+        ("concern", ConcernDialog(session, case, main)),
+        ("status", StatusDialog(session, case, main)),
+        ("tier", TierDialog(session, case, main)),
+        ("review-date", ReviewDateDialog(session, case, main)),
+        ("assign", AssignDialog(session, case, main)),
+        ("add-person", AddPersonDialog(session, case.id, main)),
+        ("task", TaskDialog(session, case.id, main)),
+        ("partner", PartnerDialog(session, None, main)),
+        ("add-member", AddMemberDialog(session, main)),
+        ("demo-data", DemoDataDialog(40, main)),
+        ("shortcuts", main.show_shortcuts()),
+    ]
+    made += [(f"entry-{kind}", EntryDialog(session, case.id, kind, main))
+             for kind in ADDABLE_KINDS]
+    return made
+
+
+def test_the_main_dialogs_fit(small: Small) -> None:
+    problems: list[str] = []
+    for name, dialog in dialogs(small):
+        dialog.show()
+        settle()
+        problems += button_problems(dialog, f"{small.tag} {name}")
+        if dialog.height() > small.main.height():
+            problems.append(f"{small.tag} {name}: {dialog.height()} px tall")
+        shot(dialog, f"dialog-{name}", small.tag)
+        dialog.hide()
+        dialog.deleteLater()
+    assert problems == []

@@ -16,6 +16,7 @@ from btam_desktop.cli import (
     case_commands,
     form_commands,
     pdf_commands,
+    referral_commands,
     sync_commands,
     vault_commands,
 )
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     form_commands.register(sub, json_parent)
     pdf_commands.register(sub, json_parent)
     sync_commands.register(sub, json_parent)
+    referral_commands.register(sub, json_parent)
     return parser
 
 

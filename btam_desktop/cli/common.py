@@ -90,7 +90,18 @@ class Context:
         return first
 
     def unlock(self) -> Session:
-        """Open the vault as the chosen member (or with the recovery key)."""
+        """Open the vault as the chosen member (or with the recovery key); problems found
+        while unlocking (unknown key slots, entries cut from the audit trail's end) are said
+        on standard error by every command, not only by ``check``."""
+        session = self._unlock()
+        found = [*session.slot_problems_at_unlock, *session.audit_problems_at_unlock]
+        for problem in found:
+            print(f"btam: warning: {safe_text(problem)}", file=sys.stderr)
+        if found:
+            print("btam: warning: a team lead should run `btam check`", file=sys.stderr)
+        return session
+
+    def _unlock(self) -> Session:
         path = self.vault_path
         recovery_file = getattr(self.args, "use_recovery_key", None)
         if recovery_file:

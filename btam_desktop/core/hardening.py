@@ -8,8 +8,8 @@ desktop app:
 - Linux: ``prctl(PR_SET_DUMPABLE, 0)`` as well, which also stops other processes of the same
   user from attaching a debugger or reading ``/proc/<pid>/mem`` (ptrace), and keeps
   ``/proc/<pid>`` files owned by root;
-- Windows and macOS: nothing here. On Windows, Windows Error Reporting's local dumps are
-  configured by policy (see packaging/README.md); macOS writes no core files by default.
+- Windows and macOS: nothing here. On Windows, Windows Error Reporting's local dumps are a
+  machine policy (README's security model says which key); macOS obeys ``RLIMIT_CORE``.
 
 Each step is best effort: a refusal by the OS is ignored (reported by :func:`harden`).
 """

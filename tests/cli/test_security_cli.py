@@ -234,3 +234,19 @@ def test_attachment_file_appears_only_after_its_record(initialised: Run, tmp_pat
     assert code != 0
     assert not out.exists()
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".out.txt")] == []
+
+
+def test_every_command_warns_about_problems_found_at_unlock(initialised: Run,
+                                                            tmp_path: Path) -> None:
+    """Not only check: any command that unlocks says so when the key file holds a slot the
+    vault never issued, or the audit trail lost entries from its end."""
+    path = tmp_path / "v.btam"
+    session, _ = vault.unlock(path, passphrase_text=LEAD_PASS, member=LEAD)
+    keys = keyfile.load(path)
+    slot, _ = make_slot(vault_id=keys.vault_id, slot_id="planted", kind=MEMBER, label="Spare",
+                        secret="Quiet-Borrowed-Lantern-61", db_keys=[bytes(session._db_key)])
+    session.lock()
+    keyfile.save(path, keys.with_slot(slot))
+    code, _, err = initialised("--member", LEAD, "case", "list")
+    assert code == 0
+    assert "warning" in err and "unknown key slot" in err and "btam check" in err

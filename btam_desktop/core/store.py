@@ -524,6 +524,9 @@ class CaseStore:
                 for record_id in _referrers_first(links):
                     op.purge(table, record_id)
             op.purge("cases", case.id)
+            # Referrals to and from other teams are this laptop's own bookkeeping (with the
+            # reason and legal basis typed for them): they go with the case.
+            self.db.execute("DELETE FROM referrals WHERE case_id = ?", (case.id,))
             op.audit("case.purge", "case", case.id)
 
     def purge_expired_trash(self) -> int:

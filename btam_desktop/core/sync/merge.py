@@ -367,6 +367,8 @@ class Merger:
                                  (f"{table}:{record_id}",)):
             self.db.execute("DELETE FROM sync_pending WHERE change_id = ?", (row[0],))
         conflicts.forget(self.db, record_id)
+        if table == "cases":
+            self.db.execute("DELETE FROM referrals WHERE case_id = ?", (record_id,))
         self.op.purge_remote(change, log=log)
         self._tombs.add(record_id)
         self._present.discard(record_id)

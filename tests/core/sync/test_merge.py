@@ -316,3 +316,20 @@ def test_field_history_shows_both_laptops_changes(laptops: Laptops) -> None:
     assert [(h.new, h.member_name) for h in history] == [("B's words", "Lead B")]
     assert json.loads(a.db.scalar("SELECT value FROM changes WHERE record_id = ? AND"
                                   " field = 'summary'", (case.id,))) == "B's words"
+
+
+def test_a_purge_erases_the_referral_records_of_the_case_everywhere(laptops: Laptops) -> None:
+    a, b = laptops("A"), laptops("B")
+    case = a.store.create_case("Referred and purged", concern="low")
+    relay(a, b)
+    for laptop in (a, b):  # a referral handled on each laptop (reason and legal basis typed)
+        laptop.db.execute(
+            "INSERT INTO referrals (referral_id, direction, other_team_id, other_team_name,"
+            " case_id, status, reason, legal_basis, bundle_id, file_hash, sender_device_id,"
+            " created_at) VALUES (?, 'out', 't', 'Other team', ?, 'sent', 'secret reason',"
+            " 'consent', 'b', 'h', 'd', '2026-01-01')", (f"r-{laptop.device_code}", case.id))
+    a.store.delete_case(case.id)
+    a.store.purge_case(case.id)
+    relay(a, b)
+    for laptop in (a, b):
+        assert laptop.db.scalar("SELECT count(*) FROM referrals") == 0

@@ -99,11 +99,11 @@ def main() -> None:
     for stale in folder.glob("*.btam[bij]*"):
         stale.unlink()
     lead = _open_or_create(lead_path, "Bench Lead")
-    if team.roster(officer) is not None:
-        officer.db.execute("DELETE FROM sync_team")  # a kept source rejoins the new lead
-        officer.db.execute("DELETE FROM sync_peers")
-        officer.db.execute("DELETE FROM sync_bundles")
-        officer.db.execute("DELETE FROM meta WHERE key LIKE 'sync:%'")
+    if not fresh_source:  # a kept source leaves its old team and joins the new lead's
+        with officer.db.transaction():
+            for table in ("sync_team", "sync_peers", "sync_bundles", "sync_identity"):
+                officer.db.execute(f"DELETE FROM {table}")
+            officer.db.execute("DELETE FROM meta WHERE key LIKE 'sync:%'")
     team.create_team(lead, "Bench team")
     team.invite(lead, folder / "i.btaminvite", INVITE,
                 kdf=KdfParams(salt=os.urandom(16), memory_kib=1024, iterations=1, lanes=1))

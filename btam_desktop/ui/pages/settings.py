@@ -521,10 +521,18 @@ class SettingsPage(Page):
         self.change_button = QPushButton("&Change passphrase")
         self.change_button.setObjectName("primary")
         self.passphrase_message = MessageLabel()
+        # After a change, an old copy of the key file still opens the vault with the old
+        # passphrase until the vault is re-encrypted under a new key (team leads only).
+        self.rekey_button = QPushButton("Re-&encrypt now (recommended)")
+        self.rekey_button.setToolTip(
+            "Re-encrypt the vault under a new key, so an old copy of the key file with the old "
+            "passphrase no longer opens it.")
+        self.rekey_button.hide()
         layout.addWidget(self.new_passphrase)
         layout.addWidget(self.passphrase_message)
-        layout.addLayout(_row(self.change_button))
+        layout.addLayout(_row(self.change_button, self.rekey_button))
         self.change_button.clicked.connect(self.change_passphrase)
+        self.rekey_button.clicked.connect(self.rekey_after_passphrase_change)
         self.new_passphrase.changed.connect(self._update_change_button)
         self.current_passphrase.textChanged.connect(self._update_change_button)
         self._update_change_button()
@@ -783,11 +791,37 @@ class SettingsPage(Page):
             self.passphrase_message.show_error(messages.describe(error))
             return
         self.new_passphrase.clear()
+        lead = session.role == "lead"
         self.passphrase_message.show_message(
             "Passphrase changed. Use the new one from the next unlock"
             + ("; this laptop no longer remembers your key." if hasattr(self, "device_status")
-               else "."), "ok")
+               else ".")
+            + (" An old copy of the key file still opens the vault with the old passphrase "
+               "until the vault is re-encrypted under a new key."
+               if lead else
+               " An old copy of the key file still opens the vault with the old passphrase "
+               "until a team lead re-encrypts the vault."), "ok")
+        self.rekey_button.setVisible(lead)
         self._update_device()
+
+    def rekey_after_passphrase_change(self) -> tasks.BackgroundJob:
+        """Re-encrypt the vault under a new key in the background (it cannot be cancelled)."""
+        session = self._session
+
+        def done(_dropped: list[str]) -> None:
+            self.rekey_button.hide()
+            self.passphrase_message.show_message(
+                "The vault was re-encrypted under a new key: an old copy of the key file no "
+                "longer opens it.", "ok")
+
+        self.last_job = tasks.run_in_background(
+            self, "Re-encrypting the vault", lambda _progress: session.rekey(),
+            on_done=done, on_error=lambda e: self.passphrase_message.show_error(
+                messages.describe(e)),
+            cancellable=False, session=session,
+            label="Re-encrypting the vault under a new key. This takes a moment; it cannot be "
+                  "stopped halfway\u2026")
+        return self.last_job
 
     # -- members ----------------------------------------------------------------------------
     def add_member(self) -> AddMemberDialog:
@@ -815,18 +849,30 @@ class SettingsPage(Page):
         if member is None:
             return None
 
+        session = self._session
+
+        def done(_result: object) -> None:
+            self.members_message.show_message(
+                f"{member.name} was removed and the vault re-encrypted under a new key.", "ok")
+
         def remove() -> None:
-            try:
-                self._session.remove_member(member.id)
-            except Exception as error:
-                self.members_message.show_error(messages.describe(error))
-                return
-            self.members_message.show_message(f"{member.name} was removed.", "ok")
+            # Removing rekeys the whole vault: off the GUI thread, with progress and no
+            # Cancel (a rekey cannot stop halfway).
+            self.last_job = tasks.run_in_background(
+                self, f"Removing {member.name}",
+                lambda _progress: session.remove_member(member.id),
+                on_done=done, on_error=lambda e: self.members_message.show_error(
+                    messages.describe(e)),
+                cancellable=False, session=session,
+                label=f"Removing {member.name} and re-encrypting the vault under a new key. "
+                      "This takes a moment; it cannot be stopped halfway\u2026")
 
         return self._confirm(
             f"Remove {member.name}?",
             f"{member.name} will no longer be able to unlock this vault on this laptop. What "
-            "they recorded stays in the case files and the audit trail.",
+            "they recorded stays in the case files and the audit trail.\n\n"
+            f"Removing {member.name} re-encrypts the vault under a new key, so an old copy of "
+            "the key file no longer opens it. This takes a moment.",
             "&Remove", remove)
 
     # -- maintenance ----------------------------------------------------------------------------

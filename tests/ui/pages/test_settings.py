@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import backup, demo, keyfile, vault
@@ -196,6 +196,10 @@ def test_remove_a_member_after_confirmation(qtbot: QtBot, host: MakeHost,
     assert box is not None
     remove = next(b for b in box.buttons() if b.text() == "&Remove")
     qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+    job = page.last_job
+    assert job is not None
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        pass
     assert OFFICER not in [m.name for m in lead.members()]
     assert all(OFFICER not in page.members.item(i).text()
                for i in range(page.members.count()))
@@ -364,3 +368,73 @@ def test_the_page_scrolls_to_the_focused_field(
         bottom_right = target.mapTo(viewport, target.rect().bottomRight())
         assert viewport.rect().contains(top_left) and viewport.rect().contains(bottom_right), (
             target.text() if hasattr(target, "text") else target, top_left, bottom_right)
+
+
+def _on_worker(monkeypatch: pytest.MonkeyPatch, session: Session, name: str) -> list[bool]:
+    """Record, for each call of ``session.<name>``, whether it ran off the GUI thread."""
+    import threading
+
+    original = getattr(session, name)
+    calls: list[bool] = []
+
+    def wrapped(*args: object, **kwargs: object) -> object:
+        calls.append(threading.current_thread() is not threading.main_thread())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(session, name, wrapped)
+    return calls
+
+
+def test_removing_a_member_rekeys_in_the_background_and_says_so(
+    qtbot: QtBot, host: MakeHost, lead: Session, vault_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old_keys = keyfile.load(vault_path)
+    page = _page(host, lead)
+    calls = _on_worker(monkeypatch, lead, "remove_member")
+    _select(page, OFFICER)
+    box = page.remove_member()
+    assert box is not None
+    said = box.informativeText()
+    assert (f"Removing {OFFICER} re-encrypts the vault under a new key, so an old copy of the "
+            "key file no longer opens it. This takes a moment.") in said
+    remove = next(b for b in box.buttons() if b.text() == "&Remove")
+    qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+    job = page.last_job
+    assert job is not None and job.running
+    assert job.dialog.findChildren(QPushButton) == []  # a rekey cannot stop halfway
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        pass
+    assert calls == [True]
+    assert OFFICER not in [m.name for m in lead.members()]
+    assert page.members_message.kind == "ok"
+    assert "re-encrypted" in page.members_message.text()
+    assert all(OFFICER not in page.members.item(i).text()
+               for i in range(page.members.count()))
+    assert old_keys.slot(lead.slot_id) != keyfile.load(vault_path).slot(lead.slot_id)  # resealed
+
+
+def test_after_a_passphrase_change_re_encrypting_is_offered(
+    qtbot: QtBot, host: MakeHost, lead: Session, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = _page(host, lead)
+    assert page.rekey_button.isHidden()
+    qtbot.keyClicks(page.current_passphrase, LEAD_PASS)
+    qtbot.keyClicks(page.new_passphrase.passphrase, NEW_PASS)
+    qtbot.keyClicks(page.new_passphrase.confirm, NEW_PASS)
+    qtbot.mouseClick(page.change_button, Qt.MouseButton.LeftButton)
+    assert page.passphrase_message.kind == "ok"
+    assert not page.rekey_button.isHidden()
+    assert page.rekey_button.text().replace("&", "") == "Re-encrypt now (recommended)"
+    calls = _on_worker(monkeypatch, lead, "rekey")
+    qtbot.mouseClick(page.rekey_button, Qt.MouseButton.LeftButton)
+    job = page.last_job
+    assert job is not None
+    assert job.dialog.findChildren(QPushButton) == []
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        pass
+    assert calls == [True]
+    assert page.passphrase_message.kind == "ok"
+    assert "re-encrypted" in page.passphrase_message.text()
+    assert page.rekey_button.isHidden()
+    lead.store.count_cases()  # the session works under the new key

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QKeyCombination, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from shiboken6 import isValid
 
 from btam_desktop.core import vault
 from btam_desktop.core.ops import ChangeSummary
@@ -115,6 +116,39 @@ def is_lock_key(event: QKeyEvent) -> bool:
     return bool(combination == LOCK_KEY)
 
 
+def unlock_problems_box(session: Session, parent: QWidget) -> QMessageBox | None:
+    """A non-blocking warning, in plain words, about problems the unlock found (an unknown
+    key slot, entries cut from the end of the audit trail); None when there are none."""
+    slots = list(session.slot_problems_at_unlock)
+    trail = list(session.audit_problems_at_unlock)
+    if not slots and not trail:
+        return None
+    said: list[str] = []
+    if slots:
+        said.append(
+            "This vault's key file has a key slot the vault never issued. Someone may have "
+            "added it to keep access (for example before being removed); it was not used to "
+            "open the vault and will never receive a new key.")
+    if trail:
+        said.append(
+            "Entries were removed from the end of the audit trail since this laptop last "
+            "wrote to it. Someone with access to the vault file may have hidden what they "
+            "did.")
+    box = QMessageBox(QMessageBox.Icon.Warning, "Problems found at unlock - BTAM Desktop",
+                      "\n\n".join(said), QMessageBox.StandardButton.Ok, parent)
+    box.setInformativeText(
+        "What to do: tell your team lead today, make no changes you cannot redo, and run "
+        "Settings \u203a Check integrity to see every problem. Keep the vault file and key "
+        "file as they are for the team lead to examine.")
+    box.setDetailedText("\n".join([*slots, *trail]))
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    # Over the main window, without taking the keyboard from it: nothing is blocked.
+    box.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+    box.show()
+    return box
+
+
 class LockKeyFilter(QObject):
     """Ctrl+L in any window of the application emits ``triggered``, once per key press.
 
@@ -195,6 +229,8 @@ class AppController(QObject):
         # (member id, held dialogs): case dialogs with unsaved input, kept in memory only
         # across a lock and reopened for the same member (see btam_desktop.ui.held).
         self._held: tuple[str | None, list[HeldDialog]] | None = None
+        # The warning about problems found at unlock (see unlock_problems_box).
+        self._unlock_problems: QMessageBox | None = None
         self.idle = IdleWatcher(idle_ms or 60_000, self, clock=clock)
         self.idle.timed_out.connect(self._on_idle)
         self.lock_keys = LockKeyFilter(self)
@@ -288,12 +324,19 @@ class AppController(QObject):
         show_sized_for_screen(window)
         window.activateWindow()
         self._return_to_place(session, window)
+        self._unlock_problems = unlock_problems_box(session, window)
         self.idle.set_interval(self.idle_interval_ms(session))
         self.idle.start()
         self.lock_keys.install()
         self.system_lock.start()
         self.system_lock.watch_window(window)
         self.session_started.emit(session)
+
+    @property
+    def unlock_problems(self) -> QMessageBox | None:
+        """The warning about problems found at unlock, while it is shown (or None)."""
+        box = self._unlock_problems
+        return box if box is not None and isValid(box) else None
 
     def _return_to_place(self, session: Session, window: MainWindow) -> None:
         place, self._place = self._place, None

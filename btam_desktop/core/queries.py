@@ -356,3 +356,154 @@ def count_overdue_cases(db: Database, today: str) -> int:
         " AND ((c.next_review IS NOT NULL AND c.next_review != '' AND c.next_review < :today)"
         " OR c.id IN (SELECT case_id FROM tasks WHERE done_at IS NULL AND deleted_at IS NULL"
         " AND due_on < :today))", {"today": today}))
+
+
+# -- the dashboard's panels (read only) ---------------------------------------------------------
+class AttentionCase(NamedTuple):
+    """A case that needs attention now, and why (``imminent``, ``high`` or ``overdue``)."""
+
+    id: str
+    number: str
+    title: str
+    concern: str
+    next_review: str | None
+    reason: str
+
+
+ATTENTION_REASONS = ("imminent", "high", "overdue")
+"""Why a case needs attention, in the order the dashboard lists them."""
+
+_OVERDUE_CASE = (
+    "((c.next_review IS NOT NULL AND c.next_review != '' AND c.next_review < :today)"
+    " OR c.id IN (SELECT case_id FROM tasks WHERE done_at IS NULL AND deleted_at IS NULL"
+    " AND due_on < :today))")
+
+
+def attention_counts(db: Database, today: str) -> dict[str, int]:
+    """Cases not closed of imminent concern, of high concern, and overdue (the rule of
+    :func:`count_overdue_cases`): each number is what the Cases page shows with "Not closed"
+    and that concern level (or "Overdue"). ``total`` counts each case once."""
+    live = "c.deleted_at IS NULL AND c.status != 'closed'"
+    counts = {
+        concern: int(db.scalar(f"SELECT count(*) FROM cases c WHERE {live}"
+                               " AND c.concern = :concern", {"concern": concern}))
+        for concern in ("imminent", "high")}
+    counts["overdue"] = count_overdue_cases(db, today)
+    counts["total"] = int(db.scalar(
+        f"SELECT count(*) FROM cases c WHERE {live}"
+        f" AND (c.concern IN ('imminent', 'high') OR {_OVERDUE_CASE})", {"today": today}))
+    return counts
+
+
+def attention_cases(db: Database, today: str, limit: int) -> list[AttentionCase]:
+    """At most ``limit`` cases not closed that need attention now: imminent concern first,
+    then high concern, then overdue ones (each oldest review first); each case once."""
+    rows = _tuples(
+        db, "SELECT c.id, c.number, c.title, c.concern, c.next_review,"
+        " CASE WHEN c.concern = 'imminent' THEN 0 WHEN c.concern = 'high' THEN 1 ELSE 2 END"
+        " AS rank FROM cases c WHERE c.deleted_at IS NULL AND c.status != 'closed'"
+        f" AND (c.concern IN ('imminent', 'high') OR {_OVERDUE_CASE})"
+        " ORDER BY rank, coalesce(nullif(c.next_review, ''), '9999'), c.number LIMIT :limit",
+        {"today": today, "limit": limit})
+    return [AttentionCase(r[0], r[1], r[2], r[3], r[4], ATTENTION_REASONS[r[5]])
+            for r in rows]
+
+
+class MyCase(NamedTuple):
+    """A case assigned to a member (for "My caseload")."""
+
+    id: str
+    number: str
+    title: str
+    status: str
+    concern: str
+    next_review: str | None
+
+
+_MINE = ("c.deleted_at IS NULL AND c.status != 'closed' AND c.id IN (SELECT case_id FROM"
+         " case_assignments WHERE member_id = :member AND deleted_at IS NULL)")
+
+
+def count_my_cases(db: Database, member_id: str) -> int:
+    """Cases not closed assigned to ``member_id``: what Cases shows with "Not closed" and
+    "Assigned to me"."""
+    return int(db.scalar(f"SELECT count(*) FROM cases c WHERE {_MINE}", {"member": member_id}))
+
+
+def my_cases(db: Database, member_id: str, limit: int) -> list[MyCase]:
+    """At most ``limit`` of :func:`count_my_cases`'s cases, the most pressing first (concern
+    from imminent down, then the next review date)."""
+    rows = _tuples(
+        db, "SELECT c.id, c.number, c.title, c.status, c.concern, c.next_review FROM cases c"
+        f" WHERE {_MINE} ORDER BY CASE c.concern WHEN 'imminent' THEN 0 WHEN 'high' THEN 1"
+        " WHEN 'moderate' THEN 2 ELSE 3 END, coalesce(nullif(c.next_review, ''), '9999'),"
+        " c.number LIMIT :limit", {"member": member_id, "limit": limit})
+    return [MyCase(*r) for r in rows]
+
+
+class SinceChange(NamedTuple):
+    """What changed on one of a member's cases since their previous sign-in, by one member:
+    field names and kinds of record only, never values."""
+
+    case_id: str
+    number: str
+    who: str
+    what: tuple[str, ...]  # "assigned to you", "status", "timeline entry added", ...
+    newly_assigned: bool
+    last_hlc: str
+
+
+_RECORD_WORDS = {
+    "case_assignments": "assignment", "case_persons": "person", "tasks": "task",
+    "timeline": "timeline entry", "attachments": "attachment", "submissions": "form",
+    "disseminations": "release",
+}
+
+
+def previous_unlock_hlc(db: Database, member_id: str) -> str | None:
+    """The stamp of the member's sign-in before the current one (the second newest
+    ``vault.unlock`` of theirs in the audit trail); None when this is the first."""
+    row = db.query_one(
+        "SELECT hlc FROM audit WHERE action = 'vault.unlock' AND member_id = :member"
+        " ORDER BY hlc DESC LIMIT 1 OFFSET 1", {"member": member_id})
+    return str(row[0]) if row is not None else None
+
+
+def changes_since(db: Database, member_id: str, since_hlc: str) -> list[SinceChange]:
+    """Changes by other members after ``since_hlc`` on cases now assigned to ``member_id``
+    (and assignments of that member), one row per case and member, newest first. Only table
+    and field names are read from the change log, never a value."""
+    params = {"member": member_id, "since": since_hlc}
+    mine = ("SELECT case_id FROM case_assignments WHERE member_id = :member"
+            " AND deleted_at IS NULL")
+    parts = [f"SELECT ch.record_id AS case_id, ch.tbl, ch.field, ch.hlc, ch.member_id, 0"
+             f" AS mine FROM changes ch WHERE ch.hlc > :since AND ch.tbl = 'cases'"
+             f" AND ch.record_id IN ({mine})"]
+    for table in sorted(_CASE_CHILD_TABLES):
+        assigned = ("CASE WHEN x.member_id = :member AND ch.field = '*' THEN 1 ELSE 0 END"
+                    if table == "case_assignments" else "0")
+        parts.append(
+            f"SELECT x.case_id, ch.tbl, ch.field, ch.hlc, ch.member_id, {assigned}"
+            f" FROM changes ch JOIN {table} x ON x.id = ch.record_id WHERE ch.hlc > :since"
+            f" AND ch.tbl = '{table}' AND x.case_id IN ({mine})")
+    rows = _tuples(
+        db, "SELECT u.case_id, c.number, coalesce(m.name, 'Unknown member'), u.tbl, u.field,"
+        " u.hlc, u.mine FROM (" + " UNION ALL ".join(parts) + ") u"
+        " JOIN cases c ON c.id = u.case_id AND c.deleted_at IS NULL"
+        " LEFT JOIN members m ON m.id = u.member_id"
+        " WHERE u.member_id IS NULL OR u.member_id != :member ORDER BY u.hlc DESC", params)
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    for case_id, number, who, table, fld, hlc, newly in rows:
+        entry = grouped.setdefault((case_id, who), [number, [], False, hlc])
+        if newly:
+            entry[2] = True
+            word = "assigned to you"
+        elif table == "cases":
+            word = "case opened" if fld == "*" else fld
+        else:
+            noun = _RECORD_WORDS.get(table, table)
+            word = f"{noun} added" if fld == "*" else f"{noun} {fld}"
+        if word not in entry[1]:
+            entry[1].append(word)
+    return [SinceChange(case_id, e[0], who, tuple(e[1]), bool(e[2]), e[3])
+            for (case_id, who), e in grouped.items()]

@@ -1,5 +1,11 @@
 """The dashboard: who is signed in, the caseload at a glance, and the work that is due.
 
+* first, three panels that lead to the work: "Needs attention now" (cases not closed of
+  imminent or high concern, and overdue cases; links above the list open each group in
+  Cases), "My caseload" (cases not closed assigned to me; its link opens Cases with "Assigned
+  to me") and "Since you last signed in" (cases newly assigned to me and changes by others on
+  my cases since my previous unlock: case number, field names and who, never content; at
+  most :data:`SINCE_ROWS` rows and "and N more");
 * counts (open, active, monitoring, overdue) and two bar charts: the open caseload by concern
   level and by status;
 * short clickable lists: overdue reviews and tasks, reviews and tasks due in the next 14 days
@@ -19,7 +25,7 @@ at most :data:`MINE_CAP` tasks to sort undated ones last.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
@@ -57,7 +63,7 @@ from btam_desktop.core.session import Session
 from btam_desktop.core.sync import conflicts as sync_conflicts
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.charts import Bar, BarChart
-from btam_desktop.ui.flow import ResponsiveGrid
+from btam_desktop.ui.flow import FlowLayout, ResponsiveGrid
 from btam_desktop.ui.labels import role_label
 from btam_desktop.ui.pages.audit import QUIET_ACTIONS, action_label, describe, local_time
 from btam_desktop.ui.pages.base import Page
@@ -80,6 +86,18 @@ MINE_CAP = 1000  # "My tasks" beyond this many reads "more than 1,000" (see the 
 ACTIVITY_PAGE = 50
 ACTIVITY_PAGES = 4
 CASE_ROLE = Qt.ItemDataRole.UserRole
+ATTENTION_ROWS = 5  # rows the attention list reads (and shows without scrolling)
+MY_CASES_ROWS = 5
+SINCE_ROWS = 20  # "Since you last signed in" lists at most this many, then "and N more"
+SINCE_VISIBLE = 5  # ... showing this many at a time (the list scrolls)
+# The links above "Needs attention now": (key, caption, what it opens).
+ATTENTION_LINKS: tuple[tuple[str, str, CaseFilter], ...] = (
+    ("imminent", "Imminent", CaseFilter(status=NOT_CLOSED, concern="imminent")),
+    ("high", "High", CaseFilter(status=NOT_CLOSED, concern="high")),
+    ("overdue", "Overdue", CaseFilter(status=NOT_CLOSED, overdue=True)),
+)
+REASON_WORDS = {"imminent": "Imminent concern", "high": "High concern",
+                "overdue": "Review or task overdue"}
 
 # Which counts the cards show: (key, caption).
 COUNTS: tuple[tuple[str, str], ...] = (
@@ -160,6 +178,12 @@ class DashboardData:
     activity: list[AuditEntry] = field(default_factory=list)
     conflicts: int = 0  # sync conflicts waiting for a lead (counted for leads only)
     overdue_tasks: int = 0  # open tasks past due, in any case (closed ones too)
+    attention: list[queries.AttentionCase] = field(default_factory=list)
+    attention_counts: dict[str, int] = field(default_factory=dict)
+    my_cases: list[queries.MyCase] = field(default_factory=list)
+    my_cases_total: int = 0
+    first_sign_in: bool = True  # no earlier unlock of this member: nothing to compare with
+    since: list[queries.SinceChange] = field(default_factory=list)
 
 
 def load(session: Session, today: date | None = None) -> DashboardData:
@@ -207,6 +231,15 @@ def load(session: Session, today: date | None = None) -> DashboardData:
         # Undated tasks sort first in the core; an officer wants the next due date first.
         mine.sort(key=lambda t: (t.due_on is None, t.due_on or ""))
         data.mine = with_case(mine)
+    data.attention_counts = queries.attention_counts(session.db, iso_today)
+    data.attention = queries.attention_cases(session.db, iso_today, ATTENTION_ROWS)
+    if session.member_id:
+        data.my_cases_total = queries.count_my_cases(session.db, session.member_id)
+        data.my_cases = queries.my_cases(session.db, session.member_id, MY_CASES_ROWS)
+        since = queries.previous_unlock_hlc(session.db, session.member_id)
+        data.first_sign_in = since is None
+        if since is not None:
+            data.since = queries.changes_since(session.db, session.member_id, since)
     data.activity = _recent_activity(session)
     if session.role == "lead":
         data.conflicts = sync_conflicts.open_count(session.db)
@@ -360,10 +393,12 @@ class CaseList(QListWidget):
 
     case_activated = Signal(str)
 
-    def __init__(self, name: str, empty_text: str, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, empty_text: str, parent: QWidget | None = None, *,
+                 rows: int = LIST_ROWS) -> None:
         super().__init__(parent)
         self.setAccessibleName(name)
         self.empty_text = empty_text
+        self.rows = rows
         self.setUniformItemSizes(True)
         self.setItemDelegate(TwoLineDelegate(self))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -384,7 +419,7 @@ class CaseList(QListWidget):
             item = QListWidgetItem(self.empty_text)
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addItem(item)
-        _fit_rows(self, LIST_ROWS)
+        _fit_rows(self, self.rows)
 
     def case_ids(self) -> list[str]:
         """The case of each row (empty rows skipped)."""
@@ -405,6 +440,30 @@ def _task_entry(task: Task, case: Case, today: date) -> tuple[str, str, str]:
     text = f"{due} \u00b7 {what}\n{case.number}  {case.title}"
     spoken = f"{what}, {due_phrase(task.due_on, today)}: case {case.number}, {case.title}"
     return case.id, text, spoken
+
+
+def _attention_entry(case: queries.AttentionCase, today: date) -> tuple[str, str, str]:
+    why = REASON_WORDS[case.reason]
+    if case.next_review:
+        why += f" \u00b7 review {due_phrase(case.next_review, today, with_date=False)}"
+    text = f"{case.number}  {case.title}\n{why}"
+    return case.id, text, f"{why}: case {case.number}, {case.title}"
+
+
+def _my_case_entry(case: queries.MyCase, today: date) -> tuple[str, str, str]:
+    facts = f"{CONCERN_LABELS.get(case.concern, case.concern)} \u00b7 " \
+            f"{STATUS_LABELS.get(case.status, case.status)}"
+    if case.next_review:
+        facts += f" \u00b7 review {due_phrase(case.next_review, today, with_date=False)}"
+    return case.id, f"{case.number}  {case.title}\n{facts}", \
+        f"Case {case.number}, {case.title}: {facts}"
+
+
+def _since_entry(change: queries.SinceChange) -> tuple[str, str, str]:
+    # Field names and kinds of record only: the change log's values never reach the screen.
+    what = ", ".join(change.what)
+    text = f"{change.number}  by {change.who}\n{what}"
+    return change.case_id, text, f"Case {change.number}: {what}, by {change.who}"
 
 
 class DashboardPage(Page):
@@ -435,6 +494,33 @@ class DashboardPage(Page):
         self.conflicts_button.setToolTip("Open the conflict queue on the Sync page")
         self.conflicts_button.clicked.connect(self._open_conflicts)
         self.conflicts_button.hide()
+
+        # First: what needs attention now, my caseload, and what changed since I last
+        # signed in (two or three side by side, one under the other on a narrow window).
+        self.attention_list = CaseList("Needs attention now", "Nothing needs attention now.",
+                                       rows=ATTENTION_ROWS)
+        self.attention_section = self._section("Needs attention now", self.attention_list)
+        self.attention_links: dict[str, QPushButton] = {}
+        links = FlowLayout()
+        for key, caption, flt in ATTENTION_LINKS:
+            link = self._link(caption, flt)
+            self.attention_links[key] = link
+            links.add_widget(link)
+        self.attention_section.content.insertLayout(0, links)
+        self.my_cases_list = CaseList("My caseload", "No open cases assigned to you.",
+                                      rows=MY_CASES_ROWS)
+        self.my_cases_section = self._section("My caseload", self.my_cases_list)
+        self.my_cases_link = self._link("Assigned to me", CaseFilter(status=NOT_CLOSED))
+        self.my_cases_section.content.insertWidget(0, self.my_cases_link)
+        self.since_list = CaseList("Since you last signed in", "Nothing new on your cases.",
+                                   rows=SINCE_VISIBLE)
+        self.since_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.since_section = self._section("Since you last signed in", self.since_list)
+        for case_list in (self.attention_list, self.my_cases_list, self.since_list):
+            case_list.case_activated.connect(self._open_case)
+        focus = ResponsiveGrid(PANEL_WIDTH, 3)
+        for section in (self.attention_section, self.my_cases_section, self.since_section):
+            focus.add(section)
 
         self.cards: dict[str, CountCard] = {}
         # Panels take as many columns as the width allows (two on a 1024-pixel screen with
@@ -484,10 +570,12 @@ class DashboardPage(Page):
         header.addWidget(self.conflicts_button)
         content = QWidget()
         column = QVBoxLayout(content)
+        self.content_column = column
         column.setContentsMargins(0, 0, 8, 0)
         column.setSpacing(12)
         column.addLayout(header)
         column.addWidget(self.message)
+        column.addWidget(focus)
         column.addWidget(cards)
         column.addWidget(lists)
         column.addWidget(charts)
@@ -505,6 +593,25 @@ class DashboardPage(Page):
         self.title_label.setAlignment(Qt.AlignmentFlag.AlignLeft)
         events.changed.connect(self._on_change)
         tasks.gate().busy_changed.connect(self._on_busy_changed)
+
+    def _link(self, caption: str, flt: CaseFilter) -> QPushButton:
+        """A button "caption: n" that opens the Cases list filtered as ``flt`` (n is set by
+        :meth:`_show`; for "Assigned to me" the signed-in member is added then)."""
+        link = QPushButton(caption)
+        link.setObjectName("dashboardLink")
+        link.setFlat(True)
+        # Reads as a link (underlined, the palette's link colour), so three fit on a line.
+        link.setStyleSheet("QPushButton { border: none; background: transparent;"
+                           " padding: 2px 4px; color: palette(link);"
+                           " text-decoration: underline; }"
+                           " QPushButton:focus { outline: 1px dotted palette(link); }")
+        link.setCursor(Qt.CursorShape.PointingHandCursor)
+        link.setProperty("caption", caption)
+        link.setToolTip(f"{caption}: opens these cases in Cases")
+        link.clicked.connect(lambda _checked=False, link=link, flt=flt: self.open_cases(
+            replace(flt, assigned_to=self._session.member_id or "")
+            if link is self.my_cases_link else flt))
+        return link
 
     @staticmethod
     def _section(title: str, widget: QWidget) -> Section:
@@ -572,6 +679,7 @@ class DashboardPage(Page):
         self.concern_section.set_footnote(f"{total_open:,} open cases.")
 
         today = date.today()
+        self._show_focus(data, today)
         self.overdue_list.set_entries([_task_entry(t, c, today) for t, c in data.overdue])
         overdue_total = data.overdue_tasks
         self.overdue_section.set_footnote(self._more(len(data.overdue), overdue_total,
@@ -598,6 +706,41 @@ class DashboardPage(Page):
         if not data.activity:
             self.activity.addItem("No activity yet.")
         _fit_rows(self.activity, ACTIVITY_ROWS)
+
+    def _show_focus(self, data: DashboardData, today: date) -> None:
+        """The three panels at the top."""
+        counts = data.attention_counts
+        for key, caption, _flt in ATTENTION_LINKS:
+            link = self.attention_links[key]
+            link.setText(f"{caption} {counts.get(key, 0):,}")
+            link.setAccessibleName(f"{caption}: {counts.get(key, 0):,} cases; open in Cases")
+        self.attention_list.set_entries([_attention_entry(c, today) for c in data.attention])
+        total = counts.get("total", 0)
+        self.attention_section.set_footnote(
+            f"{len(data.attention)} of {total:,} shown (a case counts once)."
+            if total > len(data.attention) else "")
+
+        mine = self._session.member_id is not None
+        self.my_cases_section.setVisible(mine)
+        self.my_cases_link.setText(f"Assigned to me {data.my_cases_total:,}")
+        self.my_cases_link.setAccessibleName(
+            f"Assigned to me: {data.my_cases_total:,} cases not closed; open in Cases")
+        self.my_cases_list.set_entries([_my_case_entry(c, today) for c in data.my_cases])
+        self.my_cases_section.set_footnote(
+            self._more(len(data.my_cases), data.my_cases_total, "most pressing first"))
+
+        if data.first_sign_in:
+            self.since_list.empty_text = "Nothing to compare yet."
+        else:
+            self.since_list.empty_text = "Nothing new on your cases."
+        shown = data.since[:SINCE_ROWS]
+        self.since_list.set_entries([_since_entry(c) for c in shown])
+        more = len(data.since) - len(shown)
+        if data.first_sign_in:
+            self.since_section.set_footnote("Your first sign-in on this vault.")
+        else:
+            self.since_section.set_footnote(f"and {more:,} more" if more > 0 else "")
+        self.since_section.setVisible(mine)
 
     @staticmethod
     def _more(shown: int, total: int, order: str, *, capped: bool = False) -> str:

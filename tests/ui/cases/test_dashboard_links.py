@@ -21,7 +21,7 @@ from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.pages.cases import CasesPage
 from btam_desktop.ui.pages.dashboard import CARD_FILTERS, COUNTS, DashboardPage
 from tests.ui.cases.conftest import Seeded, days
-from tests.ui.conftest import LEAD_PASS
+from tests.ui.conftest import LEAD, LEAD_PASS
 from tests.ui.helpers import unlock
 
 
@@ -90,3 +90,35 @@ def test_the_overdue_tile_counts_cases_not_tasks(
     assert CARD_FILTERS["overdue"].status == NOT_CLOSED
     # The list beside it still shows the late work itself, and says how much there is.
     assert dashboard.data.overdue_tasks == 4
+
+
+@pytest.mark.parametrize("key", ["imminent", "high", "overdue", "mine"])
+def test_every_panel_link_opens_the_cases_it_counts(
+        key: str, qtbot: QtBot, make_controller: Callable[..., AppController],
+        late_tasks: tuple[Path, Seeded]) -> None:
+    path, seeded = late_tasks
+    session, _ = vault.unlock(path, passphrase_text=LEAD_PASS)
+    session.store.assign(seeded.school, LEAD)
+    session.store.assign(seeded.closed, LEAD)  # closed: not in the caseload
+    session.store.create_case("Courthouse statements", concern="imminent")
+    session.lock()
+    controller = make_controller(path)
+    main = unlock(qtbot, controller, LEAD_PASS)
+    main.resize(1280, 800)
+    main.show_page("dashboard")
+    dashboard = main.page("dashboard")
+    cases = main.page("cases")
+    assert isinstance(dashboard, DashboardPage) and isinstance(cases, CasesPage)
+    link = dashboard.my_cases_link if key == "mine" else dashboard.attention_links[key]
+    qtbot.waitUntil(link.isVisible, timeout=3000)
+    count = int(link.text().rsplit(" ", 1)[-1].replace(",", ""))
+    assert count > 0
+    qtbot.mouseClick(link, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: main.current_key() == "cases", timeout=3000)
+    qtbot.waitUntil(lambda: cases.list.model.loaded, timeout=5000)
+    flt = cases.list.current_filter()
+    assert flt.status == NOT_CLOSED
+    if key == "mine":
+        assert flt.assigned_to
+        assert cases.list.mine.isChecked()
+    assert cases.list.model.rowCount() == count, f"{key}: link {count}"

@@ -3,15 +3,18 @@ the officer asks for it, to a place they choose, and the export is audited."""
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from btam_desktop.core.dissemination import Dissemination, Release
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.model import Attachment
 from btam_desktop.core.session import Session
 from btam_desktop.core.store import MAX_ATTACHMENT_BYTES
+from btam_desktop.ui import tasks
 from btam_desktop.ui.case.labels import show_datetime, size_text
 from btam_desktop.ui.case.tab_base import (
     CaseTab,
@@ -23,6 +26,8 @@ from btam_desktop.ui.case.tab_base import (
     select_first,
 )
 from btam_desktop.ui.models.records import Column, RecordTableModel
+from btam_desktop.ui.pdf.paths import default_folder, unique_path
+from btam_desktop.ui.pdf.release import ReleaseChoice, ReleaseDialog
 
 COLUMNS: tuple[Column[Attachment], ...] = (
     Column("File", lambda a: a.filename),
@@ -56,6 +61,7 @@ class AttachmentsTab(CaseTab):
         self.buttons.addWidget(self.export_button)
         self.add_buttons()
         self.file_dialog: QFileDialog | None = None
+        self.export_dialog: ReleaseDialog | None = None
 
     def load(self) -> None:
         self.model.set_records(self.session.store.attachments(self.case_id))
@@ -80,23 +86,44 @@ class AttachmentsTab(CaseTab):
         return self.run(attach, f"{path.name} attached (stored encrypted in the vault).")
 
     # -- exporting ------------------------------------------------------------------------
-    def choose_export(self) -> QFileDialog | None:
-        """Ask where to write the selected attachment."""
+    def choose_export(self) -> ReleaseDialog | None:
+        """Ask to whom, why, on what legal basis (or consent) and where the selected file goes:
+        an attachment leaves the vault like any other export, recorded in the dissemination
+        log."""
         chosen = self.selected(self.table)
         if chosen is None:
             self.message.show_message("Select a file first.", "info")
             return None
-        dialog = self._file_dialog("Export attachment", QFileDialog.AcceptMode.AcceptSave)
-        dialog.selectFile(chosen.filename)
-        dialog.fileSelected.connect(lambda path: self.export_to(chosen, Path(path)))
+        attachment: Attachment = chosen
+
+        def work(choice: ReleaseChoice, _progress: tasks.Progress) -> Dissemination | None:
+            return self.export_to(attachment, choice.target, choice.release,
+                                  replace=choice.replace)
+
+        dialog = ReleaseDialog(
+            self.session, self.window(), title=f"Export attachment \u2014 {attachment.filename}",
+            intro=f"The file \u201c{attachment.filename}\u201d ({size_text(attachment.size)}), "
+                  "written out exactly as it is stored. What you enter here is kept in the "
+                  "case's dissemination log.",
+            work=work, job_title="Exporting the attachment",
+            job_label=f"Writing \u201c{attachment.filename}\u201d\u2026",
+            suggested=unique_path(default_folder() / attachment.filename), redaction=False)
+        dialog.succeeded.connect(lambda _result: self.message.show_message(
+            f"Saved to {dialog.output.path()}. Recorded in the case's dissemination log "
+            f"(History & audit). {EXPORT_WARNING}", "ok"))
+        self.export_dialog = dialog
         dialog.open()
         return dialog
 
-    def export_to(self, attachment: Attachment, path: Path) -> bool:
-        """Write ``attachment`` to ``path`` (audited by the core)."""
-        return self.run(
-            lambda: self.session.store.export_attachment(attachment.id, path),
-            f"Saved to {path}. {EXPORT_WARNING}")
+    def export_to(self, attachment: Attachment, path: Path, release: Release, *,
+                  replace: bool = False) -> Dissemination | None:
+        """Write ``attachment`` to ``path`` and record it in the dissemination log (the core
+        does both as one unit). An existing file is replaced only when ``replace`` says the
+        officer chose to (the save dialog asked them)."""
+        if path.exists() and not replace:
+            raise FileExistsError(errno.EEXIST, "a file of that name exists already",
+                                  str(path))
+        return self.session.store.export_attachment(attachment.id, path, release)
 
     def _file_dialog(self, title: str, mode: QFileDialog.AcceptMode) -> QFileDialog:
         dialog = QFileDialog(self.window(), title)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QLineEdit, QPushButton, QWidget
 
 from btam_desktop.core.dissemination import MAX_TEXT, Release, ReleaseDetailsMissing
 from btam_desktop.core.pdf import RedactionProfile, RenderedPdf, load_profiles
@@ -29,7 +29,7 @@ from btam_desktop.core.session import Session
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.case import colors
 from btam_desktop.ui.pdf.job_dialog import JobDialog, intro_label
-from btam_desktop.ui.pdf.paths import FOLDER, SAVE, PathField
+from btam_desktop.ui.pdf.paths import FOLDER, SAVE, PathField, expand
 from btam_desktop.ui.pdf.preview import PreviewDialog, preview_available
 
 NOT_ENCRYPTED = (
@@ -40,6 +40,11 @@ NOT_ENCRYPTED_MANY = (
     "\u26a0  The PDFs are not encrypted. Anyone who gets hold of the files can read them: "
     "send them only by a channel your agency approves, and delete your own copies when they "
     "are no longer needed.")
+NOT_ENCRYPTED_FILE = (
+    "\u26a0  The copy is not encrypted. Anyone who gets hold of the file can read it: send it "
+    "only by a channel your agency approves, and delete your own copy when it is no longer "
+    "needed.")
+NO_PROFILE = "none"  # the profile recorded for a file written out exactly as it is stored
 CHOOSE_PROFILE = "Choose a redaction profile: who receives the copy decides what it leaves out."
 
 Work = Callable[["ReleaseChoice", tasks.Progress], Any]
@@ -48,11 +53,13 @@ Render = Callable[[RedactionProfile, Release | None], RenderedPdf]
 
 @dataclass(frozen=True)
 class ReleaseChoice:
-    """What the officer filled in: the release record, the profile and the file or folder."""
+    """What the officer filled in: the release record, the profile and the file or folder;
+    ``replace``: the file exists and the officer chose to replace it in the save dialog."""
 
     release: Release
     profile: RedactionProfile
     target: Path
+    replace: bool = False
 
 
 def profile_rules(profile: RedactionProfile, *, report: bool) -> str:
@@ -66,19 +73,49 @@ def profile_text(profile: RedactionProfile, *, report: bool) -> str:
     return profile.description or profile_rules(profile, report=report).replace("\n", " ")
 
 
+class AnyFileField(PathField):
+    """A file of any kind to save (an attachment): the name is kept as typed, no ".pdf"."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(SAVE, caption, parent)
+
+    def path(self) -> Path | None:
+        text = self.text()
+        return expand(text) if text else None
+
+    def problem(self) -> str:
+        if self.path() is None:
+            return "Choose where to save the file."
+        return super().problem()
+
+    def browse(self) -> QFileDialog:
+        dialog = super().browse()
+        dialog.setNameFilter("All files (*)")
+        dialog.setDefaultSuffix("")
+        return dialog
+
+    def _chosen(self, text: str) -> None:
+        super()._chosen(text)
+        path = Path(text)
+        self._confirmed = path if path.exists() else None
+
+
 class ReleaseDialog(JobDialog):
     """Recipient, purpose, legal basis, redaction profile, file (or folder); see the module.
 
     ``target``: ``SAVE`` (one file, ``suggested`` is its path) or ``FOLDER`` (several files,
     ``suggested`` is the folder). ``report``: the export is a case report (the profile's
     case-report rules are listed too). ``render``: renders without writing, for the preview
-    (offered only where Qt can show PDFs).
+    (offered only where Qt can show PDFs). ``redaction=False``: a file written out exactly as
+    it is stored (an attachment): no profile row (the record says profile "none"), any file
+    name, "Save the file as".
     """
 
     def __init__(self, session: Session, parent: QWidget, *, title: str, intro: str,
                  work: Work, job_title: str, job_label: str, suggested: Path,
                  target: str = SAVE, report: bool = True, cancellable: bool = False,
-                 render: Render | None = None, ok_text: str = "&Export") -> None:
+                 render: Render | None = None, ok_text: str = "&Export",
+                 redaction: bool = True) -> None:
         super().__init__(session, title, parent, ok_text=ok_text)
         self.setMinimumWidth(680)
         self._work = work
@@ -87,6 +124,7 @@ class ReleaseDialog(JobDialog):
         self._report = report
         self._cancellable = cancellable
         self._render = render
+        self._redaction = redaction
         self._tried = False  # after a refused Export the message turns into an error
         self.preview_dialog: PreviewDialog | None = None
 
@@ -112,10 +150,15 @@ class ReleaseDialog(JobDialog):
         self.profile_about.setProperty("muted", True)
         self.profile_about.setTextFormat(Qt.TextFormat.PlainText)
         self.profile_about.setAccessibleName("What the profile leaves out")
-        caption = "Folder for the PDFs" if target == FOLDER else "Save the PDF as"
-        self.output = PathField(target, caption)
+        self.output: PathField
+        if not redaction:
+            self.output = AnyFileField("Save the file as")
+        else:
+            caption = "Folder for the PDFs" if target == FOLDER else "Save the PDF as"
+            self.output = PathField(target, caption)
         self.output.set_path(suggested)
-        self.warning = QLabel(NOT_ENCRYPTED_MANY if target == FOLDER else NOT_ENCRYPTED)
+        self.warning = QLabel(NOT_ENCRYPTED_FILE if not redaction
+                              else NOT_ENCRYPTED_MANY if target == FOLDER else NOT_ENCRYPTED)
         self.warning.setWordWrap(True)
         self.warning.setObjectName("message")
         self.warning.setProperty("kind", "info")
@@ -130,6 +173,9 @@ class ReleaseDialog(JobDialog):
         self.add_row("&Legal basis or consent:", self.legal_basis)
         self.add_row("Redaction &profile:", self.profile)
         self.form.addRow("", self.profile_about)
+        if not redaction:
+            self.form.setRowVisible(self.profile, False)
+            self.form.setRowVisible(self.profile_about, False)
         self.add_row("&Folder:" if target == FOLDER else "Save &as:", self.output)
         self.preview_button: QPushButton | None = None
         if render is not None and preview_available():
@@ -141,7 +187,8 @@ class ReleaseDialog(JobDialog):
                                    self.buttons.ButtonRole.ActionRole)
         self.finish_layout(self.warning)
 
-        chain: list[QWidget] = [self.recipient, self.purpose, self.legal_basis, self.profile,
+        chain: list[QWidget] = [self.recipient, self.purpose, self.legal_basis,
+                                *([self.profile] if redaction else []),
                                 self.output.edit, self.output.browse_button]
         for before, after in pairwise(chain):
             QWidget.setTabOrder(before, after)
@@ -162,7 +209,9 @@ class ReleaseDialog(JobDialog):
 
     # -- reading the fields -----------------------------------------------------------------
     def chosen_profile(self) -> RedactionProfile | None:
-        """The profile chosen, or None."""
+        """The profile chosen, or None (without redaction: the "none" profile)."""
+        if not self._redaction:
+            return self.profiles.get(NO_PROFILE)
         key = self.profile.currentData()
         return self.profiles.get(str(key)) if key else None
 
@@ -184,7 +233,7 @@ class ReleaseDialog(JobDialog):
             first = next((e for e in (self.recipient, self.purpose, self.legal_basis)
                           if not e.text().strip()), self.recipient)
             found.append((messages.sentence(str(error)), first))
-        if self.chosen_profile() is None:
+        if self._redaction and self.chosen_profile() is None:
             found.append((CHOOSE_PROFILE, self.profile))
         path_problem = self._path_problem()
         if path_problem:
@@ -199,13 +248,14 @@ class ReleaseDialog(JobDialog):
         profile, path = self.chosen_profile(), self.output.path()
         if self.problems() or profile is None or path is None:
             return None
-        return ReleaseChoice(self.release(), profile, path)
+        return ReleaseChoice(self.release(), profile, path,
+                             replace=self.output.mode == SAVE and self.output.replace_confirmed())
 
     # -- live checking ------------------------------------------------------------------------
     def _update(self) -> None:
         profile = self.chosen_profile()
         about = profile_text(profile, report=self._report) if profile is not None else ""
-        if about != self.profile_about.text():
+        if self._redaction and about != self.profile_about.text():
             self.profile_about.setText(about)
             self.profile_about.setToolTip(profile_rules(profile, report=self._report)
                                           if profile is not None else "")

@@ -255,14 +255,18 @@ def test_attachment_add_and_export(qtbot: QtBot, cases_app: CasesApp, tmp_path: 
     target.parent.mkdir()
     assert list(target.parent.iterdir()) == []
     tab.table.selectRow(0)
-    save = tab.choose_export()
-    assert save is not None
-    save.selectFile(str(target))
-    save.accept()
+    release = tab.choose_export()  # recipient, purpose, legal basis: see test_attachment_export
+    assert release is not None and release.parent() is app.main
+    qtbot.keyClicks(release.recipient, "J. Okafor, Northgate High counsellor")
+    qtbot.keyClicks(release.purpose, "Safety plan at school")
+    qtbot.keyClicks(release.legal_basis, "Written consent of parent")
+    release.output.set_path(target)
+    with qtbot.waitSignal(release.succeeded, timeout=15_000):
+        release.accept()
     assert target.read_bytes() == source.read_bytes()
     assert "not encrypted" in tab.message.text()
     actions = [e.action for e in session_of(app).store.audit_trail(app.seeded.school)]
-    assert "attachment.add" in actions and "attachment.export" in actions
+    assert "attachment.add" in actions and "export" in actions
 
 
 def test_history_and_audit_tab(qtbot: QtBot, cases_app: CasesApp) -> None:

@@ -46,6 +46,18 @@ class GuidancePanel(QWidget):
         self._key: tuple[str, ...] | None = None
         self.show_form()
 
+    def set_form(self, form: FormDefinition) -> None:
+        """Show ``form`` (the same form in another language) from now on."""
+        self.form = form
+        key = self._key
+        self._key = None
+        if key == ("form",):
+            self.show_form()
+        elif key is not None and key[0] == "section":
+            self.show_section(form.section(key[1]))
+        elif key is not None and key[0] == "field":
+            self.show_field(form.field(key[1]), form.section(key[2]))
+
     def markdown(self) -> str:
         """What is shown, as Markdown (for tests)."""
         return self.browser.toMarkdown()

@@ -53,6 +53,13 @@ class SectionNav(QListWidget):
         self._wrap(item)
         return item
 
+    def set_title(self, item: QListWidgetItem, title: str) -> None:
+        """Show another title (the section in another language)."""
+        if item.data(TITLE_ROLE) != title:
+            item.setData(TITLE_ROLE, title)
+            item.setToolTip(title)
+            self._wrap(item)
+
     def select_section(self, section_id: str) -> None:
         """Mark the section as current without emitting navigation signals."""
         for row in range(self.count()):

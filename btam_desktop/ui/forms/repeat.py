@@ -103,6 +103,12 @@ class ItemPanel(QFrame):
     def item_label(self) -> str:
         return self.repeat.item_label or "Item"
 
+    def set_repeat(self, repeat: Field) -> None:
+        """Show ``repeat`` (the same repeat in another language): the item's title."""
+        self.repeat = repeat
+        index, self.index = self.index, -1
+        self.set_index(index)
+
     def set_index(self, index: int) -> None:
         """Renumber the panel (after an earlier item was removed)."""
         if index == self.index:
@@ -175,16 +181,21 @@ class RepeatEditor(FieldEditor):
         self._items_box.setSpacing(10)
         layout.addLayout(self._items_box)
         footer = QHBoxLayout()
-        label = _lower_first(field.item_label or "item")
-        self.add_button = QPushButton(f"Add {label}", self)
-        self.add_button.setToolTip(f"Add another {label} to \u201c{field.label}\u201d")
-        self.add_button.setAccessibleName(f"Add {label}: {field.label}")
+        self.add_button = QPushButton(self)
+        self._set_add_texts()
         self.add_button.clicked.connect(self._add_clicked)
         footer.addWidget(self.add_button)
         self.count_label = muted("")
         footer.addWidget(self.count_label, 1)
         layout.addLayout(footer)
         self._update_limits()
+
+    def _set_add_texts(self) -> None:
+        field = self.field
+        label = _lower_first(field.item_label or "item")
+        self.add_button.setText(f"Add {label}")
+        self.add_button.setToolTip(f"Add another {label} to \u201c{field.label}\u201d")
+        self.add_button.setAccessibleName(f"Add {label}: {field.label}")
 
     # -- value ------------------------------------------------------------------------------
     def value(self) -> Any:
@@ -323,6 +334,18 @@ class RepeatEditor(FieldEditor):
                 if isinstance(row.editor, ComputedEditor):
                     value = state.calculated.get(member_id) if state is not None else None
                     row.editor.show_computed(value)
+
+    def set_field(self, field: Field, form: FormDefinition) -> None:
+        """Show ``field`` (the same repeat in another language): item titles, the Add button
+        and the members' fields; new items are made from it."""
+        self.field = field
+        self.form = form
+        self._set_add_texts()
+        members = {member.id: member for member in field.fields}
+        for panel in self.items:
+            panel.set_repeat(field)
+            for member_id, row in panel.rows.items():
+                row.field = members.get(member_id, row.field)
 
     def rows(self) -> Iterator[FieldRow]:
         for panel in self.items:

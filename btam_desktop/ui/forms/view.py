@@ -27,6 +27,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -72,6 +73,8 @@ MISSING_CODES = frozenset({"required", "items"})
 PANE_WIDTHS = (210, 720, 320)
 #: Narrowest the questions column may get before the side panels fold away.
 MIN_FORM_WIDTH = 520
+#: The language last chosen for each form id, for the rest of the session (memory only).
+remembered_languages: dict[str, str] = {}
 
 
 class SectionBox(QFrame):
@@ -91,6 +94,13 @@ class SectionBox(QFrame):
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.title)
         self.rows_layout = layout
+
+    def set_section(self, section: Section) -> None:
+        """Show ``section`` (the same section in another language)."""
+        self.section = section
+        if self.title.text() != section.title:
+            self.title.setText(section.title)
+            self.setAccessibleName(section.title)
 
 
 class FormView(QWidget):
@@ -159,6 +169,7 @@ class FormView(QWidget):
         layout.addWidget(self.save_message)
         self._build_body(layout)
         self._build_shortcuts()
+        self.language = form.default_language or (form.languages[0] if form.languages else "")
 
         # Focus moved by code (a new repeat item, a removed one, the summary) does not scroll
         # by itself; this timer waits for the layout to place the widget, then shows it.
@@ -169,6 +180,9 @@ class FormView(QWidget):
 
         self.set_answers(answers)
         self.set_read_only(read_only)
+        remembered = remembered_languages.get(form.id)
+        if remembered and remembered != self.language and remembered in form.languages:
+            self.set_language(remembered)
         FocusWatcher.watch(self._on_focus_changed)
 
     # -- construction -------------------------------------------------------------------------
@@ -189,6 +203,7 @@ class FormView(QWidget):
         self.progress_label.setWordWrap(True)
         titles.addWidget(self.progress_label)
         header.addLayout(titles, 1)
+        self._build_language(header)
         self.save_button = QPushButton("Save now", self)
         self.save_button.setToolTip(
             "Save the draft now (Ctrl+S). Drafts also save by themselves within a second "
@@ -204,6 +219,74 @@ class FormView(QWidget):
         self.complete_button.clicked.connect(self.request_complete)
         header.addWidget(self.complete_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(header)
+
+    def _build_language(self, header: QHBoxLayout) -> None:
+        """The language combo: only for a form with two or more languages."""
+        self.language_combo: QComboBox | None = None
+        languages = list(self.form.languages)
+        if len(languages) < 2:
+            return
+        box = QHBoxLayout()
+        box.setSpacing(6)
+        label = QLabel("&Language:", self)
+        combo = QComboBox(self)
+        combo.setObjectName("formLanguage")
+        combo.setAccessibleName("Form language")
+        combo.setToolTip("Show the form's questions and options in another language. "
+                         "The answers stay as they are.")
+        combo.addItems(languages)
+        default = self.form.default_language or languages[0]
+        if default in languages:
+            combo.setCurrentIndex(languages.index(default))
+        label.setBuddy(combo)
+        combo.currentTextChanged.connect(self._language_picked)
+        box.addWidget(label)
+        box.addWidget(combo)
+        header.addLayout(box)
+        header.setAlignment(box, Qt.AlignmentFlag.AlignTop)
+        self.language_combo = combo
+
+    def _language_picked(self, language: str) -> None:
+        if language:
+            self.set_language(language)
+
+    def set_language(self, language: str) -> None:
+        """Show every text in ``language`` (ids, rules and answers are unchanged); the choice
+        is remembered for this form id for the rest of the session."""
+        if language not in self.form.languages:
+            return
+        remembered_languages[self.form.id] = language
+        combo = self.language_combo
+        if combo is not None and combo.currentText() != language:
+            blocked = combo.blockSignals(True)
+            combo.setCurrentIndex(combo.findText(language))
+            combo.blockSignals(blocked)
+        if language == self.language:
+            return
+        self.language = language
+        old_title = self.shown_form.title
+        form = self.form.in_language(language)
+        self.shown_form = form
+        fields = form.fields_by_id
+        for row in self.rows():
+            row.field = fields.get(row.field.id, row.field)
+        for repeat in self._repeats.values():
+            repeat.set_field(fields.get(repeat.field.id, repeat.field), form)
+        for section in form.sections:
+            box = self._sections.get(section.id)
+            if box is not None:
+                box.set_section(section)
+            item = self._nav_items.get(section.id)
+            if item is not None:
+                self.sections_list.set_title(item, section.title)
+        self.guidance.set_form(form)
+        if self.title_label.text() != form.title:
+            self.title_label.setText(form.title)
+            self.setAccessibleName(form.title)
+        window = self.window()
+        if window is not self and old_title != form.title and old_title in window.windowTitle():
+            window.setWindowTitle(window.windowTitle().replace(old_title, form.title, 1))
+        self._refresh(self.answers(), all_texts=True)
 
     def _build_body(self, layout: QVBoxLayout) -> None:
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -582,7 +665,7 @@ class FormView(QWidget):
             content_layout.activate()
         self.scroll_area.ensureWidgetVisible(row, 40, 80)
         target.setFocus(Qt.FocusReason.OtherFocusReason)
-        section = self.form.section(row.section_id)
+        section = self.shown_form.section(row.section_id)
         self.guidance.show_field(row.field, section)
         return True
 
@@ -644,7 +727,7 @@ class FormView(QWidget):
             return
         if self.content.isAncestorOf(new):
             self._scroll_timer.start()
-        section = self.form.section(row.section_id)
+        section = self.shown_form.section(row.section_id)
         self.guidance.show_field(row.field, section)
         self.sections_list.select_section(section.id)
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from btam_desktop.core import audit, search
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
-from btam_desktop.core.fileio import atomic_writer
 from btam_desktop.core.ids import is_uuid
 from btam_desktop.core.model import (
     CASE_STATUSES,
@@ -932,30 +931,20 @@ class CaseStore:
         return [Attachment(*tuple(r)) for r in rows]
 
     def export_attachment(self, attachment_id: str, out: Path,
-                          release: Release | None = None) -> Dissemination | None:
-        """Write an attachment to ``out`` (explicit user action: atomic, owner-only).
-
-        With a ``release`` (recipient, purpose, legal basis) it is a dissemination like a PDF:
-        logged with the file's SHA-256, the record committed before the file appears (see
-        :func:`dissemination.write_export`). Without one (the app's export, until it asks for
-        the release too) it is audited as ``attachment.export``, also before the file appears.
-        """
+                          release: Release) -> Dissemination:
+        """Write an attachment to ``out`` as a dissemination like a PDF: recipient, purpose and
+        legal basis required, logged with the file's SHA-256, the record committed before the
+        file appears (atomic, owner-only; see :func:`dissemination.write_export`)."""
         from btam_desktop.core import dissemination
 
         row = self.db.query_one("SELECT case_id, content FROM attachments WHERE id = ?",
                                 (attachment_id,))
         if row is None:
             raise NotFound(f"no attachment {attachment_id}")
-        content = bytes(row["content"])
-        if release is not None:
-            return dissemination.write_export(
-                self.session, Path(out), content, what="attachment", case_id=row["case_id"],
-                release=release, audit_detail={"attachment": attachment_id})
-        with atomic_writer(Path(out)) as handle:
-            handle.write(content)
-            with self.session.operation("attachment.export") as op:
-                op.audit("attachment.export", "case", row["case_id"], attachment=attachment_id)
-        return None
+        return dissemination.write_export(
+            self.session, Path(out), bytes(row["content"]), what="attachment",
+            case_id=row["case_id"], release=release,
+            audit_detail={"attachment": attachment_id})
 
     # -- history and audit ------------------------------------------
     def field_history(self, record_id: str, field: str | None = None) -> list[FieldChange]:

@@ -63,6 +63,7 @@ import pytest
 
 from btam_desktop.core import audit, backup, hardening, keyfile, vault
 from btam_desktop.core.db import Database, key_opens
+from btam_desktop.core.dissemination import Release
 from btam_desktop.core.errors import (
     AccountLocked,
     AuthError,
@@ -395,6 +396,7 @@ def test_exported_attachment_appears_only_after_its_record(
 
     monkeypatch.setattr(Operation, "finish", busy)
     with pytest.raises(VaultBusy):
-        session.store.export_attachment(att.id, out)
+        session.store.export_attachment(
+            att.id, out, Release.checked("Court clerk", "court", "subpoena 26-114"))
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.txt")] == []

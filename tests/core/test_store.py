@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from btam_desktop.core import vault
+from btam_desktop.core.dissemination import Release
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.session import Session
 from tests.conftest import OFFICER, OFFICER_PASS
@@ -235,6 +236,9 @@ def test_analyst_reads_but_cannot_write(session: Session, vault_path: Path) -> N
     analyst.lock()
 
 
+RELEASE = Release.checked("Court clerk", "court", "subpoena 26-114")
+
+
 def test_attachment_roundtrip_and_export(session: Session, tmp_path: Path) -> None:
     case = session.store.create_case("With attachment")
     payload = bytes(range(256)) * 40
@@ -242,7 +246,8 @@ def test_attachment_roundtrip_and_export(session: Session, tmp_path: Path) -> No
     assert att.filename == "report.pdf"  # path parts never travel
     assert att.media_type == "application/pdf"
     out = tmp_path / "out.pdf"
-    session.store.export_attachment(att.id, out)
+    record = session.store.export_attachment(att.id, out, RELEASE)
+    assert record.recipient == RELEASE.recipient
     assert out.read_bytes() == payload
     assert (out.stat().st_mode & 0o777) == 0o600
 

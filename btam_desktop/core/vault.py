@@ -62,11 +62,15 @@ _DEVICE_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: re
 
 @dataclass(frozen=True)
 class SlotInfo:
-    """What the unlock screen may show before unlocking: a member's name and lock state."""
+    """What the unlock screen may show before unlocking: a member's name and lock state.
+
+    ``failed_attempts`` counts wrong passphrases in a row since the last success or lock-out,
+    the same (stricter) number the lockout itself goes by."""
 
     slot_id: str
     label: str
     locked_until: str | None
+    failed_attempts: int = 0
 
 
 def _now() -> datetime:
@@ -87,8 +91,16 @@ def member_slots(path: Path) -> list[SlotInfo]:
     for s in keys.slots:
         if s.kind == MEMBER:
             until = lockout.locked_until(Path(path), keys.vault_id, s.slot_id, now)
-            out.append(SlotInfo(s.slot_id, s.label, until.isoformat() if until else None))
+            out.append(SlotInfo(s.slot_id, s.label, until.isoformat() if until else None,
+                                _failed_attempts(Path(path), keys.vault_id, s.slot_id)))
     return out
+
+
+def _failed_attempts(path: Path, vault_id: str, slot_id: str) -> int:
+    """Wrong passphrases in a row for a slot, as the lockout counts them: the stricter of the
+    key file's count and this user's record. Read only."""
+    failures, _ = lockout._state(path, vault_id, slot_id)
+    return failures
 
 
 def create_vault(

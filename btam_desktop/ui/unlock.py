@@ -24,7 +24,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from btam_desktop.core import keyring_store, vault
-from btam_desktop.core.errors import AccountLocked
+from btam_desktop.core.errors import AccountLocked, WrongPassphrase
 from btam_desktop.ui import messages
 from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.icons import app_icon
@@ -61,6 +61,29 @@ RECOVERY_NOTICE = (
     "Unlocked with the recovery key. Give the member who forgot their passphrase a new one."
 )
 LAST_MEMBER_GROUP = "unlock/last-member"
+SHOW_PASSPHRASE_TEXT = "Sh&ow passphrase"  # noqa: S105 (a label)
+CAPS_LOCK_WARNING = "Caps Lock may be on"
+# The key file proves this is a vault, so a failure here can only be the passphrase.
+WRONG_PASSPHRASE = "Wrong passphrase."  # noqa: S105 (a message)
+
+
+def attempts_left_message(failed: int) -> str:
+    """How many wrong passphrases are left before the lock-out, after ``failed`` in a row."""
+    left = max(0, vault.MAX_FAILURES - failed)
+    minutes = int(vault.LOCKOUT.total_seconds() // 60)
+    noun = "attempt" if left == 1 else "attempts"
+    return f"{left} {noun} left before a {minutes}-minute lock."
+
+
+def caps_lock_guess(event: QKeyEvent) -> bool | None:
+    """Whether Caps Lock looks on from a typed letter (Qt cannot read the lock state
+    portably): upper case without Shift, or lower case with Shift. None for a key that
+    tells nothing (not a cased letter)."""
+    text = event.text()
+    if len(text) != 1 or text.lower() == text.upper():
+        return None
+    shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+    return text.isupper() != shift
 
 
 def _vault_key(vault_path: Path) -> str:
@@ -227,6 +250,15 @@ class UnlockWindow(QWidget):
         self.passphrase = line_edit("Passphrase", secret=True)
         self.passphrase.setPlaceholderText("Passphrase")
         pass_label = field_label("&Passphrase", self.passphrase)
+        self.show_passphrase = QCheckBox(SHOW_PASSPHRASE_TEXT)
+        self.show_passphrase.setAccessibleName("Show passphrase")
+        self.show_passphrase.setToolTip("Show the passphrase as it is typed")
+        self.show_passphrase.toggled.connect(self._show_passphrase)
+        self.caps_warning = QLabel(CAPS_LOCK_WARNING)
+        self.caps_warning.setObjectName("capsLockWarning")
+        self.caps_warning.setAccessibleName("Caps Lock warning")
+        self.caps_warning.setVisible(False)
+        self.passphrase.installEventFilter(self)
         self.remember = QCheckBox(REMEMBER_TEXT)
         self.remember.setAccessibleName("Remember on this device")
         self.remember.setToolTip(
@@ -251,6 +283,8 @@ class UnlockWindow(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.addRow(self.member_label, self.member)
         form.addRow(pass_label, self.passphrase)
+        form.addRow("", self.caps_warning)
+        form.addRow("", self.show_passphrase)
         form.addRow("", self.remember)
 
         panel = QWidget()
@@ -279,7 +313,8 @@ class UnlockWindow(QWidget):
         outer.addStretch(2)
 
         QWidget.setTabOrder(self.member, self.passphrase)
-        QWidget.setTabOrder(self.passphrase, self.remember)
+        QWidget.setTabOrder(self.passphrase, self.show_passphrase)
+        QWidget.setTabOrder(self.show_passphrase, self.remember)
         QWidget.setTabOrder(self.remember, self.unlock_button)
         QWidget.setTabOrder(self.unlock_button, self.recovery_button)
 
@@ -367,6 +402,10 @@ class UnlockWindow(QWidget):
                         )
                         self.passphrase.setFocus()
                         return
+        except WrongPassphrase:
+            self.message.show_error(f"{WRONG_PASSPHRASE} {self._attempts_left(member)}")
+            self.passphrase.setFocus()
+            return
         except Exception as error:
             self.message.show_error(messages.describe(error))
             self.passphrase.setFocus()
@@ -375,6 +414,31 @@ class UnlockWindow(QWidget):
         if member is not None:
             remember_last_member(self.vault_path, self.member.currentText())
         self.unlocked.emit(session)
+
+    def _attempts_left(self, member: str | None) -> str:
+        """The attempts-left sentence for ``member`` ("" if the count cannot be read)."""
+        try:
+            self._slots = vault.member_slots(self.vault_path)
+        except Exception:  # the wrong passphrase is the news; the count is a bonus
+            return ""
+        for slot in self._slots:
+            if member is None or slot.slot_id == member:
+                return attempts_left_message(slot.failed_attempts)
+        return ""
+
+    def _show_passphrase(self, shown: bool) -> None:
+        self.passphrase.setEchoMode(
+            QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Guess Caps Lock from the letters typed into the passphrase field."""
+        if watched is self.passphrase and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            guess = caps_lock_guess(event)
+            if guess is not None:
+                self.caps_warning.setVisible(guess)
+        return super().eventFilter(watched, event)
 
     def open_recovery(self) -> RecoveryKeyDialog:
         """Open the recovery-key dialog (window-modal, not blocking) and return it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -397,3 +398,21 @@ def test_verify_passphrase_without_second_session(
     with pytest.raises(AccountLocked):
         session.verify_passphrase("not-it-at-all-1")
     assert session.store.count_audit(action="vault.unlock") == unlocks_before
+
+
+def test_member_slots_count_failed_attempts(
+    created: tuple[Session, str], vault_path: Path
+) -> None:
+    created[0].lock()
+    assert vault.member_slots(vault_path)[0].failed_attempts == 0
+    for _ in range(2):
+        with pytest.raises(WrongPassphrase):
+            vault.unlock(vault_path, passphrase_text="wrong-wrong-wrong")
+    assert vault.member_slots(vault_path)[0].failed_attempts == 2
+    # The stricter count applies: resetting the key file's counter alone changes nothing.
+    keys = keyfile.load(vault_path)
+    slot = next(s for s in keys.slots if s.kind == "member")
+    keyfile.save(vault_path, keys.with_slot(replace(slot, failed_attempts=0)))
+    assert vault.member_slots(vault_path)[0].failed_attempts == 2
+    vault.unlock(vault_path, passphrase_text=LEAD_PASS)[0].lock()
+    assert vault.member_slots(vault_path)[0].failed_attempts == 0

@@ -69,7 +69,9 @@ def test_wrong_passphrase_says_so_and_leaves_the_vault_file_untouched(
     window = unlock_window(controller)
     type_and_submit(qtbot, window, "Not-The-Passphrase-1")
     assert window.message.isVisible()
-    assert window.message.text() == "Wrong passphrase or not a BTAM vault."
+    assert window.message.text() == (
+        "Wrong passphrase. 4 attempts left before a 10-minute lock."
+    )
     assert window.message.kind == "error"
     assert window.passphrase.text() == ""  # cleared after every attempt
     assert controller.session is None
@@ -93,9 +95,12 @@ def test_five_wrong_attempts_show_the_lockout(
 ) -> None:
     controller = make_controller(existing_vault)
     window = unlock_window(controller)
-    for _ in range(4):
+    for left in (4, 3, 2, 1):
         type_and_submit(qtbot, window, "Not-The-Passphrase-1")
-        assert window.message.text() == messages.WRONG_PASSPHRASE
+        assert window.message.text().startswith("Wrong passphrase.")
+        assert window.message.text().endswith(
+            f"{left} {'attempt' if left == 1 else 'attempts'} left before a 10-minute lock."
+        )
     type_and_submit(qtbot, window, "Not-The-Passphrase-1")
     text = window.message.text()
     assert f"Account '{LEAD}' is locked" in text
@@ -213,7 +218,7 @@ def test_a_typed_passphrase_is_checked_even_with_a_remembered_key(
     assert window.allow_device_key
     type_and_submit(qtbot, window, "Not-The-Passphrase-1")
     assert controller.session is None  # the remembered key did not step in
-    assert window.message.text() == messages.WRONG_PASSPHRASE
+    assert window.message.text().startswith("Wrong passphrase. ")
     assert window.message.kind == "error"
     assert _failed_attempts(existing_vault) == 1
     # A right one typed is checked too (and works).
@@ -245,7 +250,7 @@ def test_member_picker_with_several_members(
     window.member.setCurrentIndex(1)
     # The lead's passphrase does not open the officer's slot.
     type_and_submit(qtbot, window, LEAD_PASS)
-    assert window.message.text() == messages.WRONG_PASSPHRASE
+    assert window.message.text().startswith("Wrong passphrase. ")
     main = unlock(qtbot, controller, OFFICER_PASS)
     assert OFFICER in main.who.text()
     assert "Officer" in main.who.text()

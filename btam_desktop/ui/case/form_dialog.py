@@ -11,7 +11,15 @@ a child of the main window (opened with ``open()``).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
@@ -22,6 +30,24 @@ from btam_desktop.ui.forms import DraftController, FormView, case_person_choices
 from btam_desktop.ui.widgets import MessageLabel, field_label
 
 DRAFT, READ, AMEND = "draft", "read", "amend"
+POC = "person_of_concern"
+
+
+def case_caption(session: Session, case_id: str) -> str:
+    """"2026-0042-K7Q \u2014 Lio Marchetti": the case number and its person of concern (if
+    the case has one), so a form window always says whose case it belongs to."""
+    try:
+        parts = [session.store.get_case(case_id).number]
+        people = session.store.case_persons(case_id)
+    except BtamError:
+        return ""
+    for link in people:
+        if link.role == POC:
+            person = link.person
+            name = " ".join(n for n in (person.given_names, person.family_name) if n)
+            parts.append(name or person.display_name)
+            break
+    return " \u2014 ".join(parts)
 
 
 class FormDialog(QDialog):
@@ -64,11 +90,19 @@ class FormDialog(QDialog):
             self.destroyed.connect(lambda *_: remove_hook())
         title = self.view.form.title
         verb = {DRAFT: "", READ: " (read only)", AMEND: " \u2014 amend"}[mode]
-        self.setWindowTitle(f"{title} v{self.view.form.version}{verb}")
+        self.caption = case_caption(session, case_id)
+        case_part = f" \u2014 {self.caption}" if self.caption else ""
+        self.setWindowTitle(f"{title}{case_part} (version {self.view.form.version}){verb}")
         self.setAccessibleName(self.windowTitle())
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 12)
+        self.case_label = QLabel(f"Case {self.caption}" if self.caption else "", self)
+        self.case_label.setObjectName("formCase")
+        self.case_label.setContentsMargins(16, 8, 16, 0)
+        self.case_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.case_label.setVisible(bool(self.caption))
+        layout.addWidget(self.case_label)
         layout.addWidget(self.view, 1)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(16, 0, 16, 0)

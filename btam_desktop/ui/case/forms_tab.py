@@ -40,6 +40,19 @@ from btam_desktop.ui.pdf.forms import (
 from btam_desktop.ui.pdf.job_dialog import JobDialog
 from btam_desktop.ui.pdf.release import ReleaseDialog
 
+WORK_ORDER = (
+    "intake_referral", "screening_triage", "threat_inquiry", "warning_behaviours",
+    "management_plan", "contact_log", "partner_referral", "case_review_closure",
+    "external_instrument",
+)
+"""The forms in the order a case is worked; any other form follows, by title."""
+
+
+def work_order_key(form_id: str, title: str) -> tuple[int, str, str]:
+    """Sort key for "Start form": place in :data:`WORK_ORDER`, then title."""
+    place = WORK_ORDER.index(form_id) if form_id in WORK_ORDER else len(WORK_ORDER)
+    return place, title.casefold(), form_id
+
 
 def submission_state(sub: Submission) -> str:
     """"Draft", "Complete", "Reviewed" or "Amended (superseded)"."""
@@ -139,7 +152,9 @@ class FormsTab(CaseTab):
     def load(self) -> None:
         subs = self.session.submissions
         self.start_menu.clear()
-        for info in self.session.forms.available():
+        forms = sorted(self.session.forms.available(),
+                       key=lambda info: work_order_key(info.form_id, info.title))
+        for info in forms:
             action = self.start_menu.addAction(f"{info.title}\u2026")
             action.setToolTip(f"{info.form_id}, version {info.version}")
             action.triggered.connect(

@@ -441,6 +441,10 @@ class SettingsPage(Page):
         self.theme_combo.currentIndexChanged.connect(self._theme_chosen)
         return frame
 
+    def _idle_suffix(self, value: int) -> None:
+        """"1 minute", "15 minutes"."""
+        self.idle_minutes.setSuffix(" minute" if value == 1 else " minutes")
+
     def _vault_settings(self) -> QFrame:
         intro = ("Shared by everyone who uses this vault." if self.is_lead else
                  "Shared by everyone who uses this vault; only a team lead can change them.")
@@ -453,7 +457,8 @@ class SettingsPage(Page):
         self.idle_minutes = QSpinBox()
         self.idle_minutes.setAccessibleName("Lock after minutes without activity")
         self.idle_minutes.setRange(1, IDLE_MAX_MINUTES)
-        self.idle_minutes.setSuffix(" minutes")
+        self.idle_minutes.valueChanged.connect(self._idle_suffix)
+        self._idle_suffix(self.idle_minutes.value())
         self.idle_minutes.setToolTip(
             f"Between 1 and {IDLE_MAX_MINUTES} minutes (CJIS: at most 30).")
         form = QFormLayout()

@@ -32,7 +32,7 @@ def forms_tab(app: CasesApp) -> tuple[CaseView, FormsTab]:
 def test_start_menu_lists_every_available_form(cases_app: CasesApp) -> None:
     _view, tab = forms_tab(cases_app)
     titles = [a.text().rstrip("\u2026") for a in tab.start_menu.actions()]
-    assert titles == [f.title for f in session_of(cases_app).forms.available()]
+    assert sorted(titles) == sorted(f.title for f in session_of(cases_app).forms.available())
 
 
 def test_start_a_form_autosaves_a_draft_and_resume_it(qtbot: QtBot,
@@ -132,3 +132,43 @@ def test_a_lock_saves_an_open_draft(qtbot: QtBot, cases_app: CasesApp) -> None:
             "Typed just before the lock"]
     finally:
         again.lock()
+
+
+def test_start_menu_lists_forms_in_the_order_of_work(cases_app: CasesApp) -> None:
+    _view, tab = forms_tab(cases_app)
+    ids = [a.toolTip().split(",")[0] for a in tab.start_menu.actions()]
+    work = ["intake_referral", "screening_triage", "threat_inquiry", "warning_behaviours",
+            "management_plan", "contact_log", "partner_referral", "case_review_closure",
+            "external_instrument"]
+    shipped = [form_id for form_id in work if form_id in ids]
+    assert ids[:len(shipped)] == shipped
+    others = [a.text() for a in tab.start_menu.actions()][len(shipped):]
+    assert others == sorted(others, key=str.casefold)
+    assert "contact_log" in shipped and "intake_referral" in shipped
+
+
+def test_form_window_names_its_case_and_person_of_concern(qtbot: QtBot,
+                                                          cases_app: CasesApp) -> None:
+    app = cases_app
+    session = session_of(app)
+    number = session.store.get_case(app.seeded.school).number
+    _view, tab = forms_tab(app)
+    dialog = tab.start_form("contact_log")
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    expected = f"{dialog.view.form.title} \u2014 {number} \u2014 Daniel Okafor"
+    assert dialog.windowTitle().startswith(expected)
+    assert dialog.case_label.isVisible()
+    assert number in dialog.case_label.text() and "Daniel Okafor" in dialog.case_label.text()
+    dialog.reject()
+    # A case without a person of concern: the number alone.
+    other = session.store.get_case(app.seeded.letters)
+    letters = app.page.open_case(app.seeded.letters)
+    assert letters is not None
+    letters_tab = letters.show_tab(FormsTab)
+    assert isinstance(letters_tab, FormsTab)
+    second = letters_tab.start_form("contact_log")
+    qtbot.waitUntil(second.isVisible, timeout=3000)
+    assert second.windowTitle().startswith(
+        f"{second.view.form.title} \u2014 {other.number} (version ")
+    assert second.case_label.text() == f"Case {other.number}"
+    second.reject()

@@ -438,3 +438,13 @@ def test_after_a_passphrase_change_re_encrypting_is_offered(
     assert "re-encrypted" in page.passphrase_message.text()
     assert page.rekey_button.isHidden()
     lead.store.count_cases()  # the session works under the new key
+
+
+def test_idle_minutes_say_minute_for_one(qtbot: QtBot, host: MakeHost, lead: Session) -> None:
+    page = _page(host, lead)
+    page.idle_minutes.setValue(1)
+    assert page.idle_minutes.text() == "1 minute"
+    page.idle_minutes.setValue(2)
+    assert page.idle_minutes.text() == "2 minutes"
+    page.idle_minutes.setValue(1)
+    assert page.idle_minutes.text() == "1 minute"

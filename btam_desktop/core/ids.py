@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 import uuid6
@@ -18,3 +19,21 @@ def is_uuid(text: str) -> bool:
         return str(uuid.UUID(text)) == text.lower()
     except ValueError:
         return False
+
+
+# Letters and digits that cannot be misread or misheard: no 0/O, 1/I/L, U. Device codes (part of
+# every case number) and invitation passphrases, which are read out on the phone, use them.
+READ_ALOUD = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+
+
+def read_aloud(length: int) -> str:
+    """Random characters of :data:`READ_ALOUD`."""
+    return "".join(secrets.choice(READ_ALOUD) for _ in range(length))
+
+
+def new_device_code(avoid: set[str] | frozenset[str] = frozenset()) -> str:
+    """A random three-character device code not in ``avoid``."""
+    while True:
+        code = read_aloud(3)
+        if code not in avoid:
+            return code

@@ -37,7 +37,7 @@ from btam_desktop.core.errors import (
     WrongPassphrase,
 )
 from btam_desktop.core.fileio import fsync_dir
-from btam_desktop.core.ids import new_id
+from btam_desktop.core.ids import new_device_code, new_id
 from btam_desktop.core.keyslots import (
     MEMBER,
     RECOVERY,
@@ -57,7 +57,6 @@ from btam_desktop.core.session import Session
 MAX_FAILURES = lockout.MAX_FAILURES
 LOCKOUT = lockout.LOCKOUT
 RECOVERY_SLOT_ID = "recovery"
-_DEVICE_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: read aloud safely
 
 
 @dataclass(frozen=True)
@@ -181,7 +180,7 @@ def _build_first_database(tmp: Path, db_key: bytes, keys: keyfile.KeyFile, membe
             for key, value in {
                 "vault_id": keys.vault_id,
                 "device_id": device_id,
-                "device_code": "".join(secrets.choice(_DEVICE_CODE_ALPHABET) for _ in range(3)),
+                "device_code": new_device_code(),
                 "created_at": audit.utc_now(),
                 "setting:agency": agency.strip(),
             }.items():

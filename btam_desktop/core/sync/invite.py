@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from btam_desktop.core.errors import InvalidInput
-from btam_desktop.core.ids import new_id
+from btam_desktop.core.ids import new_id, read_aloud
 from btam_desktop.core.keyslots import KdfParams
 from btam_desktop.core.model import ROLES as MEMBER_ROLES
 from btam_desktop.core.sync import limits
@@ -72,7 +72,6 @@ _REQUEST_KEY_INFO = "btam-invite/1|join-request|{invitation_id}"
 _PREFIX = struct.Struct(">8sI")
 _U32 = struct.Struct(">I")
 _MAX_HEADER = 4096
-_READ_ALOUD_CHARS = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # read aloud safely (as device codes)
 
 
 class InviteError(InvalidInput):
@@ -169,7 +168,7 @@ class JoinRequest:
 
 def new_invite_passphrase() -> str:
     """A one-time passphrase to read out: five groups of four characters (about 98 bits)."""
-    chars = "".join(secrets.choice(_READ_ALOUD_CHARS) for _ in range(20))
+    chars = read_aloud(20)
     return "-".join(chars[i : i + 4] for i in range(0, 20, 4))
 
 

@@ -14,13 +14,10 @@ remembered so that members added on this laptop before the backup are still its 
 
 from __future__ import annotations
 
-import secrets
-
 from btam_desktop.core import audit
 from btam_desktop.core.db import Database
-from btam_desktop.core.ids import new_id
+from btam_desktop.core.ids import new_device_code, new_id
 
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 _LOCAL_TABLES = ("sync_identity", "sync_team", "sync_peers", "sync_bundles", "sync_forks",
                  "sync_invitations", "sync_requests")
 
@@ -30,9 +27,7 @@ def fresh_identity(db: Database) -> str:
     old = db.meta("device_id") or ""
     old_code = db.meta("device_code") or ""
     device_id = new_id()
-    code = old_code
-    while code == old_code:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(3))
+    code = new_device_code({old_code})
     with db.transaction():
         former = [d for d in (db.meta("former_device_ids") or "").split(",") if d]
         if old:

@@ -19,7 +19,6 @@ passphrase opens no bundle, and one laptop's keys open only bundles sealed to it
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from btam_desktop.core import audit
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.fileio import atomic_writer
+from btam_desktop.core.ids import new_device_code
 from btam_desktop.core.keyslots import KdfParams
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import invite as invite_mod
@@ -44,7 +44,6 @@ from btam_desktop.core.sync.roster import (
 )
 
 __all__ = ["LEAD", "RosterRejected"]
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 INVITE_DAYS = 7
 
 
@@ -219,13 +218,6 @@ def _read_small(path: Path, what: str) -> bytes:
         raise InvalidInput(f"{path} is a folder, not a {what}") from None
 
 
-def _free_code(taken: set[str]) -> str:
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(3))
-        if code not in taken:
-            return code
-
-
 def join(session: Session, invitation: Path, passphrase: str, out: Path, *,
          device_name: str | None = None, overwrite: bool = False) -> invite_mod.Invitation:
     """Open an invitation, trust its roster, and write the join request for the lead."""
@@ -247,7 +239,7 @@ def join(session: Session, invitation: Path, passphrase: str, out: Path, *,
             raise InvalidInput(
                 f"this laptop's device code {session.device_code} is already used in the team"
                 " and its cases carry it; ask the lead (the code cannot change now)")
-        new_code = _free_code(taken)
+        new_code = new_device_code(taken)
     else:
         new_code = session.device_code
     keys = device_keys(session)

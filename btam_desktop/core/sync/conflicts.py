@@ -198,8 +198,8 @@ def _side(db: Database, change_id: str | None) -> Side:
 
 
 def listing(db: Database, *, include_resolved: bool = False,
-            record_id: str | None = None) -> list[Conflict]:
-    """The queue, critical first, then oldest first."""
+            record_id: str | None = None, conflict_id: str | None = None) -> list[Conflict]:
+    """The queue, critical first, then oldest first (or the one conflict named)."""
     sql = "SELECT * FROM conflicts"
     where: list[str] = []
     params: list[Any] = []
@@ -208,6 +208,9 @@ def listing(db: Database, *, include_resolved: bool = False,
     if record_id is not None:
         where.append("record_id = ?")
         params.append(record_id)
+    if conflict_id is not None:
+        where.append("id = ?")
+        params.append(conflict_id)
     if where:
         sql += " WHERE " + " AND ".join(where)
     out: list[Conflict] = []
@@ -232,10 +235,7 @@ def get(db: Database, conflict_id: str) -> Conflict:
     if not rows:
         raise NotFound(f"no conflict {conflict_id!r}")
     wanted = exact[0] if exact else rows[0][0]
-    for conflict in listing(db, include_resolved=True):
-        if conflict.id == wanted:
-            return conflict
-    raise NotFound(f"no conflict {conflict_id!r}")
+    return listing(db, include_resolved=True, conflict_id=wanted)[0]
 
 
 def check_table(table: str) -> None:

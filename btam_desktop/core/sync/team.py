@@ -332,13 +332,20 @@ def approve(session: Session, device_or_file: str, *, role: str = "member") -> R
     return new
 
 
+def _names_device(wanted: str, device_id: str, code: str, name: str) -> bool:
+    """Whether what the user typed (lower-cased) names this device: its id, code or name, or
+    six or more characters of its id. Ids are UUIDv7: those made within a minute share their
+    start, so a shortened id is matched at either end."""
+    device_id = device_id.lower()
+    return wanted in (device_id, code.lower(), name.lower()) or (
+        len(wanted) >= 6 and (device_id.startswith(wanted) or device_id.endswith(wanted)))
+
+
 def _pending_id(session: Session, key: str) -> str:
     wanted = key.strip().lower()
     found = [str(item["device_id"]) for item in pending_requests(session)
-             if wanted in (item["device_id"].lower(), item["device_code"].lower(),
-                           item["device_name"].lower())
-             or (len(wanted) >= 6 and (item["device_id"].startswith(wanted)
-                                       or item["device_id"].endswith(wanted)))]
+             if _names_device(wanted, item["device_id"], item["device_code"],
+                              item["device_name"])]
     if len(found) > 1:
         raise InvalidInput(f"{key!r} names several join requests; give the device code")
     if not found:
@@ -357,14 +364,10 @@ def decline(session: Session, device: str, reason: str = "") -> None:
 
 
 def find_device(current: Roster, key: str) -> RosterDevice:
-    """A roster device by id (or its start), code or name."""
-    # Ids are UUIDv7: those made within a minute share their start, so a shortened id is
-    # matched at either end.
+    """A roster device by id (or part of it), code or name."""
     wanted = key.strip().lower()
     matches = [d for d in current.devices
-               if wanted in (d.device_id.lower(), d.code.lower(), d.name.lower())
-               or (len(wanted) >= 6 and (d.device_id.lower().startswith(wanted)
-                                         or d.device_id.lower().endswith(wanted)))]
+               if _names_device(wanted, d.device_id, d.code, d.name)]
     exact = [d for d in matches if wanted in (d.device_id.lower(), d.code.lower())]
     if exact:
         matches = exact

@@ -62,6 +62,7 @@ class FormDialog(QDialog):
         self._session = session
         self._mode = mode
         self._submission = submission
+        self.case_id = case_id
         self.controller: DraftController | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.message = MessageLabel()
@@ -135,6 +136,12 @@ class FormDialog(QDialog):
     def mode(self) -> str:
         """"draft", "read" or "amend"."""
         return self._mode
+
+    @property
+    def submission(self) -> Submission | None:
+        """The submission shown (None for a new form's draft until it is first saved: see
+        ``controller.submission_id``)."""
+        return self._submission
 
     def save_amendment(self) -> bool:
         """Store the answers as an amendment; refused without a reason."""

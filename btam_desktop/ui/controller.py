@@ -42,7 +42,7 @@ from btam_desktop.ui.wizard import CreateVaultWizard
 if TYPE_CHECKING:
     # Imported when the first session opens, not at start-up: the main window pulls in every
     # page (forms engine, spreadsheets, PDF), which would slow the way to the unlock window.
-    from btam_desktop.ui.held import HeldDialog
+    from btam_desktop.ui.held import HeldDialog, HeldForm
     from btam_desktop.ui.main_window import MainWindow
 
 _log = logging.getLogger(__name__)
@@ -229,6 +229,11 @@ class AppController(QObject):
         # (member id, held dialogs): case dialogs with unsaved input, kept in memory only
         # across a lock and reopened for the same member (see btam_desktop.ui.held).
         self._held: tuple[str | None, list[HeldDialog]] | None = None
+        # (member id, held form windows): reopened at the question being edited for the same
+        # member; their drafts were saved when the lock came (see btam_desktop.ui.held).
+        self._held_forms: tuple[str | None, list[HeldForm]] | None = None
+        # What the lock screen says about the drafts saved (or not) when the vault locked.
+        self._lock_lines: list[str] = []
         # The warning about problems found at unlock (see unlock_problems_box).
         self._unlock_problems: QMessageBox | None = None
         self.idle = IdleWatcher(idle_ms or 60_000, self, clock=clock)
@@ -278,10 +283,11 @@ class AppController(QObject):
         wizard.show()
         return wizard
 
-    def show_unlock(self, message: str = "") -> UnlockWindow:
-        """Show a fresh unlock window (nothing typed before a lock survives it)."""
+    def show_unlock(self, message: str = "", drafts: list[str] | None = None) -> UnlockWindow:
+        """Show a fresh unlock window (nothing typed before a lock survives it); ``drafts``
+        are lines about the drafts saved when the vault locked."""
         _discard(self._unlock)
-        window = UnlockWindow(self.vault_path, message=message,
+        window = UnlockWindow(self.vault_path, message=message, drafts=drafts or [],
                               allow_device_key=not self._unlocked_once)
         window.unlocked.connect(self._on_unlocked)
         window.notice.connect(self._notices.append)
@@ -341,6 +347,7 @@ class AppController(QObject):
     def _return_to_place(self, session: Session, window: MainWindow) -> None:
         place, self._place = self._place, None
         held, self._held = self._held, None
+        forms, self._held_forms = self._held_forms, None
         # Only for the member who locked: someone else unlocking starts afresh, and what the
         # first member typed is dropped (it was never saved, and is not theirs to see).
         if place is None or place[0] != session.member_id:
@@ -352,6 +359,13 @@ class AppController(QObject):
 
             # Type and code locations only: the message may quote case data.
             errors.log_exception("could not return to where the member was", exc)
+        if forms is not None and forms[0] == session.member_id and forms[1]:
+            from btam_desktop.ui.held import reopen_forms
+
+            lost_forms = reopen_forms(window, forms[1])
+            if lost_forms:
+                window.show_notice("Could not reopen " + ", ".join(lost_forms) + " after the "
+                                   "lock; its draft is on the case's Forms tab.", 30_000)
         if held is not None and held[0] == session.member_id and held[1]:
             from btam_desktop.ui.held import reopen_held
 
@@ -383,7 +397,8 @@ class AppController(QObject):
         if self._session is None:
             return
         self._close_session()
-        self.show_unlock(message)
+        lines, self._lock_lines = self._lock_lines, []
+        self.show_unlock(message, lines)
         self.locked.emit()
 
     def _close_session(self) -> None:
@@ -392,10 +407,16 @@ class AppController(QObject):
         window, self._main = self._main, None
         if window is not None:
             if self._session is not None and not self._finished:
-                from btam_desktop.ui.held import hold_dialogs
+                from btam_desktop.ui.held import hold_dialogs, hold_forms
 
-                self._place = (self._session.member_id, window.place())
-                self._held = (self._session.member_id, hold_dialogs(window))
+                member = self._session.member_id
+                # Forms first: saving their drafts needs the vault, and the place records
+                # the case tabs they belong to.
+                forms = hold_forms(window)
+                self._held_forms = (member, forms)
+                self._lock_lines = [line for f in forms if (line := f.lock_line())]
+                self._place = (member, window.place())
+                self._held = (member, hold_dialogs(window))
             self.system_lock.unwatch_window(window)
             window.teardown()
             # Deleted, not hidden: the widgets holding case data must not outlive the lock.
@@ -418,6 +439,7 @@ class AppController(QObject):
             return
         self._finished = True
         self._held = None  # typed input held across a lock ends with the program
+        self._held_forms = None
         self._close_session()
         if self._wizard is not None:
             orphan = self._wizard.take_session()

@@ -216,6 +216,7 @@ class UnlockWindow(QWidget):
         vault_path: Path,
         *,
         message: str = "",
+        drafts: list[str] | None = None,
         allow_device_key: bool = False,
         parent: QWidget | None = None,
     ) -> None:
@@ -276,6 +277,13 @@ class UnlockWindow(QWidget):
         self.recovery_button.setAccessibleName("Use the recovery key")
         self.recovery_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.message = MessageLabel()
+        # Which drafts the lock saved (form title and case number only: this screen is what
+        # anyone walking up to the laptop sees).
+        self.drafts = QLabel("\n".join(drafts or []))
+        self.drafts.setObjectName("lockDrafts")
+        self.drafts.setWordWrap(True)
+        self.drafts.setAccessibleName("Drafts saved at the lock")
+        self.drafts.setVisible(bool(drafts))
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -296,6 +304,7 @@ class UnlockWindow(QWidget):
         panel_layout.addWidget(title)
         panel_layout.addWidget(subtitle)
         panel_layout.addWidget(self.location)
+        panel_layout.addWidget(self.drafts)
         panel_layout.addSpacing(12)
         panel_layout.addLayout(form)
         panel_layout.addWidget(self.message)

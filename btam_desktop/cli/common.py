@@ -12,12 +12,14 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from btam_desktop.core import keyring_store, vault
 from btam_desktop.core.errors import AuthError, InvalidInput
-from btam_desktop.core.paths import default_vault_path
-from btam_desktop.core.session import Session
+
+# The vault (database driver, crypto), keyring and paths modules load when a command first
+# needs them, not when ``btam`` starts: ``btam --version`` imports this module too.
+if TYPE_CHECKING:
+    from btam_desktop.core.session import Session
 
 
 class UsageError(InvalidInput):
@@ -47,6 +49,8 @@ class Context:
     @property
     def vault_path(self) -> Path:
         """``--vault``, else ``BTAM_VAULT``, else the user data folder."""
+        from btam_desktop.core.paths import default_vault_path
+
         given = getattr(self.args, "vault", None)
         return Path(given).expanduser() if given else default_vault_path()
 
@@ -102,6 +106,8 @@ class Context:
         return session
 
     def _unlock(self) -> Session:
+        from btam_desktop.core import vault
+
         path = self.vault_path
         recovery_file = getattr(self.args, "use_recovery_key", None)
         if recovery_file:
@@ -133,6 +139,8 @@ class Context:
 
 def keyring_note() -> str:
     """One line about "remember on this device" for status output."""
+    from btam_desktop.core import keyring_store
+
     return "available" if keyring_store.available() else "unavailable (no OS keyring)"
 
 

@@ -1,9 +1,19 @@
-"""Where things live on disk by default (``platformdirs``), and the overrides."""
+"""Where things live on disk by default (``platformdirs``), where the shipped data is, and the
+overrides.
+
+The form pack and ``resources/`` (styles, icons, fonts, redaction profiles) are package data of
+``btam_desktop``: one lookup through :mod:`importlib.resources` finds them in the checkout, in
+an installed wheel and in the frozen build alike (PyInstaller puts them under the bundle's
+``btam_desktop/`` folder, which the frozen importer serves). A department's own copy is named
+by ``BTAM_FORMS_DIR`` / ``BTAM_RESOURCES`` and wins when it holds what is asked for.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
-import sys
+from contextlib import ExitStack
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -11,6 +21,15 @@ import platformdirs
 APP_NAME = "BTAM Desktop"
 APP_AUTHOR = "BTAM"
 VAULT_FILENAME = "vault.btam"
+PACKAGE = "btam_desktop"
+FORMS_ENV = "BTAM_FORMS_DIR"
+RESOURCES_ENV = "BTAM_RESOURCES"
+FORMS_MARKER = "choice_lists.yaml"
+
+# Holds extracted copies alive for the process when the package is not on a file system
+# (a zip import); never used by the checkout, a wheel or the frozen build.
+_EXTRACTED = ExitStack()
+atexit.register(_EXTRACTED.close)
 
 
 def default_vault_path() -> Path:
@@ -26,32 +45,30 @@ def wal_paths(vault: Path) -> list[Path]:
     return [vault.with_name(vault.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 
 
-def _data_dir(name: str, marker: str, env: str) -> Path | None:
-    """Find a shipped data folder: ``$env``, a frozen build's bundle, the source checkout, or
-    the copy installed under ``<prefix>/share/btam-desktop``; None when none has ``marker``."""
-    candidates: list[Path] = []
-    if os.environ.get(env):
-        candidates.append(Path(os.environ[env]).expanduser())
-    bundle = getattr(sys, "_MEIPASS", None)  # PyInstaller unpacks data files here
-    if bundle:
-        candidates.append(Path(bundle) / name)
-    candidates.append(Path(__file__).resolve().parents[2] / name)
-    candidates.append(Path(sys.prefix) / "share" / "btam-desktop" / name)
-    for candidate in candidates:
-        if (candidate / marker).exists():
-            return candidate
-    return None
+def shipped_dir(name: str) -> Path:
+    """The folder ``name`` (``forms`` or ``resources``) shipped inside the package."""
+    found = resources.files(PACKAGE) / name
+    if isinstance(found, Path):
+        return found
+    return _EXTRACTED.enter_context(resources.as_file(found))
+
+
+def _data_dir(name: str, marker: str, env: str) -> Path:
+    """``$env`` when it holds ``marker`` (a department's own copy), else the shipped folder."""
+    override = os.environ.get(env)
+    if override:
+        folder = Path(override).expanduser()
+        if (folder / marker).exists():
+            return folder
+    return shipped_dir(name)
 
 
 def forms_dir() -> Path:
-    """The shipped form pack (``BTAM_FORMS_DIR`` overrides)."""
-    found = _data_dir("forms", "choice_lists.yaml", "BTAM_FORMS_DIR")
-    if found is None and os.environ.get("BTAM_FORMS_DIR"):
-        return Path(os.environ["BTAM_FORMS_DIR"]).expanduser()
-    return found or Path(sys.prefix) / "share" / "btam-desktop" / "forms"
+    """The form pack: ``BTAM_FORMS_DIR`` when it holds a pack, else the shipped one."""
+    return _data_dir("forms", FORMS_MARKER, FORMS_ENV)
 
 
-def resources_dir(marker: str = "styles/base.qss") -> Path | None:
-    """The shipped ``resources`` folder (styles, icons, fonts, redaction profiles);
-    ``BTAM_RESOURCES`` overrides."""
-    return _data_dir("resources", marker, "BTAM_RESOURCES")
+def resources_dir(marker: str = "styles/base.qss") -> Path:
+    """The ``resources`` folder (styles, icons, fonts, redaction profiles): ``BTAM_RESOURCES``
+    when it holds ``marker``, else the shipped one."""
+    return _data_dir("resources", marker, RESOURCES_ENV)

@@ -1,10 +1,8 @@
 """Where the PDF code finds its data files (fonts, redaction profiles): the shared lookup of
-:func:`btam_desktop.core.paths.resources_dir` (``BTAM_RESOURCES``, a frozen build's bundle,
-the checkout, the installed copy)."""
+:func:`btam_desktop.core.paths.resources_dir` (``BTAM_RESOURCES``, else the package data)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from btam_desktop.core import paths
@@ -14,5 +12,4 @@ __all__ = ["resources_dir"]
 
 def resources_dir() -> Path:
     """The folder holding ``fonts/`` and ``redaction/``."""
-    found = paths.resources_dir(marker="fonts/DejaVuSans.ttf")
-    return found or Path(sys.prefix) / "share" / "btam-desktop" / "resources"
+    return paths.resources_dir(marker="fonts/DejaVuSans.ttf")

@@ -39,6 +39,7 @@ from btam_desktop.ui.pages.partners import PartnersPage
 from btam_desktop.ui.pages.people import PeoplePage
 from btam_desktop.ui.pages.settings import SettingsPage
 from btam_desktop.ui.pages.sync import SyncPage
+from btam_desktop.ui.referrals.page import ReferralsPage
 from btam_desktop.ui.session_events import SessionEvents
 from btam_desktop.ui.theme import ThemeManager
 
@@ -63,6 +64,8 @@ SECTIONS: tuple[Section, ...] = (
             "Schools, mental health and other partners, and local resources."),
     Section("sync", "Sync", "sync",
             "Exchange encrypted bundles with the team by USB stick, mail or a shared folder."),
+    Section("referrals", "Referrals", "referrals",
+            "Contact cards of other teams, and referrals sent to and received from them."),
     Section("audit", "Audit", "audit", "Who viewed, changed or exported what, and when."),
     Section("settings", "Settings", "settings",
             "Team members, passphrases, idle lock, theme, backups and integrity checks."),
@@ -135,6 +138,8 @@ class MainWindow(QMainWindow):
             return PartnersPage(self._session, self.events)
         if section.key == "sync":
             return SyncPage(self._session, self.events)
+        if section.key == "referrals":
+            return ReferralsPage(self._session, self.events)
         if section.key == "audit":
             return AuditPage(self._session, self.events)
         if section.key == "settings":

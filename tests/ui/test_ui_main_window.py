@@ -19,8 +19,8 @@ from tests.ui.conftest import AGENCY, LEAD, LEAD_PASS
 from tests.ui.helpers import is_deleted, main_window, unlock, unlock_window
 
 Make = Callable[..., AppController]
-SECTION_TITLES = ["Dashboard", "Cases", "People", "Partners & resources", "Sync", "Audit",
-                  "Settings"]
+SECTION_TITLES = ["Dashboard", "Cases", "People", "Partners & resources", "Sync", "Referrals",
+                  "Audit", "Settings"]
 
 
 def _with_cases(path: Path) -> Path:

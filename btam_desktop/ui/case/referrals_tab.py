@@ -1,13 +1,19 @@
 """The Referrals tab: the case's referral entries with the partner each went to and where it
-stands. A status update is a correction of the entry (the earlier status stays on the
-timeline)."""
+stands (a status update is a correction of the entry: the earlier status stays on the
+timeline), and the case's referrals to and from other teams with their status (sent,
+received, accepted, declined); a lead on a lead laptop refers the case to another team from
+here ("Refer to another team…", :class:`~btam_desktop.ui.referrals.dialogs.ReferDialog`)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QWidget
+from pathlib import Path
 
+from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
+
+from btam_desktop.core.errors import BtamError
 from btam_desktop.core.model import TimelineEntry
 from btam_desktop.core.session import Session
+from btam_desktop.core.sync import referral
 from btam_desktop.ui.case.entry_dialog import EntryDialog
 from btam_desktop.ui.case.labels import REFERRAL_STATUS_LABELS, label, show_datetime
 from btam_desktop.ui.case.tab_base import (
@@ -21,8 +27,11 @@ from btam_desktop.ui.case.tab_base import (
 )
 from btam_desktop.ui.case.timeline_tab import entry_state, entry_state_tip, entry_style
 from btam_desktop.ui.models.records import Column, RecordTableModel, RowStyle
+from btam_desktop.ui.referrals.dialogs import ReferDialog
 
 _OPEN = ("proposed", "made", "accepted")
+TEAM_STATUS = {"sent": "Sent", "received": "Received", "accepted": "Accepted",
+               "declined": "Declined"}
 
 
 class ReferralsTab(CaseTab):
@@ -55,16 +64,37 @@ class ReferralsTab(CaseTab):
         self.table = make_table(self.model, "Referrals", stretch=3)
         resize_columns(self.table, [150, 240, 110, 0, 130, 110])
         self.layout_.addWidget(self.table, 1)
+        self.teams_label = QLabel("Referrals to and from other teams")
+        self.teams_label.setProperty("muted", True)
+        self.teams_model: RecordTableModel[referral.Referral] = RecordTableModel((
+            Column("When", lambda r: (r.created_at or "")[:10], sort_key=lambda r: r.created_at),
+            Column("Direction", lambda r: "Sent to" if r.direction == "out" else "Received from"),
+            Column("Team", lambda r: r.other_team_name),
+            Column("Their case", lambda r: r.their_case_number),
+            Column("Status", lambda r: TEAM_STATUS.get(r.status, r.status)),
+            Column("Reason", lambda r: r.decision_reason or r.reason),
+        ), parent=self)
+        self.teams_table = make_table(self.teams_model, "Referrals to and from other teams",
+                                      stretch=5)
+        resize_columns(self.teams_table, [100, 110, 200, 110, 100, 0])
+        self.layout_.addWidget(self.teams_label)
+        self.layout_.addWidget(self.teams_table, 1)
         writable = can_write(session)
         self.add_button = button("&Add referral\u2026", "Record a referral to a partner agency",
                                  self.add_referral)
         self.update_button = button("&Update status\u2026", "Record where the selected "
                                     "referral stands now (Enter)", self.update_status)
         connect_activation(self.table, self.update_status)
+        self.refer_button = button("Refer to an&other team\u2026", "Send a redacted copy of "
+                                   "this case to another team's leads (team leads, on a lead "
+                                   "laptop)", self.refer_to_team)
+        self.refer_button.setEnabled(session.role == "lead")
         for widget in (self.add_button, self.update_button):
             widget.setEnabled(writable)
             self.buttons.addWidget(widget)
+        self.buttons.addWidget(self.refer_button)
         self.add_buttons()
+        self.refer_dialog: ReferDialog | None = None
 
     def _partner(self, entry: TimelineEntry) -> str:
         return self._partners.get(entry.partner_id or "", "(partner not in the directory)")
@@ -78,6 +108,10 @@ class ReferralsTab(CaseTab):
                 # A partner since removed from the directory still names its old referrals.
                 self._partners[entry.partner_id] = store.get_partner(entry.partner_id).name
         self._apply_filter()
+        team_refs = referral.for_case(self.session, self.case_id)
+        self.teams_model.set_records(team_refs)
+        self.teams_label.setVisible(bool(team_refs))
+        self.teams_table.setVisible(bool(team_refs))
 
     def _apply_filter(self) -> None:
         shown = [e for e in self._entries
@@ -104,3 +138,23 @@ class ReferralsTab(CaseTab):
         dialog.referral_status.setFocus()
         self.open_dialog(dialog, lambda _e: self.message.show_message(
             "Referral status updated; the earlier status stays on the record.", "ok"))
+
+    def refer_to_team(self) -> ReferDialog | None:
+        """Open "Refer to another team…" (the core checks the lead laptop and the card)."""
+        try:
+            case = self.session.store.get_case(self.case_id)
+        except BtamError as error:
+            self.message.show_error(str(error))
+            return None
+        dialog = ReferDialog(self.session, self.case_id, case.number, self.window(),
+                             suggested=Path.home() / f"referral-{case.number}.btambundle",
+                             on_sent=self._sent)
+        dialog.open()
+        self.refer_dialog = dialog
+        return dialog
+
+    def _sent(self, result: referral.SendResult) -> None:
+        self.message.show_message(
+            f"Referral saved to {result.path.name} and recorded in the dissemination log. "
+            "Send the file to the other team's lead.", "ok")
+        self.refresh()

@@ -4,11 +4,13 @@ partners, attachments, trash, history, and demo data."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from btam_desktop.cli.common import Context, UsageError, table
+from btam_desktop.cli.common import Context, UsageError, safe_text, table, table_lines
+from btam_desktop.core import queries
 from btam_desktop.core.dissemination import Release
 from btam_desktop.core.model import (
     CASE_STATUSES,
@@ -32,12 +34,13 @@ UPDATABLE = {
 }
 
 
-def _case_row(case: Case) -> list[str]:
+def _case_row(case: Case | queries.CaseRow) -> list[str]:
     return [case.number, case.status, case.concern, case.tier, case.next_review or "",
             case.title[:60]]
 
 
 CASE_HEADERS = ["NUMBER", "STATUS", "CONCERN", "TIER", "NEXT REVIEW", "TITLE"]
+LIST_PAGE = 500  # full case records read (and written) at a time by `case list --json`
 
 
 def cmd_case_add(ctx: Context) -> int:
@@ -53,15 +56,39 @@ def cmd_case_add(ctx: Context) -> int:
 
 
 def cmd_case_list(ctx: Context) -> int:
-    """List cases with filters and full-text search."""
+    """List cases with filters and full-text search.
+
+    Printed as it is read, so 100,000 cases take little memory: the order and the text table
+    come from light rows (``queries.case_list_rows``), and under ``--json`` the full records
+    are read and written a page at a time as one JSON array (the same bytes as before).
+    """
     a = ctx.args
     with ctx.unlock() as session:
         mine = session.member_id if a.mine else None
-        cases = session.store.list_cases(
-            text=a.search, status=a.status, concern=a.concern, tier=a.tier, overdue=a.overdue,
-            assigned_to=mine, limit=a.limit)
-        ctx.emit([c.to_json() for c in cases],
-                 table([_case_row(c) for c in cases], CASE_HEADERS))
+        rows = queries.case_list_rows(
+            session.db, text=a.search, status=a.status, concern=a.concern, tier=a.tier,
+            overdue=a.overdue, assigned_to=mine, limit=a.limit)
+        out = sys.stdout
+        if not ctx.as_json:
+            cells = [_case_row(r) for r in rows]
+            del rows
+            for line in table_lines(cells, CASE_HEADERS):
+                out.write(safe_text(line) + "\n")
+            return 0
+        ids = [r.id for r in rows]
+        del rows
+        if not ids:
+            out.write("[]\n")
+            return 0
+        out.write("[")
+        for start in range(0, len(ids), LIST_PAGE):
+            page = queries.cases_by_ids(session.db, ids[start:start + LIST_PAGE])
+            # json.dumps(list, indent=2) puts each item two spaces in, after ",\n".
+            out.write(",".join(
+                "\n  " + json.dumps(case.to_json(), ensure_ascii=False, indent=2,
+                                   sort_keys=True).replace("\n", "\n  ")
+                for case in page) + ("," if start + LIST_PAGE < len(ids) else ""))
+        out.write("\n]\n")
     return 0
 
 

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,10 +180,15 @@ def safe_lines(text: str) -> str:
 
 def table(rows: list[list[str]], headers: list[str]) -> str:
     """A plain fixed-width table for terminal output."""
+    return "\n".join(table_lines(rows, headers))
+
+
+def table_lines(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> Iterator[str]:
+    """The lines of :func:`table`, one at a time (to print a long table as it goes)."""
     if not rows:
-        return "(none)"
+        yield "(none)"
+        return
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-              for r in rows]
-    return "\n".join(lines)
+    yield "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+    for r in rows:
+        yield "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()

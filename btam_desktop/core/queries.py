@@ -507,3 +507,48 @@ def changes_since(db: Database, member_id: str, since_hlc: str) -> list[SinceCha
             entry[1].append(word)
     return [SinceChange(case_id, e[0], who, tuple(e[1]), bool(e[2]), e[3])
             for (case_id, who), e in grouped.items()]
+
+
+# -- the CLI's case list, a page at a time (read only; PERF-APP, issue 12) ------------------------
+if TYPE_CHECKING:
+    from btam_desktop.core.model import Case
+
+
+def case_list_rows(db: Database, *, text: str | None = None, status: str | None = None,
+                   concern: str | None = None, tier: str | None = None,
+                   overdue: bool = False, assigned_to: str | None = None,
+                   limit: int | None = None) -> list[CaseRow]:
+    """The light rows of the cases ``CaseStore.list_cases`` returns for the same filters, in
+    its order (newest number first), trashed cases left out. ``btam case list`` prints its
+    table from these and reads the full records (:func:`cases_by_ids`) a page at a time, so
+    100,000 cases never sit in memory as ``Case`` objects and JSON at once."""
+    rows = case_rows(db)
+    matching = matching_case_ids(db, text) if text else None
+    if text and not text.strip():
+        return []  # as the store: a text without a searchable word matches nothing
+    flt = CaseFilter(text=text or "", status=status or "", concern=concern or "",
+                     tier=tier or "", overdue=overdue, assigned_to=assigned_to or "")
+    chosen = order(rows, select(rows, flt, matching=matching), "number", descending=True)
+    return [rows[i] for i in (chosen if limit is None else chosen[:max(limit, 0)])]
+
+
+def cases_by_ids(db: Database, ids: Sequence[str]) -> list[Case]:
+    """The ``Case`` records of ``ids`` in that order (unknown ids left out), assigned member
+    names included as ``CaseStore.list_cases`` gives them."""
+    from dataclasses import fields
+
+    from btam_desktop.core.model import Case
+
+    if not ids:
+        return []
+    rows = db.query(
+        "SELECT c.*, (SELECT group_concat(m.name, char(31)) FROM case_assignments a"
+        " JOIN members m ON m.id = a.member_id WHERE a.case_id = c.id"
+        f" AND a.deleted_at IS NULL) AS assigned_names FROM cases c WHERE c.id IN ({_IDS})",
+        {"ids": json.dumps(list(ids))})
+    names = [f.name for f in fields(Case) if f.name != "assigned"]
+    found = {
+        row["id"]: Case(**{name: row[name] for name in names},
+                        assigned=tuple(filter(None, (row["assigned_names"] or "").split("\x1f"))))
+        for row in rows}
+    return [found[i] for i in ids if i in found]

@@ -50,6 +50,9 @@ _log = logging.getLogger(__name__)
 LOCKED_BY_HAND = "The vault is locked."
 # Cmd+L on a Mac: Qt maps Ctrl to the Command key there.
 LOCK_KEY = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_L)
+# The window that was unlocked stays up ("Opening…") until the main window has painted, but
+# never longer than this, should no paint come (a window system that shows nothing).
+HANDOVER_LIMIT_MS = 3000
 # The main window's code is imported this long after the unlock window appears, while the
 # member types (a few tenths of a second that would otherwise follow the Enter key).
 PRELOAD_DELAY_MS = 300
@@ -107,6 +110,23 @@ def _discard(window: QWidget | None) -> None:
     window.blockSignals(True)
     window.hide()
     window.deleteLater()
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` once, from the event loop, after the watched window's first paint."""
+
+    def __init__(self, window: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._then: Callable[[], None] | None = then
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """On the first paint, schedule ``then`` (not from inside the paint)."""
+        if event.type() == QEvent.Type.Paint and self._then is not None:
+            then, self._then = self._then, None
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, then)
+        return False
 
 
 def is_lock_key(event: QKeyEvent) -> bool:
@@ -219,6 +239,8 @@ class AppController(QObject):
         self._main: MainWindow | None = None
         self._unlock: UnlockWindow | None = None
         self._wizard: CreateVaultWizard | None = None
+        # The unlock window (or the wizard) showing "Opening…" until the main window painted.
+        self._opening: QWidget | None = None
         self._notices: list[str] = []
         self._finished = False
         # The key remembered on this device opens only the first unlock after start-up.
@@ -300,15 +322,42 @@ class AppController(QObject):
         return window
 
     def _on_created(self, session: Session) -> None:
-        _discard(self._wizard)
-        self._wizard = None
+        wizard, self._wizard = self._wizard, None
         self._notices.append(f"Vault created. Welcome, {session.actor_name}.")
+        self._hand_over(wizard)
         self._enter(session)
 
     def _on_unlocked(self, session: Session) -> None:
-        _discard(self._unlock)
-        self._unlock = None
+        window, self._unlock = self._unlock, None
+        if window is not None:
+            window.set_opening(True)
+        self._hand_over(window)
         self._enter(session)
+
+    def _hand_over(self, window: QWidget | None) -> None:
+        """Keep ``window`` on screen (showing it is busy, input off) until the main window
+        has been painted, then remove it: no blank screen between the two."""
+        _discard(self._opening)
+        self._opening = window
+        if window is None:
+            return
+        if not isinstance(window, UnlockWindow):  # the unlock window turned its input off
+            window.setEnabled(False)
+        window.blockSignals(True)  # closing it now is not "quit": the vault is opening
+        QTimer.singleShot(HANDOVER_LIMIT_MS, lambda: self._handed_over(window))
+
+    def _handed_over(self, window: QWidget | None = None) -> None:
+        """The main window is painted (or the wait is over): remove the old window."""
+        if window is not None and window is not self._opening:
+            return  # a later hand-over, or already done
+        opening, self._opening = self._opening, None
+        if opening is not None and isValid(opening):
+            _discard(opening)
+
+    @property
+    def opening_window(self) -> QWidget | None:
+        """The window still showing "Opening…" while the main window comes up (or None)."""
+        return self._opening
 
     def _enter(self, session: Session) -> None:
         if self._session is not None:  # cannot happen through the windows; be safe anyway
@@ -327,6 +376,8 @@ class AppController(QObject):
         for notice in self._notices:
             window.show_notice(notice)
         self._notices.clear()
+        if self._opening is not None:
+            _FirstPaint(window, self._handed_over)
         show_sized_for_screen(window)
         window.activateWindow()
         self._return_to_place(session, window)
@@ -447,6 +498,7 @@ class AppController(QObject):
                 orphan.lock()
         _discard(self._wizard)
         _discard(self._unlock)
+        self._handed_over()
         self._wizard = None
         self._unlock = None
         self.finished.emit()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -65,6 +66,7 @@ SHOW_PASSPHRASE_TEXT = "Sh&ow passphrase"  # noqa: S105 (a label)
 CAPS_LOCK_WARNING = "Caps Lock may be on"
 # The key file proves this is a vault, so a failure here can only be the passphrase.
 WRONG_PASSPHRASE = "Wrong passphrase."  # noqa: S105 (a message)
+OPENING_TEXT = "Opening\u2026"
 
 
 def attempts_left_message(failed: int) -> str:
@@ -284,6 +286,18 @@ class UnlockWindow(QWidget):
         self.drafts.setWordWrap(True)
         self.drafts.setAccessibleName("Drafts saved at the lock")
         self.drafts.setVisible(bool(drafts))
+        # "Opening…" in place, from Enter until the main window has been painted: the window
+        # no longer vanishes onto a blank screen while the key is derived and the dashboard
+        # built (see set_opening and the controller's hand-over).
+        self.opening_label = QLabel(OPENING_TEXT)
+        self.opening_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.opening = QProgressBar()
+        self.opening.setRange(0, 0)  # busy: how long it takes is not known
+        self.opening.setTextVisible(False)
+        self.opening.setMaximumHeight(8)
+        self.opening.setAccessibleName("Opening the vault")
+        self.opening_label.setVisible(False)
+        self.opening.setVisible(False)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -308,6 +322,8 @@ class UnlockWindow(QWidget):
         panel_layout.addSpacing(12)
         panel_layout.addLayout(form)
         panel_layout.addWidget(self.message)
+        panel_layout.addWidget(self.opening_label)
+        panel_layout.addWidget(self.opening)
         panel_layout.addWidget(self.unlock_button)
         panel_layout.addWidget(self.recovery_button, 0, Qt.AlignmentFlag.AlignHCenter)
 
@@ -389,6 +405,7 @@ class UnlockWindow(QWidget):
         self.passphrase.clear()
         member = self.selected_member()
         remember = not self.remember.isHidden() and self.remember.isChecked()
+        self.set_opening(True)
         try:
             with busy():
                 if text:
@@ -405,6 +422,7 @@ class UnlockWindow(QWidget):
                     if self.allow_device_key:
                         session = vault.unlock_with_device_key(self.vault_path, member)
                     if session is None:
+                        self.set_opening(False)
                         self.message.show_message(
                             TYPE_PASSPHRASE if self.allow_device_key else TYPE_AFTER_LOCK,
                             "info",
@@ -412,10 +430,12 @@ class UnlockWindow(QWidget):
                         self.passphrase.setFocus()
                         return
         except WrongPassphrase:
+            self.set_opening(False)
             self.message.show_error(f"{WRONG_PASSPHRASE} {self._attempts_left(member)}")
             self.passphrase.setFocus()
             return
         except Exception as error:
+            self.set_opening(False)
             self.message.show_error(messages.describe(error))
             self.passphrase.setFocus()
             return
@@ -423,6 +443,33 @@ class UnlockWindow(QWidget):
         if member is not None:
             remember_last_member(self.vault_path, self.member.currentText())
         self.unlocked.emit(session)
+
+    def set_opening(self, opening: bool) -> None:
+        """Show "Opening…" with a busy bar and turn the inputs off (or back on).
+
+        Painted at once: the key derivation and the building of the main window that follow
+        keep the event loop busy, and the officer must see that Enter was taken.
+        """
+        self.opening_label.setVisible(opening)
+        self.opening.setVisible(opening)
+        for widget in (self.member, self.show_passphrase, self.remember,
+                       self.unlock_button, self.recovery_button):
+            widget.setEnabled(not opening)
+        # Read-only rather than disabled: the field keeps the focus (the release of the Enter
+        # that unlocked still lands there) and nothing more can be typed.
+        self.passphrase.setReadOnly(opening)
+        if opening:
+            self.message.clear_message()
+            self.caps_warning.setVisible(False)
+            self.repaint()
+
+    def accepts_input(self) -> bool:
+        """False while opening: nothing can be typed or pressed."""
+        return not self.passphrase.isReadOnly() and self.unlock_button.isEnabled()
+
+    def is_opening(self) -> bool:
+        """True from a submitted passphrase until the window is replaced or it failed."""
+        return not self.opening.isHidden()
 
     def _attempts_left(self, member: str | None) -> str:
         """The attempts-left sentence for ``member`` ("" if the count cannot be read)."""
@@ -475,6 +522,7 @@ class UnlockWindow(QWidget):
             dialog.show_error(messages.describe(error, recovery=True))
             return
         dialog.succeed()
+        self.set_opening(True)
         self.notice.emit(RECOVERY_NOTICE)
         self.unlocked.emit(session)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -57,7 +57,7 @@ def test_right_passphrase_shows_the_main_window(
     assert controller.session.is_open
     assert controller.session.actor_name == LEAD
     assert LEAD in main.who.text()
-    assert is_deleted(window)
+    qtbot.waitUntil(lambda: is_deleted(window), timeout=5000)  # once the main window painted
     assert controller.unlock_window is None
 
 
@@ -378,3 +378,78 @@ def test_closing_the_unlock_window_ends_the_application(
     window = unlock_window(controller)
     with qtbot.waitSignal(controller.finished, timeout=5000):
         window.close()
+
+
+# -- no blank screen between unlock and the dashboard -----------------------------------------
+class _HideWatcher(QObject):
+    """Counts the main window's paints at the moment the unlock window is hidden."""
+
+    def __init__(self, main_paints: Callable[[], int]) -> None:
+        super().__init__()
+        self.main_paints = main_paints
+        self.paints_when_hidden: int | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Hide and self.paints_when_hidden is None:
+            self.paints_when_hidden = self.main_paints()
+        return False
+
+
+class _Paints(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def test_opening_is_shown_in_place_until_the_dashboard_is_painted(
+    qtbot: QtBot, make_controller: Make, existing_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    during_unlock: list[tuple[bool, bool, bool, str]] = []
+    real_unlock = vault.unlock
+
+    def watching_unlock(*args: object, **kwargs: object) -> object:
+        during_unlock.append((window.isVisible(), window.opening.isVisible(),
+                              window.accepts_input(), window.opening_label.text()))
+        return real_unlock(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vault, "unlock", watching_unlock)
+    paints = _Paints()
+    hide = _HideWatcher(lambda: paints.count)
+    window.installEventFilter(hide)
+    at_start: list[tuple[bool, bool, bool, bool]] = []
+
+    def started(_session: object) -> None:
+        main = controller.main_window
+        assert main is not None
+        main.installEventFilter(paints)
+        at_start.append((window.isVisible(), window.opening.isVisible(),
+                         window.accepts_input(), window.unlock_button.isEnabled()))
+
+    controller.session_started.connect(started)
+    with qtbot.waitSignal(controller.session_started, timeout=5000):
+        type_and_submit(qtbot, window, LEAD_PASS)
+    # While the key is derived and the dashboard built: the unlock window, busy, input off.
+    assert during_unlock == [(True, True, False, "Opening\u2026")]
+    assert at_start == [(True, True, False, False)]
+    main = main_window(controller)
+    qtbot.waitUntil(lambda: is_deleted(window), timeout=5000)
+    # Switched only once the main window had been painted: no blank screen in between.
+    assert hide.paints_when_hidden is not None and hide.paints_when_hidden > 0
+    assert main.isVisible()
+
+
+def test_a_wrong_passphrase_ends_the_opening_state(qtbot: QtBot, make_controller: Make,
+                                                   existing_vault: Path) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    type_and_submit(qtbot, window, "Not-The-Passphrase-1")
+    assert not window.opening.isVisible()
+    assert window.accepts_input()
+    assert window.passphrase.hasFocus() or window.focusWidget() is window.passphrase

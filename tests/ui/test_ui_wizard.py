@@ -103,7 +103,7 @@ def test_wizard_creates_the_vault_and_opens_the_main_window(
     assert session.role == "lead"
     assert session.setting("agency") == AGENCY
     window = main_window(controller)
-    assert is_deleted(wizard)
+    qtbot.waitUntil(lambda: is_deleted(wizard), timeout=5000)  # once the main window painted
     assert "Welcome" in window.statusBar().currentMessage()
 
     # The new vault opens with the chosen passphrase, and only with it.

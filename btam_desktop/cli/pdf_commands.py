@@ -68,7 +68,7 @@ def cmd_submission(ctx: Context) -> int:
     out = _target(ctx)
     with ctx.unlock() as session:
         result = export_submission(session, ctx.args.submission, out, release=release,
-                                   profile=profile)
+                                   profile=profile, language=ctx.args.language)
     _report(ctx, result, "the filled form")
     return 0
 
@@ -156,6 +156,9 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
 
     p = pdf.add_parser("submission", parents=[json_parent], help="export a filled form")
     p.add_argument("submission", metavar="SUBMISSION_ID")
+    p.add_argument("--language", metavar="LANGUAGE",
+                   help="print the form in this language of the form (its code, e.g. es, or "
+                        "its name as the form writes it; default: the form's default language)")
     _export_options(p)
     p.set_defaults(func=cmd_submission)
 

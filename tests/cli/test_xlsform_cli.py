@@ -13,6 +13,7 @@ import pytest
 from tests.cli.conftest import Run
 from tests.cli.test_pdf_cli import RELEASE, _pdf_commands_registered  # noqa: F401
 from tests.core.forms.xlsform_corpus import field_form, valid_answers
+from tests.core.pdf.conftest import pdf_text
 
 
 @pytest.fixture
@@ -63,6 +64,18 @@ def test_field_form_end_to_end(initialised: Run, case_number: str, tmp_path: Pat
     code, _, err = initialised("pdf", "submission", stored["id"], "-o", str(pdf), *RELEASE)
     assert code == 0, err
     assert pdf.read_bytes().startswith(b"%PDF")
+
+    # The PDF in the form's other language (by code); an unknown one names the languages.
+    spanish = tmp_path / "field-es.pdf"
+    code, _, err = initialised("pdf", "submission", stored["id"], "--language", "es",
+                               "-o", str(spanish), *RELEASE)
+    assert code == 0, err
+    text = " ".join(pdf_text(spanish.read_bytes()).split())
+    assert "1.1 Nombre" in text and "Language Español (es)" in text
+    code, _, err = initialised("pdf", "submission", stored["id"], "--language", "fr",
+                               "-o", str(tmp_path / "fr.pdf"), *RELEASE)
+    assert code != 0 and "English (en), Español (es)" in err
+    assert not (tmp_path / "fr.pdf").exists()
 
     code, out, err = _submit(initialised, case_number, data, {"subject_name": "Kim"},
                              "--draft")

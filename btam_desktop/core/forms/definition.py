@@ -383,6 +383,19 @@ class FormDefinition:
             ),
         )
 
+    def language_named(self, text: str) -> str:
+        """The form language ``text`` names: the language as written (``Español (es)``),
+        its code (``es``) or its name (``Español``), case-insensitively. ValueError naming
+        the form's languages when it names none of them."""
+        wanted = text.strip().casefold()
+        for language in self.languages:
+            name, _, code = language.partition("(")
+            code = code.rstrip(")").strip()
+            if wanted in (language.casefold(), name.strip().casefold(), code.casefold()):
+                return language
+        offered = ", ".join(self.languages) if self.languages else "only its default language"
+        raise ValueError(f"the form {self.id} has no language '{text}' (it has {offered})")
+
     # -- lookup ---------------------------------------------------------------------------
     @property
     def fields_by_id(self) -> Mapping[str, Field]:

@@ -76,12 +76,22 @@ def _member_names(session: Session) -> dict[str, str]:
     return {m.id: m.name for m in session.members(include_inactive=True)}
 
 
-def submission_doc(session: Session, submission_id: str) -> SubmissionDoc:
-    """Read a submission with its exact form version, case and people."""
+def submission_doc(session: Session, submission_id: str, language: str | None = None
+                   ) -> SubmissionDoc:
+    """Read a submission with its exact form version, case and people (``language``: a
+    language of the form by name or code; InvalidInput naming the form's languages when
+    it has no such language)."""
     sub = session.submissions.get(submission_id)
     store = session.store
+    form = session.submissions.form_for(sub)
+    chosen: str | None = None
+    if language:
+        try:
+            chosen = form.language_named(language)
+        except ValueError as error:
+            raise InvalidInput(str(error)) from None
     return SubmissionDoc(
-        form=session.submissions.form_for(sub),
+        form=form, language=chosen,
         submission=sub,
         case=store.get_case(sub.case_id),
         persons=store.case_persons(sub.case_id),
@@ -91,21 +101,25 @@ def submission_doc(session: Session, submission_id: str) -> SubmissionDoc:
 
 def submission_pdf(session: Session, submission_id: str, *,
                    profile: RedactionProfile | str | None = None,
-                   release: Release | None = None) -> RenderedPdf:
-    """A filled form as a PDF (nothing written, nothing recorded)."""
+                   release: Release | None = None, language: str | None = None
+                   ) -> RenderedPdf:
+    """A filled form as a PDF (nothing written, nothing recorded), in ``language`` (a
+    language of the form by name or code; default: the form's default language)."""
     chosen = _profile(profile)
-    return render_submission(submission_doc(session, submission_id),
+    return render_submission(submission_doc(session, submission_id, language),
                              masthead_for(session, chosen), chosen, release)
 
 
 def export_submission(session: Session, submission_id: str, out: Path, *, release: Release,
-                      profile: RedactionProfile | str | None = None) -> ExportResult:
+                      profile: RedactionProfile | str | None = None,
+                      language: str | None = None) -> ExportResult:
     """Write a filled form to ``out`` and record the dissemination."""
     chosen = _profile(profile)
     if not isinstance(release, Release):
         raise InvalidInput("an export needs a recipient, a purpose and a legal basis")
     sub = session.submissions.get(submission_id)
-    pdf = submission_pdf(session, submission_id, profile=chosen, release=release)
+    pdf = submission_pdf(session, submission_id, profile=chosen, release=release,
+                         language=language)
     record = dissemination.write_export(
         session, out, pdf.data, what="submission", case_id=sub.case_id, release=release,
         submission_id=sub.id, redaction_profile=chosen.id)

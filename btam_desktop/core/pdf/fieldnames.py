@@ -127,14 +127,16 @@ def pdf_fields(form: FormDefinition) -> list[PdfField]:
 
 
 def question_numbers(form: FormDefinition) -> dict[str, str]:
-    """"section.question" numbers by field id (notes are not numbered; repeat members
-    share their repeat's number). The same numbers print on blank, filled and redacted
-    copies, so "question 5.3" means one thing everywhere."""
+    """"section.question" numbers by field id (notes and hidden fields are not numbered;
+    repeat members share their repeat's number). The same numbers print on blank, filled and
+    redacted copies, so "question 5.3" means one thing everywhere."""
     numbers: dict[str, str] = {}
     for s_index, section in enumerate(form.sections, start=1):
         q_index = 0
         for item in section.fields:
-            if item.type == "note":
+            # Hidden fields (calculations without a label, metadata) are never shown as
+            # questions, so they take no number: no gap an officer could not explain.
+            if item.type == "note" or (item.hidden and not item.is_repeat):
                 continue
             q_index += 1
             numbers[item.id] = f"{s_index}.{q_index}"

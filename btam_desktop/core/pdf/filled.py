@@ -8,19 +8,29 @@ signature blocks with a line to sign on. Questions hidden by skip logic are left
 relevant questions nobody answered print as "— not answered".
 
 Question numbers follow the form definition (section.question), not what is shown, so "5.3"
-means the same question on the blank form, on this copy and on a redacted copy.
+means the same question on the blank form, on this copy and on a redacted copy. They never
+jump silently: where questions were left out, a line says which numbers and why ("5.2–5.4
+not asked: not applicable given the answers above", or "not shown on this copy" for a
+redaction), and page one says how the numbering works. Hidden fields (calculations without
+a label, metadata) are not questions: neither printed nor numbered.
+
+The PDF is in the language chosen (``language``: the form view's language in the app,
+``--language`` in the CLI; the form's default language otherwise): section titles, labels,
+hints, choice labels and item names as the form view shows them, with ``${field}``
+references filled in from the answers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from btam_desktop.core.dissemination import Release
 from btam_desktop.core.forms import Field, FormDefinition, FormState, evaluate, relevant_answers
+from btam_desktop.core.forms.answers import available_choices, shown_text
 from btam_desktop.core.forms.fieldtypes import is_empty
 from btam_desktop.core.model import Case, CasePerson
 from btam_desktop.core.pdf.answers import format_answer, withheld
@@ -36,13 +46,14 @@ from btam_desktop.core.pdf.blocks import (
     section_bar,
 )
 from btam_desktop.core.pdf.fieldnames import question_numbers
+from btam_desktop.core.pdf.fonts import REGULAR
 from btam_desktop.core.pdf.markup import esc
 from btam_desktop.core.pdf.page import Bookmark, DocumentSpec, Masthead, RenderedPdf, build_pdf
 from btam_desktop.core.pdf.redaction import FormRedaction, RedactionProfile, Redactor
 from btam_desktop.core.pdf.styles import GRID, LABEL_BG, PAGE, styles
 from btam_desktop.core.submissions import Submission
 
-__all__ = ["SubmissionDoc", "form_story", "render_submission"]
+__all__ = ["NUMBERING_NOTE", "SubmissionDoc", "form_story", "render_submission"]
 
 STATUS_LABELS = {"draft": "Draft (not complete)", "complete": "Complete", "reviewed": "Reviewed"}
 # Repeat groups with more visible columns than this print as one small grid per item.
@@ -52,6 +63,13 @@ _COLUMN_SHARE = {"long_text": 2.4, "text": 1.5, "person": 1.5, "choice": 1.4,
                  "multi_choice": 1.6, "date": 1.0, "time": 0.8, "datetime": 1.2,
                  "yes_no_unknown": 0.9, "integer": 0.8, "decimal": 0.8, "rating": 1.0,
                  "signature": 1.6}
+# Why numbers are missing: skip logic, or a redaction profile that leaves questions out.
+NOT_ASKED = "not asked: not applicable given the answers above"
+NOT_SHOWN = "not shown on this copy (redaction)"
+NUMBERING_NOTE = (
+    "Numbers are the form's own (as on the blank form), so a number means the same question "
+    "on every copy. Where questions were not asked because of earlier answers, a line says "
+    "which numbers and why.")
 
 
 @dataclass(frozen=True)
@@ -64,15 +82,20 @@ class SubmissionDoc:
     persons: Sequence[CasePerson] = ()
     # member id -> name, for "completed by" lines
     members: Mapping[str, str] = field(default_factory=dict)
+    # The language to print (one of form.languages); None: the form's default language.
+    language: str | None = None
 
 
 class _FormWriter:
     """Turns one form + answers into flowables (also used for the case report's plan)."""
 
     def __init__(self, form: FormDefinition, answers: Mapping[str, Any], redactor: Redactor,
-                 *, numbered: bool = True, bookmarks: bool = True, nested: bool = False
-                 ) -> None:
+                 *, numbered: bool = True, bookmarks: bool = True, nested: bool = False,
+                 language: str | None = None) -> None:
         self.form = form
+        # The same form with its texts in the chosen language (same ids, rules and order).
+        self.shown = form.in_language(language)
+        self.answers = answers
         self.nested = nested
         self.redactor = redactor
         self.numbered = numbered
@@ -83,47 +106,89 @@ class _FormWriter:
         self.numbers = question_numbers(form)
 
     # -- whole form ------------------------------------------------------------------
+    def text(self, text: str, field_id: str | None = None, item: int | None = None) -> str:
+        """A shown text with its ``${field}`` references filled in, as the view shows it."""
+        if "${" not in text:
+            return text
+        return shown_text(self.shown, text, self.answers, field_id=field_id, item=item)
+
     def story(self, only: frozenset[str] | None = None) -> list[Flowable]:
         flow: list[Flowable] = []
-        for s_index, section in enumerate(self.form.sections, start=1):
-            if not self.state.sections.get(section.id, False):
+        for s_index, (section, shown) in enumerate(
+                zip(self.form.sections, self.shown.sections, strict=True), start=1):
+            number = str(s_index) if self.numbered else ""
+            title = self.text(shown.title)
+            left_out = (section.id in self.redaction.sections
+                        or not self.state.sections.get(section.id, False))
+            if left_out:
+                if self.numbered and only is None and any(
+                        f.id in self.numbers for f in section.fields):
+                    why = NOT_SHOWN if section.id in self.redaction.sections else NOT_ASKED
+                    flow.append(para(muted(f"Part {esc(number)} ({esc(title)}) {why}", 8)))
+                    flow.append(Spacer(1, 8))
                 continue
-            if section.id in self.redaction.sections:
-                continue
-            body = self.section_body(section.fields, only)
+            body = self.section_body(section.fields, only, shown.fields)
             if not body:
                 continue
-            number = str(s_index) if self.numbered else ""
             if self.bookmarks:
-                flow.append(Bookmark(f"s-{section.id}", f"{number} {section.title}".strip()))
+                flow.append(Bookmark(f"s-{section.id}", f"{number} {title}".strip()))
             if self.nested:
                 # Inside another document's section: a plain sub-heading, not a dark bar.
-                heading = Paragraph(f"Part {esc(number)} — {esc(section.title)}",
+                heading = Paragraph(f"Part {esc(number)} — {esc(title)}",
                                     styles().subsection)
                 heading.keepWithNext = True
                 flow.append(heading)
             else:
-                flow.append(section_bar(number, section.title))
+                flow.append(section_bar(number, title))
                 flow.append(Spacer(1, 3))
             flow.extend(body)
             flow.append(Spacer(1, 10))
         return flow
 
-    def section_body(self, fields: Sequence[Field], only: frozenset[str] | None
-                     ) -> list[Flowable]:
+    def section_body(self, fields: Sequence[Field], only: frozenset[str] | None,
+                     shown_fields: Sequence[Field] | None = None) -> list[Flowable]:
         flow: list[Flowable] = []
         rows: list[Row] = []
+        # Numbers of questions left out since the last printed one, with why.
+        gaps: list[tuple[str, str]] = []
+
+        def flush_gaps() -> None:
+            if not gaps or not self.numbered:
+                gaps.clear()
+                return
+            runs: list[tuple[str, str, str]] = []  # first, last, why
+            for number, why in gaps:
+                if runs and runs[-1][2] == why:
+                    runs[-1] = (runs[-1][0], number, why)
+                else:
+                    runs.append((number, number, why))
+            for first, last, why in runs:
+                span = first if first == last else f"{first}–{last}"
+                rows.append(Row(muted(esc(span)), muted(why)))
+            gaps.clear()
 
         def flush() -> None:
+            flush_gaps()
             if rows:
                 flow.append(kv_grid(list(rows)))
                 rows.clear()
 
-        for item in fields:
+        for item in shown_fields or fields:
             if only is not None and item.id not in only:
                 continue
-            if not self.state.fields.get(item.id, False) or not self.redaction.shows(item):
+            if item.hidden and not item.is_repeat:
+                continue  # a calculation or metadata: kept in the answers, not a question
+            if not self.redaction.shows(item):
+                if item.id in self.numbers:
+                    gaps.append((self.numbers[item.id], NOT_SHOWN))
                 continue
+            if not self.state.fields.get(item.id, False):
+                if item.id in self.numbers:
+                    gaps.append((self.numbers[item.id], NOT_ASKED))
+                continue
+            item = self.localised(item)
+            if item.type != "note":
+                flush_gaps()
             label = self.label(item, self.numbers.get(item.id, ""))
             if item.type == "note":
                 flush()
@@ -147,9 +212,34 @@ class _FormWriter:
         flush()
         return flow
 
+    def localised(self, item: Field, index: int | None = None) -> Field:
+        """``item`` (already in the chosen language) as the view shows it: ``${field}``
+        filled in its label, hint and choice labels; only the choices its filter offers."""
+        changes: dict[str, Any] = {}
+        if "${" in item.label:
+            changes["label"] = self.text(item.label, item.id, index)
+        if item.hint and "${" in item.hint:
+            changes["hint"] = self.text(item.hint, item.id, index)
+        choices = item.choices
+        if item.choice_filter is not None:
+            offered = {c.name for c in available_choices(self.form, item.id, self.answers,
+                                                         item=index)}
+            choices = tuple(c for c in choices if c.name in offered)
+        if any("${" in c.label for c in choices):
+            choices = tuple(replace(c, label=self.text(c.label, item.id, index))
+                            for c in choices)
+        if choices != item.choices:
+            changes["choices"] = choices
+        return replace(item, **changes) if changes else item
+
     def label(self, item: Field, number: str) -> str:
         text = esc(item.label)
-        return f"{esc(number)}&nbsp;&nbsp;{text}" if self.numbered and number else text
+        if self.numbered and number:
+            text = f"{esc(number)}&nbsp;&nbsp;{text}"
+        if item.hint and item.type != "note":  # in the regular face, under the question
+            hint = muted(esc(self.redactor.text(item.hint)), 7.5)
+            text += f'<br/><font name="{REGULAR}">{hint}</font>'
+        return text
 
     # -- repeats ---------------------------------------------------------------------
     def repeat(self, item: Field, label: str) -> list[Flowable]:
@@ -157,7 +247,8 @@ class _FormWriter:
             return [kv_grid([Row(label, withheld())]), Spacer(1, 4)]
         items = self.values.get(item.id) or []
         states = self.state.items.get(item.id, ())
-        members = [m for m in item.fields if m.type != "note" and self.redaction.shows(m)]
+        members = [self.localised(m) for m in item.fields
+                   if m.type != "note" and not m.hidden and self.redaction.shows(m)]
         # Columns relevant to no item are left out (e.g. "describe other" when none is other).
         members = [m for m in members
                    if any(s.relevant.get(m.id, False) for s in states)] or members[:1]
@@ -248,12 +339,13 @@ class _FormWriter:
 
 def form_story(form: FormDefinition, answers: Mapping[str, Any], redactor: Redactor,
                *, only: frozenset[str] | None = None, numbered: bool = True,
-               bookmarks: bool = True, nested: bool = False) -> list[Flowable]:
+               bookmarks: bool = True, nested: bool = False, language: str | None = None
+               ) -> list[Flowable]:
     """The sections of a filled form as flowables (``only``: restrict to these top-level
     field ids, used for the case report's plan summary; ``nested``: sub-headings instead
-    of section bars)."""
+    of section bars; ``language``: one of the form's languages, default its default)."""
     return _FormWriter(form, answers, redactor, numbered=numbered, bookmarks=bookmarks,
-                       nested=nested).story(only)
+                       nested=nested, language=language).story(only)
 
 
 def _status_rows(doc: SubmissionDoc, redactor: Redactor) -> list[Row]:
@@ -273,6 +365,8 @@ def _status_rows(doc: SubmissionDoc, redactor: Redactor) -> list[Row]:
         Row("Case", f"{esc(doc.case.number)} — {esc(redactor.text(doc.case.title))}"),
         Row("Form", f"{esc(doc.form.title)} ({esc(doc.form.id)}, version {doc.form.version})"),
         Row("Status", f"<b>{status}</b>"),
+        *([Row("Language", esc(doc.language or doc.form.default_language or ""))]
+          if len(doc.form.languages) > 1 else []),
         Row("Started", esc(sub.created_at[:16].replace("T", " ")) + " UTC"
             + who(sub.created_by)),
         Row("Submission id", f'<font name="BTAMMono" size="7.5">{esc(sub.id)}</font>'),
@@ -304,7 +398,8 @@ def render_submission(doc: SubmissionDoc, masthead: Masthead,
                          profile.title if profile.removes_anything else None)
     if doc.form.description:
         story += [Paragraph(esc(doc.form.description), st.muted), Spacer(1, 10)]
-    story += form_story(doc.form, sub.answers, redactor)
+    story += [Paragraph(muted(esc(NUMBERING_NOTE), 7.5), st.small), Spacer(1, 6)]
+    story += form_story(doc.form, sub.answers, redactor, language=doc.language)
     story += [Spacer(1, 6), Paragraph(muted("— End of form —"), st.small)]
     watermark = "DRAFT" if sub.status == "draft" else (
         "SUPERSEDED" if sub.superseded_by else None)
@@ -317,6 +412,7 @@ def render_submission(doc: SubmissionDoc, masthead: Masthead,
             "BTAM-Form": f"{doc.form.id}@{doc.form.version}",
             "BTAM-Document": "submission",
             "BTAM-Redaction": profile.id,
+            **({"BTAM-Language": doc.language} if doc.language else {}),
         },
     )
     return build_pdf(story, masthead, spec)

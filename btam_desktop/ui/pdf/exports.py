@@ -30,6 +30,7 @@ from btam_desktop.core.pdf import (
 from btam_desktop.core.session import Session
 from btam_desktop.core.submissions import Submission
 from btam_desktop.ui import tasks
+from btam_desktop.ui.forms.view import remembered_languages
 from btam_desktop.ui.pdf.job_dialog import describe
 from btam_desktop.ui.pdf.paths import FOLDER, default_folder, safe_part, unique_path
 from btam_desktop.ui.pdf.preview import size_text
@@ -105,6 +106,8 @@ def export_submission_dialog(parent: QWidget, session: Session, case: Case, sub:
                              form_title: str, show: Show) -> ReleaseDialog:
     """Ask for the release details, then write one filled form of ``case``."""
     sub_id = sub.id
+    # The language the form view last showed this form in (issue 11); None: the default.
+    language = remembered_languages.get(sub.form_id)
     state = ""
     if sub.status == "draft":
         state = " It is a draft: the PDF says so on every page."
@@ -113,7 +116,7 @@ def export_submission_dialog(parent: QWidget, session: Session, case: Case, sub:
 
     def work(choice: ReleaseChoice, _progress: tasks.Progress) -> ExportResult:
         return export_submission(session, sub_id, choice.target, release=choice.release,
-                                 profile=choice.profile)
+                                 profile=choice.profile, language=language)
 
     dialog = ReleaseDialog(
         session, parent.window(), title=f"Export form \u2014 {form_title}",
@@ -123,7 +126,7 @@ def export_submission_dialog(parent: QWidget, session: Session, case: Case, sub:
         job_label=f"Writing \u201c{form_title}\u201d\u2026",
         suggested=default_folder() / submission_name(case.number, sub), report=False,
         render=lambda profile, release: submission_pdf(session, sub_id, profile=profile,
-                                                       release=release))
+                                                       release=release, language=language))
     _report_outcome(dialog, f"\u201c{form_title}\u201d", show)
     dialog.open()
     return dialog

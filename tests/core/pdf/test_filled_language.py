@@ -1,0 +1,121 @@
+"""Filled form PDFs in the chosen language, with ``${field}`` filled in, and question numbers
+that never jump silently where questions were skipped (issues 9 and 11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from btam_desktop.core.errors import InvalidInput
+from btam_desktop.core.forms import FormDefinition
+from btam_desktop.core.pdf import submission_pdf
+from btam_desktop.core.session import Session
+from tests.core.pdf.conftest import assert_qpdf_ok, pdf_text
+from tests.core.pdf.sample import SampleCase
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+BILINGUAL = {
+    "format": "btam-form/1", "id": "bilingual_pdf", "version": 1, "title": "Intake",
+    "languages": ["English (en)", "Español (es)"], "default_language": "English (en)",
+    "sections": [{
+        "id": "main", "title": "Subject",
+        "translations": {"Español (es)": {"title": "Sujeto"}},
+        "fields": [
+            {"id": "name", "type": "text", "label": "Name",
+             "hint": "As on the ID card",
+             "translations": {"Español (es)": {"label": "Nombre",
+                                               "hint": "Como en la tarjeta"}}},
+            {"id": "mood", "type": "choice", "label": "Mood of ${name}",
+             "translations": {"Español (es)": {"label": "Ánimo de ${name}"}},
+             "choices": [
+                 {"name": "calm", "label": "Calm", "translations": {"Español (es)": "Tranquilo"}},
+                 {"name": "upset", "label": "Upset",
+                  "translations": {"Español (es)": "Alterado"}},
+             ]},
+            {"id": "contacts", "type": "repeat", "label": "Contacts",
+             "translations": {"Español (es)": {"label": "Contactos"}},
+             "fields": [
+                 {"id": "who", "type": "text", "label": "Who",
+                  "translations": {"Español (es)": {"label": "Quién"}}},
+             ]},
+        ],
+    }],
+}
+
+SKIPS = {
+    "format": "btam-form/1", "id": "skips_pdf", "version": 1, "title": "Skips",
+    "sections": [
+        {"id": "one", "title": "First", "fields": [
+            {"id": "armed", "type": "yes_no_unknown", "label": "Armed?"},
+            {"id": "what", "type": "text", "label": "Which weapon?",
+             "relevant": "${armed} = 'yes'"},
+            {"id": "where", "type": "text", "label": "Where is it kept?",
+             "relevant": "${armed} = 'yes'"},
+            {"id": "score", "type": "integer", "label": "Score", "hidden": True,
+             "calculation": "1"},
+            {"id": "next", "type": "text", "label": "Next step"},
+        ]},
+        {"id": "two", "title": "Weapons detail", "relevant": "${armed} = 'yes'", "fields": [
+            {"id": "detail", "type": "text", "label": "Detail"}]},
+        {"id": "three", "title": "Closing", "fields": [
+            {"id": "close", "type": "text", "label": "Closing remark"}]},
+    ],
+}
+
+
+def _stored(session: Session, spec: dict[str, object]) -> FormDefinition:
+    form = FormDefinition.from_dict(spec)
+    session.forms.ensure_stored(form, source="imported")
+    return form
+
+
+def test_filled_form_in_the_chosen_language(session: Session, people: SampleCase,
+                                            tmp_path: Path) -> None:
+    _stored(session, BILINGUAL)
+    answers = {"name": "Alex", "mood": "upset", "contacts": [{"who": "Sam"}]}
+    sub = session.submissions.create(people.case.id, "bilingual_pdf", answers, strict=False)
+    spanish = submission_pdf(session, sub.id, language="es")
+    text = _flat(pdf_text(spanish.data))
+    assert "Sujeto" in text and "Nombre" in text and "Como en la tarjeta" in text
+    assert "Ánimo de Alex" in text and "Alterado" in text
+    assert "Contactos" in text and "Quién" in text
+    assert "Upset" not in text and "Mood" not in text
+    assert "Language Español (es)" in text
+    assert_qpdf_ok(spanish.data, tmp_path)
+    # The full name works as well as the code; the default is the form's default language.
+    assert pdf_text(submission_pdf(session, sub.id, language="Español (es)").data) \
+        == pdf_text(spanish.data)
+    english = _flat(pdf_text(submission_pdf(session, sub.id).data))
+    assert "Mood of Alex" in english and "Upset" in english and "As on the ID card" in english
+    assert "Nombre" not in english
+
+
+def test_unknown_language_is_refused_naming_the_languages(session: Session,
+                                                          people: SampleCase) -> None:
+    _stored(session, BILINGUAL)
+    sub = session.submissions.create(people.case.id, "bilingual_pdf", {"name": "A"},
+                                     strict=False)
+    with pytest.raises(InvalidInput, match=r"English \(en\), Español \(es\)"):
+        submission_pdf(session, sub.id, language="fr")
+
+
+def test_skipped_questions_are_said_not_silently_jumped(session: Session,
+                                                        people: SampleCase) -> None:
+    _stored(session, SKIPS)
+    answers = {"armed": "no", "next": "Interview", "close": "Done"}
+    sub = session.submissions.create(people.case.id, "skips_pdf", answers, strict=False)
+    text = _flat(pdf_text(submission_pdf(session, sub.id).data))
+    # Stable numbers from the form, as on the blank form; the gap is said in words.
+    assert "1.1 Armed? No" in text
+    assert "1.2–1.3 not asked: not applicable given the answers above" in text
+    # A hidden calculated value is neither printed nor numbered.
+    assert "Score" not in text
+    assert "1.4 Next step Interview" in text
+    assert "Part 2 (Weapons detail) not asked: not applicable given the answers above" in text
+    assert "3.1 Closing remark Done" in text
+    assert "Numbers are the form's own" in text

@@ -6,8 +6,13 @@ Records are plain frozen dataclasses read from the store; writes go through
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from btam_desktop.core.forms.fieldtypes import SENSITIVITY_TAGS
 
 ROLES = ("officer", "lead", "analyst")
 CASE_STATUSES = ("open", "active", "monitoring", "closed")
@@ -65,6 +70,81 @@ DISCIPLINES = (
 )
 PARTNER_KINDS = ("agency", "resource")
 TASK_KINDS = ("task", "review")
+SENSITIVITY_LABELS = {
+    "criminal_history": "Criminal history",
+    "mental_health": "Mental health",
+    "medical": "Medical",
+    "juvenile": "Juvenile",
+    "third_party_identity": "Third-party identity",
+    "victim_identity": "Victim identity",
+    "intelligence": "Intelligence",
+}
+# Words that suggest a tag for a timeline entry or plan item. Only a suggestion shown ticked
+# in the dialog: the officer decides, since a keyword list can never be complete.
+_HINTS: dict[str, tuple[str, ...]] = {
+    "mental_health": (
+        r"mental", r"psychiatr\w*", r"psycholog\w*", r"crisis[- ]team", r"crisis (?:line|unit)",
+        r"counsell?(?:or|ing)", r"therap\w*", r"depress\w*", r"suicid\w*", r"self[- ]harm",
+        r"anxiety", r"stressors?", r"psychosis", r"72[- ]hour hold", r"5150", r"psych eval\w*",
+        r"mobile crisis",
+    ),
+    "criminal_history": (
+        r"arrest\w*", r"convict\w*", r"charged with", r"probation", r"parole", r"warrant",
+        r"protective order", r"restraining order", r"no[- ]contact order", r"prior offen[cs]e\w*",
+        r"criminal", r"booking", r"court order",
+    ),
+    "medical": (r"medical", r"medication", r"hospital\w*", r"diagnos\w*", r"prescri\w*"),
+    "intelligence": (r"intelligence", r"informant", r"fusion cent(?:re|er)"),
+}
+_HINT_RE = {tag: re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.IGNORECASE)
+            for tag, words in _HINTS.items()}
+# A referral carries the tag of the partner's discipline (a referral to a mental-health
+# agency tells the reader about the person's mental health whatever its words say).
+_DISCIPLINE_TAGS = {"mental_health": ("mental_health",), "public_health": ("medical",)}
+
+
+def check_sensitivity(tags: Iterable[str]) -> tuple[str, ...]:
+    """The tags sorted and without repeats; ValueError names an unknown one."""
+    found = sorted(set(tags))
+    unknown = [t for t in found if t not in SENSITIVITY_TAGS]
+    if unknown:
+        raise ValueError(f"unknown sensitivity tag {unknown[0]!r} "
+                         f"(known: {', '.join(SENSITIVITY_TAGS)})")
+    return tuple(found)
+
+
+def sensitivity_from_db(value: str | None) -> tuple[str, ...]:
+    """The stored JSON list as a tuple (unknown names from a newer version are kept)."""
+    if not value:
+        return ()
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return ()
+    return tuple(str(t) for t in parsed) if isinstance(parsed, list) else ()
+
+
+def sensitivity_to_db(tags: Iterable[str]) -> str:
+    """The stored form of the tags: a JSON list, sorted."""
+    return json.dumps(sorted(set(tags)))
+
+
+def sensitivity_words(tags: Iterable[str]) -> str:
+    """"mental health, criminal history" for a list of tags."""
+    return ", ".join(SENSITIVITY_LABELS.get(t, t).lower() for t in tags)
+
+
+def suggest_sensitivity(kind: str, *texts: str, discipline: str | None = None
+                        ) -> tuple[str, ...]:
+    """Tags suggested for a timeline entry (or plan item) of ``kind`` from what it says and
+    the discipline of the partner it names. A suggestion only: the dialog shows it ticked and
+    the officer can untick it or tick others."""
+    tags = set(_DISCIPLINE_TAGS.get(discipline or "", ()) if kind == "referral" else ())
+    joined = "\n".join(t for t in texts if t)
+    for tag, pattern in _HINT_RE.items():
+        if pattern.search(joined):
+            tags.add(tag)
+    return tuple(sorted(tags))
 TRASH_DAYS = 30
 # Closed cases come up for a purge review after this many days (records-retention schedules
 # differ by state; the department can change the date on each case).
@@ -198,6 +278,7 @@ class TimelineEntry:
     supersedes: str | None = None
     superseded_by: str | None = None
     author_id: str | None = None
+    sensitivity: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Stable keys for ``--json`` output."""
@@ -218,6 +299,7 @@ class TimelineEntry:
             "concern_to": self.concern_to,
             "supersedes": self.supersedes,
             "superseded_by": self.superseded_by,
+            "sensitivity": list(self.sensitivity),
         }
 
 
@@ -233,6 +315,7 @@ class Task:
     assignee_id: str | None = None
     done_at: str | None = None
     notes: str = ""
+    sensitivity: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Stable keys for ``--json`` output."""
@@ -245,6 +328,7 @@ class Task:
             "assignee_id": self.assignee_id,
             "done_at": self.done_at,
             "notes": self.notes,
+            "sensitivity": list(self.sensitivity),
         }
 
 

@@ -71,7 +71,7 @@ TABLES: dict[str, TableSpec] = {
             (
                 "case_id", "kind", "occurred_at", "recorded_at", "author_id", "author_name",
                 "summary", "details", "context", "outcome", "partner_id", "referral_status",
-                "concern_from", "concern_to", "supersedes",
+                "concern_from", "concern_to", "supersedes", "sensitivity",
             ),
             immutable=True,
         ),
@@ -79,7 +79,7 @@ TABLES: dict[str, TableSpec] = {
             "tasks",
             (
                 "case_id", "kind", "title", "due_on", "assignee_id", "done_at", "done_by",
-                "notes", "created_at",
+                "notes", "created_at", "sensitivity",
             ),
         ),
         TableSpec(

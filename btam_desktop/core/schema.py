@@ -503,9 +503,17 @@ SCHEMA_V8 = """
 DROP INDEX IF EXISTS changes_hlc;
 """
 
+# v9: sensitivity tags on timeline entries and tasks (plan items), a JSON list of the names
+# forms use (core/forms/fieldtypes.SENSITIVITY_TAGS): redaction profiles leave tagged entries
+# out of a partner's copy as they do tagged answers. Synced like every other field.
+SCHEMA_V9 = """
+ALTER TABLE timeline ADD COLUMN sensitivity TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tasks ADD COLUMN sensitivity TEXT NOT NULL DEFAULT '[]';
+"""
+
 MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5, 6: SCHEMA_V6,
-    7: SCHEMA_V7, 8: SCHEMA_V8,
+    7: SCHEMA_V7, 8: SCHEMA_V8, 9: SCHEMA_V9,
 }
 LATEST = max(MIGRATIONS)
 

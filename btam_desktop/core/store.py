@@ -39,6 +39,9 @@ from btam_desktop.core.model import (
     Person,
     Task,
     TimelineEntry,
+    check_sensitivity,
+    sensitivity_from_db,
+    sensitivity_to_db,
 )
 
 if TYPE_CHECKING:
@@ -172,6 +175,14 @@ def _person(row: Row) -> Person:
     )
 
 
+def _sensitivity(tags: tuple[str, ...] | list[str]) -> str:
+    """Checked sensitivity tags in their stored form (InvalidInput names an unknown tag)."""
+    try:
+        return sensitivity_to_db(check_sensitivity(tags))
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
 def _entry(row: Row, superseded_by: str | None = None) -> TimelineEntry:
     return TimelineEntry(
         id=row["id"], case_id=row["case_id"], kind=row["kind"],
@@ -181,6 +192,7 @@ def _entry(row: Row, superseded_by: str | None = None) -> TimelineEntry:
         referral_status=row["referral_status"], concern_from=row["concern_from"],
         concern_to=row["concern_to"], supersedes=row["supersedes"],
         superseded_by=superseded_by, author_id=row["author_id"],
+        sensitivity=sensitivity_from_db(row["sensitivity"]),
     )
 
 
@@ -188,7 +200,7 @@ def _task(row: Row) -> Task:
     return Task(
         id=row["id"], case_id=row["case_id"], kind=row["kind"], title=row["title"],
         due_on=row["due_on"], assignee_id=row["assignee_id"], done_at=row["done_at"],
-        notes=row["notes"],
+        notes=row["notes"], sensitivity=sensitivity_from_db(row["sensitivity"]),
     )
 
 
@@ -691,8 +703,10 @@ class CaseStore:
         partner_id: str | None = None,
         referral_status: str | None = None,
         supersedes: str | None = None,
+        sensitivity: tuple[str, ...] | list[str] = (),
     ) -> TimelineEntry:
-        """Append a timeline entry. Entries are never changed; see :meth:`correct_entry`."""
+        """Append a timeline entry. Entries are never changed; see :meth:`correct_entry`.
+        ``sensitivity``: tags (mental_health, criminal_history...) redaction profiles read."""
         case = self.get_case(id_or_number)
         if case.deleted_at:
             raise InvalidInput(f"case {case.number} is in the trash")
@@ -700,6 +714,7 @@ class CaseStore:
         if kind == "concern_change":
             raise InvalidInput("change the concern level on the case; it records the entry")
         summary = _text(summary, "summary", required=True, limit=500)
+        tags = _sensitivity(sensitivity)
         if kind == "referral":
             if not partner_id:
                 raise InvalidInput("a referral names the partner agency it went to")
@@ -717,7 +732,7 @@ class CaseStore:
                 op, case.id, kind=kind, summary=summary, occurred_at=occurred_at,
                 details=_text(details, "details"), context=_text(context, "context"),
                 outcome=_text(outcome, "outcome"), partner_id=partner_id,
-                referral_status=referral_status, supersedes=supersedes)
+                referral_status=referral_status, supersedes=supersedes, sensitivity=tags)
             op.audit("timeline.correct" if supersedes else "timeline.add", "case", case.id,
                      entry=entry_id, kind=kind)
         return self.get_entry(entry_id)
@@ -739,7 +754,7 @@ class CaseStore:
         fields: dict[str, Any] = {
             "summary": old.summary, "occurred_at": old.occurred_at, "details": old.details,
             "context": old.context, "outcome": old.outcome, "partner_id": old.partner_id,
-            "referral_status": old.referral_status,
+            "referral_status": old.referral_status, "sensitivity": old.sensitivity,
         }
         unknown = set(changes) - set(fields)
         if unknown:
@@ -772,10 +787,12 @@ class CaseStore:
 
     # -- tasks and reviews ------------------------------------------
     def add_task(self, id_or_number: str, title: str, *, due_on: str | None = None,
-                 kind: str = "task", assignee: str | None = None, notes: str = "") -> Task:
-        """Add a task or a scheduled review to a case."""
+                 kind: str = "task", assignee: str | None = None, notes: str = "",
+                 sensitivity: tuple[str, ...] | list[str] = ()) -> Task:
+        """Add a task or a scheduled review to a case (``sensitivity``: as for entries)."""
         case_id = self.resolve_case_id(id_or_number)
         _check_choice(kind, TASK_KINDS, "task kind")
+        tags = _sensitivity(sensitivity)
         assignee_id = self.session.find_member(assignee).id if assignee else None
         with self.session.operation("task.create") as op:
             op.require_writer()
@@ -783,7 +800,8 @@ class CaseStore:
                 "case_id": case_id, "kind": kind,
                 "title": _text(title, "title", required=True, limit=300),
                 "due_on": _check_date(due_on, "due date"), "assignee_id": assignee_id,
-                "notes": _text(notes, "notes"), "created_at": audit.utc_now()})
+                "notes": _text(notes, "notes"), "created_at": audit.utc_now(),
+                "sensitivity": tags})
             op.audit("task.create", "case", case_id, task=task_id)
         return self.get_task(task_id)
 

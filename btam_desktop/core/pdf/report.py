@@ -6,6 +6,9 @@ correction); the current management plan; interventions and their outcomes; refe
 the partner and their status; reviews and tasks; and the dissemination log (who already
 received what). A redaction profile can leave out entry kinds, entry fields, personal
 details and whole sections, and replaces third-party names by their role everywhere.
+Timeline entries and tasks (plan items) tagged with a sensitivity the profile removes are
+withheld like tagged form answers: "[redacted]" in their place (``replace``) or left out
+(``omit``); :func:`withheld_items` says beforehand what a profile will withhold.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from btam_desktop.core.model import (
     Partner,
     Task,
     TimelineEntry,
+    sensitivity_words,
 )
 from btam_desktop.core.pdf.blocks import (
     BLANK,
@@ -40,14 +44,14 @@ from btam_desktop.core.pdf.blocks import (
 from btam_desktop.core.pdf.filled import form_story
 from btam_desktop.core.pdf.markup import esc
 from btam_desktop.core.pdf.page import Bookmark, DocumentSpec, Masthead, RenderedPdf, build_pdf
-from btam_desktop.core.pdf.redaction import RedactionProfile, Redactor
+from btam_desktop.core.pdf.redaction import REDACTED, RedactionProfile, Redactor
 from btam_desktop.core.pdf.styles import styles
 from btam_desktop.core.submissions import Submission
 
 if TYPE_CHECKING:
     from btam_desktop.core.session import Session
 
-__all__ = ["CaseReportData", "gather_case_report", "render_case_report"]
+__all__ = ["CaseReportData", "gather_case_report", "render_case_report", "withheld_items"]
 
 CONCERN_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High", "imminent": "Imminent"}
 TIER_LABELS = {"universal": "Universal", "selective": "Selective", "intensive": "Intensive"}
@@ -112,6 +116,53 @@ def gather_case_report(session: Session, case: str) -> CaseReportData:
     )
 
 
+def entry_tags(timeline: Sequence[TimelineEntry]) -> dict[str, frozenset[str]]:
+    """Each entry's sensitivity tags, shared along its chain of corrections: an original
+    and its correction tell the same fact, so a tag added in a correction withholds the
+    original too (and the original's tag keeps covering the correction)."""
+    by_id = {e.id: e for e in timeline}
+    chains: dict[str, str] = {}
+    for e in timeline:
+        root = e
+        seen = {e.id}
+        while root.supersedes and root.supersedes in by_id and root.supersedes not in seen:
+            root = by_id[root.supersedes]
+            seen.add(root.id)
+        chains[e.id] = root.id
+    union: dict[str, set[str]] = {}
+    for e in timeline:
+        union.setdefault(chains[e.id], set()).update(e.sensitivity)
+    return {e.id: frozenset(union[chains[e.id]]) for e in timeline}
+
+
+def withheld_items(data: CaseReportData, profile: RedactionProfile) -> list[str]:
+    """What the profile withholds because of sensitivity tags, in words, for the release
+    dialog: ["3 timeline entries (mental health)", "1 plan item (criminal history)"]."""
+    lines: list[str] = []
+    remove = profile.remove_tags
+    if not remove:
+        return lines
+    tags = entry_tags(data.timeline)
+    timeline_shown = any(k not in profile.drop_sections for k in (
+        "timeline", "interventions", "referrals", "concern_history"))
+    if timeline_shown:
+        hit = [tags[e.id] & remove for e in data.timeline
+               if e.kind not in profile.drop_entry_kinds and tags[e.id] & remove]
+        if hit:
+            lines.append(_count_line(len(hit), "timeline entry", "timeline entries", hit))
+    if "tasks" not in profile.drop_sections:
+        hit = [frozenset(t.sensitivity) & remove for t in data.tasks
+               if frozenset(t.sensitivity) & remove]
+        if hit:
+            lines.append(_count_line(len(hit), "plan item", "plan items", hit))
+    return lines
+
+
+def _count_line(count: int, one: str, many: str, tag_sets: Sequence[frozenset[str]]) -> str:
+    found = sorted(set().union(*tag_sets))
+    return f"{count} {one if count == 1 else many} ({sensitivity_words(found)})"
+
+
 def _when(stamp: str | None) -> str:
     """ISO date-time as "2026-03-14 14:05" (stored UTC stamps keep their "Z" as "UTC")."""
     if not stamp:
@@ -128,12 +179,22 @@ class _Report:
         self.redactor = redactor
         self.profile = redactor.profile
         self.number = 0
+        self.tags = entry_tags(data.timeline)
         entries = [e for e in data.timeline if e.kind not in self.profile.drop_entry_kinds]
+        if self.profile.mode == "omit":
+            entries = [e for e in entries if not self.withheld(e)]
         self.entries = entries
         self.by_id = {e.id: e for e in data.timeline}
 
     def text(self, value: object) -> str:
         return esc(self.redactor.text(value))
+
+    def withheld(self, e: TimelineEntry) -> bool:
+        """Whether the entry carries a tag the profile removes (so none of its text shows)."""
+        return bool(self.tags.get(e.id, frozenset(e.sensitivity)) & self.profile.remove_tags)
+
+    def task_withheld(self, t: Task) -> bool:
+        return bool(frozenset(t.sensitivity) & self.profile.remove_tags)
 
     def section(self, key: str, title: str) -> list[Flowable]:
         self.number += 1
@@ -211,7 +272,7 @@ class _Report:
             before = CONCERN_LABELS.get(e.concern_from or "", e.concern_from or "?")
             after = CONCERN_LABELS.get(e.concern_to or "", e.concern_to or "?")
             rationale = self.text(e.details) if "details" not in self.profile.drop_entry_fields \
-                else muted("withheld")
+                and not self.withheld(e) else muted("withheld")
             rows.append([esc(_when(e.occurred_at)), f"{esc(before)} → <b>{esc(after)}</b>",
                          rationale or BLANK, esc(e.author_name)])
         return [*flow, data_table(["Date", "Change", "Rationale", "Recorded by"], rows,
@@ -219,6 +280,8 @@ class _Report:
 
     def entry_text(self, e: TimelineEntry, *, with_outcome: bool = True) -> str:
         drop = self.profile.drop_entry_fields
+        if self.withheld(e):
+            return muted(esc(REDACTED))
         parts = [f"<b>{self.text(e.summary)}</b>"]
         # A note's summary is its first line: do not print it twice.
         if e.details and "details" not in drop and e.details.strip() != e.summary.strip():
@@ -282,8 +345,8 @@ class _Report:
             return [*flow, para(muted("No interventions recorded."))]
         drop = self.profile.drop_entry_fields
         rows = [[esc(_when(e.occurred_at)), self.entry_text(e, with_outcome=False),
-                 (self.text(e.outcome) if "outcome" not in drop else muted("withheld"))
-                 or BLANK, esc(e.author_name)] for e in entries]
+                 (self.text(e.outcome) if "outcome" not in drop and not self.withheld(e)
+                  else muted("withheld")) or BLANK, esc(e.author_name)] for e in entries]
         return [*flow, data_table(["Date", "Intervention", "Outcome", "Recorded by"], rows,
                                   [1.1, 3.6, 2.4, 1.3])]
 
@@ -294,6 +357,11 @@ class _Report:
             return [*flow, para(muted("No referrals recorded."))]
         rows = []
         for e in entries:
+            if self.withheld(e):
+                # The partner's name alone (a crisis team) would tell what was withheld.
+                rows.append([esc(_when(e.occurred_at)), muted(esc(REDACTED)),
+                             muted(esc(REDACTED)), muted("—"), esc(e.author_name)])
+                continue
             partner = self.data.partners.get(e.partner_id or "")
             name = (f"<b>{esc(partner.name)}</b><br/>"
                     + muted(esc(DISCIPLINE_LABELS.get(partner.discipline, partner.discipline)))
@@ -312,12 +380,18 @@ class _Report:
         if not self.data.tasks:
             return [*flow, para(muted("No reviews or tasks."))]
         rows = []
-        for t in self.data.tasks:
+        shown = [t for t in self.data.tasks
+                 if not (self.profile.mode == "omit" and self.task_withheld(t))]
+        if not shown:
+            return [*flow, para(muted("No reviews or tasks."))]
+        for t in shown:
             who = self.data.members.get(t.assignee_id or "", "")
             done = f"Done {esc(_when(t.done_at))}" if t.done_at else "<b>Open</b>"
             title = f"<b>{self.text(t.title)}</b>"
             if t.notes:
                 title += "<br/>" + self.text(t.notes)
+            if self.task_withheld(t):
+                title = muted(esc(REDACTED))
             rows.append(["Review" if t.kind == "review" else "Task", title,
                          esc(t.due_on or "—"), esc(who) or muted("—"), done])
         return [*flow, data_table(["Kind", "What", "Due", "Assigned to", "Status"], rows,

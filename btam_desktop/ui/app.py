@@ -13,13 +13,22 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QSettings,
+    QSocketNotifier,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from btam_desktop import __version__
 from btam_desktop.core import hardening, paths
@@ -28,6 +37,7 @@ from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.icons import app_icon
 from btam_desktop.ui.theme import ThemeManager, ThemeMode, saved_theme_mode
 
+_log = logging.getLogger(__name__)
 APP_NAME = "BTAM Desktop"
 # Text smaller than this is hard to read at arm's length in a moving car.
 MIN_POINT_SIZE = 11.0
@@ -109,15 +119,64 @@ def launch(
     return controller
 
 
-def _quit_on_signals(app: QApplication) -> None:
-    """Ctrl+C or a polite kill quits through Qt, so ``aboutToQuit`` still locks the vault."""
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: app.quit())
-    # Python runs signal handlers only between bytecodes; while Qt's C++ loop waits, wake the
-    # interpreter now and then so the handler gets its turn.
-    heartbeat = QTimer(app)
-    heartbeat.timeout.connect(lambda: None)
-    heartbeat.start(500)
+class SignalQuit(QObject):
+    """SIGTERM (the OS shutting down, the officer logging out) and SIGINT (Ctrl+C) end the
+    program as Quit does: open form drafts are saved, the vault locks, then the app quits.
+
+    Python runs its signal handlers only between bytecodes, and while Qt's C++ loop waits no
+    bytecode runs. So the C-level handler writes the signal's number to a socket pair
+    (``signal.set_wakeup_fd``) whose other end a :class:`QSocketNotifier` watches: the loop
+    wakes at once and the shutdown runs in it, as a normal turn of the loop (no polling timer
+    waking a laptop on battery twice a second).
+
+    The shutdown is the controller's, called before ``quit()``: Qt 6 ends the loop only when
+    every window accepts a close, and a dialog holding typed text asks "Discard what you
+    typed?" instead, which nobody answers during an OS shutdown. Typed text held in a case
+    dialog (a note, a person) has no draft in the data model: it is lost, and nothing of it is
+    written anywhere (the vault is the only place case data may go, and it takes only what
+    the officer saved). Form drafts are saved, as on every lock.
+    """
+
+    def __init__(self, app: QApplication, controller: AppController) -> None:
+        super().__init__(app)
+        self._app = app
+        self._controller = controller
+        self._reader, self._writer = socket.socketpair()
+        for end in (self._reader, self._writer):
+            end.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno(),
+                                                 warn_on_full_buffer=False)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            # Nothing to do in the handler itself: the notifier below does the work. (It must
+            # be set, though: the default would end the process without saving anything.)
+            signal.signal(number, self._noted)
+        self.received: list[int] = []
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read,
+                                         self)
+        self._notifier.activated.connect(self._woken)
+
+    def _noted(self, number: int, _frame: object) -> None:
+        self.received.append(number)
+
+    def _woken(self) -> None:
+        try:
+            while self._reader.recv(64):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+        _log.info("signal received: saving drafts, locking and quitting")
+        self._controller.shutdown()  # saves drafts and locks; closes every window unasked
+        self._app.quit()
+
+    def close(self) -> None:
+        """Give the signals back to Python's defaults (tests, or a second launch)."""
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous_fd)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.default_int_handler if number == signal.SIGINT
+                          else signal.SIG_DFL)
+        self._reader.close()
+        self._writer.close()
 
 
 class _QuitWhenPainted(QObject):
@@ -127,6 +186,10 @@ class _QuitWhenPainted(QObject):
         """After the first paint, quit from the event loop (not from inside the paint)."""
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
+            # Say which window came up: the frozen build's smoke test (packaging/smoke.py)
+            # checks it is the unlock window. A windowed Windows build has no stdout.
+            if sys.stdout is not None and isinstance(watched, QWidget):
+                print(f"ready: {watched.windowTitle()}", flush=True)
             QTimer.singleShot(0, QCoreApplication.quit)
         return False
 
@@ -156,10 +219,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_application(qt_args)
     # The settings file names vaults and folders: owner-only (QSettings keeps the mode).
     hardening.owner_only(Path(QSettings().fileName()))
-    _quit_on_signals(app)
     # Uncaught exceptions become a plain dialog with a reference number, not a crash.
     errors.install(app)
     controller = launch(app, args.vault, theme_mode=theme_mode(args))
+    SignalQuit(app, controller)  # a child of the app: lives as long as it
     if args.quit_when_ready:
         _quit_when_ready(app, controller)
     return int(app.exec())

@@ -7,7 +7,10 @@ way to build it again (ids only) and the values of its inputs. They are kept in 
 memory only, by the controller, beside where the member was, and never written anywhere: the
 vault is locked and nothing of a case may reach the disk in plaintext. After the same member
 unlocks, :func:`reopen_held` builds the dialogs again over the new main window and puts the
-input back. Anyone else unlocking, or quitting, drops them.
+input back. Anyone else unlocking, or quitting, drops them: so does SIGTERM (the OS shutting
+down, a logout) and SIGINT, which quit like Quit does (``ui.app.SignalQuit``). Such text has
+no draft in the data model, and writing it anywhere but the vault would put case data on the
+disk in plaintext; it is lost, and form drafts are saved.
 
 Open form windows are held too (:func:`hold_forms`), by ids and the question being edited:
 a draft is saved in the vault (encrypted) when the lock comes, and the same member's unlock

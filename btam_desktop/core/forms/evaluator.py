@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
+from btam_desktop.core.forms.functions import EXTRA_ARITY, extra_function
 from btam_desktop.core.forms.nodes import Binary, Call, Dot, Negate, Node, Number, Ref, String
 from btam_desktop.core.forms.values import (
     Value,
@@ -140,6 +141,10 @@ def _compile_call(node: Call) -> Compiled:
         target = node.args[0]
         assert isinstance(target, Ref)  # guaranteed by the parser
         return _compile_count(target.name, args[0])
+    if name in EXTRA_ARITY:
+        pattern = node.args[1] if name == "regex" else None
+        literal = pattern.value if isinstance(pattern, String) else None
+        return extra_function(name, args, literal)
     raise ValueError(f"unknown function {name}()")  # unreachable: the parser rejects it
 
 

@@ -19,6 +19,7 @@ parser must only ever raise :class:`ExpressionSyntaxError`.
 from __future__ import annotations
 
 from btam_desktop.core.forms.errors import ExpressionSyntaxError
+from btam_desktop.core.forms.functions import EXTRA_ARITY, check_regex
 from btam_desktop.core.forms.lexer import Token, TokenKind, tokenize
 from btam_desktop.core.forms.nodes import (
     BINARY_OPERATORS,
@@ -186,8 +187,8 @@ class _Parser:
                 f"and write field references as ${{{name.text}}}",
                 name.pos,
             )
-        if name.text not in FUNCTION_ARITY:
-            known = ", ".join(f"{f}()" for f in FUNCTION_ARITY)
+        if name.text not in FUNCTION_ARITY and name.text not in EXTRA_ARITY:
+            known = ", ".join(f"{f}()" for f in (*FUNCTION_ARITY, *EXTRA_ARITY))
             raise ExpressionSyntaxError(
                 f"unknown function {name.text}(); supported: {known}", name.pos
             )
@@ -200,12 +201,24 @@ class _Parser:
                 self.advance()
                 args.append(self.binary(1))
         self.expect_close(opener)
-        expected = FUNCTION_ARITY[name.text]
-        if len(args) != expected:
-            plural = "argument" if expected == 1 else "arguments"
+        fewest, most = (
+            (FUNCTION_ARITY[name.text],) * 2 if name.text in FUNCTION_ARITY
+            else EXTRA_ARITY[name.text])
+        if len(args) < fewest or (most is not None and len(args) > most):
+            expected = (str(fewest) if fewest == most else f"at least {fewest}"
+                        if most is None else f"{fewest} to {most}")
+            plural = "argument" if expected == "1" else "arguments"
             raise ExpressionSyntaxError(
                 f"{name.text}() takes {expected} {plural}, got {len(args)}", name.pos
             )
+        if name.text == "regex":
+            if not isinstance(args[1], String):
+                raise ExpressionSyntaxError(
+                    "regex() takes its pattern in quotes, like regex(., '^[0-9]{5}$')",
+                    name.pos)
+            why = check_regex(args[1].value)
+            if why is not None:
+                raise ExpressionSyntaxError(f"regex(): {why}", name.pos)
         if name.text == "count" and not isinstance(args[0], Ref):
             raise ExpressionSyntaxError(
                 "count() takes a repeat field reference, like count(${items})", name.pos

@@ -35,6 +35,7 @@ from typing import Any
 
 from btam_desktop.core.forms.definition import FormDefinition
 from btam_desktop.core.forms.errors import DefinitionProblem, FormsError
+from btam_desktop.core.forms.functions import EXTRA_ARITY
 from btam_desktop.core.forms.nodes import FUNCTION_ARITY
 from btam_desktop.core.forms.schema import FORMAT_MARKER
 from btam_desktop.core.forms.validate import validate_definition
@@ -104,6 +105,18 @@ _TYPE_WORDS = {
     "multiple", "or", "other", "specify", "or_other", "begin", "end", "group", "repeat",
     "begin_group", "end_group", "begin_repeat", "end_repeat", "rank", "file",
     "select_one_from_file", "select_multiple_from_file", "select_one_external",
+}
+# Functions real forms use that BTAM refuses, with why (the rest: "not supported").
+_REFUSED_FUNCTIONS = {
+    "once": "the engine recomputes calculations on every save, so a value set once cannot "
+            "be kept; use a default instead",
+    "uuid": "a calculated value must be the same every time it is computed",
+    "position": "a repeat item's number is not available to expressions",
+    "indexed-repeat": "expressions cannot read a given repeat item",
+    "sum": "expressions cannot read the items of a repeat (count() can count them)",
+    "jr:choice-name": "choice labels are not available to expressions (the form view and "
+                      "the PDF show the label of a chosen answer)",
+    "random": "a calculated value must be the same every time it is computed",
 }
 _FUNCTION = re.compile(r"([A-Za-z_][A-Za-z0-9_:.-]*)\s*\(")
 _STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -1270,13 +1283,16 @@ class _Mapper:
         bare = _STRING.sub("''", source)
         for match in _FUNCTION.finditer(bare):
             function = match.group(1)
-            if function in FUNCTION_ARITY:
+            if function in FUNCTION_ARITY or function in EXTRA_ARITY:
                 continue
             if function in ("and", "or", "div", "mod"):
                 continue
             if function == "pulldata":
                 self.problem(row, key, "pulldata() (looking up data in a CSV or a server) is "
                              "not supported", feature="pulldata")
+            elif function in _REFUSED_FUNCTIONS:
+                self.problem(row, key, f"the function {function}() is not supported: "
+                             f"{_REFUSED_FUNCTIONS[function]}", feature=f"function:{function}")
             else:
                 self.problem(row, key, f"the function {function}() is not supported",
                              feature=f"function:{function}")

@@ -69,7 +69,7 @@ def test_dot_and_decimal_literals() -> None:
         ("(1 + 2", 6, "expected ')'"),
         ("1 + 2)", 5, "unbalanced ')'"),
         ("yes", 0, "quote strings"),
-        ("concat('a', 'b')", 0, "unknown function concat()"),
+        ("concatenate('a', 'b')", 0, "unknown function concatenate()"),
         ("not(1, 2)", 0, "not() takes 1 argument, got 2"),
         ("if(1, 2)", 0, "if() takes 3 arguments, got 2"),
         ("today(1)", 0, "today() takes 0 arguments, got 1"),

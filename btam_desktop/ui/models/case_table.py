@@ -1,11 +1,14 @@
 """The case table's model: every live case as a light tuple, filtered and sorted in memory.
 
-100,000 cases are loaded once (:func:`btam_desktop.core.queries.case_rows`, about half a
-second) and kept as plain tuples; filtering and sorting then work on a list of positions in
-plain Python (tens of milliseconds, measured in ``tests/bench/bench_case_table.py``) instead
-of going back to the encrypted database. A text search asks the full-text index once per text
-for the matching ids. After a change, only the touched cases are re-read
-(:meth:`CaseTableModel.update_cases`).
+100,000 cases are loaded once and kept as plain tuples; filtering and sorting then work on a
+list of positions in plain Python (tens of milliseconds, measured in
+``tests/bench/bench_case_table.py``) instead of going back to the encrypted database. The
+Cases page loads them a page at a time (:meth:`CaseTableModel.begin_load`,
+:meth:`~CaseTableModel.append_rows`, :meth:`~CaseTableModel.finish_load`) in the table's
+default order, newest number first: in that order each page joins the bottom of the table
+as it comes, so the first screen shows at once and the rest never freezes the window. A
+text search asks the full-text index once per text for the matching ids. After a change,
+only the touched cases are re-read (:meth:`CaseTableModel.update_cases`).
 
 The model is flat (no proxy): a ``QSortFilterProxyModel`` would call :meth:`data` from C++
 for every comparison, millions of Python calls for one sort of 100,000 rows.
@@ -64,13 +67,71 @@ class CaseTableModel(QAbstractTableModel):
         self._names: dict[str, str] = {}
         self._today = today_iso()
         self._loaded = False
+        self._loading = False
+        self._view_behind = False  # rows appended during a load that the view does not show
         self._ranks = queries.SortRanks(self._rows, self._names)
 
     # -- loading --------------------------------------------------------------------------------
     @property
     def loaded(self) -> bool:
-        """True once :meth:`load` ran."""
+        """True once every live case is in (:meth:`load` or :meth:`finish_load` ran)."""
         return self._loaded
+
+    @property
+    def loading(self) -> bool:
+        """True between :meth:`begin_load` and :meth:`finish_load`."""
+        return self._loading
+
+    def begin_load(self, member_names: dict[str, str]) -> None:
+        """Start over with no rows; pages follow through :meth:`append_rows`."""
+        self.beginResetModel()
+        self._rows, self._view, self._position = [], [], {}
+        self._names = dict(member_names)
+        self._ranks = queries.SortRanks(self._rows, self._names)
+        self._loaded = False
+        self._loading = True
+        self._view_behind = False
+        self._today = today_iso()
+        self.endResetModel()
+
+    def append_rows(self, rows: Iterable[CaseRow]) -> None:
+        """Add the next page of a load, which comes in list order (newest number first).
+
+        Sorted that way (the default), the page's rows that pass the filter join the bottom
+        of the table (rows inserted, no reset: scroll position and selection stay); sorted
+        another way, they are shown when the load finishes (or the sort or filter changes).
+        """
+        start = len(self._rows)
+        for row in rows:
+            if row.id not in self._position:  # a case moved during the load: keep one
+                self._position[row.id] = len(self._rows)
+                self._rows.append(row)
+        if len(self._rows) == start:
+            return
+        if not self._in_list_order():
+            self._view_behind = True
+            return
+        passes = queries.row_predicate(self._filter, self._today, self._matching)
+        rows_ = self._rows
+        new = [i for i in range(start, len(rows_)) if passes(rows_[i])]
+        if new:
+            first = len(self._view)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            self._view.extend(new)
+            self.endInsertRows()
+
+    def finish_load(self) -> None:
+        """Every page is in: sorting by any column is quick from now on."""
+        self._loading = False
+        self._loaded = True
+        self._ranks = queries.SortRanks(self._rows, self._names)
+        if self._view_behind:
+            self._view_behind = False
+            self._refresh_view()
+
+    def _in_list_order(self) -> bool:
+        """Sorted as the rows are stored during a load (newest number first)."""
+        return self._sort_key == "number" and self._descending
 
     def load(self, rows: Sequence[CaseRow], member_names: dict[str, str]) -> None:
         """Show ``rows`` (every live case) with assigned members named from ``member_names``."""
@@ -80,6 +141,8 @@ class CaseTableModel(QAbstractTableModel):
         self._names = dict(member_names)
         self._ranks = queries.SortRanks(self._rows, self._names)
         self._loaded = True
+        self._loading = False
+        self._view_behind = False
         self._today = today_iso()
         self._view = self._compute_view()
         self.endResetModel()
@@ -92,6 +155,8 @@ class CaseTableModel(QAbstractTableModel):
         self._names = {}
         self._ranks = queries.SortRanks(self._rows)
         self._loaded = False
+        self._loading = False
+        self._view_behind = False
         self.endResetModel()
 
     def update_cases(self, changed: Iterable[CaseRow], gone: Collection[str] = ()) -> None:
@@ -174,7 +239,10 @@ class CaseTableModel(QAbstractTableModel):
         # Remember persistent rows (selection, current) by case, not by position.
         held = [(p, self._rows[self._view[p.row()]].id) for p in persistent
                 if 0 <= p.row() < len(self._view)]
-        self._view = self._ordered(self._view)
+        if self._view_behind:  # during a load: the rows the view left out come in now
+            self._view = self._compute_view()
+        else:
+            self._view = self._ordered(self._view)
         if held:
             row_of = {self._rows[at].id: n for n, at in enumerate(self._view)}
             for index, case_id in held:
@@ -182,10 +250,18 @@ class CaseTableModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _ordered(self, positions: Iterable[int]) -> list[int]:
+        if self._loading:
+            # The rows still grow, so no ranks yet; in list order a position's order is its
+            # place in the rows.
+            if self._in_list_order():
+                return sorted(positions)
+            return queries.order(self._rows, positions, self._sort_key,
+                                 descending=self._descending, member_names=self._names)
         return queries.order(self._rows, positions, self._sort_key,
                              descending=self._descending, ranks=self._ranks)
 
     def _compute_view(self) -> list[int]:
+        self._view_behind = False
         chosen = queries.select(self._rows, self._filter, today=self._today,
                                 matching=self._matching, position=self._position)
         return self._ordered(chosen)

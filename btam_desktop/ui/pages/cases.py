@@ -8,8 +8,12 @@ Shift/Ctrl+click or Shift+arrows select several cases; Ctrl+Shift+P exports thei
 
 The list is a :class:`~btam_desktop.ui.models.case_table.CaseTableModel`: every live case as a
 light tuple, loaded when the page is first shown, then kept current from the session's change
-notifications (only the touched cases are re-read). Text search uses the core's full-text
-index (names, aliases, notes, titles, forms) ~200 ms after the last key press.
+notifications (only the touched cases are re-read). The load paints the first page of cases
+at once and reads the rest a page at a time between events on the GUI thread (each page a few
+tens of milliseconds at 100,000 cases), so the window never freezes and the session's one
+connection is never used from two threads; filters, searches and sorting work meanwhile,
+changes committed meanwhile are applied when it ends, and a lock stops it. Text search uses
+the core's full-text index (names, aliases, notes, titles, forms) ~200 ms after the last key press.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -42,7 +46,7 @@ from btam_desktop.core.model import STATUS_LABELS, Case
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
 from btam_desktop.core.session import Session
-from btam_desktop.ui import keys, messages
+from btam_desktop.ui import keys, messages, tasks
 from btam_desktop.ui.case.badges import ConcernDelegate
 from btam_desktop.ui.case.case_dialogs import NewCaseDialog
 from btam_desktop.ui.case.dialog_base import choice_combo, combo_key
@@ -64,6 +68,9 @@ SEARCH_DELAY_MS = 200
 CHANGE_DELAY_MS = 50  # coalesce a burst of commits (an import, a demo batch) into one update
 FULL_RELOAD_AFTER = 5_000  # touched cases beyond which re-reading everything is cheaper
 SEARCH_CACHE = 16
+FIRST_PAGE = 100  # cases read before the first paint: a screenful even with a filter on
+LOAD_PAGE = 1_000  # cases read per step after it (20-40 ms at 100,000 cases)
+BUSY_RETRY_MS = 100  # a background job holds the connection: the next page waits
 MIN_WORD = 2  # one-letter prefixes match nearly every record: too slow to be worth it
 # Sized for a 1280-pixel laptop screen with the navigation open: the title takes the rest.
 COLUMN_WIDTHS = {"number": 135, "title": 320, "status": 105, "concern": 130, "tier": 95,
@@ -73,9 +80,18 @@ COLUMN_WIDTHS = {"number": 135, "title": 320, "status": 105, "concern": 130, "ti
 class CaseList(QWidget):
     """Search box, filters, count and the case table."""
 
+    load_finished = Signal()
+    """Every live case is in the table (emitted once per :meth:`load`)."""
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
+        self._load_after: tuple[str, str] | None = None  # (opened_on, number) of the last
+        self._load_expected = 0
+        self._load_touched: set[str] = set()  # cases changed while loading: re-read after
+        self._load_timer = QTimer(self)
+        self._load_timer.setSingleShot(True)
+        self._load_timer.timeout.connect(self._load_next)
         self._searches: OrderedDict[str, frozenset[str]] = OrderedDict()
         self.search_stale = False  # records changed since the text was last searched
         self.model = CaseTableModel(self)
@@ -202,11 +218,50 @@ class CaseList(QWidget):
         return {m.id: m.name for m in self._session.members(include_inactive=True)}
 
     def load(self) -> None:
-        """Read every live case (about a second at 100,000 cases)."""
-        with busy():
-            rows = queries.case_rows(self._session.db)
-            self.model.load(rows, self.member_names())
+        """Show the first page of cases now and read the rest a page at a time between
+        events (see the module docstring); :attr:`load_finished` says when all are in."""
+        self._load_timer.stop()
+        self._load_after = None
+        self._load_touched.clear()
+        self._load_expected = queries.count_live_cases(self._session.db)
+        self.model.begin_load(self.member_names())
         self.apply_filter()
+        self._load_page(FIRST_PAGE)
+
+    def _load_next(self) -> None:
+        try:
+            self._load_page(LOAD_PAGE)
+        except BtamError as error:
+            self._load_timer.stop()
+            self.model.finish_load()  # what was read stays usable; the message says why
+            self.message.show_error(messages.describe(error))
+
+    def _load_page(self, size: int) -> None:
+        if not self.model.loading or not self._session.is_open:
+            return
+        if tasks.is_busy():  # a job uses the one connection: try again after it
+            self._load_timer.start(BUSY_RETRY_MS)
+            return
+        rows = queries.case_rows_page(self._session.db, self._load_after, size)
+        self.model.append_rows(rows)
+        if len(rows) < size:
+            self._finish_load()
+            return
+        self._load_after = (rows[-1].opened_on, rows[-1].number)
+        self._show_count()
+        self._load_timer.start(0)  # after the events waiting now: typing, clicks, paints
+
+    def _finish_load(self) -> None:
+        selected = self.selected_case_id()
+        self.model.finish_load()
+        touched, self._load_touched = self._load_touched, set()
+        if touched:
+            rows = queries.case_rows(self._session.db, touched)
+            self.model.update_cases(rows, touched - {row.id for row in rows})
+        if selected:
+            self.select_case(selected)
+        self._show_count()
+        self.load_finished.emit()
 
     def current_filter(self) -> CaseFilter:
         """The filter the controls describe."""
@@ -242,7 +297,7 @@ class CaseList(QWidget):
     def apply_filter(self) -> None:
         """Show the cases the controls ask for, keeping the selected case selected."""
         self._search_timer.stop()
-        if not self.model.loaded:
+        if not (self.model.loaded or self.model.loading):
             return
         flt = self.current_filter()
         matching: frozenset[str] | None = None
@@ -265,7 +320,11 @@ class CaseList(QWidget):
 
     def _show_count(self, hint: str = "") -> None:
         shown, total = self.model.rowCount(), self.model.total()
-        if total == 0:
+        if self.model.loading:
+            expected = max(self._load_expected, total)
+            text = (f"{shown:,} cases shown; loading the rest ({total:,} of {expected:,}"
+                    " read)\u2026")
+        elif total == 0:
             text = "No cases yet. Press Ctrl+N to open the first one."
         elif shown == 0:
             text = "No cases match. Change the search or the filters (Clear filters shows " \
@@ -310,6 +369,10 @@ class CaseList(QWidget):
     # -- changes --------------------------------------------------------------------------------
     def apply_changes(self, touched: dict[str, set[str]], cases: set[str]) -> None:
         """Bring the rows of ``cases`` up to date after a committed change."""
+        if self.model.loading:
+            self._searches.clear()
+            self._load_touched.update(cases)  # re-read when the load ends
+            return
         if not self.model.loaded:
             return
         self._searches.clear()  # any write may change what a search finds
@@ -373,7 +436,9 @@ class CaseList(QWidget):
         return True
 
     def teardown(self) -> None:
-        """Forget the rows and searches (the vault is locking)."""
+        """Forget the rows and searches, stop a load (the vault is locking)."""
+        self._load_timer.stop()
+        self._load_touched.clear()
         self._search_timer.stop()
         self._searches.clear()
         self.model.clear()
@@ -482,7 +547,7 @@ class CasesPage(Page):
     def refresh(self) -> None:
         """Load the list the first time the page is shown."""
         try:
-            if not self.list.model.loaded:
+            if not (self.list.model.loaded or self.list.model.loading):
                 self.list.load()
             elif self.list.search_stale and self.tabs.currentIndex() == 0:
                 self.list.rerun_search()

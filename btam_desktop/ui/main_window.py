@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from btam_desktop.core.queries import CaseFilter
 from btam_desktop.core.session import Session
 from btam_desktop.ui import keys
+from btam_desktop.ui.about import AboutDialog
 from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.icons import app_icon, icon
 from btam_desktop.ui.labels import signed_in
@@ -175,6 +176,10 @@ class MainWindow(QMainWindow):
         self.go_menu.addSeparator()
         self.help_menu = self.menuBar().addMenu("&Help")
         self.help_menu.addAction(self.shortcuts_action)
+        self.about_action = QAction("&About BTAM Desktop", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        self.help_menu.addAction(self.about_action)
         self.shortcuts_dialog: ShortcutsDialog | None = None
         # Actions live on the window too, so their shortcuts work while the menu is closed.
         for action in (self.lock_action, self.quit_action, self.new_case_action,
@@ -284,6 +289,13 @@ class MainWindow(QMainWindow):
             self.shortcuts_dialog = ShortcutsDialog(self)
         self.shortcuts_dialog.show()
         return self.shortcuts_dialog
+
+    def show_about(self) -> AboutDialog:
+        """Help › About: the version and the licences of the bundled libraries and fonts."""
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def show_conflicts(self) -> None:
         """Show the Sync page's conflict queue (the dashboard's "N conflicts to resolve")."""

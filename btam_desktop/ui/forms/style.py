@@ -81,7 +81,11 @@ QListWidget#formSections {
     border: none;
     background: palette(window);
 }
-QListWidget#formSections::item:selected {
+/* The current section keeps the highlight when the list has no focus or the window is not
+   active (a read-only form is read with the wheel, the list never focused; issue 9). */
+QListWidget#formSections::item:selected, QListWidget#formSections::item:selected:!active,
+QListWidget#formSections::item:selected:!focus,
+QListWidget#formSections::item:selected:disabled {
     background: palette(highlight);
     color: palette(highlighted-text);
 }

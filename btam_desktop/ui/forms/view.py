@@ -307,6 +307,9 @@ class FormView(QWidget):
         self.content.setObjectName("formContent")
         # Into the scroll area first, then filled: see FieldRow on the cost of reparenting.
         self.scroll_area.setWidget(self.content)
+        # The section list marks the section on screen when the form is scrolled without
+        # moving the focus (a read-only form is mostly read with the wheel; issue 9).
+        self.scroll_area.verticalScrollBar().valueChanged.connect(self._scrolled)
         # Every pane exists before the questions are built: a widget added to a splitter
         # makes it measure all its panes, which polished the whole form early (50 ms).
         self.guidance = GuidancePanel(self.form, self.splitter)
@@ -705,6 +708,20 @@ class FormView(QWidget):
                 if row is not None and row.editor is not None and not row.isHidden():
                     self.focus_field(row.path)
                     return
+
+    def _scrolled(self, value: int) -> None:
+        focus = QApplication.focusWidget()
+        if not self._read_only and focus is not None and self.content.isAncestorOf(focus):
+            return  # editing: the focused question's section is the current one
+        on_screen = ""
+        for section_id, box in self._sections.items():
+            if box.isHidden():
+                continue
+            if box.pos().y() > value + 40:
+                break
+            on_screen = section_id
+        if on_screen:
+            self.sections_list.select_section(on_screen)
 
     def _section_activated(self, item: QListWidgetItem) -> None:
         self.jump_to_section(str(item.data(SECTION_ROLE)), focus=True)

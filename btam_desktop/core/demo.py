@@ -42,7 +42,12 @@ from typing import TYPE_CHECKING
 
 from btam_desktop.core import audit, search
 from btam_desktop.core.errors import InvalidInput
-from btam_desktop.core.model import PURGE_REVIEW_DAYS, Member
+from btam_desktop.core.model import (
+    PURGE_REVIEW_DAYS,
+    Member,
+    sensitivity_to_db,
+    suggest_sensitivity,
+)
 
 if TYPE_CHECKING:
     from btam_desktop.core.ops import Operation
@@ -1189,6 +1194,10 @@ class _Writer:
                 "partner_id": None if entry.partner is None else self.partner_ids[entry.partner],
                 "referral_status": entry.referral_status, "concern_from": entry.concern_from,
                 "concern_to": entry.concern_to, "supersedes": None,
+                # Tagged as an officer would be prompted to (crisis team, protective order),
+                # so the redaction profiles have something to withhold in the demo.
+                "sensitivity": sensitivity_to_db(suggest_sensitivity(
+                    entry.kind, entry.summary, entry.details, entry.context, entry.outcome)),
             })
             self._index("entry", entry_id, case_id, search.entry_text(
                 entry.summary, entry.details, entry.context, entry.outcome))
@@ -1200,6 +1209,7 @@ class _Writer:
                 "assignee_id": None if task.assignee is None else self.members[task.assignee].id,
                 "done_at": task.done_at, "done_by": member_id if task.done_at else None,
                 "notes": "", "created_at": audit.utc_now(),
+                "sensitivity": sensitivity_to_db(suggest_sensitivity(task.kind, task.title)),
             })
 
         if plan.closed_on:

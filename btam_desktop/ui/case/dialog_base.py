@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -35,6 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from btam_desktop.core.errors import BtamError
+from btam_desktop.core.forms.fieldtypes import SENSITIVITY_TAGS
+from btam_desktop.core.model import SENSITIVITY_LABELS
 from btam_desktop.core.session import Session
 from btam_desktop.ui import keys, messages
 from btam_desktop.ui.buttons import plain_buttons
@@ -42,7 +45,8 @@ from btam_desktop.ui.date_input import InputProblem, OptionalDate
 from btam_desktop.ui.widgets import MessageLabel, field_label
 
 ISO_FORMAT = "yyyy-MM-dd"
-__all__ = ["OptionalDate"]  # re-exported: the dialogs take their inputs from here
+# OptionalDate is re-exported: the dialogs take their inputs from here.
+__all__ = ["OptionalDate", "SensitivityInput"]
 
 
 #: What recreates a dialog after an unlock: (the new session, the new main window) -> dialog.
@@ -262,3 +266,51 @@ def long_text(placeholder: str = "", text: str = "") -> QPlainTextEdit:
     edit.setPlainText(text)
     edit.setMinimumHeight(90)
     return edit
+
+
+class SensitivityInput(QWidget):
+    """Tick boxes for the sensitivity tags of a timeline entry or plan item.
+
+    :meth:`suggest` ticks what the words suggest (core ``suggest_sensitivity``) on every box
+    the officer has not clicked; a box the officer clicked keeps their choice. Redaction
+    profiles leave tagged entries out of a partner's copy.
+    """
+
+    changed = Signal()
+
+    def __init__(self, current: tuple[str, ...] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(2)
+        self.boxes: dict[str, QCheckBox] = {}
+        self._touched: set[str] = set(current)  # what the record already had is a choice
+        for index, tag in enumerate(SENSITIVITY_TAGS):
+            box = QCheckBox(SENSITIVITY_LABELS.get(tag, tag))
+            box.setChecked(tag in current)
+            box.clicked.connect(lambda _on=False, t=tag: self._clicked(t))
+            grid.addWidget(box, index // 3, index % 3)
+            self.boxes[tag] = box
+        # The row's mnemonic (Alt+V) lands on the first box.
+        self.setFocusProxy(self.boxes[SENSITIVITY_TAGS[0]])
+        self.hint = QLabel("Ticked from what you wrote: untick what does not apply. A "
+                           "partner's copy leaves out what its profile withholds.")
+        self.hint.setWordWrap(True)
+        self.hint.setProperty("muted", True)
+        grid.addWidget(self.hint, (len(SENSITIVITY_TAGS) + 2) // 3, 0, 1, 3)
+
+    def _clicked(self, tag: str) -> None:
+        self._touched.add(tag)
+        self.changed.emit()
+
+    def value(self) -> tuple[str, ...]:
+        """The ticked tags, in vocabulary order."""
+        return tuple(t for t, box in self.boxes.items() if box.isChecked())
+
+    def suggest(self, tags: tuple[str, ...]) -> None:
+        """Tick the suggested tags (and untick earlier suggestions) the officer left alone."""
+        for tag, box in self.boxes.items():
+            if tag not in self._touched and box.isChecked() != (tag in tags):
+                box.setChecked(tag in tags)
+                self.changed.emit()

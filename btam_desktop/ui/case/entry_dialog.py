@@ -6,10 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-from btam_desktop.core.model import TimelineEntry
+from btam_desktop.core.model import TimelineEntry, suggest_sensitivity
 from btam_desktop.core.session import Session
 from btam_desktop.ui.case.dialog_base import (
     RecordDialog,
+    SensitivityInput,
     choice_combo,
     combo_key,
     long_text,
@@ -84,11 +85,32 @@ class EntryDialog(RecordDialog):
                 self.message.show_message(
                     "No partners in the directory yet: add the agency under Partners & "
                     "resources first.", "info")
+        # Tags (mental health, criminal history...) decide what a partner's copy leaves out;
+        # suggested from the words and the partner while the officer writes.
+        self.sensitivity = SensitivityInput(original.sensitivity if original else ())
+        self.add_row("Sensiti&vity:", self.sensitivity)
+        for edit in (self.summary, self.details, self.context, self.outcome):
+            edit.textChanged.connect(self._suggest)
+        self.partner.currentIndexChanged.connect(self._suggest)
+        self._suggest()
         (self.summary if original is None else self.details).setFocus()
 
     def _partners(self) -> dict[str, str]:
+        partners = self._session.store.partners()
+        self._disciplines = {p.id: p.discipline for p in partners}
         return {p.id: f"{p.name} ({DISCIPLINE_LABELS.get(p.discipline, p.discipline)})"
-                for p in self._session.store.partners()}
+                for p in partners}
+
+    def _suggest(self) -> None:
+        texts = [self.summary.text(), self.details.toPlainText()]
+        if self._kind == "concerning_behaviour":
+            texts.append(self.context.toPlainText())
+        if self._kind == "intervention":
+            texts.append(self.outcome.toPlainText())
+        discipline = self._disciplines.get(combo_key(self.partner)) \
+            if self._kind == "referral" else None
+        self.sensitivity.suggest(suggest_sensitivity(self._kind, *texts,
+                                                     discipline=discipline))
 
     def apply(self) -> TimelineEntry:
         summary = self.summary.text().strip()
@@ -112,7 +134,9 @@ class EntryDialog(RecordDialog):
         if self._original is not None:
             return store.correct_entry(
                 self._original.id, summary=summary, occurred_at=occurred, details=details,
-                context=context, outcome=outcome, partner_id=partner, referral_status=status)
+                context=context, outcome=outcome, partner_id=partner, referral_status=status,
+                sensitivity=self.sensitivity.value())
         return store.add_entry(
             self._case_id, self._kind, summary, occurred_at=occurred, details=details,
-            context=context, outcome=outcome, partner_id=partner, referral_status=status)
+            context=context, outcome=outcome, partner_id=partner, referral_status=status,
+            sensitivity=self.sensitivity.value())

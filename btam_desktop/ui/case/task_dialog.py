@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-from btam_desktop.core.model import Task
+from btam_desktop.core.model import Task, suggest_sensitivity
 from btam_desktop.core.session import Session
 from btam_desktop.ui.case.dialog_base import (
     OptionalDate,
     RecordDialog,
+    SensitivityInput,
     choice_combo,
     combo_key,
     long_text,
@@ -42,8 +43,17 @@ class TaskDialog(RecordDialog):
         self.add_row("&Due:", self.due)
         self.add_row("&Assigned to:", self.assignee)
         self.add_row("&Notes:", self.notes)
+        # A plan item can tell as much as a timeline entry ("check the probation terms").
+        self.sensitivity = SensitivityInput()
+        self.add_row("Sensiti&vity:", self.sensitivity)
+        self.title.textChanged.connect(self._suggest)
+        self.notes.textChanged.connect(self._suggest)
         self.title.setFocus()
         self.title.selectAll()
+
+    def _suggest(self) -> None:
+        self.sensitivity.suggest(suggest_sensitivity(
+            "task", self.title.text(), self.notes.toPlainText()))
 
     def apply(self) -> Task:
         if not self.title.text().strip():
@@ -51,4 +61,4 @@ class TaskDialog(RecordDialog):
         return self._session.store.add_task(
             self._case_id, self.title.text(), due_on=self.due.value(),
             kind=combo_key(self.kind), assignee=combo_key(self.assignee) or None,
-            notes=self.notes.toPlainText())
+            notes=self.notes.toPlainText(), sensitivity=self.sensitivity.value())

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from btam_desktop.core.model import ENTRY_KIND_LABELS, TimelineEntry
+from btam_desktop.core.model import ENTRY_KIND_LABELS, TimelineEntry, sensitivity_words
 from btam_desktop.core.session import Session
 from btam_desktop.ui import keys
 from btam_desktop.ui.case.entry_dialog import ADDABLE_KINDS, EntryDialog
@@ -88,6 +88,9 @@ def describe_entry(entry: TimelineEntry, partner: str = "") -> str:
     ]
     if entry.superseded_by or entry.supersedes:
         lines.append(entry_state_tip(entry))
+    if entry.sensitivity:
+        # Said where the officer reads the entry: a partner's copy may leave it out.
+        lines.append(f"Sensitive: {sensitivity_words(entry.sensitivity)}")
     lines += ["", entry.summary]
     if entry.kind == "concern_change" and entry.concern_to:
         lines.append(f"From {concern_label(entry.concern_from or '')} to "

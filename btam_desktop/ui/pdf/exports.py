@@ -27,6 +27,7 @@ from btam_desktop.core.pdf import (
     export_submission,
     submission_pdf,
 )
+from btam_desktop.core.pdf.report import gather_case_report, withheld_items
 from btam_desktop.core.session import Session
 from btam_desktop.core.submissions import Submission
 from btam_desktop.ui import tasks
@@ -87,6 +88,8 @@ def export_case_report_dialog(parent: QWidget, session: Session, case: Case, sho
         return export_case_report(session, case_id, choice.target, release=choice.release,
                                   profile=choice.profile)
 
+    # Read once: what each profile would withhold is shown as soon as it is chosen.
+    data = gather_case_report(session, case_id)
     dialog = ReleaseDialog(
         session, parent.window(), title=f"Export case report \u2014 {case.number}",
         intro=f"The case report of {case.number} (\u201c{case.title}\u201d): summary, people, "
@@ -96,7 +99,8 @@ def export_case_report_dialog(parent: QWidget, session: Session, case: Case, sho
         job_label=f"Writing the case report of {case.number}\u2026",
         suggested=default_folder() / report_name(case.number), report=True,
         render=lambda profile, release: case_report_pdf(session, case_id, profile=profile,
-                                                        release=release))
+                                                        release=release),
+        left_out=lambda profile: withheld_items(data, profile))
     _report_outcome(dialog, "Case report", show)
     dialog.open()
     return dialog

@@ -49,6 +49,9 @@ CHOOSE_PROFILE = "Choose a redaction profile: who receives the copy decides what
 
 Work = Callable[["ReleaseChoice", tasks.Progress], Any]
 Render = Callable[[RedactionProfile, Release | None], RenderedPdf]
+# What a profile withholds from this export because of sensitivity tags, in words
+# (core.pdf.report.withheld_items): shown under the profile before anything is written.
+LeftOut = Callable[[RedactionProfile], list[str]]
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ class ReleaseDialog(JobDialog):
                  work: Work, job_title: str, job_label: str, suggested: Path,
                  target: str = SAVE, report: bool = True, cancellable: bool = False,
                  render: Render | None = None, ok_text: str = "&Export",
-                 redaction: bool = True) -> None:
+                 redaction: bool = True, left_out: LeftOut | None = None) -> None:
         super().__init__(session, title, parent, ok_text=ok_text)
         self.setMinimumWidth(680)
         self._work = work
@@ -125,6 +128,7 @@ class ReleaseDialog(JobDialog):
         self._cancellable = cancellable
         self._render = render
         self._redaction = redaction
+        self._left_out = left_out
         self._tried = False  # after a refused Export the message turns into an error
         self.preview_dialog: PreviewDialog | None = None
 
@@ -150,6 +154,11 @@ class ReleaseDialog(JobDialog):
         self.profile_about.setProperty("muted", True)
         self.profile_about.setTextFormat(Qt.TextFormat.PlainText)
         self.profile_about.setAccessibleName("What the profile leaves out")
+        self.left_out = QLabel()
+        self.left_out.setWordWrap(True)
+        self.left_out.setTextFormat(Qt.TextFormat.PlainText)
+        self.left_out.setAccessibleName("Left out of this copy")
+        self.left_out.hide()
         self.output: PathField
         if not redaction:
             self.output = AnyFileField("Save the file as")
@@ -173,6 +182,7 @@ class ReleaseDialog(JobDialog):
         self.add_row("&Legal basis or consent:", self.legal_basis)
         self.add_row("Redaction &profile:", self.profile)
         self.form.addRow("", self.profile_about)
+        self.form.addRow("", self.left_out)
         if not redaction:
             self.form.setRowVisible(self.profile, False)
             self.form.setRowVisible(self.profile_about, False)
@@ -260,6 +270,7 @@ class ReleaseDialog(JobDialog):
             self.profile_about.setToolTip(profile_rules(profile, report=self._report)
                                           if profile is not None else "")
             self.profile_about.setVisible(profile is not None)
+            self._show_left_out(profile)
             self._fit()
         if self.preview_button is not None:
             self.preview_button.setEnabled(profile is not None and not self.running)
@@ -273,6 +284,13 @@ class ReleaseDialog(JobDialog):
         else:
             self.message.show_message(text, "info")
         self._fit()
+
+    def _show_left_out(self, profile: RedactionProfile | None) -> None:
+        """List what the profile withholds from this case because of sensitivity tags."""
+        lines = self._left_out(profile) if self._left_out and profile is not None else []
+        self.left_out.setText("Left out of this copy: " + ", ".join(lines) + "."
+                              if lines else "")
+        self.left_out.setVisible(bool(lines))
 
     def _fit(self) -> None:
         """Grow to show every line of the profile's description and of the message (a

@@ -126,3 +126,17 @@ def test_suggested_from_kind_and_words() -> None:
                                discipline="mental_health") == ("mental_health",)
     assert suggest_sensitivity("contact", KEPT) == ()
     assert suggest_sensitivity("note", "He was in charge of the group") == ()
+
+
+def test_demo_entries_are_tagged_and_withheld_from_the_school_copy(
+        session: Session, tmp_path: Path) -> None:
+    from btam_desktop.core import demo
+
+    demo.generate(session, 60, seed=5)
+    rows = session.db.query(
+        "SELECT case_id, summary, sensitivity FROM timeline WHERE sensitivity != '[]'")
+    assert rows, "the demo tags nothing"
+    crisis = next(r for r in rows if "mental_health" in r["sensitivity"])
+    school = _pdftotext(case_report_pdf(session, crisis["case_id"],
+                                        profile="school_partner").data, tmp_path)
+    assert " ".join(crisis["summary"].split()) not in school

@@ -1,9 +1,13 @@
-"""A table model over a list of core records (dataclasses), described by columns.
+"""The one base of the read-only table models over a list of core records (dataclasses).
 
 The case view's tabs list a few dozen records each (persons, tasks, submissions,
-attachments, history); one generic model keeps them consistent: text, tooltips, theme
-colours for states (never colour alone: the text says it too), strike-through for superseded
-records, sorting by a column's own key, and the record itself under :data:`RECORD_ROLE`.
+attachments, history); described by :class:`Column` specs, one generic model keeps them
+consistent: text, tooltips, theme colours for states (never colour alone: the text says it
+too), strike-through for superseded records, sorting by a column's own key, and the record
+itself under :data:`RECORD_ROLE`. The pages' tables whose cells need more than the record
+(names looked up, this laptop marked: partners, persons, audit entries, the sync tables) are
+subclasses that list their column :attr:`~RecordTableModel.titles` and say each cell in
+their own :meth:`~RecordTableModel.data`; rows, headers and resets still live here.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
 from btam_desktop.ui.case import colors
@@ -49,18 +53,27 @@ class Column(Generic[T]):
 
 
 class RecordTableModel(QAbstractTableModel, Generic[T]):
-    """Rows of records of one kind; replace them with :meth:`set_records`."""
+    """Rows of records of one kind; replace them with :meth:`set_records`.
+
+    Cells come from the ``columns`` specs, or, in a subclass without specs, from its own
+    :meth:`data` under the column :attr:`titles` (such a table keeps the order it is given:
+    clicking a header does not sort it).
+    """
+
+    titles: tuple[str, ...] = ()
+    """Column titles of a subclass that says its cells itself (when no specs are given)."""
 
     def __init__(
         self,
-        columns: Sequence[Column[T]],
+        columns: Sequence[Column[T]] = (),
         *,
         row_style: Callable[[T], RowStyle] | None = None,
-        parent: Any = None,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._columns = list(columns)
-        self._records: list[T] = []
+        self._titles = [c.title for c in self._columns] or list(self.titles)
+        self._rows: list[T] = []
         self._row_style = row_style
         self._sorted_by: tuple[int, Qt.SortOrder] | None = None  # the officer's choice
 
@@ -69,26 +82,32 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         """Show ``records``: in the order given, or in the column order the officer chose by
         clicking a header (a refresh must not undo that)."""
         self.beginResetModel()
-        self._records = list(records)
+        self._rows = list(records)
         if self._sorted_by is not None:
             column, order = self._sorted_by
-            self._records = [self._records[i] for i in self._sorted_positions(column, order)]
+            self._rows = [self._rows[i] for i in self._sorted_positions(column, order)]
         self.endResetModel()
 
     def _sorted_positions(self, column: int, order: Qt.SortOrder) -> list[int]:
         spec = self._columns[column]
         key = spec.sort_key or (lambda r: spec.text(r).casefold())
-        records = self._records
+        records = self._rows
         return sorted(range(len(records)), key=lambda i: key(records[i]),
                       reverse=order == Qt.SortOrder.DescendingOrder)
 
     def records(self) -> list[T]:
         """The records shown, in row order."""
-        return list(self._records)
+        return list(self._rows)
 
     def record(self, row: int) -> T:
         """The record in ``row``."""
-        return self._records[row]
+        return self._rows[row]
+
+    def _record(self, index: Index) -> T | None:
+        """The record behind a valid index, else None (for a subclass's :meth:`data`)."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        return self._rows[index.row()]
 
     def clear(self) -> None:
         """Drop every record (before the window is deleted on lock)."""
@@ -96,10 +115,10 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
 
     # -- QAbstractTableModel -----------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._records)
+        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
+        return 0 if parent.isValid() else len(self._titles)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -114,9 +133,9 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         return self._row_style(record) if self._row_style is not None else PLAIN
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._records):
+        record = self._record(index)
+        if record is None or not 0 <= index.column() < len(self._columns):
             return None
-        record = self._records[index.row()]
         column = self._columns[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return column.text(record)
@@ -140,23 +159,24 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._titles):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[section].title
-        if role == Qt.ItemDataRole.ToolTipRole and self._columns[section].header_tip:
+            return self._titles[section]
+        if (role == Qt.ItemDataRole.ToolTipRole and section < len(self._columns)
+                and self._columns[section].header_tip):
             return self._columns[section].header_tip
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self._columns):
-            self._sorted_by = None  # "no sort": the order the records came in
+            self._sorted_by = None  # "no sort" (or no specs): the order the records came in
             return
         self._sorted_by = (column, order)
         self.layoutAboutToBeChanged.emit()
-        old = list(self._records)
+        old = list(self._rows)
         positions = self._sorted_positions(column, order)
-        self._records = [old[i] for i in positions]
+        self._rows = [old[i] for i in positions]
         new_row = {old_row: new for new, old_row in enumerate(positions)}
         for persistent in self.persistentIndexList():
             moved = self.index(new_row[persistent.row()], persistent.column())

@@ -33,7 +33,7 @@ from btam_desktop.core.model import AuditEntry
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import RECOVERY_ACTOR, Session
 from btam_desktop.ui import messages, tasks
-from btam_desktop.ui.models.rows import RowsModel
+from btam_desktop.ui.models.records import RecordTableModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.session_events import SessionEvents
 from btam_desktop.ui.widgets import CROSS, TICK, MessageLabel, busy, muted
@@ -163,13 +163,13 @@ def _detail_text(detail: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-class AuditTableModel(RowsModel[AuditEntry]):
+class AuditTableModel(RecordTableModel[AuditEntry]):
     """One page of audit entries (read-only)."""
 
-    columns = COLUMNS
+    titles = COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self._names: dict[str, str] = {}
 
     def set_entries(self, entries: list[AuditEntry], names: dict[str, str] | None = None

@@ -39,7 +39,7 @@ from btam_desktop.core.session import Session
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.flow import flow_row, labelled
-from btam_desktop.ui.models.rows import RowsModel
+from btam_desktop.ui.models.records import RecordTableModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.session_events import SessionEvents
 from btam_desktop.ui.widgets import MessageLabel, field_label, line_edit, muted
@@ -71,14 +71,14 @@ FIELDS: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-class PartnerTableModel(RowsModel[Partner]):
+class PartnerTableModel(RecordTableModel[Partner]):
     """The directory entries shown (read-only cells; edit through the dialog)."""
 
-    columns = COLUMNS
+    titles = COLUMNS
 
     def set_partners(self, partners: list[Partner]) -> None:
         """Replace the rows."""
-        self._reset(partners)
+        self.set_records(partners)
 
     def partner(self, row: int) -> Partner:
         """The entry on ``row``."""
@@ -262,7 +262,7 @@ class PartnersPage(Page):
         self.summary.setAccessibleName("Directory summary")
         self.message = MessageLabel()
 
-        self.model = PartnerTableModel(self)
+        self.model = PartnerTableModel(parent=self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Partners and resources")

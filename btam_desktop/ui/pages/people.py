@@ -44,7 +44,7 @@ from btam_desktop.core.model import PERSON_ROLE_LABELS, STATUS_LABELS, Person
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages, tasks
-from btam_desktop.ui.models.rows import RowsModel
+from btam_desktop.ui.models.records import RecordTableModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.pages.dashboard import open_case
 from btam_desktop.ui.session_events import SessionEvents
@@ -62,13 +62,13 @@ COLUMNS = ("Name", "Date of birth", "Possible duplicate", "Also known as", "Phon
 FLAG_COLUMN = 2
 
 
-class PersonTableModel(RowsModel[Person]):
+class PersonTableModel(RecordTableModel[Person]):
     """Search results, or the persons of the duplicate pairs, with their duplicate flags."""
 
-    columns = COLUMNS
+    titles = COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self._flags: dict[str, list[DuplicatePair]] = {}
 
     def set_persons(self, persons: list[Person],

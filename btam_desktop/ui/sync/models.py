@@ -1,5 +1,6 @@
 """The Sync page's read-only tables: the team roster, the bundle history and the conflict
-queue, each a :class:`~btam_desktop.ui.models.rows.RowsModel` of what the sync core returns."""
+queue, each a :class:`~btam_desktop.ui.models.records.RecordTableModel` of what the sync core
+returns."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from PySide6.QtGui import QFont
 
 from btam_desktop.core.sync.conflicts import Conflict
 from btam_desktop.core.sync.roster import Roster, RosterDevice
-from btam_desktop.ui.models.rows import RowsModel
+from btam_desktop.ui.models.records import RecordTableModel
 from btam_desktop.ui.pages.audit import local_time
 from btam_desktop.ui.sync import words
 
@@ -19,19 +20,19 @@ TEXT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
               Qt.ItemDataRole.AccessibleTextRole)
 
 
-class RosterModel(RowsModel[RosterDevice]):
+class RosterModel(RecordTableModel[RosterDevice]):
     """Every laptop of the team (revoked ones too); this laptop is marked in words."""
 
-    columns = ("Laptop", "Code", "Role", "Status", "Receives")
+    titles = ("Laptop", "Code", "Role", "Status", "Receives")
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self.me = ""
 
     def set_roster(self, roster: Roster | None, me: str) -> None:
         """Show ``roster``'s devices; ``me`` is this laptop's device id."""
         self.me = me
-        self._reset(roster.devices if roster is not None else ())
+        self.set_records(roster.devices if roster is not None else ())
 
     def device(self, row: int) -> RosterDevice:
         """The device on ``row``."""
@@ -62,20 +63,20 @@ class RosterModel(RowsModel[RosterDevice]):
         return None
 
 
-class HistoryModel(RowsModel[dict[str, Any]]):
+class HistoryModel(RecordTableModel[dict[str, Any]]):
     """Bundles in and out, newest first."""
 
-    columns = ("When", "Direction", "Laptop", "Bundle", "What")
+    titles = ("When", "Direction", "Laptop", "Bundle", "What")
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self._roster: Roster | None = None
         self._me = ""
 
     def set_history(self, rows: list[dict[str, Any]], roster: Roster | None, me: str) -> None:
         """Replace the rows (as :func:`exchange.history` returns them)."""
         self._roster, self._me = roster, me
-        self._reset(rows)
+        self.set_records(rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text (display, tooltip and accessible text alike)."""
@@ -96,19 +97,19 @@ class HistoryModel(RowsModel[dict[str, Any]]):
         return None
 
 
-class ConflictModel(RowsModel[Conflict]):
+class ConflictModel(RecordTableModel[Conflict]):
     """The conflict queue, critical ones first (the core's order)."""
 
-    columns = ("Field", "Record", "Kind", "Value in effect", "Other value")
+    titles = ("Field", "Record", "Kind", "Value in effect", "Other value")
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent=parent)
         self._records: dict[str, str] = {}
 
     def set_conflicts(self, items: list[Conflict], records: dict[str, str]) -> None:
         """Replace the rows; ``records`` names each record id ("Case 2026-0042-K7Q")."""
         self._records = dict(records)
-        self._reset(items)
+        self.set_records(items)
 
     def conflict(self, row: int) -> Conflict:
         """The conflict on ``row``."""

@@ -6,7 +6,8 @@ A profile is a data file, ``resources/redaction/<id>.yaml``::
     title: School partner
     description: Who it is for and what it leaves out.
     mode: replace              # replace: "[redacted]" in place of the answer; omit: leave out
-    remove_tags: [mental_health, criminal_history]   # form fields with any of these tags
+    remove_tags: [mental_health, criminal_history]   # form fields, timeline entries and
+                               # tasks (plan items) with any of these tags
     third_party_names: role    # keep | role: people other than the person of concern are
                                # shown by their role on the case, and their names are
                                # replaced by that role in every piece of free text
@@ -107,7 +108,8 @@ class RedactionProfile:
         if self.remove_tags:
             tags = ", ".join(t.replace("_", " ") for t in sorted(self.remove_tags))
             how = "replaced by “[redacted]”" if self.mode == "replace" else "left out"
-            lines.append(f"Answers tagged {tags} are {how}.")
+            what = "Answers, timeline entries and plan items" if report else "Answers"
+            lines.append(f"{what} tagged {tags} are {how}.")
         if self.replaces_names:
             lines.append(
                 "People other than the person of concern are shown by their role; their "

@@ -140,3 +140,9 @@ def test_demo_entries_are_tagged_and_withheld_from_the_school_copy(
     school = _pdftotext(case_report_pdf(session, crisis["case_id"],
                                         profile="school_partner").data, tmp_path)
     assert " ".join(crisis["summary"].split()) not in school
+
+
+def test_the_profile_says_it_applies_to_entries_and_plan_items() -> None:
+    profile = get_profile("school_partner")
+    assert "timeline entries and plan items tagged" in " ".join(profile.summary())
+    assert "timeline" not in " ".join(profile.summary(report=False))

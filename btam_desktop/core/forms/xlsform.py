@@ -1132,6 +1132,11 @@ class _Mapper:
         rule = f". >= {shown['start']} and . <= {shown['end']}"
         if whole:
             rule += f" and (. - {shown['start']}) mod {shown['step']} = 0"
+        else:
+            # On a step, within a millionth of one: 0.3 is on the 0.1 steps although
+            # (0.3 - 0) div 0.1 is 2.9999999999999996 in binary floating point.
+            steps = f"(. - {shown['start']}) div {shown['step']}"
+            rule += f" and abs({steps} - round({steps})) < 0.000001"
         spec["constraint"] = rule
         spec["constraint_message"] = (f"a number from {shown['start']} to {shown['end']} "
                                       f"in steps of {shown['step']}")

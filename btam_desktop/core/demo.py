@@ -22,10 +22,10 @@ are too slow for 10,000+ cases (measured in ``tests/bench``):
   and appends its own audit entry: about 0.2 ms per call, against
   about 0.05 ms for ``op.insert``.
 
-So this module inserts the records with ``op.insert`` and adds their search rows itself
-(``search.add_new``), with the text ``search.case_text/person_text/entry_text`` define for
-the store too. The tests check that the store's searches find demo records. Records that
-are few (partners) go through the store's public methods.
+So this module inserts the records with ``op.insert``; the operation indexes what it touched
+for search before it commits, by the same rule as for every write (core/search.py). The tests
+check that the store's searches find demo records. Records that are few (partners) go through
+the store's public methods.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from datetime import date, timedelta
 from random import Random
 from typing import TYPE_CHECKING
 
-from btam_desktop.core import audit, search
+from btam_desktop.core import audit
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.model import (
     PURGE_REVIEW_DAYS,
@@ -1139,10 +1139,6 @@ class _Writer:
         self.members = members
         self.counts = {"cases": 0, "persons": 0, "entries": 0, "tasks": 0}
 
-    def _index(self, kind: str, record_id: str, case_id: str | None, parts: list[str]) -> None:
-        # The same text the store indexes; these ids are brand new, so no look-up first.
-        search.add_new(self.db, kind, record_id, case_id, parts)
-
     def write(self, op: Operation, plan: _CasePlan) -> None:
         session = self.session
         member_id = session.member_id
@@ -1155,8 +1151,6 @@ class _Writer:
             "opened_on": plan.opened_on, "next_review": plan.next_review,
             "closure_reason": "", "created_at": audit.utc_now(), "created_by": member_id,
         })
-        self._index("case", case_id, case_id,
-                    search.case_text(number, plan.title, plan.summary))
 
         for index in plan.assignees:
             op.insert("case_assignments", {
@@ -1171,9 +1165,6 @@ class _Writer:
                 "phone": person.phone, "email": person.email, "address": person.address,
                 "notes": "", "created_at": audit.utc_now(), "created_by": member_id,
             })
-            self._index("person", person_id, None, search.person_text(
-                person.family_name, person.given_names, person.aliases, person.phone,
-                person.email))
             op.audit("demo.person", "person", person_id)
             for role in (person.role, *person.roles):
                 op.insert("case_persons", {
@@ -1186,7 +1177,7 @@ class _Writer:
                 with _reason(op, entry.details):
                     op.update("cases", case_id, {"concern": entry.concern_to,
                                                  "tier": _TIER_OF[entry.concern_to]})
-            entry_id = op.insert("timeline", {
+            op.insert("timeline", {
                 "case_id": case_id, "kind": entry.kind, "occurred_at": entry.occurred_at,
                 "recorded_at": audit.utc_now(), "author_id": member_id,
                 "author_name": session.actor_name, "summary": entry.summary,
@@ -1199,8 +1190,6 @@ class _Writer:
                 "sensitivity": sensitivity_to_db(suggest_sensitivity(
                     entry.kind, entry.summary, entry.details, entry.context, entry.outcome)),
             })
-            self._index("entry", entry_id, case_id, search.entry_text(
-                entry.summary, entry.details, entry.context, entry.outcome))
 
         for task in plan.tasks:
             op.insert("tasks", {

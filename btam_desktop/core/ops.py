@@ -201,7 +201,10 @@ class Operation:
         self.summary = ChangeSummary(action)
         self._audited = False
         self._hlc = ""
-        self._batch: tuple[list[tuple[Any, ...]], list[search.NewEntry]] | None = None
+        self._batch: list[tuple[Any, ...]] | None = None
+        # Cases whose search documents must be rebuilt although their records are gone by
+        # the time the operation ends (a purged entry names its case before it goes).
+        self._search_cases: set[str] = set()
         # One local time for every record an operation writes (they happen "at once").
         self._now = audit.utc_now()
 
@@ -251,30 +254,27 @@ class Operation:
             change.reason, json.dumps(list(change.resolves)) if change.resolves else None,
         )
         if self._batch is not None:
-            self._batch[0].append(params)
+            self._batch.append(params)
         else:
             self.db.execute(self._CHANGE_INSERT, params)
 
     # -- batching (a merge of thousands of changes) ---------------------------------------
-    # Between begin_batch() and flush_batch(), change-log rows and the search entries of new
-    # records are collected and written with executemany: a full bundle of 10,000 cases is
-    # a quarter of a million rows. Whoever reads `changes` or `search_docs` (or writes search
-    # entries one by one) in between must flush first; the merge does, and so does finish().
+    # Between begin_batch() and flush_batch(), change-log rows are collected and written with
+    # executemany: a full bundle of 10,000 cases is a quarter of a million rows. Whoever reads
+    # `changes` in between must flush first; the merge does, and so does finish(). (The
+    # search index is brought up to date once, at finish(), for everything touched.)
     def begin_batch(self) -> None:
-        """Collect change-log rows and new search entries until :meth:`flush_batch`."""
+        """Collect change-log rows until :meth:`flush_batch`."""
         if self._batch is None:
-            self._batch = ([], [])
+            self._batch = []
 
     def flush_batch(self) -> None:
         """Write what was collected (a no-op when nothing is)."""
         if self._batch is None:
             return
-        changes, entries = self._batch
-        if changes:
-            self.db.executemany(self._CHANGE_INSERT, changes)
-        if entries:
-            search.add_many(self.db, entries)
-        self._batch = ([], [])
+        if self._batch:
+            self.db.executemany(self._CHANGE_INSERT, self._batch)
+        self._batch = []
 
     def end_batch(self) -> None:
         """Flush and go back to writing row by row."""
@@ -408,7 +408,6 @@ class Operation:
         self.db.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE id = ?",
                         [*params, record_id])
         self.summary.add(table, record_id)
-        search.reindex_changed(self.db, table, record_id, columns)
 
     # -- remote changes (sync) --------------------------------------------------------------
     # A change from another laptop enters through these, inside the import's operation: it
@@ -448,12 +447,6 @@ class Operation:
             params)
         self.log_remote(change)
         self.summary.add(change.table, change.record_id)
-        if self._batch is not None and change.table in ("cases", "timeline", "persons"):
-            entry = search.new_entry(self.db, change.table, change.record_id, row)
-            if entry is not None:
-                self._batch[1].append(entry)
-        else:
-            search.reindex_changed(self.db, change.table, change.record_id, row, new=True)
 
     def set_remote(self, change: RemoteChange, columns: dict[str, Any]) -> None:
         """Write a remote change that won its field."""
@@ -464,9 +457,9 @@ class Operation:
         """Erase a record because a purge arrived (or its parent was purged), leaving a
         tombstone with the purge's stamp and device so that no late bundle brings it back."""
         if self.db.scalar(f"SELECT 1 FROM {change.table} WHERE id = ?", (change.record_id,)):
+            self._note_search(change.table, change.record_id)
             self.db.execute(f"DELETE FROM {change.table} WHERE id = ?", (change.record_id,))
         self.db.execute("DELETE FROM changes WHERE record_id = ?", (change.record_id,))
-        search.unindex(self.db, change.record_id)
         self.db.execute(
             "INSERT OR IGNORE INTO tombstones (record_id, tbl, purged_at, purged_by, hlc,"
             " device_id) VALUES (?, ?, ?, ?, ?, ?)",
@@ -525,10 +518,10 @@ class Operation:
         self.require_lead()
         self.current(table, record_id)
         hlc = self.stamp()
+        self._note_search(table, record_id)
         self.db.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,))
         # Old values live on in the change log; a purge must not leave them there.
         self.db.execute("DELETE FROM changes WHERE record_id = ?", (record_id,))
-        search.unindex(self.db, record_id)
         self.db.execute(
             "INSERT INTO tombstones (record_id, tbl, purged_at, purged_by, hlc, device_id)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -537,6 +530,11 @@ class Operation:
         )
         self._log(table, record_id, "__purged__", None, None, hlc)
         self.summary.add(table, record_id)
+
+    def _note_search(self, table: str, record_id: str) -> None:
+        """Before a record is erased: remember the cases whose documents hold its text."""
+        if table in search.INDEXED_TABLES:
+            self._search_cases |= search.cases_of(self.db, table, [record_id])
 
     def audit(
         self,
@@ -564,6 +562,9 @@ class Operation:
         local restore or edit can settle or reopen one, exactly as the same change arriving
         from another laptop would), and make sure every operation left an audit entry."""
         self.end_batch()
+        # The search index follows the stored rows in the same transaction (local writes and
+        # changes from other laptops alike).
+        search.refresh(self.db, self.summary.touched, self._search_cases)
         if self.db.scalar("SELECT 1 FROM conflicts LIMIT 1"):
             from btam_desktop.core.sync import conflicts  # sync builds on this module
 

@@ -141,28 +141,20 @@ def count_live_cases(db: Database) -> int:
 
 def matching_case_ids(db: Database, text: str) -> frozenset[str]:
     """Ids of cases whose number, title, summary, timeline, forms or persons (names,
-    aliases, phone, e-mail) match ``text``, as ``CaseStore.list_cases(text=...)`` finds them.
-    Words are prefixes and all must match; text without a searchable word matches nothing."""
+    aliases, phone, e-mail) match ``text``, as ``CaseStore.list_cases(text=...)`` finds them
+    (the rule is in core/search.py: every word somewhere in the case, the last one also as a
+    prefix); text without a searchable word matches nothing."""
     query = search.fts_query(text)
     if query is None:
         return frozenset()
-    # One MATCH instead of the store's UNION of two: reading the matched rows' UNINDEXED
-    # columns is what a search costs, so each matching row is read once, and persons are
-    # mapped to their cases afterwards.
-    cases: set[str] = set()
-    persons: list[str] = []
-    for case_id, kind, record_id in _tuples(
-            db, f"SELECT case_id, kind, record_id FROM ({search.MATCHES})",
-            {"q": query}):
-        if case_id is not None:
-            cases.add(case_id)
-        elif kind == "person":
-            persons.append(record_id)
-    if persons:
-        cases.update(r[0] for r in _tuples(
-            db, f"SELECT case_id FROM case_persons WHERE person_id IN ({_IDS})"
-            " AND deleted_at IS NULL", {"ids": json.dumps(persons)}))
-    return frozenset(cases)
+    return frozenset(search.matching_case_ids(db, query))
+
+
+def count_matching(db: Database, text: str, cap: int | None = None) -> int:
+    """How many cases match ``text`` (at most ``cap`` when given, for a quick "1,000+"
+    shown while the exact figure is not needed)."""
+    query = search.fts_query(text)
+    return 0 if query is None else search.count_matches(db, query, cap)
 
 
 def case_ids_touched(db: Database, touched: dict[str, set[str]]) -> set[str]:

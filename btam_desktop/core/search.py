@@ -1,232 +1,256 @@
-"""Full-text search index (FTS5) over cases, persons, timeline text and form answers.
+"""Full-text search index (FTS5): one document per case, one per person.
 
-The index lives inside the encrypted vault and is maintained by the store on every write, so
-a search never decrypts-and-scans. ``search_docs`` maps each indexed record (by its id, with an
-index) to the FTS row; ``search_fts`` is a contentless FTS5 table (no second copy of the text)
-that allows deletes. Keeping the mapping in an ordinary table matters: FTS5 cannot index an
-id column, so re-indexing a record by id would otherwise scan the whole index (schema v3).
+The index lives inside the encrypted vault. It is brought up to date inside the transaction of
+every :class:`~btam_desktop.core.ops.Operation` (local edits, demo data and changes from other
+laptops alike): at its end the operation hands :func:`refresh` the records it touched, and the
+documents of the cases (and persons) they belong to are rebuilt from the stored rows by the SQL
+below. That SQL is the one statement of what is searchable; the schema migration that built
+this index (v10) runs the same :func:`rebuild`.
 
-Queries are built from plain words a user typed: every word must match the start of a token.
+**Case documents** (``case_fts``, contentless). A case's document holds its number, title and
+summary, every timeline entry's summary, details, context and outcome, every string in the
+answers of its live forms (newest version of an amended form only), and the names, aliases,
+phone and e-mail of the live persons linked to it. A trashed case has no document.
+
+The document's rowid follows the Cases list order (``opened_on`` then ``number``, newest
+first): ``rowid = day << 24 | n`` with ``day`` the opening date's day number and ``n`` a
+counter within that day. Walking the FTS index by ``rowid DESC`` therefore walks matches
+in list order, and ``LIMIT 100`` stops after 100 matches instead of sorting all of them
+(:func:`first_rowids`). Within one day the counter need not follow the number: the store
+finishes the page with every match of the last day it reached and sorts those in SQL.
+``case_docs`` maps rowid to case id (FTS5 cannot index an id column).
+
+**Person documents** (``person_fts``/``person_docs``) serve "find a person" (names, aliases,
+phone, e-mail).
+
+**What a query means.** Every word must appear somewhere in the case (its own text, its
+timeline, its forms or its persons: not necessarily in one record), whole, except the last
+word, which also matches as the start of a word, so that typing "okafor dan" finds Daniel
+Okafor while the user is still typing. Words before the last match whole words only ("dan"
+in the middle does not find Daniel): a prefix on every word made each common word a merge of
+every word starting with it. Case and diacritics are ignored (``unicode61 remove_diacritics
+2``); text without a letter or digit matches nothing.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from btam_desktop.core.db import Database
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
+DAY_SHIFT = 24
+"""Bits of a case document's rowid below its day number (16 million cases per day)."""
+
 
 def fts_query(text: str) -> str | None:
-    """FTS5 MATCH expression for user text; None when it holds no searchable word."""
+    """FTS5 MATCH expression for user text; None when it holds no searchable word.
+    Every word whole, the last one also as a prefix (see the module's docstring)."""
     words = _WORD.findall(text)
     if not words:
         return None
-    return " ".join(f'"{word}"*' for word in words)
+    *whole, last = words
+    return " ".join([*(f'"{word}"' for word in whole), f'"{last}"*'])
 
 
-# What is indexed for each kind of record, in one place: the store and the bulk demo writer
-# both index through these, so what a search finds cannot drift between them.
-def case_text(number: str, title: str, summary: str) -> list[str]:
-    """Indexed text of a case."""
-    return [number, title, summary]
+# -- what is indexed: the one statement of it -------------------------------------------------
+# SQL expressions over a row ``p`` of persons and ``c`` of cases. Strings inside JSON (aliases,
+# form answers) are read with json_each/json_tree; a value that is not valid JSON is read as
+# empty rather than failing the write that touched it.
+PERSON_BODY = """concat_ws(char(10), p.family_name, p.given_names,
+    (SELECT group_concat(a.value, ' ') FROM json_each(
+        CASE WHEN json_valid(p.aliases) THEN p.aliases ELSE '[]' END) a
+     WHERE a.type = 'text'),
+    p.phone, p.email)"""
 
+CASE_BODY = f"""concat_ws(char(10), c.number, c.title, c.summary,
+    (SELECT group_concat(concat_ws(char(10), t.summary, t.details, t.context, t.outcome),
+                         char(10))
+     FROM timeline t WHERE t.case_id = c.id),
+    (SELECT group_concat(j.value, char(10))
+     FROM submissions s, json_tree(
+        CASE WHEN json_valid(s.answers) THEN s.answers ELSE '{{}}' END) j
+     WHERE s.case_id = c.id AND s.deleted_at IS NULL AND j.type = 'text'
+       AND NOT EXISTS (SELECT 1 FROM submissions n WHERE n.amends = s.id)),
+    (SELECT group_concat({PERSON_BODY}, char(10))
+     FROM case_persons cp JOIN persons p ON p.id = cp.person_id
+     WHERE cp.case_id = c.id AND cp.deleted_at IS NULL AND p.deleted_at IS NULL))"""
 
-def person_text(family_name: str, given_names: str, aliases: Iterable[str], phone: str,
-                email: str) -> list[str]:
-    """Indexed text of a person: names, aliases, phone and e-mail."""
-    return [family_name, given_names, " ".join(aliases), phone, email]
+_DAY = "CAST(coalesce(julianday(c.opened_on), 0) AS INTEGER)"
+_IDS = "SELECT value FROM json_each(:ids)"
 
+# Tables whose records put text in a case's document, and how a record names its case.
+_CASE_OF = {
+    "timeline": "SELECT DISTINCT case_id FROM timeline WHERE id IN ({ids})",
+    "submissions": "SELECT DISTINCT case_id FROM submissions WHERE id IN ({ids})",
+    "case_persons": "SELECT DISTINCT case_id FROM case_persons WHERE id IN ({ids})",
+    # Every link, trashed ones too: a person's new name must leave no stale copy anywhere.
+    "persons": "SELECT DISTINCT case_id FROM case_persons WHERE person_id IN ({ids})",
+}
 
-def entry_text(summary: str, details: str, context: str, outcome: str) -> list[str]:
-    """Indexed text of a timeline entry."""
-    return [summary, details, context, outcome]
+INDEXED_TABLES = frozenset({"cases", *_CASE_OF})
+"""Tables whose changes can alter what a search finds."""
 
-
-def _body(parts: list[str]) -> str:
-    return "\n".join(p for p in parts if p)
-
-
-def add_new(db: Database, kind: str, record_id: str, case_id: str | None,
-            parts: list[str]) -> None:
-    """Index a record that has never been indexed (bulk inserts skip the look-up)."""
-    body = _body(parts)
-    if not body:
-        return
-    cursor = db.execute(
-        "INSERT INTO search_docs (record_id, kind, case_id) VALUES (?, ?, ?)",
-        (record_id, kind, case_id))
-    db.execute("INSERT INTO search_fts (rowid, body) VALUES (?, ?)", (cursor.lastrowid, body))
-
-
-def index(db: Database, kind: str, record_id: str, case_id: str | None,
-          parts: list[str]) -> None:
-    """Replace the indexed text of one record."""
-    unindex(db, record_id)
-    add_new(db, kind, record_id, case_id, parts)
-
-
-def unindex(db: Database, record_id: str) -> None:
-    """Remove a record from the index (it went to the trash, or is re-indexed)."""
-    row = db.query_one("SELECT rowid FROM search_docs WHERE record_id = ?", (record_id,))
-    if row is not None:
-        db.execute("DELETE FROM search_fts WHERE rowid = ?", (row[0],))
-        db.execute("DELETE FROM search_docs WHERE rowid = ?", (row[0],))
-
-
-def unindex_case(db: Database, case_id: str) -> None:
-    """Remove a case and everything indexed under it."""
-    db.execute("DELETE FROM search_fts WHERE rowid IN (SELECT rowid FROM search_docs"
-               " WHERE case_id = ?)", (case_id,))
-    db.execute("DELETE FROM search_docs WHERE case_id = ?", (case_id,))
-
-
-MATCHES = (
-    "SELECT d.record_id AS record_id, d.kind AS kind, d.case_id AS case_id"
-    " FROM search_fts JOIN search_docs d ON d.rowid = search_fts.rowid"
-    " WHERE search_fts MATCH :q"
-)
-"""SQL yielding (record_id, kind, case_id) of every record whose text matches ``:q``."""
-
-MATCHING_CASE_IDS = f"""
-    SELECT DISTINCT COALESCE(m.case_id, cp.case_id) AS case_id FROM ({MATCHES}) m
-    LEFT JOIN case_persons cp ON m.kind = 'person' AND cp.person_id = m.record_id
-        AND cp.deleted_at IS NULL
-    WHERE COALESCE(m.case_id, cp.case_id) IS NOT NULL
-"""
-"""SQL yielding ids of cases whose own text, timeline, forms or persons match ``:q``."""
-
-
-# The columns whose change alters what is indexed for a record ("deleted_at" takes a record,
-# and for a case everything on it, in or out of search).
 INDEXED_COLUMNS: dict[str, frozenset[str]] = {
-    "cases": frozenset({"number", "title", "summary", "deleted_at"}),
+    "cases": frozenset({"number", "title", "summary", "opened_on", "deleted_at"}),
     "persons": frozenset({"family_name", "given_names", "aliases", "phone", "email",
                           "deleted_at"}),
     "timeline": frozenset({"summary", "details", "context", "outcome"}),
     "submissions": frozenset({"answers", "deleted_at", "amends"}),
+    "case_persons": frozenset({"deleted_at", "case_id", "person_id"}),
 }
+"""The columns whose change alters what is indexed (kept for callers that skip work)."""
 
 
-def reindex_changed(db: Database, table: str, record_id: str, columns: dict[str, Any],
-                    *, new: bool = False) -> None:
-    """Reindex a record only when a column that is indexed changed (a concern or status
-    change leaves the index alone); ``new``: the record was never indexed and ``columns`` is
-    its whole row (indexed from it, without reading it back)."""
-    indexed = INDEXED_COLUMNS.get(table)
-    changed = set(columns)
-    if indexed is None or not (changed & indexed):
-        return
-    if table == "cases" and "deleted_at" not in changed and not new:
-        row = db.query_one("SELECT number, title, summary FROM cases WHERE id = ?",
-                           (record_id,))
-        if row is not None:
-            index(db, "case", record_id, record_id,
-                  case_text(row["number"], row["title"], row["summary"]))
-        return
-    if new and table in ("cases", "timeline", "persons"):
-        entry = new_entry(db, table, record_id, columns)
-        if entry is not None:
-            add_new(db, *entry)
-        return
-    reindex(db, table, record_id)
-
-
-NewEntry = tuple[str, str, str | None, list[str]]
-
-
-def new_entry(db: Database, table: str, record_id: str,
-              row: dict[str, Any]) -> NewEntry | None:
-    """What a new record of a case, person or timeline table puts in the index, read from
-    its row ((kind, record id, case id, text parts)); None when nothing is indexed."""
-    def text(name: str) -> str:
-        return str(row.get(name) or "")
-
+def cases_of(db: Database, table: str, record_ids: Iterable[str]) -> set[str]:
+    """The cases whose documents hold text of these records (records that still exist)."""
+    ids = [str(r) for r in record_ids]
+    if not ids:
+        return set()
     if table == "cases":
-        if not row.get("deleted_at"):
-            return ("case", record_id, record_id,
-                    case_text(text("number"), text("title"), text("summary")))
-    elif table == "timeline":
-        if not db.scalar("SELECT deleted_at FROM cases WHERE id = ?", (row.get("case_id"),)):
-            return ("entry", record_id, text("case_id") or None, entry_text(
-                text("summary"), text("details"), text("context"), text("outcome")))
-    elif table == "persons" and not row.get("deleted_at"):
-        return ("person", record_id, None, person_text(
-            text("family_name"), text("given_names"), json.loads(row.get("aliases") or "[]"),
-            text("phone"), text("email")))
-    return None
+        return set(ids)
+    sql = _CASE_OF.get(table)
+    if sql is None:
+        return set()
+    return {str(r[0]) for r in db.query(sql.format(ids=_IDS), {"ids": json.dumps(ids)})
+            if r[0]}
 
 
-def add_many(db: Database, entries: list[NewEntry]) -> None:
-    """Index many never-indexed records at once (a merge of thousands of new records)."""
-    rows = [(kind, record_id, case_id, _body(parts))
-            for kind, record_id, case_id, parts in entries]
-    rows = [r for r in rows if r[3]]
-    if not rows:
+def refresh(db: Database, touched: Mapping[str, Iterable[str]],
+            cases: Iterable[str] = ()) -> None:
+    """Bring the index in line with the stored rows after ``touched`` records changed (and
+    the ``cases`` named, e.g. of records purged before this runs). Called by the operation
+    before it commits."""
+    case_ids = set(cases)
+    for table, record_ids in touched.items():
+        if table in INDEXED_TABLES:
+            case_ids |= cases_of(db, table, record_ids)
+    persons = touched.get("persons")
+    if persons:
+        reindex_persons(db, persons)
+    if case_ids:
+        reindex_cases(db, case_ids)
+
+
+def reindex_cases(db: Database, case_ids: Iterable[str]) -> None:
+    """Rebuild the documents of these cases from their stored rows (a trashed or missing
+    case loses its document)."""
+    ids = json.dumps(sorted(set(case_ids)))
+    params = {"ids": ids}
+    existing = {str(r[1]): int(r[0]) for r in db.query(
+        f"SELECT rowid, case_id FROM case_docs WHERE case_id IN ({_IDS})", params)}
+    live = {str(r[0]): int(r[1]) for r in db.query(
+        f"SELECT c.id, {_DAY} FROM cases c WHERE c.id IN ({_IDS}) AND c.deleted_at IS NULL",
+        params)}
+    if existing:
+        db.execute(f"DELETE FROM case_fts WHERE rowid IN (SELECT rowid FROM case_docs"
+                   f" WHERE case_id IN ({_IDS}))", params)
+    # A document keeps its rowid while its case keeps its opening day.
+    stale = [cid for cid, rowid in existing.items()
+             if live.get(cid) != rowid >> DAY_SHIFT]
+    if stale:
+        db.execute(f"DELETE FROM case_docs WHERE case_id IN ({_IDS})",
+                   {"ids": json.dumps(stale)})
+    kept = set(existing) - set(stale)
+    new = sorted((day, cid) for cid, day in live.items() if cid not in kept)
+    rows: list[tuple[int, str]] = []
+    top: dict[int, int] = {}
+    for day, cid in new:
+        if day not in top:
+            low = day << DAY_SHIFT
+            top[day] = int(db.scalar(
+                "SELECT coalesce(max(rowid), ?) FROM case_docs WHERE rowid >= ? AND rowid < ?",
+                (low, low, low + (1 << DAY_SHIFT))))
+        top[day] += 1
+        rows.append((top[day], cid))
+    if rows:
+        db.executemany("INSERT INTO case_docs (rowid, case_id) VALUES (?, ?)", rows)
+    if live:
+        db.execute(
+            f"INSERT INTO case_fts (rowid, body) SELECT d.rowid, {CASE_BODY}"
+            f" FROM case_docs d JOIN cases c ON c.id = d.case_id"
+            f" WHERE d.case_id IN ({_IDS})", {"ids": json.dumps(sorted(live))})
+
+
+def reindex_persons(db: Database, person_ids: Iterable[str]) -> None:
+    """Rebuild the documents of these persons (a trashed or missing person loses it)."""
+    params = {"ids": json.dumps(sorted(set(person_ids)))}
+    db.execute(f"DELETE FROM person_fts WHERE rowid IN (SELECT rowid FROM person_docs"
+               f" WHERE person_id IN ({_IDS}))", params)
+    db.execute(f"DELETE FROM person_docs WHERE person_id IN ({_IDS})", params)
+    db.execute(f"INSERT INTO person_docs (person_id) SELECT p.id FROM persons p"
+               f" WHERE p.id IN ({_IDS}) AND p.deleted_at IS NULL", params)
+    db.execute(f"INSERT INTO person_fts (rowid, body) SELECT d.rowid, {PERSON_BODY}"
+               f" FROM person_docs d JOIN persons p ON p.id = d.person_id"
+               f" WHERE d.person_id IN ({_IDS})", params)
+
+
+def rebuild(db: Database) -> None:
+    """Build the whole index again from the stored rows (the schema migration runs this)."""
+    db.execute("DELETE FROM case_fts")
+    db.execute("DELETE FROM case_docs")
+    db.execute("DELETE FROM person_fts")
+    db.execute("DELETE FROM person_docs")
+    # Within a day the counter follows the number, as the list does.
+    db.execute(
+        f"INSERT INTO case_docs (rowid, case_id) SELECT ({_DAY} << {DAY_SHIFT})"
+        f" + row_number() OVER (PARTITION BY {_DAY} ORDER BY c.number), c.id"
+        " FROM cases c WHERE c.deleted_at IS NULL")
+    db.execute(f"INSERT INTO case_fts (rowid, body) SELECT d.rowid, {CASE_BODY}"
+               " FROM case_docs d JOIN cases c ON c.id = d.case_id")
+    db.execute("INSERT INTO person_docs (person_id) SELECT id FROM persons"
+               " WHERE deleted_at IS NULL")
+    db.execute(f"INSERT INTO person_fts (rowid, body) SELECT d.rowid, {PERSON_BODY}"
+               " FROM person_docs d JOIN persons p ON p.id = d.person_id")
+
+
+# -- older entry points, kept for callers outside the core's write path ---------------------
+# The operation refreshes the index of everything it touched before it commits; these bring
+# the named record's case (or person) up to date at once, by the same rule.
+def index(db: Database, kind: str, record_id: str, case_id: str | None,
+          parts: list[str] | None = None) -> None:
+    """Bring the document holding this record up to date (``parts`` is not needed any more:
+    the text is read from the stored rows)."""
+    if kind == "person":
+        refresh(db, {"persons": [record_id]})
+    elif case_id:
+        reindex_cases(db, [case_id])
+
+
+def unindex(db: Database, record_id: str) -> None:
+    """The record went to the trash or away: bring its document up to date."""
+    person = db.scalar("SELECT 1 FROM person_docs WHERE person_id = ?", (record_id,))
+    if person:
+        refresh(db, {"persons": [record_id]})
         return
-    start = int(db.scalar("SELECT coalesce(max(rowid), 0) FROM search_docs")) + 1
-    db.executemany("INSERT INTO search_docs (rowid, record_id, kind, case_id)"
-                   " VALUES (?, ?, ?, ?)",
-                   [(start + i, r[1], r[0], r[2]) for i, r in enumerate(rows)])
-    db.executemany("INSERT INTO search_fts (rowid, body) VALUES (?, ?)",
-                   [(start + i, r[3]) for i, r in enumerate(rows)])
+    cases: set[str] = set()
+    for table in ("cases", "timeline", "submissions", "case_persons"):
+        if table == "cases":
+            if db.scalar("SELECT 1 FROM case_docs WHERE case_id = ?", (record_id,)):
+                cases.add(record_id)
+        else:
+            cases |= cases_of(db, table, [record_id])
+    if cases:
+        reindex_cases(db, cases)
+
+
+def unindex_case(db: Database, case_id: str) -> None:
+    """Bring a case's document up to date (it is removed when the case is trashed or
+    gone)."""
+    reindex_cases(db, [case_id])
 
 
 def reindex(db: Database, table: str, record_id: str) -> None:
-    """Bring the index of one record in line with its stored row, by the same rules the store
-    follows when it writes locally (a trashed case takes its timeline and forms out of search;
-    an amended form is found by its newest version only). Used for changes from other laptops.
-    """
-    if table == "cases":
-        row = db.query_one("SELECT number, title, summary, deleted_at FROM cases WHERE id = ?",
-                           (record_id,))
-        if row is None or row["deleted_at"]:
-            unindex_case(db, record_id)
-            return
-        index(db, "case", record_id, record_id,
-              case_text(row["number"], row["title"], row["summary"]))
-        for entry in db.query("SELECT id FROM timeline WHERE case_id = ?", (record_id,)):
-            reindex(db, "timeline", entry[0])
-        for sub in db.query("SELECT id FROM submissions WHERE case_id = ?", (record_id,)):
-            reindex(db, "submissions", sub[0])
-    elif table == "persons":
-        row = db.query_one("SELECT * FROM persons WHERE id = ?", (record_id,))
-        if row is None or row["deleted_at"]:
-            unindex(db, record_id)
-            return
-        index(db, "person", record_id, None, person_text(
-            row["family_name"], row["given_names"], json.loads(row["aliases"] or "[]"),
-            row["phone"], row["email"]))
-    elif table == "timeline":
-        row = db.query_one(
-            "SELECT t.*, c.deleted_at AS case_deleted FROM timeline t"
-            " JOIN cases c ON c.id = t.case_id WHERE t.id = ?", (record_id,))
-        if row is None or row["case_deleted"]:
-            unindex(db, record_id)
-            return
-        index(db, "entry", record_id, row["case_id"], entry_text(
-            row["summary"], row["details"], row["context"], row["outcome"]))
-    elif table == "submissions":
-        row = db.query_one(
-            "SELECT s.*, c.deleted_at AS case_deleted,"
-            " (SELECT 1 FROM submissions n WHERE n.amends = s.id) AS amended"
-            " FROM submissions s JOIN cases c ON c.id = s.case_id WHERE s.id = ?",
-            (record_id,))
-        if row is None or row["deleted_at"] or row["case_deleted"] or row["amended"]:
-            unindex(db, record_id)
-            return
-        if row["amends"]:
-            unindex(db, row["amends"])
-        index(db, "submission", record_id, row["case_id"],
-              answer_text(json.loads(row["answers"] or "{}")))
+    """Bring the index of one record in line with its stored row."""
+    refresh(db, {table: [record_id]})
 
 
 def answer_text(answers: object) -> list[str]:
-    """Indexed text of form answers: every string in them, however nested."""
+    """Every string in form answers, however nested (what a case document holds of them)."""
     out: list[str] = []
     if isinstance(answers, str):
         out.append(answers)
@@ -237,3 +261,43 @@ def answer_text(answers: object) -> list[str]:
         for value in answers:
             out.extend(answer_text(value))
     return out
+
+
+# -- reading ----------------------------------------------------------------------------------
+MATCHES = (
+    "SELECT d.case_id AS record_id, 'case' AS kind, d.case_id AS case_id"
+    " FROM case_fts JOIN case_docs d ON d.rowid = case_fts.rowid WHERE case_fts MATCH :q"
+    " UNION ALL"
+    " SELECT d.person_id, 'person', NULL"
+    " FROM person_fts JOIN person_docs d ON d.rowid = person_fts.rowid"
+    " WHERE person_fts MATCH :q"
+)
+"""SQL yielding (record_id, kind, case_id) of every case and person whose text matches
+``:q``."""
+
+MATCHING_ROWIDS = "SELECT rowid FROM case_fts WHERE case_fts MATCH :q"
+"""Rowids of the case documents matching ``:q`` (index only: nothing decrypted but it)."""
+
+
+def matching_case_ids(db: Database, query: str) -> list[str]:
+    """Ids of every live case matching an FTS5 query (from :func:`fts_query`)."""
+    # One JSON array instead of a row per match: at 70,000 matches, building Python rows
+    # costs as much as the search itself.
+    found = db.scalar(
+        "SELECT json_group_array(d.case_id) FROM case_fts f JOIN case_docs d"
+        " ON d.rowid = f.rowid WHERE case_fts MATCH :q", {"q": query})
+    return [str(i) for i in json.loads(found or "[]")]
+
+
+def count_matches(db: Database, query: str, cap: int | None = None) -> int:
+    """How many cases match (at most ``cap`` when given: a quick "1,000+")."""
+    if cap is None:
+        return int(db.scalar(f"SELECT count(*) FROM ({MATCHING_ROWIDS})", {"q": query}))
+    return int(db.scalar(f"SELECT count(*) FROM ({MATCHING_ROWIDS} LIMIT :cap)",
+                         {"q": query, "cap": cap}))
+
+
+def person_ids_matching(query: str) -> tuple[str, dict[str, Any]]:
+    """SQL (and its parameters) of the ids of live persons whose text matches ``query``."""
+    return ("SELECT person_id FROM person_docs WHERE rowid IN"
+            " (SELECT rowid FROM person_fts WHERE person_fts MATCH :q)", {"q": query})

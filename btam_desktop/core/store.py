@@ -261,16 +261,8 @@ class CaseStore:
                 "next_review": review, "closure_reason": "", "created_at": audit.utc_now(),
                 "created_by": self.session.member_id,
             })
-            self._index_case(case_id)
             op.audit("case.create", "case", case_id)
         return self.get_case(case_id)
-
-    def _index_case(self, case_id: str) -> None:
-        row = self.db.query_one("SELECT number, title, summary FROM cases WHERE id = ?",
-                                (case_id,))
-        if row is not None:
-            search.index(self.db, "case", case_id, case_id,
-                         search.case_text(row["number"], row["title"], row["summary"]))
 
     def _assigned(self, case_id: str) -> tuple[str, ...]:
         rows = self.db.query(
@@ -318,6 +310,28 @@ class CaseStore:
         include_deleted: bool,
         on: str | None,
     ) -> tuple[str, dict[str, Any]]:
+        where, params = self._filter_terms(
+            text=text, status=status, concern=concern, tier=tier, overdue=overdue,
+            assigned_to=assigned_to, include_deleted=include_deleted, on=on)
+        if params.get("q"):
+            where.append("c.id IN (SELECT case_id FROM case_docs WHERE rowid IN"
+                         f" ({search.MATCHING_ROWIDS}))")
+        return (" WHERE " + " AND ".join(where)) if where else "", params
+
+    def _filter_terms(
+        self,
+        *,
+        text: str | None,
+        status: str | None,
+        concern: str | None,
+        tier: str | None,
+        overdue: bool,
+        assigned_to: str | None,
+        include_deleted: bool,
+        on: str | None,
+    ) -> tuple[list[str], dict[str, Any]]:
+        """The conditions on ``cases c`` of every filter but the text, whose FTS query is
+        ``params["q"]`` (a text without a searchable word matches nothing)."""
         where = [] if include_deleted else ["c.deleted_at IS NULL"]
         params: dict[str, Any] = {}
         if text:
@@ -325,7 +339,6 @@ class CaseStore:
             if query is None:
                 where.append("0")
             else:
-                where.append(f"c.id IN ({search.MATCHING_CASE_IDS})")
                 params["q"] = query
         if status:
             where.append("c.status = :status")
@@ -346,7 +359,29 @@ class CaseStore:
             where.append("c.id IN (SELECT case_id FROM case_assignments WHERE member_id ="
                          " :member AND deleted_at IS NULL)")
             params["member"] = assigned_to
-        return (" WHERE " + " AND ".join(where)) if where else "", params
+        return where, params
+
+    def _first_matches(self, where: list[str], params: dict[str, Any], count: int) -> str:
+        """Ids (a JSON array) of a superset of the first ``count`` cases in list order that
+        match the text ``params["q"]`` and ``where``.
+
+        The FTS index is walked by rowid, newest opening day first (see core/search.py), so
+        it stops after ``count`` matches instead of reading them all; the last day reached is
+        then read whole, because within one day the rowids need not follow the numbers. The
+        caller sorts these few in SQL."""
+        if where:
+            walk = ("SELECT f.rowid FROM case_fts f JOIN case_docs d ON d.rowid = f.rowid"
+                    " JOIN cases c ON c.id = d.case_id WHERE case_fts MATCH :q AND "
+                    + " AND ".join(where) + " AND f.rowid >= :low ORDER BY f.rowid DESC")
+        else:
+            walk = ("SELECT rowid FROM case_fts f WHERE case_fts MATCH :q"
+                    " AND f.rowid >= :low ORDER BY f.rowid DESC")
+        rowids = [r[0] for r in self.db.query(walk + " LIMIT :n",
+                                              {**params, "low": -(1 << 62), "n": count})]
+        if len(rowids) == count and count:
+            low = (rowids[-1] >> search.DAY_SHIFT) << search.DAY_SHIFT
+            rowids = [r[0] for r in self.db.query(walk, {**params, "low": low})]
+        return json.dumps(rowids)
 
     def list_cases(
         self,
@@ -366,6 +401,14 @@ class CaseStore:
         where, params = self._case_filter(
             text=text, status=status, concern=concern, tier=tier, overdue=overdue,
             assigned_to=assigned_to, include_deleted=include_deleted, on=on)
+        if limit is not None and params.get("q"):
+            # A text search's page: the few cases the index walk found, sorted here.
+            terms, params = self._filter_terms(
+                text=text, status=status, concern=concern, tier=tier, overdue=overdue,
+                assigned_to=assigned_to, include_deleted=include_deleted, on=on)
+            params["rowids"] = self._first_matches(terms, params, offset + limit)
+            where = (" WHERE c.id IN (SELECT case_id FROM case_docs WHERE rowid IN"
+                     " (SELECT value FROM json_each(:rowids)))")
         sql = (
             "SELECT c.*, (SELECT group_concat(m.name, char(31)) FROM case_assignments a"
             " JOIN members m ON m.id = a.member_id WHERE a.case_id = c.id"
@@ -381,6 +424,11 @@ class CaseStore:
 
     def count_cases(self, **filters: Any) -> int:
         """How many cases :meth:`list_cases` would return (without limit)."""
+        text = filters.get("text")
+        if text and not any(v for k, v in filters.items() if k not in ("text", "on")):
+            # Only live cases have a document: the index alone counts them.
+            query = search.fts_query(text)
+            return 0 if query is None else search.count_matches(self.db, query)
         where, params = self._case_filter(
             text=filters.get("text"), status=filters.get("status"),
             concern=filters.get("concern"), tier=filters.get("tier"),
@@ -438,8 +486,6 @@ class CaseStore:
                                 summary=f"Concern level {case.concern} → {clean['concern']}",
                                 details=rationale, concern_from=case.concern,
                                 concern_to=clean["concern"])
-            if {"title", "summary"} & set(changed):
-                self._index_case(case.id)
             op.audit("case.update", "case", case.id, fields=sorted(changed))
         return changed
 
@@ -482,7 +528,6 @@ class CaseStore:
         with self.session.operation("case.delete") as op:
             op.require_writer()
             op.trash("cases", case.id)
-            search.unindex_case(self.db, case.id)
             op.audit("case.delete", "case", case.id)
 
     def restore_case(self, id_or_number: str) -> None:
@@ -496,13 +541,7 @@ class CaseStore:
         with self.session.operation("case.restore") as op:
             op.require_writer()
             op.restore("cases", case.id)
-            self._reindex_case_tree(case.id)
             op.audit("case.restore", "case", case.id)
-
-    def _reindex_case_tree(self, case_id: str) -> None:
-        self._index_case(case_id)
-        for row in self.db.query("SELECT id FROM timeline WHERE case_id = ?", (case_id,)):
-            self._index_entry(row[0])
 
     def trash(self) -> list[Case]:
         """Cases in the trash, oldest deletion first."""
@@ -563,13 +602,6 @@ class CaseStore:
                 clean[name] = _text(value, name.replace("_", " "), limit=10_000)
         return clean
 
-    def _index_person(self, person_id: str) -> None:
-        row = self.db.query_one("SELECT * FROM persons WHERE id = ?", (person_id,))
-        if row is not None:
-            search.index(self.db, "person", person_id, None, search.person_text(
-                row["family_name"], row["given_names"], json.loads(row["aliases"] or "[]"),
-                row["phone"], row["email"]))
-
     def add_person(
         self,
         family_name: str,
@@ -593,7 +625,6 @@ class CaseStore:
             op.require_writer()
             person_id = op.insert("persons", {
                 **values, "created_at": audit.utc_now(), "created_by": self.session.member_id})
-            self._index_person(person_id)
             op.audit("person.create", "person", person_id)
         return self.get_person(person_id)
 
@@ -612,7 +643,6 @@ class CaseStore:
         with self.session.operation("person.update", reason=reason) as op:
             op.require_writer()
             changed = op.update("persons", person_id, clean)
-            self._index_person(person_id)
             op.audit("person.update", "person", person_id, fields=sorted(changed))
         return changed
 
@@ -659,10 +689,10 @@ class CaseStore:
         query = search.fts_query(text)
         if query is None:
             return []
+        matching, params = search.person_ids_matching(query)
         rows = self.db.query(
-            "SELECT p.* FROM persons p WHERE p.deleted_at IS NULL AND p.id IN ("
-            f"SELECT record_id FROM ({search.MATCHES}) WHERE kind = 'person')"
-            " ORDER BY p.family_name, p.given_names LIMIT :limit", {"q": query, "limit": limit})
+            f"SELECT p.* FROM persons p WHERE p.deleted_at IS NULL AND p.id IN ({matching})"
+            " ORDER BY p.family_name, p.given_names LIMIT :limit", {**params, "limit": limit})
         return [_person(r) for r in rows]
 
     def cases_of_person(self, person_id: str) -> list[tuple[Case, str]]:
@@ -674,12 +704,6 @@ class CaseStore:
         return [(_case(r), r["person_role"]) for r in rows]
 
     # -- timeline ------------------------------------------
-    def _index_entry(self, entry_id: str) -> None:
-        row = self.db.query_one("SELECT * FROM timeline WHERE id = ?", (entry_id,))
-        if row is not None:
-            search.index(self.db, "entry", entry_id, row["case_id"], search.entry_text(
-                row["summary"], row["details"], row["context"], row["outcome"]))
-
     def _add_entry(self, op: Any, case_id: str, *, kind: str, summary: str,
                    occurred_at: str | None = None, **fields: Any) -> str:
         entry_id: str = op.insert("timeline", {
@@ -687,7 +711,6 @@ class CaseStore:
             "occurred_at": _check_datetime(occurred_at, "occurred at"),
             "recorded_at": audit.utc_now(), "author_id": self.session.member_id,
             "author_name": self.session.actor_name, "summary": summary, **fields})
-        self._index_entry(entry_id)
         return entry_id
 
     def add_entry(

@@ -118,8 +118,9 @@ def assert_fully_purged(session: Session, full: FullCase) -> None:
         "SELECT seq FROM changes WHERE value LIKE ?", (f"%{MARK}%",)) == []
     # Nothing of it in the search index.
     assert session.db.scalar(
-        f"SELECT count(*) FROM search_docs WHERE record_id IN {marks} OR case_id IN {marks}",
-        [*ids, *ids]) == 0
+        f"SELECT count(*) FROM case_docs WHERE case_id IN {marks}", list(ids)) == 0
+    assert session.db.scalar(
+        f"SELECT count(*) FROM person_docs WHERE person_id IN {marks}", list(ids)) == 0
     query = search.fts_query(MARK)
     assert session.db.query(search.MATCHES, {"q": query}) == []
     assert session.store.list_cases(text=MARK) == []

@@ -307,7 +307,7 @@ def test_reindexing_replaces_old_text(session: Session) -> None:
     session.store.update_case(case.id, {"title": "New wording about the stairwell"})
     assert session.store.list_cases(text="garage") == []
     assert [c.id for c in session.store.list_cases(text="stairwell")] == [case.id]
-    assert session.db.scalar("SELECT count(*) FROM search_docs WHERE record_id = ?",
+    assert session.db.scalar("SELECT count(*) FROM case_docs WHERE case_id = ?",
                              (case.id,)) == 1
 
 

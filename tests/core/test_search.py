@@ -1,0 +1,172 @@
+"""Full-text search: what a query means, and that the index kept up to date write by write
+finds exactly what a straightforward search of the stored records finds, in list order.
+
+The reference ("oracle") builds one text per case in Python from the store's public reads
+(case, timeline, live forms, live persons) into an in-memory FTS5 table with the vault's
+tokenizer, and sorts the matches by opening date and number as the Cases list does. It shares
+no code with the index maintenance (core/search.py's SQL, the operation's refresh).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from btam_desktop.core import demo, queries, search, vault
+from btam_desktop.core.keyslots import KdfParams
+from btam_desktop.core.session import Session
+from tests.core.test_submissions import valid_contact
+
+TODAY = date(2026, 3, 15)
+
+
+def _new_vault(path: Path) -> Session:
+    kdf = KdfParams(salt=os.urandom(16), memory_kib=1024, iterations=1, lanes=1)
+    session, _ = vault.create_vault(path, member_name="Robin Lead",
+                                    new_passphrase="granite-orchard-velvet-58", kdf=kdf)
+    return session
+
+
+def _case_text(session: Session, case_id: str) -> str:
+    store = session.store
+    case = store.get_case(case_id)
+    parts = [case.number, case.title, case.summary]
+    for entry in store.timeline(case_id):
+        parts += [entry.summary, entry.details, entry.context, entry.outcome]
+    for sub in session.submissions.for_case(case_id, include_superseded=False):
+        parts += search.answer_text(sub.answers)
+    for link in store.case_persons(case_id):
+        person = link.person
+        if person.deleted_at:
+            continue
+        parts += [person.family_name, person.given_names, " ".join(person.aliases),
+                  person.phone, person.email]
+    return "\n".join(p for p in parts if p)
+
+
+def _reference(session: Session) -> tuple[sqlite3.Connection, list[tuple[str, str, str]]]:
+    """The reference documents, and (id, opened on, number) of every live case."""
+    cases = [(c.id, c.opened_on, c.number) for c in session.store.list_cases()]
+    ref = sqlite3.connect(":memory:")
+    ref.execute("CREATE VIRTUAL TABLE docs USING fts5 (id UNINDEXED, body,"
+                " tokenize = 'unicode61 remove_diacritics 2')")
+    ref.executemany("INSERT INTO docs (id, body) VALUES (?, ?)",
+                    [(case_id, _case_text(session, case_id)) for case_id, _, _ in cases])
+    return ref, cases
+
+
+def _expected(ref: sqlite3.Connection, cases: list[tuple[str, str, str]],
+              text: str) -> list[str]:
+    query = search.fts_query(text)
+    if query is None:
+        return []
+    found = {r[0] for r in ref.execute("SELECT id FROM docs WHERE docs MATCH ?", (query,))}
+    ordered = sorted((c for c in cases if c[0] in found), key=lambda c: (c[1], c[2]),
+                     reverse=True)
+    return [c[0] for c in ordered]
+
+
+@pytest.fixture(scope="module")
+def demo_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    session = _new_vault(tmp_path_factory.mktemp("search") / "search.btam")
+    demo.generate(session, 120, seed=3, today=TODAY)
+    store = session.store
+    cases = store.list_cases()
+    # Edits of every kind that changes what a case is found by, each through the store.
+    store.update_case(cases[0].id, {"title": "Renamed after the Quillmoor hearing"})
+    store.add_note(cases[1].id, "Caller mentioned the Quillmoor depot twice")
+    store.delete_case(cases[2].id)
+    store.delete_case(cases[3].id)
+    store.restore_case(cases[3].id)
+    links = store.case_persons(cases[4].id)
+    store.update_person(links[0].person.id, {"family_name": "Zanzibarova"})
+    store.unlink_person(store.case_persons(cases[5].id)[0].link_id)
+    answers = valid_contact(session)
+    answers["contact_summary"] = "Met at the Quillmoor library"
+    sub = session.submissions.create(cases[6].id, "contact_log", answers, complete=True)
+    answers["contact_summary"] = "Met at the harbour office"
+    session.submissions.amend(sub.id, answers, reason="wrong place")
+    draft = session.submissions.create(cases[8].id, "contact_log", {}, strict=False)
+    session.submissions.save_draft(draft.id, {"contact_summary": "Quillmoor draft words"})
+    # Several cases opened on one day, one of them moved there later (so its number is
+    # lower than the day's others but its document came last).
+    for title in ("Same day one", "Same day two", "Same day three"):
+        store.create_case(title + " Quillmoor", opened_on="2026-03-10")
+    store.update_case(cases[7].id, {"opened_on": "2026-03-10",
+                                    "title": "Moved Quillmoor case"})
+    yield session
+    session.lock()
+
+
+def _words(session: Session) -> list[str]:
+    rows = session.db.query(
+        "SELECT p.family_name, p.given_names FROM persons p ORDER BY p.rowid LIMIT 5")
+    words = [f"{r[0]} {r[1]}" for r in rows] + [r[0][:3] for r in rows]
+    words += [c.title.split()[0] for c in session.store.list_cases(limit=5)]
+    return [*words, "Quillmoor", "quillm", "Zanzibarova", "harbour", "threat", "school",
+                    "protective order", "Pennywhistle Lane", "team review", "th",
+                    "Quillmoor hearing", "hearing Quillmoor", "zzzz", "!!"]
+
+
+def test_every_search_finds_what_the_records_hold_in_list_order(demo_vault: Session) -> None:
+    session = demo_vault
+    ref, cases = _reference(session)
+    store = session.store
+    for text in _words(session):
+        expected = _expected(ref, cases, text)
+        assert [c.id for c in store.list_cases(text=text)] == expected, text
+        assert queries.matching_case_ids(session.db, text) == frozenset(expected), text
+        assert store.count_cases(text=text) == len(expected), text
+        for limit, offset in ((1, 0), (3, 0), (3, 2), (100, 0), (5, len(expected) - 2)):
+            offset = max(offset, 0)
+            page = store.list_cases(text=text, limit=limit, offset=offset)
+            assert [c.id for c in page] == expected[offset:offset + limit], (text, limit)
+        closed = [c.id for c in store.list_cases(text=text, status="closed", limit=4)]
+        assert closed == [i for i in expected
+                          if store.get_case(i).status == "closed"][:4], text
+
+
+def test_the_trashed_case_and_old_text_are_not_found(demo_vault: Session) -> None:
+    store = demo_vault.store
+    trashed = store.trash()[0]
+    assert trashed.id not in {c.id for c in store.list_cases(text=trashed.title)}
+    # The amended form is found by its new answers only.
+    assert [c.title for c in store.list_cases(text="harbour office")]
+    assert "library" not in _case_text(demo_vault, store.list_cases(
+        text="harbour office")[0].id)
+
+
+def test_words_may_be_in_different_records_of_a_case(session: Session) -> None:
+    case = session.store.create_case("Letters to the principal")
+    person = session.store.add_person("Okafor", "Daniel")
+    session.store.link_person(case.id, person.id, "person_of_concern")
+    session.store.add_note(case.id, "Seen near the gymnasium")
+    # Name from the person, word from the note, word from the title: one case.
+    assert [c.id for c in session.store.list_cases(text="okafor gymnasium letters")] == [
+        case.id]
+    assert session.store.list_cases(text="okafor gymnasium zebra") == []
+
+
+def test_the_last_word_is_a_prefix_the_others_are_whole(session: Session) -> None:
+    case = session.store.create_case("Threatening letters")
+    person = session.store.add_person("Okafor", "Daniel")
+    session.store.link_person(case.id, person.id, "person_of_concern")
+    find = session.store.list_cases
+    assert [c.id for c in find(text="okafor dan")] == [case.id]  # still typing "Daniel"
+    assert [c.id for c in find(text="threat")] == [case.id]
+    assert find(text="dan okafor") == []  # "dan" before the last word: a whole word only
+    assert [c.id for c in find(text="daniel okafor")] == [case.id]
+    assert find(text="threat letters zz") == []
+
+
+def test_search_index_is_rebuilt_by_the_migration(demo_vault: Session) -> None:
+    session = demo_vault
+    before = {t: queries.matching_case_ids(session.db, t) for t in _words(session)}
+    with session.db.transaction():
+        search.rebuild(session.db)
+    assert {t: queries.matching_case_ids(session.db, t) for t in _words(session)} == before

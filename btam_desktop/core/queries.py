@@ -461,6 +461,19 @@ def previous_unlock_hlc(db: Database, member_id: str) -> str | None:
     return str(row[0]) if row is not None else None
 
 
+# The changes after :since, read through the (device_id, hlc) index one device at a time
+# (the devices found by hopping along that index): a handful of index seeks and the few recent
+# rows, where "hlc > :since" alone walks the whole change log (2.5 million rows at 100,000
+# cases: seconds on every unlock).
+_RECENT_CHANGES = (
+    "WITH RECURSIVE devices(id) AS (SELECT (SELECT min(device_id) FROM changes)"
+    " UNION ALL SELECT (SELECT min(device_id) FROM changes WHERE device_id > devices.id)"
+    " FROM devices WHERE devices.id IS NOT NULL),"
+    " recent AS MATERIALIZED (SELECT ch.tbl, ch.record_id, ch.field, ch.hlc, ch.member_id"
+    " FROM devices JOIN changes ch INDEXED BY"
+    " changes_device ON ch.device_id = devices.id AND ch.hlc > :since) ")
+
+
 def changes_since(db: Database, member_id: str, since_hlc: str) -> list[SinceChange]:
     """Changes by other members after ``since_hlc`` on cases now assigned to ``member_id``
     (and assignments of that member), one row per case and member, newest first. Only table
@@ -469,17 +482,18 @@ def changes_since(db: Database, member_id: str, since_hlc: str) -> list[SinceCha
     mine = ("SELECT case_id FROM case_assignments WHERE member_id = :member"
             " AND deleted_at IS NULL")
     parts = [f"SELECT ch.record_id AS case_id, ch.tbl, ch.field, ch.hlc, ch.member_id, 0"
-             f" AS mine FROM changes ch WHERE ch.hlc > :since AND ch.tbl = 'cases'"
+             f" AS mine FROM recent ch WHERE ch.tbl = 'cases'"
              f" AND ch.record_id IN ({mine})"]
     for table in sorted(_CASE_CHILD_TABLES):
         assigned = ("CASE WHEN x.member_id = :member AND ch.field = '*' THEN 1 ELSE 0 END"
                     if table == "case_assignments" else "0")
         parts.append(
             f"SELECT x.case_id, ch.tbl, ch.field, ch.hlc, ch.member_id, {assigned}"
-            f" FROM changes ch JOIN {table} x ON x.id = ch.record_id WHERE ch.hlc > :since"
-            f" AND ch.tbl = '{table}' AND x.case_id IN ({mine})")
+            f" FROM recent ch JOIN {table} x ON x.id = ch.record_id"
+            f" WHERE ch.tbl = '{table}' AND x.case_id IN ({mine})")
     rows = _tuples(
-        db, "SELECT u.case_id, c.number, coalesce(m.name, 'Unknown member'), u.tbl, u.field,"
+        db, _RECENT_CHANGES +
+        "SELECT u.case_id, c.number, coalesce(m.name, 'Unknown member'), u.tbl, u.field,"
         " u.hlc, u.mine FROM (" + " UNION ALL ".join(parts) + ") u"
         " JOIN cases c ON c.id = u.case_id AND c.deleted_at IS NULL"
         " LEFT JOIN members m ON m.id = u.member_id"

@@ -10,8 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from btam_desktop.cli.common import Context, UsageError, safe_lines, table
-from btam_desktop.core.forms import FormDefinition, initial_answers, new_item, relevant_answers
+from btam_desktop.core.forms import (
+    FormDefinition,
+    evaluate,
+    initial_answers,
+    new_item,
+    relevant_answers,
+)
 from btam_desktop.core.forms.cli import check_path
+from btam_desktop.core.forms.fieldtypes import not_calculated
 from btam_desktop.core.submissions import Submission
 
 
@@ -148,10 +155,17 @@ def cmd_submissions(ctx: Context) -> int:
             if sub.amendment_reason:
                 lines.append(f"  amends {sub.amends}: {sub.amendment_reason}")
             shown = relevant_answers(form, sub.answers)  # computed values filled in
+            # An error marker ("ERROR", "NaN") is not a value: left out, as in the view.
             data["computed"] = {k: v for k, v in shown.items()
-                                if form.field(k).is_computed}
+                                if form.field(k).is_computed and not not_calculated(v)}
+            relevant = evaluate(form, sub.answers).fields
             for field in form.iter_fields(members=False):
-                if field.id in shown and not field.hidden:
+                if field.hidden:
+                    continue
+                if field.is_computed and not_calculated(shown.get(field.id)):
+                    if relevant.get(field.id, False):
+                        lines.append(f"  {field.label}: not calculated")
+                elif field.id in shown:
                     value = json.dumps(shown[field.id], ensure_ascii=False)
                     lines.append(f"  {field.label}: {value}")
             ctx.emit(data, "\n".join(lines))

@@ -108,3 +108,29 @@ def test_xls_import(initialised: Run) -> None:
     code, out, err = initialised("forms", "import", str(path), "--json")
     assert code == 0, err
     assert json.loads(out)["id"] == "tiny_xls"
+
+
+def test_show_never_prints_an_error_marker(initialised: Run, case_number: str,
+                                           tmp_path: Path) -> None:
+    form = tmp_path / "computed.json"
+    form.write_text(json.dumps({
+        "format": "btam-form/1", "id": "computed_cli", "version": 1, "title": "Computed",
+        "sections": [{"id": "one", "title": "First", "fields": [
+            {"id": "count", "type": "integer", "label": "Count"},
+            {"id": "ratio", "type": "decimal", "label": "Ratio", "read_only": True,
+             "calculation": "${count} div 0"},
+            {"id": "flag", "type": "text", "label": "Flag", "read_only": True,
+             "calculation": "if(${count} > 1, 'ERROR', 'fine')"},
+        ]}]}), "utf-8")
+    assert initialised("forms", "import", str(form))[0] == 0
+    data = tmp_path / "answers.json"
+    data.write_text(json.dumps({"count": 5}), "utf-8")
+    code, out, err = initialised("submit", case_number, "--form", "computed_cli", "--data",
+                                 str(data), "--json")
+    assert code == 0, err
+    sub_id = json.loads(out)["id"]
+    code, out, _ = initialised("submissions", "show", sub_id)
+    assert "Ratio: not calculated" in out and "Flag: not calculated" in out
+    assert "ERROR" not in out
+    code, out, _ = initialised("submissions", "show", sub_id, "--json")
+    assert json.loads(out)["computed"] == {}

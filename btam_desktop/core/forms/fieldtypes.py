@@ -23,6 +23,7 @@ __all__ = [
     "check_value",
     "describe",
     "is_empty",
+    "not_calculated",
 ]
 
 FIELD_TYPES: tuple[str, ...] = (
@@ -77,6 +78,23 @@ _DATETIME_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T(?:[01][0-9]|2[0-3]):[0
 def is_empty(value: object) -> bool:
     """True for an unanswered value: missing/None, '' or an empty list."""
     return value is None or value == "" or (isinstance(value, list | tuple) and not value)
+
+
+# What a spreadsheet or another engine writes where a calculation failed: never shown to
+# an officer as if it were a value (the view, the PDF and `btam submissions show` say "not
+# calculated" instead).
+_ERROR_MARKERS = frozenset({"ERROR", "#ERROR", "NAN", "INFINITY", "-INFINITY", "INF", "-INF",
+                            "#DIV/0!", "#VALUE!", "#N/A"})
+
+
+def not_calculated(value: object) -> bool:
+    """True when a computed field's value is nothing to show: empty, not a finite number,
+    or an error marker such as "ERROR" or "NaN"."""
+    if is_empty(value):
+        return True
+    if isinstance(value, float) and not math.isfinite(value):
+        return True
+    return isinstance(value, str) and value.strip().upper() in _ERROR_MARKERS
 
 
 def describe(value: object) -> str:

@@ -10,15 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from btam_desktop.core.forms import Field
-from btam_desktop.core.forms.fieldtypes import is_empty
+from btam_desktop.core.forms.fieldtypes import is_empty, not_calculated
 from btam_desktop.core.pdf.blocks import BLANK, muted
 from btam_desktop.core.pdf.fieldnames import YES_NO_UNKNOWN
 from btam_desktop.core.pdf.markup import esc
 from btam_desktop.core.pdf.redaction import REDACTED, Redactor
 
-__all__ = ["CHECKED", "UNCHECKED", "format_answer", "plain_answer", "withheld"]
+__all__ = ["CHECKED", "NOT_CALCULATED", "UNCHECKED", "format_answer", "plain_answer",
+           "withheld"]
 
 CHECKED = "☒"
+# A calculated value that cannot be worked out (an answer it needs is missing, a division by
+# zero) or that came out as an error marker: said in words, never "ERROR" or "not answered".
+NOT_CALCULATED = muted("—&nbsp;&nbsp;not calculated")
 UNCHECKED = "☐"
 
 
@@ -80,6 +84,8 @@ def plain_answer(item: Field, value: Any, redactor: Redactor) -> str:
 def format_answer(item: Field, value: Any, redactor: Redactor, *,
                   computed: bool = False) -> str:
     """The answer as markup; unanswered questions print as a visible blank."""
+    if computed and not_calculated(value):
+        return NOT_CALCULATED
     if is_empty(value):
         return BLANK
     if item.type == "multi_choice":

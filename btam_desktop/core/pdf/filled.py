@@ -31,7 +31,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from btam_desktop.core.dissemination import Release
 from btam_desktop.core.forms import Field, FormDefinition, FormState, evaluate, relevant_answers
 from btam_desktop.core.forms.answers import available_choices, shown_text
-from btam_desktop.core.forms.fieldtypes import is_empty
+from btam_desktop.core.forms.fieldtypes import is_empty, not_calculated
 from btam_desktop.core.model import Case, CasePerson
 from btam_desktop.core.pdf.answers import format_answer, withheld
 from btam_desktop.core.pdf.blocks import (
@@ -288,6 +288,8 @@ class _FormWriter:
         if self.redaction.withholds(member):
             return withheld()
         value = entry.get(member.id)
+        if member.is_computed and not_calculated(value):
+            return muted("—")
         if is_empty(value):
             return muted("—")
         return format_answer(member, value, self.redactor, computed=member.is_computed)

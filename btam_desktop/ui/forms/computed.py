@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from btam_desktop.core.forms import Field
+from btam_desktop.core.forms.fieldtypes import not_calculated
 from btam_desktop.ui.forms.inputs import FieldEditor, box_layout
 
 NOT_CALCULATED = "\u2014"  # em dash: "nothing to show yet"
@@ -15,9 +15,6 @@ CANNOT_CALCULATE = (
     "This value cannot be calculated yet: an answer it is calculated from is missing or "
     "cannot be used (for example a division by zero)."
 )
-
-
-_NOT_VALUES = frozenset({"ERROR", "NAN", "INFINITY", "-INFINITY", "INF", "-INF"})
 
 
 class ComputedEditor(FieldEditor):
@@ -66,12 +63,8 @@ class ComputedEditor(FieldEditor):
 
 def display_value(field: Field, value: Any) -> str:
     """A value as an officer reads it (choice labels, Yes/No), for computed fields."""
-    if value is None or value == "" or value == []:
-        return NOT_CALCULATED
-    if isinstance(value, float) and not math.isfinite(value):
-        return NOT_CALCULATED
-    if isinstance(value, str) and value.strip().upper() in _NOT_VALUES:
-        return NOT_CALCULATED  # an engine's error marker is never shown to an officer
+    if not_calculated(value):
+        return NOT_CALCULATED  # an error marker is never shown to an officer
     labels = {choice.name: choice.label for choice in field.choices}
     if field.type == "yes_no_unknown" and isinstance(value, str):
         return value.capitalize()

@@ -119,3 +119,30 @@ def test_skipped_questions_are_said_not_silently_jumped(session: Session,
     assert "Part 2 (Weapons detail) not asked: not applicable given the answers above" in text
     assert "3.1 Closing remark Done" in text
     assert "Numbers are the form's own" in text
+
+
+COMPUTED = {
+    "format": "btam-form/1", "id": "computed_pdf", "version": 1, "title": "Computed",
+    "sections": [{"id": "one", "title": "First", "fields": [
+        {"id": "count", "type": "integer", "label": "Count"},
+        {"id": "ratio", "type": "decimal", "label": "Ratio", "calculation": "${count} div 0",
+         "read_only": True},
+        {"id": "flag", "type": "text", "label": "Flag", "read_only": True,
+         "calculation": "if(${count} > 1, 'ERROR', 'fine')"},
+        {"id": "silent", "type": "text", "label": "Silent", "hidden": True,
+         "calculation": "concat('x', ${count})"},
+    ]}],
+}
+
+
+def test_computed_values_print_as_the_view_shows_them(session: Session,
+                                                      people: SampleCase) -> None:
+    _stored(session, COMPUTED)
+    sub = session.submissions.create(people.case.id, "computed_pdf", {"count": 5}, strict=False)
+    text = _flat(pdf_text(submission_pdf(session, sub.id).data))
+    # A labelled calculation is shown (the form says so); one that cannot be calculated, or
+    # that gives an error marker, says so in words: never "ERROR", never "not answered".
+    assert "1.2 Ratio — not calculated" in text
+    assert "1.3 Flag — not calculated" in text
+    assert "ERROR" not in text and "NaN" not in text
+    assert "Silent" not in text and "x5" not in text

@@ -27,7 +27,7 @@ EXIT_INTERNAL = 70
 # A new module: add its commands here (tests/cli/test_lazy_commands.py checks the list).
 COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("init", "member", "check", "rekey", "backup", "restore", "audit",
-                     "settings"), "vault_commands"),
+                     "settings", "recovery"), "vault_commands"),
     **dict.fromkeys(("case", "note", "entry", "person", "task", "partner", "attach", "demo"),
                     "case_commands"),
     **dict.fromkeys(("forms", "submit", "submissions"), "form_commands"),

@@ -113,6 +113,38 @@ def cmd_member_passwd(ctx: Context) -> int:
     return 0
 
 
+def cmd_recovery_reissue(ctx: Context) -> int:
+    """A new recovery key (team leads): the old one stops working at once. Shown once (or
+    written owner-only to a file), then confirmed as written down by re-typing its last
+    group, as in the app; exit 1 when it was not (the app then keeps reminding)."""
+    args = ctx.args
+    out = Path(args.recovery_key_file) if args.recovery_key_file else None
+    if out is not None and out.exists():
+        raise UsageError(f"{out} already exists; it was not touched")
+    with ctx.unlock() as session:
+        key = session.reissue_recovery_key()
+        if out is not None:
+            atomic_write_text(out, key + "\n")
+            print(f"New recovery key written to {out} (readable by you only). The old key no"
+                  " longer opens the vault.", file=sys.stderr)
+        else:
+            print("New recovery key, shown ONCE (the old key no longer opens the vault); write"
+                  f" it on paper and keep it locked away:\n\n    {key}\n", file=sys.stderr)
+        print("Type its last group of six digits to confirm you wrote it down: ", end="",
+              file=sys.stderr, flush=True)
+        typed = sys.stdin.readline().strip()
+        confirmed = typed == key.rsplit("-", 1)[-1]
+        if confirmed:
+            session.set_recovery_key_confirmed(True)
+        del key
+        ctx.emit({"reissued": True, "confirmed": confirmed,
+                  "recovery_key_file": str(out) if out else None},
+                 "Recovery key confirmed." if confirmed else
+                 "Not confirmed: that is not the last group. Run `btam recovery reissue` again"
+                 " and write the new key down.")
+    return 0 if confirmed else InvalidInput.exit_code
+
+
 def cmd_check(ctx: Context) -> int:
     """Integrity of the encrypted pages, the database and the audit chain (exit 3 if not)."""
     with ctx.unlock() as session:
@@ -260,6 +292,14 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
                    help="also re-encrypt the vault, so old key file copies open nothing new")
     p.add_argument("--new-passphrase-file")
     p.set_defaults(func=cmd_member_passwd)
+
+    recovery = sub.add_parser("recovery", help="the recovery key").add_subparsers(
+        dest="recovery_action", required=True)
+    p = recovery.add_parser("reissue", parents=[json_parent],
+                            help="issue a new recovery key; the old one stops working")
+    p.add_argument("--recovery-key-file",
+                   help="write the new key here (owner-only) instead of showing it")
+    p.set_defaults(func=cmd_recovery_reissue)
 
     sub.add_parser("check", parents=[json_parent],
                    help="verify integrity and the audit chain").set_defaults(func=cmd_check)

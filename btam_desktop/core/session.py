@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 IDLE_DEFAULT_MINUTES = 15
 IDLE_MAX_MINUTES = 30
 RECOVERY_ACTOR = "Recovery key"
+# Local to this vault file (each laptop's key file has its own recovery slot): "no" while a
+# recovery key shown to someone was not confirmed as written down, "yes" once it was.
+RECOVERY_CONFIRMED_META = "recovery_key_confirmed"
 
 
 def _meta(db: Database, key: str) -> str | None:
@@ -367,6 +370,57 @@ class Session:
         from btam_desktop.core import vault
 
         return vault.check_member_passphrase(self.path, self.slot_id, text)
+
+    # -- recovery key ---------------------------------------------------------------------------
+    @property
+    def recovery_key_confirmed(self) -> bool:
+        """False when the vault records a recovery key shown but never confirmed as written
+        down: the create-vault wizard stopped on its page (killed, the laptop died), or a new
+        key was issued and not confirmed. A vault that never recorded it (made on the command
+        line, which prints the key and has no confirm step) counts as confirmed."""
+        return self.db.meta(RECOVERY_CONFIRMED_META) != "no"
+
+    def set_recovery_key_confirmed(self, confirmed: bool) -> None:
+        """Record whether the recovery key was confirmed as written down (audited)."""
+        with self.operation("recovery.confirm") as op:
+            self.db.set_meta(RECOVERY_CONFIRMED_META, "yes" if confirmed else "no")
+            op.audit("recovery.confirm", "vault", self.vault_id, confirmed=confirmed)
+
+    def reissue_recovery_key(self, *, kdf: KdfParams | None = None) -> str:
+        """Replace the recovery slot with one for a new recovery key, returned once (team
+        leads only; audited). The old key stops working: its slot is gone from the key file
+        and from the slots the vault issued. The new key counts as unconfirmed until
+        :meth:`set_recovery_key_confirmed` says it was written down.
+
+        No rekey is needed: the old recovery key yields only the database key, which every
+        member slot holds too; a lead who fears that key was read (not merely lost) rekeys
+        as after removing a member.
+        """
+        from btam_desktop.core.keyslots import RECOVERY, new_recovery_key
+        from btam_desktop.core.vault import RECOVERY_SLOT_ID
+
+        if self.role != "lead":
+            raise PermissionDenied("only a team lead may issue a new recovery key")
+        key = new_recovery_key()
+        keys = keyfile.load(self.path)
+        slot, _ = make_slot(
+            vault_id=self.vault_id,
+            slot_id=RECOVERY_SLOT_ID,
+            kind=RECOVERY,
+            label=RECOVERY_ACTOR,
+            secret=key,
+            db_keys=[bytes(self._db_key)],
+            kdf=kdf,
+        )
+        with self.operation("recovery.reissue") as op:
+            op.require_lead()
+            op.audit("recovery.reissue", "vault", self.vault_id)
+            self.db.set_meta(RECOVERY_CONFIRMED_META, "no")
+            slot_registry.register(self.db, slot)
+            # Written inside the transaction's scope, as for a member's passphrase: if saving
+            # the key file fails, the vault keeps listing the old slot, which still works.
+            keyfile.save(self.path, keys.with_slot(slot))
+        return key
 
     # -- remember on this device -------------------------------------------------------------
     def remember_on_device(self, private_key: bytes) -> bool:

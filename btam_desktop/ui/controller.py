@@ -258,6 +258,8 @@ class AppController(QObject):
         self._lock_lines: list[str] = []
         # The warning about problems found at unlock (see unlock_problems_box).
         self._unlock_problems: QMessageBox | None = None
+        # The warning that the recovery key was never confirmed (ui.recovery_key).
+        self._recovery_warning: QMessageBox | None = None
         self.idle = IdleWatcher(idle_ms or 60_000, self, clock=clock)
         self.idle.timed_out.connect(self._on_idle)
         self.lock_keys = LockKeyFilter(self)
@@ -382,6 +384,7 @@ class AppController(QObject):
         window.activateWindow()
         self._return_to_place(session, window)
         self._unlock_problems = unlock_problems_box(session, window)
+        self._recovery_warning = self._recovery_key_warning(session, window)
         self.idle.set_interval(self.idle_interval_ms(session))
         self.idle.start()
         self.lock_keys.install()
@@ -394,6 +397,34 @@ class AppController(QObject):
         """The warning about problems found at unlock, while it is shown (or None)."""
         box = self._unlock_problems
         return box if box is not None and isValid(box) else None
+
+    @property
+    def recovery_warning(self) -> QMessageBox | None:
+        """The warning that the recovery key was never confirmed, while shown (or None)."""
+        box = self._recovery_warning
+        return box if box is not None and isValid(box) else None
+
+    def _recovery_key_warning(self, session: Session, window: MainWindow) -> QMessageBox | None:
+        """Say plainly, after the unlock, when the vault's recovery key was never confirmed
+        as written down; a lead is offered a new one at once (Settings does it)."""
+        from btam_desktop.ui.pages.settings import SettingsPage
+        from btam_desktop.ui.recovery_key import unconfirmed_warning
+
+        def reissue() -> None:
+            if not isValid(window):
+                return
+            window.show_page("settings")
+            page = window.page("settings")
+            if isinstance(page, SettingsPage):
+                page.reissue_recovery_key()
+
+        try:
+            return unconfirmed_warning(session, window, reissue)
+        except Exception as exc:  # never let the warning stop the unlock
+            from btam_desktop.ui import errors
+
+            errors.log_exception("could not check the recovery key's confirmation", exc)
+            return None
 
     def _return_to_place(self, session: Session, window: MainWindow) -> None:
         place, self._place = self._place, None

@@ -3,7 +3,9 @@
 The vault is created by :func:`btam_desktop.core.vault.create_vault` when the passphrase page
 is committed ("Create vault"); it is the only thing that writes a file. The recovery key that
 call returns is shown once, on the last page, and the wizard cannot be finished or closed
-until the officer confirms having written it down and re-types its last group.
+until the officer confirms having written it down and re-types its last group. The vault
+records at once that the key is not confirmed yet and, on Finish, that it is: a wizard killed
+in between leaves a vault whose next unlock says so (:mod:`btam_desktop.ui.recovery_key`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QRegularExpression, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QFormLayout,
     QLabel,
     QVBoxLayout,
@@ -23,14 +23,15 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from btam_desktop.core import passphrase, vault
+from btam_desktop.core import vault
 from btam_desktop.core.errors import WeakPassphrase
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages
 from btam_desktop.ui.icons import app_icon
+from btam_desktop.ui.passphrase_input import PassphraseFields, refused
+from btam_desktop.ui.recovery_key import RecoveryKeyPanel
 from btam_desktop.ui.widgets import (
     MessageLabel,
-    RuleList,
     busy,
     field_label,
     heading,
@@ -39,23 +40,6 @@ from btam_desktop.ui.widgets import (
 )
 
 _log = logging.getLogger(__name__)
-
-# What each rule of passphrase.check looks like as a tick-list entry. The core returns the
-# rules a passphrase breaks as sentences; anything it returns that is not listed here (a rule
-# added later) is still shown, as an extra unmet rule, so the list can never hide a problem.
-RULE_LENGTH = f"At least {passphrase.MIN_LENGTH} characters"
-RULE_COMMON = "Not a commonly used password"
-RULE_REPEAT = "Not one character repeated"
-RULE_NAME = "Does not contain your name"
-RULE_MATCH = "Both entries match"
-_CORE_RULES = {
-    f"use at least {passphrase.MIN_LENGTH} characters": RULE_LENGTH,
-    "this is a commonly used password": RULE_COMMON,
-    "do not repeat a single character": RULE_REPEAT,
-    "do not include your name": RULE_NAME,
-}
-RECOVERY_CONFIRM_TEXT = "I have written the recovery key down and will keep it somewhere safe"
-
 
 def _page_layout(page: QWizardPage, title: str, explanation: str) -> QVBoxLayout:
     """A page's layout starting with a large title and its explanation.
@@ -71,12 +55,6 @@ def _page_layout(page: QWizardPage, title: str, explanation: str) -> QVBoxLayout
     layout.addWidget(muted(explanation))
     layout.addSpacing(8)
     return layout
-
-
-def format_recovery_key(key: str) -> str:
-    """Eight groups of six digits on two lines of four, as they should be copied to paper."""
-    groups = key.split("-")
-    return "   ".join(groups[:4]) + "\n" + "   ".join(groups[4:])
 
 
 class AgencyPage(QWizardPage):
@@ -162,27 +140,18 @@ class PassphrasePage(QWizardPage):
             "You will type it every time you unlock. A few unrelated words are easy to "
             "remember and hard to guess.",
         )
-        self.passphrase = line_edit("Passphrase", secret=True)
-        self.confirm = line_edit("Confirm passphrase", secret=True)
-        pass_label = field_label("&Passphrase", self.passphrase)
-        confirm_label = field_label("&Confirm", self.confirm)
-        self.rules = RuleList([*_CORE_RULES.values(), RULE_MATCH])
+        self.fields = PassphraseFields(new_label="&Passphrase", confirm_label="&Confirm")
+        self.passphrase = self.fields.passphrase
+        self.confirm = self.fields.confirm
+        self.rules = self.fields.rules
         self.message = MessageLabel()
-
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow(pass_label, self.passphrase)
-        form.addRow(confirm_label, self.confirm)
-        layout.addLayout(form)
-        layout.addSpacing(8)
-        layout.addWidget(self.rules)
+        layout.addWidget(self.fields)
         layout.addStretch(1)
         layout.addWidget(self.message)
 
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "Create &vault")
-        self.passphrase.textChanged.connect(self._update_rules)
-        self.confirm.textChanged.connect(self._update_rules)
+        self.fields.changed.connect(self._changed)
 
     def member_name(self) -> str:
         """The name typed on the previous page (the passphrase must not contain it)."""
@@ -190,46 +159,29 @@ class PassphrasePage(QWizardPage):
 
     def initializePage(self) -> None:
         """Re-check: the name may have changed since the passphrase was typed."""
-        self._update_rules()
+        self.fields.set_member_name(self.member_name())
 
-    def _problems(self) -> list[str]:
-        return passphrase.check(self.passphrase.text(), self.member_name())
-
-    def _update_rules(self) -> None:
-        text = self.passphrase.text()
-        problems = self._problems()
-        for core_text, shown in _CORE_RULES.items():
-            self.rules.set_state(shown, None if not text else core_text not in problems)
-        self.rules.set_extra(
-            [messages.sentence(p) for p in problems if p not in _CORE_RULES] if text else []
-        )
-        confirm = self.confirm.text()
-        self.rules.set_state(RULE_MATCH, None if not confirm else confirm == text)
+    def _changed(self) -> None:
         self.message.clear_message()
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
         """Every rule met and the confirmation matches."""
-        text = self.passphrase.text()
-        return bool(text) and not self._problems() and self.confirm.text() == text
+        return self.fields.is_valid()
 
     def validatePage(self) -> bool:
         """Create the vault; stay on this page with a message if that fails."""
         try:
             with busy():
-                self._wizard.create_vault(self.passphrase.text())
+                self._wizard.create_vault(self.fields.value())
         except WeakPassphrase as error:
-            self.message.show_error(
-                "The passphrase was refused: "
-                + "; ".join(messages.sentence(p) for p in error.problems)
-            )
+            self.message.show_error(refused(error))
             return False
         except Exception as error:  # shown in plain words; logged by describe() if unexpected
             self.message.show_error(messages.describe(error))
             return False
         # The passphrase is not needed any more; do not leave it sitting in the widgets.
-        self.passphrase.clear()
-        self.confirm.clear()
+        self.fields.clear()
         return True
 
 
@@ -245,65 +197,24 @@ class RecoveryPage(QWizardPage):
             "If every passphrase is forgotten, this key is the only way into the vault. "
             "It is shown only now and cannot be shown again.",
         )
-        self.key_label = QLabel()
-        self.key_label.setObjectName("recoveryKey")
-        self.key_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.key_label.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
-        self.key_label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.key_label.setAccessibleName("Recovery key")
-        advice = muted(
-            "Write it on paper and keep it locked away from this laptop (not in its bag). "
-            "Anyone with this key can open the vault."
-        )
-        self.confirm = QCheckBox(RECOVERY_CONFIRM_TEXT)
-        self.confirm.setAccessibleName(RECOVERY_CONFIRM_TEXT)
-        self.last_group = line_edit("Last group of the recovery key")
-        self.last_group.setMaxLength(6)
-        self.last_group.setValidator(
-            QRegularExpressionValidator(QRegularExpression(r"\d{0,6}"), self.last_group)
-        )
-        self.last_group.setPlaceholderText("6 digits")
-        self.last_group.setMaximumWidth(160)
-        retype_label = QLabel("&Type the last group of six digits (bottom right) from your paper:")
-        retype_label.setWordWrap(True)
-        retype_label.setBuddy(self.last_group)
+        self.panel = RecoveryKeyPanel()
+        self.key_label = self.panel.key_label
+        self.confirm = self.panel.confirm
+        self.last_group = self.panel.last_group
         self.message = MessageLabel()
-
-        layout.addWidget(self.key_label)
-        layout.addWidget(advice)
-        layout.addSpacing(8)
-        layout.addWidget(self.confirm)
-        layout.addSpacing(4)
-        layout.addWidget(retype_label)
-        layout.addWidget(self.last_group)
+        layout.addWidget(self.panel)
         layout.addStretch(1)
         layout.addWidget(self.message)
-        self.confirm.toggled.connect(self.completeChanged)
-        self.last_group.textChanged.connect(self.completeChanged)
-        # Focus starts on the check box, not in the key (a text cursor blinking after the
-        # last digit reads like one more digit); the key stays reachable with Tab.
-        QWidget.setTabOrder(self.confirm, self.last_group)
-        QWidget.setTabOrder(self.last_group, self.key_label)
+        self.panel.changed.connect(self.completeChanged)
 
     def initializePage(self) -> None:
         """Show the key the wizard just received; from here there is no way back or out."""
-        self.key_label.setText(format_recovery_key(self._wizard.recovery_key))
-        self.confirm.setChecked(False)
-        self.last_group.clear()
+        self.panel.show_key(self._wizard.recovery_key)
         self._wizard.setOption(QWizard.WizardOption.NoCancelButton, True)
 
     def isComplete(self) -> bool:
         """Confirmed, and the last group re-typed correctly."""
-        key = self._wizard.recovery_key
-        return (
-            bool(key)
-            and self.confirm.isChecked()
-            and self.last_group.text().strip() == key.rsplit("-", 1)[-1]
-        )
+        return self.panel.is_complete()
 
     def validatePage(self) -> bool:
         """Finish only when complete (a second line of defence behind the Finish button)."""
@@ -362,6 +273,9 @@ class CreateVaultWizard(QWizard):
             agency=str(self.field("agency")).strip(),
         )
         self._session, self._recovery_key = session, key
+        # Recorded at once: if the wizard goes no further (killed, the laptop dies), the next
+        # unlock says the key was never confirmed and a lead can issue a new one.
+        session.set_recovery_key_confirmed(False)
         _log.info("vault created at %s", self.vault_path)
 
     def reject(self) -> None:
@@ -383,9 +297,14 @@ class CreateVaultWizard(QWizard):
         session = self._session
         if session is None or not self.recovery_page.isComplete():
             return
+        try:
+            session.set_recovery_key_confirmed(True)
+        except Exception as error:  # said on the page; the wizard stays open
+            self.recovery_page.message.show_error(messages.describe(error))
+            return
         self._session = None
         self._recovery_key = ""
-        self.recovery_page.key_label.clear()
+        self.recovery_page.panel.forget()
         super().accept()
         self.created.emit(session)
 

@@ -5,22 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QWizard
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import vault
+from btam_desktop.core.errors import WrongPassphrase
 from btam_desktop.ui.controller import AppController
-from btam_desktop.ui.wizard import (
+from btam_desktop.ui.main_window import MainWindow
+from btam_desktop.ui.passphrase_input import (
     RULE_COMMON,
     RULE_LENGTH,
     RULE_MATCH,
     RULE_NAME,
     RULE_REPEAT,
-    CreateVaultWizard,
+    PassphraseFields,
 )
-from tests.ui.conftest import AGENCY, LEAD, LEAD_PASS
-from tests.ui.helpers import is_deleted, main_window
+from btam_desktop.ui.recovery_key import NewRecoveryKeyDialog
+from btam_desktop.ui.wizard import CreateVaultWizard
+from tests.ui.conftest import AGENCY, LEAD, LEAD_PASS, OFFICER, OFFICER_PASS
+from tests.ui.helpers import is_deleted, main_window, type_and_submit, unlock, unlock_window
 
 Make = Callable[..., AppController]
 
@@ -230,3 +235,109 @@ def test_a_vault_that_appeared_meanwhile_is_not_overwritten(
     assert "already exists" in page.message.text()
     assert "Traceback" not in page.message.text()
     assert vault_path.read_bytes() == before
+
+
+# -- the recovery key never confirmed --------------------------------------------------------
+def unlock_to_warning(qtbot: QtBot, controller: AppController, passphrase: str) -> MainWindow:
+    """Unlock through the window (the warning then has the keyboard, not the main window)."""
+    with qtbot.waitSignal(controller.session_started, timeout=5000):
+        type_and_submit(qtbot, unlock_window(controller), passphrase)
+    return main_window(controller)
+
+
+def _killed_at_the_recovery_key(qtbot: QtBot, make_controller: Make, vault_path: Path) -> str:
+    """Run the wizard up to the recovery key, then end the app there; returns the key."""
+    controller = make_controller(vault_path)
+    wizard = _wizard(controller)
+    _to_passphrase_page(qtbot, wizard)
+    _commit_passphrase(qtbot, wizard)
+    key = wizard.recovery_key
+    controller.shutdown()  # as far as the vault goes, the same as the process being killed
+    return key
+
+
+def test_a_wizard_stopped_at_the_recovery_key_is_said_at_the_next_unlock_and_a_lead_reissues(
+    qtbot: QtBot, make_controller: Make, vault_path: Path
+) -> None:
+    old_key = _killed_at_the_recovery_key(qtbot, make_controller, vault_path)
+    controller = make_controller(vault_path)
+    main = unlock_to_warning(qtbot, controller, LEAD_PASS)
+    box = controller.recovery_warning
+    assert box is not None and box.isVisible()
+    qtbot.waitUntil(box.isActiveWindow, timeout=3000)  # read before the work starts
+    assert "never confirmed" in box.text()
+    reissue = next(b for b in box.buttons() if "recovery key" in b.text())
+    reissue.click()
+    assert main.current_key() == "settings"
+    dialog = next(d for d in main.findChildren(NewRecoveryKeyDialog) if d.isVisible())
+    new_key_text = dialog.panel.key_label.text()
+    new_key = "-".join(new_key_text.split())
+    assert len(new_key.replace("-", "")) == 48 and new_key != old_key
+    assert not dialog.done_button.isEnabled()
+    # The same confirm step as the wizard's.
+    qtbot.mouseClick(dialog.panel.confirm, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.panel.last_group, new_key_text.split()[-1])
+    assert dialog.done_button.isEnabled()
+    with qtbot.waitSignal(dialog.confirmed, timeout=3000):
+        qtbot.mouseClick(dialog.done_button, Qt.MouseButton.LeftButton)
+    assert controller.session is not None and controller.session.recovery_key_confirmed
+    controller.shutdown()
+
+    with pytest.raises(WrongPassphrase):
+        vault.unlock_with_recovery(vault_path, old_key)
+    vault.unlock_with_recovery(vault_path, new_key).lock()
+    # Confirmed now: the next unlock says nothing.
+    again = make_controller(vault_path)
+    unlock(qtbot, again, LEAD_PASS)
+    assert again.recovery_warning is None
+
+
+def test_finishing_the_wizard_records_the_recovery_key_as_confirmed(
+    qtbot: QtBot, make_controller: Make, vault_path: Path
+) -> None:
+    controller = make_controller(vault_path)
+    wizard = _wizard(controller)
+    _to_passphrase_page(qtbot, wizard)
+    _commit_passphrase(qtbot, wizard)
+    recovery = wizard.recovery_page
+    with qtbot.waitSignal(controller.session_started, timeout=5000) as started:
+        qtbot.mouseClick(recovery.confirm, Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(recovery.last_group, _shown_last_group(wizard))
+        _click(qtbot, wizard, QWizard.WizardButton.FinishButton)
+    assert started.args[0].recovery_key_confirmed
+    assert controller.recovery_warning is None
+
+
+def test_an_officer_is_told_to_ask_the_lead(qtbot: QtBot, make_controller: Make,
+                                            vault_path: Path) -> None:
+    _killed_at_the_recovery_key(qtbot, make_controller, vault_path)
+    session, _ = vault.unlock(vault_path, passphrase_text=LEAD_PASS)
+    session.add_member(OFFICER, "officer", OFFICER_PASS)
+    session.lock()
+    controller = make_controller(vault_path)
+    window = controller.unlock_window
+    assert window is not None
+    window.member.setCurrentIndex(window.member.findText(OFFICER))
+    unlock_to_warning(qtbot, controller, OFFICER_PASS)
+    box = controller.recovery_warning
+    assert box is not None
+    assert "team lead" in box.informativeText()
+    assert not any("recovery key" in b.text() for b in box.buttons())
+
+
+def test_one_passphrase_widget_and_no_private_imports_between_ui_modules() -> None:
+    import ast
+
+    import btam_desktop.ui as ui_package
+    from btam_desktop.ui.pages import settings
+
+    assert settings.PassphraseFields is PassphraseFields
+    root = Path(ui_package.__file__).parent
+    private = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "btam_desktop"):
+                private += [f"{path.name}: {a.name}" for a in node.names
+                            if a.name.startswith("_") and not a.name.startswith("__")]
+    assert private == []

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from btam_desktop.core import keyring_store, passphrase
+from btam_desktop.core import keyring_store
 from btam_desktop.core.errors import WeakPassphrase, WrongPassphrase
 from btam_desktop.core.model import ROLES, Member
 from btam_desktop.core.ops import ChangeSummary
@@ -51,6 +51,8 @@ from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.labels import role_label
 from btam_desktop.ui.pages.base import Page
+from btam_desktop.ui.passphrase_input import PassphraseFields, refused
+from btam_desktop.ui.recovery_key import REISSUE_TEXT, NewRecoveryKeyDialog
 from btam_desktop.ui.session_events import SessionEvents
 from btam_desktop.ui.theme import THEME_KEY, ThemeManager, ThemeMode
 
@@ -58,15 +60,12 @@ if TYPE_CHECKING:
     from btam_desktop.ui.pdf.forms import BlankFormDialog
 from btam_desktop.ui.widgets import (
     MessageLabel,
-    RuleList,
     busy,
     field_label,
     follow_focus,
     line_edit,
     muted,
 )
-from btam_desktop.ui.wizard import _CORE_RULES as CORE_RULES  # the wizard's rule texts
-from btam_desktop.ui.wizard import RULE_MATCH
 
 THEME_CHOICES = (
     (ThemeMode.SYSTEM, "Follow the system"),
@@ -84,65 +83,6 @@ def save_theme_mode(mode: ThemeMode) -> None:
     settings = QSettings()
     settings.setValue(THEME_KEY, mode.value)
     settings.sync()
-
-
-class PassphraseFields(QWidget):
-    """New passphrase + confirmation with the wizard's live rule list."""
-
-    changed = Signal()
-
-    def __init__(self, member_name: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.member_name = member_name
-        self.passphrase = line_edit("New passphrase", secret=True)
-        self.confirm = line_edit("Confirm the new passphrase", secret=True)
-        self.rules = RuleList([*CORE_RULES.values(), RULE_MATCH])
-        self.form = QFormLayout()  # callers may insert rows (e.g. the current passphrase)
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.form.addRow(field_label("&New passphrase", self.passphrase), self.passphrase)
-        self.form.addRow(field_label("Con&firm", self.confirm), self.confirm)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(self.form)
-        layout.addWidget(self.rules)
-        self.passphrase.textChanged.connect(self._update)
-        self.confirm.textChanged.connect(self._update)
-        self._update()
-
-    def problems(self) -> list[str]:
-        """Rules the new passphrase breaks (core wording)."""
-        return passphrase.check(self.passphrase.text(), self.member_name)
-
-    def _update(self) -> None:
-        text = self.passphrase.text()
-        problems = self.problems()
-        for core_text, shown in CORE_RULES.items():
-            self.rules.set_state(shown, None if not text else core_text not in problems)
-        self.rules.set_extra(
-            [messages.sentence(p) for p in problems if p not in CORE_RULES] if text else [])
-        confirm = self.confirm.text()
-        self.rules.set_state(RULE_MATCH, None if not confirm else confirm == text)
-        self.changed.emit()
-
-    def is_valid(self) -> bool:
-        """Every rule met and both entries match."""
-        text = self.passphrase.text()
-        return bool(text) and not self.problems() and self.confirm.text() == text
-
-    def value(self) -> str:
-        """The new passphrase."""
-        return self.passphrase.text()
-
-    def clear(self) -> None:
-        """Empty both fields (after use: a passphrase is never left in a widget)."""
-        self.passphrase.clear()
-        self.confirm.clear()
-
-
-def refused(error: WeakPassphrase) -> str:
-    """The message for a passphrase the core refused."""
-    return "The passphrase was refused: " + "; ".join(
-        messages.sentence(p) for p in error.problems)
 
 
 class _Dialog(QDialog):
@@ -404,6 +344,7 @@ class SettingsPage(Page):
             column.addWidget(self._my_passphrase())
         if self.is_lead:
             column.addWidget(self._members())
+            column.addWidget(self._recovery_key())
             column.addWidget(self._maintenance())
             column.addWidget(self._training())
         column.addStretch(1)
@@ -564,6 +505,67 @@ class SettingsPage(Page):
         self.members.currentRowChanged.connect(lambda _row: self._update_member_buttons())
         return frame
 
+    def _recovery_key(self) -> QFrame:
+        frame, layout = _card(
+            "Recovery key",
+            "The key on paper that opens the vault if every passphrase is forgotten. A new one "
+            "replaces it: the old key stops working at once.")
+        self.recovery_status = QLabel()
+        self.recovery_status.setWordWrap(True)
+        self.recovery_status.setAccessibleName("Recovery key")
+        self.reissue_button = QPushButton(REISSUE_TEXT)
+        self.reissue_button.setAccessibleName("Issue a new recovery key")
+        self.recovery_message = MessageLabel()
+        layout.addWidget(self.recovery_status)
+        layout.addWidget(self.recovery_message)
+        layout.addLayout(_row(self.reissue_button))
+        self.reissue_button.clicked.connect(self.ask_reissue_recovery_key)
+        return frame
+
+    def _update_recovery_status(self) -> None:
+        if self._session.recovery_key_confirmed:
+            self.recovery_status.setText("The recovery key was confirmed as written down.")
+        else:
+            self.recovery_status.setText(
+                "\u26a0  The recovery key was never confirmed as written down. Issue a new "
+                "one and write it down.")
+
+    def ask_reissue_recovery_key(self) -> QMessageBox:
+        """Ask first: the recovery key on paper stops working."""
+        self.recovery_message.clear_message()
+        return self._confirm(
+            "Issue a new recovery key?",
+            "The recovery key written down until now stops working at once. The new key is "
+            "shown only once: have paper ready.", "Issue new key", self._reissue_confirmed)
+
+    def _reissue_confirmed(self) -> None:
+        self.reissue_recovery_key()
+
+    def reissue_recovery_key(self) -> NewRecoveryKeyDialog | None:
+        """Replace the recovery key and show the new one with its confirm step."""
+        try:
+            with busy():
+                key = self._session.reissue_recovery_key()
+        except Exception as error:
+            self.recovery_message.show_error(messages.describe(error))
+            return None
+        dialog = NewRecoveryKeyDialog(self._session, key, self.window())
+        del key  # shown by the dialog only
+        dialog.finished.connect(lambda _result: self._recovery_dialog_closed())
+        self._update_recovery_status()
+        self._open(dialog)
+        return dialog
+
+    def _recovery_dialog_closed(self) -> None:
+        self._update_recovery_status()
+        if self._session.recovery_key_confirmed:
+            self.recovery_message.show_message(
+                "New recovery key confirmed; the old one no longer opens the vault.", "ok")
+        else:
+            self.recovery_message.show_error(
+                "The new recovery key was not confirmed as written down. The old one no "
+                "longer works: issue another and write it down.")
+
     def _forms(self) -> QFrame:
         frame, layout = _card(
             "Forms on paper",
@@ -660,6 +662,7 @@ class SettingsPage(Page):
             self.idle_minutes.setValue(session.idle_minutes)
             if self.is_lead:
                 self._fill_members()
+                self._update_recovery_status()
         except Exception as error:
             self.settings_message.show_error(messages.describe(error))
             return

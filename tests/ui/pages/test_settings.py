@@ -15,8 +15,8 @@ from btam_desktop.core import backup, demo, keyfile, vault
 from btam_desktop.core.session import Session
 from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.pages.settings import SettingsPage
+from btam_desktop.ui.passphrase_input import RULE_LENGTH, RULE_MATCH
 from btam_desktop.ui.theme import Theme, ThemeManager, ThemeMode, saved_theme_mode
-from btam_desktop.ui.wizard import RULE_LENGTH, RULE_MATCH
 from tests.ui.conftest import MemoryKeyring
 from tests.ui.helpers import unlock
 from tests.ui.pages.conftest import LEAD, LEAD_PASS, OFFICER, OFFICER_PASS, Host
@@ -448,3 +448,41 @@ def test_idle_minutes_say_minute_for_one(qtbot: QtBot, host: MakeHost, lead: Ses
     assert page.idle_minutes.text() == "2 minutes"
     page.idle_minutes.setValue(1)
     assert page.idle_minutes.text() == "1 minute"
+
+
+# -- a new recovery key --------------------------------------------------------------------
+def test_a_lead_issues_a_new_recovery_key_from_settings(
+    qtbot: QtBot, host: MakeHost, lead: Session, vault_path: Path
+) -> None:
+    from btam_desktop.core.errors import WrongPassphrase
+
+    old = lead.reissue_recovery_key()  # a key the test knows, to try afterwards
+    lead.set_recovery_key_confirmed(True)
+    page = _page(host, lead)
+    assert "confirmed" in page.recovery_status.text()
+    box = page.ask_reissue_recovery_key()
+    assert "stops working" in box.informativeText()
+    issue = next(b for b in box.buttons() if b.text() == "Issue new key")
+    issue.click()
+    dialog = page.dialog
+    assert dialog is not None and dialog.isVisible()
+    shown = dialog.panel.key_label.text()  # type: ignore[attr-defined]
+    new_key = "-".join(shown.split())
+    assert "never confirmed" in page.recovery_status.text()
+    # Closed without the confirm step: the vault keeps saying so.
+    dialog.reject()
+    assert not lead.recovery_key_confirmed
+    assert "not confirmed" in page.recovery_message.text()
+    assert dialog.panel.key_label.text() == ""  # type: ignore[attr-defined]
+    with pytest.raises(WrongPassphrase):
+        vault.unlock_with_recovery(vault_path, old)
+    vault.unlock_with_recovery(vault_path, new_key).lock()
+
+
+def test_an_officer_has_no_recovery_key_card(host: MakeHost, vault_path: Path) -> None:
+    officer = _officer(vault_path)
+    try:
+        page = _page(host, officer)
+        assert not hasattr(page, "reissue_button")
+    finally:
+        officer.lock()

@@ -126,7 +126,7 @@ def installer(dist: Path, ver: str) -> None:
     iscc = shutil.which("iscc") or shutil.which("ISCC")
     if iscc is None:
         raise SystemExit("--installer needs Inno Setup's iscc on PATH")
-    run([iscc, f"/DAppVersion={ver}", f"/O{dist}", ISS])
+    run([iscc, f"/DAppVersion={ver}", f"/DDistDir={dist}", f"/O{dist}", ISS])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ they use a cheap cost. The stored slot records its own parameters, so nothing el
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,49 @@ LEAD = "Dana Reyes"
 LEAD_PASS = "Correct-Lantern-42"
 OFFICER = "Sam Ortiz"
 OFFICER_PASS = "Purple-Harbor-Gate-7"
+
+
+# -- unexpected errors fail the test --------------------------------------------------------
+# The app catches every exception that reaches Qt's event loop (ui/errors.ErrorReporter,
+# messages.describe, errors.show_error), logs it as an unexpected error with a reference and
+# keeps running, so a UI test would pass over a bug the officer sees as an error dialog. Like
+# Qt warnings (qt_log_level_fail), such a log line fails the test, unless the test is about
+# error reporting itself (@pytest.mark.unexpected_errors_expected).
+ERRORS_LOGGER = "btam_desktop.ui.errors"
+EXPECTED_MARK = "unexpected_errors_expected"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{EXPECTED_MARK}: the test provokes unexpected errors on purpose")
+
+
+class _UnexpectedErrors(logging.Handler):
+    """Collects what ui/errors.log_exception logs for anything that is not a BtamError (an
+    OSError described as a file-system problem is an expected outcome, not a bug)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if not message.startswith("file system error"):
+            self.found.append(message)
+
+
+@pytest.fixture(autouse=True)
+def _unexpected_errors_fail(request: pytest.FixtureRequest) -> Iterator[_UnexpectedErrors]:
+    handler = _UnexpectedErrors()
+    logger = logging.getLogger(ERRORS_LOGGER)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+    if handler.found and request.node.get_closest_marker(EXPECTED_MARK) is None:
+        pytest.fail("the app logged an unexpected error (shown to the officer as an error "
+                    "dialog):\n" + "\n".join(handler.found), pytrace=False)
 
 
 def cheap_kdf() -> KdfParams:

@@ -357,6 +357,7 @@ def test_a_damaged_key_file_gives_a_plain_message(
     assert not window.unlock_button.isEnabled()
 
 
+@pytest.mark.unexpected_errors_expected
 def test_an_unexpected_error_is_shown_without_a_traceback(
     qtbot: QtBot, make_controller: Make, existing_vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -149,10 +149,13 @@ def cmd_check(ctx: Context) -> int:
     """Integrity of the encrypted pages, the database and the audit chain (exit 3 if not)."""
     with ctx.unlock() as session:
         problems = session.check()
-    ctx.emit({"ok": not problems, "problems": problems},
-             "Vault OK: encrypted pages, database structure and audit chain verified."
-             if not problems else "Problems found:\n"
-             + "\n".join(f"  - {safe_text(p)}" for p in problems))
+        notes = audit.notes(session.db)
+    ctx.emit({"ok": not problems, "problems": problems, "notes": notes},
+             ("Vault OK: encrypted pages, database structure, audit chain and its signatures,"
+              " the key file's audit anchor and the dissemination log verified."
+              if not problems else "Problems found:\n"
+              + "\n".join(f"  - {safe_text(p)}" for p in problems))
+             + "".join(f"\nNote: {safe_text(n)}" for n in notes))
     return 0 if not problems else IntegrityProblem.exit_code
 
 
@@ -223,10 +226,14 @@ def cmd_audit(ctx: Context) -> int:
     with ctx.unlock() as session:
         if ctx.args.audit_action == "verify":
             problems = audit.verify(session.db)
-            ctx.emit({"ok": not problems, "problems": problems},
-                     "Audit trail intact: no entry edited, removed or reordered."
-                     if not problems else "Audit trail damaged:\n"
-                     + "\n".join(f"  - {p}" for p in problems))
+            notes = audit.notes(session.db)
+            ctx.emit({"ok": not problems, "problems": problems, "notes": notes},
+                     ("Audit trail intact: no entry edited, removed, reordered or signed by"
+                      " anyone but the member it names; the key file's anchor and the"
+                      " dissemination log agree with it."
+                      if not problems else "Audit trail damaged:\n"
+                      + "\n".join(f"  - {safe_text(p)}" for p in problems))
+                     + "".join(f"\nNote: {safe_text(n)}" for n in notes))
             return 0 if not problems else IntegrityProblem.exit_code
         record = ctx.args.record or None
         if record:

@@ -10,14 +10,31 @@ Every append first compares the stored head with the chain's last entry: were en
 the end, the new entry (an unlock's own, say) would otherwise move the head over the gap and
 hide it. What is found is kept in ``meta`` (``audit_problems``) and reported by :func:`verify`
 from then on, so one unlock after the cut does not paper over it.
+
+Anyone holding the database key could still re-hash the whole chain, so (schema v10) every
+entry is also signed with Ed25519 by the acting member's signing key, which only that member's
+key slot opens (:mod:`audit_anchor`); ``audit_signers`` names the slot each public key belongs
+to, and an entry signed with another member's key, an unknown key, or not at all after signed
+entries is reported. Entries written before signing are "unsigned, legacy" (counted, not
+problems). The chains' heads are also kept, signed, outside the database: in the key file,
+backups and (as the chains themselves) sync bundles; :func:`verify` compares them.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 from btam_desktop.core.db import Database
 from btam_desktop.core.ids import new_id
@@ -36,21 +53,89 @@ def _digest(fields: list[Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# Every column of ``audit`` the hash covers, in order. The others: ``seq`` (this laptop's row
+# order, checked by the chain's order), ``hash`` itself, and ``signer_key``/``signature``
+# (checked by the signature over ``hash``). tests/core/test_audit.py derives the columns from
+# the table and fails when one is neither hashed nor listed there.
+HASHED_COLUMNS = (
+    "entry_id", "device_id", "device_seq", "at", "hlc", "member_id", "member_name", "action",
+    "record_type", "record_id", "detail", "prev_hash",
+)
+UNHASHED_COLUMNS = ("seq", "hash", "signer_key", "signature")
+RECOVERY_SLOT = "recovery"
+_ENTRY_CONTEXT = b"btam-audit-entry/1\x00"
+
+
 def _hashed_fields(row: Any) -> list[Any]:
-    return [
-        row["entry_id"],
-        row["device_id"],
-        row["device_seq"],
-        row["at"],
-        row["hlc"],
-        row["member_id"],
-        row["member_name"],
-        row["action"],
-        row["record_type"],
-        row["record_id"],
-        row["detail"],
-        row["prev_hash"],
-    ]
+    return [row[name] for name in HASHED_COLUMNS]
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The acting member's audit signing key for one open database (see audit_anchor)."""
+
+    private: Ed25519PrivateKey
+    public_b64: str
+    slot_id: str
+
+    def sign(self, message: bytes) -> str:
+        """Base64 Ed25519 signature."""
+        return _b64(self.private.sign(message))
+
+
+# Keyed by the open Database object: a session's own connection signs with its member's key;
+# the entry goes away with the connection (lock).
+_signers: WeakKeyDictionary[Database, Signer] = WeakKeyDictionary()
+
+
+def set_signer(db: Database, private_raw: bytes, slot_id: str) -> Signer:
+    """Sign this connection's entries with ``private_raw`` (Ed25519) from now on."""
+    private = Ed25519PrivateKey.from_private_bytes(private_raw)
+    signer = Signer(private, _b64(private.public_key().public_bytes_raw()), slot_id)
+    _signers[db] = signer
+    return signer
+
+
+def signer_of(db: Database) -> Signer | None:
+    """The signer of this connection, if any."""
+    return _signers.get(db)
+
+
+def carry_signer(old: Database, new: Database) -> None:
+    """The same signer for a reopened connection (rekey reopens the file)."""
+    signer = _signers.get(old)
+    if signer is not None:
+        _signers[new] = signer
+
+
+def entry_message(entry_hash: str) -> bytes:
+    """What an entry's signature covers: its hash, which covers every hashed column."""
+    return _ENTRY_CONTEXT + entry_hash.encode("ascii")
+
+
+def signature_valid(public_b64: str, signature_b64: str, message: bytes) -> bool:
+    """Whether ``signature_b64`` is ``public_b64``'s Ed25519 signature of ``message``."""
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64, validate=True))
+        key.verify(base64.b64decode(signature_b64, validate=True), message)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def slot_of(member_id: str | None) -> str:
+    """The key slot that signs an entry made by ``member_id`` (None: the recovery key)."""
+    return member_id or RECOVERY_SLOT
+
+
+def signers(db: Database) -> dict[str, tuple[str, str]]:
+    """public key (base64) -> (device id, slot id) of every known audit signing key."""
+    return {str(r[0]): (str(r[1]), str(r[2])) for r in db.query(
+        "SELECT public_key, device_id, slot_id FROM audit_signers")}
 
 
 def head_key(device_id: str) -> str:
@@ -147,21 +232,78 @@ def append(
         "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False),
         "prev_hash": prev_hash,
     }
-    row["hash"] = _digest(_hashed_fields(row))
+    entry_hash = _digest(_hashed_fields(row))
+    row["hash"] = entry_hash
+    signer = _signers.get(db)
+    # One Ed25519 signature per entry (tens of microseconds): the member's key, so a holder of
+    # the database key alone cannot write or rewrite entries in this member's name.
+    row["signer_key"] = signer.public_b64 if signer else None
+    row["signature"] = signer.sign(entry_message(entry_hash)) if signer else None
     db.execute(
         "INSERT INTO audit (entry_id, device_id, device_seq, at, hlc, member_id, member_name,"
-        " action, record_type, record_id, detail, prev_hash, hash) VALUES (:entry_id,"
-        " :device_id, :device_seq, :at, :hlc, :member_id, :member_name, :action, :record_type,"
-        " :record_id, :detail, :prev_hash, :hash)",
+        " action, record_type, record_id, detail, prev_hash, hash, signer_key, signature)"
+        " VALUES (:entry_id, :device_id, :device_seq, :at, :hlc, :member_id, :member_name,"
+        " :action, :record_type, :record_id, :detail, :prev_hash, :hash, :signer_key,"
+        " :signature)",
         row,
     )
-    db.set_meta(head_key(device_id), f"{device_seq}:{row['hash']}")
+    db.set_meta(head_key(device_id), f"{device_seq}:{entry_hash}")
+
+
+def _signature_problem(row: Any, where: str, keys: dict[str, tuple[str, str]]) -> str | None:
+    owner = keys.get(str(row["signer_key"]))
+    if owner is None:
+        return f"{where}: signed with a key this vault does not know (forged or re-signed)"
+    # The slot decides, not the laptop: a restored vault takes a new device identity, and a
+    # member's key is listed once for the laptop that holds their slot.
+    if owner[1] != slot_of(row["member_id"]):
+        return (f"{where}: signed with the key of another member (slot {owner[1][:8]}), not"
+                f" of {row['member_name']!r} it names: forged in their name")
+    if not signature_valid(str(row["signer_key"]), str(row["signature"] or ""),
+                           entry_message(str(row["hash"]))):
+        return f"{where}: its signature does not match it (changed and re-hashed, or re-signed)"
+    return None
+
+
+def legacy_counts(db: Database) -> dict[str, int]:
+    """Per device, the unsigned entries written before its chain was signed ("legacy")."""
+    out: dict[str, int] = {}
+    for row in db.query(
+            "SELECT a.device_id, count(*) FROM audit a WHERE a.signature IS NULL AND NOT EXISTS"
+            " (SELECT 1 FROM audit b WHERE b.device_id = a.device_id AND b.signature IS NOT"
+            " NULL AND b.device_seq < a.device_seq) GROUP BY a.device_id"):
+        out[str(row[0])] = int(row[1])
+    return out
+
+
+def notes(db: Database) -> list[str]:
+    """What verify found that is not a problem: entries from before audit signing."""
+    legacy = legacy_counts(db)
+    total = sum(legacy.values())
+    if not total:
+        return []
+    return [f"{total} audit entr{'y' if total == 1 else 'ies'} from before audit signing"
+            f" (unsigned, legacy) on {len(legacy)} laptop{'s' if len(legacy) != 1 else ''}:"
+            " protected by the hash chain only"]
 
 
 def verify(db: Database) -> list[str]:
     """Every problem found in the chains (empty: intact). Detects edits, removals, reordering,
-    and reports the gaps earlier appends found at the end of the chain."""
+    entries not signed by the member they name, and reports the gaps earlier appends found at
+    the end of the chain; then the anchors outside the database (the key file's signed heads)
+    and the dissemination log against the export entries."""
+    problems = chain_problems(db)
+    from btam_desktop.core import audit_anchor, dissemination  # both build on this module
+
+    problems.extend(audit_anchor.problems(db))
+    problems.extend(dissemination.cross_check(db))
+    return problems
+
+
+def chain_problems(db: Database) -> list[str]:
+    """The chains' own problems (hashes, order, signatures, recorded gaps)."""
     problems: list[str] = recorded_problems(db)
+    keys = signers(db)
     devices = [r[0] for r in db.query("SELECT DISTINCT device_id FROM audit")]
     heads = {
         r["key"].split(":", 1)[1]: r["value"]
@@ -172,6 +314,7 @@ def verify(db: Database) -> list[str]:
             "SELECT * FROM audit WHERE device_id = ? ORDER BY seq", (device_id,)
         )
         expected_seq, prev_hash = 1, GENESIS
+        signed_before = False
         for row in rows:
             where = f"audit entry {row['seq']} (device {device_id[:8]}, #{row['device_seq']})"
             if row["device_seq"] != expected_seq:
@@ -180,6 +323,15 @@ def verify(db: Database) -> list[str]:
                 problems.append(f"{where}: does not follow the entry before it")
             if _digest(_hashed_fields(row)) != row["hash"]:
                 problems.append(f"{where}: content was changed after it was written")
+            if row["signature"] is None and row["signer_key"] is None:
+                if signed_before:
+                    problems.append(f"{where}: unsigned, though entries before it are signed"
+                                    " (its signature was removed, or it was inserted)")
+            else:
+                signed_before = True
+                found = _signature_problem(row, where, keys)
+                if found:
+                    problems.append(found)
             expected_seq, prev_hash = int(row["device_seq"]) + 1, str(row["hash"])
         head = heads.get(device_id)
         if head is not None and head != f"{expected_seq - 1}:{prev_hash}":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from btam_desktop.core.errors import InvalidInput, NotFound
 from btam_desktop.core.fileio import atomic_write_bytes, atomic_writer
 
 if TYPE_CHECKING:
-    from btam_desktop.core.db import Row
+    from btam_desktop.core.db import Database, Row
     from btam_desktop.core.session import Session
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Dissemination",
     "Release",
     "ReleaseDetailsMissing",
+    "cross_check",
     "for_case",
     "get",
     "write_export",
@@ -182,6 +184,74 @@ def write_unrecorded(session: Session, path: Path, data: bytes, *, what: str,
         op.audit("export", record_type, record_id, what=what, sha256=digest, **detail)
         atomic_write_bytes(Path(path), data)
     return digest
+
+
+def cross_check(db: Database) -> list[str]:
+    """The dissemination log against the audit trail's ``export`` entries (empty: they
+    agree). Reported: an export entry whose log row is gone (the log emptied or a row deleted)
+    unless its case was purged; a row whose what, case, profile or file hash differs from its
+    export entry, or from the change-log record of its insert (the row edited); and a row
+    with no export entry though the chain of the laptop that wrote it is here past it."""
+    problems: list[str] = []
+    rows = {str(r["id"]): r for r in db.query("SELECT * FROM disseminations")}
+    purged = {str(r[0]) for r in db.query("SELECT record_id FROM tombstones")}
+    logged: set[str] = set()
+    for entry in db.query(
+            "SELECT device_id, device_seq, record_id, detail FROM audit WHERE action = 'export'"
+            " AND detail LIKE '%\"dissemination\"%'"):
+        try:
+            detail = json.loads(entry["detail"])
+        except ValueError:
+            continue  # the chain check reports a damaged entry
+        wanted = detail.get("dissemination") if isinstance(detail, dict) else None
+        if not isinstance(wanted, str):
+            continue
+        logged.add(wanted)
+        where = f"export audit entry #{entry['device_seq']} of device {entry['device_id'][:8]}"
+        row = rows.get(wanted)
+        if row is None:
+            if wanted not in purged and entry["record_id"] not in purged:
+                problems.append(
+                    f"{where} records dissemination {wanted[:13]} (case"
+                    f" {str(entry['record_id'])[:13]}), which is missing from the dissemination"
+                    " log: the log was emptied or the row deleted")
+            continue
+        differs = [name for name, column, value in (
+            ("what", "what", detail.get("what")),
+            ("case", "case_id", entry["record_id"]),
+            ("redaction profile", "redaction_profile", detail.get("profile")),
+            ("file hash", "sha256", detail.get("sha256")),
+        ) if value is not None and row[column] != value]
+        if differs:
+            problems.append(f"dissemination {wanted[:13]} was edited: its"
+                            f" {', '.join(differs)} differ from {where}")
+    changes = {str(r["record_id"]): r for r in db.query(
+        "SELECT record_id, value, hlc, device_id FROM changes WHERE tbl = 'disseminations'"
+        " AND field = '*'")}
+    tops = {str(r[0]): str(r[1]) for r in db.query(
+        "SELECT device_id, max(hlc) FROM audit GROUP BY device_id")}
+    for row_id, row in sorted(rows.items()):
+        change = changes.get(row_id)
+        if change is not None:
+            try:
+                inserted = json.loads(change["value"])
+            except (TypeError, ValueError):
+                inserted = None
+            if isinstance(inserted, dict):
+                columns = set(row.keys())
+                edited = sorted(k for k, v in inserted.items()
+                                if k in columns and row[k] != v)
+                if edited:
+                    problems.append(f"dissemination {row_id[:13]} was edited after it was"
+                                    f" recorded: {', '.join(edited)}")
+        if row_id in logged:
+            continue
+        # Without its audit entry: only a problem where the chain of the laptop that wrote
+        # the row is here up to the row (a need-to-know laptop gets no chains of others).
+        if change is None or tops.get(str(change["device_id"]), "") >= str(change["hlc"]):
+            problems.append(f"dissemination {row_id[:13]} (case {str(row['case_id'])[:13]})"
+                            " has no export entry in the audit trail")
+    return problems
 
 
 def get(session: Session, dissemination_id: str) -> Dissemination:

@@ -1,8 +1,9 @@
 """The vault's key file: a JSON sidecar ``<vault>.keys`` holding the key slots.
 
-It holds no case data: the vault id, and per slot a label (the member's name, for the unlock
-picker), the sealed keys and the failed-unlock counter. It is replaced atomically on every
-change. Without it the vault cannot be opened, so backups carry a copy.
+It holds no case data: the vault id, per slot a label (the member's name, for the unlock
+picker), the sealed keys, the sealed audit signing key and the failed-unlock counter, and the
+audit anchor (each device chain's head, signed by a member: :mod:`audit_anchor`). It is
+replaced atomically on every change. Without it the vault cannot be opened, so backups carry a copy.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class KeyFile:
 
     vault_id: str
     slots: tuple[KeySlot, ...] = field(default_factory=tuple)
+    # The audit chains' heads outside the database they protect (audit_anchor.py); None in
+    # key files written before audit anchoring.
+    audit_anchor: dict[str, Any] | None = None
 
     def to_text(self) -> str:
         """Canonical JSON text."""
@@ -38,6 +42,8 @@ class KeyFile:
             "vault_id": self.vault_id,
             "slots": [slot.to_json() for slot in self.slots],
         }
+        if self.audit_anchor is not None:
+            data["audit_anchor"] = self.audit_anchor
         return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
     @classmethod
@@ -48,7 +54,10 @@ class KeyFile:
             if data.get("format") != FORMAT:
                 raise ValueError("unknown key file format")
             slots = tuple(KeySlot.from_json(s) for s in data["slots"])
-            return cls(vault_id=str(data["vault_id"]), slots=slots)
+            anchor = data.get("audit_anchor")
+            if anchor is not None and not isinstance(anchor, dict):
+                raise ValueError("the audit anchor is not an object")
+            return cls(vault_id=str(data["vault_id"]), slots=slots, audit_anchor=anchor)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise IntegrityProblem(f"the vault's key file is damaged: {exc}") from None
 

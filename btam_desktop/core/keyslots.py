@@ -6,6 +6,11 @@ the database key is sealed to its public key with HPKE (RFC 9180). Sealing to a 
 what lets ``rekey`` give every member the new database key without knowing their passphrases,
 while adding a member or changing one passphrase never touches the database itself (LUKS-like).
 
+Each slot also holds the member's audit signing key (Ed25519, see :mod:`audit_anchor`),
+encrypted with AES-256-GCM under a key derived (HKDF-SHA256) from the slot's X25519 private
+key: only whoever opens the slot (passphrase, recovery key or the device keyring) can sign
+audit entries in its name; the database key alone does not give it.
+
 During a rekey a slot seals both the new and the old key, so a crash between replacing the
 database file and rewriting the slots still opens; ``open_keys`` returns candidates in order.
 """
@@ -19,10 +24,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives import hashes, hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from btam_desktop.core.errors import WrongPassphrase
 
@@ -72,6 +78,9 @@ class KeySlot:
     failed_attempts: int = 0
     locked_until: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # nonce(12) || AES-GCM(HKDF(slot private key), Ed25519 private key); None until the slot's
+    # holder first unlocks (slots made before audit signing, or after a passphrase change).
+    signing_key: bytes | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Serialisable form for the keys file."""
@@ -91,6 +100,7 @@ class KeySlot:
             "sealed_keys": _b64(self.sealed_keys),
             "failed_attempts": self.failed_attempts,
             "locked_until": self.locked_until,
+            **({"signing_key": _b64(self.signing_key)} if self.signing_key else {}),
         }
 
     @classmethod
@@ -114,6 +124,7 @@ class KeySlot:
             sealed_keys=_unb64(data["sealed_keys"]),
             failed_attempts=int(data.get("failed_attempts", 0)),
             locked_until=data.get("locked_until"),
+            signing_key=_unb64(data["signing_key"]) if data.get("signing_key") else None,
         )
 
 
@@ -156,6 +167,34 @@ def _slot_aad(vault_id: str, slot_id: str, kind: str) -> bytes:
 
 def _hpke_info(vault_id: str, slot_id: str) -> bytes:
     return f"btam-vault-key/1|{vault_id}|{slot_id}".encode()
+
+
+def _signing_wrap_key(private_raw: bytes, vault_id: str, slot_id: str) -> tuple[bytes, bytes]:
+    # A key derived from the slot's private key (not from the database key, which every
+    # member holds); the label doubles as AES-GCM associated data binding vault and slot.
+    label = f"btam-audit-signing/1|{vault_id}|{slot_id}".encode()
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(private_raw)
+    return key, label
+
+
+def wrap_signing_key(slot: KeySlot, private_raw: bytes, vault_id: str,
+                     signing_raw: bytes) -> KeySlot:
+    """The slot holding ``signing_raw`` (an Ed25519 private key), sealed under its own key."""
+    key, label = _signing_wrap_key(private_raw, vault_id, slot.slot_id)
+    nonce = os.urandom(12)
+    return replace(slot, signing_key=nonce + AESGCM(key).encrypt(nonce, signing_raw, label))
+
+
+def unwrap_signing_key(slot: KeySlot, private_raw: bytes, vault_id: str) -> bytes | None:
+    """The slot's Ed25519 private key; None when it has none. ValueError when it holds one
+    that does not open with the slot's key (replaced or damaged)."""
+    if not slot.signing_key:
+        return None
+    key, label = _signing_wrap_key(private_raw, vault_id, slot.slot_id)
+    try:
+        return AESGCM(key).decrypt(slot.signing_key[:12], slot.signing_key[12:], label)
+    except InvalidTag:
+        raise ValueError("the slot's audit signing key does not open with its key") from None
 
 
 def new_db_key() -> bytes:

@@ -511,9 +511,26 @@ ALTER TABLE timeline ADD COLUMN sensitivity TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE tasks ADD COLUMN sensitivity TEXT NOT NULL DEFAULT '[]';
 """
 
+# v10: audit entries signed (Ed25519) by the acting member's key slot, so a holder of the
+# database key cannot rewrite another member's entries; ``audit_signers`` lists the public
+# keys (this laptop's slots' and other laptops', from their bundles). Entries written before
+# carry no signature ("unsigned, legacy"). See docs/vault-format.md.
+SCHEMA_V10 = """
+ALTER TABLE audit ADD COLUMN signer_key TEXT;
+ALTER TABLE audit ADD COLUMN signature TEXT;
+CREATE TABLE audit_signers (
+    public_key TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    slot_id TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    replaced_at TEXT
+);
+CREATE INDEX audit_signers_slot ON audit_signers (device_id, slot_id);
+"""
+
 MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5, 6: SCHEMA_V6,
-    7: SCHEMA_V7, 8: SCHEMA_V8, 9: SCHEMA_V9,
+    7: SCHEMA_V7, 8: SCHEMA_V8, 9: SCHEMA_V9, 10: SCHEMA_V10,
 }
 LATEST = max(MIGRATIONS)
 

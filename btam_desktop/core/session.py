@@ -8,12 +8,20 @@ Case data is read and written through :attr:`Session.store`; every write is an
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from btam_desktop.core import audit, keyfile, keyring_store, passphrase, slot_registry
+from btam_desktop.core import (
+    audit,
+    audit_anchor,
+    keyfile,
+    keyring_store,
+    passphrase,
+    slot_registry,
+)
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import (
     InvalidInput,
@@ -455,8 +463,9 @@ class Session:
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         db = self.db
         db.export_copy(tmp, new_key)
-        both = keyfile.KeyFile(
-            keys.vault_id, tuple(reseal(s, [new_key, old_key], keys.vault_id) for s in good)
+        # replace(): the audit anchor stays in the key file (only the slots change).
+        both = dataclasses.replace(
+            keys, slots=tuple(reseal(s, [new_key, old_key], keys.vault_id) for s in good)
         )
         keyfile.save(self.path, both)
         db.close()
@@ -466,13 +475,14 @@ class Session:
                 side.unlink()
         os.replace(tmp, self.path)
         fsync_dir(self.path.parent)
-        only_new = keyfile.KeyFile(
-            keys.vault_id, tuple(reseal(s, [new_key], keys.vault_id) for s in good)
+        only_new = dataclasses.replace(
+            keys, slots=tuple(reseal(s, [new_key], keys.vault_id) for s in good)
         )
         keyfile.save(self.path, only_new)
         _wipe(self._db_key)
         self._db_key = bytearray(new_key)
         self._db = Database.open(self.path, new_key)
+        audit.carry_signer(db, self._db)  # the member keeps signing the audit entries
         keyring_store.forget(self.vault_id, self.slot_id)
         return dropped
 
@@ -481,9 +491,10 @@ class Session:
         format of :mod:`btam_desktop.core.backup` (audited)."""
         from btam_desktop.core import backup
 
-        keys = keyfile.load(self.path)
         with self.operation("vault.backup") as op:
             op.audit("vault.backup", "vault", self.vault_id)
+        # The backup's key file carries the audit anchor as of this backup (audit_anchor).
+        keys = audit_anchor.save(self.path, self.db)
         backup.write(self.db, bytes(self._db_key), keys, Path(out), scratch_beside=self.path)
 
     def check(self) -> list[str]:
@@ -506,6 +517,8 @@ class Session:
         problems.extend(slot_registry.problems(self.db, keys))
         with self.operation("vault.check") as op:
             op.audit("vault.check", "vault", self.vault_id, problems=len(problems))
+        if not problems:  # a damaged chain is never anchored over
+            audit_anchor.save(self.path, self.db)
         return problems
 
     # -- lock -----------------------------------------------------------------------------------
@@ -514,6 +527,8 @@ class Session:
         if self._db is not None and not self._db.closed:
             with contextlib.suppress(Exception), self.operation("vault.lock") as op:
                 op.audit("vault.lock", "vault", self.vault_id)
+            with contextlib.suppress(Exception):  # the heads as of this lock (audit_anchor)
+                audit_anchor.save(self.path, self._db)
             self._db.close()
         self._db = None
         _wipe(self._db_key)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from btam_desktop.core import (
     audit,
+    audit_anchor,
     keyfile,
     keyring_store,
     lockout,
@@ -133,14 +134,20 @@ def create_vault(
     vault_id, member_id, device_id = new_id(), new_id(), new_id()
     db_key = new_db_key()
     recovery_key = new_recovery_key()
-    member_slot, _ = make_slot(
+    member_slot, member_private = make_slot(
         vault_id=vault_id, slot_id=member_id, kind=MEMBER, label=member_name,
         secret=new_passphrase, db_keys=[db_key], kdf=kdf,
     )
-    recovery_slot, _ = make_slot(
+    recovery_slot, recovery_private = make_slot(
         vault_id=vault_id, slot_id=RECOVERY_SLOT_ID, kind=RECOVERY, label="Recovery key",
         secret=recovery_key, db_keys=[db_key], kdf=kdf,
     )
+    # Each slot's audit signing key, sealed under the slot's own key (audit_anchor).
+    member_slot, member_signing = audit_anchor.new_signing_key(
+        member_slot, member_private, vault_id)
+    recovery_slot, recovery_signing = audit_anchor.new_signing_key(
+        recovery_slot, recovery_private, vault_id)
+    signing = {member_id: member_signing, RECOVERY_SLOT_ID: recovery_signing}
     keys = keyfile.KeyFile(vault_id, (member_slot, recovery_slot))
 
     # Build the database under a temporary name (owner-only from its first byte), then move it
@@ -150,7 +157,8 @@ def create_vault(
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     member = Member(member_id, member_name, badge.strip(), role)
     try:
-        _build_first_database(tmp, db_key, keys, member, device_id=device_id, agency=agency)
+        keys = _build_first_database(tmp, db_key, keys, member, device_id=device_id,
+                                     agency=agency, signing=signing)
         keyfile.save(path, keys)
         os.replace(tmp, path)
         fsync_dir(path.parent)
@@ -162,17 +170,20 @@ def create_vault(
             with contextlib.suppress(FileNotFoundError):
                 keyfile.keys_path_for(path).unlink()
         raise
+    opened = Database.open(path, db_key)
+    audit.set_signer(opened, member_signing, member_id)
     session = Session(
-        path=path, db=Database.open(path, db_key), db_key=db_key, keys=keys, member=member,
-        slot_id=member_id,
+        path=path, db=opened, db_key=db_key, keys=keys, member=member, slot_id=member_id,
     )
     return session, recovery_key
 
 
 def _build_first_database(tmp: Path, db_key: bytes, keys: keyfile.KeyFile, member: Member, *,
-                          device_id: str, agency: str) -> None:
+                          device_id: str, agency: str,
+                          signing: dict[str, bytes]) -> keyfile.KeyFile:
     """Schema and identity of a new vault in ``tmp``, then its first member, change row and
-    audit entry written by the normal :class:`~btam_desktop.core.ops.Operation` path."""
+    audit entry written by the normal :class:`~btam_desktop.core.ops.Operation` path (signed
+    by the member); returns ``keys`` carrying the audit anchor."""
     db = Database.open(tmp, db_key, create=True)
     try:
         schema.migrate(db)
@@ -187,7 +198,10 @@ def _build_first_database(tmp: Path, db_key: bytes, keys: keyfile.KeyFile, membe
                 db.set_meta(key, value)
             for slot in keys.slots:
                 slot_registry.register(db, slot)
+                audit_anchor.register(db, audit_anchor.public_of(signing[slot.slot_id]),
+                                      device_id, slot.slot_id)
             slot_registry.mark_initialised(db)
+        audit.set_signer(db, signing[member.id], member.id)
         building = Session(path=tmp, db=db, db_key=db_key, keys=keys, member=member,
                            slot_id=member.id)
         with building.operation("vault.create") as op:
@@ -196,6 +210,7 @@ def _build_first_database(tmp: Path, db_key: bytes, keys: keyfile.KeyFile, membe
                 "created_at": audit.utc_now(), "device_id": device_id,
             }, record_id=member.id)
             op.audit("vault.create", "vault", keys.vault_id)
+        return audit_anchor.with_anchor(keys, db)
     finally:
         db.close()  # not building.lock(): that would audit a lock of a vault not yet made
 
@@ -272,17 +287,28 @@ def _finish_unlock(
                 " removed member): it is not allowed to unlock; a team lead should run"
                 " `btam check`")
         slot_problems = slot_registry.problems(db, keys)
+        device_id = db.meta("device_id") or ""
+        # Before the unlock's own entry moves the head: was anything cut off the chain's
+        # end, or does the key file's anchor see entries the database no longer has?
+        audit_problems = audit.tail_problems(db, device_id) + audit_anchor.problems(db, keys)
+        new_slot, signing_problems = audit_anchor.prepare_signer(
+            db, keys, slot, private, device_id)
     except BaseException:
         db.close()
         raise
     session = Session(
         path=path, db=db, db_key=db_key, keys=keys, member=member, slot_id=slot.slot_id
     )
-    # Before the unlock's own entry moves the head: was anything cut off the chain's end?
-    session.audit_problems_at_unlock = audit.tail_problems(db, session.device_id)
+    session.audit_problems_at_unlock = audit_problems + signing_problems
     session.slot_problems_at_unlock = slot_problems
     with session.operation("vault.unlock") as op:
         op.audit("vault.unlock", "vault", keys.vault_id, via=via)
+    # The heads as of this unlock, signed, into the key file (and the slot's new signing key).
+    try:
+        audit_anchor.save(path, db, new_slot)
+    except OSError as exc:  # reported, never blocking: the vault itself opened fine
+        session.audit_problems_at_unlock.append(
+            f"the audit anchor could not be written to the key file ({exc.strerror or exc})")
     sweep_stale_scratch(path)
     return session
 

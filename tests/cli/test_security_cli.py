@@ -250,3 +250,50 @@ def test_every_command_warns_about_problems_found_at_unlock(initialised: Run,
     code, _, err = initialised("--member", LEAD, "case", "list")
     assert code == 0
     assert "warning" in err and "unknown key slot" in err and "btam check" in err
+
+
+# -- A10/A11: the audit anchor outside the database, the dissemination log cross-check ------------
+def _insider_db(vault_path: Path) -> Database:
+    """The database opened with its key, as a member holding it could (no session)."""
+    session, _ = vault.unlock(vault_path, passphrase_text=LEAD_PASS, member=LEAD)
+    key = bytes(session._db_key)
+    session.lock()
+    return Database.open(vault_path, key)
+
+
+def test_check_exits_3_on_a_chain_cut_with_every_head_moved(initialised: Run,
+                                                            tmp_path: Path) -> None:
+    """The cut is hidden inside the database (heads moved, recorded problems erased): only
+    the key file's anchor still saw the removed entries."""
+    assert initialised("case", "add", "--title", "First")[0] == 0
+    db = _insider_db(tmp_path / "v.btam")
+    try:
+        db.execute("DELETE FROM audit WHERE seq IN (SELECT seq FROM audit ORDER BY seq DESC"
+                   " LIMIT 2)")
+        top = db.query_one("SELECT device_id, device_seq, hash FROM audit ORDER BY seq DESC"
+                           " LIMIT 1")
+        db.set_meta(f"audit_head:{top[0]}", f"{top[1]}:{top[2]}")
+    finally:
+        db.close()
+    code, out, err = initialised("--member", LEAD, "check")
+    assert code == 3, out + err
+    assert "anchor saw" in out and "entries removed from the end" in out
+    code, out, _ = initialised("--member", LEAD, "audit", "verify")
+    assert code == 3 and "anchor saw" in out
+
+
+def test_check_exits_3_when_the_dissemination_log_is_emptied(initialised: Run,
+                                                             tmp_path: Path) -> None:
+    _, att = _attachment(initialised, tmp_path)
+    code, _, err = initialised("attach", "export", att, "-o", str(tmp_path / "copy.txt"),
+                               *RELEASE)
+    assert code == 0, err
+    assert initialised("--member", LEAD, "check")[0] == 0
+    db = _insider_db(tmp_path / "v.btam")
+    try:
+        db.execute("DELETE FROM disseminations")
+    finally:
+        db.close()
+    code, out, err = initialised("--member", LEAD, "check")
+    assert code == 3, out + err
+    assert "missing from the dissemination log" in out

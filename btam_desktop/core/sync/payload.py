@@ -6,7 +6,13 @@ The payload is plain JSON (compressed and encrypted by :mod:`btam_desktop.core.s
 ``changes``     change-log rows ``[change_id, table, record_id, field, value, base_hlc, hlc,
                 device_id, member_id, reason, resolves]`` in causal order;
 ``audit``       audit entries ``[entry_id, device_id, device_seq, at, hlc, member_id,
-                member_name, action, record_type, record_id, detail, prev_hash, hash]``;
+                member_name, action, record_type, record_id, detail, prev_hash, hash,
+                signer_key, signature]`` (the last two: the acting member's Ed25519 signature
+                of ``hash``, null on entries from before audit signing; 13-item rows from
+                older senders are accepted as unsigned);
+``signers``     the audit signing keys the sender knows ``[public_key, device_id, slot_id]``:
+                an entry must be signed by a key of the member (slot) it names; a key once
+                known for one slot is never accepted for another;
 ``tombstones``  ``[record_id, table, purged_at, purged_by, hlc, device_id]``, all of them;
 ``blobs``       attachment contents by SHA-256 (base64), each sent once;
 ``seen``        the sender's version vector ``{device_id: [highest hlc, highest audit #]}``:
@@ -55,6 +61,7 @@ class Payload:
 
     changes: list[RemoteChange] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
+    signers: list[tuple[str, str, str]] = field(default_factory=list)
     tombstones: list[dict[str, Any]] = field(default_factory=list)
     blobs: dict[str, bytes] = field(default_factory=dict)
     seen: Vector = field(default_factory=dict)
@@ -113,8 +120,9 @@ def collect(db: Database, *, device_id: str, ack: Vector,
             changes.append(values)
         for row in db.query(
                 "SELECT entry_id, device_id, device_seq, at, hlc, member_id, member_name,"
-                " action, record_type, record_id, detail, prev_hash, hash FROM audit"
-                " WHERE device_id = ? AND device_seq > ? ORDER BY device_seq",
+                " action, record_type, record_id, detail, prev_hash, hash, signer_key,"
+                " signature FROM audit WHERE device_id = ? AND device_seq > ?"
+                " ORDER BY device_seq",
                 (device, since_seq)):
             audit_rows.append(list(row))
     changes.sort(key=lambda c: (c[6], c[7], c[0]))
@@ -135,8 +143,11 @@ def collect(db: Database, *, device_id: str, ack: Vector,
                 content = db.scalar("SELECT content FROM attachments WHERE id = ?", (change[2],))
                 if content is not None:
                     blobs[sha] = base64.b64encode(bytes(content)).decode("ascii")
+    signers = [list(r) for r in db.query(
+        "SELECT public_key, device_id, slot_id FROM audit_signers ORDER BY public_key")
+    ] if audit_rows else []
     return {
-        "v": PAYLOAD_VERSION, "changes": changes, "audit": audit_rows,
+        "v": PAYLOAD_VERSION, "changes": changes, "audit": audit_rows, "signers": signers,
         "tombstones": tombstones, "blobs": blobs,
         "seen": {device: [hlc, seq] for device, (hlc, seq) in sorted(vector.items())},
         "roster": roster,
@@ -210,12 +221,20 @@ def _change(row: Any, now_ms: int) -> RemoteChange:
     return change
 
 
+_AUDIT_NAMES = ("entry_id", "device_id", "device_seq", "at", "hlc", "member_id",
+                "member_name", "action", "record_type", "record_id", "detail", "prev_hash",
+                "hash", "signer_key", "signature")
+
+
 def _audit_row(row: Any, now_ms: int) -> dict[str, Any]:
-    names = ("entry_id", "device_id", "device_seq", "at", "hlc", "member_id", "member_name",
-             "action", "record_type", "record_id", "detail", "prev_hash", "hash")
-    if not isinstance(row, list) or len(row) != len(names):
+    if not isinstance(row, list) or len(row) not in (len(_AUDIT_NAMES) - 2, len(_AUDIT_NAMES)):
         raise PayloadError("malformed record: an audit entry has the wrong shape")
+    names = _AUDIT_NAMES[:len(row)]
     entry = dict(zip(names, row, strict=True))
+    entry.setdefault("signer_key", None)
+    entry.setdefault("signature", None)
+    if (entry["signer_key"] is None) != (entry["signature"] is None):
+        raise PayloadError("malformed record: an audit entry is half signed")
     for name in names:
         if name == "device_seq":
             if not isinstance(entry[name], int) or isinstance(entry[name], bool) or \
@@ -225,7 +244,8 @@ def _audit_row(row: Any, now_ms: int) -> dict[str, Any]:
             _stamp(entry[name], "audit stamp", now_ms)
         else:
             _text(entry[name], f"audit {name}",
-                  optional=name in ("member_id", "record_type", "record_id"),
+                  optional=name in ("member_id", "record_type", "record_id", "signer_key",
+                                    "signature"),
                   limit=100_000 if name == "detail" else 1_000)
     return entry
 
@@ -243,6 +263,15 @@ def parse(doc: Any, *, now_ms: int | None = None) -> Payload:
     payload = Payload(
         changes=[_change(row, now_ms) for row in doc["changes"]],
         audit=[_audit_row(row, now_ms) for row in doc["audit"]])
+    signers = doc.get("signers", [])
+    if not isinstance(signers, list) or len(signers) > 100_000:
+        raise PayloadError("malformed bundle: signers")
+    for item in signers:
+        if not (isinstance(item, list) and len(item) == 3):
+            raise PayloadError("malformed record: an audit signing key has the wrong shape")
+        payload.signers.append((_text(item[0], "signing key", limit=MAX_ID),
+                                _text(item[1], "device id", limit=MAX_ID),
+                                _text(item[2], "slot id", limit=MAX_ID)))
     for row in doc["tombstones"]:
         if not isinstance(row, list) or len(row) != 6:
             raise PayloadError("malformed record: a tombstone has the wrong shape")
@@ -288,9 +317,39 @@ def parse(doc: Any, *, now_ms: int | None = None) -> Payload:
 
 
 # -- applying -------------------------------------------------------------------------------
+def _apply_signers(db: Database, signers: list[tuple[str, str, str]],
+                   local_device: str) -> None:
+    """Learn the other laptops' audit signing keys (vouched for by the bundle's signature of
+    a device the roster trusts). Never this laptop's own (its members' unlocks list those),
+    and a key already known for one member is never taken for another."""
+    now = audit.utc_now()
+    for public_key, device_id, slot_id in signers:
+        if device_id == local_device:
+            continue
+        known = db.scalar("SELECT slot_id FROM audit_signers WHERE public_key = ?",
+                          (public_key,))
+        if known is not None:
+            if known != slot_id:
+                raise PayloadError("the bundle names one member's audit signing key as"
+                                   " another's; nothing was imported")
+            continue
+        db.execute("INSERT INTO audit_signers (public_key, device_id, slot_id, registered_at)"
+                   " VALUES (?, ?, ?, ?)", (public_key, device_id, slot_id, now))
+
+
+def _signed_right(db: Database, entry: dict[str, Any], signed_before: bool) -> bool:
+    if entry["signature"] is None:
+        return not signed_before  # unsigned only before the chain was signed (legacy)
+    slot = db.scalar("SELECT slot_id FROM audit_signers WHERE public_key = ?",
+                     (entry["signer_key"],))
+    return slot == audit.slot_of(entry["member_id"]) and audit.signature_valid(
+        entry["signer_key"], entry["signature"], audit.entry_message(entry["hash"]))
+
+
 def _apply_audit(db: Database, entries: list[dict[str, Any]], local_device: str) -> int:
     """Union of audit chains: each device's entries appended in order, each checked to follow
-    the one before it (a forked or rewritten chain refuses the bundle)."""
+    the one before it and to be signed by the member it names (a forked, rewritten or forged
+    chain refuses the bundle)."""
     added = 0
     by_device: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
@@ -300,6 +359,9 @@ def _apply_audit(db: Database, entries: list[dict[str, Any]], local_device: str)
             "SELECT device_seq, hash, entry_id FROM audit WHERE device_id = ?"
             " ORDER BY device_seq DESC LIMIT 1", (device,))
         top, prev = (int(last["device_seq"]), str(last["hash"])) if last else (0, audit.GENESIS)
+        signed_before = bool(db.scalar(
+            "SELECT 1 FROM audit WHERE device_id = ? AND signature IS NOT NULL LIMIT 1",
+            (device,)))
         for entry in sorted(rows, key=lambda e: e["device_seq"]):
             if entry["device_seq"] <= top:
                 stored = db.scalar("SELECT hash FROM audit WHERE device_id = ? AND"
@@ -318,11 +380,17 @@ def _apply_audit(db: Database, entries: list[dict[str, Any]], local_device: str)
                 raise PayloadError(
                     f"the audit trail of device {device[:8]} in the bundle was altered;"
                     " nothing was imported")
+            if not _signed_right(db, entry, signed_before):
+                raise PayloadError(
+                    f"the audit trail of device {device[:8]} in the bundle holds an entry not"
+                    " signed by the member it names; nothing was imported")
+            signed_before = signed_before or entry["signature"] is not None
             db.execute(
                 "INSERT INTO audit (entry_id, device_id, device_seq, at, hlc, member_id,"
-                " member_name, action, record_type, record_id, detail, prev_hash, hash) VALUES"
-                " (:entry_id, :device_id, :device_seq, :at, :hlc, :member_id, :member_name,"
-                " :action, :record_type, :record_id, :detail, :prev_hash, :hash)", entry)
+                " member_name, action, record_type, record_id, detail, prev_hash, hash,"
+                " signer_key, signature) VALUES (:entry_id, :device_id, :device_seq, :at,"
+                " :hlc, :member_id, :member_name, :action, :record_type, :record_id, :detail,"
+                " :prev_hash, :hash, :signer_key, :signature)", entry)
             top, prev = entry["device_seq"], entry["hash"]
             added += 1
         if top:
@@ -352,6 +420,7 @@ def apply(op: Operation, payload: Payload, *, local_device: str) -> tuple[MergeR
     for device, hlc in top.items():
         if device != local_device:
             note_seen(db, device, hlc=hlc)
+    _apply_signers(db, payload.signers, local_device)
     added = _apply_audit(db, payload.audit, local_device)
     # The sender's acknowledgement of this laptop's own changes decides whether a withdrawn
     # case can go now (nothing written here on it is still on its way).

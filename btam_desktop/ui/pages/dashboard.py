@@ -20,7 +20,7 @@ it re-reads when shown. Each list reads only the rows it shows, so the page cost
 same with 30 overdue items as with 30,000. The counts of overdue and upcoming work are exact
 ``count(*)`` queries over the partial index of open tasks (tens of milliseconds at 100,000
 cases). "My tasks" is counted exactly over the open-tasks-by-assignee index; its list reads
-at most :data:`MINE_CAP` tasks to sort undated ones last.
+the first dated tasks, then undated ones if room is left.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ UPCOMING_TITLE = f"Reviews and tasks in the next {UPCOMING_DAYS} days"
 LIST_ROWS = 4
 PANEL_WIDTH = 220  # a panel's least width: three side by side at 1024, two or one below
 ACTIVITY_ROWS = 4
-MINE_CAP = 1000  # "My tasks" beyond this many reads "more than 1,000" (see the docstring)
+EARLIEST = "0001-01-01"  # "due from" this date: every dated task, no undated one
 # Recent activity skips reading and unlocking (QUIET_ACTIONS); it reads the trail a page at a
 # time, at most this many pages, so a morning of case views cannot make the page slow.
 ACTIVITY_PAGE = 50
@@ -174,7 +174,7 @@ class DashboardData:
     upcoming_total: int = 0
     mine: list[tuple[Task, Case]] = field(default_factory=list)
     mine_total: int = 0
-    mine_capped: bool = False  # more than MINE_CAP: mine_total is a lower bound
+    mine_capped: bool = False  # mine_total is a lower bound (never now: it is exact)
     activity: list[AuditEntry] = field(default_factory=list)
     conflicts: int = 0  # sync conflicts waiting for a lead (counted for leads only)
     overdue_tasks: int = 0  # open tasks past due, in any case (closed ones too)
@@ -224,12 +224,17 @@ def load(session: Session, today: date | None = None) -> DashboardData:
     data.overdue = with_case(overdue)
     data.upcoming = with_case(upcoming)
     if session.member_id:
-        mine = store.open_tasks(assignee_id=session.member_id, limit=MINE_CAP + 1)
+        # The next due date first, undated tasks after them (the core puts those first):
+        # the first dated ones, then undated ones if room is left; only the shown rows are
+        # read (not a thousand tasks to sort them here).
+        mine = store.open_tasks(assignee_id=session.member_id, due_from=EARLIEST,
+                                limit=LIST_ROWS)
+        if len(mine) < LIST_ROWS:
+            mine += [t for t in store.open_tasks(assignee_id=session.member_id,
+                                                 limit=LIST_ROWS) if t.due_on is None]
         # Exact: the vault indexes open tasks by assignee (schema v4).
         data.mine_total = store.count_open_tasks(assignee_id=session.member_id)
         data.mine_capped = False
-        # Undated tasks sort first in the core; an officer wants the next due date first.
-        mine.sort(key=lambda t: (t.due_on is None, t.due_on or ""))
         data.mine = with_case(mine)
     data.attention_counts = queries.attention_counts(session.db, iso_today)
     data.attention = queries.attention_cases(session.db, iso_today, ATTENTION_ROWS)

@@ -12,7 +12,6 @@ from pytestqt.qtbot import QtBot
 from btam_desktop.core.model import Task
 from btam_desktop.core.session import Session
 from btam_desktop.core.store import CaseStore
-from btam_desktop.ui.pages import dashboard
 from btam_desktop.ui.pages.dashboard import (
     ACTIVITY_PAGE,
     LIST_ROWS,
@@ -253,10 +252,7 @@ def test_my_tasks_list_the_next_due_date_first_and_count_them_all(
     assert page.my_section.footnote.text().startswith(f"{LIST_ROWS} of {LIST_ROWS + 3:,} shown")
 
 
-def test_my_tasks_are_counted_exactly_beyond_the_list_cap(
-    lead: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(dashboard, "MINE_CAP", 5)
+def test_my_tasks_are_counted_exactly_beyond_the_list(lead: Session) -> None:
     case_id = lead.store.create_case("Mine").id
     for number in range(7):
         lead.store.add_task(case_id, f"Task {number}", due_on=days(number), assignee=LEAD)

@@ -141,8 +141,10 @@ COLUMNS = ("When", "Who", "What", "Record", "Details")
 
 def short_id(record_id: str | None) -> str:
     """The last 8 characters of an id: its random part (the first ones encode the time,
-    so ids written in the same minute would all start alike)."""
-    return (record_id or "")[-8:]
+    so ids written in the same minute would all start alike). What is not an id (a form id,
+    a setting's name) is shown whole: its tail would read like an id."""
+    text = record_id or ""
+    return text[-8:] if is_uuid(text) else text
 
 
 def _value_text(value: Any) -> str:
@@ -411,9 +413,13 @@ class AuditPage(Page):
         return self._total or 0
 
     def _case_numbers(self, entries: list[AuditEntry]) -> dict[str, str]:
-        """Case numbers for the cases on this page (a purged case keeps only its id)."""
+        """Case numbers for the cases on this page (a purged case keeps only its id), and
+        members by name."""
         numbers: dict[str, str] = {}
         store = self._session.store
+        if any(e.record_type == "member" for e in entries):
+            numbers.update({m.id: m.name for m in self._session.members(
+                include_inactive=True)})
         for entry in entries:
             case_id = entry.record_id
             if entry.record_type != "case" or not case_id or case_id in numbers:

@@ -176,3 +176,14 @@ def test_officers_see_the_same_read_only_page(qtbot: QtBot, host: MakeHost, lead
         assert page.verify_button.isEnabled()
     finally:
         officer.lock()
+
+
+def test_record_column_shows_names_whole_and_members_by_name(
+        qtbot: QtBot, host: MakeHost, lead: Session) -> None:
+    lead.set_setting("idle_minutes", "7")
+    page = _page(host, lead)
+    records = _column(page, 3)
+    assert records[0] == "setting idle_minutes"  # not "_minutes", as if it were an id
+    assert f"member {OFFICER}" in records  # the member added by the fixture, by name
+    assert not any(r.startswith("member ") and r != f"member {OFFICER}"
+                   and r != f"member {LEAD}" for r in records)

@@ -371,6 +371,7 @@ class AppController(QObject):
         from btam_desktop.ui.main_window import MainWindow
 
         window = MainWindow(session, theme=self.theme)
+        self._attach_next_steps(window, session)
         window.events.changed.connect(self._on_session_change)
         window.lock_requested.connect(self.lock)
         window.close_requested.connect(self.shutdown)
@@ -397,6 +398,18 @@ class AppController(QObject):
         """The warning about problems found at unlock, while it is shown (or None)."""
         box = self._unlock_problems
         return box if box is not None and isValid(box) else None
+
+    @staticmethod
+    def _attach_next_steps(window: MainWindow, session: Session) -> None:
+        """A new vault's dashboard shows what to do first (btam_desktop.ui.next_steps)."""
+        from btam_desktop.ui.next_steps import attach
+
+        try:
+            attach(window, session)
+        except Exception as exc:  # a helping panel must never stop the unlock
+            from btam_desktop.ui import errors
+
+            errors.log_exception("could not show the next steps", exc)
 
     @property
     def recovery_warning(self) -> QMessageBox | None:

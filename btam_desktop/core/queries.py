@@ -343,11 +343,28 @@ def count_overdue_cases(db: Database, today: str) -> int:
     ``today`` (ISO date): what the Cases page shows with "Overdue" and "Not closed" (the same
     rule as ``CaseRow.overdue`` and the store's ``overdue`` filter). A case with several late
     tasks counts once."""
-    return int(db.scalar(
-        "SELECT count(*) FROM cases c WHERE c.deleted_at IS NULL AND c.status != 'closed'"
-        " AND ((c.next_review IS NOT NULL AND c.next_review != '' AND c.next_review < :today)"
-        " OR c.id IN (SELECT case_id FROM tasks WHERE done_at IS NULL AND deleted_at IS NULL"
-        " AND due_on < :today))", {"today": today}))
+    return _count_overdue(db, today, "")
+
+
+# Statuses other than closed, spelled out: "status != 'closed'" cannot seek an index.
+_NOT_CLOSED = "c.status IN ('open', 'active', 'monitoring')"
+_LATE_REVIEW = "(c.next_review IS NOT NULL AND c.next_review != '' AND c.next_review < :today)"
+
+
+def _count_overdue(db: Database, today: str, extra: str) -> int:
+    """Overdue cases not closed (and ``extra``, a condition on ``c``) as two indexed counts:
+    late reviews through the partial review index, plus cases with a late open task whose
+    review is not late (each looked up through the small live-cases index, never the rows)."""
+    params = {"today": today}
+    reviews = int(db.scalar(
+        "SELECT count(*) FROM cases c INDEXED BY cases_review WHERE c.deleted_at IS NULL"
+        f" AND c.status != 'closed' AND {_LATE_REVIEW}{extra}", params))
+    tasks = int(db.scalar(
+        "SELECT count(*) FROM cases c INDEXED BY cases_live WHERE c.id IN (SELECT case_id"
+        " FROM tasks INDEXED BY tasks_open_due WHERE done_at IS NULL AND deleted_at IS NULL"
+        f" AND due_on < :today) AND c.deleted_at IS NULL AND {_NOT_CLOSED}"
+        f" AND NOT {_LATE_REVIEW}{extra}", params))
+    return reviews + tasks
 
 
 # -- the dashboard's panels (read only) ---------------------------------------------------------
@@ -375,27 +392,32 @@ def attention_counts(db: Database, today: str) -> dict[str, int]:
     """Cases not closed of imminent concern, of high concern, and overdue (the rule of
     :func:`count_overdue_cases`): each number is what the Cases page shows with "Not closed"
     and that concern level (or "Overdue"). ``total`` counts each case once."""
-    live = "c.deleted_at IS NULL AND c.status != 'closed'"
+    live = f"c.deleted_at IS NULL AND {_NOT_CLOSED}"
     counts = {
-        concern: int(db.scalar(f"SELECT count(*) FROM cases c WHERE {live}"
-                               " AND c.concern = :concern", {"concern": concern}))
+        concern: int(db.scalar(f"SELECT count(*) FROM cases c INDEXED BY cases_status"
+                               f" WHERE {live} AND c.concern = :concern", {"concern": concern}))
         for concern in ("imminent", "high")}
     counts["overdue"] = count_overdue_cases(db, today)
-    counts["total"] = int(db.scalar(
-        f"SELECT count(*) FROM cases c WHERE {live}"
-        f" AND (c.concern IN ('imminent', 'high') OR {_OVERDUE_CASE})", {"today": today}))
+    # Each case once: imminent or high, plus the overdue ones of another concern.
+    counts["total"] = counts["imminent"] + counts["high"] + _count_overdue(
+        db, today, " AND c.concern NOT IN ('imminent', 'high')")
     return counts
 
 
 def attention_cases(db: Database, today: str, limit: int) -> list[AttentionCase]:
     """At most ``limit`` cases not closed that need attention now: imminent concern first,
     then high concern, then overdue ones (each oldest review first); each case once."""
+    # Chosen from the live-cases index alone (id, status, concern, review date, number),
+    # then only the rows shown are read.
+    order = ("CASE WHEN c.concern = 'imminent' THEN 0 WHEN c.concern = 'high' THEN 1"
+             " ELSE 2 END, coalesce(nullif(c.next_review, ''), '9999'), c.number")
     rows = _tuples(
         db, "SELECT c.id, c.number, c.title, c.concern, c.next_review,"
         " CASE WHEN c.concern = 'imminent' THEN 0 WHEN c.concern = 'high' THEN 1 ELSE 2 END"
-        " AS rank FROM cases c WHERE c.deleted_at IS NULL AND c.status != 'closed'"
+        " AS rank FROM cases c WHERE c.id IN (SELECT c.id FROM cases c INDEXED BY cases_live"
+        f" WHERE c.deleted_at IS NULL AND {_NOT_CLOSED}"
         f" AND (c.concern IN ('imminent', 'high') OR {_OVERDUE_CASE})"
-        " ORDER BY rank, coalesce(nullif(c.next_review, ''), '9999'), c.number LIMIT :limit",
+        f" ORDER BY {order} LIMIT :limit) ORDER BY {order}",
         {"today": today, "limit": limit})
     return [AttentionCase(r[0], r[1], r[2], r[3], r[4], ATTENTION_REASONS[r[5]])
             for r in rows]
@@ -412,24 +434,32 @@ class MyCase(NamedTuple):
     next_review: str | None
 
 
-_MINE = ("c.deleted_at IS NULL AND c.status != 'closed' AND c.id IN (SELECT case_id FROM"
-         " case_assignments WHERE member_id = :member AND deleted_at IS NULL)")
+# From the member's assignments (their index holds the case id) to the small live-cases
+# index: the cost follows the member's caseload, not the vault, and no case row is read.
+# (Two laptops may both have assigned the same member: each case counts once.)
+_MINE = ("case_assignments a CROSS JOIN cases c INDEXED BY cases_live ON c.id = a.case_id"
+         " WHERE a.member_id = :member AND a.deleted_at IS NULL AND c.deleted_at IS NULL"
+         " AND +c.status != 'closed'")
 
 
 def count_my_cases(db: Database, member_id: str) -> int:
     """Cases not closed assigned to ``member_id``: what Cases shows with "Not closed" and
     "Assigned to me"."""
-    return int(db.scalar(f"SELECT count(*) FROM cases c WHERE {_MINE}", {"member": member_id}))
+    return int(db.scalar(f"SELECT count(DISTINCT c.id) FROM {_MINE}", {"member": member_id}))
 
 
 def my_cases(db: Database, member_id: str, limit: int) -> list[MyCase]:
     """At most ``limit`` of :func:`count_my_cases`'s cases, the most pressing first (concern
     from imminent down, then the next review date)."""
+    order = ("CASE c.concern WHEN 'imminent' THEN 0 WHEN 'high' THEN 1"
+             " WHEN 'moderate' THEN 2 ELSE 3 END, coalesce(nullif(c.next_review, ''), '9999'),"
+             " c.number")
+    # Chosen through the live-cases index (no row read), then the few shown are read.
     rows = _tuples(
         db, "SELECT c.id, c.number, c.title, c.status, c.concern, c.next_review FROM cases c"
-        f" WHERE {_MINE} ORDER BY CASE c.concern WHEN 'imminent' THEN 0 WHEN 'high' THEN 1"
-        " WHEN 'moderate' THEN 2 ELSE 3 END, coalesce(nullif(c.next_review, ''), '9999'),"
-        " c.number LIMIT :limit", {"member": member_id, "limit": limit})
+        f" WHERE c.id IN (SELECT DISTINCT c.id FROM {_MINE} ORDER BY {order} LIMIT :limit)"
+        f" ORDER BY {order}",
+        {"member": member_id, "limit": limit})
     return [MyCase(*r) for r in rows]
 
 

@@ -528,10 +528,51 @@ CREATE TABLE audit_signers (
 CREATE INDEX audit_signers_slot ON audit_signers (device_id, slot_id);
 """
 
+# v11: the search index as one document per case whose rowid follows the Cases list order
+# (a first page walks the index and stops), and one per person; filled from the stored rows by
+# core/search.rebuild after the statements (REBUILD_SEARCH). See core/search.py. Two small
+# partial indexes let the dashboard count without reading case rows: trashed cases (open
+# tasks are counted without a join, less those of trashed cases) and live cases' id, status,
+# concern, review date and number (overdue, attention and caseload counts and lists); a
+# member's assignments carry the case id in their index (a caseload without row reads).
+SCHEMA_V11 = """
+DROP TABLE search_fts;
+DROP TABLE search_docs;
+CREATE TABLE case_docs (
+    rowid INTEGER PRIMARY KEY,
+    case_id TEXT NOT NULL UNIQUE
+);
+CREATE VIRTUAL TABLE case_fts USING fts5 (
+    body,
+    content = '',
+    contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE person_docs (
+    rowid INTEGER PRIMARY KEY,
+    person_id TEXT NOT NULL UNIQUE
+);
+CREATE VIRTUAL TABLE person_fts USING fts5 (
+    body,
+    content = '',
+    contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE INDEX cases_trashed ON cases (id) WHERE deleted_at IS NOT NULL;
+CREATE INDEX cases_live ON cases (id, status, concern, next_review, number)
+    WHERE deleted_at IS NULL;
+DROP INDEX case_assignments_member;
+CREATE INDEX case_assignments_member ON case_assignments (member_id, case_id)
+    WHERE deleted_at IS NULL;
+"""
+
 MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5, 6: SCHEMA_V6,
-    7: SCHEMA_V7, 8: SCHEMA_V8, 9: SCHEMA_V9, 10: SCHEMA_V10,
+    7: SCHEMA_V7, 8: SCHEMA_V8, 9: SCHEMA_V9, 10: SCHEMA_V10, 11: SCHEMA_V11,
 }
+REBUILD_SEARCH = frozenset({11})
+"""Versions after whose statements the search index is rebuilt from the stored rows (once,
+when the whole migration's statements have run)."""
 LATEST = max(MIGRATIONS)
 
 
@@ -562,6 +603,10 @@ def migrate(db: Database) -> tuple[int, int]:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (str(version),),
             )
+        if REBUILD_SEARCH & set(range(start + 1, LATEST + 1)) and start > 0:
+            from btam_desktop.core import search
+
+            search.rebuild(db)
     return start, LATEST
 
 

@@ -882,7 +882,18 @@ class CaseStore:
                          assignee_id: str | None = None) -> int:
         """How many tasks :meth:`open_tasks` would return without a limit."""
         where, params = self._open_tasks_where(due_before, due_from, assignee_id)
-        return int(self.db.scalar(f"SELECT count(*){where}", params))
+        # Without the join to cases: every open task through its partial index, less those
+        # of trashed cases (few, found through the trashed-cases index). The join looked up
+        # every open task's case: 0.5 s at 100,000 cases.
+        tasks = where.replace(" JOIN cases c ON c.id = t.case_id", "").replace(
+            " AND c.deleted_at IS NULL", "")
+        trashed = where.replace(
+            " FROM tasks t JOIN cases c ON c.id = t.case_id",
+            " FROM cases c INDEXED BY cases_trashed CROSS JOIN tasks t ON t.case_id = c.id"
+        ).replace(
+            "c.deleted_at IS NULL", "c.deleted_at IS NOT NULL")
+        return int(self.db.scalar(f"SELECT count(*){tasks}", params)) - int(
+            self.db.scalar(f"SELECT count(*){trashed}", params))
 
     # -- partners ------------------------------------------
     def _partner_values(self, values: dict[str, Any]) -> dict[str, Any]:

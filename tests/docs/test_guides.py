@@ -183,3 +183,18 @@ def test_every_command_in_the_guide_runs(name: str, tmp_path: Path,
             f"{command.expect}\n{out}\n{err}")
         if command.argv[:2] == ["case", "add"] and code == 0:
             world.case[command.laptop] = world.newest_case(command.laptop, command.member)
+
+
+TEST_REFERENCE = re.compile(r"`(tests/[\w/]+\.py)::(test_\w+)`")
+
+
+@pytest.mark.parametrize("name", GUIDE_FILES)
+def test_every_test_a_guide_names_exists(name: str) -> None:
+    # The security guide maps controls to the tests that prove them: a renamed or removed
+    # test must not leave the table pointing at nothing.
+    repo = GUIDES.parents[1]
+    for path, test in TEST_REFERENCE.findall((GUIDES / name).read_text("utf-8")):
+        source = repo / path
+        assert source.is_file(), f"{name} names {path}, which does not exist"
+        assert re.search(rf"^def {test}\(", source.read_text("utf-8"), re.MULTILINE), (
+            f"{name} names {path}::{test}, which does not exist")

@@ -23,6 +23,7 @@ backups and (as the chains themselves) sync bundles; :func:`verify` compares the
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -117,11 +118,16 @@ def entry_message(entry_hash: str) -> bytes:
     return _ENTRY_CONTEXT + entry_hash.encode("ascii")
 
 
+@functools.lru_cache(maxsize=256)
+def _public_key(public_b64: str) -> Ed25519PublicKey:
+    # Parsed once per key: a chain has a handful of signers and many entries.
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64, validate=True))
+
+
 def signature_valid(public_b64: str, signature_b64: str, message: bytes) -> bool:
     """Whether ``signature_b64`` is ``public_b64``'s Ed25519 signature of ``message``."""
     try:
-        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64, validate=True))
-        key.verify(base64.b64decode(signature_b64, validate=True), message)
+        _public_key(public_b64).verify(base64.b64decode(signature_b64, validate=True), message)
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True
@@ -277,14 +283,25 @@ def legacy_counts(db: Database) -> dict[str, int]:
 
 
 def notes(db: Database) -> list[str]:
-    """What verify found that is not a problem: entries from before audit signing."""
+    """What verify found that is not a problem: entries from before audit signing, and
+    members whose signing key changed."""
+    out: list[str] = []
     legacy = legacy_counts(db)
     total = sum(legacy.values())
-    if not total:
-        return []
-    return [f"{total} audit entr{'y' if total == 1 else 'ies'} from before audit signing"
+    if total:
+        out.append(
+            f"{total} audit entr{'y' if total == 1 else 'ies'} from before audit signing"
             f" (unsigned, legacy) on {len(legacy)} laptop{'s' if len(legacy) != 1 else ''}:"
-            " protected by the hash chain only"]
+            " protected by the hash chain only")
+    # A second key for one member on one laptop: a passphrase change (the new slot gets a new
+    # key) or a key another laptop's bundle introduced. Worth a look when nobody changed one.
+    changed = db.scalar("SELECT count(*) FROM (SELECT 1 FROM audit_signers GROUP BY"
+                        " device_id, slot_id HAVING count(*) > 1)")
+    if changed:
+        out.append(f"{changed} member{'s' if changed != 1 else ''} signed with more than one"
+                   " audit key (after a passphrase change, a new key is made); if nobody"
+                   " changed a passphrase, ask why")
+    return out
 
 
 def verify(db: Database) -> list[str]:

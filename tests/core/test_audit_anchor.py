@@ -235,6 +235,7 @@ def test_passphrase_change_and_rekey_keep_every_entry_verifiable(session: Sessio
         keys = again.db.query("SELECT replaced_at FROM audit_signers WHERE slot_id = ?",
                               (again.member_id,))
         assert len(keys) == 2 and sum(r[0] is None for r in keys) == 1
+        assert any("more than one audit key" in n for n in audit.notes(again.db))
     finally:
         again.lock()
 

@@ -46,6 +46,22 @@ A8. Attachment export as a release, recorded before the file appears.
     Tests: test_exported_attachment_appears_only_after_its_record; cli: test_attachment_*.
 
 A9. PDF checks fail under CI without qpdf: tests/core/pdf/test_ci_tools.py.
+
+A10. Audit trail anchored outside the database: entries signed by the acting member's key
+    (only their slot opens it), the chains' signed heads in the key file, backups and bundles.
+    Attack: with the database key, re-hash, re-sign, cut, empty the chain, list a key in
+    another member's name, strip signatures, edit the key file's anchor; the same, then sync.
+    Tests: tests/core/test_audit_anchor.py, tests/core/sync/test_audit_signatures.py;
+    cli: test_check_exits_3_on_a_chain_cut_with_every_head_moved.
+
+A11. Dissemination log cross-checked against the export audit entries.
+    Attack: empty the log, edit a row, drop an entry's reference.
+    Tests: tests/core/test_audit_anchor.py::test_*dissemination*;
+    cli: test_check_exits_3_when_the_dissemination_log_is_emptied.
+
+A12. Every audit column hashed or signed, one tamper test per column with the exact problem.
+    Attack: edit one column; drop `detail` from the hashed fields.
+    Tests: tests/core/test_audit.py::test_editing_*, test_every_column_is_hashed_*.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pdf": "pdf_commands",
     **dict.fromkeys(("device", "team", "bundle", "conflicts", "sync"), "sync_commands"),
     "referral": "referral_commands",
+    "report": "report_commands",
 }
 # Help lists the commands module by module, in this order.
 MODULES = tuple(dict.fromkeys(COMMAND_MODULES.values()))

@@ -58,7 +58,7 @@ ENTRY_KIND_LABELS = {
     "review": "Review",
     "concern_change": "Concern level change",
 }
-REFERRAL_STATUSES = ("proposed", "made", "accepted", "declined", "completed")
+REFERRAL_STATUSES = ("proposed", "made", "waiting", "accepted", "declined", "completed")
 DISCIPLINES = (
     "mental_health",
     "school",
@@ -69,6 +69,7 @@ DISCIPLINES = (
     "other",
 )
 PARTNER_KINDS = ("agency", "resource")
+AGE_GROUPS = ("youth", "adults")  # whom a partner serves (resource map, schema v12)
 TASK_KINDS = ("task", "review")
 SENSITIVITY_LABELS = {
     "criminal_history": "Criminal history",
@@ -346,6 +347,12 @@ class Partner:
     address: str = ""
     services: str = ""
     notes: str = ""
+    tiers: tuple[str, ...] = ()  # prevention tiers served (TIERS)
+    ages: tuple[str, ...] = ()  # AGE_GROUPS served; empty: not recorded
+    area_served: str = ""
+    hours: str = ""
+    capacity: str = ""
+    wait_days: int | None = None  # usual wait before a first appointment
 
     def to_json(self) -> dict[str, Any]:
         """Stable keys for ``--json`` output."""
@@ -360,6 +367,12 @@ class Partner:
             "address": self.address,
             "services": self.services,
             "notes": self.notes,
+            "tiers": list(self.tiers),
+            "ages": list(self.ages),
+            "area_served": self.area_served,
+            "hours": self.hours,
+            "capacity": self.capacity,
+            "wait_days": self.wait_days,
         }
 
 

@@ -63,7 +63,8 @@ TABLES: dict[str, TableSpec] = {
             "partners",
             (
                 "name", "kind", "discipline", "contact_name", "phone", "email", "address",
-                "services", "notes", "created_at",
+                "services", "notes", "created_at", "tiers", "ages", "area_served", "hours",
+                "capacity", "wait_days",
             ),
         ),
         TableSpec(

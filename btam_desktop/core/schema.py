@@ -566,9 +566,22 @@ CREATE INDEX case_assignments_member ON case_assignments (member_id, case_id)
     WHERE deleted_at IS NULL;
 """
 
+# v12: the community resource map: what each partner offers (prevention tiers, age groups,
+# area served, hours, capacity, waiting time in days) so gaps can be named; synced like every
+# other partner field. See docs/referrals.md and core/reports/resource_map.py.
+SCHEMA_V12 = """
+ALTER TABLE partners ADD COLUMN tiers TEXT NOT NULL DEFAULT '';
+ALTER TABLE partners ADD COLUMN ages TEXT NOT NULL DEFAULT '';
+ALTER TABLE partners ADD COLUMN area_served TEXT NOT NULL DEFAULT '';
+ALTER TABLE partners ADD COLUMN hours TEXT NOT NULL DEFAULT '';
+ALTER TABLE partners ADD COLUMN capacity TEXT NOT NULL DEFAULT '';
+ALTER TABLE partners ADD COLUMN wait_days INTEGER;
+"""
+
 MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5, 6: SCHEMA_V6,
     7: SCHEMA_V7, 8: SCHEMA_V8, 9: SCHEMA_V9, 10: SCHEMA_V10, 11: SCHEMA_V11,
+    12: SCHEMA_V12,
 }
 REBUILD_SEARCH = frozenset({11})
 """Versions after whose statements the search index is rebuilt from the stored rows (once,

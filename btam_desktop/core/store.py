@@ -19,6 +19,7 @@ from btam_desktop.core import audit, search
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.ids import is_uuid
 from btam_desktop.core.model import (
+    AGE_GROUPS,
     CASE_STATUSES,
     CONCERN_LEVELS,
     DISCIPLINES,
@@ -77,7 +78,7 @@ EDITABLE_PERSON_FIELDS = (
 )
 EDITABLE_PARTNER_FIELDS = (
     "name", "kind", "discipline", "contact_name", "phone", "email", "address", "services",
-    "notes",
+    "notes", "tiers", "ages", "area_served", "hours", "capacity", "wait_days",
 )
 
 
@@ -204,12 +205,42 @@ def _task(row: Row) -> Task:
     )
 
 
+def _word_list(value: Any, vocabulary: tuple[str, ...], what: str) -> str:
+    """Words of ``vocabulary`` (a list or comma-separated text) stored in its order."""
+    items = value.split(",") if isinstance(value, str) else list(value or ())
+    chosen = {str(v).strip() for v in items if str(v).strip()}
+    unknown = sorted(chosen - set(vocabulary))
+    if unknown:
+        raise InvalidInput(f"unknown {what} {unknown[0]!r} (known: {', '.join(vocabulary)})")
+    return ",".join(v for v in vocabulary if v in chosen)
+
+
+def _wait_days(value: Any) -> int | None:
+    """A waiting time in whole days (0-3650), or None when not known."""
+    if value is None or value == "":
+        return None
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("the waiting time is a number of days") from None
+    if not 0 <= days <= 3650:
+        raise InvalidInput("the waiting time is between 0 and 3,650 days")
+    return days
+
+
 def _partner(row: Row) -> Partner:
     return Partner(
         id=row["id"], name=row["name"], kind=row["kind"], discipline=row["discipline"],
         contact_name=row["contact_name"], phone=row["phone"], email=row["email"],
         address=row["address"], services=row["services"], notes=row["notes"],
+        tiers=_words(row["tiers"]), ages=_words(row["ages"]), area_served=row["area_served"],
+        hours=row["hours"], capacity=row["capacity"], wait_days=row["wait_days"],
     )
+
+
+def _words(text: str | None) -> tuple[str, ...]:
+    """A stored comma-separated list of vocabulary words (partners' tiers and ages)."""
+    return tuple(w for w in (text or "").split(",") if w)
 
 
 class CaseStore:
@@ -905,12 +936,16 @@ class CaseStore:
                 clean[name] = _check_choice(value, PARTNER_KINDS, "kind")
             elif name == "discipline":
                 clean[name] = _check_choice(value, DISCIPLINES, "discipline")
+            elif name in ("tiers", "ages"):
+                clean[name] = _word_list(value, TIERS if name == "tiers" else AGE_GROUPS, name)
+            elif name == "wait_days":
+                clean[name] = _wait_days(value)
             else:
                 clean[name] = _text(value, name, required=(name == "name"), limit=10_000)
         return clean
 
     def add_partner(self, name: str, discipline: str, *, kind: str = "agency",
-                    **details: str) -> Partner:
+                    **details: Any) -> Partner:
         """Add a partner agency or community resource to the directory."""
         values = self._partner_values({"name": name, "discipline": discipline, "kind": kind,
                                        **details})

@@ -19,8 +19,8 @@ from btam_desktop.core.model import (
 CONCERN_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High", "imminent": "Imminent"}
 TIER_LABELS = {"universal": "Universal", "selective": "Selective", "intensive": "Intensive"}
 REFERRAL_STATUS_LABELS = {
-    "proposed": "Proposed", "made": "Made", "accepted": "Accepted", "declined": "Declined",
-    "completed": "Completed",
+    "proposed": "Proposed", "made": "Made", "waiting": "Waiting list", "accepted": "Accepted",
+    "declined": "Declined", "completed": "Completed",
 }
 SUBMISSION_STATUS_LABELS = {"draft": "Draft", "complete": "Complete", "reviewed": "Reviewed"}
 TASK_KIND_LABELS = {"task": "Task", "review": "Review"}

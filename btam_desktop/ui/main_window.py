@@ -38,6 +38,7 @@ from btam_desktop.ui.pages.audit import AuditPage
 from btam_desktop.ui.pages.cases import CasesPage
 from btam_desktop.ui.pages.partners import PartnersPage
 from btam_desktop.ui.pages.people import PeoplePage
+from btam_desktop.ui.pages.reports import ReportsPage
 from btam_desktop.ui.pages.settings import SettingsPage
 from btam_desktop.ui.pages.sync import SyncPage
 from btam_desktop.ui.referrals.page import ReferralsPage
@@ -67,6 +68,8 @@ SECTIONS: tuple[Section, ...] = (
             "Exchange encrypted bundles with the team by USB stick, mail or a shared folder."),
     Section("referrals", "Referrals", "referrals",
             "Contact cards of other teams, and referrals sent to and received from them."),
+    Section("reports", "Reports", "reports",
+            "Resource map, gap analysis and post-evaluation of closed cases."),
     Section("audit", "Audit", "audit", "Who viewed, changed or exported what, and when."),
     Section("settings", "Settings", "settings",
             "Team members, passphrases, idle lock, theme, backups and integrity checks."),
@@ -141,6 +144,8 @@ class MainWindow(QMainWindow):
             return SyncPage(self._session, self.events)
         if section.key == "referrals":
             return ReferralsPage(self._session, self.events)
+        if section.key == "reports":
+            return ReportsPage(self._session, self.events)
         if section.key == "audit":
             return AuditPage(self._session, self.events)
         if section.key == "settings":

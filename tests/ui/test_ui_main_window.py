@@ -20,7 +20,7 @@ from tests.ui.helpers import is_deleted, main_window, unlock, unlock_window
 
 Make = Callable[..., AppController]
 SECTION_TITLES = ["Dashboard", "Cases", "People", "Partners & resources", "Sync", "Referrals",
-                  "Audit", "Settings"]
+                  "Reports", "Audit", "Settings"]
 
 
 def _with_cases(path: Path) -> Path:

@@ -2,7 +2,9 @@
 health, social services, ...) and community resources, for referrals and resource mapping.
 
 Search (name, services, contact person), a discipline filter and a kind filter; Add and Edit
-open a dialog. Officers and team leads change entries; analysts read them.
+open a dialog. Officers and team leads change entries; analysts read them. The dialog's
+"Resource map" tab holds what the resource map and its gaps are computed from: the
+prevention tiers and age groups served, area, hours, capacity and the usual wait.
 """
 
 from __future__ import annotations
@@ -19,21 +21,25 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from btam_desktop.core.model import DISCIPLINES, PARTNER_KINDS, Partner
+from btam_desktop.core.model import AGE_GROUPS, DISCIPLINES, PARTNER_KINDS, TIERS, Partner
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages, tasks
@@ -58,7 +64,29 @@ KIND_SHORT = {"agency": "Agency", "resource": "Resource"}  # the table's narrow 
 SEARCH_DELAY_MS = 200
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Name", "Kind", "Discipline", "Contact", "Phone", "E-mail", "Services")
+COLUMNS = ("Name", "Kind", "Discipline", "Tiers", "Wait", "Contact", "Phone", "E-mail",
+           "Services")
+TIER_TEXT = {"universal": "&Universal", "selective": "Se&lective", "intensive": "Intensi&ve"}
+AGE_TEXT = {"youth": "&Young people", "adults": "Adul&ts"}
+# The resource-map tab's text fields: (field, label).
+MAP_FIELDS: tuple[tuple[str, str], ...] = (
+    ("area_served", "A&rea served"),
+    ("hours", "&Hours"),
+    ("capacity", "Capacity / &waiting list"),
+)
+NOT_KNOWN = "not known"
+
+
+def wait_text(days: int | None) -> str:
+    """"6 weeks", "10 days", "none", "" (not recorded)."""
+    if days is None:
+        return ""
+    if days == 0:
+        return "none"
+    if days % 7 == 0:
+        weeks = days // 7
+        return f"{weeks} week{'s' if weeks != 1 else ''}"
+    return f"{days} day{'s' if days != 1 else ''}"
 # Fields of the dialog in order: (field, label, multi-line).
 FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("name", "&Name", False),
@@ -96,6 +124,7 @@ class PartnerTableModel(RecordTableModel[Partner]):
         values = (
             partner.name, KIND_SHORT.get(partner.kind, partner.kind),
             DISCIPLINE_LABELS.get(partner.discipline, partner.discipline),
+            ", ".join(partner.tiers), wait_text(partner.wait_days),
             partner.contact_name, partner.phone, partner.email,
             " ".join(partner.services.split()),
         )
@@ -104,7 +133,7 @@ class PartnerTableModel(RecordTableModel[Partner]):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return values[column]
-        if role == Qt.ItemDataRole.ToolTipRole and column == 6 and partner.services:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 8 and partner.services:
             return partner.services
         return None
 
@@ -153,6 +182,33 @@ class PartnerDialog(QDialog):
             if name == "name":
                 form.addRow(field_label("&Kind", self.kind), self.kind)
                 form.addRow(field_label("D&iscipline", self.discipline), self.discipline)
+        # The resource map's fields on a second tab: the dialog stays within 768 pixels.
+        self.tiers = {t: QCheckBox(TIER_TEXT[t]) for t in TIERS}
+        self.ages = {a: QCheckBox(AGE_TEXT[a]) for a in AGE_GROUPS}
+        self.map_inputs = {name: line_edit(label.replace("&", "")) for name, label in MAP_FIELDS}
+        self.wait = QSpinBox()
+        self.wait.setRange(-1, 3650)
+        self.wait.setSpecialValueText(NOT_KNOWN)
+        self.wait.setSuffix(" days")
+        self.wait.setValue(-1)
+        self.wait.setAccessibleName("Usual wait for a first appointment, in days")
+        map_form = QFormLayout()
+        map_form.addRow(muted("What the partner offers, for the resource map and its gaps "
+                              "(Reports)."))
+        map_form.addRow("Prevention tiers", _boxes(list(self.tiers.values()),
+                                                   "Prevention tiers served"))
+        map_form.addRow("Serves", _boxes(list(self.ages.values()), "Age groups served"))
+        map_form.addRow(muted("No age group ticked: serves everyone."))
+        for name, label in MAP_FIELDS:
+            map_form.addRow(field_label(label, self.map_inputs[name]), self.map_inputs[name])
+        map_form.addRow(field_label("Wait for a &first appointment", self.wait), self.wait)
+        details = QWidget()
+        details.setLayout(form)
+        resource = QWidget()
+        resource.setLayout(map_form)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(details, "Details")
+        self.tabs.addTab(resource, "Resource &map")
         self.message = MessageLabel()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -163,7 +219,7 @@ class PartnerDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 20, 20, 20)
-        layout.addLayout(form)
+        layout.addWidget(self.tabs)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         if partner is not None:
@@ -179,13 +235,25 @@ class PartnerDialog(QDialog):
                 widget.setPlainText(value)
         self.kind.setCurrentIndex(max(0, self.kind.findData(partner.kind)))
         self.discipline.setCurrentIndex(max(0, self.discipline.findData(partner.discipline)))
+        for tier, box in self.tiers.items():
+            box.setChecked(tier in partner.tiers)
+        for age, box in self.ages.items():
+            box.setChecked(age in partner.ages)
+        for name, edit in self.map_inputs.items():
+            edit.setText(str(getattr(partner, name)))
+        self.wait.setValue(-1 if partner.wait_days is None else partner.wait_days)
 
-    def values(self) -> dict[str, str]:
+    def values(self) -> dict[str, Any]:
         """What the fields hold, by store field name."""
-        values = {name: (w.text() if isinstance(w, QLineEdit) else w.toPlainText()).strip()
-                  for name, w in self.inputs.items()}
+        values: dict[str, Any] = {
+            name: (w.text() if isinstance(w, QLineEdit) else w.toPlainText()).strip()
+            for name, w in self.inputs.items()}
         values["kind"] = str(self.kind.currentData())
         values["discipline"] = str(self.discipline.currentData())
+        values["tiers"] = [t for t, box in self.tiers.items() if box.isChecked()]
+        values["ages"] = [a for a, box in self.ages.items() if box.isChecked()]
+        values.update({name: edit.text().strip() for name, edit in self.map_inputs.items()})
+        values["wait_days"] = None if self.wait.value() < 0 else self.wait.value()
         return values
 
     def accept(self) -> None:
@@ -208,6 +276,18 @@ class PartnerDialog(QDialog):
             return
         self.saved.emit(partner_id)
         super().accept()
+
+
+def _boxes(boxes: list[QCheckBox], name: str) -> QWidget:
+    """Check boxes side by side (a row of the form)."""
+    row = QWidget()
+    row.setAccessibleName(name)
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for box in boxes:
+        layout.addWidget(box)
+    layout.addStretch(1)
+    return row
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:
@@ -275,7 +355,7 @@ class PartnersPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((300, 95, 150, 190, 130, 230)):
+        for column, width in enumerate((280, 90, 140, 150, 80, 170, 120, 210)):
             header.resizeSection(column, width)
 
         self.body.addWidget(intro)

@@ -98,8 +98,47 @@ def test_edit_a_partner(qtbot: QtBot, host: MakeHost, lead: Session) -> None:
     _fill(qtbot, dialog, "contact_name", "Dr. R. Lind")
     with qtbot.waitSignal(dialog.saved, timeout=2000):
         dialog.accept()
-    assert page.model.index(1, 3).data() == "Dr. R. Lind"
+    assert page.model.index(1, 5).data() == "Dr. R. Lind"
     assert lead.store.audit_trail(limit=1)[0].action == "partner.update"
+
+
+def test_the_resource_map_fields_are_shown_and_edited(qtbot: QtBot, host: MakeHost,
+                                                      lead: Session) -> None:
+    _directory(lead)
+    page = _page(host, lead)
+    page.table.selectRow(1)  # Harlow Valley Counselling
+    dialog = page.edit_selected()
+    assert dialog is not None
+    assert dialog.wait.text() == "not known" and not dialog.tiers["intensive"].isChecked()
+    dialog.tabs.setCurrentIndex(1)
+    dialog.tiers["selective"].setChecked(True)
+    dialog.tiers["intensive"].setChecked(True)
+    dialog.ages["adults"].setChecked(True)
+    qtbot.keyClicks(dialog.map_inputs["area_served"], "Harlow County")
+    qtbot.keyClicks(dialog.map_inputs["hours"], "Mon-Fri 8-6")
+    qtbot.keyClicks(dialog.map_inputs["capacity"], "12 places")
+    dialog.wait.setValue(42)
+    with qtbot.waitSignal(dialog.saved, timeout=2000):
+        dialog.accept()
+    partner = next(p for p in lead.store.partners() if p.name.startswith("Harlow"))
+    assert partner.tiers == ("selective", "intensive") and partner.ages == ("adults",)
+    assert (partner.area_served, partner.hours, partner.capacity, partner.wait_days) == (
+        "Harlow County", "Mon-Fri 8-6", "12 places", 42)
+    assert page.model.index(1, 3).data() == "selective, intensive"
+    assert page.model.index(1, 4).data() == "6 weeks"
+    again = page.edit_selected()
+    assert again is not None
+    assert again.wait.value() == 42 and again.ages["adults"].isChecked()
+    assert again.map_inputs["hours"].text() == "Mon-Fri 8-6"
+    again.wait.setValue(-1)  # back to "not known"
+    with qtbot.waitSignal(again.saved, timeout=2000):
+        again.accept()
+    assert next(p for p in lead.store.partners() if p.name.startswith("Harlow")
+                ).wait_days is None
+    # Fits a 768-pixel-high screen.
+    third = page.edit_selected()
+    assert third is not None
+    assert third.sizeHint().height() <= 700
 
 
 def test_a_refused_entry_keeps_the_dialog_open_with_what_was_typed(

@@ -69,6 +69,7 @@ class CaseTableModel(QAbstractTableModel):
         self._loaded = False
         self._loading = False
         self._view_behind = False  # rows appended during a load that the view does not show
+        self._pending: list[int] = []  # appended rows that pass the filter, not yet shown
         self._ranks = queries.SortRanks(self._rows, self._names)
 
     # -- loading --------------------------------------------------------------------------------
@@ -91,6 +92,7 @@ class CaseTableModel(QAbstractTableModel):
         self._loaded = False
         self._loading = True
         self._view_behind = False
+        self._pending = []
         self._today = today_iso()
         self.endResetModel()
 
@@ -98,8 +100,10 @@ class CaseTableModel(QAbstractTableModel):
         """Add the next page of a load, which comes in list order (newest number first).
 
         Sorted that way (the default), the page's rows that pass the filter join the bottom
-        of the table (rows inserted, no reset: scroll position and selection stay); sorted
-        another way, they are shown when the load finishes (or the sort or filter changes).
+        of the table at the next :meth:`show_pending` (rows inserted, no reset: scroll
+        position and selection stay; each insertion repaints the table, so the page calls it
+        a few times a second, not per page); sorted another way, they are shown when the
+        load finishes (or the sort or filter changes).
         """
         start = len(self._rows)
         for row in rows:
@@ -113,7 +117,11 @@ class CaseTableModel(QAbstractTableModel):
             return
         passes = queries.row_predicate(self._filter, self._today, self._matching)
         rows_ = self._rows
-        new = [i for i in range(start, len(rows_)) if passes(rows_[i])]
+        self._pending += [i for i in range(start, len(rows_)) if passes(rows_[i])]
+
+    def show_pending(self) -> None:
+        """Show the appended rows that wait (at the bottom, in list order)."""
+        new, self._pending = self._pending, []
         if new:
             first = len(self._view)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -122,6 +130,7 @@ class CaseTableModel(QAbstractTableModel):
 
     def finish_load(self) -> None:
         """Every page is in: sorting by any column is quick from now on."""
+        self.show_pending()
         self._loading = False
         self._loaded = True
         self._ranks = queries.SortRanks(self._rows, self._names)
@@ -157,6 +166,7 @@ class CaseTableModel(QAbstractTableModel):
         self._loaded = False
         self._loading = False
         self._view_behind = False
+        self._pending = []
         self.endResetModel()
 
     def update_cases(self, changed: Iterable[CaseRow], gone: Collection[str] = ()) -> None:
@@ -262,6 +272,7 @@ class CaseTableModel(QAbstractTableModel):
 
     def _compute_view(self) -> list[int]:
         self._view_behind = False
+        self._pending = []  # the view computed from every row holds them
         chosen = queries.select(self._rows, self._filter, today=self._today,
                                 matching=self._matching, position=self._position)
         return self._ordered(chosen)

@@ -18,6 +18,7 @@ the core's full-text index (names, aliases, notes, titles, forms) ~200 ms after 
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from dataclasses import replace
 from itertools import pairwise
@@ -71,6 +72,7 @@ SEARCH_CACHE = 16
 FIRST_PAGE = 100  # cases read before the first paint: a screenful even with a filter on
 LOAD_PAGE = 1_000  # cases read per step after it (20-40 ms at 100,000 cases)
 BUSY_RETRY_MS = 100  # a background job holds the connection: the next page waits
+SHOW_EVERY_S = 0.4  # rows read meanwhile join the table this often (each time repaints it)
 MIN_WORD = 2  # one-letter prefixes match nearly every record: too slow to be worth it
 # Sized for a 1280-pixel laptop screen with the navigation open: the title takes the rest.
 COLUMN_WIDTHS = {"number": 135, "title": 320, "status": 105, "concern": 130, "tier": 95,
@@ -89,6 +91,7 @@ class CaseList(QWidget):
         self._load_after: tuple[str, str] | None = None  # (opened_on, number) of the last
         self._load_expected = 0
         self._load_touched: set[str] = set()  # cases changed while loading: re-read after
+        self._load_shown_at = 0.0  # when read rows last joined the table
         self._load_timer = QTimer(self)
         self._load_timer.setSingleShot(True)
         self._load_timer.timeout.connect(self._load_next)
@@ -248,6 +251,10 @@ class CaseList(QWidget):
             self._finish_load()
             return
         self._load_after = (rows[-1].opened_on, rows[-1].number)
+        now = time.monotonic()
+        if size == FIRST_PAGE or now - self._load_shown_at >= SHOW_EVERY_S:
+            self._load_shown_at = now
+            self.model.show_pending()
         self._show_count()
         self._load_timer.start(0)  # after the events waiting now: typing, clicks, paints
 

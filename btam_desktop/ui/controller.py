@@ -95,6 +95,19 @@ def show_sized_for_screen(window: QWidget) -> None:
         window.show()
 
 
+def centre_on_screen(window: QWidget) -> None:
+    """Put a small window in the middle of its screen (without a window manager, or under
+    one that places new windows at the corner, it would sit in the top left)."""
+    screen = window.screen()
+    if screen is None:
+        return
+    available = screen.availableGeometry()
+    size = window.size().boundedTo(available.size())
+    window.resize(size)
+    window.move(available.center().x() - size.width() // 2,
+                available.center().y() - size.height() // 2)
+
+
 def _discard(window: QWidget | None) -> None:
     """Hide and delete a window (hide, not close: closing means "quit" to our windows).
 
@@ -317,6 +330,7 @@ class AppController(QObject):
         window.notice.connect(self._notices.append)
         window.closed.connect(self.shutdown)
         self._unlock = window
+        centre_on_screen(window)
         window.show()
         window.activateWindow()
         if "btam_desktop.ui.main_window" not in sys.modules:

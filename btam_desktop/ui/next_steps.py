@@ -123,7 +123,9 @@ class NextStepsPanel(QFrame):
         for key, is_done in done.items():
             self.marks[key].setText(DONE_MARK if is_done else TODO_MARK)
             self.marks[key].setAccessibleName("Done" if is_done else "To do")
-            self.buttons[key].setEnabled(not is_done or key == "members")
+            # A done step needs no button (a greyed one reads as "cannot"); more members
+            # can always be added.
+            self.buttons[key].setVisible(not is_done or key == "members")
         self.setVisible(bool(done) and not all(done.values()))
 
     def on_change(self, summary: ChangeSummary) -> None:

@@ -63,7 +63,7 @@ RECOVERY_NOTICE = (
 )
 LAST_MEMBER_GROUP = "unlock/last-member"
 SHOW_PASSPHRASE_TEXT = "Sh&ow passphrase"  # noqa: S105 (a label)
-CAPS_LOCK_WARNING = "Caps Lock may be on"
+CAPS_LOCK_WARNING = "\u26a0 Caps Lock may be on"
 # The key file proves this is a vault, so a failure here can only be the passphrase.
 WRONG_PASSPHRASE = "Wrong passphrase."  # noqa: S105 (a message)
 OPENING_TEXT = "Opening\u2026"
@@ -230,6 +230,8 @@ class UnlockWindow(QWidget):
         self.setWindowTitle("Unlock - BTAM Desktop")
         self.setWindowIcon(app_icon())
         self.setMinimumSize(560, 520)
+        # Room for a message, the drafts saved and "Opening…" without squeezing the fields.
+        self.resize(640, 680)
         self._slots: list[vault.SlotInfo] = []
         self._recovery: RecoveryKeyDialog | None = None
 
@@ -260,7 +262,11 @@ class UnlockWindow(QWidget):
         self.caps_warning = QLabel(CAPS_LOCK_WARNING)
         self.caps_warning.setObjectName("capsLockWarning")
         self.caps_warning.setAccessibleName("Caps Lock warning")
+        font = self.caps_warning.font()
+        font.setBold(True)  # easy to miss in plain text, and the cause of most wrong tries
+        self.caps_warning.setFont(font)
         self.caps_warning.setVisible(False)
+        self._caps_on = False  # the last guess (the warning is hidden while opening)
         self.passphrase.installEventFilter(self)
         self.remember = QCheckBox(REMEMBER_TEXT)
         self.remember.setAccessibleName("Remember on this device")
@@ -281,7 +287,8 @@ class UnlockWindow(QWidget):
         self.message = MessageLabel()
         # Which drafts the lock saved (form title and case number only: this screen is what
         # anyone walking up to the laptop sees).
-        self.drafts = QLabel("\n".join(drafts or []))
+        self.drafts = QLabel("\n".join(f"\u2714 {line}" if line.startswith("Draft saved")
+                                      else f"\u26a0 {line}" for line in drafts or []))
         self.drafts.setObjectName("lockDrafts")
         self.drafts.setWordWrap(True)
         self.drafts.setAccessibleName("Drafts saved at the lock")
@@ -318,10 +325,11 @@ class UnlockWindow(QWidget):
         panel_layout.addWidget(title)
         panel_layout.addWidget(subtitle)
         panel_layout.addWidget(self.location)
-        panel_layout.addWidget(self.drafts)
         panel_layout.addSpacing(12)
         panel_layout.addLayout(form)
         panel_layout.addWidget(self.message)
+        # Under "The vault is locked.": what the lock saved.
+        panel_layout.addWidget(self.drafts)
         panel_layout.addWidget(self.opening_label)
         panel_layout.addWidget(self.opening)
         panel_layout.addWidget(self.unlock_button)
@@ -431,7 +439,8 @@ class UnlockWindow(QWidget):
                         return
         except WrongPassphrase:
             self.set_opening(False)
-            self.message.show_error(f"{WRONG_PASSPHRASE} {self._attempts_left(member)}")
+            caps = f" {CAPS_LOCK_WARNING[2:]}." if self._caps_on else ""
+            self.message.show_error(f"{WRONG_PASSPHRASE}{caps} {self._attempts_left(member)}")
             self.passphrase.setFocus()
             return
         except Exception as error:
@@ -458,9 +467,11 @@ class UnlockWindow(QWidget):
         # Read-only rather than disabled: the field keeps the focus (the release of the Enter
         # that unlocked still lands there) and nothing more can be typed.
         self.passphrase.setReadOnly(opening)
+        # Nothing else to press while opening (a link stays bright even when disabled).
+        self.recovery_button.setVisible(not opening)
+        self.caps_warning.setVisible(self._caps_on and not opening)
         if opening:
             self.message.clear_message()
-            self.caps_warning.setVisible(False)
             self.repaint()
 
     def accepts_input(self) -> bool:
@@ -493,6 +504,7 @@ class UnlockWindow(QWidget):
             assert isinstance(event, QKeyEvent)
             guess = caps_lock_guess(event)
             if guess is not None:
+                self._caps_on = guess
                 self.caps_warning.setVisible(guess)
         return super().eventFilter(watched, event)
 

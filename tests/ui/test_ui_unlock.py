@@ -454,3 +454,30 @@ def test_a_wrong_passphrase_ends_the_opening_state(qtbot: QtBot, make_controller
     assert not window.opening.isVisible()
     assert window.accepts_input()
     assert window.passphrase.hasFocus() or window.focusWidget() is window.passphrase
+
+
+# -- what an officer at night trips on (seen under Xvfb) ------------------------------------------
+def test_a_wrong_passphrase_with_caps_lock_on_says_so(qtbot: QtBot, make_controller: Make,
+                                                      existing_vault: Path) -> None:
+    controller = make_controller(existing_vault)
+    window = unlock_window(controller)
+    qtbot.keyClicks(window.passphrase, "cORRECT-lANTERN-42")  # Caps Lock on, Shift for C
+    assert window.caps_warning.isVisible()
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    assert "Caps Lock may be on" in window.message.text()
+    assert window.caps_warning.isVisible()  # still on: the warning stays
+
+
+def test_the_unlock_window_is_centred_and_never_squeezed(qtbot: QtBot, make_controller: Make,
+                                                         existing_vault: Path) -> None:
+    controller = make_controller(existing_vault, idle_ms=60_000)
+    window = unlock_window(controller)
+    screen = window.screen().availableGeometry()
+    centre = window.frameGeometry().center()
+    assert abs(centre.x() - screen.center().x()) <= 2
+    assert abs(centre.y() - screen.center().y()) <= 2
+    window.message.show_error("Wrong passphrase. 4 attempts left before a 10-minute lock.")
+    window.set_opening(True)
+    assert not window.recovery_button.isVisible()  # nothing else to press while opening
+    # Everything shown fits: the passphrase field keeps its full height.
+    assert window.passphrase.height() >= window.passphrase.sizeHint().height()

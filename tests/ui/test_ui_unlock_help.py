@@ -41,7 +41,7 @@ def test_caps_lock_warning_is_guessed_from_typed_letters(
 ) -> None:
     window = unlock_window(make_controller(existing_vault))
     warning = window.caps_warning
-    assert warning.text() == CAPS_LOCK_WARNING == "Caps Lock may be on"
+    assert warning.text() == CAPS_LOCK_WARNING == "\u26a0 Caps Lock may be on"
     assert not warning.isVisible()
     qtbot.keyClick(window.passphrase, "a")  # lower case, no Shift: nothing to say
     assert not warning.isVisible()

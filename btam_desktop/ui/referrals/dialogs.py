@@ -175,6 +175,14 @@ class ReferDialog(JobDialog):
         self.profile_about.setTextFormat(Qt.TextFormat.PlainText)
         self.output = BundleField("Save the referral as")
         self.output.set_path(suggested)
+        # Later updates travel the same way: sent as a follow-up, they join the case the
+        # first referral became on the other side (never a second, unlinked case).
+        self._earlier = {r.other_team_id: r for r in referral.for_case(session, case_id)
+                         if r.direction == "out" and r.status in ("sent", "accepted")}
+        self.follow_up = QCheckBox("Send as an &update of the earlier referral to this team")
+        self.follow_up.setAccessibleName("Send as an update of the earlier referral")
+        self.follow_up.setChecked(True)
+        self.follow_up.hide()
         self.layout_.addWidget(self.intro)
         self.add_row("&Team:", self.team)
         self.add_row("R&eason:", self.reason)
@@ -182,14 +190,27 @@ class ReferDialog(JobDialog):
         self.add_row("Redaction &profile:", self.profile)
         self.form.addRow("", self.profile_about)
         self.add_row("Save &as:", self.output)
+        self.form.addRow("", self.follow_up)
         self.finish_layout()
         if self.team.count() == 0:
             self.message.show_message(
                 "No usable contact card of another team: import one on the Referrals page "
                 "first.", "info")
         self.profile.currentIndexChanged.connect(self._show_profile)
+        self.team.currentIndexChanged.connect(self._show_follow_up)
         self._on_sent = on_sent
         self.team.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def earlier(self) -> referral.Referral | None:
+        """The earlier referral of this case to the chosen team (sent or accepted), if any."""
+        return self._earlier.get(str(self.team.currentData() or ""))
+
+    def _show_follow_up(self) -> None:
+        earlier = self.earlier()
+        self.follow_up.setVisible(earlier is not None)
+        if earlier is not None:
+            self.follow_up.setToolTip(f"The referral of {earlier.created_at[:10]} "
+                                      f"({earlier.status}); unticked: a new referral")
 
     def _show_profile(self) -> None:
         key = self.profile.currentData()
@@ -231,11 +252,14 @@ class ReferDialog(JobDialog):
         out = self.output.path()
         assert out is not None
         overwrite = self.output.replace_confirmed()
+        earlier = self.earlier()
+        follow = earlier.referral_id if earlier is not None and self.follow_up.isChecked() \
+            else None
 
         def work(_progress: tasks.Progress) -> referral.SendResult:
             return referral.send(session, case_id, to_team=team_id, profile=profile,
                                  reason=reason, legal_basis=basis, out=out,
-                                 overwrite=overwrite)
+                                 overwrite=overwrite, follow_up_of=follow)
 
         if self._on_sent is not None:
             self.succeeded.connect(self._on_sent)

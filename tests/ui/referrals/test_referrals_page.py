@@ -200,6 +200,27 @@ def test_a_referral_goes_from_a_case_to_the_other_team_accepted_and_acknowledged
     assert tab_b.teams_model.index(0, 1).data() == "Received from"
     assert tab_b.teams_model.index(0, 3).data() == case.number
 
+    # A later update goes the same way and joins the case it became over there.
+    a.store.add_note(case.id, "He was seen near the school again")
+    dialog = tab.refer_to_team()
+    assert isinstance(dialog, ReferDialog)
+    dialog.team.setCurrentIndex(0)
+    assert dialog.follow_up.isVisible() and dialog.follow_up.isChecked()
+    qtbot.keyClicks(dialog.reason, "New incident")
+    qtbot.keyClicks(dialog.legal_basis, "State code 12-34(b)")
+    dialog.profile.setCurrentIndex(dialog.profile.findData("school_partner"))
+    dialog.output.set_path(tmp_path / "update.btambundle")
+    with qtbot.waitSignal(dialog.succeeded, timeout=20_000):
+        dialog.ok_button.click()
+    pb.import_path(tmp_path / "update.btambundle")
+    _wait(qtbot, pb)
+    pb.refs_table.selectRow(next(r for r in range(pb.refs_model.rowCount())
+                                 if pb.refs_model.record(r).status == "received"))
+    _yes(pb.accept_selected())
+    _wait(qtbot, pb)
+    assert len(b.store.list_cases()) == before + 1  # no second case
+    assert f"case {new.number}" in pb.message.text()
+
 
 def test_a_declined_referral_creates_nothing_and_the_sender_sees_why(
         qtbot: QtBot, two_teams: tuple[Session, Session], tmp_path: Path) -> None:

@@ -9,10 +9,15 @@ How a guide is read:
   CASE (the case the guide last opened, else the newest), SUBMISSION_ID (the case's newest
   submission), ENTRY_ID (its timeline entry recorded last), CONFLICT_ID (the first open conflict),
   DEVICE_CODE (the officer laptop's code);
+- ``NAME=value btam ...`` sets an environment variable for that command (``BTAM_FORMS_DIR``);
 - a hidden comment ``<!-- guide: laptop=officer member="Sam Ortiz" expect=1 -->`` sets, for
   the blocks after it, which laptop's vault is used, who unlocks, and the exit status
   expected (default 0); ``as-typed=yes`` answers "y" to the questions a command asks at a
-  terminal (``team approve``), as the reader would.
+  terminal (``team approve``), as the reader would; ``file=PATH`` before a ```yaml block
+  writes that block to PATH (the file the reader saves), before the commands after it run.
+Files the reader is told they have are there: the example workbooks of docs/guides/examples,
+a copy of the shipped form pack in ``lakeside-forms/`` (the department's own pack),
+``note.txt`` and, outside the team lead's guide, ``answers.json`` and ``recovery.txt``.
 Each guide but the team lead's starts from a vault with demo cases, a lead ("Dana Reyes")
 and an officer ("Sam Ortiz"); the team lead's guide sets its laptops up itself.
 """
@@ -23,6 +28,7 @@ import io
 import json
 import re
 import shlex
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,7 +37,7 @@ from pathlib import Path
 import pytest
 
 from btam_desktop.cli import common, main
-from btam_desktop.core import demo, vault
+from btam_desktop.core import demo, paths, vault
 from tests.conftest import LEAD, LEAD_PASS, OFFICER
 from tests.core.test_submissions import valid_contact
 
@@ -53,17 +59,37 @@ class Command:
     member: str
     expect: int
     as_typed: bool
+    env: dict[str, str] = field(default_factory=dict)
 
 
-def commands(guide: Path) -> Iterator[Command]:
+@dataclass
+class File:
+    """A file whose whole text the guide shows, saved by the reader before going on."""
+
+    path: str
+    text: str
+
+
+def commands(guide: Path) -> Iterator[Command | File]:
     """The guide's commands in order, with the settings of the directives before them."""
     settings = {"laptop": "lead", "member": LEAD, "expect": "0", "as-typed": "no"}
     lines = guide.read_text("utf-8").splitlines()
     in_sh = False
+    saving: list[str] | None = None
     pending = ""
     for number, raw in enumerate(lines, 1):
         fence = FENCE.match(raw.strip())
+        if saving is not None:
+            if fence:
+                yield File(settings.pop("file"), "\n".join(saving) + "\n")
+                saving = None
+            else:
+                saving.append(raw)
+            continue
         if fence:
+            if not in_sh and fence.group(1) == "yaml" and "file" in settings:
+                saving = []
+                continue
             in_sh = not in_sh and fence.group(1) == "sh"
             continue
         if not in_sh:
@@ -80,13 +106,17 @@ def commands(guide: Path) -> Iterator[Command]:
         words = shlex.split(text, comments=True)
         if not words:
             continue
+        env = {}
+        while "=" in words[0] and re.fullmatch(r"[A-Z_]+=.*", words[0]):
+            key, _, value = words.pop(0).partition("=")
+            env[key] = value
         assert words[0] == "btam", f"{guide.name}:{number}: not a btam command: {raw}"
         stdin = None
         if "<" in words:
             at = words.index("<")
             stdin, words = words[at + 1], words[:at]
         yield Command(number, words[1:], stdin, settings["laptop"], settings["member"],
-                      int(settings["expect"]), settings["as-typed"] == "yes")
+                      int(settings["expect"]), settings["as-typed"] == "yes", env)
 
 
 @dataclass
@@ -170,19 +200,33 @@ def test_every_command_in_the_guide_runs(name: str, tmp_path: Path,
     monkeypatch.setenv("BTAM_PASSPHRASE", LEAD_PASS)
     monkeypatch.setenv("BTAM_NEW_PASSPHRASE", LEAD_PASS)
     (tmp_path / "note.txt").write_text("Met with HR; employee assistance contacted.\n")
+    for example in (GUIDES / "examples").iterdir():
+        shutil.copy(example, tmp_path / example.name)
+    shutil.copytree(paths.shipped_dir("forms"), tmp_path / "lakeside-forms")
     if name != "team-lead.md":
         _demo_world(tmp_path)
     world = World(tmp_path)
     for command in found:
-        argv = [world.fill(w, command.laptop, command.member) for w in command.argv]
-        monkeypatch.setattr(common, "_interactive", lambda c=command: c.as_typed)
-        monkeypatch.setattr("builtins.input", lambda _prompt="": "y")
-        code, out, err = world.run(argv, command.laptop, command.member, stdin=command.stdin)
-        assert code == command.expect, (
-            f"{name}:{command.line}: btam {' '.join(argv)} exited {code}, expected "
-            f"{command.expect}\n{out}\n{err}")
-        if command.argv[:2] == ["case", "add"] and code == 0:
-            world.case[command.laptop] = world.newest_case(command.laptop, command.member)
+        if isinstance(command, File):
+            (tmp_path / command.path).write_text(command.text, "utf-8")
+            continue
+        with monkeypatch.context() as scoped:
+            for key, value in command.env.items():
+                scoped.setenv(key, value)  # a relative path: the guide's folder is the cwd
+            _run(world, command, name, monkeypatch)
+
+
+def _run(world: World, command: Command, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One command, as the reader types it; its exit status must be the expected one."""
+    argv = [world.fill(w, command.laptop, command.member) for w in command.argv]
+    monkeypatch.setattr(common, "_interactive", lambda c=command: c.as_typed)
+    monkeypatch.setattr("builtins.input", lambda _prompt="": "y")
+    code, out, err = world.run(argv, command.laptop, command.member, stdin=command.stdin)
+    assert code == command.expect, (
+        f"{name}:{command.line}: btam {' '.join(argv)} exited {code}, expected "
+        f"{command.expect}\n{out}\n{err}")
+    if command.argv[:2] == ["case", "add"] and code == 0:
+        world.case[command.laptop] = world.newest_case(command.laptop, command.member)
 
 
 TEST_REFERENCE = re.compile(r"`(tests/[\w/]+\.py)::(test_\w+)`")

@@ -139,6 +139,16 @@ def substitute(rules: str, variables: dict[str, str]) -> str:
     return _REFERENCE.sub(replace, rules)
 
 
+# Fusion opens a styled drop-down as a menu laid over the current item, sized before the
+# style sheet's padding is known: near the bottom of the screen it showed two or three rows,
+# the last cut in half. A plain list below the field shows up to ``maxVisibleItems`` whole
+# rows and scrolls for the rest.
+COMBO_POPUP_RULE = (
+    "\nQComboBox { combobox-popup: 0; }\n"
+    "QComboBox QAbstractItemView::item { min-height: 26px; padding: 0px 6px; }\n"
+)
+
+
 def load_sheet(theme: Theme, resources: Path | None = None) -> ThemeSheet:
     """Read ``base.qss`` and the theme's file; the built-in colours if resources are missing."""
     folder = resources if resources is not None else resources_dir()
@@ -158,7 +168,7 @@ def load_sheet(theme: Theme, resources: Path | None = None) -> ThemeSheet:
     # Paths inside url(...) must use forward slashes, also on Windows.
     extra = {"icons": (folder / "icons").as_posix(), "theme": theme.value}
     base = (styles / "base.qss").read_text(encoding="utf-8")
-    sheet = substitute(base + "\n" + theme_rules, {**variables, **extra})
+    sheet = substitute(base + "\n" + theme_rules, {**variables, **extra}) + COMBO_POPUP_RULE
     return ThemeSheet(theme, variables, sheet)
 
 

@@ -7,10 +7,10 @@ words, a rule has a tick or a cross) so it reads in both themes and for colour-b
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QGuiApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
@@ -225,3 +225,36 @@ def follow_focus(area: QScrollArea) -> QScrollArea:
     """Keep the focused widget of ``area`` on screen (see :class:`FocusFollower`)."""
     FocusFollower(area)
     return area
+
+
+class ThemeStyle(QObject):
+    """Keeps a widget's own style sheet, built from theme colours, in step with the theme.
+
+    A style sheet that names a colour (``color: #b3261e``) is fixed text: switching to the
+    night theme leaves the light theme's colour behind on every widget already open. This
+    rebuilds it whenever the widget's palette changes, which a theme switch always does.
+    """
+
+    def __init__(self, widget: QWidget, build: Callable[[], str]) -> None:
+        super().__init__(widget)
+        self._build = build
+        widget.installEventFilter(self)
+        self.update(widget)
+
+    def update(self, widget: QWidget) -> None:
+        """Rebuild now (after what the sheet depends on changed, e.g. a case became overdue)."""
+        sheet = self._build()
+        if widget.styleSheet() != sheet:  # setting the same text again would loop
+            widget.setStyleSheet(sheet)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Rebuild on a palette change (a theme switch)."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) \
+                and isinstance(watched, QWidget):
+            self.update(watched)
+        return False
+
+
+def theme_style(widget: QWidget, build: Callable[[], str]) -> ThemeStyle:
+    """Give ``widget`` the style sheet ``build()`` returns, rebuilt at every theme switch."""
+    return ThemeStyle(widget, build)

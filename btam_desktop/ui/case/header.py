@@ -26,6 +26,7 @@ from btam_desktop.ui.case.labels import status_label, tier_label, today_iso
 from btam_desktop.ui.case.tab_base import button, can_write
 from btam_desktop.ui.flow import flow_row
 from btam_desktop.ui.sync.marks import OTHER, ConflictMarks
+from btam_desktop.ui.widgets import ThemeStyle, theme_style
 
 OVERDUE_MARK = "\u26a0"
 
@@ -46,6 +47,8 @@ class CaseHeader(QWidget):
         super().__init__(parent)
         self._session = session
         self._case: Case | None = None
+        self._overdue = False
+        self._review_style: ThemeStyle | None = None
         self.number = _value_label()
         self.number.setObjectName("caseNumber")
         self.number.setProperty("muted", True)
@@ -138,6 +141,10 @@ class CaseHeader(QWidget):
         """The case shown."""
         return self._case
 
+    def _review_sheet(self) -> str:
+        return f"color: {colors.color('error').name()}; font-weight: 600;" \
+            if self._overdue else ""
+
     def show_case(self, case: Case) -> None:
         """Fill the header from ``case``."""
         self._case = case
@@ -152,9 +159,11 @@ class CaseHeader(QWidget):
             str(case.next_review) < today_iso())
         review = case.next_review or "not set"
         self.review.setText(f"{review}  {OVERDUE_MARK} overdue" if overdue else review)
-        # The theme's error colour, read now (the header is refilled after every change).
-        self.review.setStyleSheet(
-            f"color: {colors.color('error').name()}; font-weight: 600;" if overdue else "")
+        # The theme's error colour, read again at every theme switch (ThemeStyle).
+        self._overdue = overdue
+        if self._review_style is None:
+            self._review_style = theme_style(self.review, self._review_sheet)
+        self._review_style.update(self.review)
         self.opened.setText(case.opened_on)
         self.assigned.setText(", ".join(case.assigned) or "nobody yet")
         writable = can_write(self._session) and not case.deleted_at

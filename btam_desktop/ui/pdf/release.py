@@ -31,6 +31,7 @@ from btam_desktop.ui.case import colors
 from btam_desktop.ui.pdf.job_dialog import JobDialog, intro_label
 from btam_desktop.ui.pdf.paths import FOLDER, SAVE, PathField, expand
 from btam_desktop.ui.pdf.preview import PreviewDialog, preview_available
+from btam_desktop.ui.widgets import theme_style
 
 NOT_ENCRYPTED = (
     "\u26a0  The PDF is not encrypted. Anyone who gets hold of the file can read it: send it "
@@ -172,9 +173,9 @@ class ReleaseDialog(JobDialog):
         self.warning.setObjectName("message")
         self.warning.setProperty("kind", "info")
         self.warning.setAccessibleName("Warning: not encrypted")
-        warn = colors.color("warn").name()
         # Amber, not red: this is always true of an export, not something that went wrong.
-        self.warning.setStyleSheet(f"QLabel#message {{ border: 1px solid {warn}; }}")
+        theme_style(self.warning, lambda: "QLabel#message { border: 1px solid "
+                    f"{colors.color('warn').name()}; }}")
 
         self.layout_.addWidget(self.intro)
         self.add_row("&Recipient:", self.recipient)

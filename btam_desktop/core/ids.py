@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import threading
+import time
 import uuid
 
-import uuid6
+_lock = threading.Lock()
+_last = [0, 0]  # milliseconds and 12-bit counter of the previous id
+_random = bytearray()  # os.urandom read 4 KiB at a time: one system call per 512 ids
 
 
 def new_id() -> str:
-    """A new UUIDv7 as its canonical 36-character string."""
-    return str(uuid6.uuid7())
+    """A new UUIDv7 as its canonical 36-character string (RFC 9562: 48-bit Unix milliseconds,
+    a 12-bit counter that keeps ids from one process increasing within a millisecond, 62
+    random bits).
+
+    Formatted here rather than through a UUID object, with random bytes read in blocks: bulk
+    writes take two ids per row, and the library's uuid7() cost a sixth of a demo case."""
+    with _lock:
+        if len(_random) < 8:
+            _random.extend(os.urandom(4096))
+        tail = int.from_bytes(_random[-8:])
+        del _random[-8:]
+        millis = time.time_ns() // 1_000_000
+        if millis > _last[0]:
+            _last[0], _last[1] = millis, tail >> 55  # a random start below 0x200
+        else:  # same millisecond (or the clock stepped back): count on
+            _last[1] += 1
+            if _last[1] > 0xFFF:
+                _last[0], _last[1] = _last[0] + 1, 0
+            millis = _last[0]
+        counter = _last[1]
+    tail = tail & 0x3FFFFFFFFFFFFFFF | 0x8000000000000000
+    h = f"{millis & 0xFFFFFFFFFFFF:012x}{0x7000 | counter:04x}{tail:016x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def is_uuid(text: str) -> bool:

@@ -22,7 +22,6 @@ from typing import Any
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QMessageBox,
     QTabWidget,
     QVBoxLayout,
@@ -45,6 +44,7 @@ from btam_desktop.ui.case.tab_base import (
     resize_columns,
     select_first,
 )
+from btam_desktop.ui.flow import flow_row
 from btam_desktop.ui.models.records import Column, RecordTableModel, RowStyle
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.referrals.dialogs import DeclineDialog, ImportCardDialog
@@ -57,7 +57,7 @@ INTRO = ("Refer cases to other teams and receive theirs. Each team keeps its own
          "referral is an encrypted file for the other team's leads, and nothing from it "
          "enters this vault until a lead accepts it.")
 TAB_TITLES = ("&Contact cards", "&Referrals")
-STATUS_WORDS = {"sent": "Sent", "received": "Received \u2014 to decide",
+STATUS_WORDS = {"sent": "Sent", "received": "To decide",
                 "accepted": "Accepted", "declined": "Declined"}
 STATE_WORDS = {"active": "Active", "expired": "Expired", "withdrawn": "Withdrawn"}
 NOT_LEAD = ("Referrals between teams are a team lead's work, on a lead laptop of a team "
@@ -123,13 +123,11 @@ class ReferralsPage(Page):
                    style=lambda h: RowStyle(bold=h.state() != "active")),
         ), parent=self)
         self.cards_table = make_table(self.cards_model, "Other teams' cards", stretch=2)
-        resize_columns(self.cards_table, [200, 180, 0, 100, 90])
+        resize_columns(self.cards_table, [170, 130, 330, 95, 80])
         cards.addWidget(self.cards_table, 1)
-        row = QHBoxLayout()
-        for widget in (self.save_card_button, self.import_card_button, self.withdraw_button):
-            row.addWidget(widget)
-        row.addStretch(1)
-        cards.addLayout(row)
+        # Wraps to a second row on a narrow screen instead of cutting the button texts.
+        cards.addLayout(flow_row(self.save_card_button, self.import_card_button,
+                                 self.withdraw_button, spacing=8))
         self.tabs.addTab(cards_tab, TAB_TITLES[0])
 
         # -- referrals --
@@ -147,10 +145,10 @@ class ReferralsPage(Page):
             Column("Reason", lambda r: r.decision_reason or r.reason),
         ), parent=self)
         self.refs_table = make_table(self.refs_model, "Referrals", stretch=6)
-        resize_columns(self.refs_table, [90, 80, 170, 100, 100, 150, 0])
+        resize_columns(self.refs_table, [100, 85, 170, 125, 125, 95, 0])
         connect_activation(self.refs_table, self.accept_selected)
         refs.addWidget(self.refs_table, 1)
-        self.import_button = button("I&mport a referral or acknowledgement\u2026",
+        self.import_button = button("I&mport a file\u2026",
                                     "Open a referral or acknowledgement file from another team",
                                     self.choose_import)
         self.accept_button = button("&Accept\u2026", "Accept the selected referral as a new "
@@ -159,12 +157,8 @@ class ReferralsPage(Page):
                                      "reason", self.decline_selected)
         self.ack_button = button("Save ac&knowledgement\u2026", "Write the answer to the "
                                  "selected referral for the other team", self.choose_save_ack)
-        row = QHBoxLayout()
-        for widget in (self.import_button, self.accept_button, self.decline_button,
-                       self.ack_button):
-            row.addWidget(widget)
-        row.addStretch(1)
-        refs.addLayout(row)
+        refs.addLayout(flow_row(self.import_button, self.accept_button, self.decline_button,
+                                self.ack_button, spacing=8))
         self.tabs.addTab(refs_tab, TAB_TITLES[1])
         events.changed.connect(self._on_change)
 

@@ -98,15 +98,19 @@ def build(session: Session, period: Period) -> Report:
             "SELECT case_id, person_id FROM case_persons WHERE role = 'person_of_concern'"
             " AND deleted_at IS NULL"):
         poc.setdefault(row["case_id"], set()).add(row["person_id"])
+    opened = {c.id: c.opened_on[:10] for c in all_cases}
+    cases_of: dict[str, list[str]] = {}  # person -> the cases they are the subject of
+    for case_id, people in poc.items():
+        if case_id in opened:
+            for person in people:
+                cases_of.setdefault(person, []).append(case_id)
     rereferred: set[str] = set()
     for case in closed:
         closing = (case.closed_on or "")[:10]
-        for other in all_cases:
-            # Opened on the closing day or later (a case reopened the same day counts).
-            if other.id != case.id and other.opened_on[:10] >= closing and (
-                    poc.get(case.id, set()) & poc.get(other.id, set())):
-                rereferred.add(case.id)
-                break
+        # Opened on the closing day or later (a case reopened the same day counts).
+        if any(other != case.id and opened[other] >= closing
+               for person in poc.get(case.id, ()) for other in cases_of[person]):
+            rereferred.add(case.id)
 
     per_case = Table("Closed cases", ["Case", "Closed", "Days open", "Concern at opening",
                                       "Highest", "At closing", "Actions", "Re-referred"],

@@ -11,6 +11,7 @@ from typing import Any
 
 from btam_desktop.cli.common import Context, UsageError, safe_lines, table
 from btam_desktop.core.forms import (
+    Field,
     FormDefinition,
     evaluate,
     initial_answers,
@@ -111,27 +112,46 @@ def cmd_submit(ctx: Context) -> int:
 
 
 def _with_defaults(form: FormDefinition, answers: dict[str, Any]) -> dict[str, Any]:
-    """Answers with the form's defaults for what was not given (as the form view does);
+    """Answers with the form's defaults for what was not given (as the form view does: a
+    repeat's items, and the items of a repeat inside them, get their members' defaults);
     a value for a computed field is refused (the engine computes it)."""
     computed = [f.id for f in form.iter_fields(members=False) if f.is_computed
                 and f.id in answers]
+
+    def computed_in(repeat: Field, items: list[Any], path: str) -> None:
+        for entry in items:
+            if not isinstance(entry, dict):
+                continue
+            for member in repeat.fields:
+                if member.is_computed and member.id in entry:
+                    computed.append(f"{path}[].{member.id}")
+                elif member.type == "repeat" and isinstance(entry.get(member.id), list):
+                    computed_in(member, entry[member.id], f"{path}[].{member.id}")
+
     for item in form.iter_fields(members=False):
         if item.type == "repeat" and isinstance(answers.get(item.id), list):
-            for entry in answers[item.id]:
-                if isinstance(entry, dict):
-                    computed += [f"{item.id}[].{m.id}" for m in item.fields
-                                 if m.is_computed and m.id in entry]
+            computed_in(item, answers[item.id], item.id)
     if computed:
         raise UsageError(
             f"{', '.join(sorted(set(computed)))}: computed by the form; leave "
             f"{'it' if len(set(computed)) == 1 else 'them'} out of the answers")
     result = {**initial_answers(form), **answers}
+
+    def filled(repeat: Field, items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for entry in items:
+            if isinstance(entry, dict):
+                entry = {**new_item(form, repeat.id, result), **entry}
+                for member in repeat.fields:
+                    if member.type == "repeat" and isinstance(entry.get(member.id), list):
+                        entry[member.id] = filled(member, entry[member.id])
+            out.append(entry)
+        return out
+
     for item in form.iter_fields(members=False):
         items = result.get(item.id)
         if item.type == "repeat" and isinstance(items, list):
-            result[item.id] = [
-                {**new_item(form, item.id, result), **entry} if isinstance(entry, dict)
-                else entry for entry in items]
+            result[item.id] = filled(item, items)
     return result
 
 

@@ -134,3 +134,39 @@ def test_show_never_prints_an_error_marker(initialised: Run, case_number: str,
     assert "ERROR" not in out
     code, out, _ = initialised("submissions", "show", sub_id, "--json")
     assert json.loads(out)["computed"] == {}
+
+
+def test_a_nested_repeat_form_end_to_end(initialised: Run, case_number: str,
+                                         tmp_path: Path) -> None:
+    from tests.core.forms.test_forms_nested_repeats import HEADER, _r
+    from tests.core.forms.test_forms_xlsform import workbook
+
+    book = workbook(tmp_path / "household.xlsx", [
+        _r("begin repeat", "people", "People"),
+        _r("text", "name", "Name", required="yes"),
+        _r("begin repeat", "contacts", "Contacts"),
+        _r("text", "contact_name", "Contact name", required="yes"),
+        _r("text", "channel", "Channel", default="phone"),
+        _r("end repeat", ""),
+        _r("end repeat", ""),
+    ], header=HEADER, settings=[["form_id", "form_title", "version"],
+                                ["household_x", "Household", "1"]])
+    code, _, err = initialised("forms", "import", str(book))
+    assert code == 0, err
+    data = tmp_path / "answers.json"
+    data.write_text(json.dumps({"people": [{"name": "Ana", "contacts": [{}]}]}), "utf-8")
+    code, _, err = initialised("submit", case_number, "--form", "household_x", "--data",
+                               str(data))
+    assert code == 1 and "people[0].contacts[0].contact_name: this field is required" in err
+    data.write_text(json.dumps({"people": [{"name": "Ana", "contacts": [
+        {"contact_name": "Bo"}]}]}), "utf-8")
+    code, out, err = initialised("submit", case_number, "--form", "household_x", "--data",
+                                 str(data), "--json")
+    assert code == 0, err
+    stored = json.loads(out)
+    assert stored["answers"]["people"][0]["contacts"] == [
+        {"contact_name": "Bo", "channel": "phone"}]  # the inner item's default applied
+    pdf = tmp_path / "household.pdf"
+    code, _, err = initialised("pdf", "submission", stored["id"], "-o", str(pdf), *RELEASE)
+    assert code == 0, err
+    assert "Bo" in pdf_text(pdf.read_bytes())

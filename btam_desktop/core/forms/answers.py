@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections import ChainMap
+from collections.abc import Collection, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from btam_desktop.core.forms.definition import Choice, Field, FormDefinition
 from btam_desktop.core.forms.evaluator import Scope
@@ -74,10 +75,14 @@ class AnswerProblem:
 
 @dataclass(frozen=True)
 class ItemState:
-    """Relevance and computed values of one repeat item's members."""
+    """Relevance and computed values of one repeat item's members; ``items`` holds the item
+    states of each repeat inside this item (a repeat inside a repeat)."""
 
     relevant: Mapping[str, bool]
     calculated: Mapping[str, Any]
+    items: Mapping[str, tuple[ItemState, ...]] = field(default_factory=dict)
+    # The scope the item's expressions ran in (for validation's rule checks).
+    scope: Scope | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,10 @@ class _Run:
             self.item_states[repeat.id] = []
             if self.fields[repeat.id]:
                 for item in _items(answers.get(repeat.id)):
-                    self.run_item(repeat, item)
+                    state = self.run_item(repeat, item, None, self.counts)
+                    assert state.scope is not None
+                    self.item_scopes[repeat.id].append(state.scope)
+                    self.item_states[repeat.id].append(state)
 
     def step(self, plan: FieldPlan) -> None:
         relevant = self.sections[plan.section] and _holds(plan.relevant, self.scope)
@@ -154,17 +162,31 @@ class _Run:
             self.calculated[plan.id] = typed
             self.values[plan.id] = from_answer(typed)
 
-    def run_item(self, repeat: FieldPlan, item: Mapping[str, Any]) -> None:
+    def run_item(self, repeat: FieldPlan, item: Mapping[str, Any],
+                 outer: Mapping[str, Value] | None, counts: Mapping[str, int]) -> ItemState:
+        """One item of ``repeat``; ``outer`` holds the values of the items it is inside (a
+        repeat inside a repeat reads its own item first, then the outer items', then the
+        top-level answers)."""
         values: dict[str, Value] = {
-            m.id: ("" if m.calculation is not None else from_answer(item.get(m.id)))
+            m.id: ("" if m.calculation is not None or m.type == "repeat"
+                   else from_answer(item.get(m.id)))
             for m in repeat.members
         }
-        scope = Scope(self.values, today=self.today, item=values, counts=self.counts)
+        # A view, not a copy: members computed below are seen by later members (read only).
+        seen: Mapping[str, Value] = values if outer is None else ChainMap(
+            values, cast("MutableMapping[str, Value]", outer))
+        inner_counts: dict[str, int] = {}
+        has_inner = any(m.type == "repeat" for m in repeat.members)
+        scope = Scope(self.values, today=self.today, item=seen,
+                      counts=ChainMap(inner_counts, dict(counts)) if has_inner else counts)
         relevant: dict[str, bool] = {}
         calculated: dict[str, Any] = {}
         for member in repeat.member_order:
             ok = _holds(member.relevant, scope)
             relevant[member.id] = ok
+            if member.type == "repeat":
+                inner_counts[member.id] = len(_items(item.get(member.id))) if ok else 0
+                continue
             if not ok:
                 values[member.id] = ""
                 if member.calculation is not None:
@@ -173,8 +195,14 @@ class _Run:
                 typed = coerce(member, member.calculation.run(scope))
                 calculated[member.id] = typed
                 values[member.id] = from_answer(typed)
-        self.item_scopes[repeat.id].append(scope)
-        self.item_states[repeat.id].append(ItemState(relevant, calculated))
+        nested: dict[str, tuple[ItemState, ...]] = {}
+        for member in repeat.members:
+            if member.type == "repeat":
+                nested[member.id] = tuple(
+                    self.run_item(member, inner, seen, scope.counts)
+                    for inner in _items(item.get(member.id))
+                ) if relevant[member.id] else ()
+        return ItemState(relevant, calculated, nested, scope)
 
     def state(self) -> FormState:
         return FormState(
@@ -388,36 +416,41 @@ class _AnswerChecker:
 
     def check_repeat(self, plan: FieldPlan, value: object) -> None:
         relevant = self.run.fields[plan.id]
+        states = tuple(self.run.item_states.get(plan.id, []))
+        self.check_items(plan, value, plan.id, relevant, self.run.scope, states)
+
+    def check_items(self, plan: FieldPlan, value: object, path: str, relevant: bool,
+                    scope: Scope, states: tuple[ItemState, ...]) -> None:
+        """A repeat's items at ``path`` (``repeat`` or ``outer[i].inner``): their number,
+        then each member of each item, a repeat inside the item included."""
         rid = plan.id
         if value is not None and not isinstance(value, list):
-            self.add(rid, rid, f"expected a list of items, got {type(value).__name__}", "type")
+            self.add(rid, path, f"expected a list of items, got {type(value).__name__}", "type")
             return
         items = value or []
         limit = plan.field.max_items
         if limit is not None and len(items) > limit:
-            self.add(rid, rid, f"at most {limit} item(s) allowed, got {len(items)}", "items")
+            self.add(rid, path, f"at most {limit} item(s) allowed, got {len(items)}", "items")
         if self.complete and relevant:
             low = plan.field.min_items
             if low is not None and len(items) < low:
-                self.add(rid, rid, f"at least {low} item(s) needed, got {len(items)}", "items")
-            elif not items and self.required(plan, self.run.scope):
+                self.add(rid, path, f"at least {low} item(s) needed, got {len(items)}", "items")
+            elif not items and self.required(plan, scope):
                 message = plan.field.required_message or "at least one item is required"
-                self.add(rid, rid, _fill(message, self.run.scope), "required")
+                self.add(rid, path, _fill(message, scope), "required")
             count = plan.field.repeat_count
             if count is not None:
-                wanted = to_number(count.run(self.run.scope))
+                wanted = to_number(count.run(scope))
                 if wanted == wanted and len(items) != round(wanted):
                     self.add(
                         rid,
-                        rid,
+                        path,
                         f"{round(wanted)} item(s) expected (from the form's count), "
                         f"got {len(items)}",
                         "items",
                     )
-        scopes = self.run.item_scopes.get(rid, [])
-        states = self.run.item_states.get(rid, [])
         for index, item in enumerate(items):
-            base = f"{rid}[{index}]"
+            base = f"{path}[{index}]"
             if not isinstance(item, dict):
                 self.add(
                     rid, base, "each item must be an object mapping member ids to values", "type"
@@ -431,17 +464,22 @@ class _AnswerChecker:
                         f"'{key}' is not a field of repeat '{rid}'",
                         "unknown_field",
                     )
-            scope = scopes[index] if relevant and index < len(scopes) else None
-            state = states[index] if scope is not None else None
+            state = states[index] if relevant and index < len(states) else None
+            item_scope = state.scope if state is not None else None
             for member in plan.members:
                 member_relevant = state.relevant[member.id] if state is not None else False
+                if member.type == "repeat":
+                    inner = state.items.get(member.id, ()) if state is not None else ()
+                    self.check_items(member, item.get(member.id), f"{base}.{member.id}",
+                                     member_relevant, item_scope or scope, inner)
+                    continue
                 computed = state.calculated.get(member.id) if state is not None else None
                 self.check(
                     member,
                     item.get(member.id),
                     f"{base}.{member.id}",
                     member_relevant,
-                    scope,
+                    item_scope,
                     computed,
                 )
 
@@ -468,20 +506,8 @@ def relevant_answers(
             items = answers.get(plan.id)
             if not isinstance(items, list):
                 continue
-            cleaned = []
-            for item, state in zip(_items(items), run.item_states[plan.id], strict=True):
-                kept: dict[str, Any] = {}
-                for member in plan.members:
-                    if not state.relevant[member.id] or member.type == "note":
-                        continue
-                    if member.calculation is not None:
-                        value = state.calculated.get(member.id) if include_calculated else None
-                    else:
-                        value = item.get(member.id)
-                    if not is_empty(value):
-                        kept[member.id] = value
-                cleaned.append(kept)
-            result[plan.id] = cleaned
+            result[plan.id] = _kept_items(plan, items, run.item_states[plan.id],
+                                          include_calculated)
             continue
         if plan.calculation is not None:
             value = run.calculated.get(plan.id) if include_calculated else None
@@ -490,6 +516,32 @@ def relevant_answers(
         if not is_empty(value):
             result[plan.id] = value
     return result
+
+
+def _kept_items(plan: FieldPlan, items: list[Any], states: Collection[ItemState],
+                include_calculated: bool) -> list[dict[str, Any]]:
+    """A repeat's items with only their relevant, answered members (a repeat inside an
+    item likewise); items keep their positions."""
+    cleaned = []
+    for item, state in zip(_items(items), states, strict=True):
+        kept: dict[str, Any] = {}
+        for member in plan.members:
+            if not state.relevant[member.id] or member.type == "note":
+                continue
+            if member.type == "repeat":
+                inner = item.get(member.id)
+                if isinstance(inner, list) and inner:
+                    kept[member.id] = _kept_items(member, inner, state.items[member.id],
+                                                  include_calculated)
+                continue
+            if member.calculation is not None:
+                value = state.calculated.get(member.id) if include_calculated else None
+            else:
+                value = item.get(member.id)
+            if not is_empty(value):
+                kept[member.id] = value
+        cleaned.append(kept)
+    return cleaned
 
 
 def _default(value: Any) -> Any:
@@ -686,11 +738,23 @@ def stored_answers(
         if item.is_computed:
             result.pop(item.id, None)
         elif item.type == "repeat" and isinstance(result.get(item.id), list):
-            computed = {m.id for m in item.fields if m.is_computed}
-            if computed:
-                result[item.id] = [
-                    {k: v for k, v in entry.items() if k not in computed}
-                    if isinstance(entry, dict) else entry
-                    for entry in result[item.id]
-                ]
+            result[item.id] = _without_computed(item, result[item.id])
     return result
+
+
+def _without_computed(repeat: Field, items: list[Any]) -> list[Any]:
+    """A draft's repeat items without caller values for computed members (a repeat inside
+    an item likewise)."""
+    computed = {m.id for m in repeat.fields if m.is_computed}
+    inner = [m for m in repeat.fields if m.type == "repeat"]
+    if not computed and not inner:
+        return items
+    cleaned: list[Any] = []
+    for entry in items:
+        if isinstance(entry, dict):
+            entry = {k: v for k, v in entry.items() if k not in computed}
+            for member in inner:
+                if isinstance(entry.get(member.id), list):
+                    entry[member.id] = _without_computed(member, entry[member.id])
+        cleaned.append(entry)
+    return cleaned

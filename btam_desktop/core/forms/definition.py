@@ -419,18 +419,30 @@ class FormDefinition:
         raise KeyError(section_id)
 
     def iter_fields(self, *, members: bool = True) -> Iterator[Field]:
-        """Fields in declaration order; a repeat's members follow it unless ``members=False``."""
+        """Fields in declaration order; a repeat's members (and theirs, for a repeat inside a
+        repeat) follow it unless ``members=False``."""
+
+        def walk(item: Field) -> Iterator[Field]:
+            yield item
+            for member in item.fields:
+                yield from walk(member)
+
         for section in self.sections:
             for item in section.fields:
-                yield item
                 if members:
-                    yield from item.fields
+                    yield from walk(item)
+                else:
+                    yield item
 
     def repeat_of(self, field_id: str) -> Field | None:
-        """The repeat a member field belongs to, or None for a top-level field."""
-        for item in self.iter_fields(members=False):
-            if any(member.id == field_id for member in item.fields):
-                return item
+        """The repeat a member field directly belongs to (the inner one, for a field of a
+        repeat inside a repeat), or None for a top-level field."""
+        owners = self._cache.get("repeat_of")
+        if owners is None:
+            owners = {m.id: f for f in self.iter_fields() for m in f.fields}
+            self._cache["repeat_of"] = owners
+        owner: Field | None = owners.get(field_id)
+        return owner
         return None
 
 

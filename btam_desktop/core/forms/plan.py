@@ -117,9 +117,23 @@ def _build(form: FormDefinition) -> Plan:
         steps=tuple(steps),
         fields=tuple(fields),
         by_id=by_id,
-        member_repeat={m.id: r.id for r in repeats for m in r.members},
+        member_repeat=_member_repeats(repeats),
         repeats=repeats,
     )
+
+
+def _member_repeats(repeats: tuple[FieldPlan, ...]) -> dict[str, str]:
+    """Member id -> the top-level repeat it is answered in (at any depth)."""
+    found: dict[str, str] = {}
+
+    def walk(plan: FieldPlan, top: str) -> None:
+        for member in plan.members:
+            found[member.id] = top
+            walk(member, top)
+
+    for repeat in repeats:
+        walk(repeat, repeat.id)
+    return found
 
 
 def plan_for(form: FormDefinition) -> Plan:

@@ -214,10 +214,10 @@ FORM_SCHEMA: dict[str, Any] = {
                 _if_type(["repeat"], {}, _forbid("repeat_count")),
             ],
         },
-        # Repeats hold plain fields: a repeat inside a repeat is not supported in v1.
+        # A repeat's members: any field, a repeat included (nesting depth is checked by the
+        # semantic validator: at most MAX_REPEAT_DEPTH repeats deep).
         "member_field": {
             "allOf": [{"$ref": "#/$defs/field"}],
-            "properties": {"type": {"enum": [t for t in FIELD_TYPES if t != "repeat"]}},
         },
     },
 }

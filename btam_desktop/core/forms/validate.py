@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 # Properties that make no sense for a type (beyond the schema's type-specific properties).
+# A repeat inside a repeat inside a repeat, and no deeper.
+MAX_REPEAT_DEPTH = 3
+
 _NOT_ALLOWED: dict[str, tuple[str, ...]] = {
     "note": ("required", "default", "constraint", "calculation", "read_only"),
     "repeat": ("default", "constraint", "calculation"),
@@ -301,6 +304,12 @@ class _Checker:
             self.report(fid, "required", "'required' has no effect on a computed field")
         choice_names = self.check_choices(fid, spec) if ftype in CHOICE_TYPES else frozenset()
         scale = self.check_scale(fid, spec) if ftype == "rating" else None
+        if ftype == "repeat" and len(self.repeats_around(info.repeat)) >= MAX_REPEAT_DEPTH:
+            self.report(fid, "type", f"repeats nest at most {MAX_REPEAT_DEPTH} deep")
+        if spec.get("sensitivity") and len(self.repeats_around(info.repeat)) > 1:
+            # Redaction profiles look at a repeat's own members: tag the inner repeat instead.
+            self.report(fid, "sensitivity", "a field of a repeat inside a repeat cannot have "
+                        "sensitivity tags: tag the inner repeat (its whole list is withheld)")
         if ftype == "repeat":
             low, high = spec.get("min_items"), spec.get("max_items")
             if low is not None and high is not None and low > high:
@@ -465,12 +474,22 @@ class _Checker:
             )
         if ttype == "note":
             return bad(f"${{{ref.name}}} is a note and has no value")
-        if target.repeat is not None and target.repeat != repeat:
+        if target.repeat is not None and target.repeat not in self.repeats_around(repeat):
             return bad(
                 f"${{{ref.name}}} belongs to repeat '{target.repeat}' and can only be used by "
-                f"other fields of that repeat"
+                f"other fields of that repeat (or of a repeat inside it)"
             )
         return True
+
+    def repeats_around(self, repeat: str | None) -> list[str]:
+        """``repeat`` and every repeat it is inside, innermost first: the items whose fields
+        an expression of a field of ``repeat`` can read (the current item of each)."""
+        chain: list[str] = []
+        while repeat is not None and repeat not in chain:
+            chain.append(repeat)
+            info = self.fields.get(repeat)
+            repeat = info.repeat if info is not None else None
+        return chain
 
     def check_cycles(self) -> None:
         graph = {node: edges.targets.keys() for node, edges in self.edges.items()}

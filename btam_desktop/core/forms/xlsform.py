@@ -835,11 +835,6 @@ class _Mapper:
     def repeat(self, element: Mapping[str, Any], context: _Context) -> None:
         name = str(element.get("name", ""))
         row = self.row_of(name)
-        if context.repeat is not None:
-            self.problem(row, "type", "a repeat inside a repeat is not supported",
-                         feature="nested-repeat")
-            self.skip_rows(element.get("children", []))
-            return
         ident = self.new_id(name, row)
         label = self.texts(element.get("label"))
         spec: dict[str, Any] = {"id": ident, "type": "repeat",
@@ -848,7 +843,13 @@ class _Mapper:
         self.common_texts(element, spec, translations)
         relevant = self.expression(self.bind(element, "relevant"), row, "relevant")
         combined = _conjoin(*(context.relevant if context.section is None else []), relevant)
-        if relevant:
+        if context.repeat is not None:
+            # A repeat inside a repeat (or inside a group inside one): it joins the outer
+            # repeat's members with the relevance of the groups around it.
+            combined = _conjoin(*context.relevant, relevant)
+            if combined:
+                spec["relevant"] = combined
+        elif relevant:
             spec["relevant"] = relevant
         elif combined:
             spec["relevant"] = combined

@@ -224,6 +224,8 @@ class _Writer:
         specs = self.specs.get((item.id, row), [])
         if item.is_computed:
             return para(muted("Worked out by the team's software; leave blank."))
+        if item.type == "repeat":  # a list inside a list item: not on paper
+            return para(muted("A list of its own: the team records it in their software."))
         if item.type == "multi_choice":
             buttons = [(_Button(s), esc(c.label)) for s, c in zip(specs, item.choices,
                                                                     strict=True)]

@@ -30,8 +30,10 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 
 from btam_desktop.core.dissemination import Release
 from btam_desktop.core.forms import Field, FormDefinition, FormState, evaluate, relevant_answers
-from btam_desktop.core.forms.answers import available_choices, shown_text
+from btam_desktop.core.forms.answers import ItemState, available_choices, shown_text
 from btam_desktop.core.forms.fieldtypes import is_empty, not_calculated
+from btam_desktop.core.forms.text import fill_text
+from btam_desktop.core.forms.values import from_answer, to_string
 from btam_desktop.core.model import Case, CasePerson
 from btam_desktop.core.pdf.answers import format_answer, withheld
 from btam_desktop.core.pdf.blocks import (
@@ -247,6 +249,12 @@ class _FormWriter:
             return [kv_grid([Row(label, withheld())]), Spacer(1, 4)]
         items = self.values.get(item.id) or []
         states = self.state.items.get(item.id, ())
+        return self.repeat_items(item, label, items, states)
+
+    def repeat_items(self, item: Field, label: str, items: Sequence[Any],
+                     states: Sequence[ItemState]) -> list[Flowable]:
+        """A repeat's items: a table, or one small grid per item when the items have many
+        columns or a repeat of their own (printed under its item, the same way)."""
         members = [self.localised(m) for m in item.fields
                    if m.type != "note" and not m.hidden and self.redaction.shows(m)]
         # Columns relevant to no item are left out (e.g. "describe other" when none is other).
@@ -259,7 +267,8 @@ class _FormWriter:
         head = para(f"{label}&nbsp;&nbsp;{summary}", "label")
         if not items:
             return [kv_grid([Row(label, muted("—&nbsp;&nbsp;none recorded"))])]
-        if len(members) <= MAX_TABLE_COLUMNS:
+        inner = any(m.type == "repeat" for m in members)
+        if len(members) <= MAX_TABLE_COLUMNS and not inner:
             header = ["#", *(esc(m.label) for m in members)]
             rows = []
             for index, entry in enumerate(items):
@@ -270,16 +279,44 @@ class _FormWriter:
             return [self._boxed(head), data_table(header, rows, shares), Spacer(1, 6)]
         flow: list[Flowable] = [self._boxed(head)]
         for index, entry in enumerate(items):
-            relevant = states[index].relevant if index < len(states) else {}
+            state = states[index] if index < len(states) else None
+            relevant = state.relevant if state is not None else {}
             grid_rows = [Row(f"{esc(noun)} {index + 1}", heading=True)]
-            grid_rows += [
-                Row(esc(m.label), self.cell(m, entry, relevant),
-                    wide=m.type in _WIDE_TYPES)
-                for m in members if relevant.get(m.id, False)
-            ]
-            flow.append(kv_grid(grid_rows))
+            for m in members:
+                if not relevant.get(m.id, False):
+                    continue
+                if m.type != "repeat":
+                    grid_rows.append(Row(esc(m.label), self.cell(m, entry, relevant),
+                                         wide=m.type in _WIDE_TYPES))
+                    continue
+                # A repeat inside this item: its own list, under the item's answers so far.
+                as_written = next(f for f in item.fields if f.id == m.id)  # before filling
+                sub_label = esc(self.item_text(as_written.label, entry))
+                if self.redaction.withholds(m):
+                    grid_rows.append(Row(sub_label, withheld()))
+                    continue
+                flow.append(kv_grid(grid_rows))
+                grid_rows = []
+                inner_states = state.items.get(m.id, ()) if state is not None else ()
+                flow.extend(self.repeat_items(m, sub_label, entry.get(m.id) or [],
+                                              inner_states))
+            if grid_rows:
+                flow.append(kv_grid(grid_rows))
         flow.append(Spacer(1, 6))
         return flow
+
+    def item_text(self, text: str, entry: Mapping[str, Any]) -> str:
+        """A repeat member's text with ``${field}`` filled from its item, then the form."""
+        if "${" not in text:
+            return text
+
+        def value(name: str) -> str:
+            found = entry.get(name)
+            if found is None:
+                found = self.values.get(name, "")
+            return to_string(from_answer(found))
+
+        return fill_text(text, value)
 
     def cell(self, member: Field, entry: Mapping[str, Any], relevant: Mapping[str, bool]
              ) -> str:

@@ -51,9 +51,13 @@ def _focusable_in(container: QWidget) -> list[QWidget]:
 
 
 def _maker(
-    field: Field, persons: Sequence[tuple[str, str]]
+    field: Field, persons: Sequence[tuple[str, str]], form: FormDefinition | None = None,
+    section_id: str = "",
 ) -> Callable[[QWidget], FieldEditor | None]:
     def make(parent: QWidget) -> FieldEditor | None:
+        if field.is_repeat and form is not None:
+            # A repeat inside this item: its own list of items, Add and Remove.
+            return RepeatEditor(field, form, persons, section_id, parent)
         return make_editor(field, persons, parent)
 
     return make
@@ -69,9 +73,14 @@ class ItemPanel(QFrame):
         persons: Sequence[tuple[str, str]],
         section_id: str,
         parent: QWidget | None = None,
+        *,
+        form: FormDefinition | None = None,
+        prefix: str = "",
     ) -> None:
         super().__init__(parent)
         self.repeat = repeat
+        #: Path of the item this repeat is inside (``outer[0].``; "" at the top level).
+        self.prefix = prefix
         self.setObjectName("repeatItem")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
@@ -89,7 +98,8 @@ class ItemPanel(QFrame):
         for member in repeat.fields:
             if member.hidden:
                 continue  # computed or metadata: never a question
-            row = FieldRow(member, _maker(member, persons), "", section_id, self)
+            row = FieldRow(member, _maker(member, persons, form, section_id), "", section_id,
+                           self)
             layout.addWidget(row)
             self.rows[member.id] = row
         # Created after the members so that Tab reaches it after the item's questions.
@@ -109,9 +119,10 @@ class ItemPanel(QFrame):
         index, self.index = self.index, -1
         self.set_index(index)
 
-    def set_index(self, index: int) -> None:
-        """Renumber the panel (after an earlier item was removed)."""
-        if index == self.index:
+    def set_index(self, index: int, *, force: bool = False) -> None:
+        """Renumber the panel (after an earlier item was removed, or the item it is inside
+        was: ``force``)."""
+        if index == self.index and not force:
             return
         self.index = index
         name = f"{self.item_label} {index + 1}"
@@ -120,7 +131,9 @@ class ItemPanel(QFrame):
         self.remove_button.setAccessibleName(f"Remove {_lower_first(name)}")
         self.remove_button.setToolTip(f"Remove {_lower_first(name)} and its answers")
         for member_id, row in self.rows.items():
-            row.path = member_path(self.repeat.id, index, member_id)
+            row.path = self.prefix + member_path(self.repeat.id, index, member_id)
+            if isinstance(row.editor, RepeatEditor):
+                row.editor.set_prefix(f"{self.prefix}{self.repeat.id}[{index}].")
 
     def editors(self) -> Iterator[FieldEditor]:
         for row in self.rows.values():
@@ -168,6 +181,8 @@ class RepeatEditor(FieldEditor):
     ) -> None:
         super().__init__(field, parent)
         self.form = form
+        #: Path of the item this repeat is inside (``outer[0].``; "" at the top level).
+        self.prefix = ""
         self.persons = list(persons)
         self.section_id = section_id
         self.items: list[ItemPanel] = []
@@ -213,11 +228,23 @@ class RepeatEditor(FieldEditor):
         self._update_limits()
 
     # -- items ------------------------------------------------------------------------------
+    def set_prefix(self, prefix: str) -> None:
+        """The path of the item this repeat is inside changed (renumbered): rename rows."""
+        if prefix == self.prefix:
+            return
+        self.prefix = prefix
+        for panel in self.items:
+            panel.prefix = prefix
+            panel.set_index(panel.index, force=True)
+
     def _append(self) -> ItemPanel:
-        panel = ItemPanel(self.field, len(self.items), self.persons, self.section_id, self)
+        panel = ItemPanel(self.field, len(self.items), self.persons, self.section_id, self,
+                          form=self.form, prefix=self.prefix)
         panel.remove_button.clicked.connect(lambda: self.remove_item(panel.index))
         for editor in panel.editors():
             editor.changed.connect(self._edited)
+            if isinstance(editor, RepeatEditor):
+                editor.answers_source = self.answers_source
         if self._read_only:
             self._set_panel_read_only(panel, True)
         self._items_box.addWidget(panel)
@@ -334,6 +361,9 @@ class RepeatEditor(FieldEditor):
                 if isinstance(row.editor, ComputedEditor):
                     value = state.calculated.get(member_id) if state is not None else None
                     row.editor.show_computed(value)
+                elif isinstance(row.editor, RepeatEditor):
+                    inner = state.items.get(member_id, ()) if state is not None else ()
+                    row.editor.apply_state(inner, revealed)
 
     def set_field(self, field: Field, form: FormDefinition) -> None:
         """Show ``field`` (the same repeat in another language): item titles, the Add button
@@ -346,10 +376,16 @@ class RepeatEditor(FieldEditor):
             panel.set_repeat(field)
             for member_id, row in panel.rows.items():
                 row.field = members.get(member_id, row.field)
+                if isinstance(row.editor, RepeatEditor):
+                    row.editor.set_field(row.field, form)
 
     def rows(self) -> Iterator[FieldRow]:
+        """Every member row of every item, rows of a repeat inside an item included."""
         for panel in self.items:
-            yield from panel.rows.values()
+            for row in panel.rows.values():
+                yield row
+                if isinstance(row.editor, RepeatEditor):
+                    yield from row.editor.rows()
 
     # -- FieldEditor ------------------------------------------------------------------------
     def _set_panel_read_only(self, panel: ItemPanel, read_only: bool) -> None:

@@ -588,7 +588,8 @@ class FormView(QWidget):
         """The row of a field path (``field`` or ``repeat[i].member``)."""
         parsed = parse_path(path)
         if parsed is None:
-            return None
+            # A member of a repeat inside a repeat ("outer[0].inner[1].member").
+            return next((row for row in self.rows() if row.path == path), None)
         if parsed.member is None:
             return self._rows.get(parsed.field_id)
         repeat = self._repeats.get(parsed.field_id)

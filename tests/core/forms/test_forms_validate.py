@@ -253,10 +253,40 @@ def test_repeat_min_items_above_max_items() -> None:
     assert problem.where == "min_items"
 
 
-def test_nested_repeat_rejected() -> None:
+def test_repeats_nest_three_deep_not_four() -> None:
     doc = form(field("outer", "repeat", fields=[field("inner", "repeat", fields=[field("xx")])]))
+    assert problems(doc) == []
+    deep = form(field("r1", "repeat", fields=[field("r2", "repeat", fields=[
+        field("r3", "repeat", fields=[field("r4", "repeat", fields=[field("xx")])])])]))
+    found = problems(deep)
+    assert [(p.field_id, p.where) for p in found] == [("r4", "type")]
+    assert "at most 3 deep" in found[0].message
+
+
+def test_nested_repeat_reference_scopes() -> None:
+    doc = form(
+        field("top", "text"),
+        field("outer", "repeat", fields=[
+            field("place", "text"),
+            field("visits", "integer", calculation="count(${inner})"),
+            field("inner", "repeat", fields=[
+                field("who", "text", relevant="${place} != '' and ${top} != ''"),
+            ]),
+            field("peek", "text", relevant="${who} = 'x'"),
+        ]),
+        field("bad", "text", relevant="${place} = 'x'"),
+    )
+    found = {(p.field_id, p.where) for p in problems(doc)}
+    # Inner fields read their own item, the outer item and the top level; nothing reads
+    # into an inner repeat's items except count() from the item holding it.
+    assert found == {("peek", "relevant"), ("bad", "relevant")}
+
+
+def test_sensitivity_tags_inside_a_nested_repeat_are_refused() -> None:
+    doc = form(field("outer", "repeat", fields=[field("inner", "repeat", fields=[
+        field("diagnosis", "text", sensitivity=["mental_health"])])]))
     found = problems(doc)
-    assert any(p.field_id == "inner" and p.where == "type" for p in found)
+    assert [(p.field_id, p.where) for p in found] == [("diagnosis", "sensitivity")]
 
 
 def test_reference_scoping_rules() -> None:

@@ -286,10 +286,28 @@ def test_nested_groups_and_repeats(tmp_path: Path) -> None:
             row("end repeat", ""),
         ],
     )
+    # A repeat inside a repeat imports (issue 11); four deep is refused naming the row.
+    assert form.field("rep").fields  # (the form above is unaffected)
+    inner_rep = load_xlsform(nested).field("inner_rep")
+    assert [m.id for m in inner_rep.fields] == ["aa"]
+    too_deep = workbook(
+        tmp_path / "nested4.xlsx",
+        [
+            row("begin repeat", "r_one", "R1"),
+            row("begin repeat", "r_two", "R2"),
+            row("begin repeat", "r_three", "R3"),
+            row("begin repeat", "r_four", "R4"),
+            row("text", "aa", "A"),
+            row("end repeat", ""),
+            row("end repeat", ""),
+            row("end repeat", ""),
+            row("end repeat", ""),
+        ],
+    )
     with pytest.raises(XLSFormImportError) as info:
-        import_xlsform(nested)
+        import_xlsform(too_deep)
     assert [str(p) for p in info.value.problems] == [
-        "survey row 3, column 'type': a repeat inside a repeat is not supported"
+        "survey row 5, column 'type': type: repeats nest at most 3 deep"
     ]
     unclosed = workbook(
         tmp_path / "open.xlsx", [row("begin group", "grp", "G"), row("text", "aa", "A")]

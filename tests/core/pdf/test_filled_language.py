@@ -146,3 +146,26 @@ def test_computed_values_print_as_the_view_shows_them(session: Session,
     assert "1.3 Flag — not calculated" in text
     assert "ERROR" not in text and "NaN" not in text
     assert "Silent" not in text and "x5" not in text
+
+
+def test_a_repeat_inside_a_repeat_prints_under_its_item(session: Session, people: SampleCase,
+                                                        tmp_path: Path) -> None:
+    from btam_desktop.core.pdf import blank_form_pdf
+    from tests.core.forms.test_forms_nested_repeats import NESTED
+
+    _stored(session, NESTED)
+    answers = {"address": "1 Main St", "people": [
+        {"name": "Ana", "has_contacts": "yes",
+         "contacts": [{"contact_name": "Bo", "contact_note": "ok"}, {"contact_name": "Cy"}]},
+        {"name": "Dee", "has_contacts": "no"}]}
+    sub = session.submissions.create(people.case.id, "household", answers, strict=False)
+    pdf = submission_pdf(session, sub.id)
+    text = _flat(pdf_text(pdf.data))
+    assert "2 persons recorded" in text
+    assert "Person 1 Name Ana" in text
+    assert "Contacts of Ana 2 contacts recorded" in text
+    assert "Bo" in text and "Ana/Cy" in text
+    assert "Person 2 Name Dee" in text and "Contacts of Dee" not in text
+    assert_qpdf_ok(pdf.data, tmp_path)
+    blank = _flat(pdf_text(blank_form_pdf(session, "household").data))
+    assert "A list of its own" in blank

@@ -18,7 +18,7 @@ from btam_desktop.cli.common import (
     safe_text,
     table,
 )
-from btam_desktop.core import audit, backup, vault
+from btam_desktop.core import audit, audit_anchor, backup, vault
 from btam_desktop.core.errors import IntegrityProblem, InvalidInput
 from btam_desktop.core.fileio import atomic_write_text
 from btam_desktop.core.model import ROLES
@@ -227,6 +227,11 @@ def cmd_audit(ctx: Context) -> int:
         if ctx.args.audit_action == "verify":
             problems = audit.verify(session.db)
             notes = audit.notes(session.db)
+            for earlier in ctx.args.against or []:
+                # A backup made before: the anchor in its header must still hold.
+                found, said = audit_anchor.against_backup(session.db, Path(earlier))
+                problems += found
+                notes += said
             ctx.emit({"ok": not problems, "problems": problems, "notes": notes},
                      ("Audit trail intact: no entry edited, removed, reordered or signed by"
                       " anyone but the member it names; the key file's anchor and the"
@@ -328,6 +333,9 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
     p.add_argument("audit_action", nargs="?", choices=["verify"])
     p.add_argument("--record", help="only entries about this case number or record id")
     p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--against", action="append", metavar="BACKUP",
+                   help="verify: also compare with the audit anchor of this earlier backup"
+                        " (repeatable; its passphrase is not needed)")
     p.set_defaults(func=cmd_audit)
     p = sub.add_parser("settings", parents=[json_parent], help="show or change settings")
     p.add_argument("key", nargs="?")

@@ -170,8 +170,25 @@ def save(vault_path: Path, db: Database, slot: KeySlot | None = None) -> keyfile
     return keys
 
 
-def problems(db: Database, keys: keyfile.KeyFile | None = None) -> list[str]:
-    """What the key file's anchor says the database has lost or changed (empty: nothing)."""
+def against_backup(db: Database, backup_path: Path) -> tuple[list[str], list[str]]:
+    """Compare the chains with the anchor a backup's header carries (no passphrase needed:
+    the header is plain): a backup made before shows what was cut or rewritten since, even
+    where the key file beside the vault was rewritten too. Returns (problems, notes)."""
+    from btam_desktop.core import backup
+
+    header = backup.read_header(Path(backup_path))
+    name = Path(backup_path).name
+    if header.vault_id != (db.meta("vault_id") or ""):
+        return [f"the backup {name} is of another vault"], []
+    if header.keys.audit_anchor is None:
+        return [], [f"the backup {name} carries no audit anchor (made before audit anchoring)"]
+    return problems(db, header.keys, source=f"the backup {name}"), []
+
+
+def problems(db: Database, keys: keyfile.KeyFile | None = None, *,
+             source: str = "the key file") -> list[str]:
+    """What the anchor in ``keys`` (the key file's, or a backup's: ``source``) says the
+    database has lost or changed (empty: nothing)."""
     if keys is None:
         try:
             keys = keyfile.load(Path(db.path))
@@ -191,10 +208,10 @@ def problems(db: Database, keys: keyfile.KeyFile | None = None) -> list[str]:
         signer_key, signature = str(anchor["signer_key"]), str(anchor["signature"])
         message = _message(vault_id, anchor)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
-        return ["the key file's audit anchor is damaged"]
+        return [f"{source}'s audit anchor is damaged"]
     owner = audit.signers(db).get(signer_key)
     if owner is None or not audit.signature_valid(signer_key, signature, message):
-        found.append("the key file's audit anchor was altered (its signature does not match a"
+        found.append(f"{source}'s audit anchor was altered (its signature does not match a"
                      " signing key of this vault)")
     for device_id, (seq, entry_hash) in sorted(anchored.items()):
         short = device_id[:8]
@@ -204,11 +221,11 @@ def problems(db: Database, keys: keyfile.KeyFile | None = None) -> list[str]:
             top = db.scalar("SELECT max(device_seq) FROM audit WHERE device_id = ?",
                             (device_id,))
             found.append(
-                f"audit chain of device {short} ends at #{int(top or 0)}, but the key file's"
+                f"audit chain of device {short} ends at #{int(top or 0)}, but {source}'s"
                 f" anchor saw #{seq}: entries removed from the end"
                 + (" (the whole chain was emptied)" if not top else ""))
         elif str(row[0]) != entry_hash:
             found.append(
-                f"audit entry #{seq} of device {short} is not the one the key file's anchor"
+                f"audit entry #{seq} of device {short} is not the one {source}'s anchor"
                 " saw: the chain was rewritten")
     return found

@@ -297,3 +297,20 @@ def test_check_exits_3_when_the_dissemination_log_is_emptied(initialised: Run,
     code, out, err = initialised("--member", LEAD, "check")
     assert code == 3, out + err
     assert "missing from the dissemination log" in out
+
+
+def test_audit_verify_against_an_earlier_backup(initialised: Run, tmp_path: Path) -> None:
+    backup_file = tmp_path / "monday.btambak"
+    assert initialised("case", "add", "--title", "First")[0] == 0
+    code, _, err = initialised("--member", LEAD, "backup", str(backup_file))
+    assert code == 0, err
+    code, out, _ = initialised("audit", "verify", "--against", str(backup_file))
+    assert code == 0, out
+    db = _insider_db(tmp_path / "v.btam")
+    try:
+        db.execute("DELETE FROM audit")
+    finally:
+        db.close()
+    code, out, _ = initialised("audit", "verify", "--against", str(backup_file))
+    assert code == 3, out
+    assert "the backup monday.btambak's anchor saw" in out

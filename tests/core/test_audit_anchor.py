@@ -350,3 +350,34 @@ def test_purged_case_leaves_no_dissemination_problem(session: Session, tmp_path:
     session.store.purge_case(case.id)
     assert session.db.scalar("SELECT count(*) FROM disseminations") == 0
     assert audit.verify(session.db) == []
+
+
+def test_a_cut_hidden_in_both_files_shows_against_an_earlier_backup(session: Session,
+                                                                    vault_path: Path,
+                                                                    tmp_path: Path) -> None:
+    """The insider cuts the chain, moves the heads and re-signs the key file's anchor with
+    their own key: the vault and its key file agree. A backup made before still disagrees."""
+    lead, officer = _team(session, vault_path)
+    earlier = tmp_path / "monday.btambak"
+    lead.backup(earlier)
+    lead.lock()
+    db = officer.db
+    db.execute("DELETE FROM audit WHERE seq IN (SELECT seq FROM audit ORDER BY seq DESC"
+               " LIMIT 3)")
+    _rehash(db)
+    keys = keyfile.load(vault_path)
+    anchor = audit_anchor.make_anchor(db, keys.vault_id)  # signed with the officer's own key
+    keyfile.save(vault_path, keyfile.KeyFile(keys.vault_id, keys.slots, anchor))
+    db.close()
+    at_unlock, checked = _problems(vault_path)
+    assert at_unlock == [] and checked == []  # both files agree: nothing to see locally
+    again, _ = vault.unlock(vault_path, passphrase_text=LEAD_PASS, member=LEAD)
+    try:
+        found, notes = audit_anchor.against_backup(again.db, earlier)
+    finally:
+        again.lock()
+    assert notes == []
+    # The unlocks since wrote new entries under the cut numbers: they differ from the ones
+    # the backup saw.
+    assert any("is not the one the backup monday.btambak's anchor saw: the chain was"
+               " rewritten" in p for p in found), found

@@ -610,6 +610,12 @@ class Operation:
         )
         self._audited = True
 
+    def audited_earlier(self) -> None:
+        """This write is covered by an entry this session already made (a draft's autosave
+        after its first save: one line per draft and session, not one every few seconds);
+        the change log still records every value, who and when."""
+        self._audited = True
+
     def finish(self) -> None:
         """Called before commit: bring the conflict queue of touched records up to date (a
         local restore or edit can settle or reopen one, exactly as the same change arriving

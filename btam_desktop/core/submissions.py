@@ -17,6 +17,7 @@ from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.formlib import FormLibrary, canonical_answers
 from btam_desktop.core.forms import AnswerProblem, FormDefinition, validate_answers
 from btam_desktop.core.forms.answers import fill_metadata, stored_answers
+from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS
 
 if TYPE_CHECKING:
     from btam_desktop.core.db import Row
@@ -85,6 +86,10 @@ class SubmissionStore:
 
     def __init__(self, session: Session, library: FormLibrary | None = None) -> None:
         self.session = session
+        # Drafts already in this session's audit trail: autosave runs every few seconds, and
+        # one line per draft and session says who worked on it (the change log keeps every
+        # answer's history), where a line per autosave buried the trail (7 for one form).
+        self._draft_audited: set[str] = set()
         self.library = library or FormLibrary(session)
 
     def _problems(self, form: FormDefinition, case_id: str, answers: dict[str, Any],
@@ -92,8 +97,13 @@ class SubmissionStore:
         person_ids = [r[0] for r in self.session.db.query(
             "SELECT person_id FROM case_persons WHERE case_id = ? AND deleted_at IS NULL",
             (case_id,))]
+        attachment_ids = None
+        if any(f.text_format in MEDIA_FORMATS for f in form.iter_fields()):
+            attachment_ids = [r[0] for r in self.session.db.query(
+                "SELECT id FROM attachments WHERE case_id = ? AND deleted_at IS NULL",
+                (case_id,))]
         return validate_answers(form, answers, complete, today=date.today(),
-                                person_ids=person_ids)
+                                person_ids=person_ids, attachment_ids=attachment_ids)
 
     def validate(self, submission_id: str, *, complete: bool = True) -> list[AnswerProblem]:
         """Problems of a stored submission against its own form version."""
@@ -151,10 +161,12 @@ class SubmissionStore:
             self._index(sub_id, case_id, answers)
             op.audit("submission.create", "case", case_id, submission=sub_id, form=form.id,
                      status="complete" if complete else "draft")
+        self._draft_audited.add(sub_id)
         return self.get(sub_id)
 
     def save_draft(self, submission_id: str, answers: dict[str, Any]) -> list[str]:
-        """Autosave: store a draft's answers as they are; returns the answer ids changed."""
+        """Autosave: store a draft's answers as they are; returns the answer ids changed.
+        The audit trail gets one line per draft and session (or the creation's line)."""
         sub = self.get(submission_id)
         if sub.status != "draft":
             raise InvalidInput("only drafts are saved in place; amend a completed form")
@@ -163,8 +175,15 @@ class SubmissionStore:
             changed = op.update_json("submissions", sub.id, "answers", dict(answers))
             if changed:
                 self._index(sub.id, sub.case_id, answers)
-                op.audit("submission.draft", "case", sub.case_id, submission=sub.id,
-                         answers_changed=len(changed))
+                if sub.id not in self._draft_audited:
+                    op.audit("submission.draft", "case", sub.case_id, submission=sub.id,
+                             answers_changed=len(changed))
+                else:
+                    op.audited_earlier()
+            else:
+                op.audited_earlier()  # nothing changed, nothing written: nothing to audit
+        if changed:
+            self._draft_audited.add(sub.id)
         return changed
 
     def complete(self, submission_id: str, answers: dict[str, Any] | None = None

@@ -209,3 +209,27 @@ def test_broken_form_in_the_pack_is_reported_clearly(
         FormLibrary(session).available()
     assert any("broken.yaml" in p and "sections" in p for p in exc.value.problems)
     assert session.db.scalar("SELECT count(*) FROM changes") == before
+
+
+def test_autosaves_write_one_audit_line_per_draft_and_session(session: Session,
+                                                              vault_path: Path) -> None:
+    """Issue 9: every autosave wrote an audit line (7 for one form)."""
+    case = session.store.create_case("Autosave audit")
+    draft = session.submissions.create(case.id, "contact_log", {}, strict=False)
+    for n in range(7):
+        session.submissions.save_draft(draft.id, {"contact_summary": "x" * (n + 1)})
+        session.submissions.save_draft(draft.id, {"contact_summary": "x" * (n + 1)})  # same
+
+    def lines(s: Session) -> list[str]:
+        return [r[0] for r in s.db.query(
+            "SELECT action FROM audit WHERE action LIKE 'submission.%' ORDER BY seq")]
+
+    assert lines(session) == ["submission.create"]  # creating it was this session's line
+    session.lock()
+    again, _ = vault.unlock(vault_path, passphrase_text=LEAD_PASS)
+    for n in range(5):
+        again.submissions.save_draft(draft.id, {"contact_summary": "y" * (n + 1)})
+    assert lines(again) == ["submission.create", "submission.draft"]
+    again.submissions.complete(draft.id, valid_contact(again))
+    assert lines(again)[-1] == "submission.complete"
+    again.lock()

@@ -146,6 +146,7 @@ def test_an_error_comes_back_to_on_error(qtbot: QtBot, host: MakeHost) -> None:
     assert not tasks.is_busy()
 
 
+@pytest.mark.unexpected_errors_expected  # the error dialog is what this test checks
 def test_an_error_without_handler_shows_a_dialog_without_case_text(
     qtbot: QtBot, host: MakeHost, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from btam_desktop.core.reports import Period, gaps, post_evaluation, resource_ma
 from btam_desktop.core.reports.csvout import csv_bytes, safe_cell
 from btam_desktop.core.reports.export import export_report
 from btam_desktop.core.session import Session
+from tests.core.sync.conftest import laptops  # noqa: F401 (fixture)
 
 T = date.today()
 FORMULA = '=HYPERLINK("http://evil.example","Victim line")'
@@ -261,3 +263,32 @@ def test_every_report_pdf_passes_qpdf(demo: Session, tmp_path: Path, kind: str) 
     check = subprocess.run(["qpdf", "--check", str(out)], capture_output=True, text=True,
                            check=False)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_gap_analysis_counts_referrals_between_teams(laptops: Callable[[str], Session],  # noqa: F811
+                                                    tmp_path: Path) -> None:
+    from btam_desktop.core.sync import referral, team
+    from tests.core.sync.test_referral import exchange_cards
+
+    a, b = laptops("A"), laptops("B")
+    team.create_team(a, "Lakeside BTAM")
+    team.create_team(b, "County Threat Assessment")
+    exchange_cards(a, b, tmp_path)
+    sent = []
+    for name in ("one", "two", "three"):
+        case = a.store.create_case(f"Case {name}")
+        sent.append(referral.send(a, case.id, to_team="County Threat Assessment",
+                                  profile="school_partner", reason="Moved",
+                                  legal_basis="Code 1", out=tmp_path / f"{name}.btambundle"))
+    for result in sent:
+        referral.import_file(b, result.path)
+    referral.accept(b, sent[0].referral_id, out=tmp_path / "ack1.btambundle")
+    referral.decline(b, sent[1].referral_id, "Outside our area",
+                     out=tmp_path / "ack2.btambundle")
+    for name in ("ack1", "ack2"):
+        referral.import_file(a, tmp_path / f"{name}.btambundle")
+    mine = gaps.build(a, PERIOD).table("Referrals to and from other teams in the period")
+    assert mine.rows[0] == ["Sent to other teams", 3, 1, 1, 1]
+    assert mine.rows[1] == ["Received from other teams", 0, 0, 0, 0]
+    theirs = gaps.build(b, PERIOD).table("Referrals to and from other teams in the period")
+    assert theirs.rows[1] == ["Received from other teams", 3, 1, 1, 1]

@@ -6,7 +6,8 @@ chief or a county board.
 * Time from intake to first intervention: for cases opened in the period, days from the
   opening date to the first intervention or referral on the timeline.
 * Reviews: scheduled reviews due in the period, done on time, done late, not done.
-* Referrals made in the period by the partner's discipline and outcome.
+* Referrals made in the period by the partner's discipline and outcome, and referrals to and
+  from other teams (sent, received; accepted, declined, not answered yet).
 * Needs no partner could meet: services asked for in management plans (the plan's
   referrals) marked "not available or waitlisted", or of a discipline with no partner in the
   directory.
@@ -121,6 +122,21 @@ def build(session: Session, period: Period) -> Report:
         referrals.rows.append([_data.DISCIPLINE_TITLES[discipline], sum(row.values()),
                                *[row[o] for o in _data.OUTCOMES]])
     report.tables.append(referrals)
+
+    # Referrals between teams (this laptop's record of them), made or received in the period.
+    teams = Table("Referrals to and from other teams in the period",
+                  ["Direction", "Referrals", "Not answered yet", "Accepted", "Declined"],
+                  note="As recorded on this lead laptop; 'not answered yet': sent without an"
+                       " acknowledgement back, or received and not decided.")
+    for direction, label, waiting in (("out", "Sent to other teams", "sent"),
+                                      ("in", "Received from other teams", "received")):
+        rows = [r for r in session.db.query(
+            "SELECT status, created_at FROM referrals WHERE direction = ?", (direction,))
+            if period.contains(r["created_at"])]
+        teams.rows.append([label, len(rows),
+                           *[sum(1 for r in rows if r["status"] == s)
+                             for s in (waiting, "accepted", "declined")]])
+    report.tables.append(teams)
 
     # Needs no partner could meet (management plans of the caseload, newest plan per case).
     covered = set(disciplines.values()) & {p.discipline for p in _data.partners(session)}

@@ -511,6 +511,7 @@ class AppController(QObject):
         self.locked.emit()
 
     def _close_session(self) -> None:
+        self._handed_over()  # a lock before the dashboard painted: the old window goes now
         self.idle.stop()
         self.lock_keys.remove()
         window, self._main = self._main, None

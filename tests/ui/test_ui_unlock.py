@@ -481,3 +481,22 @@ def test_the_unlock_window_is_centred_and_never_squeezed(qtbot: QtBot, make_cont
     assert not window.recovery_button.isVisible()  # nothing else to press while opening
     # Everything shown fits: the passphrase field keeps its full height.
     assert window.passphrase.height() >= window.passphrase.sizeHint().height()
+
+
+def test_a_lock_while_opening_leaves_one_unlock_window(qtbot: QtBot, make_controller: Make,
+                                                       existing_vault: Path) -> None:
+    controller = make_controller(existing_vault)
+    first = unlock_window(controller)
+    locked_at_once: list[None] = []
+
+    def lock_now(_session: object) -> None:
+        controller.lock()  # the idle deadline or Ctrl+L before the dashboard was painted
+        locked_at_once.append(None)
+
+    controller.session_started.connect(lock_now)
+    with qtbot.waitSignal(controller.session_started, timeout=5000):
+        type_and_submit(qtbot, first, LEAD_PASS)
+    assert locked_at_once == [None]
+    assert controller.opening_window is None
+    assert not first.isVisible()
+    assert unlock_window(controller) is not first

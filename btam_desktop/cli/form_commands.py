@@ -17,10 +17,12 @@ from btam_desktop.core.forms import (
     initial_answers,
     new_item,
     relevant_answers,
+    validate_answers,
 )
 from btam_desktop.core.forms.cli import check_path
-from btam_desktop.core.forms.fieldtypes import not_calculated
-from btam_desktop.core.submissions import Submission
+from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS, not_calculated
+from btam_desktop.core.store import read_attachment_file
+from btam_desktop.core.submissions import AnswersInvalid, Submission
 
 
 def _read_answers(path: str) -> dict[str, Any]:
@@ -102,13 +104,54 @@ def cmd_submit(ctx: Context) -> int:
     """Submit answers for a form on a case (complete, or --draft)."""
     a = ctx.args
     answers = _read_answers(a.data)
+    files = _attach_options(a.attach or [])
     with ctx.unlock() as session:
         form = session.forms.definition(a.form)
         answers = _with_defaults(form, answers)
+        if files:
+            answers = _attach(session, form, a.case, answers, files, complete=not a.draft)
         sub = session.submissions.create(a.case, a.form, answers, complete=not a.draft,
                                          form_version=form.version)
         ctx.emit(sub.to_json(), f"Submission {sub.id} saved as {sub.status}.")
     return 0
+
+
+def _attach_options(options: list[str]) -> list[tuple[str, Path]]:
+    """``FIELD=PATH`` options as (field id, path)."""
+    found: list[tuple[str, Path]] = []
+    for option in options:
+        name, sep, path = option.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise UsageError(f"--attach takes FIELD=PATH, got {option!r}")
+        found.append((name.strip(), Path(path.strip()).expanduser()))
+    return found
+
+
+def _attach(session: Any, form: FormDefinition, case: str, answers: dict[str, Any],
+            files: list[tuple[str, Path]], *, complete: bool) -> dict[str, Any]:
+    """Store each file as an encrypted attachment of the case and answer its media question
+    with the attachment's id. Files are read (size-checked) and the other answers checked
+    first, so a refused submission leaves no attachment behind."""
+    contents: list[tuple[str, str, bytes]] = []
+    for field_id, path in files:
+        field = form.fields_by_id.get(field_id)
+        if field is None or field.text_format not in MEDIA_FORMATS or (
+                form.repeat_of(field_id) is not None):
+            media = [f.id for f in form.iter_fields(members=False)
+                     if f.text_format in MEDIA_FORMATS]
+            raise UsageError(f"--attach {field_id}: not a file question of {form.id} (its "
+                             f"file questions: {', '.join(media) or 'none'}; answer one "
+                             "inside a repeat with an attachment id in the answers)")
+        contents.append((field_id, path.name, read_attachment_file(path)))
+    # A stand-in id passes the shape checks; whether it is on the case is the store's check.
+    trial = {**answers, **{field_id: "pending" for field_id, _, _ in contents}}
+    problems = [p for p in validate_answers(form, trial, complete) if p.code != "attachment"]
+    if problems:
+        raise AnswersInvalid(problems)
+    result = dict(answers)
+    for field_id, name, content in contents:
+        result[field_id] = session.store.add_attachment(case, name, content).id
+    return result
 
 
 def _with_defaults(form: FormDefinition, answers: dict[str, Any]) -> dict[str, Any]:
@@ -179,8 +222,14 @@ def cmd_submissions(ctx: Context) -> int:
             data["computed"] = {k: v for k, v in shown.items()
                                 if form.field(k).is_computed and not not_calculated(v)}
             relevant = evaluate(form, sub.answers).fields
+            files = {x.id: x.filename for x in session.store.attachments(sub.case_id)}
             for field in form.iter_fields(members=False):
                 if field.hidden:
+                    continue
+                if field.text_format in MEDIA_FORMATS and field.id in shown:
+                    attached = str(shown[field.id])
+                    name = files.get(attached, "attachment no longer on the case")
+                    lines.append(f"  {field.label}: {name} (attachment {attached})")
                     continue
                 if field.is_computed and not_calculated(shown.get(field.id)):
                     if relevant.get(field.id, False):
@@ -231,6 +280,10 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, metavar="ANSWERS.json",
                    help="JSON object: field id -> answer ('-' reads stdin)")
     p.add_argument("--draft", action="store_true", help="save as a draft (no required check)")
+    p.add_argument("--attach", action="append", metavar="FIELD=PATH",
+                   help="answer a file question (image, audio, video, file) with this file, "
+                        "stored encrypted as an attachment of the case (200 MB at most); "
+                        "repeatable")
     p.set_defaults(func=cmd_submit)
 
     subs = sub.add_parser("submissions", help="submissions and drafts").add_subparsers(

@@ -46,8 +46,16 @@ def test_field_form_end_to_end(initialised: Run, case_number: str, tmp_path: Pat
     assert "location: latitude must be between -90 and 90" in err
     assert "score: Score for Alex below 10" in err
 
+    # A media answer must name an attachment of the case, not a file name...
+    code, _, err = _submit(initialised, case_number, data, valid_answers())
+    assert code == 1 and "photo: 'IMG_001.jpg' is not an attachment of this case" in err
+    # ...which --attach stores (encrypted in the vault) and answers with.
+    photo = tmp_path / "IMG_001.jpg"
+    photo.write_bytes(b"\xff\xd8\xff fake jpeg")
     hidden = {**valid_answers(), "weapons": "no"}  # kinds/kinds_other are not relevant
-    code, out, err = _submit(initialised, case_number, data, hidden)
+    del hidden["photo"]
+    code, out, err = _submit(initialised, case_number, data, hidden, "--attach",
+                             f"photo={photo}")
     assert code == 0, err
     stored = json.loads(out)
     answers = stored["answers"]
@@ -59,6 +67,10 @@ def test_field_form_end_to_end(initialised: Run, case_number: str, tmp_path: Pat
     assert code == 0 and json.loads(out)["computed"] == {"risk": "low"}
     code, out, _ = initialised("submissions", "show", stored["id"])
     assert "ERROR" not in out and "Start" not in out  # metadata is hidden
+    attached = stored["answers"]["photo"]
+    assert f"Photo reference: IMG_001.jpg (attachment {attached})" in out
+    code, out, _ = initialised("attach", "list", case_number, "--json")
+    assert code == 0 and [a["filename"] for a in json.loads(out)] == ["IMG_001.jpg"]
 
     pdf = tmp_path / "field.pdf"
     code, _, err = initialised("pdf", "submission", stored["id"], "-o", str(pdf), *RELEASE)
@@ -72,6 +84,7 @@ def test_field_form_end_to_end(initialised: Run, case_number: str, tmp_path: Pat
     assert code == 0, err
     text = " ".join(pdf_text(spanish.read_bytes()).split())
     assert "1.1 Nombre" in text and "Language Español (es)" in text
+    assert "IMG_001.jpg (attached file, kept in the case file)" in text
     code, _, err = initialised("pdf", "submission", stored["id"], "--language", "fr",
                                "-o", str(tmp_path / "fr.pdf"), *RELEASE)
     assert code != 0 and "English (en), Español (es)" in err
@@ -170,3 +183,23 @@ def test_a_nested_repeat_form_end_to_end(initialised: Run, case_number: str,
     code, _, err = initialised("pdf", "submission", stored["id"], "-o", str(pdf), *RELEASE)
     assert code == 0, err
     assert "Bo" in pdf_text(pdf.read_bytes())
+
+
+def test_attach_refuses_what_is_not_a_file_question_and_leaves_nothing_behind(
+        initialised: Run, case_number: str, tmp_path: Path) -> None:
+    workbook = field_form(tmp_path / "field.xlsx")
+    assert initialised("forms", "import", str(workbook))[0] == 0
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"jpeg")
+    data = tmp_path / "answers.json"
+    answers = {**valid_answers()}
+    del answers["photo"]
+    code, _, err = _submit(initialised, case_number, data, answers, "--attach",
+                           f"notes={photo}")
+    assert code != 0 and "not a file question of field_form (its file questions: photo" in err
+    answers["score"] = 11  # refused: the file must not stay on the case
+    code, _, err = _submit(initialised, case_number, data, answers, "--attach",
+                           f"photo={photo}")
+    assert code == 1 and "Score for Alex below 10" in err
+    code, out, _ = initialised("attach", "list", case_number, "--json")
+    assert json.loads(out) == []

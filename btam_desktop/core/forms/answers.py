@@ -30,6 +30,7 @@ from btam_desktop.core.forms.definition import Choice, Field, FormDefinition
 from btam_desktop.core.forms.evaluator import Scope
 from btam_desktop.core.forms.expr import Expression
 from btam_desktop.core.forms.fieldtypes import (
+    MEDIA_FORMATS,
     YES_NO_UNKNOWN,
     check_geopoint,
     check_value,
@@ -62,7 +63,8 @@ DEFAULT_CONSTRAINT_MESSAGE = "the value does not meet the form's rule for this q
 @dataclass(frozen=True)
 class AnswerProblem:
     """One problem in a submission. ``code`` is one of ``answers`` (not a mapping),
-    ``unknown_field``, ``type``, ``required``, ``constraint``, ``items``, ``person``."""
+    ``unknown_field``, ``type``, ``required``, ``constraint``, ``items``, ``person``,
+    ``attachment``."""
 
     field_id: str | None
     path: str
@@ -284,12 +286,14 @@ def validate_answers(
     *,
     today: dt.date | None = None,
     person_ids: Collection[str] | None = None,
+    attachment_ids: Collection[str] | None = None,
 ) -> list[AnswerProblem]:
     """Every problem in ``answers`` (see the module docstring for the rules).
 
     ``complete`` enforces required fields and ``min_items`` (use it when a form is being
     finalised); ``person_ids``, if given, are the case's person ids that ``person`` answers
-    must belong to.
+    must belong to; ``attachment_ids`` likewise the case's attachments, which media answers
+    (``text_format`` image, audio, video, file) name.
     """
     if not isinstance(answers, Mapping):
         return [
@@ -298,7 +302,7 @@ def validate_answers(
             )
         ]
     run = _start(form, answers, today)
-    checker = _AnswerChecker(run, complete, person_ids)
+    checker = _AnswerChecker(run, complete, person_ids, attachment_ids)
     checker.check_unknown(answers)
     for plan in run.plan.fields:
         if plan.type == "repeat":
@@ -312,10 +316,12 @@ def validate_answers(
 
 
 class _AnswerChecker:
-    def __init__(self, run: _Run, complete: bool, person_ids: Collection[str] | None) -> None:
+    def __init__(self, run: _Run, complete: bool, person_ids: Collection[str] | None,
+                 attachment_ids: Collection[str] | None = None) -> None:
         self.run = run
         self.complete = complete
         self.person_ids = person_ids
+        self.attachment_ids = attachment_ids
         self.problems: list[AnswerProblem] = []
 
     def add(self, field_id: str | None, path: str, message: str, code: str) -> None:
@@ -372,6 +378,14 @@ class _AnswerChecker:
                 and value not in self.person_ids
             ):
                 self.add(plan.id, path, f"person {value!r} is not on this case", "person")
+            if (
+                plan.field.text_format in MEDIA_FORMATS
+                and self.attachment_ids is not None
+                and value not in self.attachment_ids
+            ):
+                self.add(plan.id, path, f"{value!r} is not an attachment of this case: add "
+                         "the file to the case, then answer with its attachment id",
+                         "attachment")
         if not relevant or scope is None:
             return
         if plan.calculation is not None:

@@ -16,6 +16,7 @@ __all__ = [
     "CHOICE_TYPES",
     "FIELD_TYPES",
     "INPUT_TYPES",
+    "MEDIA_FORMATS",
     "METADATA_KINDS",
     "PERSON_ROLES",
     "SENSITIVITY_TAGS",
@@ -65,7 +66,10 @@ SENSITIVITY_TAGS: tuple[str, ...] = (
 )
 YES_NO_UNKNOWN: tuple[str, ...] = ("yes", "no", "unknown")
 # Optional refinements of a field (see docs/form-format.md).
-TEXT_FORMATS: tuple[str, ...] = ("geopoint",)
+# Media formats: the answer is the id of an attachment of the case (the file is stored
+# encrypted in the vault like every attachment; the answer only names it).
+MEDIA_FORMATS: tuple[str, ...] = ("image", "audio", "video", "file")
+TEXT_FORMATS: tuple[str, ...] = ("geopoint", *MEDIA_FORMATS)
 METADATA_KINDS: tuple[str, ...] = ("start", "end", "today", "deviceid", "username")
 APPEARANCES: tuple[str, ...] = ("minimal", "likert", "horizontal", "month-year", "year", "rank")
 SIGNATURE_KEYS = frozenset({"name", "badge", "date"})

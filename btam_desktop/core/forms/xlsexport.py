@@ -129,8 +129,8 @@ class _Writer:
                 row["btam_type"] = item.type
         else:
             row["type"] = _XLS_TYPES[kind]
-            if kind == "text" and item.text_format == "geopoint":
-                row["type"] = "geopoint"
+            if kind == "text" and item.text_format is not None:
+                row["type"] = item.text_format  # geopoint, image, audio, video, file
             if kind in ("person", "signature"):
                 row["btam_type"] = kind
         self.field_texts(row, item)

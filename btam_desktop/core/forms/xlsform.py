@@ -92,6 +92,9 @@ _SIMPLE_TYPES = {
     "note": "note",
 }
 _MEDIA_TYPES = {"photo", "image", "audio", "video", "file", "barcode", "background-audio"}
+# Media questions answered with a file attached to the case (text_format = the kind).
+_ATTACHED = {"photo": "image", "image": "image", "audio": "audio", "video": "video",
+             "file": "file"}
 _METADATA = {"start": "datetime", "end": "datetime", "today": "date", "deviceid": "text",
              "username": "text"}
 _DEVICE_ONLY = {"phonenumber", "simserial", "subscriberid", "email", "start-geopoint"}
@@ -955,10 +958,12 @@ class _Mapper:
             spec["label"] = spec["label"] or _humanize(name)
         elif lowered == "geopoint":
             spec["text_format"] = "geopoint"
+        elif lowered in _ATTACHED:
+            # The file is kept as an encrypted attachment of the case; the answer names it.
+            spec["text_format"] = _ATTACHED[lowered]
         elif lowered in _MEDIA_TYPES:
-            self.notice(row, "type", f"'{kind}' questions are answered with text (a file name, "
-                        "reference or typed code); files are not attached",
-                        feature=f"media:{lowered}")
+            self.notice(row, "type", f"'{kind}' questions are answered with text (a "
+                        "reference or typed code)", feature=f"media:{lowered}")
         elif lowered in _METADATA:
             spec["type"] = _METADATA[lowered]
             spec["metadata"] = lowered

@@ -92,6 +92,7 @@ def submission_doc(session: Session, submission_id: str, language: str | None = 
             raise InvalidInput(str(error)) from None
     return SubmissionDoc(
         form=form, language=chosen,
+        attachments={a.id: a.filename for a in store.attachments(sub.case_id)},
         submission=sub,
         case=store.get_case(sub.case_id),
         persons=store.case_persons(sub.case_id),

@@ -31,7 +31,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from btam_desktop.core.dissemination import Release
 from btam_desktop.core.forms import Field, FormDefinition, FormState, evaluate, relevant_answers
 from btam_desktop.core.forms.answers import ItemState, available_choices, shown_text
-from btam_desktop.core.forms.fieldtypes import is_empty, not_calculated
+from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS, is_empty, not_calculated
 from btam_desktop.core.forms.text import fill_text
 from btam_desktop.core.forms.values import from_answer, to_string
 from btam_desktop.core.model import Case, CasePerson
@@ -86,6 +86,8 @@ class SubmissionDoc:
     members: Mapping[str, str] = field(default_factory=dict)
     # The language to print (one of form.languages); None: the form's default language.
     language: str | None = None
+    # attachment id -> file name, for media answers (the files themselves stay in the vault)
+    attachments: Mapping[str, str] = field(default_factory=dict)
 
 
 class _FormWriter:
@@ -93,8 +95,10 @@ class _FormWriter:
 
     def __init__(self, form: FormDefinition, answers: Mapping[str, Any], redactor: Redactor,
                  *, numbered: bool = True, bookmarks: bool = True, nested: bool = False,
-                 language: str | None = None) -> None:
+                 language: str | None = None,
+                 attachments: Mapping[str, str] | None = None) -> None:
         self.form = form
+        self.attachments = attachments or {}
         # The same form with its texts in the chosen language (same ids, rules and order).
         self.shown = form.in_language(language)
         self.answers = answers
@@ -207,7 +211,8 @@ class _FormWriter:
                 rows.append(Row(label, withheld()))
             else:
                 value = self.values.get(item.id)
-                answer = format_answer(item, value, self.redactor, computed=item.is_computed)
+                answer = self.media(item, value) or format_answer(
+                    item, value, self.redactor, computed=item.is_computed)
                 wide = item.type in _WIDE_TYPES or (
                     item.type == "text" and isinstance(value, str) and len(value) > 160)
                 rows.append(Row(label, answer, wide=wide))
@@ -329,7 +334,18 @@ class _FormWriter:
             return muted("—")
         if is_empty(value):
             return muted("—")
-        return format_answer(member, value, self.redactor, computed=member.is_computed)
+        return self.media(member, value) or format_answer(
+            member, value, self.redactor, computed=member.is_computed)
+
+    def media(self, item: Field, value: Any) -> str | None:
+        """A media answer as the attached file's name (None for other answers)."""
+        if item.text_format not in MEDIA_FORMATS or is_empty(value):
+            return None
+        name = self.attachments.get(str(value))
+        if name is None:
+            return muted("attachment no longer on the case")
+        return (f"{esc(self.redactor.text(name))}&nbsp;&nbsp;"
+                + muted("(attached file, kept in the case file)", 7.5))
 
     @staticmethod
     def _boxed(head: Paragraph) -> Table:
@@ -378,13 +394,13 @@ class _FormWriter:
 
 def form_story(form: FormDefinition, answers: Mapping[str, Any], redactor: Redactor,
                *, only: frozenset[str] | None = None, numbered: bool = True,
-               bookmarks: bool = True, nested: bool = False, language: str | None = None
-               ) -> list[Flowable]:
+               bookmarks: bool = True, nested: bool = False, language: str | None = None,
+               attachments: Mapping[str, str] | None = None) -> list[Flowable]:
     """The sections of a filled form as flowables (``only``: restrict to these top-level
     field ids, used for the case report's plan summary; ``nested``: sub-headings instead
     of section bars; ``language``: one of the form's languages, default its default)."""
     return _FormWriter(form, answers, redactor, numbered=numbered, bookmarks=bookmarks,
-                       nested=nested, language=language).story(only)
+                       nested=nested, language=language, attachments=attachments).story(only)
 
 
 def _status_rows(doc: SubmissionDoc, redactor: Redactor) -> list[Row]:
@@ -438,7 +454,8 @@ def render_submission(doc: SubmissionDoc, masthead: Masthead,
     if doc.form.description:
         story += [Paragraph(esc(doc.form.description), st.muted), Spacer(1, 10)]
     story += [Paragraph(muted(esc(NUMBERING_NOTE), 7.5), st.small), Spacer(1, 6)]
-    story += form_story(doc.form, sub.answers, redactor, language=doc.language)
+    story += form_story(doc.form, sub.answers, redactor, language=doc.language,
+                        attachments=doc.attachments)
     story += [Spacer(1, 6), Paragraph(muted("— End of form —"), st.small)]
     watermark = "DRAFT" if sub.status == "draft" else (
         "SUPERSEDED" if sub.superseded_by else None)

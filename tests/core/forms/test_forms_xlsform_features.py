@@ -74,7 +74,10 @@ def test_field_form_maps_every_feature(tmp_path: Path) -> None:
     notices = "\n".join(str(n) for n in result.notices)
     assert "'audit' is not recorded" in notices
     assert "appearance 'spinner'" in notices
-    assert "'photo' questions are answered with text" in notices
+    # Media: the file is attached to the case, the answer names the attachment.
+    assert form.field("photo").text_format == "image"
+    assert "'image' questions" not in notices
+    assert "'barcode' questions are answered with text" in notices
     spanish = form.in_language("Español (es)")
     assert spanish.field("subject_name").label == "Nombre"
     assert [c.label for c in spanish.field("weapons").choices] == ["Sí", "No"]

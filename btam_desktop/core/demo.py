@@ -1170,10 +1170,14 @@ class _Writer:
             ids[table].append(record_id)
             return record_id
 
+        # The store's allocator keeps numbering (per year, per device) in one place; a
+        # batch takes its numbers per year at once, in the order of its cases.
+        years = [int(plan.opened_on[:4]) for plan in plans]
+        numbers = {year: iter(self.store.allocate_numbers(year, years.count(year)))
+                   for year in dict.fromkeys(years)}
         written: list[tuple[str, _CasePlan]] = []
-        for plan in plans:
-            # The store's allocator keeps numbering (per year, per device) in one place.
-            number = self.store.allocate_number(int(plan.opened_on[:4]))
+        for plan, year in zip(plans, years, strict=True):
+            number = next(numbers[year])
             case_id = add("cases", {
                 "number": number, "title": plan.title, "summary": plan.summary,
                 "status": "monitoring" if plan.status == "closed" else plan.status,

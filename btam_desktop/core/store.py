@@ -257,11 +257,18 @@ class CaseStore:
     # -- cases ------------------------------------------
     def allocate_number(self, year: int) -> str:
         """The next case number of this device for ``year`` (call inside an operation)."""
+        return self.allocate_numbers(year, 1)[0]
+
+    def allocate_numbers(self, year: int, count: int) -> list[str]:
+        """The next ``count`` case numbers of this device for ``year``, in order (call inside
+        an operation; bulk writers take a batch's numbers in one read and one write)."""
         key = f"case_seq:{year}"
         current = int(self.db.meta(key) or 0)
-        self.db.set_meta(key, str(current + 1))
+        if count > 0:
+            self.db.set_meta(key, str(current + count))
         # The device code keeps numbers from two laptops apart after their bundles merge.
-        return f"{year}-{current + 1:04d}-{self.session.device_code}"
+        return [f"{year}-{n:04d}-{self.session.device_code}"
+                for n in range(current + 1, current + count + 1)]
 
     def create_case(
         self,

@@ -138,6 +138,10 @@ def test_resource_map_names_the_gaps_and_counts_partner_use(demo: Session) -> No
     assert "No partner for universal social services for young people." in found
     assert "No partner for intensive public-health services." in found
     assert not any("universal school" in f for f in found)
+    assert not any("no prevention tier recorded" in f for f in found)
+    demo.store.add_partner("Quarry Road food bank", "social_services", kind="resource")
+    assert resource_map.build(demo).findings[0].startswith(
+        "1 of 5 partners have no prevention tier recorded")
     grid = report.table("Partners by discipline and prevention tier")
     assert grid.cell("School", "Intensive") == 1
     assert grid.cell("Mental health", "Universal") == 0

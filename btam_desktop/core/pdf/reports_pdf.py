@@ -17,11 +17,11 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 
 from btam_desktop.core.dissemination import Release
 from btam_desktop.core.model import CONCERN_LEVELS
-from btam_desktop.core.pdf.blocks import data_table, para, release_box, section_bar
+from btam_desktop.core.pdf.blocks import FlowTable, para, release_box, section_bar
 from btam_desktop.core.pdf.fonts import BOLD, REGULAR
 from btam_desktop.core.pdf.markup import esc
 from btam_desktop.core.pdf.page import DocumentSpec, Masthead, RenderedPdf, build_pdf
-from btam_desktop.core.pdf.styles import GRID, INK, PAGE, styles
+from btam_desktop.core.pdf.styles import GRID, INK, LABEL_BG, PAGE, styles
 from btam_desktop.core.reports import Report, Series
 from btam_desktop.core.reports import Table as ReportTable
 
@@ -115,12 +115,37 @@ def column_widths(table: ReportTable) -> list[float]:
     return [m + room * e / sum(extra) for m, e in zip(least, extra, strict=True)]
 
 
+def counts_table(table: ReportTable, widths: list[float]) -> Table:
+    """The data table's look (blocks.data_table: grid, header row repeated on each page) for
+    a table of counts: a cell that fits on one line is drawn as plain text and only longer
+    ones are laid out as paragraphs (wrapping 10,000 one-word paragraphs took most of a long
+    post-evaluation's 8 seconds)."""
+    st = styles()
+    data: list[list[object]] = [[para(esc(h), "header_cell") for h in table.headers]]
+    for row in table.rows:
+        cells: list[object] = []
+        for index, value in enumerate(row):
+            text = f"{value:g}" if isinstance(value, float) else str(value)
+            room = widths[index] - 10 if index < len(widths) else 0
+            if "\n" not in text and _width(text, False) <= room:
+                cells.append(text)
+            else:
+                cells.append(Paragraph(esc(text), st.cell))
+        data.append(cells)
+    result = FlowTable(data, colWidths=widths, repeatRows=1, splitInRow=1)
+    result.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 5), ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+        ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("BACKGROUND", (0, 0), (-1, 0), LABEL_BG),
+        ("FONTNAME", (0, 1), (-1, -1), REGULAR), ("FONTSIZE", (0, 1), (-1, -1), 8.5),
+        ("LEADING", (0, 1), (-1, -1), 10.5), ("TEXTCOLOR", (0, 1), (-1, -1), INK)]))
+    return result
+
+
 def _table(table: ReportTable) -> list[Flowable]:
-    rows = [[esc(f"{value:g}" if isinstance(value, float) else str(value)) for value in row]
-            for row in table.rows]
     flow: list[Flowable] = [Paragraph(esc(table.title), styles().subsection),
-                            data_table([esc(h) for h in table.headers], rows,
-                                       column_widths(table))]
+                            counts_table(table, column_widths(table))]
     if table.note:
         flow.append(Paragraph(esc(table.note), styles().small))
     flow.append(Spacer(1, 8))

@@ -63,6 +63,14 @@ def build(session: Session, period: Period | None = None) -> Report:
     partners = _data.partners(session)
     report = Report("resource-map", "Community resource map", period)
     report.findings = gaps(partners)
+    unrecorded = [p for p in partners if not p.tiers]
+    if unrecorded:
+        # Said first: after the upgrade no partner has tiers yet, and every tier would look
+        # like a gap when it is only not recorded.
+        report.findings.insert(0, f"{len(unrecorded)} of {len(partners)} partners have no"
+                                  " prevention tier recorded and are left out of the map:"
+                                  " record them under Partners & resources > Edit >"
+                                  " Resource map.")
     grid = Table("Partners by discipline and prevention tier",
                  ["Discipline", *[t.capitalize() for t in TIERS]],
                  note="Each cell: how many partners serve that tier; 0 is a gap.")

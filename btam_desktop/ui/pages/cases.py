@@ -253,9 +253,10 @@ class CaseList(QWidget):
         self._load_after = (rows[-1].opened_on, rows[-1].number)
         now = time.monotonic()
         if size == FIRST_PAGE or now - self._load_shown_at >= SHOW_EVERY_S:
+            # The count too: a new text lays the page out again (the filters wrap).
             self._load_shown_at = now
             self.model.show_pending()
-        self._show_count()
+            self._show_count()
         self._load_timer.start(0)  # after the events waiting now: typing, clicks, paints
 
     def _finish_load(self) -> None:

@@ -381,3 +381,21 @@ def test_a_cut_hidden_in_both_files_shows_against_an_earlier_backup(session: Ses
     # the backup saw.
     assert any("is not the one the backup monday.btambak's anchor saw: the chain was"
                " rewritten" in p for p in found), found
+
+
+def test_a_restored_vault_verifies_signed_with_nothing_to_note(session: Session,
+                                                               tmp_path: Path) -> None:
+    """A restore takes a new device identity: the member's key follows its slot there, the
+    backup's anchor comes along, and the restore's own (unsigned) entry is not 'legacy'."""
+    session.store.create_case("Backed up")
+    out = tmp_path / "team.btambak"
+    session.backup(out)
+    target = tmp_path / "restored" / "team.btam"
+    backup.restore(out, target, passphrase_text=LEAD_PASS)
+    restored, _ = vault.unlock(target, passphrase_text=LEAD_PASS, member=LEAD)
+    try:
+        assert restored.audit_problems_at_unlock == []
+        restored.store.create_case("After the restore")
+        assert restored.check() == [] and audit.notes(restored.db) == []
+    finally:
+        restored.lock()

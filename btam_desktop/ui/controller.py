@@ -318,6 +318,9 @@ class AppController(QObject):
         wizard.rejected.connect(self.shutdown)
         self._wizard = wizard
         wizard.show()
+        # Take the keyboard, as the unlock window does: where nothing activates a new window
+        # (no window manager, some kiosk sessions) its Alt+letter keys typed letters instead.
+        wizard.activateWindow()
         return wizard
 
     def show_unlock(self, message: str = "", drafts: list[str] | None = None) -> UnlockWindow:

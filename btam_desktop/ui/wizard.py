@@ -111,8 +111,8 @@ class MemberPage(QWizardPage):
         role = QLabel("Team lead")
         role.setAccessibleName("Role: team lead")
 
-        name_label = field_label("Your &name", self.name)
-        badge_label = field_label("&Badge / ID", self.badge)
+        name_label = field_label("Your na&me", self.name)
+        badge_label = field_label("Ba&dge / ID", self.badge)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(name_label, self.name)

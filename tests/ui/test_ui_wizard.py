@@ -341,3 +341,27 @@ def test_one_passphrase_widget_and_no_private_imports_between_ui_modules() -> No
                 private += [f"{path.name}: {a.name}" for a in node.names
                             if a.name.startswith("_") and not a.name.startswith("__")]
     assert private == []
+
+
+def test_every_wizard_page_has_unique_underlined_letters(qtbot: QtBot, make_controller: Make,
+                                                         vault_path: Path) -> None:
+    # Seen under Xvfb: on "First team member", Alt+N was both "Your name" and "Next >", so
+    # it moved the cursor instead of going on.
+    from tests.ui import test_ui_mnemonics as mnemonic_check
+
+    problems = mnemonic_check.PROBLEMS
+    start = len(problems)
+    controller = make_controller(vault_path)
+    wizard = _wizard(controller)
+    mnemonic_check.check_window(qtbot, wizard, "agency page")
+    qtbot.keyClicks(wizard.agency_page.agency, AGENCY)
+    _click(qtbot, wizard, QWizard.WizardButton.NextButton)
+    mnemonic_check.check_window(qtbot, wizard, "member page")
+    qtbot.keyClicks(wizard.member_page.name, LEAD)
+    _click(qtbot, wizard, QWizard.WizardButton.NextButton)
+    mnemonic_check.check_window(qtbot, wizard, "passphrase page")
+    _commit_passphrase(qtbot, wizard)
+    mnemonic_check.check_window(qtbot, wizard, "recovery page")
+    found = problems[start:]
+    del problems[start:]
+    assert found == []

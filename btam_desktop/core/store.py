@@ -765,6 +765,7 @@ class CaseStore:
         referral_status: str | None = None,
         supersedes: str | None = None,
         sensitivity: tuple[str, ...] | list[str] = (),
+        reason: str | None = None,
     ) -> TimelineEntry:
         """Append a timeline entry. Entries are never changed; see :meth:`correct_entry`.
         ``sensitivity``: tags (mental_health, criminal_history...) redaction profiles read."""
@@ -787,7 +788,8 @@ class CaseStore:
             old = self.db.query_one("SELECT case_id FROM timeline WHERE id = ?", (supersedes,))
             if old is None or old["case_id"] != case.id:
                 raise NotFound("the entry to correct is not on this case")
-        with self.session.operation("timeline.add") as op:
+        reason = _text(reason, "reason").strip() or None
+        with self.session.operation("timeline.add", reason=reason) as op:
             op.require_writer()
             entry_id = self._add_entry(
                 op, case.id, kind=kind, summary=summary, occurred_at=occurred_at,
@@ -805,8 +807,10 @@ class CaseStore:
         summary = first_line if len(first_line) <= 120 else first_line[:117] + "..."
         return self.add_entry(id_or_number, "note", summary, details=text)
 
-    def correct_entry(self, entry_id: str, **changes: Any) -> TimelineEntry:
-        """Add a corrected copy of an entry that supersedes it; the original stays visible."""
+    def correct_entry(self, entry_id: str, *, reason: str | None = None,
+                      **changes: Any) -> TimelineEntry:
+        """Add a corrected copy of an entry that supersedes it; the original stays visible.
+        ``reason`` (why it was corrected) is kept with the correction's change record."""
         old = self.get_entry(entry_id)
         if old.superseded_by:
             raise InvalidInput("that entry was already corrected; correct the newest version")
@@ -821,7 +825,14 @@ class CaseStore:
         if unknown:
             raise InvalidInput(f"cannot correct {', '.join(sorted(unknown))}")
         fields.update(changes)
-        return self.add_entry(old.case_id, old.kind, supersedes=old.id, **fields)
+        return self.add_entry(old.case_id, old.kind, supersedes=old.id, reason=reason,
+                              **fields)
+
+    def correction_reason(self, entry_id: str) -> str:
+        """Why an entry was written as a correction ("" when no reason was given)."""
+        reason = self.db.scalar(
+            "SELECT reason FROM changes WHERE record_id = ? AND field = '*'", (entry_id,))
+        return str(reason or "")
 
     def get_entry(self, entry_id: str) -> TimelineEntry:
         """One timeline entry."""

@@ -3,10 +3,10 @@ stays on the timeline marked as corrected)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDateTime
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
-from btam_desktop.core.model import TimelineEntry, suggest_sensitivity
+from btam_desktop.core.model import TimelineEntry, sensitivity_words, suggest_sensitivity
 from btam_desktop.core.session import Session
 from btam_desktop.ui.case.dialog_base import (
     RecordDialog,
@@ -21,7 +21,7 @@ from btam_desktop.ui.case.labels import (
     REFERRAL_STATUS_LABELS,
     entry_kind_label,
 )
-from btam_desktop.ui.date_input import DateInput
+from btam_desktop.ui.date_input import DateInput, parse_datetime
 
 # What each kind asks for beyond the summary, and the words of its intro.
 KIND_HELP = {
@@ -32,6 +32,12 @@ KIND_HELP = {
     "note": "Anything else worth keeping on the record.",
 }
 ADDABLE_KINDS = tuple(KIND_HELP)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """One line of ``text``, cut with "…" (the full text is in the fields)."""
+    line = " ".join(text.split()) or "(empty)"
+    return line if len(line) <= limit else line[:limit - 1] + "\u2026"
 
 
 class EntryDialog(RecordDialog):
@@ -93,13 +99,62 @@ class EntryDialog(RecordDialog):
             edit.textChanged.connect(self._suggest)
         self.partner.currentIndexChanged.connect(self._suggest)
         self._suggest()
+        # A correction says why, and shows what it changes before it is saved.
+        self.reason = QLineEdit()
+        self.reason.setMaxLength(500)
+        self.reason.setPlaceholderText("Why the entry is corrected")
+        self.changes = QLabel()
+        self.changes.setWordWrap(True)
+        self.changes.setTextFormat(Qt.TextFormat.PlainText)
+        self.changes.setProperty("muted", True)
+        if original is not None:
+            self.add_row("&Reason:", self.reason)
+            self.add_row("What changes:", self.changes)
+            for edit in (self.summary, self.details, self.context, self.outcome):
+                edit.textChanged.connect(self._show_changes)
+            for signal in (self.occurred.edited, self.partner.currentIndexChanged,
+                           self.referral_status.currentIndexChanged, self.sensitivity.changed):
+                signal.connect(self._show_changes)
+            self._show_changes()
         (self.summary if original is None else self.details).setFocus()
 
     def _partners(self) -> dict[str, str]:
         partners = self._session.store.partners()
         self._disciplines = {p.id: p.discipline for p in partners}
+        self._partner_names = {p.id: p.name for p in partners}
         return {p.id: f"{p.name} ({DISCIPLINE_LABELS.get(p.discipline, p.discipline)})"
                 for p in partners}
+
+    def changed_fields(self) -> list[str]:
+        """What the correction changes, one "Field: old → new" line each."""
+        old = self._original
+        if old is None:
+            return []
+        typed = parse_datetime(self.occurred.text())
+        occurred = typed.strftime("%Y-%m-%d %H:%M") if typed else self.occurred.text()
+        now: list[tuple[str, str, str]] = [
+            ("Summary", old.summary, self.summary.text().strip()),
+            ("Details", old.details, self.details.toPlainText()),
+        ]
+        if occurred:
+            now.insert(0, ("When", old.occurred_at[:16].replace("T", " "), occurred))
+        if self._kind == "concerning_behaviour":
+            now.append(("Context", old.context, self.context.toPlainText()))
+        if self._kind == "intervention":
+            now.append(("Outcome", old.outcome, self.outcome.toPlainText()))
+        if self._kind == "referral":
+            now.append(("Partner", self._partner_names.get(old.partner_id or "", ""),
+                        self._partner_names.get(combo_key(self.partner), "")))
+            now.append(("Referral status", REFERRAL_STATUS_LABELS.get(
+                old.referral_status or "", ""), self.referral_status.currentText()))
+        now.append(("Sensitivity", sensitivity_words(old.sensitivity) or "none",
+                    sensitivity_words(self.sensitivity.value()) or "none"))
+        return [f"{name}: {_short(before)} \u2192 {_short(after)}"
+                for name, before, after in now if before.strip() != after.strip()]
+
+    def _show_changes(self) -> None:
+        lines = self.changed_fields()
+        self.changes.setText("\n".join(lines) if lines else "Nothing changed yet.")
 
     def _suggest(self) -> None:
         texts = [self.summary.text(), self.details.toPlainText()]
@@ -132,10 +187,19 @@ class EntryDialog(RecordDialog):
             status = combo_key(self.referral_status)
         store = self._session.store
         if self._original is not None:
+            reason = self.reason.text().strip()
+            changed = self.changed_fields()
+            if not changed:
+                raise refused(self, "Nothing is changed: correct a field, or cancel.",
+                              self.details)
+            # A referral moving on (made -> accepted) is news, not a mistake put right.
+            status_only = all(line.startswith("Referral status:") for line in changed)
+            if not reason and not status_only:
+                raise refused(self, "Say why the entry is corrected.", self.reason)
             return store.correct_entry(
                 self._original.id, summary=summary, occurred_at=occurred, details=details,
                 context=context, outcome=outcome, partner_id=partner, referral_status=status,
-                sensitivity=self.sensitivity.value())
+                sensitivity=self.sensitivity.value(), reason=reason)
         return store.add_entry(
             self._case_id, self._kind, summary, occurred_at=occurred, details=details,
             context=context, outcome=outcome, partner_id=partner, referral_status=status,

@@ -80,14 +80,17 @@ COLUMNS: tuple[Column[TimelineEntry], ...] = (
 )
 
 
-def describe_entry(entry: TimelineEntry, partner: str = "") -> str:
-    """The full text of an entry for the details pane."""
+def describe_entry(entry: TimelineEntry, partner: str = "", reason: str = "") -> str:
+    """The full text of an entry for the details pane (``reason``: why a correction was
+    made)."""
     lines = [
         f"{entry_kind_label(entry.kind)} \u2014 {show_datetime(entry.occurred_at)}",
         f"Recorded by {entry.author_name} on {show_datetime(entry.recorded_at)}",
     ]
     if entry.superseded_by or entry.supersedes:
         lines.append(entry_state_tip(entry))
+    if entry.supersedes and reason:
+        lines.append(f"Reason for the correction: {reason}")
     if entry.sensitivity:
         # Said where the officer reads the entry: a partner's copy may leave it out.
         lines.append(f"Sensitive: {sensitivity_words(entry.sensitivity)}")
@@ -216,7 +219,8 @@ class TimelineTab(CaseTab):
             self.correct_button.setEnabled(False)
             return
         partner = self._partners.get(entry.partner_id or "", "")
-        self.details.setPlainText(describe_entry(entry, partner))
+        reason = self.session.store.correction_reason(entry.id) if entry.supersedes else ""
+        self.details.setPlainText(describe_entry(entry, partner, reason))
         self.correct_button.setEnabled(
             self._writable and not entry.superseded_by and entry.kind != "concern_change")
 

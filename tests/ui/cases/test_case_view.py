@@ -99,6 +99,7 @@ def test_add_a_timeline_entry_and_correct_it(qtbot: QtBot, cases_app: CasesApp) 
     qtbot.mouseClick(timeline.correct_button, Qt.MouseButton.LeftButton)
     correction = next(d for d in app.main.findChildren(EntryDialog) if d.isVisible())
     correction.summary.setText("Spoke with the school psychologist")
+    correction.reason.setText("It was the psychologist, not the counsellor")
     correction.accept()
     qtbot.waitUntil(lambda: len(timeline.model.records()) == before + 2, timeout=3000)
     records = {e.id: e for e in timeline.model.records()}

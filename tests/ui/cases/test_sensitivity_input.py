@@ -48,6 +48,7 @@ def test_a_correction_starts_from_the_entrys_tags(qtbot: QtBot, cases_app: Cases
     qtbot.addWidget(dialog)
     assert dialog.sensitivity.value() == ("mental_health",)
     dialog.sensitivity.boxes["mental_health"].click()
+    dialog.reason.setText("Nothing about health in it")
     dialog.accept()
     newer = store.get_entry(store.get_entry(entry.id).superseded_by or "")
     assert newer.sensitivity == ()

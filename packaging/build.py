@@ -95,19 +95,39 @@ def make_venv(venv: Path, *, reuse: bool) -> Path:
     return python
 
 
-def build_wheel(python: Path, work: Path) -> Path:
+def build_wheel(python: Path, work: Path, env: dict[str, str]) -> Path:
     """Build the project's wheel with the locked setuptools and install it (not editable)."""
     wheels = work / "wheel"
     if wheels.exists():
         shutil.rmtree(wheels)
     # A stale build/ of setuptools would leak removed files into the wheel.
     shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
+    # SOURCE_DATE_EPOCH: the wheel's zip entries carry the commit's time, not the build's.
     run([python, "-m", "pip", "wheel", "--disable-pip-version-check", "--no-deps",
-         "--no-build-isolation", "-w", wheels, ROOT])
+         "--no-build-isolation", "-w", wheels, ROOT], env=env)
     (wheel,) = wheels.glob("btam_desktop-*.whl")
     run([python, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps",
-         "--force-reinstall", wheel])
+         "--force-reinstall", wheel], env=env)
+    _forget_wheel_location(python)
     return wheel
+
+
+def _forget_wheel_location(python: Path) -> None:
+    """Drop pip's direct_url.json (PEP 610) from the installed project: it names the build
+    folder and the wheel's hash, and the frozen app ships this dist-info (for the About box),
+    so it would make two builds of the same sources differ."""
+    done = subprocess.run(  # noqa: S603
+        [str(python), "-I", "-c", "import importlib.metadata as m;"
+         "print(*[f.locate() for f in m.distribution('btam-desktop').files or []"
+         " if f.name in ('direct_url.json', 'RECORD')], sep='\\n')"],
+        check=True, capture_output=True, text=True)
+    found = {Path(line).name: Path(line) for line in done.stdout.splitlines() if line}
+    if "direct_url.json" not in found or "RECORD" not in found:
+        return
+    found["direct_url.json"].unlink()
+    record = found["RECORD"]
+    lines = record.read_text("utf-8").splitlines(keepends=True)
+    record.write_text("".join(x for x in lines if "/direct_url.json," not in x), "utf-8")
 
 
 def freeze(python: Path, work: Path, dist: Path, env: dict[str, str]) -> Path:
@@ -149,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, SOURCE_DATE_EPOCH=source_date_epoch(), PYTHONHASHSEED="0",
                BTAM_VERSION=ver)
     python = make_venv(work / "venv", reuse=args.reuse_venv)
-    wheel = build_wheel(python, work)
+    wheel = build_wheel(python, work, env)
     target = freeze(python, work, dist, env)
     if args.installer:
         installer(dist, ver)

@@ -134,6 +134,16 @@ def shipped_forms(s: Smoke) -> None:
     s.run([s.app / f"btam{EXE}", "forms", "validate", packs[0]])
 
 
+def about_data(s: Smoke) -> None:
+    # Help › About reads versions and licences through importlib.metadata and the fonts'
+    # licence from resources/fonts: the bundle must carry them.
+    names = {p.name.split("-")[0].lower() for p in s.app.rglob("*.dist-info")}
+    for wanted in ("btam_desktop", "pyside6_essentials", "cryptography", "sqlcipher3",
+                   "reportlab", "pyxform", "zxcvbn"):
+        assert wanted in names, f"no {wanted} metadata in the bundle: {sorted(names)}"
+    assert list(s.app.rglob("fonts/LICENSE-DejaVu.txt")), "no font licence in the bundle"
+
+
 def xlsform(path: Path) -> Path:
     """A small XLSForm of a new form, written with openpyxl as a form author would in Excel."""
     import openpyxl  # the build venv has it (runtime dependency)
@@ -259,6 +269,7 @@ STEPS: list[tuple[str, Callable[[Smoke], None]]] = [
     ("btam demo", demo),
     ("btam check", check),
     ("shipped forms list and validate", shipped_forms),
+    ("About box data (metadata, font licence) bundled", about_data),
     ("forms validate and import of an XLSForm", forms_import),
     ("pdf case", pdf_case),
     ("second laptop joins the team", second_laptop),

@@ -160,6 +160,7 @@ class NewRecoveryKeyDialog(QDialog):
         layout.addWidget(self.buttons)
         self.panel.changed.connect(self._update)
         self._update()
+        self.panel.confirm.setFocus()  # not in the key: a cursor there reads like a digit
 
     def _update(self) -> None:
         self.done_button.setEnabled(self.panel.is_complete())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -211,6 +211,13 @@ class RecoveryPage(QWizardPage):
         """Show the key the wizard just received; from here there is no way back or out."""
         self.panel.show_key(self._wizard.recovery_key)
         self._wizard.setOption(QWizard.WizardOption.NoCancelButton, True)
+        # QWizard focuses the page's first focusable widget, the key itself, after this: a
+        # cursor blinking after the last digit reads like one more digit. Start on the box.
+        QTimer.singleShot(0, self._focus_confirm)
+
+    def _focus_confirm(self) -> None:
+        if self.isVisible():
+            self.panel.confirm.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def isComplete(self) -> bool:
         """Confirmed, and the last group re-typed correctly."""

@@ -365,3 +365,18 @@ def test_every_wizard_page_has_unique_underlined_letters(qtbot: QtBot, make_cont
     found = problems[start:]
     del problems[start:]
     assert found == []
+
+
+def test_the_recovery_key_page_starts_on_the_written_down_box(
+    qtbot: QtBot, make_controller: Make, vault_path: Path
+) -> None:
+    # Seen under Xvfb: the text cursor blinked after the key's last digit, reading like one
+    # more digit to copy.
+    from PySide6.QtWidgets import QApplication
+
+    controller = make_controller(vault_path)
+    wizard = _wizard(controller)
+    _to_passphrase_page(qtbot, wizard)
+    _commit_passphrase(qtbot, wizard)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is wizard.recovery_page.confirm,
+                    timeout=3000)

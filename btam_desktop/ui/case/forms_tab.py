@@ -83,6 +83,7 @@ class FormsTab(CaseTab):
     def __init__(self, session: Session, case_id: str, parent: QWidget | None = None) -> None:
         super().__init__(session, case_id, parent)
         self._titles: dict[tuple[str, int], str] = {}
+        self._members: dict[str, str] = {}
         self.dialogs: list[FormDialog] = []
         columns: tuple[Column[Submission], ...] = (
             Column("Form", self._title),
@@ -90,6 +91,9 @@ class FormsTab(CaseTab):
             Column("Status", submission_state),
             Column("Started", lambda s: show_datetime(s.created_at),
                    sort_key=lambda s: s.created_at),
+            # Whose draft it is: a colleague's half-filled form is theirs to finish or ask
+            # about.
+            Column("Started by", self._started_by),
             Column("Saved / completed",
                    lambda s: show_datetime(s.completed_at or s.updated_at),
                    sort_key=lambda s: s.completed_at or s.updated_at),
@@ -98,7 +102,7 @@ class FormsTab(CaseTab):
         self.model: RecordTableModel[Submission] = RecordTableModel(
             columns, row_style=submission_style, parent=self)
         self.table = make_table(self.model, "Forms of this case")
-        resize_columns(self.table, [260, 70, 170, 160, 160])
+        resize_columns(self.table, [240, 70, 150, 150, 130, 150])
         connect_activation(self.table, self.open_selected)
         self.layout_.addWidget(self.table, 1)
 
@@ -149,7 +153,11 @@ class FormsTab(CaseTab):
                 self._titles[key] = sub.form_id
         return self._titles[key]
 
+    def _started_by(self, sub: Submission) -> str:
+        return self._members.get(sub.created_by or "", "") if sub.created_by else ""
+
     def load(self) -> None:
+        self._members = {m.id: m.name for m in self.session.members(include_inactive=True)}
         subs = self.session.submissions
         self.start_menu.clear()
         forms = sorted(self.session.forms.available(),

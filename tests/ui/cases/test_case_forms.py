@@ -92,7 +92,7 @@ def test_completed_form_reads_only_and_amends_with_a_reason(qtbot: QtBot,
     qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=3000)
     states = sorted(tab.model.index(r, 2).data() for r in range(2))
     assert states == ["Amended (superseded)", "Complete"]
-    notes = [tab.model.index(r, 5).data() for r in range(2)]
+    notes = [tab.model.index(r, 6).data() for r in range(2)]  # after "Started by"
     assert "Amendment: Next step agreed with the counsellor" in notes
 
 

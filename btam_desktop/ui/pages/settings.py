@@ -558,6 +558,8 @@ class SettingsPage(Page):
 
     def _recovery_dialog_closed(self) -> None:
         self._update_recovery_status()
+        # The outcome is said in the card: bring it into view (the page follows the focus).
+        self.reissue_button.setFocus(Qt.FocusReason.OtherFocusReason)
         if self._session.recovery_key_confirmed:
             self.recovery_message.show_message(
                 "New recovery key confirmed; the old one no longer opens the vault.", "ok")

@@ -30,7 +30,6 @@ from btam_desktop.core import audit
 from btam_desktop.core.errors import NotFound
 from btam_desktop.core.ids import is_uuid
 from btam_desktop.core.model import AuditEntry
-from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import RECOVERY_ACTOR, Session
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.models.records import RecordTableModel
@@ -271,7 +270,6 @@ class AuditPage(Page):
         self._session = session
         self._page = 0
         self._total: int | None = None  # None: count again on the next read
-        self._stale = True
         intro = muted("Who viewed, changed or exported what, and when; newest first. Nobody "
                       "can edit or delete these entries, team leads included.")
         self.member_filter = QComboBox()
@@ -339,14 +337,10 @@ class AuditPage(Page):
         self.newer_button.clicked.connect(lambda: self._go(self._page - 1))
         self.older_button.clicked.connect(lambda: self._go(self._page + 1))
         self.verify_button.clicked.connect(self.verify)
-        events.changed.connect(self._on_change)
+        # Every operation appends an entry, a view too: read again when seen.
+        self.watch(events, lambda _summary: True)
 
     # -- data -------------------------------------------------------------------------------
-    def _on_change(self, _summary: ChangeSummary) -> None:
-        # Every operation appends an entry; read again when seen (only the first page moves).
-        self._stale = True
-        if self.isVisible():
-            self.refresh()
 
     def _fill_members(self) -> None:
         current = self.member_filter.currentData() or ""
@@ -368,7 +362,8 @@ class AuditPage(Page):
     def refresh(self) -> None:
         """Re-read the current page and the count (newest entries may have arrived)."""
         if tasks.is_busy():
-            return  # the store is in use by a background job; its end replays the change
+            self.stale = True  # the store is in use by a background job; its end reads
+            return
         self._total = None
         try:
             self._fill_members()
@@ -376,7 +371,7 @@ class AuditPage(Page):
         except Exception as error:
             self.message.show_error(messages.describe(error))
             return
-        self._stale = False
+        self.stale = False
         self.message.clear_message()
 
     def _filters_changed(self) -> None:

@@ -216,6 +216,12 @@ class PersonDetails(QFrame):
             self.person_activated.emit(str(person_id))
 
 
+
+def _concerns_people(summary: ChangeSummary) -> bool:
+    """People, their roles on cases and case numbers are what the page shows."""
+    return summary.action != "view" and bool(
+        {"persons", "case_persons", "cases"} & set(summary.touched))
+
 class PeoplePage(Page):
     """Person search across cases, with duplicate flags and a person's cases."""
 
@@ -225,7 +231,6 @@ class PeoplePage(Page):
                  parent: QWidget | None = None) -> None:
         super().__init__("People", parent)
         self._session = session
-        self._stale = False
         self._shown_id: str | None = None
         self.search = QLineEdit()
         self.search.setAccessibleName("Search people")
@@ -286,7 +291,7 @@ class PeoplePage(Page):
         self.table.activated.connect(lambda _index: self.details.cases.setFocus())
         self.details.case_activated.connect(self._open_case)
         self.details.person_activated.connect(self.show_person_by_id)
-        events.changed.connect(self._on_change)
+        self.watch(events, _concerns_people, stale=False)
         QWidget.setTabOrder(self.search, self.duplicates_button)
         QWidget.setTabOrder(self.duplicates_button, self.table)
 
@@ -295,7 +300,7 @@ class PeoplePage(Page):
         """Search now (also after the typing pause)."""
         self._timer.stop()
         if tasks.is_busy():
-            self._stale = True
+            self.stale = True
             return
         text = self.search.text().strip()
         if len(text) < 2:
@@ -408,23 +413,13 @@ class PeoplePage(Page):
             self.open_case_requested.emit(case_id)
 
     # -- refreshing -------------------------------------------------------------------------
-    def _on_change(self, summary: ChangeSummary) -> None:
-        if summary.action == "view" or not {"persons", "case_persons", "cases"} & set(
-                summary.touched):
-            return
-        self._stale = True
-        if self.isVisible():
-            self.refresh()
-
     def showEvent(self, event: QShowEvent) -> None:
-        """Catch up on changes made elsewhere; the search field gets the cursor."""
+        """Catch up on changes made elsewhere (Page); the search field gets the cursor."""
         super().showEvent(event)
-        if self._stale:
-            self.refresh()
         self.search.setFocus()
 
     def refresh(self) -> None:
         """Run the current search again (people or cases may have changed)."""
-        self._stale = False
+        self.stale = False
         if self.search.text().strip():
             self.run_search()

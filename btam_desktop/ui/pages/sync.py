@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QMimeData, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QShowEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QTabWidget, QWidget
 
 from btam_desktop.core.errors import BtamError
@@ -106,7 +106,6 @@ class SyncPage(Page):
                  parent: QWidget | None = None) -> None:
         super().__init__("Sync", parent)
         self._session = session
-        self._stale = True
         self._refreshing = False
         self.folder = Path.home()  # where the last bundle was saved or opened
         self.state = SyncState()
@@ -147,32 +146,17 @@ class SyncPage(Page):
         self.queue.table.activated.connect(lambda _index: self.resolve_selected())
         self.queue.show_resolved.toggled.connect(lambda _on: self.refresh())
         self.watcher = FolderWatcher(self, session, self.exchange.watch)
-        events.changed.connect(self._on_change)
-        tasks.gate().busy_changed.connect(self._on_busy_changed)
+        self.watch(events)
 
     # -- reading ------------------------------------------------------------------------------
-    def _on_change(self, summary: ChangeSummary) -> None:
-        if summary.action == "view":
-            return
-        self.watcher.dirty = True  # there may be something to send
-        self._stale = True
-        if self.isVisible():
-            self.refresh()
-
-    def _on_busy_changed(self, busy: bool) -> None:
-        if not busy and self._stale and self.isVisible():
-            self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Catch up on changes made while another page was shown."""
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
+    def changed_elsewhere(self, summary: ChangeSummary) -> None:
+        """A change may be something to send."""
+        self.watcher.dirty = True
 
     def refresh(self) -> None:
         """Re-read this laptop, the team, the history and the queue."""
         if tasks.is_busy():
-            self._stale = True
+            self.stale = True
             return
         if self._refreshing:
             return  # a first look creates the device keys, which is a change of its own
@@ -184,7 +168,7 @@ class SyncPage(Page):
             return
         finally:
             self._refreshing = False
-        self._stale = False
+        self.stale = False
         self.state = state
         for tab in (self.exchange, self.history, self.team, self.queue):
             tab.show_state(self._session, state)

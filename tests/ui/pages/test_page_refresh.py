@@ -24,7 +24,7 @@ class Counting(Page):
     def __init__(self, events: Any) -> None:
         super().__init__("Counting")
         self.reads = 0
-        self.watch(events, lambda s: "cases" in s.touched)  # type: ignore[arg-type]
+        self.watch(events, lambda s: "cases" in s.touched)
 
     def refresh(self) -> None:
         self.reads += 1

@@ -14,10 +14,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QLabel, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QWidget,
+)
 
 from btam_desktop.core.dissemination import Release, ReleaseDetailsMissing
+from btam_desktop.core.model import PERSON_ROLE_LABELS
 from btam_desktop.core.pdf import load_profiles
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import card as card_mod
@@ -65,6 +74,16 @@ class BundleField(PathField):
         super()._chosen(text)
         path = with_bundle_suffix(Path(text))
         self._confirmed = path if path.exists() else None
+
+
+class PeopleList(QListWidget):
+    """The people on the case to tick, as tall as four of them (scrolls for more): a form
+    row takes its field's size hint, and a list's default one is 190 pixels."""
+
+    def sizeHint(self) -> QSize:
+        rows = max(1, min(4, self.count()))
+        row = self.sizeHintForRow(0) if self.count() else self.fontMetrics().height() + 4
+        return QSize(super().sizeHint().width(), row * rows + 2 * self.frameWidth() + 4)
 
 
 class ImportCardDialog(RecordDialog):
@@ -173,6 +192,22 @@ class ReferDialog(JobDialog):
         self.profile_about.setWordWrap(True)
         self.profile_about.setProperty("muted", True)
         self.profile_about.setTextFormat(Qt.TextFormat.PlainText)
+        # The people sent: everyone on the case to start with; untick who the other team
+        # does not need (the profile still redacts those sent).
+        self.people = PeopleList()
+        self.people.setAccessibleName("People sent with the referral")
+        roles: dict[str, list[str]] = {}
+        names: dict[str, str] = {}
+        for link in session.store.case_persons(case_id):
+            roles.setdefault(link.person.id, []).append(PERSON_ROLE_LABELS.get(link.role,
+                                                                             link.role))
+            names[link.person.id] = link.person.display_name
+        for person_id, name in names.items():
+            item = QListWidgetItem(f"{name} ({', '.join(roles[person_id])})")
+            item.setData(Qt.ItemDataRole.UserRole, person_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.people.addItem(item)
         self.output = BundleField("Save the referral as")
         self.output.set_path(suggested)
         # Later updates travel the same way: sent as a follow-up, they join the case the
@@ -187,6 +222,8 @@ class ReferDialog(JobDialog):
         self.add_row("&Team:", self.team)
         self.add_row("R&eason:", self.reason)
         self.add_row("&Legal basis or consent:", self.legal_basis)
+        if self.people.count():
+            self.add_row("People &sent:", self.people)
         self.add_row("Redaction &profile:", self.profile)
         self.form.addRow("", self.profile_about)
         self.add_row("Save &as:", self.output)
@@ -200,6 +237,12 @@ class ReferDialog(JobDialog):
         self.team.currentIndexChanged.connect(self._show_follow_up)
         self._on_sent = on_sent
         self.team.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def chosen_people(self) -> list[str]:
+        """The ids of the people ticked."""
+        return [str(self.people.item(i).data(Qt.ItemDataRole.UserRole))
+                for i in range(self.people.count())
+                if self.people.item(i).checkState() == Qt.CheckState.Checked]
 
     def earlier(self) -> referral.Referral | None:
         """The earlier referral of this case to the chosen team (sent or accepted), if any."""
@@ -216,6 +259,14 @@ class ReferDialog(JobDialog):
         key = self.profile.currentData()
         profile = self.profiles.get(str(key)) if key else None
         self.profile_about.setText(profile_text(profile, report=False) if profile else "")
+        # Grow to show the whole description (as the Release dialog does); never shrink.
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+            needed = (layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth()
+                      else layout.sizeHint().height())
+            if needed > self.height():
+                self.resize(self.width(), needed)
 
     def problems(self) -> list[tuple[str, QWidget]]:
         """What stops the referral, with the field to fix, in the order of the form."""
@@ -256,10 +307,12 @@ class ReferDialog(JobDialog):
         follow = earlier.referral_id if earlier is not None and self.follow_up.isChecked() \
             else None
 
+        people = self.chosen_people()
+
         def work(_progress: tasks.Progress) -> referral.SendResult:
             return referral.send(session, case_id, to_team=team_id, profile=profile,
                                  reason=reason, legal_basis=basis, out=out,
-                                 overwrite=overwrite, follow_up_of=follow)
+                                 overwrite=overwrite, follow_up_of=follow, people=people)
 
         if self._on_sent is not None:
             self.succeeded.connect(self._on_sent)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -90,15 +91,22 @@ def _case_tab(qtbot: QtBot, session: Session, case_id: str) -> ReferralsTab:
     return tab
 
 
-def _refer(qtbot: QtBot, tab: ReferralsTab, out: Path) -> ReferDialog:
+def _refer(qtbot: QtBot, tab: ReferralsTab, out: Path, untick: str = "") -> ReferDialog:
     dialog = tab.refer_to_team()
     assert isinstance(dialog, ReferDialog)
+    for row in range(dialog.people.count()):
+        item = dialog.people.item(row)
+        assert item.checkState() == Qt.CheckState.Checked  # everyone, to start with
+        if untick and untick in item.text():
+            item.setCheckState(Qt.CheckState.Unchecked)
     dialog.ok_button.click()  # nothing filled in: refused, says what is missing
     assert dialog.isVisible() and "team" in dialog.message.text()
     dialog.team.setCurrentIndex(0)
     qtbot.keyClicks(dialog.reason, "The family moved to the county")
     qtbot.keyClicks(dialog.legal_basis, "State code 12-34(b)")
     dialog.profile.setCurrentIndex(dialog.profile.findData("school_partner"))
+    assert dialog.height() >= dialog.sizeHint().height()  # the description is not cut
+    assert dialog.sizeHint().height() <= 700  # fits a 768-pixel screen
     dialog.output.set_path(out)
     with qtbot.waitSignal(dialog.succeeded, timeout=20_000):
         dialog.ok_button.click()
@@ -149,10 +157,12 @@ def test_a_referral_goes_from_a_case_to_the_other_team_accepted_and_acknowledged
     case = a.store.create_case("Threats after expulsion", concern="high")
     poc = a.store.add_person("Merrow", "Jude")
     a.store.link_person(case.id, poc.id, "person_of_concern")
+    witness = a.store.add_person("Oakby", "Tamsin")
+    a.store.link_person(case.id, witness.id, "witness")
     tab = _case_tab(qtbot, a, case.id)
     assert not tab.teams_table.isVisible()
     out = tmp_path / "ref"
-    _refer(qtbot, tab, out)
+    _refer(qtbot, tab, out, untick="Oakby")
     sent = out.with_name("ref.btambundle")
     assert sent.is_file()
     tab.refresh()
@@ -176,6 +186,9 @@ def test_a_referral_goes_from_a_case_to_the_other_team_accepted_and_acknowledged
     cases = b.store.list_cases()
     assert len(cases) == before + 1
     new = next(c for c in cases if c.title == "Threats after expulsion")
+    # Only the people left ticked went over.
+    names = [link.person.family_name for link in b.store.case_persons(new.id)]
+    assert "Merrow" in names and "Oakby" not in names
     assert f"case {new.number}" in pb.message.text()
     assert pb.refs_model.index(0, 5).data() == "Accepted"
     assert pb.refs_model.index(0, 3).data() == new.number

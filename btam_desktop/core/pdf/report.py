@@ -60,8 +60,8 @@ DISCIPLINE_LABELS = {
     "social_services": "Social services", "victim_services": "Victim services",
     "law_enforcement": "Law enforcement", "other": "Other",
 }
-REFERRAL_LABELS = {"proposed": "Proposed", "made": "Made", "accepted": "Accepted",
-                   "declined": "Declined", "completed": "Completed"}
+REFERRAL_LABELS = {"proposed": "Proposed", "made": "Made", "waiting": "Waiting list",
+                   "accepted": "Accepted", "declined": "Declined", "completed": "Completed"}
 NONE = muted("—&nbsp;&nbsp;none")
 PLAN_FORM = "management_plan"
 # The plan summary: what the plan is, its goals, strategies, referrals, lead and review.

@@ -111,8 +111,13 @@ def prepare_signer(db: Database, keys: keyfile.KeyFile, slot: KeySlot, private_r
             problems.append(
                 f"the vault lists another audit signing key for {slot.label!r} than the one"
                 " in their key slot: entries in their name signed with it may be forged")
-    with db.transaction():
-        register(db, public_of(raw), device_id, slot.slot_id)
+    public = public_of(raw)
+    listed = db.query_one("SELECT device_id, slot_id, replaced_at FROM audit_signers"
+                          " WHERE public_key = ?", (public,))
+    if changed is not None or problems or listed is None or tuple(listed) != (
+            device_id, slot.slot_id, None):
+        with db.transaction():  # only when something changed: no write on a usual unlock
+            register(db, public, device_id, slot.slot_id)
     audit.set_signer(db, raw, slot.slot_id)
     return changed, problems
 

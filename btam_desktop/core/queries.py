@@ -547,25 +547,39 @@ def changes_since(db: Database, member_id: str, since_hlc: str) -> list[SinceCha
 
 # -- the CLI's case list, a page at a time (read only; PERF-APP, issue 12) ------------------------
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from btam_desktop.core.model import Case
 
 
-def case_list_rows(db: Database, *, text: str | None = None, status: str | None = None,
-                   concern: str | None = None, tier: str | None = None,
-                   overdue: bool = False, assigned_to: str | None = None,
-                   limit: int | None = None) -> list[CaseRow]:
+def case_list_pages(db: Database, *, text: str | None = None, status: str | None = None,
+                    concern: str | None = None, tier: str | None = None,
+                    overdue: bool = False, assigned_to: str | None = None,
+                    limit: int | None = None, page: int = 1_000) -> Iterator[list[CaseRow]]:
     """The light rows of the cases ``CaseStore.list_cases`` returns for the same filters, in
-    its order (newest number first), trashed cases left out. ``btam case list`` prints its
-    table from these and reads the full records (:func:`cases_by_ids`) a page at a time, so
-    100,000 cases never sit in memory as ``Case`` objects and JSON at once."""
-    rows = case_rows(db)
+    its order (newest number first), trashed cases left out, a page at a time: the list is
+    walked through the ``cases_list`` index (:func:`case_rows_page`) and filtered here, so
+    only one page is in memory whatever the number of cases. ``btam case list`` prints its
+    table from these and reads the full records (:func:`cases_by_ids`) of each page."""
     matching = matching_case_ids(db, text) if text else None
-    if text and not text.strip():
-        return []  # as the store: a text without a searchable word matches nothing
+    if (text and not text.strip()) or (limit is not None and limit <= 0):
+        return  # as the store: a text without a searchable word matches nothing
     flt = CaseFilter(text=text or "", status=status or "", concern=concern or "",
                      tier=tier or "", overdue=overdue, assigned_to=assigned_to or "")
-    chosen = order(rows, select(rows, flt, matching=matching), "number", descending=True)
-    return [rows[i] for i in (chosen if limit is None else chosen[:max(limit, 0)])]
+    passes = row_predicate(flt, date.today().isoformat(), matching)
+    after: tuple[str, str] | None = None
+    left = limit
+    while True:
+        rows = case_rows_page(db, after, page)
+        chosen = [row for row in rows if passes(row)]
+        if left is not None:
+            chosen = chosen[:left]
+            left -= len(chosen)
+        if chosen:
+            yield chosen
+        if len(rows) < page or left == 0:
+            return
+        after = (rows[-1].opened_on, rows[-1].number)
 
 
 def cases_by_ids(db: Database, ids: Sequence[str]) -> list[Case]:
@@ -598,8 +612,8 @@ def case_rows_page(db: Database, after: tuple[str, str] | None, limit: int
     the rest a page at a time between events, so 100,000 cases never freeze the window.
 
     The ``cases_list`` index (schema v13) holds the order and every column read, so a page
-    is read from the index alone and costs its own rows only; the open tasks and assignments
-    of the page's cases come through their per-case indexes."""
+    is read from the index alone and costs its own rows only; the open tasks' due dates and
+    the assignees of the page's cases come from two more indexes alone (schema v14)."""
     params: dict[str, Any] = {"limit": limit}
     where = "deleted_at IS NULL"
     if after is not None:
@@ -618,13 +632,13 @@ def case_rows_page(db: Database, after: tuple[str, str] | None, limit: int
     from sys import intern
 
     due = {case_id: intern(due_on) for case_id, due_on in _tuples(
-        db, "SELECT case_id, min(due_on) FROM tasks WHERE case_id IN"
+        db, "SELECT case_id, min(due_on) FROM tasks INDEXED BY tasks_open_case WHERE case_id IN"
         f" ({_IDS}) AND done_at IS NULL AND deleted_at IS NULL AND due_on IS NOT NULL"
         " GROUP BY case_id", ids)}
     assigned: dict[str, list[str]] = {}
     for case_id, member_id in _tuples(
-            db, f"SELECT case_id, member_id FROM case_assignments WHERE case_id IN ({_IDS})"
-            " AND deleted_at IS NULL", ids):
+            db, "SELECT case_id, member_id FROM case_assignments INDEXED BY"
+            f" case_assignments_live WHERE case_id IN ({_IDS}) AND deleted_at IS NULL", ids):
         assigned.setdefault(case_id, []).append(intern(member_id))
     empty: tuple[str, ...] = ()
     make = tuple.__new__  # NamedTuple's own __new__ is a Python function: 3x slower

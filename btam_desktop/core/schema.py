@@ -588,10 +588,20 @@ CREATE INDEX cases_list ON cases (opened_on, number, id, title, status, concern,
     next_review) WHERE deleted_at IS NULL;
 """
 
+# v14: the same page's open-task due dates and assignees, each from an index alone (the
+# per-case indexes led to a table look-up per task and per assignment: 3.3 s of a 100,000-case
+# load, 1.1 s now).
+SCHEMA_V14 = """
+CREATE INDEX tasks_open_case ON tasks (case_id, due_on)
+    WHERE done_at IS NULL AND deleted_at IS NULL AND due_on IS NOT NULL;
+CREATE INDEX case_assignments_live ON case_assignments (case_id, member_id)
+    WHERE deleted_at IS NULL;
+"""
+
 MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5, 6: SCHEMA_V6,
     7: SCHEMA_V7, 8: SCHEMA_V8, 9: SCHEMA_V9, 10: SCHEMA_V10, 11: SCHEMA_V11,
-    12: SCHEMA_V12, 13: SCHEMA_V13,
+    12: SCHEMA_V12, 13: SCHEMA_V13, 14: SCHEMA_V14,
 }
 REBUILD_SEARCH = frozenset({11})
 """Versions after whose statements the search index is rebuilt from the stored rows (once,

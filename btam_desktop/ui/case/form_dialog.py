@@ -27,6 +27,7 @@ from btam_desktop.core.submissions import AnswersInvalid, Submission
 from btam_desktop.ui import errors, messages
 from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.forms import DraftController, FormView, case_person_choices
+from btam_desktop.ui.forms.media import case_attachments
 from btam_desktop.ui.widgets import MessageLabel, field_label
 
 DRAFT, READ, AMEND = "draft", "read", "amend"
@@ -83,6 +84,8 @@ class FormDialog(QDialog):
             self.view = FormView(form, submission.answers, persons=persons,
                                  read_only=mode == READ, parent=self)
             self.view.set_status(submission.status)
+        # File questions store their files as attachments of this case (issue 11).
+        self.view.set_attachment_source(case_attachments(session, case_id))
         if self.controller is not None:
             self.controller.saved.connect(self.changed)
             self.controller.completed.connect(self.changed)

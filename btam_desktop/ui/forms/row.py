@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from btam_desktop.core.forms import Field
+from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS
 from btam_desktop.ui.forms.choices import (
     HORIZONTAL_APPEARANCES,
     HORIZONTAL_LIMIT,
@@ -37,6 +38,7 @@ from btam_desktop.ui.forms.inputs import (
     LongTextEditor,
     NumberEditor,
 )
+from btam_desktop.ui.forms.media import MediaEditor
 from btam_desktop.ui.forms.rank import RankEditor
 from btam_desktop.ui.forms.signature import SignatureEditor
 from btam_desktop.ui.widgets import MessageLabel, muted
@@ -87,6 +89,8 @@ def make_editor(
     appearance = field.appearance
     if kind == "text" and field.text_format == "geopoint":
         editor = GeopointEditor(field, parent)
+    elif kind == "text" and field.text_format in MEDIA_FORMATS:
+        editor = MediaEditor(field, parent)
     elif kind == "text" and appearance != "multiline":
         editor = LineEditor(field, parent)
     elif kind in ("text", "long_text"):

@@ -50,12 +50,13 @@ from btam_desktop.core.forms import (
     validate_answers,
 )
 from btam_desktop.core.forms.answers import available_choices, shown_text
-from btam_desktop.core.forms.fieldtypes import is_empty
+from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS, is_empty
 from btam_desktop.ui import keys
 from btam_desktop.ui.forms.computed import ComputedEditor
 from btam_desktop.ui.forms.focus import FocusWatcher
 from btam_desktop.ui.forms.guidance import GuidancePanel
 from btam_desktop.ui.forms.inputs import FieldEditor
+from btam_desktop.ui.forms.media import AttachmentSource, MediaEditor
 from btam_desktop.ui.forms.nav import SECTION_ROLE, SectionNav
 from btam_desktop.ui.forms.paths import parse_path, without_path
 from btam_desktop.ui.forms.repeat import RepeatEditor
@@ -66,7 +67,7 @@ from btam_desktop.ui.widgets import MessageLabel, muted
 
 STATUS_LABELS = {"draft": "Draft", "complete": "Complete", "reviewed": "Reviewed"}
 #: Problem codes shown under the question as the officer types.
-INLINE_CODES = frozenset({"constraint", "type", "person"})
+INLINE_CODES = frozenset({"constraint", "type", "person", "attachment"})
 #: Problem codes that mean "still missing" rather than "wrong".
 MISSING_CODES = frozenset({"required", "items"})
 #: Initial widths of the section list, the questions and the guidance panel.
@@ -145,6 +146,9 @@ class FormView(QWidget):
         self._rows: dict[str, FieldRow] = {}
         self._repeats: dict[str, RepeatEditor] = {}
         self._sections: dict[str, SectionBox] = {}
+        #: Where file questions store their files (set by the host: set_attachment_source).
+        self.attachment_source: AttachmentSource | None = None
+        self._has_media = any(f.text_format in MEDIA_FORMATS for f in form.iter_fields())
         self._nav_items: dict[str, QListWidgetItem] = {}
         self._revealed: set[str] = set()
         self._problems: list[AnswerProblem] = []
@@ -423,7 +427,9 @@ class FormView(QWidget):
 
     # -- engine -------------------------------------------------------------------------------
     def _validate(self, answers: Mapping[str, Any]) -> list[AnswerProblem]:
-        return validate_answers(self.shown_form, answers, True, person_ids=self._person_ids)
+        source = self.attachment_source if self._has_media else None
+        return validate_answers(self.shown_form, answers, True, person_ids=self._person_ids,
+                                attachment_ids=None if source is None else source.names)
 
     def _refresh(self, answers: dict[str, Any], *, all_texts: bool = False) -> None:
         state = evaluate(self.shown_form, answers)
@@ -596,6 +602,15 @@ class FormView(QWidget):
         if repeat is None or parsed.index is None or not 0 <= parsed.index < len(repeat.items):
             return None
         return repeat.items[parsed.index].rows.get(parsed.member)
+
+    def set_attachment_source(self, source: AttachmentSource | None) -> None:
+        """Where file questions store their files (the case's attachments; the host knows
+        the session, the view does not) and the names they show."""
+        self.attachment_source = source
+        if self._has_media:
+            for row in self.rows():
+                if isinstance(row.editor, MediaEditor):
+                    row.editor.refresh()
 
     def editor(self, path: str) -> FieldEditor | None:
         """The editor of a field path (for hosts and tests)."""

@@ -509,18 +509,21 @@ def changes_since(db: Database, member_id: str, since_hlc: str) -> list[SinceCha
     (and assignments of that member), one row per case and member, newest first. Only table
     and field names are read from the change log, never a value."""
     params = {"member": member_id, "since": since_hlc}
-    mine = ("SELECT case_id FROM case_assignments WHERE member_id = :member"
-            " AND deleted_at IS NULL")
+    # Driven by the few recent changes (CROSS JOIN keeps them the outer loop), each checked
+    # against the member's assignments by one index look-up: "IN (every case of mine)"
+    # made SQLite walk the records of all of them (0.3-0.5 s at 100,000 cases).
+    mine = ("EXISTS (SELECT 1 FROM case_assignments a WHERE a.case_id = {case}"
+            " AND a.member_id = :member AND a.deleted_at IS NULL)")
     parts = [f"SELECT ch.record_id AS case_id, ch.tbl, ch.field, ch.hlc, ch.member_id, 0"
              f" AS mine FROM recent ch WHERE ch.tbl = 'cases'"
-             f" AND ch.record_id IN ({mine})"]
+             f" AND {mine.format(case='ch.record_id')}"]
     for table in sorted(_CASE_CHILD_TABLES):
         assigned = ("CASE WHEN x.member_id = :member AND ch.field = '*' THEN 1 ELSE 0 END"
                     if table == "case_assignments" else "0")
         parts.append(
             f"SELECT x.case_id, ch.tbl, ch.field, ch.hlc, ch.member_id, {assigned}"
-            f" FROM recent ch JOIN {table} x ON x.id = ch.record_id"
-            f" WHERE ch.tbl = '{table}' AND x.case_id IN ({mine})")
+            f" FROM recent ch CROSS JOIN {table} x ON x.id = ch.record_id"
+            f" WHERE ch.tbl = '{table}' AND {mine.format(case='x.case_id')}")
     rows = _tuples(
         db, _RECENT_CHANGES +
         "SELECT u.case_id, c.number, coalesce(m.name, 'Unknown member'), u.tbl, u.field,"

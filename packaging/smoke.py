@@ -102,7 +102,9 @@ def version(s: Smoke) -> None:
     out = s.run([s.app / f"btam{EXE}", "--version"])
     assert out.strip() == f"btam {_version()}", out
     out = s.run([s.app / f"btam-desktop{EXE}", "--version"])
-    assert out.strip() == f"btam-desktop {_version()}", out
+    # A windowed Windows program may have no stdout (argparse then prints nothing).
+    if sys.platform != "win32" or out:
+        assert out.strip() == f"btam-desktop {_version()}", out
 
 
 def init(s: Smoke) -> None:

@@ -138,10 +138,13 @@ def test_answers_that_could_not_be_saved_are_held_in_memory_and_put_back(
     assert "kept while the vault was locked" in again.message.text()
     # Saved now that the vault is open again (the answers count as unsaved changes).
     assert again.controller is not None
-    with qtbot.waitSignal(again.controller.saved, timeout=3000):
-        pass
-    drafts = session_of(app).submissions.drafts(app.seeded.school, "contact_log")
-    assert [d.answers.get("contact_location") for d in drafts] == [LOCATION]
+
+    def saved_again() -> bool:
+        drafts = session_of(app).submissions.drafts(app.seeded.school, "contact_log")
+        return [d.answers.get("contact_location") for d in drafts] == [LOCATION]
+
+    # The autosave may already have run while the window came up: wait for its result.
+    qtbot.waitUntil(saved_again, timeout=3000)
 
 
 def test_an_amendment_being_typed_comes_back_with_its_reason(qtbot: QtBot,

@@ -57,9 +57,9 @@ def _keys(name: str, area: str, text: str, *sequences: str) -> Keys:
 # -- anywhere in the main window --------------------------------------------------------------
 LOCK = _keys("lock", "Anywhere", "Lock the vault (in every window and dialog)", "Ctrl+L")
 QUIT = _keys("quit", "Anywhere", "Lock and quit", "Ctrl+Q")
-SECTION = _keys("section", "Anywhere", "Go to a section: 1 Dashboard, 2 Cases, 3 People, "
-                "4 Partners & resources, 5 Sync, 6 Audit, 7 Settings", *(
-                    f"Ctrl+{n}" for n in range(1, 8)))
+SECTION = _keys("section", "Anywhere", "Go to a section, numbered in the sidebar's order "
+                "(1 Dashboard, 2 Cases, 3 People ... 9 Settings; the Go menu lists them)", *(
+                    f"Ctrl+{n}" for n in range(1, 10)))
 NEW_CASE = _keys("new_case", "Anywhere", "New case (from any section)", "Ctrl+N")
 SEARCH = _keys("search", "Anywhere", "Search cases", "Ctrl+F")
 SIDEBAR = _keys("sidebar", "Anywhere", "Show or hide the section names in the sidebar",

@@ -219,14 +219,16 @@ class MainWindow(QMainWindow):
         item.setSizeHint(QSize(0, 44))
         self.nav.addItem(item)
         number = len(self._pages)
+        # Every section is in the Go menu (Audit and Settings fell off the end when
+        # Referrals and Reports came in); the first nine have Ctrl+1 ... Ctrl+9.
+        # "&&": a single "&" would underline the next letter ("Partners _resources").
+        action = QAction(section.title.replace("&", "&&"), self)
         if number <= len(keys.SECTION.sequences):
-            # "&&": a single "&" would underline the next letter ("Partners _resources").
-            action = QAction(section.title.replace("&", "&&"), self)
             action.setShortcut(keys.SECTION.sequences_qt()[number - 1])
             action.setProperty(keys.KEYS_PROPERTY, keys.SECTION.name)
-            action.triggered.connect(lambda _checked=False, key=section.key: self.show_page(key))
-            self.go_menu.addAction(action)
-            self.addAction(action)
+        action.triggered.connect(lambda _checked=False, key=section.key: self.show_page(key))
+        self.go_menu.addAction(action)
+        self.addAction(action)
 
     # -- navigation ---------------------------------------------------------------------------
     def page(self, key: str) -> Page:

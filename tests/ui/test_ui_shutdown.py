@@ -5,6 +5,7 @@ open form drafts are saved first, the vault is locked, and what was typed in a c
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -35,6 +36,9 @@ def test_a_termination_signal_saves_the_open_draft_and_quits(
         text=True)
     try:
         assert process.stdout is not None
+        # Never hang the suite on an app that does not come up: at most a minute.
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        assert ready, "the app did not come up within a minute"
         line = process.stdout.readline()
         assert line.strip() == "READY", process.stderr.read() if process.stderr else ""
         process.send_signal(number)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QGuiApplication
-from PySide6.QtWidgets import QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QScrollArea, QVBoxLayout, QWidget
 
 TICK = "\u2714"  # heavy check mark
 CROSS = "\u2718"  # heavy ballot x
@@ -258,3 +258,17 @@ class ThemeStyle(QObject):
 def theme_style(widget: QWidget, build: Callable[[], str]) -> ThemeStyle:
     """Give ``widget`` the style sheet ``build()`` returns, rebuilt at every theme switch."""
     return ThemeStyle(widget, build)
+
+
+def first_item_active(menu: QMenu) -> QMenu:
+    """Open ``menu`` with its first item highlighted, so Enter right after the button's
+    mnemonic (Alt+A, Enter) chooses it instead of doing nothing."""
+
+    def highlight() -> None:
+        for action in menu.actions():
+            if action.isEnabled() and not action.isSeparator():
+                menu.setActiveAction(action)
+                return
+
+    menu.aboutToShow.connect(highlight)
+    return menu

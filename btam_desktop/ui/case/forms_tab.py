@@ -39,6 +39,7 @@ from btam_desktop.ui.pdf.forms import (
 )
 from btam_desktop.ui.pdf.job_dialog import JobDialog
 from btam_desktop.ui.pdf.release import ReleaseDialog
+from btam_desktop.ui.widgets import first_item_active
 
 WORK_ORDER = (
     "intake_referral", "screening_triage", "threat_inquiry", "warning_behaviours",
@@ -111,7 +112,7 @@ class FormsTab(CaseTab):
         self.start_button.setAccessibleName("Start form")
         self.start_button.setToolTip(keys.START_FORM.hint("Start one of the forms on this case"))
         self.start_menu = QMenu(self.start_button)
-        self.start_button.setMenu(self.start_menu)
+        self.start_button.setMenu(first_item_active(self.start_menu))
         self.start_button.setEnabled(writable)
         keys.bind(self, keys.START_FORM, self.start_button.showMenu)
         self.open_button = button("&Open", "Resume the selected draft, or read the selected "

@@ -38,7 +38,7 @@ from btam_desktop.ui.case.tab_base import (
     resize_columns,
 )
 from btam_desktop.ui.models.records import PLAIN, Column, RecordTableModel, RowStyle
-from btam_desktop.ui.widgets import field_label
+from btam_desktop.ui.widgets import field_label, first_item_active
 
 SUPERSEDED = RowStyle(colour="muted", strike=True)
 CORRECTED_WORD = "Corrected"
@@ -172,7 +172,7 @@ class TimelineTab(CaseTab):
             action = menu.addAction(f"{entry_kind_label(kind)}\u2026")
             action.triggered.connect(lambda _checked=False, k=kind: self.add_entry(k))
             self.add_actions[kind] = action
-        self.add_button.setMenu(menu)
+        self.add_button.setMenu(first_item_active(menu))
         self.add_button.setEnabled(writable)
         self.add_shortcut = keys.bind(self, keys.ADD_ENTRY, self.add_button.showMenu)
         self.correct_button = button("C&orrect\u2026", "Correct the selected entry: a new "

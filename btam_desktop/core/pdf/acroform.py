@@ -26,6 +26,7 @@ from reportlab.lib import colors
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from btam_desktop.core.forms import Field, FormDefinition
+from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS
 from btam_desktop.core.pdf.blocks import FlowTable, muted, note_box, para, section_bar
 from btam_desktop.core.pdf.conditions import condition_text, describe
 from btam_desktop.core.pdf.fieldnames import (
@@ -224,6 +225,9 @@ class _Writer:
         specs = self.specs.get((item.id, row), [])
         if item.is_computed:
             return para(muted("Worked out by the team's software; leave blank."))
+        if item.text_format in MEDIA_FORMATS:
+            return para(muted("A file (photo, recording or document): send it with this "
+                              "form; the team attaches it to the case."))
         if item.type == "repeat":  # a list inside a list item: not on paper
             return para(muted("A list of its own: the team records it in their software."))
         if item.type == "multi_choice":

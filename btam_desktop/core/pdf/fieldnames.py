@@ -26,6 +26,7 @@ from pypdf.generic import (
 )
 
 from btam_desktop.core.forms import Field, FormDefinition
+from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS
 
 __all__ = [
     "FORM_KEY_FIELD",
@@ -102,6 +103,8 @@ def _fields_of(item: Field, prefix: str, repeat: Field | None, row: int | None,
                in_table: bool) -> list[PdfField]:
     if item.type == "note" or item.is_computed or item.type == "repeat":
         return []
+    if item.text_format in MEDIA_FORMATS:
+        return []  # a file, not typed text: sent with the form and attached by the team
     if item.type == "multi_choice":
         return [PdfField(f"{prefix}{item.id}.{c.name}", "check", item, repeat, row, c.name)
                 for c in item.choices]

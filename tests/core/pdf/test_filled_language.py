@@ -169,3 +169,24 @@ def test_a_repeat_inside_a_repeat_prints_under_its_item(session: Session, people
     assert_qpdf_ok(pdf.data, tmp_path)
     blank = _flat(pdf_text(blank_form_pdf(session, "household").data))
     assert "A list of its own" in blank
+
+
+def test_a_file_question_prints_the_attached_file_name(session: Session, people: SampleCase,
+                                                       tmp_path: Path) -> None:
+    from btam_desktop.core.pdf import blank_form_pdf, pdf_fields
+
+    spec = {"format": "btam-form/1", "id": "photo_pdf", "version": 1, "title": "Photo",
+            "sections": [{"id": "one", "title": "First", "fields": [
+                {"id": "photo", "type": "text", "text_format": "image",
+                 "label": "Photo of the note"}]}]}
+    form = _stored(session, spec)
+    attached = session.store.add_attachment(people.case.id, "note.jpg", b"\xff\xd8\xff")
+    sub = session.submissions.create(people.case.id, "photo_pdf", {"photo": attached.id})
+    pdf = submission_pdf(session, sub.id)
+    text = _flat(pdf_text(pdf.data))
+    assert "1.1 Photo of the note note.jpg (attached file, kept in the case file)" in text
+    assert b"\xff\xd8\xff" not in pdf.data  # the file itself never goes into the PDF
+    assert_qpdf_ok(pdf.data, tmp_path)
+    # On the blank fillable form: no text box, a line saying to send the file.
+    assert pdf_fields(form) == []
+    assert "send it with this form" in _flat(pdf_text(blank_form_pdf(session, "photo_pdf").data))

@@ -6,9 +6,10 @@ A returned form is read only after these checks, each with a plain-words refusal
   download or e-mail attachment is refused rather than half-read);
 * it parses at all (any parser error is "damaged", never a traceback);
 * not encrypted, at most :data:`MAX_PAGES` pages, at most :data:`MAX_OBJECTS` objects;
-* no active content anywhere reachable from the document: JavaScript, an OpenAction or
-  additional actions (``/AA``), launch/submit/import/URI actions, embedded files, rich
-  media or XFA forms. A destination to open at (an ``/OpenAction`` array) is allowed.
+* no active content anywhere reachable from the document (fields' parents and actions'
+  ``/Next`` chains included): JavaScript, an OpenAction or additional actions (``/AA``), any
+  action that is not a plain GoTo (URI, GoToR, launch, submit, import, ...), embedded files,
+  rich media or XFA forms. A destination to open at (an ``/OpenAction`` array) is allowed.
 
 The raw bytes are also scanned for script and launch names (``#xx`` escapes decoded), so a
 structure the parser skips but a viewer might read still gets refused.
@@ -93,6 +94,19 @@ def _raw_scan(data: bytes) -> str | None:
     return None
 
 
+def _not_goto(value: Any) -> str | None:
+    """The kind of the first action in ``value`` (an action or an array of them) that is not a
+    plain GoTo, or None. Their own ``/Next`` chains are checked as the walk reaches them."""
+    value = value.get_object() if isinstance(value, IndirectObject) else value
+    actions = list(value) if isinstance(value, ArrayObject) else [value]
+    for action in actions:
+        action = action.get_object() if isinstance(action, IndirectObject) else action
+        if isinstance(action, DictionaryObject) and action.get("/S") != "/GoTo":
+            kind = str(action["/S"])[1:] if "/S" in action else ""
+            return f"a {kind} action" if kind else "an action of unknown kind"
+    return None
+
+
 def _walk(reader: PdfReader) -> str | None:
     """First kind of active content reachable from the trailer, or None."""
     seen: set[tuple[int, int]] = set()
@@ -117,16 +131,19 @@ def _walk(reader: PdfReader) -> str | None:
                     target = value.get_object() if isinstance(value, IndirectObject) else value
                     if isinstance(target, DictionaryObject):
                         return "an action that runs when the file opens"
-                if name == "/A":
-                    action = value.get_object() if isinstance(value, IndirectObject) else value
-                    if isinstance(action, DictionaryObject) and action.get("/S") != "/GoTo":
-                        kind = str(action.get("/S", "unknown"))[1:]
-                        return f"a {kind or 'link'} action"
+                if name == "/A" or (name == "/Next" and "/S" in item):
+                    # An action, or (an action's /Next; an outline item's /Next is its next
+                    # sibling) an action or array of actions run after it: only a plain GoTo
+                    # within the document is allowed, however deep the chain.
+                    found = _not_goto(value)
+                    if found:
+                        return found
                 if name == "/S" and isinstance(value, NameObject) and value in (
                         "/JavaScript", "/Launch", "/SubmitForm", "/ImportData"):
                     return f"a {value[1:]} action"
-                if name != "/Parent":  # parents are reached from the top anyway
-                    stack.append(value)
+                # /Parent too: a field's parent need not be listed in any field list, and a
+                # script on it inside a compressed object stream escapes the raw scan.
+                stack.append(value)
         elif isinstance(item, ArrayObject):
             stack.extend(item)
     return None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections import ChainMap
 from collections.abc import Collection, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -589,11 +590,35 @@ def _filtered(item: Field, scope: Scope) -> list[Choice]:
     return kept
 
 
+_ITEM_STEP = re.compile(r"([a-z][a-z0-9_]*)\[([0-9]+)\]\.?")
+
+
+def _scope_at(run: _Run, path: str) -> Scope | None:
+    """The scope of the innermost item on ``path`` ("outer[0].inner[1].member"), or None."""
+    steps = [(m.group(1), int(m.group(2))) for m in _ITEM_STEP.finditer(path)]
+    if not steps:
+        return None
+    name, index = steps[0]
+    states: list[ItemState] | tuple[ItemState, ...] = run.item_states.get(name, [])
+    state: ItemState | None = None
+    for step, (name, index) in enumerate(steps):
+        if step:
+            states = state.items.get(name, ()) if state is not None else ()
+        if not 0 <= index < len(states):
+            return None
+        state = states[index]
+    return state.scope if state is not None else None
+
+
 def _scope_for(
     form: FormDefinition, answers: Mapping[str, Any], item: int | None, field_id: str,
-    today: dt.date | None,
+    today: dt.date | None, path: str | None = None,
 ) -> Scope:
     run = _start(form, answers, today)
+    if path is not None:
+        found = _scope_at(run, path)
+        if found is not None:
+            return found
     repeat = form.repeat_of(field_id)
     if repeat is not None and item is not None:
         scopes = run.item_scopes.get(repeat.id, [])
@@ -609,13 +634,15 @@ def available_choices(
     *,
     item: int | None = None,
     today: dt.date | None = None,
+    path: str | None = None,
 ) -> list[Choice]:
     """The choices offered for ``field_id`` given the other answers (its ``choice_filter``);
-    ``item`` is the repeat item index for a repeat member."""
+    ``item`` is the repeat item index for a repeat member, ``path`` the member's whole path
+    for a member of a repeat inside a repeat ("outer[0].inner[1].member")."""
     target = form.field(field_id)
     if target.choice_filter is None:
         return list(target.choices)
-    return _filtered(target, _scope_for(form, answers, item, field_id, today))
+    return _filtered(target, _scope_for(form, answers, item, field_id, today, path))
 
 
 def shown_text(
@@ -626,14 +653,16 @@ def shown_text(
     field_id: str | None = None,
     item: int | None = None,
     today: dt.date | None = None,
+    path: str | None = None,
 ) -> str:
     """``text`` (a label, hint, note or choice label of ``form``) with its ``${field}``
     references filled in from ``answers`` (hidden or unanswered fields show as nothing).
-    ``field_id``/``item`` give the repeat item a member's text belongs to."""
+    ``field_id``/``item`` give the repeat item a member's text belongs to (``path`` the whole
+    path, for a member of a repeat inside a repeat)."""
     if "${" not in text:
         return text
     scope = (
-        _scope_for(form, answers, item, field_id, today)
+        _scope_for(form, answers, item, field_id, today, path)
         if field_id is not None
         else _start(form, answers, today).scope
     )

@@ -460,8 +460,10 @@ class FormView(QWidget):
     def _offers(self, row: FieldRow, answers: Mapping[str, Any]) -> frozenset[str]:
         parsed = parse_path(row.path)
         item = parsed.index if parsed is not None else None
+        path = row.path if parsed is None else None
         return frozenset(
-            c.name for c in available_choices(self.shown_form, row.field.id, answers, item=item)
+            c.name for c in available_choices(self.shown_form, row.field.id, answers,
+                                              item=item, path=path)
         )
 
     def _drop_unavailable(self, answers: Mapping[str, Any]) -> bool:
@@ -515,9 +517,13 @@ class FormView(QWidget):
                 continue
             parsed = parse_path(row.path)
             item = parsed.index if parsed is not None else None
+            # A member of a repeat inside a repeat: its whole path finds its item.
+            path = row.path if parsed is None else None
 
-            def fill(text: str, field_id: str = row.field.id, item: int | None = item) -> str:
-                return shown_text(form, text, answers, field_id=field_id, item=item)
+            def fill(text: str, field_id: str = row.field.id, item: int | None = item,
+                     path: str | None = path) -> str:
+                return shown_text(form, text, answers, field_id=field_id, item=item,
+                                  path=path)
 
             row.refresh_texts(fill)
 

@@ -130,3 +130,16 @@ def test_an_xlsform_with_a_nested_repeat_imports(tmp_path: Path) -> None:
     out = tmp_path / "again.xlsx"
     export_xlsform(form, out)
     assert load_xlsform(out).to_dict() == form.to_dict()
+
+
+def test_texts_of_inner_members_are_filled_from_their_items(form: FormDefinition) -> None:
+    from btam_desktop.core.forms.answers import shown_text
+
+    answers = _answers()
+    text = "Note on ${contact_name} for ${name} at ${address}"
+    filled = shown_text(form, text, answers, field_id="contact_note",
+                        path="people[0].contacts[1].contact_note")
+    assert filled == "Note on Cy for Ana at 1 Main St"
+    # The inner list's own label is a member of the outer item.
+    assert shown_text(form, "Contacts of ${name}", answers, field_id="contacts",
+                      item=1) == "Contacts of Dee"

@@ -4,6 +4,7 @@ and renumbering an outer item renames the inner paths."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -76,3 +77,22 @@ def test_an_inner_list_hidden_by_its_condition_and_read_only(show: Any, qtbot: Q
     qtbot.waitUntil(lambda: row.isHidden())
     view.set_read_only(True)
     assert not view.repeat("people").add_button.isVisible()
+
+
+def test_inner_texts_are_filled_in_from_their_items(show: Any) -> None:
+    spec = copy.deepcopy(NESTED)
+    inner = spec["sections"][0]["fields"][1]["fields"][3]["fields"]  # type: ignore[index]
+    inner[1]["label"] = "Note about ${contact_name} for ${name}"
+    view = show(FormView(FormDefinition.from_dict(spec), ANSWERS))
+    label = view.row("people[1].contacts")
+    assert label is not None
+    assert any("Contacts of Dee" in text for text in _label_texts(label))
+    note = view.row("people[1].contacts[0].contact_note")
+    assert note is not None
+    assert any("Note about Eve for Dee" in text for text in _label_texts(note))
+
+
+def _label_texts(widget: Any) -> list[str]:
+    from PySide6.QtWidgets import QLabel
+
+    return [w.text() for w in widget.findChildren(QLabel)]

@@ -144,7 +144,7 @@ def matching_case_ids(db: Database, text: str) -> frozenset[str]:
     aliases, phone, e-mail) match ``text``, as ``CaseStore.list_cases(text=...)`` finds them
     (the rule is in core/search.py: every word somewhere in the case, the last one also as a
     prefix); text without a searchable word matches nothing."""
-    query = search.fts_query(text)
+    query = search.case_query(db, text)
     if query is None:
         return frozenset()
     return frozenset(search.matching_case_ids(db, query))
@@ -153,7 +153,7 @@ def matching_case_ids(db: Database, text: str) -> frozenset[str]:
 def count_matching(db: Database, text: str, cap: int | None = None) -> int:
     """How many cases match ``text`` (at most ``cap`` when given, for a quick "1,000+"
     shown while the exact figure is not needed)."""
-    query = search.fts_query(text)
+    query = search.case_query(db, text)
     return 0 if query is None else search.count_matches(db, query, cap)
 
 

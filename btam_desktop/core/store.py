@@ -373,7 +373,7 @@ class CaseStore:
         where = [] if include_deleted else ["c.deleted_at IS NULL"]
         params: dict[str, Any] = {}
         if text:
-            query = search.fts_query(text)
+            query = search.case_query(self.db, text)
             if query is None:
                 where.append("0")
             else:
@@ -465,7 +465,7 @@ class CaseStore:
         text = filters.get("text")
         if text and not any(v for k, v in filters.items() if k not in ("text", "on")):
             # Only live cases have a document: the index alone counts them.
-            query = search.fts_query(text)
+            query = search.case_query(self.db, text)
             return 0 if query is None else search.count_matches(self.db, query)
         where, params = self._case_filter(
             text=filters.get("text"), status=filters.get("status"),

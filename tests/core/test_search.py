@@ -108,9 +108,10 @@ def _words(session: Session) -> list[str]:
         "SELECT p.family_name, p.given_names FROM persons p ORDER BY p.rowid LIMIT 5")
     words = [f"{r[0]} {r[1]}" for r in rows] + [r[0][:3] for r in rows]
     words += [c.title.split()[0] for c in session.store.list_cases(limit=5)]
-    return [*words, "Quillmoor", "quillm", "Zanzibarova", "harbour", "threat", "school",
-                    "protective order", "Pennywhistle Lane", "team review", "th",
-                    "Quillmoor hearing", "hearing Quillmoor", "zzzz", "!!"]
+    return [*words, "Quillmoor", "quillm", "QUILL", "Threat", "protective ord",
+            "Zanzibarova", "harbour", "threat", "school", "protective order",
+            "Pennywhistle Lane", "team review", "th", "Quillmoor hearing", "hearing Quillmoor",
+            "zzzz", "!!"]
 
 
 def test_every_search_finds_what_the_records_hold_in_list_order(demo_vault: Session) -> None:

@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+import sqlcipher3
+
 from btam_desktop.core import audit, keyfile, lockout, schema
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import IntegrityProblem, InvalidInput, VaultExists
@@ -302,6 +304,12 @@ def _check_and_move(tmp: Path, keys: keyfile.KeyFile, slot: KeySlot, private: by
         # A restored vault is a new device for its team (see core/sync/restore.py).
         schema.migrate(db)
         fresh_identity(db)
+    except sqlcipher3.DatabaseError:
+        # A damaged page the checks themselves trip over (its checksum in the header can
+        # still match: the backup was made of a damaged vault, or rebuilt): nothing restored.
+        raise IntegrityProblem(
+            "the backup's database is damaged (a page fails its check) and cannot be"
+            " restored; try an older backup") from None
     finally:
         db.close()
     for side in wal_paths(tmp):

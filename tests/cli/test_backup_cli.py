@@ -34,3 +34,33 @@ def test_restore_of_a_wrong_shaped_header_exits_3(initialised: Run, tmp_path: Pa
     assert code == 3, err
     assert "internal error" not in err and "header is damaged" in err
     assert not restored.exists()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "cut page"])
+def test_restore_of_a_damaged_database_inside_a_valid_backup_exits_3(
+        initialised: Run, tmp_path: Path, damage: str) -> None:
+    """The header is whole and its checksum matches the bytes after it, but those bytes are
+    not a sound database (the backup was made of a damaged vault, or rebuilt): a plain
+    integrity problem, never an internal error, and nothing restored."""
+    import hashlib
+
+    good = tmp_path / "b.btambak"
+    assert initialised("backup", str(good))[0] == 0
+    data = good.read_bytes()
+    start = len(backup.MAGIC) + 8
+    size = int.from_bytes(data[len(backup.MAGIC):start], "big")
+    header = json.loads(data[start:start + size])
+    database = bytearray(data[start + size:])
+    if damage == "garbage":
+        database = bytearray(b"\x00" * len(database))
+    else:
+        database[5000:5100] = b"\xff" * 100  # inside the second page
+    header["db_sha256"] = hashlib.sha256(database).hexdigest()
+    body = json.dumps(header, sort_keys=True).encode()
+    bad = tmp_path / "bad.btambak"
+    bad.write_bytes(backup.MAGIC + len(body).to_bytes(8, "big") + body + bytes(database))
+    restored = tmp_path / "restored.btam"
+    code, _, err = initialised("--vault", str(restored), "restore", str(bad))
+    assert code == 3, err
+    assert "internal error" not in err
+    assert not restored.exists()

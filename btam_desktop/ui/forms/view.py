@@ -20,6 +20,7 @@ values) are passed through untouched, so opening and saving a draft never loses 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -654,6 +655,17 @@ class FormView(QWidget):
                 repeat = top.field
                 parts.append(repeat.label)
                 parts.append(f"{repeat.item_label or 'Item'} {parsed.index + 1}")
+        elif parsed is None and row is not None:
+            # A member of a repeat inside a repeat: every list and item on the way.
+            parts.append(self.form.section(row.section_id).title)
+            prefix = ""
+            for name, index in re.findall(r"([a-z][a-z0-9_]*)\[([0-9]+)\]", problem.path):
+                inner = self.shown_form.fields_by_id.get(name)
+                holder = self.row(prefix + name)  # its label as shown (${field} filled in)
+                if inner is not None:
+                    parts.append(holder.label_text if holder is not None else inner.label)
+                    parts.append(f"{inner.item_label or 'Item'} {int(index) + 1}")
+                prefix += f"{name}[{index}]."
         field = row.field if row is not None else None
         if field is not None and row is not None:
             parts.append(row.label_text)

@@ -96,3 +96,14 @@ def _label_texts(widget: Any) -> list[str]:
     from PySide6.QtWidgets import QLabel
 
     return [w.text() for w in widget.findChildren(QLabel)]
+
+
+def test_the_completion_summary_names_every_list_on_the_way(show: Any) -> None:
+    from btam_desktop.core.forms import AnswerProblem
+
+    view = show(FormView(FormDefinition.from_dict(NESTED), ANSWERS))
+    problem = AnswerProblem("contact_name", "people[1].contacts[0].contact_name",
+                            "this field is required", "required")
+    assert view.describe_problem(problem) == (
+        "Household \u203a People \u203a Person 2 \u203a Contacts of Dee \u203a Contact 1 "
+        "\u203a Contact name: not answered yet")

@@ -149,7 +149,7 @@ def _parse_header(path: Path, handle: BinaryIO) -> BackupHeader:
         raise IntegrityProblem(_DAMAGED_HEADER)
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: [[[[… nesting
         raise IntegrityProblem(_DAMAGED_HEADER) from None
     if not isinstance(data, dict):
         raise IntegrityProblem(_DAMAGED_HEADER)

@@ -58,6 +58,8 @@ class KeyFile:
             if anchor is not None and not isinstance(anchor, dict):
                 raise ValueError("the audit anchor is not an object")
             return cls(vault_id=str(data["vault_id"]), slots=slots, audit_anchor=anchor)
+        except RecursionError:  # nesting deeper than any key file: damaged or hostile
+            raise IntegrityProblem("the vault's key file is damaged: nested too deeply") from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise IntegrityProblem(f"the vault's key file is damaged: {exc}") from None
 

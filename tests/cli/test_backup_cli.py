@@ -64,3 +64,26 @@ def test_restore_of_a_damaged_database_inside_a_valid_backup_exits_3(
     assert code == 3, err
     assert "internal error" not in err
     assert not restored.exists()
+
+
+@pytest.mark.parametrize("where", ["header", "key file in the header"])
+def test_restore_of_deeply_nested_json_exits_3(initialised: Run, tmp_path: Path,
+                                               where: str) -> None:
+    good = tmp_path / "b.btambak"
+    assert initialised("backup", str(good))[0] == 0
+    data = good.read_bytes()
+    start = len(backup.MAGIC) + 8
+    size = int.from_bytes(data[len(backup.MAGIC):start], "big")
+    header = json.loads(data[start:start + size])
+    deep = "[" * 100_000 + "]" * 100_000
+    if where == "header":
+        body = deep.encode()
+    else:
+        body = json.dumps({**header, "keys": deep}, sort_keys=True).encode()
+    bad = tmp_path / "bad.btambak"
+    bad.write_bytes(backup.MAGIC + len(body).to_bytes(8, "big") + body + data[start + size:])
+    restored = tmp_path / "restored.btam"
+    code, _, err = initialised("--vault", str(restored), "restore", str(bad))
+    assert code == 3, err
+    assert "internal error" not in err and "damaged" in err
+    assert not restored.exists()

@@ -114,7 +114,6 @@ class FormsTab(CaseTab):
         self.start_menu = QMenu(self.start_button)
         self.start_button.setMenu(first_item_active(self.start_menu))
         self.start_button.setEnabled(writable)
-        keys.bind(self, keys.START_FORM, self.start_button.showMenu)
         self.open_button = button("&Open", "Resume the selected draft, or read the selected "
                                   "form (Enter)", self.open_selected)
         self.amend_button = button("Am&end\u2026", "Change a completed form: a new version "
@@ -132,7 +131,6 @@ class FormsTab(CaseTab):
             f"draft of this case ({keys.IMPORT_PDF.label()})", self.import_pdf,
             name="Import filled PDF")
         self.import_button.setEnabled(writable)
-        keys.bind(self, keys.IMPORT_PDF, self.import_pdf)
         self.blank_button = button(
             "&Blank form\u2026", "Save a blank fillable form (no case data) for a partner to "
             "fill in", self.blank_form, name="Blank fillable form")

@@ -48,7 +48,6 @@ class PeopleTab(CaseTab):
             "Add someone to this case: a person already in the vault, or a new one"),
             self.add_person)
         # An action, not the button's shortcut: that replaced its Alt+A.
-        keys.bind(self, keys.ADD_PERSON, self.add_button.click)
         self.edit_button = button("Edit &details\u2026", "Change the selected person's "
                                   "details (Enter)", self.edit_person)
         self.unlink_button = button("Rem&ove from case\u2026", "Take the selected person off "

@@ -174,7 +174,6 @@ class TimelineTab(CaseTab):
             self.add_actions[kind] = action
         self.add_button.setMenu(first_item_active(menu))
         self.add_button.setEnabled(writable)
-        self.add_shortcut = keys.bind(self, keys.ADD_ENTRY, self.add_button.showMenu)
         self.correct_button = button("C&orrect\u2026", "Correct the selected entry: a new "
                                      "entry replaces it, the original stays visible",
                                      self.correct_entry)

@@ -9,7 +9,10 @@ the case list, Ctrl+W closes the case.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from btam_desktop.core.errors import BtamError
@@ -41,6 +44,31 @@ def tab_text(case: Case) -> str:
     """The text of a case's tab in the Cases page: number and the start of the title."""
     title = case.title if len(case.title) <= 28 else case.title[:27] + "\u2026"
     return f"{case.number} \u00b7 {title}".replace("&", "&&")
+
+
+def _click(name: str) -> Callable[[CaseTab], None]:
+    """Press the tab's button ``name`` (only when it is enabled: officers cannot write)."""
+    def act(tab: CaseTab) -> None:
+        button = getattr(tab, name)
+        if button.isEnabled():
+            button.click()
+    return act
+
+
+def _menu(name: str) -> Callable[[CaseTab], None]:
+    """Open the menu of the tab's button ``name`` (when enabled)."""
+    def act(tab: CaseTab) -> None:
+        button = getattr(tab, name)
+        if button.isEnabled():
+            button.showMenu()
+    return act
+
+
+def _call(name: str) -> Callable[[CaseTab], None]:
+    """Call the tab's method ``name``."""
+    def act(tab: CaseTab) -> None:
+        getattr(tab, name)()
+    return act
 
 
 class CaseView(QWidget):
@@ -84,6 +112,21 @@ class CaseView(QWidget):
         # what the officer is looking at.
         self.export_action = keys.bind(self, keys.EXPORT_PDF, self.export_pdf,
                                        text="Export PDF")
+        # A tab's own keys work from anywhere in the case (Qt ignores the shortcuts of a
+        # hidden tab): bring the tab to the front, then act there.
+        self.tab_actions: dict[str, QAction] = {}
+        table: tuple[tuple[keys.Keys, type[CaseTab], Callable[[CaseTab], None]], ...] = (
+            (keys.ADD_PERSON, PeopleTab, _click("add_button")),
+            (keys.ADD_ENTRY, TimelineTab, _menu("add_button")),
+            (keys.START_FORM, FormsTab, _menu("start_button")),
+            (keys.IMPORT_PDF, FormsTab, _call("import_pdf")),
+        )
+        for entry, tab_class, act in table:
+            self.tab_actions[entry.name] = keys.bind(self, entry, self._in_tab(tab_class, act))
+
+    def _in_tab(self, tab_class: type[CaseTab], act: Callable[[CaseTab], None]
+                ) -> Callable[[], None]:
+        return lambda: act(self.show_tab(tab_class))
 
     # -- reading ----------------------------------------------------------------------------------
     @property

@@ -89,3 +89,22 @@ def test_no_warning_for_a_sound_vault(qtbot: QtBot, make_controller: Make,
     controller = make_controller(existing_vault)
     unlock(qtbot, controller, LEAD_PASS)
     assert controller.unlock_problems is None
+
+
+def test_a_rewritten_audit_trail_is_not_called_a_cut(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from btam_desktop.ui.controller import unlock_problems_box
+
+    class _Session:
+        slot_problems_at_unlock: list[str] = []
+        audit_problems_at_unlock = ["entry #3 is signed with a key that is not Ada's"]
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    box = unlock_problems_box(_Session(), parent)  # type: ignore[arg-type]
+    assert box is not None
+    assert "removed from the end" not in box.text()
+    assert "rewritten or signed with a key that is not the member's" in box.text()
+    assert "signed with a key that is not Ada's" in box.detailedText()
+    box.close()

@@ -151,7 +151,7 @@ def is_lock_key(event: QKeyEvent) -> bool:
 
 def unlock_problems_box(session: Session, parent: QWidget) -> QMessageBox | None:
     """A non-blocking warning, in plain words, about problems the unlock found (an unknown
-    key slot, entries cut from the end of the audit trail); None when there are none."""
+    key slot, an audit trail cut, rewritten or wrongly signed); None when there are none."""
     slots = list(session.slot_problems_at_unlock)
     trail = list(session.audit_problems_at_unlock)
     if not slots and not trail:
@@ -163,10 +163,19 @@ def unlock_problems_box(session: Session, parent: QWidget) -> QMessageBox | None
             "added it to keep access (for example before being removed); it was not used to "
             "open the vault and will never receive a new key.")
     if trail:
-        said.append(
-            "Entries were removed from the end of the audit trail since this laptop last "
-            "wrote to it. Someone with access to the vault file may have hidden what they "
-            "did.")
+        if all("removed from the end" in problem for problem in trail):
+            said.append(
+                "Entries were removed from the end of the audit trail since this laptop last "
+                "wrote to it. Someone with access to the vault file may have hidden what they "
+                "did.")
+        else:
+            # Since the audit anchor (issue 10) the trail can also be rewritten or wrongly
+            # signed; say what is certain and leave the particulars to the details.
+            said.append(
+                "The audit trail does not match what was recorded of it outside the vault: "
+                "entries may have been removed, rewritten or signed with a key that is not "
+                "the member's. Someone with access to the vault file may have hidden what "
+                "they did (the details say which).")
     box = QMessageBox(QMessageBox.Icon.Warning, "Problems found at unlock - BTAM Desktop",
                       "\n\n".join(said), QMessageBox.StandardButton.Ok, parent)
     box.setInformativeText(

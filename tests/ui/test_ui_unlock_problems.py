@@ -97,8 +97,9 @@ def test_a_rewritten_audit_trail_is_not_called_a_cut(qtbot: QtBot) -> None:
     from btam_desktop.ui.controller import unlock_problems_box
 
     class _Session:
-        slot_problems_at_unlock: list[str] = []
-        audit_problems_at_unlock = ["entry #3 is signed with a key that is not Ada's"]
+        def __init__(self) -> None:
+            self.slot_problems_at_unlock: list[str] = []
+            self.audit_problems_at_unlock = ["entry #3 is signed with a key that is not Ada's"]
 
     parent = QWidget()
     qtbot.addWidget(parent)

@@ -70,8 +70,7 @@ def cmd_forms(ctx: Context) -> int:
                     for field in section.fields:
                         flag = " *" if field.required else ""
                         lines.append(f"  {field.id} ({field.type}){flag}: {field.label}")
-                        for member in field.fields:
-                            lines.append(f"    {member.id} ({member.type}): {member.label}")
+                        lines += _member_lines(field, "    ")
                 print(safe_lines("\n".join(lines)))
         elif a.forms_action == "export":
             from btam_desktop.core.forms.xlsexport import export_xlsform
@@ -114,6 +113,15 @@ def cmd_submit(ctx: Context) -> int:
                                          form_version=form.version)
         ctx.emit(sub.to_json(), f"Submission {sub.id} saved as {sub.status}.")
     return 0
+
+
+def _member_lines(repeat: Field, indent: str) -> list[str]:
+    """A repeat's members, indented; a repeat inside it lists its own members deeper."""
+    lines: list[str] = []
+    for member in repeat.fields:
+        lines.append(f"{indent}{member.id} ({member.type}): {member.label}")
+        lines += _member_lines(member, indent + "  ")
+    return lines
 
 
 def _attach_options(options: list[str]) -> list[tuple[str, Path]]:

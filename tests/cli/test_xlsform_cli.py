@@ -166,6 +166,8 @@ def test_a_nested_repeat_form_end_to_end(initialised: Run, case_number: str,
                                 ["household_x", "Household", "1"]])
     code, _, err = initialised("forms", "import", str(book))
     assert code == 0, err
+    code, out, _ = initialised("forms", "show", "household_x")
+    assert "    contacts (repeat): Contacts\n      contact_name (text): Contact name" in out
     data = tmp_path / "answers.json"
     data.write_text(json.dumps({"people": [{"name": "Ana", "contacts": [{}]}]}), "utf-8")
     code, _, err = initialised("submit", case_number, "--form", "household_x", "--data",

@@ -203,8 +203,6 @@ def load(session: Session, today: date | None = None) -> DashboardData:
 
     iso_today = today.isoformat()
     # Exact counts, and only the rows the lists show: the backlog itself is never read.
-    # Cases, not tasks: the number the Cases page shows with "Overdue" and "Not closed".
-    data.counts["overdue"] = queries.count_overdue_cases(session.db, iso_today)
     data.overdue_tasks = store.count_open_tasks(due_before=iso_today)
     overdue = store.open_tasks(due_before=iso_today, limit=LIST_ROWS)
     horizon = (today + timedelta(days=UPCOMING_DAYS)).isoformat()
@@ -237,6 +235,9 @@ def load(session: Session, today: date | None = None) -> DashboardData:
         data.mine_capped = False
         data.mine = with_case(mine)
     data.attention_counts = queries.attention_counts(session.db, iso_today)
+    # "Cases overdue": cases, not tasks, the number the Cases page shows with "Overdue" and
+    # "Not closed", as the "Overdue" link; counted once for both.
+    data.counts["overdue"] = data.attention_counts["overdue"]
     data.attention = queries.attention_cases(session.db, iso_today, ATTENTION_ROWS)
     if session.member_id:
         data.my_cases_total = queries.count_my_cases(session.db, session.member_id)

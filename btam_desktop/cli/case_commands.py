@@ -13,6 +13,7 @@ from btam_desktop.cli.common import Context, UsageError, safe_text, table, table
 from btam_desktop.core import queries
 from btam_desktop.core.dissemination import Release
 from btam_desktop.core.model import (
+    AGE_GROUPS,
     CASE_STATUSES,
     CONCERN_LEVELS,
     DISCIPLINES,
@@ -282,21 +283,82 @@ def cmd_task(ctx: Context) -> int:
     return 0
 
 
+# Options of `partner add/update` -> the store's partner fields (the app's Partners page edits
+# the same fields, resource-map ones included).
+PARTNER_OPTIONS = {
+    "name": "name", "kind": "kind", "discipline": "discipline", "contact": "contact_name",
+    "phone": "phone", "email": "email", "address": "address", "services": "services",
+    "notes": "notes", "tiers": "tiers", "ages": "ages", "area_served": "area_served",
+    "hours": "hours", "capacity": "capacity", "wait_days": "wait_days",
+}
+MAX_WAIT_DAYS = 3650  # the store's bound (core/store.py _wait_days)
+
+
+def _words_option(vocabulary: tuple[str, ...], what: str) -> Any:
+    """An argparse type: comma-separated words of ``vocabulary`` ("" clears the list), so a
+    typo is refused naming the option before the vault is unlocked."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        words = tuple(w.strip() for w in text.split(",") if w.strip())
+        for word in words:
+            if word not in vocabulary:
+                raise argparse.ArgumentTypeError(
+                    f"unknown {what} {word!r} (known: {', '.join(vocabulary)}; "
+                    "several separated by commas, \"\" for none)")
+        return words
+
+    return parse
+
+
+def _wait_days_option(text: str) -> int | str:
+    """An argparse type: the usual wait in whole days, or "" (not known) to clear it."""
+    if not text.strip():
+        return ""
+    try:
+        days = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of days (\"\" when not known)") from None
+    if not 0 <= days <= MAX_WAIT_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{days} days: the usual wait is between 0 and {MAX_WAIT_DAYS} days")
+    return days
+
+
+def _partner_values(a: argparse.Namespace) -> dict[str, Any]:
+    """The partner fields given on the command line (an option left out is not changed)."""
+    return {field: getattr(a, option) for option, field in PARTNER_OPTIONS.items()
+            if getattr(a, option, None) is not None}
+
+
+def _wait_text(days: int | None) -> str:
+    return "" if days is None else f"{days} day{'s' if days != 1 else ''}"
+
+
 def cmd_partner(ctx: Context) -> int:
-    """Add or list partner agencies and community resources."""
+    """Add, change or list partner agencies and community resources."""
     a = ctx.args
+    values = _partner_values(a)
+    if a.partner_action == "update" and not values:
+        raise UsageError("nothing to change: give the fields to change, e.g. --tiers "
+                         "selective,intensive --wait-days 42 (see btam partner update -h)")
     with ctx.unlock() as session:
         store = session.store
         if a.partner_action == "add":
-            partner = store.add_partner(
-                a.name, a.discipline, kind=a.kind, contact_name=a.contact or "",
-                phone=a.phone or "", email=a.email or "", services=a.services or "")
+            name, discipline = values.pop("name"), values.pop("discipline")
+            partner = store.add_partner(name, discipline, **values)
             ctx.emit(partner.to_json(), f"Added {partner.name} ({partner.id}).")
+        elif a.partner_action == "update":
+            changed = store.update_partner(a.partner_id, values)
+            partner = store.get_partner(a.partner_id)
+            ctx.emit(partner.to_json(), f"Updated {partner.name} ({partner.id}): "
+                     + (", ".join(changed) if changed else "nothing changed") + ".")
         else:
             partners = store.partners(text=a.search or "", discipline=a.discipline)
             ctx.emit([p.to_json() for p in partners], table(
-                [[p.name, p.kind, p.discipline, p.phone, p.id] for p in partners],
-                ["NAME", "KIND", "DISCIPLINE", "PHONE", "ID"]))
+                [[p.name, p.kind, p.discipline, ",".join(p.tiers), _wait_text(p.wait_days),
+                  p.phone, p.id] for p in partners],
+                ["NAME", "KIND", "DISCIPLINE", "TIERS", "WAIT", "PHONE", "ID"]))
     return 0
 
 
@@ -351,6 +413,26 @@ def cmd_demo(ctx: Context) -> int:
         ctx.emit(data, "Demo data (fictional): " + ", ".join(
             f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in data.items()))
     return 0
+
+
+def _partner_arguments(p: argparse.ArgumentParser) -> None:
+    """The options `partner add` and `partner update` share: contact details and the
+    resource-map fields (see docs/reports.md, the resource map)."""
+    p.add_argument("--contact", help="contact person")
+    p.add_argument("--phone")
+    p.add_argument("--email")
+    p.add_argument("--address")
+    p.add_argument("--services", help="services offered (free text)")
+    p.add_argument("--notes")
+    p.add_argument("--tiers", type=_words_option(TIERS, "tier"), metavar="TIER,...",
+                   help=f"prevention tiers served: {', '.join(TIERS)}")
+    p.add_argument("--ages", type=_words_option(AGE_GROUPS, "age group"), metavar="AGE,...",
+                   help=f"age groups served: {', '.join(AGE_GROUPS)}")
+    p.add_argument("--area-served", metavar="TEXT", help="e.g. Lakeside County")
+    p.add_argument("--hours", metavar="TEXT", help="e.g. Mon-Fri 8-18, crisis line 24/7")
+    p.add_argument("--capacity", metavar="TEXT", help="capacity or waiting list, as text")
+    p.add_argument("--wait-days", type=_wait_days_option, metavar="DAYS",
+                   help=f"usual wait for a first appointment, 0-{MAX_WAIT_DAYS} days")
 
 
 def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
@@ -487,10 +569,17 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
     p.add_argument("name")
     p.add_argument("--discipline", required=True, choices=DISCIPLINES)
     p.add_argument("--kind", default="agency", choices=PARTNER_KINDS)
-    p.add_argument("--contact")
-    p.add_argument("--phone")
-    p.add_argument("--email")
-    p.add_argument("--services")
+    _partner_arguments(p)
+    p.set_defaults(func=cmd_partner)
+    p = partner.add_parser(
+        "update", parents=[json_parent], help="change a partner (only the options given)",
+        description="Change a directory entry: only the fields given change; \"\" empties "
+                    "a field (--tiers \"\" : no tier recorded).")
+    p.add_argument("partner_id", metavar="PARTNER_ID", help="its id (btam partner list)")
+    p.add_argument("--name")
+    p.add_argument("--discipline", choices=DISCIPLINES)
+    p.add_argument("--kind", choices=PARTNER_KINDS)
+    _partner_arguments(p)
     p.set_defaults(func=cmd_partner)
     p = partner.add_parser("list", parents=[json_parent], help="the directory")
     p.add_argument("--search")

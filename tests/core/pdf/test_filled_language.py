@@ -190,3 +190,29 @@ def test_a_file_question_prints_the_attached_file_name(session: Session, people:
     # On the blank fillable form: no text box, a line saying to send the file.
     assert pdf_fields(form) == []
     assert "send it with this form" in _flat(pdf_text(blank_form_pdf(session, "photo_pdf").data))
+
+
+def test_a_redacted_answer_is_not_betrayed_by_an_inner_list(session: Session,
+                                                            people: SampleCase) -> None:
+    spec = {"format": "btam-form/1", "id": "inner_leak", "version": 1, "title": "Leak",
+            "sections": [{"id": "one", "title": "First", "fields": [
+                {"id": "diagnosis", "type": "text", "label": "Diagnosis",
+                 "sensitivity": ["mental_health"]},
+                {"id": "visits", "type": "repeat", "label": "Visits", "fields": [
+                    {"id": "place", "type": "text", "label": "Place"},
+                    {"id": "meds", "type": "repeat", "label": "Medication given", "fields": [
+                        {"id": "drug", "type": "text", "label": "Drug"},
+                        {"id": "why", "type": "text", "label": "Psychosis follow-up",
+                         "relevant": "${diagnosis} = 'psychosis'"},
+                    ]},
+                ]},
+            ]}]}
+    _stored(session, spec)
+    answers = {"diagnosis": "psychosis", "visits": [
+        {"place": "Clinic", "meds": [{"drug": "Xq7drug", "why": "Wq9reason"}]}]}
+    sub = session.submissions.create(people.case.id, "inner_leak", answers, strict=False)
+    text = _flat(pdf_text(submission_pdf(session, sub.id, profile="school_partner").data))
+    assert "psychosis" not in text and "Wq9reason" not in text
+    # The inner question shown only for that diagnosis would say it: it is left out too.
+    assert "Psychosis follow-up" not in text
+    assert "Xq7drug" in text  # what does not depend on the diagnosis stays

@@ -8,6 +8,7 @@ Small page sizes (5 first, then 7) stand in for 100 and 1,000 at 100,000 cases.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,7 @@ def test_first_rows_are_shown_before_the_load_ends(qtbot: QtBot, loading: Loadin
     with qtbot.waitSignal(page.list.load_finished, timeout=10_000):
         pass
     assert model.loaded and not model.loading
+    assert gc.isenabled()  # paused for the load only
     assert len(loading.pages_read) > 3  # the rest came in several steps
     session = loading.controller.session
     assert session is not None
@@ -192,3 +194,4 @@ def test_a_lock_during_the_load_stops_it_cleanly(qtbot: QtBot, loading: Loading)
     qtbot.wait(100)  # a page left to read would run (and fail on the closed vault) by now
     assert len(loading.pages_read) == read_before
     assert is_deleted(loading.main)
+    assert gc.isenabled()

@@ -32,8 +32,9 @@ from btam_desktop.core.dissemination import Release
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.fileio import atomic_writer
 from btam_desktop.core.formlib import canonical_answers
-from btam_desktop.core.forms import FormDefinition
+from btam_desktop.core.forms import Field, FormDefinition
 from btam_desktop.core.forms.errors import FormsError
+from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS
 from btam_desktop.core.ids import is_uuid, new_id
 from btam_desktop.core.model import CONCERN_LEVELS, ENTRY_KINDS, PERSON_ROLES, TIERS, Case
 from btam_desktop.core.pdf.redaction import FormRedaction, RedactionProfile, Redactor, get_profile
@@ -200,8 +201,17 @@ def _hidden_fields(form: FormDefinition, profile: RedactionProfile) -> set[str]:
     for section in form.sections:
         if section.id in plan.sections:
             hidden.update(f.id for f in section.fields)
-            hidden.update(m.id for f in section.fields for m in f.fields)
+            hidden.update(m.id for f in section.fields for m in _members(f))
     return hidden
+
+
+def _members(item: Field) -> list[Field]:
+    """A repeat's members, those of a repeat inside it included (issue 11)."""
+    found: list[Field] = []
+    for member in item.fields:
+        found.append(member)
+        found.extend(_members(member))
+    return found
 
 
 def _redact_value(form: FormDefinition, field_id: str, value: Any, redactor: Redactor,
@@ -214,9 +224,38 @@ def _redact_value(form: FormDefinition, field_id: str, value: Any, redactor: Red
         if isinstance(value, str) and value in refs:
             return True, refs[value]
         return False, None  # a person not sent with the referral
+    if item.text_format in MEDIA_FORMATS:
+        return False, None  # an attachment id of this vault; the file is not sent
     if item.type in _TEXT_TYPES and isinstance(value, str):
         return True, redactor.text(value)
     return True, value
+
+
+def _redact_rows(form: FormDefinition, value: list[Any], hidden: set[str],
+                 redactor: Redactor, refs: dict[str, str], withheld: set[str]
+                 ) -> list[dict[str, Any]]:
+    """A repeat's items after the profile; a repeat inside an item likewise (issue 11)."""
+    rows = []
+    for row in value:
+        if not isinstance(row, dict):
+            continue
+        clean: dict[str, Any] = {}
+        for member, member_value in row.items():
+            if member in hidden:
+                withheld.add(member)
+                continue
+            inner = form.fields_by_id.get(member)
+            if inner is not None and inner.type == "repeat" and isinstance(member_value, list):
+                clean[member] = _redact_rows(form, member_value, hidden, redactor, refs,
+                                             withheld)
+                continue
+            ok, new = _redact_value(form, member, member_value, redactor, refs)
+            if ok:
+                clean[member] = new
+            else:
+                withheld.add(member)
+        rows.append(clean)
+    return rows
 
 
 def _redact_answers(form: FormDefinition, answers: dict[str, Any], hidden: set[str],
@@ -230,22 +269,7 @@ def _redact_answers(form: FormDefinition, answers: dict[str, Any], hidden: set[s
             continue
         item = form.fields_by_id.get(key)
         if item is not None and item.type == "repeat" and isinstance(value, list):
-            rows = []
-            for row in value:
-                if not isinstance(row, dict):
-                    continue
-                clean: dict[str, Any] = {}
-                for member, member_value in row.items():
-                    if member in hidden:
-                        withheld.add(member)
-                        continue
-                    ok, new = _redact_value(form, member, member_value, redactor, refs)
-                    if ok:
-                        clean[member] = new
-                    else:
-                        withheld.add(member)
-                rows.append(clean)
-            kept[key] = rows
+            kept[key] = _redact_rows(form, value, hidden, redactor, refs, withheld)
             continue
         ok, new = _redact_value(form, key, value, redactor, refs)
         if ok:
@@ -791,16 +815,23 @@ def _map_people(form: FormDefinition, answers: dict[str, Any],
                 False, None)
         return True, value
 
+    def rows_of(value: list[Any]) -> list[dict[str, Any]]:
+        rows = []
+        for row in value:
+            if isinstance(row, dict):
+                rows.append({k: (rows_of(v) if isinstance(v, list) and is_repeat(k) else new)
+                             for k, v in row.items() for ok, new in [one(k, v)] if ok})
+        return rows
+
+    def is_repeat(field_id: str) -> bool:
+        item = form.fields_by_id.get(field_id)
+        return item is not None and item.type == "repeat"
+
     result: dict[str, Any] = {}
     for key, value in answers.items():
         item = form.fields_by_id.get(key)
         if item is not None and item.type == "repeat" and isinstance(value, list):
-            rows = []
-            for row in value:
-                if isinstance(row, dict):
-                    rows.append({k: new for k, v in row.items() for ok, new in [one(k, v)]
-                                 if ok})
-            result[key] = rows
+            result[key] = rows_of(value)  # a repeat inside an item likewise (issue 11)
             continue
         ok, new = one(key, value)
         if ok:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+COMBO_ROOM = 44  # a drop-down's padding (8 + 8) and arrow (28) beside its text
 SLACK = 2  # pixels of rounding a style may leave between a hint and the given width
 
 
@@ -51,8 +52,11 @@ def shown(widget: QWidget, root: QWidget) -> bool:
     return widget.isVisible() and widget.window() is root
 
 
-def button_problems(root: QWidget, where: str = "") -> list[str]:
-    """Every visible button of ``root`` whose text is cut or that lies out of reach."""
+def button_problems(root: QWidget, where: str = "", *, whole_combo_text: bool = True
+                    ) -> list[str]:
+    """Every visible button of ``root`` whose text is cut or that lies out of reach, and
+    every drop-down too narrow for its chosen text (``whole_combo_text=False``: only for its
+    minimum size)."""
     settle()
     problems: list[str] = []
     where = where or root.objectName() or type(root).__name__
@@ -81,9 +85,16 @@ def button_problems(root: QWidget, where: str = "") -> list[str]:
                             f"({visible.width()}x{visible.height()} of "
                             f"{button.width()}x{button.height()})")
     for combo in root.findChildren(QComboBox):
-        if shown(combo, root) and combo.width() + SLACK < combo.minimumSizeHint().width():
+        if not shown(combo, root):
+            continue
+        # The chosen item's text must show whole ("All memb" is cut): its width plus the
+        # frame's padding and the arrow's room (COMBO_ROOM).
+        needed = max(combo.minimumSizeHint().width(),
+                     combo.fontMetrics().horizontalAdvance(combo.currentText()) + COMBO_ROOM
+                     if combo.currentText() and whole_combo_text else 0)
+        if combo.width() + SLACK < needed:
             problems.append(f"{where}: drop-down {combo.accessibleName()!r} cut "
-                            f"({combo.width()} of {combo.minimumSizeHint().width()} px)")
+                            f"({combo.width()} of {needed} px)")
     for area in root.findChildren(QScrollArea):
         inner = area.widget()
         if (shown(area, root) and inner is not None

@@ -287,6 +287,12 @@ class AuditPage(Page):
         self.verify_button.setAccessibleName("Verify the audit chain")
         self.verify_button.setToolTip(
             "Check that no entry was changed, removed or reordered since it was written.")
+        # Sized by a short text, not the longest item: at 1024 pixels the long action names
+        # left "All memb" in the member filter.
+        for combo in (self.member_filter, self.action_filter):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
         filters = QHBoxLayout()
         filters.addWidget(member_label)
         filters.addWidget(self.member_filter, 1)

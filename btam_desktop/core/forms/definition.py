@@ -164,6 +164,8 @@ class Field:
     appearance: str | None = None
     # repeat: the number of items, as an expression.
     repeat_count: Expression | None = None
+    # Where a new submission's answer comes from on the case (core/forms/prefill.py).
+    prefill: str | None = None
 
     @property
     def is_computed(self) -> bool:
@@ -191,6 +193,7 @@ class Field:
             "text_format",
             "metadata",
             "appearance",
+            "prefill",
         ):
             value = getattr(self, name)
             if value is not None:
@@ -527,6 +530,7 @@ def _build(data: Any, shared: Mapping[str, Any]) -> FormDefinition:
             hidden=bool(spec.get("hidden", False)),
             appearance=spec.get("appearance"),
             repeat_count=_expression(spec.get("repeat_count")),
+            prefill=spec.get("prefill"),
         )
 
     sections = tuple(

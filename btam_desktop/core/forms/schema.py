@@ -23,6 +23,7 @@ from btam_desktop.core.forms.fieldtypes import (
     SENSITIVITY_TAGS,
     TEXT_FORMATS,
 )
+from btam_desktop.core.forms.prefill import PREFILL_SOURCES
 
 __all__ = [
     "FORMAT_MARKER",
@@ -194,6 +195,7 @@ FORM_SCHEMA: dict[str, Any] = {
                 "hidden": {"type": "boolean"},
                 "appearance": {"enum": list(APPEARANCES)},
                 "repeat_count": {"$ref": "#/$defs/expression"},
+                "prefill": {"enum": list(PREFILL_SOURCES)},
             },
             "dependentRequired": {
                 "constraint": ["constraint_message"],

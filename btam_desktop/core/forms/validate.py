@@ -24,6 +24,7 @@ from btam_desktop.core.forms.errors import (
 from btam_desktop.core.forms.expr import Expression, Reference, uses_choice, uses_dot
 from btam_desktop.core.forms.fieldtypes import CHOICE_TYPES, check_value, is_empty
 from btam_desktop.core.forms.graph import find_cycles
+from btam_desktop.core.forms.prefill import prefill_problem
 from btam_desktop.core.forms.schema import (
     SchemaError,
     choice_lists_errors,
@@ -297,6 +298,11 @@ class _Checker:
             self.report(
                 fid, "dynamic_default", f"'dynamic_default' is not allowed on a {ftype} field"
             )
+        if "prefill" in spec:
+            message = prefill_problem(ftype, spec["prefill"], in_repeat=info.repeat is not None,
+                                      computed=computed)
+            if message:
+                self.report(fid, "prefill", message)
         if spec.get("appearance") == "rank" and ftype != "multi_choice":
             self.report(fid, "appearance", "appearance 'rank' is only for multi_choice fields")
         self.check_texts("field", fid, spec, info.repeat)

@@ -5,8 +5,9 @@ The workbook is a plain XLSForm (survey, choices, settings) that pyxform reads; 
 has no column for is written in ``btam_*`` columns that the importer reads back (``btam_type``
 for person, signature and a choice field over yes/no/unknown; ``btam_person_role``,
 ``btam_item_label``, ``btam_min_items``/``btam_max_items``, ``btam_scale_labels``,
-``btam_hidden``, ``btam_inline_choices``; settings ``btam_description``, ``btam_guidance``,
-``btam_jurisdiction_notes``), so exporting and importing again gives the same form.
+``btam_hidden``, ``btam_inline_choices``, ``btam_prefill``; settings ``btam_description``,
+``btam_guidance``, ``btam_jurisdiction_notes``), so exporting and importing again gives the
+same form.
 """
 
 from __future__ import annotations
@@ -163,6 +164,8 @@ class _Writer:
             row["sensitivity"] = " ".join(item.sensitivity)
         if item.person_role:
             row["btam_person_role"] = item.person_role
+        if item.prefill:
+            row["btam_prefill"] = item.prefill
         self.rows.append(row)
 
     def write(self, path: Path) -> None:
@@ -195,7 +198,7 @@ class _Writer:
                     "read_only", "appearance", "parameters", "repeat_count", "choice_filter",
                     "sensitivity", "btam_type", "btam_person_role", "btam_item_label",
                     "btam_min_items", "btam_max_items", "btam_scale_labels", "btam_hidden",
-                    "btam_inline_choices"]
+                    "btam_inline_choices", "btam_prefill"]
         used = [c for c in columns if any(c in r for r in self.rows) or c in ("type", "name")]
         _append(survey, used, self.rows)
         choices = book.create_sheet("choices")

@@ -134,7 +134,7 @@ _FIELD_COLUMNS = {
     "constraint_message", "calculation", "default", "read_only", "sensitivity", "parameters",
     "repeat_count", "appearance", "choice_filter", "required_message", "btam_type",
     "btam_person_role", "btam_item_label", "btam_min_items", "btam_max_items",
-    "btam_scale_labels", "btam_hidden", "btam_inline_choices",
+    "btam_scale_labels", "btam_hidden", "btam_inline_choices", "btam_prefill",
 }
 _KNOWN_SETTINGS = {"form_id", "id_string", "form_title", "title", "version",
                    "default_language", *_BTAM_SETTINGS}
@@ -1043,7 +1043,8 @@ class _Mapper:
                  "default", "_dynamic_default", "actions", "parameters", "itemset",
                  "list_name", "choices", "choice_filter", "sensitivity", "media", "children",
                  "btam_type", "btam_person_role", "btam_item_label", "btam_min_items",
-                 "btam_max_items", "btam_scale_labels", "btam_hidden", "btam_inline_choices"}
+                 "btam_max_items", "btam_scale_labels", "btam_hidden", "btam_inline_choices",
+                 "btam_prefill"}
         for key, value in element.items():
             if key in known or value in ("", None, {}, []):
                 continue
@@ -1061,6 +1062,9 @@ class _Mapper:
         role = str(element.get("btam_person_role", "")).strip()
         if role:
             spec["person_role"] = role
+        prefill = str(element.get("btam_prefill", "")).strip()
+        if prefill:
+            spec["prefill"] = prefill
         item_label = str(element.get("btam_item_label", "")).strip()
         if item_label:
             spec["item_label"] = item_label

@@ -21,6 +21,7 @@ from btam_desktop.core.forms import (
 )
 from btam_desktop.core.forms.cli import check_path
 from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS, not_calculated
+from btam_desktop.core.forms.prefill import prefill_for_case
 from btam_desktop.core.store import read_attachment_file
 from btam_desktop.core.submissions import AnswersInvalid, Submission
 
@@ -106,12 +107,21 @@ def cmd_submit(ctx: Context) -> int:
     files = _attach_options(a.attach or [])
     with ctx.unlock() as session:
         form = session.forms.definition(a.form)
+        prefilled: list[str] = []
+        if not a.no_prefill:
+            # What the case already knows fills the questions the answers leave out, as in
+            # the form view (issue 9); an answer given in the file always wins.
+            filled = prefill_for_case(session, form, a.case)
+            prefilled = [fid for fid in filled.answers if fid not in answers]
+            answers = {**filled.answers, **answers}
         answers = _with_defaults(form, answers)
         if files:
             answers = _attach(session, form, a.case, answers, files, complete=not a.draft)
         sub = session.submissions.create(a.case, a.form, answers, complete=not a.draft,
                                          form_version=form.version)
-        ctx.emit(sub.to_json(), f"Submission {sub.id} saved as {sub.status}.")
+        note = f" Filled in from the case: {', '.join(prefilled)}." if prefilled else ""
+        ctx.emit({**sub.to_json(), "prefilled": prefilled},
+                 f"Submission {sub.id} saved as {sub.status}.{note}")
     return 0
 
 
@@ -288,6 +298,9 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, metavar="ANSWERS.json",
                    help="JSON object: field id -> answer ('-' reads stdin)")
     p.add_argument("--draft", action="store_true", help="save as a draft (no required check)")
+    p.add_argument("--no-prefill", action="store_true",
+                   help="do not fill unanswered questions from the case (the form's prefill "
+                        "sources: reporting party, date of birth, signed-in member...)")
     p.add_argument("--attach", action="append", metavar="FIELD=PATH",
                    help="answer a file question (image, audio, video, file) with this file, "
                         "stored encrypted as an attachment of the case (200 MB at most); "

@@ -8,7 +8,9 @@ How a guide is read:
 - words in CAPITALS are the reader's to fill in; this runner fills them from the vault:
   CASE (the case the guide last opened, else the newest), SUBMISSION_ID (the case's newest
   submission), ENTRY_ID (its timeline entry recorded last), CONFLICT_ID (the first open conflict),
-  DEVICE_CODE (the officer laptop's code);
+  DEVICE_CODE (the officer laptop's code), REFERRAL_ID (the newest referral received and not
+  yet decided on that laptop, else its newest referral), PARTNER_ID (the partner the guide
+  last added on that laptop);
 - ``NAME=value btam ...`` sets an environment variable for that command (``BTAM_FORMS_DIR``);
 - a hidden comment ``<!-- guide: laptop=officer member="Sam Ortiz" expect=1 -->`` sets, for
   the blocks after it, which laptop's vault is used, who unlocks, and the exit status
@@ -43,7 +45,8 @@ from tests.core.test_submissions import valid_contact
 
 GUIDES = Path(__file__).resolve().parents[2] / "docs" / "guides"
 GUIDE_FILES = ["team-lead.md", "officer.md", "security-officer.md", "form-author.md"]
-PLACEHOLDERS = ("SUBMISSION_ID", "ENTRY_ID", "CONFLICT_ID", "DEVICE_CODE", "CASE")
+PLACEHOLDERS = ("SUBMISSION_ID", "ENTRY_ID", "CONFLICT_ID", "DEVICE_CODE", "REFERRAL_ID",
+                "PARTNER_ID", "CASE")
 DIRECTIVE = re.compile(r"<!--\s*guide:(.*?)-->", re.DOTALL)
 FENCE = re.compile(r"^```(\w*)\s*$")
 
@@ -125,6 +128,7 @@ class World:
 
     folder: Path
     case: dict[str, str] = field(default_factory=dict)  # laptop -> case number in use
+    partner: dict[str, str] = field(default_factory=dict)  # laptop -> partner added last
 
     def run(self, argv: list[str], laptop: str, member: str, *,
             stdin: str | None = None) -> tuple[int, str, str]:
@@ -156,6 +160,15 @@ class World:
     def value(self, name: str, laptop: str, member: str) -> str:
         if name == "DEVICE_CODE":
             return str(self.json(["device", "show"], "officer", OFFICER)["code"])  # type: ignore[index]
+        if name == "PARTNER_ID":
+            assert laptop in self.partner, "the guide names a partner but added none"
+            return self.partner[laptop]
+        if name == "REFERRAL_ID":
+            refs = self.json(["referral", "list"], laptop, member)
+            assert refs, f"the guide names a referral but the {laptop} laptop has none"
+            undecided = [r for r in refs  # type: ignore[attr-defined]
+                         if r["direction"] == "in" and r["status"] == "received"]
+            return str(max(undecided or refs, key=lambda r: r["created_at"])["id"])  # type: ignore[arg-type,index]
         if name == "CONFLICT_ID":
             conflicts = self.json(["conflicts", "list"], laptop, member)
             assert conflicts, "the guide resolves a conflict but there is none"
@@ -227,6 +240,11 @@ def _run(world: World, command: Command, name: str, monkeypatch: pytest.MonkeyPa
         f"{command.expect}\n{out}\n{err}")
     if command.argv[:2] == ["case", "add"] and code == 0:
         world.case[command.laptop] = world.newest_case(command.laptop, command.member)
+    if command.argv[:2] == ["partner", "add"] and code == 0:
+        # "Added NAME (ID)." (or the partner as JSON with --json).
+        found = re.search(r"\(([0-9a-f-]+)\)\.\s*$", out)
+        world.partner[command.laptop] = (
+            str(json.loads(out)["id"]) if "--json" in argv else found.group(1) if found else "")
 
 
 TEST_REFERENCE = re.compile(r"`(tests/[\w/]+\.py)::(test_\w+)`")

@@ -24,12 +24,20 @@ from PySide6.QtCore import QObject, QTime, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
 
-from btam_desktop.core.errors import DiskFull, PermissionDenied, VaultBusy, VaultLocked
+from btam_desktop.core.errors import (
+    BtamError,
+    DiskFull,
+    PermissionDenied,
+    VaultBusy,
+    VaultLocked,
+)
 from btam_desktop.core.forms import AnswerProblem, FormDefinition, initial_answers
+from btam_desktop.core.forms.prefill import Prefill, prefill_for_case
 from btam_desktop.core.model import PERSON_ROLE_LABELS
 from btam_desktop.core.session import Session
 from btam_desktop.core.submissions import AnswersInvalid
 from btam_desktop.ui.forms.focus import FocusWatcher
+from btam_desktop.ui.forms.prefill import mark_prefilled
 from btam_desktop.ui.forms.view import FormView
 
 #: Delay between the first unsaved change and the save.
@@ -104,6 +112,8 @@ class DraftController(QObject):
         self._pending: dict[str, Any] | None = None  # answers not saved yet
         self._closed = False
         self._completed = False
+        #: Questions of a new draft filled in from the case (issue 9); empty otherwise.
+        self.prefilled: tuple[str, ...] = ()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SAVE_DELAY_MS)
@@ -129,8 +139,10 @@ class DraftController(QObject):
         """Resume the newest draft of ``form_id`` on the case, or prepare a new one.
 
         A resumed draft is shown with the exact form version it was started with. A new one
-        starts from the form's defaults and is only stored once the officer changes something,
-        so merely opening a form leaves no empty draft behind.
+        starts from the form's defaults and what the case already knows (the form's
+        ``prefill`` questions, marked "Filled in from the case"), and is only stored once the
+        officer changes something, so merely opening a form leaves no empty draft behind. A
+        resumed draft is never pre-filled: nothing the officer typed is overwritten.
         """
         case_id = session.store.resolve_case_id(case_id)
         drafts = session.submissions.drafts(case_id, form_id)
@@ -141,13 +153,21 @@ class DraftController(QObject):
             submission_id: str | None = draft.id
         else:
             form = session.forms.definition(form_id)
-            answers = initial_answers(form)
+            try:
+                filled = prefill_for_case(session, form, case_id)
+            except BtamError:  # the case could not be read: an empty form still opens
+                filled = Prefill()
+            answers = filled.apply(initial_answers(form))
             submission_id = None
         view = FormView(
             form, answers, persons=case_person_choices(session, case_id), parent=parent
         )
         view.set_status("draft")
-        return cls(session, case_id, form, view, submission_id=submission_id)
+        controller = cls(session, case_id, form, view, submission_id=submission_id)
+        if submission_id is None:
+            controller.prefilled = tuple(mark_prefilled(
+                view, {fid: filled.words(fid) for fid in filled.sources}))
+        return controller
 
     # -- state --------------------------------------------------------------------------------
     @property

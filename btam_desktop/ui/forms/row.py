@@ -39,6 +39,7 @@ from btam_desktop.ui.forms.inputs import (
     NumberEditor,
 )
 from btam_desktop.ui.forms.media import MediaEditor
+from btam_desktop.ui.forms.prefill import PrefillMark
 from btam_desktop.ui.forms.rank import RankEditor
 from btam_desktop.ui.forms.signature import SignatureEditor
 from btam_desktop.ui.widgets import MessageLabel, muted
@@ -181,6 +182,7 @@ class FieldRow(QWidget):
         self._message: MessageLabel | None = None
         self._hidden_note: QLabel | None = None
         self._notice: QLabel | None = None
+        self._prefill_mark: PrefillMark | None = None  # "Filled in from the case" (issue 9)
         self.hint_label: QLabel | None = None
         self.clear_button: QPushButton | None = None
         # The texts as shown: ${field} references filled in (see refresh_texts).
@@ -326,6 +328,8 @@ class FieldRow(QWidget):
             parts.append("Calculated from other answers; read-only.")
         if self._hint_text:
             parts.append(self._hint_text)
+        if self._prefill_mark is not None:
+            parts.append(f"{self._prefill_mark.text}.")
         description = " ".join(parts)
         self.editor.set_accessible(self._label_text, description)
         self.label.setToolTip("Required: the form cannot be completed without it"
@@ -347,7 +351,27 @@ class FieldRow(QWidget):
     def _on_changed(self) -> None:
         self._committed = False
         self.set_notice(None)
+        if self._prefill_mark is not None:
+            self.set_prefilled(None)  # changed by the officer: the answer is theirs now
         self.update_clear_button()
+
+    @property
+    def prefilled(self) -> str | None:
+        """The mark's text when the answer was filled in from the case and not changed."""
+        return self._prefill_mark.text if self._prefill_mark is not None else None
+
+    def set_prefilled(self, where: str | None) -> None:
+        """Mark the answer as filled in from the case (``where``: from what), or remove the
+        mark (None). Changing the answer removes it too."""
+        if self._prefill_mark is not None:
+            self._prefill_mark.hide()
+            self._prefill_mark.deleteLater()
+            self._prefill_mark = None
+        if where is not None and self.editor is not None:
+            self._prefill_mark = PrefillMark(where, self)
+            self._layout.insertWidget(self._layout.indexOf(self.editor) + 1, self._prefill_mark)
+        if self.editor is not None:
+            self._update_label()
 
     def set_notice(self, text: str | None) -> None:
         """A plain note under the question (an answer the view cleared, and why); None

@@ -36,7 +36,6 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPalette,
-    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -57,7 +56,6 @@ from PySide6.QtWidgets import (
 
 from btam_desktop.core import queries
 from btam_desktop.core.model import CONCERN_LEVELS, STATUS_LABELS, AuditEntry, Case, Task
-from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import conflicts as sync_conflicts
@@ -484,7 +482,6 @@ class DashboardPage(Page):
     ) -> None:
         super().__init__("Dashboard", parent)
         self._session = session
-        self._stale = True
         self.data = DashboardData()
         self.agency = QLabel()
         font = self.agency.font()
@@ -597,8 +594,7 @@ class DashboardPage(Page):
         content.setAutoFillBackground(False)
         self.body.addWidget(scroll, 1)
         self.title_label.setAlignment(Qt.AlignmentFlag.AlignLeft)
-        events.changed.connect(self._on_change)
-        tasks.gate().busy_changed.connect(self._on_busy_changed)
+        self.watch(events)  # every change but a view; see Page.watch
 
     def _link(self, caption: str, flt: CaseFilter) -> QPushButton:
         """A button "caption: n" that opens the Cases list filtered as ``flt`` (n is set by
@@ -626,27 +622,10 @@ class DashboardPage(Page):
         return section
 
     # -- refreshing ---------------------------------------------------------------------------
-    def _on_change(self, summary: ChangeSummary) -> None:
-        if summary.action == "view":
-            return  # reading a record changes nothing shown here
-        self._stale = True
-        if self.isVisible():
-            self.refresh()
-
-    def _on_busy_changed(self, busy: bool) -> None:
-        if not busy and self._stale and self.isVisible():
-            self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Catch up on changes made while another page was shown."""
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     def refresh(self) -> None:
         """Re-read everything (skipped while a background job holds the store)."""
         if tasks.is_busy():
-            self._stale = True
+            self.stale = True
             return
         session = self._session
         try:
@@ -654,7 +633,7 @@ class DashboardPage(Page):
         except Exception as error:  # e.g. the vault was locked underneath us
             self.message.show_error(messages.describe(error))
             return
-        self._stale = False
+        self.stale = False
         self.message.clear_message()
         self.data = data
         self._show(data)

@@ -18,7 +18,6 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -40,7 +39,6 @@ from PySide6.QtWidgets import (
 )
 
 from btam_desktop.core.model import AGE_GROUPS, DISCIPLINES, PARTNER_KINDS, TIERS, Partner
-from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.buttons import plain_buttons
@@ -304,7 +302,6 @@ class PartnersPage(Page):
                  parent: QWidget | None = None) -> None:
         super().__init__("Partners & resources", parent)
         self._session = session
-        self._stale = True
         self.dialog: PartnerDialog | None = None
         intro = muted("Partner agencies and community resources the team refers people to: "
                       "who they are, what they offer and how to reach them.")
@@ -375,27 +372,17 @@ class PartnersPage(Page):
         self.edit_button.clicked.connect(self.edit_selected)
         self.table.activated.connect(lambda index: self.edit_partner(index.row()))
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
-        events.changed.connect(self._on_change)
+        # Read when first shown, and after changes to the directory (Page.watch).
+        self.watch(events, lambda summary: "partners" in summary.touched)
         self._update_buttons()
 
     # -- data -------------------------------------------------------------------------------
-    def _on_change(self, summary: ChangeSummary) -> None:
-        if "partners" in summary.touched:
-            self._stale = True
-            if self.isVisible():
-                self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Read the directory when first shown, and after changes made elsewhere."""
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     def refresh(self) -> None:
         """Re-read the directory with the current search and filters."""
         self._timer.stop()
         if tasks.is_busy():
-            self._stale = True
+            self.stale = True
             return
         selected = self.selected_partner()
         try:
@@ -406,7 +393,7 @@ class PartnersPage(Page):
         except Exception as error:
             self.message.show_error(messages.describe(error))
             return
-        self._stale = False
+        self.stale = False
         self.message.clear_message()
         self.model.set_partners(partners)
         filtered = bool(self.search.text().strip() or self.discipline.currentData()

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -318,6 +317,12 @@ def _row(*buttons: QWidget) -> QHBoxLayout:
     return row
 
 
+
+def _concerns_settings(summary: ChangeSummary) -> bool:
+    """Settings and members are what the page shows."""
+    return summary.action in ("setting.change", "member.add", "member.remove",
+                              "member.passphrase") or "members" in summary.touched
+
 class SettingsPage(Page):
     """All settings in one scrolling column; see the module docstring."""
 
@@ -328,7 +333,6 @@ class SettingsPage(Page):
         super().__init__("Settings", parent)
         self._session = session
         self._theme = theme
-        self._stale = True
         self.confirm_box: QMessageBox | None = None
         self.dialog: QDialog | None = None
         self.last_job: tasks.BackgroundJob | None = None
@@ -363,7 +367,7 @@ class SettingsPage(Page):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body.addWidget(scroll, 1)
-        events.changed.connect(self._on_change)
+        self.watch(events, _concerns_settings)  # read when shown, after changes (Page.watch)
 
     # -- sections ---------------------------------------------------------------------------
     def _appearance(self) -> QFrame:
@@ -639,23 +643,10 @@ class SettingsPage(Page):
         return frame
 
     # -- refreshing -------------------------------------------------------------------------
-    def _on_change(self, summary: ChangeSummary) -> None:
-        if summary.action in ("setting.change", "member.add", "member.remove",
-                              "member.passphrase") or "members" in summary.touched:
-            self._stale = True
-            if self.isVisible():
-                self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Read the settings when shown."""
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     def refresh(self) -> None:
         """Re-read vault settings, members and the keyring state."""
         if tasks.is_busy():
-            self._stale = True
+            self.stale = True
             return
         session = self._session
         try:
@@ -668,7 +659,7 @@ class SettingsPage(Page):
         except Exception as error:
             self.settings_message.show_error(messages.describe(error))
             return
-        self._stale = False
+        self.stale = False
         self._update_device()
 
     def _fill_members(self) -> None:

@@ -70,8 +70,8 @@ def test_a_page_waits_for_a_background_job(qtbot: QtBot,
 
 
 def test_the_pages_use_the_one_mechanism() -> None:
-    from btam_desktop.ui.pages import audit, people, sync
+    from btam_desktop.ui.pages import audit, dashboard, partners, people, settings, sync
 
-    for module in (audit, people, sync):
+    for module in (audit, dashboard, partners, people, settings, sync):
         source = Path(module.__file__ or "").read_text(encoding="utf-8")
         assert "_stale" not in source and "def _on_change" not in source, module.__name__

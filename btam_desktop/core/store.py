@@ -447,11 +447,22 @@ class CaseStore:
             params["rowids"] = self._first_matches(terms, params, offset + limit)
             where = (" WHERE c.id IN (SELECT case_id FROM case_docs WHERE rowid IN"
                      " (SELECT value FROM json_each(:rowids)))")
+        table = "cases c"
+        if (limit is not None and not text and not (tier or overdue or assigned_to)
+                and (status or concern) and not include_deleted):
+            # A page of a common status or concern (most cases are closed): walking the
+            # opening-date index in list order stops after a page, where the status index
+            # the planner prefers makes it read and sort every such case (0.28 s at 100k).
+            # For a rare one the status index stays the quick way in. Both counts come from
+            # that index alone.
+            share = self.count_cases(status=status, concern=concern)
+            if share * 20 > self.count_cases():
+                table = "cases c INDEXED BY cases_opened"
         sql = (
             "SELECT c.*, (SELECT group_concat(m.name, char(31)) FROM case_assignments a"
             " JOIN members m ON m.id = a.member_id WHERE a.case_id = c.id"
             " AND a.deleted_at IS NULL) AS assigned_names"
-            f" FROM cases c{where} ORDER BY c.opened_on DESC, c.number DESC"
+            f" FROM {table}{where} ORDER BY c.opened_on DESC, c.number DESC"
         )
         if limit is not None:
             sql += " LIMIT :limit OFFSET :offset"

@@ -171,3 +171,17 @@ def test_search_index_is_rebuilt_by_the_migration(demo_vault: Session) -> None:
     with session.db.transaction():
         search.rebuild(session.db)
     assert {t: queries.matching_case_ids(session.db, t) for t in _words(session)} == before
+
+
+@pytest.mark.parametrize("filters", [
+    {"status": "closed"}, {"status": "open"}, {"concern": "low"}, {"concern": "imminent"},
+    {"status": "closed", "concern": "moderate"}, {"tier": "universal"}])
+def test_a_filtered_page_is_the_start_of_the_filtered_list(demo_vault: Session,
+                                                           filters: dict[str, str]) -> None:
+    # A common status is paged through the opening-date index, a rare one through the status
+    # index: either way the page is the list's first cases, in its order.
+    store = demo_vault.store
+    everything = [c.id for c in store.list_cases(**filters)]  # type: ignore[arg-type]
+    for limit, offset in ((5, 0), (100, 0), (3, 4)):
+        page = store.list_cases(limit=limit, offset=offset, **filters)  # type: ignore[arg-type]
+        assert [c.id for c in page] == everything[offset:offset + limit]

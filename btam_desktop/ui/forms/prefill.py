@@ -11,7 +11,7 @@ completed submission, which are never pre-filled.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QWidget
 
@@ -30,12 +30,13 @@ def prefill_words(where: str) -> str:
 
 
 class PrefillMark(QWidget):
-    """Icon and text under a pre-filled answer."""
+    """Icon and text under a pre-filled answer; ``value`` is the answer as filled in."""
 
-    def __init__(self, where: str, parent: QWidget | None = None) -> None:
+    def __init__(self, where: str, value: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("prefillMark")
         self.text = prefill_words(where)
+        self.value = value
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)

@@ -368,10 +368,17 @@ class FieldRow(QWidget):
             self._prefill_mark.deleteLater()
             self._prefill_mark = None
         if where is not None and self.editor is not None:
-            self._prefill_mark = PrefillMark(where, self)
+            self._prefill_mark = PrefillMark(where, self.editor.value(), self)
             self._layout.insertWidget(self._layout.indexOf(self.editor) + 1, self._prefill_mark)
         if self.editor is not None:
             self._update_label()
+
+    def drop_stale_prefill(self) -> None:
+        """Remove the mark when the answer was replaced by code (answers kept over a lock,
+        a choice filter) and is no longer the one filled in from the case."""
+        if (self._prefill_mark is not None and self.editor is not None
+                and self.editor.value() != self._prefill_mark.value):
+            self.set_prefilled(None)
 
     def set_notice(self, text: str | None) -> None:
         """A plain note under the question (an answer the view cleared, and why); None

@@ -411,6 +411,7 @@ class FormView(QWidget):
             if editor.is_read_only():
                 editor.set_read_only(True)  # re-freeze on the new value
             row.update_clear_button()
+            row.drop_stale_prefill()
         self._extra = {k: copy.deepcopy(v) for k, v in answers.items() if k not in editable}
         self._revealed.clear()
         self._refresh(self.answers())
@@ -491,6 +492,7 @@ class FormView(QWidget):
                 "answers given above any more."
             )
             row.update_clear_button()
+            row.drop_stale_prefill()
             dropped = True
         return dropped
 

@@ -137,3 +137,18 @@ def test_an_existing_draft_is_not_prefilled(
     assert controller.close()
     [draft] = session.submissions.drafts(intake_case.case_id, INTAKE)
     assert draft.answers == {"rp_name": "Typed by hand"}
+
+
+def test_answers_put_back_by_code_keep_only_true_marks(
+    session: Session, intake_case: IntakeCase, show: Any
+) -> None:
+    """A new form kept over a lock gets the officer's answers back with ``set_answers``: a
+    pre-filled answer they had changed loses its mark, an untouched one keeps it."""
+    controller = DraftController.open(session, intake_case.case_id, INTAKE)
+    view = controller.view
+    show(view)
+    kept = view.answers()
+    kept["rp_name"] = "Lena M. Okafor"
+    view.set_answers(kept)
+    assert "rp_name" not in marked(view) and "rp_contact" in marked(view)
+    assert controller.close()

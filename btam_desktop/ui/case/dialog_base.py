@@ -54,7 +54,56 @@ Reopen = Callable[[Session, QWidget], "RecordDialog"]
 DISCARD_TITLE = "Discard what you typed?"
 
 
-class RecordDialog(QDialog):
+class DialogBase(QDialog):
+    """The one scaffold of the app's dialogs: a window-modal-friendly child of the main
+    window that deletes itself when closed, a form of labelled rows, a message line, and
+    OK (primary, Ctrl+Enter from any field) and Cancel. No button is a default by accident
+    (Enter in a field presses nothing). Subclasses arrange :attr:`layout_` and decide what
+    OK does (:class:`RecordDialog` applies a change, ``ui.pdf.job_dialog.JobDialog`` runs a
+    background job)."""
+
+    def __init__(self, title: str, parent: QWidget | None, *, ok_text: str = "Save") -> None:
+        super().__init__(parent)
+        plain_buttons(self)  # Enter in a field presses no button by accident
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        # Closed dialogs go away at once instead of piling up under the main window.
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.form = QFormLayout()
+        self.form.setSpacing(10)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.message = MessageLabel()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(ok_text)
+        self.ok_button.setObjectName("primary")
+        self.ok_button.setDefault(True)
+        plain = ok_text.replace("&", "").rstrip("\u2026")
+        self.ok_button.setAccessibleName(plain)
+        self.ok_button.setToolTip(keys.DIALOG_OK.hint(plain))
+        self.cancel_button: QPushButton = self.buttons.button(
+            QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        # Ctrl+Enter from any field, a multi-line one too (where Enter starts a new line);
+        # never past an OK the dialog has disabled (input not complete yet).
+        keys.bind_shortcut(self, keys.DIALOG_OK, self._ctrl_enter)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setSpacing(12)
+
+    def add_row(self, text: str, widget: QWidget) -> QWidget:
+        """A labelled field (the label's mnemonic focuses it)."""
+        widget.setAccessibleName(text.replace("&", "").rstrip(":"))
+        self.form.addRow(field_label(text, widget), widget)
+        return widget
+
+    def _ctrl_enter(self) -> None:
+        if self.ok_button.isEnabled():
+            self.accept()
+
+
+class RecordDialog(DialogBase):
     """OK applies the change through the core; a refusal keeps the dialog open.
 
     What the officer typed is never lost without a word: Esc, Cancel and the window's close
@@ -67,33 +116,12 @@ class RecordDialog(QDialog):
     applied = Signal(object)  # whatever apply() returned
 
     def __init__(self, title: str, parent: QWidget, *, ok_text: str = "Save") -> None:
-        super().__init__(parent)
-        plain_buttons(self)  # Enter in a field presses no button by accident
-        self.setWindowTitle(title)
-        self.setAccessibleName(title)
-        # Closed dialogs go away at once instead of piling up under the main window.
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        super().__init__(title, parent, ok_text=ok_text)
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         self.intro.setProperty("muted", True)
         self.intro.hide()
-        self.form = QFormLayout()
-        self.form.setSpacing(10)
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.message = MessageLabel()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(ok_text)
-        self.ok_button.setObjectName("primary")
-        self.ok_button.setDefault(True)
-        self.ok_button.setToolTip(keys.DIALOG_OK.hint(ok_text.replace("&", "")))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        # Ctrl+Enter saves from inside a multi-line field too (where Enter starts a new line).
-        keys.bind_shortcut(self, keys.DIALOG_OK, self.accept)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
+        layout = self.layout_
         # At least 520 pixels wide, and never narrower than what the fields need (an explicit
         # minimum width would override the layout's and cut "No review date yet").
         layout.addSpacerItem(QSpacerItem(520, 0, QSizePolicy.Policy.Minimum,
@@ -191,12 +219,6 @@ class RecordDialog(QDialog):
         """A sentence above the fields saying what the dialog does."""
         self.intro.setText(text)
         self.intro.setVisible(bool(text))
-
-    def add_row(self, text: str, widget: QWidget) -> QWidget:
-        """A labelled field (the label's mnemonic focuses it)."""
-        widget.setAccessibleName(text.replace("&", "").rstrip(":"))
-        self.form.addRow(field_label(text, widget), widget)
-        return widget
 
     def apply(self) -> Any:
         """Write the change; raise a core error (or ValueError) to refuse."""

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -47,7 +46,7 @@ from btam_desktop.core.model import ROLES, Member
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import IDLE_MAX_MINUTES, Session
 from btam_desktop.ui import messages, tasks
-from btam_desktop.ui.buttons import plain_buttons
+from btam_desktop.ui.case.dialog_base import DialogBase
 from btam_desktop.ui.labels import role_label
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.passphrase_input import PassphraseFields, refused
@@ -84,26 +83,16 @@ def save_theme_mode(mode: ThemeMode) -> None:
     settings.sync()
 
 
-class _Dialog(QDialog):
-    """A small dialog: form, inline message, OK/Cancel; ``accept`` is overridden to act."""
+class _Dialog(DialogBase):
+    """A small dialog: form, inline message, OK/Cancel; ``accept`` is overridden to act.
+    The scaffold (and Ctrl+Enter) is the app's one dialog base."""
 
     def __init__(self, title: str, ok_text: str, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        plain_buttons(self)  # Enter in a field presses no button by accident
-        self.setWindowTitle(f"{title} - BTAM Desktop")
+        super().__init__(f"{title} - BTAM Desktop", parent, ok_text=ok_text)
         self.setMinimumWidth(520)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(20, 20, 20, 20)
         self.layout_.setSpacing(10)
-        self.message = MessageLabel()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(ok_text)
-        self.ok.setObjectName("primary")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.ok = self.ok_button
 
     def finish_layout(self) -> None:
         """Add the message and the buttons under what the subclass added."""

@@ -13,21 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QWidget
 
 from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
-from btam_desktop.ui import errors, keys, messages, tasks
-from btam_desktop.ui.buttons import plain_buttons
-from btam_desktop.ui.widgets import MessageLabel, field_label
+from btam_desktop.ui import errors, messages, tasks
+from btam_desktop.ui.case.dialog_base import DialogBase
 
 UNEXPECTED = "Something unexpected went wrong; nothing was written. The error was reported."
 
@@ -53,52 +44,21 @@ def intro_label(text: str) -> QLabel:
     return label
 
 
-class JobDialog(QDialog):
+class JobDialog(DialogBase):
     """OK checks the input (:meth:`validate`), then :meth:`start_job` runs the work.
 
     ``succeeded(result)`` is emitted with the job's result just before the dialog closes.
+    The scaffold (form, message, OK/Cancel, Ctrl+Enter) is the case dialogs' DialogBase.
     """
 
     succeeded = Signal(object)
 
     def __init__(self, session: Session, title: str, parent: QWidget, *, ok_text: str
                  ) -> None:
-        super().__init__(parent)
-        plain_buttons(self)  # Enter in a field presses no button by accident
+        super().__init__(title, parent, ok_text=ok_text)
         self.session = session
-        self.setWindowTitle(title)
-        self.setAccessibleName(title)
-        # Closed dialogs go away at once instead of piling up under the main window.
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setMinimumWidth(640)
         self.job: tasks.BackgroundJob | None = None
-        self.form = QFormLayout()
-        self.form.setSpacing(10)
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.message = MessageLabel()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(ok_text)
-        self.ok_button.setObjectName("primary")
-        self.ok_button.setDefault(True)
-        plain = ok_text.replace("&", "").rstrip("\u2026")
-        self.ok_button.setAccessibleName(plain)
-        self.ok_button.setToolTip(keys.DIALOG_OK.hint(plain))
-        self.cancel_button: QPushButton = self.buttons.button(
-            QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        # Ctrl+Enter from any field, as in the case dialogs.
-        keys.bind_shortcut(self, keys.DIALOG_OK, self.accept)
-        self.layout_ = QVBoxLayout(self)
-        self.layout_.setSpacing(12)
-
-    def add_row(self, text: str, widget: QWidget) -> QWidget:
-        """A labelled field (the label's mnemonic focuses it)."""
-        widget.setAccessibleName(text.replace("&", "").rstrip(":"))
-        self.form.addRow(field_label(text, widget), widget)
-        return widget
 
     def finish_layout(self, *above_buttons: QWidget) -> None:
         """Form, then ``above_buttons``, the message and the buttons."""

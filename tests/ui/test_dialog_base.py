@@ -1,0 +1,47 @@
+"""One dialog scaffold (ui/case/dialog_base.DialogBase; issue 9 found four): the case
+dialogs, the PDF/job dialogs and the settings dialogs are built on it, so they behave alike:
+OK is the one default button, Ctrl+Enter is OK from any field, never past a disabled OK."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from btam_desktop.ui.case.dialog_base import DialogBase, RecordDialog
+from btam_desktop.ui.pages.settings import _Dialog as SettingsDialog
+from btam_desktop.ui.pdf.job_dialog import JobDialog
+
+
+def test_the_dialogs_share_one_base() -> None:
+    for dialog_class in (RecordDialog, JobDialog, SettingsDialog):
+        assert issubclass(dialog_class, DialogBase), dialog_class.__name__
+
+
+class Counting(DialogBase):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("Counting", parent, ok_text="&Do it")
+        self.field = QLineEdit()
+        self.add_row("&Field:", self.field)
+        self.layout_.addLayout(self.form)
+        self.layout_.addWidget(self.buttons)
+        self.accepted_times = 0
+
+    def accept(self) -> None:
+        self.accepted_times += 1
+
+
+def test_ctrl_enter_is_ok_unless_ok_is_disabled(qtbot: QtBot) -> None:
+    host = QWidget()
+    qtbot.addWidget(host)
+    dialog = Counting(host)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+    dialog.field.setFocus()
+    qtbot.keyClick(dialog.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.accepted_times == 1
+    dialog.ok_button.setEnabled(False)
+    qtbot.keyClick(dialog.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.accepted_times == 1
+    dialog.done(0)

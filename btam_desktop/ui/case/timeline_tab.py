@@ -4,7 +4,7 @@ marked "Corrected")."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTableView,
     QWidget,
 )
 
@@ -110,6 +111,29 @@ def describe_entry(entry: TimelineEntry, partner: str = "", reason: str = "") ->
     return "\n".join(lines)
 
 
+class KeepCurrentVisible(QObject):
+    """Scrolls a table's current row back into view whenever the table is resized."""
+
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table)
+        self._table = table
+        table.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """On a resize, bring the current row into view (after the new size applies)."""
+        if watched is self._table and event.type() == QEvent.Type.Resize:
+            current = self._table.currentIndex()
+            if current.isValid():
+                # With self as context: dropped if the table is deleted first (a lock).
+                QTimer.singleShot(0, self, lambda: self._scroll(current.row()))
+        return False
+
+    def _scroll(self, row: int) -> None:
+        model = self._table.model()
+        if model is not None and 0 <= row < model.rowCount():
+            self._table.scrollTo(model.index(row, 0))
+
+
 class TimelineTab(CaseTab):
     """The case's timeline."""
 
@@ -141,6 +165,9 @@ class TimelineTab(CaseTab):
         self.model: RecordTableModel[TimelineEntry] = RecordTableModel(
             COLUMNS, row_style=entry_style, parent=self)
         self.table = make_table(self.model, "Timeline entries", stretch=2)
+        # The selected entry stays in view when the table gets its size (a case opens with
+        # the newest entry selected, before its layout is done) or the reading pane grows.
+        self._keep_visible = KeepCurrentVisible(self.table)
         resize_columns(self.table, [150, 165, 0, 130, 110])
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from btam_desktop.core.formlib import FormLibrary, FormProblems
 from btam_desktop.core.forms import Field, FormDefinition
 from btam_desktop.core.session import Session
+from btam_desktop.core.words import plural
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.case.dialog_base import RecordDialog
 
@@ -62,10 +63,6 @@ def _questions(fields: tuple[Field, ...]) -> int:
     return count
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def preview_lines(loaded: LoadedForm) -> list[str]:
     """The preview as lines of plain text."""
     lines: list[str] = []
@@ -77,15 +74,15 @@ def preview_lines(loaded: LoadedForm) -> list[str]:
             lines.append("Languages: " + ", ".join(form.languages))
         lines.append("")
         for section in form.sections:
-            lines.append(f"{section.title}: {_plural(_questions(section.fields), 'question')}")
+            lines.append(f"{section.title}: {plural(_questions(section.fields), 'question')}")
     if loaded.problems:
         lines.append("")
-        lines.append(f"{_plural(len(loaded.problems), 'problem')} (nothing can be imported "
+        lines.append(f"{plural(len(loaded.problems), 'problem')} (nothing can be imported "
                      "until the file is corrected):")
         lines.extend(f"\u2022 {p}" for p in loaded.problems)
     if loaded.notices:
         lines.append("")
-        lines.append(f"{_plural(len(loaded.notices), 'notice')} (accepted, read them before "
+        lines.append(f"{plural(len(loaded.notices), 'notice')} (accepted, read them before "
                      "importing):")
         lines.extend(f"\u2022 {n}" for n in loaded.notices)
     return lines

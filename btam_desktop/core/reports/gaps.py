@@ -22,6 +22,7 @@ from datetime import date
 from btam_desktop.core.model import CASE_STATUSES, CONCERN_LEVELS, DISCIPLINES, TIERS
 from btam_desktop.core.reports import Period, Report, Table, _data
 from btam_desktop.core.session import Session
+from btam_desktop.core.words import plural
 
 CLOSURE_CRITERIA = {
     "off_pathway": "No longer on a pathway toward violence",
@@ -184,8 +185,9 @@ def build(session: Session, period: Period) -> Report:
     why.rows.append([NO_REVIEW, len(closed_ids - set(criteria))])
     report.tables.append(why)
 
-    report.findings.insert(0, f"{len(load)} cases were open during the period; {len(opened)}"
-                              f" were opened and {len(closed)} closed.")
+    report.findings.insert(0, f"{plural(len(load), 'case')} {'was' if len(load) == 1 else 'were'}"
+                              f" open during the period; {len(opened):,} were opened and"
+                              f" {len(closed):,} closed.")
     if opened:
         report.findings.insert(1, f"Median time from intake to first intervention:"
                                   f" {_data.median(waits):g} days ({len(opened) - len(waits)}"

@@ -22,12 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from btam_desktop.core.forms import AnswerProblem
+from btam_desktop.core.words import plural
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class CompletionSummary(QFrame):

@@ -52,6 +52,7 @@ from btam_desktop.core.forms import (
 )
 from btam_desktop.core.forms.answers import available_choices, shown_text
 from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS, is_empty
+from btam_desktop.core.words import plural
 from btam_desktop.ui import keys
 from btam_desktop.ui.forms.computed import ComputedEditor
 from btam_desktop.ui.forms.focus import FocusWatcher
@@ -63,7 +64,7 @@ from btam_desktop.ui.forms.paths import parse_path, without_path
 from btam_desktop.ui.forms.repeat import RepeatEditor
 from btam_desktop.ui.forms.row import FieldRow, friendly_message, has_references, make_editor
 from btam_desktop.ui.forms.style import FORM_STYLE
-from btam_desktop.ui.forms.summary import CompletionSummary, plural
+from btam_desktop.ui.forms.summary import CompletionSummary
 from btam_desktop.ui.widgets import MessageLabel, muted
 
 STATUS_LABELS = {"draft": "Draft", "complete": "Complete", "reviewed": "Reviewed"}

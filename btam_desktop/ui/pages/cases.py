@@ -105,8 +105,9 @@ class CaseList(QWidget):
         self.search.setAccessibleName("Search cases")
         self.search.setPlaceholderText("Search names, aliases, notes, titles, numbers\u2026")
         self.search.setClearButtonEnabled(True)
-        self.search.setToolTip(keys.SEARCH.hint("Search every case") + ". All words must "
-                               "match; each word matches the start of a word.")
+        self.search.setToolTip(keys.SEARCH.hint("Search every case") + ". Every word must "
+                               "appear somewhere in the case; the last word may be the "
+                               "start of a word.")
         self.status = choice_combo({NOT_CLOSED: "Not closed", **STATUS_LABELS}, NOT_CLOSED,
                                    empty="Any status")
         self.status.setCurrentIndex(self.status.findData(NOT_CLOSED))

@@ -39,6 +39,7 @@ from btam_desktop.core.session import Session
 from btam_desktop.core.sync import exchange, team
 from btam_desktop.core.sync.exchange import SUFFIX, ExportResult, ImportSummary
 from btam_desktop.core.sync.invite import Invitation
+from btam_desktop.core.words import plural
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.case.dialog_base import RecordDialog
 from btam_desktop.ui.case.tab_base import confirm
@@ -176,7 +177,7 @@ class SyncPage(Page):
         critical = any(c.critical and not c.resolved for c in state.conflicts)
         title = TAB_TITLES[3] + (f" ({count})" if count else "")
         self.tabs.setTabText(3, (f"{words.WARNING} " if critical else "") + title)
-        self.tabs.setTabToolTip(3, f"{words.plural(count, 'conflict')} to resolve"
+        self.tabs.setTabToolTip(3, f"{plural(count, 'conflict')} to resolve"
                                    + (", some critical" if critical else ""))
         self.tabs.setTabVisible(1, state.in_team)
         self.tabs.setTabVisible(2, state.in_team)
@@ -451,7 +452,7 @@ class SyncPage(Page):
             on_done=lambda outcomes: self.show_import_summary(outcomes, total),
             on_error=lambda error: self.message.show_error(messages.describe(error)),
             session=session,
-            label=f"Checking, opening and merging {words.plural(total, 'bundle')}\u2026")
+            label=f"Checking, opening and merging {plural(total, 'bundle')}\u2026")
         return self.last_job
 
     def show_import_summary(self, outcomes: list[ImportOutcome], total: int) -> None:
@@ -460,12 +461,12 @@ class SyncPage(Page):
             self.folder = outcomes[-1].path.parent
         done = sum(1 for o in outcomes if o.summary is not None)
         refused = len(outcomes) - done
-        intro = f"{words.plural(done, 'bundle')} imported"
+        intro = f"{plural(done, 'bundle')} imported"
         intro += f", {refused} refused (nothing of those changed the vault)." if refused else "."
         new_conflicts = sum(o.summary.report.new_conflicts for o in outcomes
                             if o.summary is not None)
         if new_conflicts:
-            intro += (f" {words.plural(new_conflicts, 'new conflict')} for the team lead: see "
+            intro += (f" {plural(new_conflicts, 'new conflict')} for the team lead: see "
                       "the Conflicts tab.")
         self.message.show_message(intro, "error" if refused else "ok")
         self._show_dialog(InfoDialog("Import summary", self.window(), intro=intro,

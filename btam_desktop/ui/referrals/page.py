@@ -34,6 +34,7 @@ from btam_desktop.core.session import Session
 from btam_desktop.core.sync import card as card_mod
 from btam_desktop.core.sync import referral, team
 from btam_desktop.core.sync.card import ContactCard, HeldCard
+from btam_desktop.core.words import plural
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.case.dialog_base import RecordDialog
 from btam_desktop.ui.case.tab_base import (
@@ -66,10 +67,10 @@ NOT_LEAD = ("Referrals between teams are a team lead's work, on a lead laptop of
 
 def counts_text(counts: dict[str, int]) -> str:
     """"2 people, 3 timeline entries, 1 form" from a referral's counts."""
-    return ", ".join([words.plural(int(counts.get("people", 0)), "person", "people"),
-                      words.plural(int(counts.get("entries", 0)), "timeline entry",
+    return ", ".join([plural(int(counts.get("people", 0)), "person", "people"),
+                      plural(int(counts.get("entries", 0)), "timeline entry",
                                    "timeline entries"),
-                      words.plural(int(counts.get("forms", 0)), "form")])
+                      plural(int(counts.get("forms", 0)), "form")])
 
 
 def _date(text: str | None) -> str:

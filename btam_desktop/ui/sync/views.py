@@ -30,6 +30,7 @@ from btam_desktop.core.session import Session
 from btam_desktop.core.sync.conflicts import Conflict
 from btam_desktop.core.sync.exchange import SUFFIX
 from btam_desktop.core.sync.roster import RosterDevice
+from btam_desktop.core.words import plural
 from btam_desktop.ui.case.tab_base import make_table
 from btam_desktop.ui.labels import role_label
 from btam_desktop.ui.sync import words
@@ -477,7 +478,7 @@ class ConflictsTab(ScrollTab):
         if not state.conflicts:
             text = "No conflicts: every change that arrived could be merged."
         else:
-            text = (f"{words.plural(count, 'conflict')} to resolve. Until a lead decides, the "
+            text = (f"{plural(count, 'conflict')} to resolve. Until a lead decides, the "
                     "value in effect is the same on every laptop and the other value is "
                     "kept aside; critical fields (concern level, status, tier, closure) are "
                     f"marked {words.WARNING} and listed first.")

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync.watch import FolderWatch, WatchReport, is_candidate
+from btam_desktop.core.words import plural
 from btam_desktop.ui import messages, tasks
-from btam_desktop.ui.sync import words
 from btam_desktop.ui.sync.views import WatchGroup
 
 SCAN_INTERVAL_MS = 30_000
@@ -189,7 +189,7 @@ class FolderWatcher(QObject):
         if not lines:
             lines = ["Nothing new."]
         if report.waiting:
-            lines.append(f"{words.plural(len(report.waiting), 'file')} still being copied; "
+            lines.append(f"{plural(len(report.waiting), 'file')} still being copied; "
                          "taken at the next scan.")
         text = f"Last scan at {now}:\n" + "\n".join(lines)
         if report.refused or report.problems or report.export_problem:

@@ -18,6 +18,7 @@ from btam_desktop.core.sync import team
 from btam_desktop.core.sync.conflicts import Conflict, Side
 from btam_desktop.core.sync.exchange import ExportResult, ImportSummary
 from btam_desktop.core.sync.roster import Roster
+from btam_desktop.core.words import plural
 from btam_desktop.ui.case.labels import FIELD_LABELS, field_value, humanise, show_datetime
 
 WARNING = "\u26a0"  # warning sign: never colour alone
@@ -67,11 +68,6 @@ def device_label(roster: Roster | None, device_id: str, me: str) -> str:
     if device is None:
         return "an unknown laptop"
     return device.name
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """"1 case", "3 cases"."""
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 # -- export and history ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from btam_desktop.core.errors import BtamError
 from btam_desktop.core.model import Case
 from btam_desktop.core.session import Session
 from btam_desktop.ui import keys
@@ -141,6 +142,14 @@ class CaseHeader(QWidget):
         """The case shown."""
         return self._case
 
+    def _task_overdue(self, case_id: str) -> bool:
+        today = today_iso()
+        try:
+            return any(t.due_on and not t.done_at and t.due_on < today
+                       for t in self._session.store.tasks(case_id))
+        except BtamError:
+            return False  # the header still shows the case; the tab says what went wrong
+
     def _review_sheet(self) -> str:
         return f"color: {colors.color('error').name()}; font-weight: 600;" \
             if self._overdue else ""
@@ -158,9 +167,15 @@ class CaseHeader(QWidget):
         overdue = bool(case.next_review) and case.status != "closed" and (
             str(case.next_review) < today_iso())
         review = case.next_review or "not set"
-        self.review.setText(f"{review}  {OVERDUE_MARK} overdue" if overdue else review)
+        # Says what the Cases list and its Overdue filter say: an overdue task counts too.
+        task_late = not overdue and case.status != "closed" and self._task_overdue(case.id)
+        if overdue:
+            review = f"{review}  {OVERDUE_MARK} overdue"
+        elif task_late:
+            review = f"{review}  {OVERDUE_MARK} task overdue"
+        self.review.setText(review)
         # The theme's error colour, read again at every theme switch (ThemeStyle).
-        self._overdue = overdue
+        self._overdue = overdue or task_late
         if self._review_style is None:
             self._review_style = theme_style(self.review, self._review_sheet)
         self._review_style.update(self.review)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -61,6 +62,10 @@ def test_launch_shows_the_right_first_window(
         qapp.setStyleSheet(sheet)
         qapp.setPalette(palette)
         qapp.styleHints().unsetColorScheme()
+        # Delete the controller and its theme manager now, as the event loop would: a
+        # window deleted later but still pending when the next test sets the application's
+        # style sheet crashed Qt (the app runs an event loop between the two; tests do not).
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def test_start_up_reads_the_saved_theme_without_loading_the_pages() -> None:

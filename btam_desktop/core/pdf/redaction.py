@@ -39,7 +39,14 @@ import yaml
 
 from btam_desktop.core.forms import Field, FormDefinition
 from btam_desktop.core.forms.fieldtypes import SENSITIVITY_TAGS
-from btam_desktop.core.model import ENTRY_KINDS, PERSON_ROLE_LABELS, CasePerson
+from btam_desktop.core.model import (
+    ENTRY_KINDS,
+    PERSON_ROLE_LABELS,
+    CasePerson,
+    Task,
+    TimelineEntry,
+    sensitivity_words,
+)
 from btam_desktop.core.pdf.errors import ProfileError
 from btam_desktop.core.pdf.resources import resources_dir
 
@@ -50,6 +57,8 @@ __all__ = [
     "NameScrubber",
     "RedactionProfile",
     "Redactor",
+    "TagWithholding",
+    "entry_tags",
     "get_profile",
     "load_profiles",
 ]
@@ -376,6 +385,85 @@ class Redactor:
     def roles(self, person_id: str) -> str:
         """The person's roles on the case, as words ("Potential target / Witness")."""
         return _role_label(self._roles.get(person_id, set()))
+
+
+# -- tagged timeline entries and tasks ---------------------------------------------------
+
+
+def entry_tags(timeline: Sequence[TimelineEntry]) -> dict[str, frozenset[str]]:
+    """Each entry's sensitivity tags, shared along its chain of corrections: an original
+    and its correction tell the same fact, so a tag added in a correction withholds the
+    original too (and the original's tag keeps covering the correction). ``timeline``
+    must hold the superseded entries too, or a chain is cut where one is missing."""
+    by_id = {e.id: e for e in timeline}
+    chains: dict[str, str] = {}
+    for e in timeline:
+        root = e
+        seen = {e.id}
+        while root.supersedes and root.supersedes in by_id and root.supersedes not in seen:
+            root = by_id[root.supersedes]
+            seen.add(root.id)
+        chains[e.id] = root.id
+    union: dict[str, set[str]] = {}
+    for e in timeline:
+        union.setdefault(chains[e.id], set()).update(e.sensitivity)
+    return {e.id: frozenset(union[chains[e.id]]) for e in timeline}
+
+
+@dataclass(frozen=True)
+class TagWithholding:
+    """Which timeline entries and tasks (plan items) a profile withholds because of their
+    sensitivity tags: the one rule the case report and referrals to another team share, so
+    a copy on paper and a copy sent to a team never disagree on what leaves the team.
+
+    A withheld item shows none of its text: "[redacted]" in its place (``replace`` mode) or
+    nothing at all (``omit``); what the item's mere presence or partner tells is the
+    caller's to hide (see the case report's referrals section).
+    """
+
+    remove: frozenset[str]
+    tags: dict[str, frozenset[str]]
+
+    @classmethod
+    def build(cls, profile: RedactionProfile,
+              timeline: Sequence[TimelineEntry]) -> TagWithholding:
+        """The rule for one case: ``timeline`` is the whole of it, corrected entries too."""
+        return cls(profile.remove_tags, entry_tags(timeline))
+
+    def entry_hits(self, e: TimelineEntry) -> frozenset[str]:
+        """The removed tags that withhold the entry (empty: it is shown)."""
+        return self.tags.get(e.id, frozenset(e.sensitivity)) & self.remove
+
+    def task_hits(self, t: Task) -> frozenset[str]:
+        """The removed tags that withhold the task (empty: it is shown)."""
+        return frozenset(t.sensitivity) & self.remove
+
+    def entry(self, e: TimelineEntry) -> bool:
+        """Whether none of the entry's text may be shown."""
+        return bool(self.entry_hits(e))
+
+    def task(self, t: Task) -> bool:
+        """Whether none of the task's text may be shown."""
+        return bool(self.task_hits(t))
+
+    def counted(self, entries: Iterable[TimelineEntry] = (),
+                tasks: Iterable[Task] = ()) -> list[str]:
+        """What is withheld of the entries and tasks a copy would carry, in words, for the
+        dialogs that release it: ["3 timeline entries (mental health)",
+        "1 plan item (criminal history)"]."""
+        lines: list[str] = []
+        hit = [h for h in (self.entry_hits(e) for e in entries) if h]
+        if hit:
+            lines.append(_count_line(len(hit), "timeline entry", "timeline entries", hit))
+        hit = [h for h in (self.task_hits(t) for t in tasks) if h]
+        if hit:
+            lines.append(_count_line(len(hit), "plan item", "plan items", hit))
+        return lines
+
+
+def _count_line(count: int, one: str, many: str, tag_sets: Sequence[frozenset[str]]) -> str:
+    found = sorted(set().union(*tag_sets))
+    return f"{count} {one if count == 1 else many} ({sensitivity_words(found)})"
 
 
 # -- forms --------------------------------------------------------------------------------

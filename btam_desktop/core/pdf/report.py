@@ -29,7 +29,6 @@ from btam_desktop.core.model import (
     Partner,
     Task,
     TimelineEntry,
-    sensitivity_words,
 )
 from btam_desktop.core.pdf.blocks import (
     BLANK,
@@ -44,7 +43,12 @@ from btam_desktop.core.pdf.blocks import (
 from btam_desktop.core.pdf.filled import form_story
 from btam_desktop.core.pdf.markup import esc
 from btam_desktop.core.pdf.page import Bookmark, DocumentSpec, Masthead, RenderedPdf, build_pdf
-from btam_desktop.core.pdf.redaction import REDACTED, RedactionProfile, Redactor
+from btam_desktop.core.pdf.redaction import (
+    REDACTED,
+    RedactionProfile,
+    Redactor,
+    TagWithholding,
+)
 from btam_desktop.core.pdf.styles import styles
 from btam_desktop.core.submissions import Submission
 
@@ -116,51 +120,18 @@ def gather_case_report(session: Session, case: str) -> CaseReportData:
     )
 
 
-def entry_tags(timeline: Sequence[TimelineEntry]) -> dict[str, frozenset[str]]:
-    """Each entry's sensitivity tags, shared along its chain of corrections: an original
-    and its correction tell the same fact, so a tag added in a correction withholds the
-    original too (and the original's tag keeps covering the correction)."""
-    by_id = {e.id: e for e in timeline}
-    chains: dict[str, str] = {}
-    for e in timeline:
-        root = e
-        seen = {e.id}
-        while root.supersedes and root.supersedes in by_id and root.supersedes not in seen:
-            root = by_id[root.supersedes]
-            seen.add(root.id)
-        chains[e.id] = root.id
-    union: dict[str, set[str]] = {}
-    for e in timeline:
-        union.setdefault(chains[e.id], set()).update(e.sensitivity)
-    return {e.id: frozenset(union[chains[e.id]]) for e in timeline}
-
-
 def withheld_items(data: CaseReportData, profile: RedactionProfile) -> list[str]:
     """What the profile withholds because of sensitivity tags, in words, for the release
     dialog: ["3 timeline entries (mental health)", "1 plan item (criminal history)"]."""
-    lines: list[str] = []
-    remove = profile.remove_tags
-    if not remove:
-        return lines
-    tags = entry_tags(data.timeline)
+    if not profile.remove_tags:
+        return []
+    rule = TagWithholding.build(profile, data.timeline)
     timeline_shown = any(k not in profile.drop_sections for k in (
         "timeline", "interventions", "referrals", "concern_history"))
-    if timeline_shown:
-        hit = [tags[e.id] & remove for e in data.timeline
-               if e.kind not in profile.drop_entry_kinds and tags[e.id] & remove]
-        if hit:
-            lines.append(_count_line(len(hit), "timeline entry", "timeline entries", hit))
-    if "tasks" not in profile.drop_sections:
-        hit = [frozenset(t.sensitivity) & remove for t in data.tasks
-               if frozenset(t.sensitivity) & remove]
-        if hit:
-            lines.append(_count_line(len(hit), "plan item", "plan items", hit))
-    return lines
-
-
-def _count_line(count: int, one: str, many: str, tag_sets: Sequence[frozenset[str]]) -> str:
-    found = sorted(set().union(*tag_sets))
-    return f"{count} {one if count == 1 else many} ({sensitivity_words(found)})"
+    entries = [e for e in data.timeline
+               if e.kind not in profile.drop_entry_kinds] if timeline_shown else []
+    tasks = data.tasks if "tasks" not in profile.drop_sections else ()
+    return rule.counted(entries, tasks)
 
 
 def _when(stamp: str | None) -> str:
@@ -179,7 +150,7 @@ class _Report:
         self.redactor = redactor
         self.profile = redactor.profile
         self.number = 0
-        self.tags = entry_tags(data.timeline)
+        self.rule = TagWithholding.build(self.profile, data.timeline)
         entries = [e for e in data.timeline if e.kind not in self.profile.drop_entry_kinds]
         if self.profile.mode == "omit":
             entries = [e for e in entries if not self.withheld(e)]
@@ -191,10 +162,10 @@ class _Report:
 
     def withheld(self, e: TimelineEntry) -> bool:
         """Whether the entry carries a tag the profile removes (so none of its text shows)."""
-        return bool(self.tags.get(e.id, frozenset(e.sensitivity)) & self.profile.remove_tags)
+        return self.rule.entry(e)
 
     def task_withheld(self, t: Task) -> bool:
-        return bool(frozenset(t.sensitivity) & self.profile.remove_tags)
+        return self.rule.task(t)
 
     def section(self, key: str, title: str) -> list[Flowable]:
         self.number += 1

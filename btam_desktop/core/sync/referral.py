@@ -11,7 +11,8 @@ sending lead laptop. Both teams must hold each other's card (imported after comp
 fingerprint by phone) before anything is sent or accepted.
 
 Sending applies a redaction profile (``core/pdf/redaction.py``: the same ``Redactor`` and
-``FormRedaction`` the PDFs use, applied to the records instead of to a layout) and records
+``FormRedaction`` the PDFs use, and the case report's ``TagWithholding`` for tagged timeline
+entries, applied to the records instead of to a layout) and records
 the file in the dissemination log like a PDF. Importing checks, before anything changes: the
 kind, another team, a known, active, unexpired card of that team naming the sending device,
 the signature, that it is addressed to this laptop, that the bundle and referral were not
@@ -37,7 +38,14 @@ from btam_desktop.core.forms.errors import FormsError
 from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS
 from btam_desktop.core.ids import is_uuid, new_id
 from btam_desktop.core.model import CONCERN_LEVELS, ENTRY_KINDS, PERSON_ROLES, TIERS, Case
-from btam_desktop.core.pdf.redaction import FormRedaction, RedactionProfile, Redactor, get_profile
+from btam_desktop.core.pdf.redaction import (
+    REDACTED,
+    FormRedaction,
+    RedactionProfile,
+    Redactor,
+    TagWithholding,
+    get_profile,
+)
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import bundle, team
 from btam_desktop.core.sync import card as card_mod
@@ -279,6 +287,33 @@ def _redact_answers(form: FormDefinition, answers: dict[str, Any], hidden: set[s
     return kept, sorted(withheld)
 
 
+def _carried_entries(session: Session, case_id: str, profile: RedactionProfile,
+                     chosen: list[str] | None) -> tuple[list[Any], TagWithholding]:
+    """The timeline entries a referral carries (current ones, the chosen ones if given, not
+    of a kind the profile drops) and the tag rule the case report applies to them too; the
+    rule reads the whole timeline, since a tag on a correction covers the original."""
+    timeline = session.store.timeline(case_id)
+    current = [e for e in timeline if not e.superseded_by]
+    if chosen is not None:
+        known = {e.id for e in current}
+        if set(chosen) - known:
+            raise NotFound("a timeline entry chosen for the referral is not current on this"
+                           " case")
+        current = [e for e in current if e.id in set(chosen)]
+    current = [e for e in current if e.kind not in profile.drop_entry_kinds]
+    return current, TagWithholding.build(profile, timeline)
+
+
+def withheld_items(session: Session, case: str, profile: RedactionProfile,
+                   entries: list[str] | None = None) -> list[str]:
+    """What ``profile`` withholds from a referral of ``case`` because of sensitivity tags,
+    in words, for the Refer dialog (as the Release dialog shows for a case report):
+    ["2 timeline entries (mental health)"]. Tasks never travel in a referral."""
+    the_case = session.store.get_case(case)
+    current, rule = _carried_entries(session, the_case.id, profile, entries)
+    return rule.counted(current)
+
+
 def collect(session: Session, case: Case, profile: RedactionProfile, *,
             people: list[str] | None = None, entries: list[str] | None = None,
             forms: list[str] | None = None) -> dict[str, Any]:
@@ -303,16 +338,19 @@ def collect(session: Session, case: Case, profile: RedactionProfile, *,
     people_doc = [_person_doc(redactor, profile, roles[pid], person, refs[pid])
                   for pid, person in persons.items()]
 
-    current = store.timeline(case.id, include_superseded=False)
-    if entries is not None:
-        known = {e.id for e in current}
-        if set(entries) - known:
-            raise NotFound("a timeline entry chosen for the referral is not current on this"
-                           " case")
-        current = [e for e in current if e.id in set(entries)]
+    current, rule = _carried_entries(session, case.id, profile, entries)
     entries_doc = []
     for entry in current:
-        if entry.kind in profile.drop_entry_kinds:
+        if rule.entry(entry):
+            if profile.mode == "omit":
+                continue
+            # Tagged (or its original or correction is): none of its text, nor the partner
+            # and status of a referral entry (a crisis team's name alone tells too much).
+            entries_doc.append({
+                "kind": entry.kind, "occurred_at": entry.occurred_at, "summary": REDACTED,
+                "details": "", "context": "", "outcome": "", "author": entry.author_name,
+                "referral_status": None, "concern_from": entry.concern_from,
+                "concern_to": entry.concern_to, "partner": None})
             continue
         item: dict[str, Any] = {
             "kind": entry.kind, "occurred_at": entry.occurred_at,

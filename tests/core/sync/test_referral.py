@@ -259,3 +259,83 @@ def test_only_a_lead_device_refers(teams: tuple[Session, Session], tmp_path: Pat
         referral.send(a, case_id, to_team="County Threat Assessment", profile="none",
                       reason="r", legal_basis=" ", out=tmp_path / "y.btambundle")
     assert not (tmp_path / "y.btambundle").exists()
+
+
+CRISIS = "Crisis team saw Jude after a panic attack"  # tagged mental_health
+ARREST = "Arrested in 2024 for assault, charges dropped"  # a task tagged criminal_history
+ORIGINAL = "Mother says the therapist changed his pills"  # tagged only in its correction
+CORRECTED = "Mother says the psychiatrist stopped his medication"
+UNTAGGED = "Father reached by phone; agrees to a meeting"
+
+
+def _everything(session: Session) -> str:
+    """Every text cell of every table of a vault, for 'is this text anywhere' checks."""
+    tables = [r["name"] for r in session.db.query(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    cells: list[str] = []
+    for name in tables:
+        for row in session.db.query(f'SELECT * FROM "{name}"'):
+            cells += [v if isinstance(v, str) else v.decode("utf-8", "replace")
+                      for v in tuple(row) if isinstance(v, str | bytes)]
+    return "\n".join(cells)
+
+
+def test_tagged_entries_and_tasks_do_not_reach_the_other_team(
+        teams: tuple[Session, Session], tmp_path: Path) -> None:
+    a, b = teams
+    case_id, _ = make_case(a)
+    store = a.store
+    store.add_entry(case_id, "contact", CRISIS, details="Seen at the county hospital",
+                    sensitivity=["mental_health"], occurred_at="2026-03-03T10:00")
+    store.add_task(case_id, ARREST, notes="Ask the records unit",
+                   sensitivity=["criminal_history"])
+    # Tagged only when corrected: the correction's tag covers the original too.
+    first = store.add_entry(case_id, "contact", ORIGINAL, details=ORIGINAL,
+                            occurred_at="2026-03-04T10:00")
+    store.correct_entry(first.id, summary=CORRECTED, details=CORRECTED,
+                        sensitivity=("mental_health",))
+    store.add_entry(case_id, "contact", UNTAGGED, occurred_at="2026-03-05T10:00")
+
+    sent = send(a, b, case_id, tmp_path)
+    got = referral.import_file(b, sent.path)
+    preview = referral.incoming_preview(b, got.referral_id)
+    carried = json.dumps(preview)
+    new_case = referral.accept(b, got.referral_id)
+    everything = _everything(b)
+    for text in (CRISIS, "county hospital", ARREST, "records unit", ORIGINAL, CORRECTED):
+        assert text not in carried, text
+        assert text not in everything, text
+    # Replace mode: the entries are there, their text is not.
+    timeline = b.store.timeline(new_case.id)
+    assert UNTAGGED in [e.summary for e in timeline]
+    assert sum(e.summary == "[redacted]" for e in timeline) == 2
+    assert not b.store.list_cases(text="panic")
+
+
+def test_omit_profile_leaves_tagged_entries_out_of_the_referral(
+        teams: tuple[Session, Session], tmp_path: Path) -> None:
+    a, b = teams
+    case_id, _ = make_case(a)
+    a.store.add_entry(case_id, "contact", CRISIS, sensitivity=["mental_health"])
+    a.store.add_entry(case_id, "contact", UNTAGGED)
+    sent = send(a, b, case_id, tmp_path, profile="public_health_partner")
+    got = referral.import_file(b, sent.path)
+    entries = referral.incoming_preview(b, got.referral_id)["entries"]
+    assert UNTAGGED in [e["summary"] for e in entries]
+    assert CRISIS not in json.dumps(entries) and "[redacted]" not in json.dumps(entries)
+
+
+def test_what_a_referral_leaves_out_is_counted_beforehand(
+        teams: tuple[Session, Session]) -> None:
+    from btam_desktop.core.pdf.redaction import get_profile
+
+    a, _b = teams
+    case_id, _ = make_case(a)
+    a.store.add_entry(case_id, "contact", CRISIS, sensitivity=["mental_health"])
+    first = a.store.add_entry(case_id, "contact", ORIGINAL)
+    a.store.correct_entry(first.id, summary=CORRECTED, sensitivity=("criminal_history",))
+    a.store.add_task(case_id, ARREST, sensitivity=["criminal_history"])
+    # Only what the referral would carry: current entries (tasks never travel).
+    assert referral.withheld_items(a, case_id, get_profile("school_partner")) == [
+        "2 timeline entries (criminal history, mental health)"]
+    assert referral.withheld_items(a, case_id, get_profile("none")) == []

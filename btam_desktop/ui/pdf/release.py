@@ -66,6 +66,11 @@ class ReleaseChoice:
     replace: bool = False
 
 
+def left_out_text(lines: list[str]) -> str:
+    """"Left out of this copy: 2 timeline entries (mental health)." ("" for nothing)."""
+    return "Left out of this copy: " + ", ".join(lines) + "." if lines else ""
+
+
 def profile_rules(profile: RedactionProfile, *, report: bool) -> str:
     """Exactly what the profile removes, one sentence a line."""
     lines = profile.summary(report=report)
@@ -289,8 +294,7 @@ class ReleaseDialog(JobDialog):
     def _show_left_out(self, profile: RedactionProfile | None) -> None:
         """List what the profile withholds from this case because of sensitivity tags."""
         lines = self._left_out(profile) if self._left_out and profile is not None else []
-        self.left_out.setText("Left out of this copy: " + ", ".join(lines) + "."
-                              if lines else "")
+        self.left_out.setText(left_out_text(lines))
         self.left_out.setVisible(bool(lines))
 
     def _fit(self) -> None:

@@ -5,7 +5,8 @@
 * :class:`DeclineDialog`: the reason told to the referring team.
 * :class:`ReferDialog`: "Refer to another team…" on a case: the team (from the cards held),
   the reason, the legal basis and the redaction profile (the Release dialog's pieces: the
-  same profile list with what each leaves out, the same checks as typed), and the file.
+  same profile list with what each leaves out, "Left out of this copy: …" counting the
+  tagged timeline entries it withholds, the same checks as typed), and the file.
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.case.dialog_base import RecordDialog, long_text, refused
 from btam_desktop.ui.pdf.job_dialog import JobDialog, intro_label
 from btam_desktop.ui.pdf.paths import SAVE, PathField, expand
-from btam_desktop.ui.pdf.release import CHOOSE_PROFILE, ReleaseDialog, profile_rules, profile_text
+from btam_desktop.ui.pdf.release import (
+    CHOOSE_PROFILE,
+    ReleaseDialog,
+    left_out_text,
+    profile_rules,
+    profile_text,
+)
 from btam_desktop.ui.sync import words
 from btam_desktop.ui.sync.dialogs import TITLE_SUFFIX, big_code
 
@@ -192,6 +199,13 @@ class ReferDialog(JobDialog):
         self.profile_about.setWordWrap(True)
         self.profile_about.setProperty("muted", True)
         self.profile_about.setTextFormat(Qt.TextFormat.PlainText)
+        # What the chosen profile withholds from this case because of sensitivity tags (the
+        # Release dialog's line, counted by the core rule the referral itself applies).
+        self.left_out = QLabel()
+        self.left_out.setWordWrap(True)
+        self.left_out.setTextFormat(Qt.TextFormat.PlainText)
+        self.left_out.setAccessibleName("Left out of this copy")
+        self.left_out.hide()
         # The people sent: everyone on the case to start with; untick who the other team
         # does not need (the profile still redacts those sent).
         self.people = PeopleList()
@@ -226,6 +240,7 @@ class ReferDialog(JobDialog):
             self.add_row("People &sent:", self.people)
         self.add_row("Redaction &profile:", self.profile)
         self.form.addRow("", self.profile_about)
+        self.form.addRow("", self.left_out)
         self.add_row("Save &as:", self.output)
         self.form.addRow("", self.follow_up)
         self.finish_layout()
@@ -259,6 +274,9 @@ class ReferDialog(JobDialog):
         key = self.profile.currentData()
         profile = self.profiles.get(str(key)) if key else None
         self.profile_about.setText(profile_text(profile, report=False) if profile else "")
+        lines = referral.withheld_items(self.session, self.case_id, profile) if profile else []
+        self.left_out.setText(left_out_text(lines))
+        self.left_out.setVisible(bool(lines))
         # Grow to show the whole description (as the Release dialog does); never shrink.
         layout = self.layout()
         if layout is not None:

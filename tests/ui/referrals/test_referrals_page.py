@@ -288,3 +288,28 @@ def test_the_page_fits_a_small_screen(qtbot: QtBot, two_teams: tuple[Session, Se
             right = button.mapTo(page.window(), button.rect().bottomRight())
             assert right.x() <= 1024 and right.y() <= 768, button.text()
         assert button_problems(page.window(), f"referrals tab {tab}") == []
+
+
+def test_the_refer_dialog_says_what_the_profile_leaves_out(
+        qtbot: QtBot, two_teams: tuple[Session, Session], tmp_path: Path) -> None:
+    a, b = two_teams
+    pa, pb = _page(qtbot, a), _page(qtbot, b)
+    _swap_cards(qtbot, pa, pb, tmp_path)
+    case = a.store.create_case("Threats after expulsion", concern="high")
+    a.store.add_entry(case.id, "contact", "Crisis team visit", sensitivity=["mental_health"])
+    first = a.store.add_entry(case.id, "contact", "Records check")
+    a.store.correct_entry(first.id, summary="Records check done",
+                          sensitivity=("criminal_history",))
+    a.store.add_entry(case.id, "contact", "Met the family")
+    tab = _case_tab(qtbot, a, case.id)
+    dialog = tab.refer_to_team()
+    assert isinstance(dialog, ReferDialog)
+    assert not dialog.left_out.isVisible()
+    dialog.profile.setCurrentIndex(dialog.profile.findData("school_partner"))
+    assert dialog.left_out.isVisible()
+    assert dialog.left_out.text() == (
+        "Left out of this copy: 2 timeline entries (criminal history, mental health).")
+    dialog.profile.setCurrentIndex(dialog.profile.findData("mental_health_partner"))
+    assert dialog.left_out.text() == (
+        "Left out of this copy: 1 timeline entry (criminal history).")
+    dialog.reject()

@@ -30,6 +30,14 @@ Okafor while the user is still typing. Words before the last match whole words o
 in the middle does not find Daniel): a prefix on every word made each common word a merge of
 every word starting with it. Case and diacritics are ignored (``unicode61 remove_diacritics
 2``); text without a letter or digit matches nothing.
+
+**A whole case number finds that case** (:func:`case_number_query`). A query that is nothing
+but a case number, with its device code ("2026-0109-K7Q") or without ("2026-0109"), finds the
+case(s) with that number and nothing else. By the rule above it would be the words "2026" and
+"0109*", found in every 2026 case whose person has the phone number 555-0109 (and in any case
+that merely mentions the number): the officer who types a number wants that file. The number
+is the first text of a case document, so the query is the number's words as a phrase at the
+start of the document (FTS5's ``^``), whole words: "2026-0109" does not find 2026-01090.
 """
 
 from __future__ import annotations
@@ -57,6 +65,20 @@ def fts_query(text: str) -> str | None:
     return " ".join([*(f'"{word}"' for word in whole), f'"{last}"*'])
 
 
+_CASE_NUMBER = re.compile(r"\s*(\d{4})-(\d{4,})(?:-([A-Za-z0-9]+))?\s*")
+
+
+def case_number_query(text: str) -> str | None:
+    """FTS5 MATCH expression finding only the case(s) numbered ``text`` when ``text`` is a
+    whole case number (with or without the device code); None when it is not one."""
+    match = _CASE_NUMBER.fullmatch(text)
+    if match is None:
+        return None
+    words = [w for w in match.groups() if w]
+    # The document starts with the case number (CASE_BODY): a phrase at its first token.
+    return '^"' + " ".join(words) + '"'
+
+
 MAX_EXPANSION = 16
 """At most this many indexed words are spelled out for the last word's prefix."""
 
@@ -69,7 +91,11 @@ def case_query(db: Database, text: str) -> str | None:
     of words is walked lazily, so a first page stops early (0.3 ms). The words come from an
     fts5vocab table over the index (a temporary one: nothing is written to the vault). Only
     plain ASCII words are spelled out, whose folding (lower case) is exactly the tokenizer's;
-    one or two letters, or more than :data:`MAX_EXPANSION` words, keep the prefix."""
+    one or two letters, or more than :data:`MAX_EXPANSION` words, keep the prefix. A whole
+    case number is :func:`case_number_query`."""
+    number = case_number_query(text)
+    if number is not None:
+        return number
     words = _WORD.findall(text)
     query = fts_query(text)
     if query is None:

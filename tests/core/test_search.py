@@ -185,3 +185,25 @@ def test_a_filtered_page_is_the_start_of_the_filtered_list(demo_vault: Session,
     for limit, offset in ((5, 0), (100, 0), (3, 4)):
         page = store.list_cases(limit=limit, offset=offset, **filters)  # type: ignore[arg-type]
         assert [c.id for c in page] == everything[offset:offset + limit]
+
+
+def test_a_whole_case_number_finds_that_case_only(session: Session) -> None:
+    # Found in the issue 9 walk: "2026-0109" listed three cases, because "2026" is in every
+    # 2026 case and "0109" is the end of a demo phone number (555-0109).
+    store = session.store
+    case = store.create_case("Letters to the principal", opened_on="2026-01-05")
+    other = store.create_case("Calls to the pharmacy", opened_on="2026-01-06")
+    short = case.number.rsplit("-", 1)[0]  # 2026-0001, without the device code
+    person = store.add_person("Okafor", "Daniel")
+    store.update_person(person.id, {"phone": f"(555) 555-{short[5:]}"})
+    store.link_person(other.id, person.id, "person_of_concern")
+    later = store.create_case(f"Follow-up of {short}", opened_on="2026-01-07")
+    words = " ".join(short.split("-"))  # the same words, not a case number
+    assert {c.id for c in store.list_cases(text=words)} == {case.id, other.id, later.id}
+    for text in (short, case.number, case.number.lower(), f"  {short} "):
+        assert [c.id for c in store.list_cases(text=text)] == [case.id], text
+        assert queries.matching_case_ids(session.db, text) == frozenset({case.id}), text
+        assert store.count_cases(text=text) == 1, text
+        assert [c.id for c in store.list_cases(text=text, status="open")] == [case.id]
+    # Still typing the number: the usual rule (every word, the last one a prefix).
+    assert {c.id for c in store.list_cases(text=short[:7])} == {case.id, other.id, later.id}

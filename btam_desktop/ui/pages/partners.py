@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from btam_desktop.core.model import AGE_GROUPS, DISCIPLINES, PARTNER_KINDS, TIERS, Partner
 from btam_desktop.core.session import Session
+from btam_desktop.core.words import plural
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.flow import flow_row, labelled
@@ -82,9 +83,13 @@ def wait_text(days: int | None) -> str:
     if days == 0:
         return "none"
     if days % 7 == 0:
-        weeks = days // 7
-        return f"{weeks} week{'s' if weeks != 1 else ''}"
-    return f"{days} day{'s' if days != 1 else ''}"
+        return plural(days // 7, "week")
+    return plural(days, "day")
+
+
+def wait_suffix(days: int) -> str:
+    """The wait box's unit after its number: " day" after 1, " days" otherwise."""
+    return plural(days, "day")[len(f"{days:,}"):]
 # Fields of the dialog in order: (field, label, multi-line).
 FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("name", "&Name", False),
@@ -187,7 +192,9 @@ class PartnerDialog(QDialog):
         self.wait = QSpinBox()
         self.wait.setRange(-1, 3650)
         self.wait.setSpecialValueText(NOT_KNOWN)
-        self.wait.setSuffix(" days")
+        self.wait.setSuffix(wait_suffix(0))
+        # "1 day", not "1 days" (found in the issue 9 walk).
+        self.wait.valueChanged.connect(lambda days: self.wait.setSuffix(wait_suffix(days)))
         self.wait.setValue(-1)
         self.wait.setAccessibleName("Usual wait for a first appointment, in days")
         map_form = QFormLayout()

@@ -171,3 +171,26 @@ def test_analysts_read_only(qtbot: QtBot, host: MakeHost, lead: Session,
     finally:
         analyst.lock()
     assert LEAD_PASS  # the lead's session is still the fixture's
+
+
+def test_one_day_is_said_in_the_singular(qtbot: QtBot, host: MakeHost, lead: Session) -> None:
+    # Found in the issue 9 walk: the Partners page said "1 days".
+    _directory(lead)
+    page = _page(host, lead)
+    page.table.selectRow(1)
+    dialog = page.edit_selected()
+    assert dialog is not None
+    dialog.wait.setValue(1)
+    assert dialog.wait.text() == "1 day"
+    dialog.wait.setValue(3)
+    assert dialog.wait.text() == "3 days"
+    with qtbot.waitSignal(dialog.saved, timeout=2000):
+        dialog.accept()
+    assert page.model.index(1, 4).data() == "3 days"
+    again = page.edit_selected()
+    assert again is not None
+    again.wait.setValue(1)
+    with qtbot.waitSignal(again.saved, timeout=2000):
+        again.accept()
+    assert page.model.index(1, 4).data() == "1 day"
+    assert again.wait.text() == "1 day"

@@ -36,6 +36,7 @@ from btam_desktop.core.ids import new_id
 from btam_desktop.core.keyslots import (
     MEMBER,
     KdfParams,
+    KeySlot,
     make_slot,
     new_db_key,
     reseal,
@@ -259,6 +260,14 @@ class Session:
                 return member
         raise NotFound(f"no member named {name_or_id!r}")
 
+    def _new_slot(self, slot_id: str, kind: str, label: str, secret: str,
+                  kdf: KdfParams | None) -> KeySlot:
+        """A key slot of this vault opened by ``secret`` and holding the current database key
+        (a new member, a changed passphrase, a new recovery key)."""
+        slot, _ = make_slot(vault_id=self.vault_id, slot_id=slot_id, kind=kind, label=label,
+                            secret=secret, db_keys=[bytes(self._db_key)], kdf=kdf)
+        return slot
+
     def add_member(
         self,
         name: str,
@@ -283,15 +292,7 @@ class Session:
             raise WeakPassphrase(problems)
         member_id = new_id()
         keys = keyfile.load(self.path)
-        slot, _ = make_slot(
-            vault_id=self.vault_id,
-            slot_id=member_id,
-            kind=MEMBER,
-            label=name,
-            secret=new_passphrase,
-            db_keys=[bytes(self._db_key)],
-            kdf=kdf,
-        )
+        slot = self._new_slot(member_id, MEMBER, name, new_passphrase, kdf)
         with self.operation("member.add") as op:
             op.require_lead()
             op.insert(
@@ -356,15 +357,7 @@ class Session:
         if problems:
             raise WeakPassphrase(problems)
         keys = keyfile.load(self.path)
-        slot, _ = make_slot(
-            vault_id=self.vault_id,
-            slot_id=member.id,
-            kind=MEMBER,
-            label=member.name,
-            secret=new_passphrase,
-            db_keys=[bytes(self._db_key)],
-            kdf=kdf,
-        )
+        slot = self._new_slot(member.id, MEMBER, member.name, new_passphrase, kdf)
         with self.operation("member.passphrase") as op:
             op.audit("member.passphrase", "member", member.id)
             slot_registry.register(self.db, slot)
@@ -411,15 +404,7 @@ class Session:
             raise PermissionDenied("only a team lead may issue a new recovery key")
         key = new_recovery_key()
         keys = keyfile.load(self.path)
-        slot, _ = make_slot(
-            vault_id=self.vault_id,
-            slot_id=RECOVERY_SLOT_ID,
-            kind=RECOVERY,
-            label=RECOVERY_ACTOR,
-            secret=key,
-            db_keys=[bytes(self._db_key)],
-            kdf=kdf,
-        )
+        slot = self._new_slot(RECOVERY_SLOT_ID, RECOVERY, RECOVERY_ACTOR, key, kdf)
         with self.operation("recovery.reissue") as op:
             op.require_lead()
             op.audit("recovery.reissue", "vault", self.vault_id)

@@ -180,9 +180,9 @@ def test_a_form_fits(small: Small, qtbot: QtBot) -> None:
     assert dialog.frameGeometry().width() <= small.main.width() + 1
     assert dialog.height() <= small.main.height()
     shot(dialog, "form", small.tag)
-    # A form's answer drop-downs can hold long choices (a case person's name and details);
-    # their whole text is not checked here yet (issue 9: "Reporting party" cut at 1024).
-    problems = button_problems(dialog, f"{small.tag} form", whole_combo_text=False)
+    # A form's answer drop-downs hold long choices (a case person's name and role): each
+    # must show its chosen text whole, as every other drop-down does ("Reporting party").
+    problems = button_problems(dialog, f"{small.tag} form")
     dialog.reject()
     assert problems == []
 

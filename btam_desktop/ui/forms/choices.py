@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
     QVBoxLayout,
     QWidget,
 )
@@ -106,10 +108,14 @@ def set_option_text(button: QAbstractButton, widget: QWidget, text: str) -> None
 
 
 class _Combo(QComboBox):
-    """A combo box that ignores the mouse wheel unless it has the focus.
+    """A combo box that ignores the mouse wheel unless it has the focus, and asks for the
+    width of its longest choice.
 
     Otherwise scrolling down a long form with the wheel changes whatever list happens to pass
-    under the pointer, silently rewriting an answer.
+    under the pointer, silently rewriting an answer. The width: a case person's label ("Family,
+    Given (Reporting party)") is longer than the 24 characters a list starts from, and a
+    chosen answer cut short ("Halloran, Declan Caoimhe (Rep") hides what was chosen. Its
+    minimum stays at 24 characters, so a narrow window still lays the form out.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -119,6 +125,33 @@ class _Combo(QComboBox):
         self.setMinimumContentsLength(24)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMaximumWidth(640)
+        self._text_width: int | None = None  # of the longest choice; None: measure again
+        model = self.model()
+        for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged,
+                       model.modelReset):
+            signal.connect(self._contents_changed)
+
+    def _contents_changed(self, *_args: object) -> None:
+        self._text_width = None
+        self.updateGeometry()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._contents_changed()
+        super().changeEvent(event)
+
+    def sizeHint(self) -> QSize:
+        base = super().sizeHint()
+        if self._text_width is None:
+            metrics = self.fontMetrics()
+            self._text_width = max((metrics.horizontalAdvance(self.itemText(i))
+                                    for i in range(self.count())), default=0)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        wanted = self.style().sizeFromContents(
+            QStyle.ContentsType.CT_ComboBox, option,
+            QSize(self._text_width, base.height()), self).width()
+        return QSize(min(max(base.width(), wanted), self.maximumWidth()), base.height())
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if self.hasFocus():

@@ -2,6 +2,7 @@
 in its own tab next to the list.
 
 Keyboard: Ctrl+F search, Ctrl+N new case, Enter or a double-click opens the selected case,
+Down in the search box goes to the first case found and Enter there opens the one case found,
 Esc or Alt+Left goes back to the list, Ctrl+W closes a case, Ctrl+Tab moves between tabs.
 Shift/Ctrl+click or Shift+arrows select several cases; Ctrl+Shift+P exports their case reports
 (one Release dialog, one PDF per case, each recorded in its case's dissemination log).
@@ -25,7 +26,17 @@ from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -85,6 +96,8 @@ class CaseList(QWidget):
 
     load_finished = Signal()
     """Every live case is in the table (emitted once per :meth:`load`)."""
+    open_requested = Signal(str)
+    """Enter in the search box found exactly one case: open it (case id)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +111,8 @@ class CaseList(QWidget):
         self._load_timer.setSingleShot(True)
         self._load_timer.timeout.connect(self._load_next)
         self._searches: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._enter_waits = False  # Enter in the search box before the load showed a match
+        self._held: tuple[str, bool] | None = None  # (case, selected) across a model reset
         self.search_stale = False  # records changed since the text was last searched
         self.model = CaseTableModel(self)
 
@@ -182,12 +197,19 @@ class CaseList(QWidget):
         self._search_timer.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(self._search_timer.start)
         self.search.returnPressed.connect(self._search_now)
+        self.search.textChanged.connect(self._forget_enter)
+        self.search.installEventFilter(self)
         for combo in (self.status, self.concern, self.tier):
             combo.currentIndexChanged.connect(self.apply_filter)
         self.overdue.toggled.connect(self.apply_filter)
         self.mine.toggled.connect(self.apply_filter)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        # A reset (filter, search again, the load's end) must not lose the row the officer
+        # chose: Enter would then open nothing.
+        self.model.modelAboutToBeReset.connect(self._hold_current)
+        self.model.modelReset.connect(self._restore_current)
         self.model.modelReset.connect(self._selection_changed)
+        self.model.rowsInserted.connect(self._rows_joined)
 
     def _make_table(self) -> QTableView:
         table = QTableView()
@@ -315,13 +337,82 @@ class CaseList(QWidget):
             self._searches.popitem(last=False)
         return found
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down (or Page Down) in the search box: to the first case found."""
+        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            self._to_table()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _search_if_typed(self) -> None:
+        """Search now for what was typed if the pause after typing has not come yet."""
+        if self._search_timer.isActive():
+            self._search_timer.stop()
+            self.apply_filter()
+
+    def _to_table(self) -> None:
+        """Into the table at its first row (the current row if one is chosen)."""
+        self._search_if_typed()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self.model.rowCount() and not self.selected_case_id():
+            self.table.selectRow(0)
+
     def _search_now(self) -> None:
+        """Enter in the search box: the one case found opens; with several, the first row
+        is chosen in the table. During the load, a search that has shown nothing yet waits
+        for its first row."""
         self._search_timer.stop()
         self.apply_filter()
-        if self.model.rowCount():
-            self.table.setFocus()
-            if not self.table.currentIndex().isValid():
-                self.table.selectRow(0)
+        self._enter_waits = False
+        shown = self.model.rowCount()
+        if shown == 1 and (not self.model.loading or self._only_match()):
+            self.open_requested.emit(self.model.case_id(0))
+        elif shown:
+            self._to_table()
+        elif self.model.loading and self.search.text().strip():
+            self._enter_waits = True
+
+    def _only_match(self) -> bool:
+        """The search found a single case (whatever the load has shown yet)."""
+        text = self.search.text().strip()
+        return len(self._searches.get(text, ())) == 1
+
+    def _forget_enter(self) -> None:
+        self._enter_waits = False
+
+    def _rows_joined(self, *_args: object) -> None:
+        """Rows of the load joined the table: an Enter that waited for them acts now."""
+        if not (self._enter_waits and self.model.rowCount()):
+            return
+        self._enter_waits = False
+        if self._only_match():
+            self.open_requested.emit(self.model.case_id(0))
+        elif self.search.hasFocus():
+            self._to_table()
+
+    def _hold_current(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid() and 0 <= index.row() < self.model.rowCount():
+            selected = self.table.selectionModel().isRowSelected(index.row())
+            self._held = (self.model.case_id(index.row()), selected)
+        else:
+            self._held = None
+
+    def _restore_current(self) -> None:
+        held, self._held = self._held, None
+        if held is None:
+            return
+        row = self.model.row_of(held[0])
+        if row < 0:
+            return
+        if held[1]:
+            self.table.selectRow(row)
+        else:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def apply_filter(self) -> None:
         """Show the cases the controls ask for, keeping the selected case selected."""
@@ -545,6 +636,7 @@ class CasesPage(Page):
         self.layout().setContentsMargins(20, 14, 20, 14)  # type: ignore[union-attr]
 
         self.list.table.activated.connect(self._open_index)
+        self.list.open_requested.connect(self.open_case)
         self._actions()
         self._change_timer = QTimer(self)
         self._change_timer.setSingleShot(True)

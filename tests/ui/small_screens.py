@@ -52,11 +52,9 @@ def shown(widget: QWidget, root: QWidget) -> bool:
     return widget.isVisible() and widget.window() is root
 
 
-def button_problems(root: QWidget, where: str = "", *, whole_combo_text: bool = True
-                    ) -> list[str]:
+def button_problems(root: QWidget, where: str = "") -> list[str]:
     """Every visible button of ``root`` whose text is cut or that lies out of reach, and
-    every drop-down too narrow for its chosen text (``whole_combo_text=False``: only for its
-    minimum size)."""
+    every drop-down too narrow for its chosen text (form answers included)."""
     settle()
     problems: list[str] = []
     where = where or root.objectName() or type(root).__name__
@@ -91,7 +89,7 @@ def button_problems(root: QWidget, where: str = "", *, whole_combo_text: bool = 
         # frame's padding and the arrow's room (COMBO_ROOM).
         needed = max(combo.minimumSizeHint().width(),
                      combo.fontMetrics().horizontalAdvance(combo.currentText()) + COMBO_ROOM
-                     if combo.currentText() and whole_combo_text else 0)
+                     if combo.currentText() else 0)
         if combo.width() + SLACK < needed:
             problems.append(f"{where}: drop-down {combo.accessibleName()!r} cut "
                             f"({combo.width()} of {needed} px)")

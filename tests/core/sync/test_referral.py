@@ -266,6 +266,7 @@ ARREST = "Arrested in 2024 for assault, charges dropped"  # a task tagged crimin
 ORIGINAL = "Mother says the therapist changed his pills"  # tagged only in its correction
 CORRECTED = "Mother says the psychiatrist stopped his medication"
 UNTAGGED = "Father reached by phone; agrees to a meeting"
+UNTAGGED_LATER = "Stayed three nights on the ward"  # a correction of a tagged entry
 
 
 def _everything(session: Session) -> str:
@@ -294,6 +295,10 @@ def test_tagged_entries_and_tasks_do_not_reach_the_other_team(
                             occurred_at="2026-03-04T10:00")
     store.correct_entry(first.id, summary=CORRECTED, details=CORRECTED,
                         sensitivity=("mental_health",))
+    # Tagged, then corrected without the tag: the original's tag still covers the fact.
+    tagged = store.add_entry(case_id, "contact", "Hospital stay", sensitivity=["medical"],
+                             occurred_at="2026-03-04T12:00")
+    store.correct_entry(tagged.id, summary=UNTAGGED_LATER, sensitivity=())
     store.add_entry(case_id, "contact", UNTAGGED, occurred_at="2026-03-05T10:00")
 
     sent = send(a, b, case_id, tmp_path)
@@ -302,13 +307,14 @@ def test_tagged_entries_and_tasks_do_not_reach_the_other_team(
     carried = json.dumps(preview)
     new_case = referral.accept(b, got.referral_id)
     everything = _everything(b)
-    for text in (CRISIS, "county hospital", ARREST, "records unit", ORIGINAL, CORRECTED):
+    for text in (CRISIS, "county hospital", ARREST, "records unit", ORIGINAL, CORRECTED,
+                 "Hospital stay", UNTAGGED_LATER):
         assert text not in carried, text
         assert text not in everything, text
     # Replace mode: the entries are there, their text is not.
     timeline = b.store.timeline(new_case.id)
     assert UNTAGGED in [e.summary for e in timeline]
-    assert sum(e.summary == "[redacted]" for e in timeline) == 2
+    assert sum(e.summary == "[redacted]" for e in timeline) == 3
     assert not b.store.list_cases(text="panic")
 
 

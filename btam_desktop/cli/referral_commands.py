@@ -114,11 +114,13 @@ def cmd_send(ctx: Context) -> int:
             follow_up_of=args.follow_up_of)
     ctx.emit({"id": result.referral_id, "file": str(result.path), "bundle_id":
               result.bundle_id, "sha256": result.sha256, "counts": result.counts,
-              "dissemination": result.dissemination_id},
+              "dissemination": result.dissemination_id, "withheld": result.withheld},
              f"Wrote referral {result.referral_id} to {result.path}: "
              f"{result.counts['people']} people, {result.counts['entries']} timeline entries,"
-             f" {result.counts['forms']} forms after redaction.\n  SHA-256: {result.sha256}\n"
-             "Recorded in the case's dissemination log.")
+             f" {result.counts['forms']} forms after redaction.\n"
+             + (f"  Left out of this copy: {', '.join(result.withheld)}.\n"
+                if result.withheld else "")
+             + f"  SHA-256: {result.sha256}\nRecorded in the case's dissemination log.")
     return 0
 
 

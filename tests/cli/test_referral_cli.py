@@ -46,6 +46,7 @@ def test_referral_flow_through_the_cli(pair: tuple[Laptop, Laptop], tmp_path: Pa
                        "-o", str(tmp_path / "ref.btambundle"), "--json")
     assert code == 0, err
     sent = _json(out)
+    assert sent["withheld"] == []  # type: ignore[index]  # nothing tagged on this case
     listed = _json(a("referral", "list", "--json")[1])
     assert listed[0]["status"] == "sent"  # type: ignore[index]
     assert listed[0]["reason"] == "Family moved to the county"  # type: ignore[index]

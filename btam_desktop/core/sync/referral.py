@@ -110,6 +110,8 @@ class SendResult:
     dissemination_id: str
     counts: dict[str, int]
     recipients: list[str] = field(default_factory=list)
+    # What the profile withheld because of sensitivity tags, in words (withheld_items).
+    withheld: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -421,6 +423,7 @@ def send(session: Session, case: str, *, to_team: str, profile: str, reason: str
                                " same team")
         follow_up_of = parent.follow_up_of or parent.referral_id
     content = collect(session, the_case, chosen, people=people, entries=entries, forms=forms)
+    withheld = withheld_items(session, the_case.id, chosen, entries)
     referral_id = new_id()
     doc = {
         "v": PAYLOAD_VERSION, "type": "referral", "referral_id": referral_id,
@@ -474,7 +477,7 @@ def send(session: Session, case: str, *, to_team: str, profile: str, reason: str
                      dissemination=dissemination_id, profile=chosen.id, sha256=digest,
                      referral=referral_id, bundle=bundle_id, team=their.team_id, **counts)
     return SendResult(referral_id, out, bundle_id, digest, dissemination_id, counts,
-                      [lead.public.device_id for lead in their.leads])
+                      [lead.public.device_id for lead in their.leads], withheld)
 
 
 # -- importing -------------------------------------------------------------------------------

@@ -302,6 +302,7 @@ def test_tagged_entries_and_tasks_do_not_reach_the_other_team(
     store.add_entry(case_id, "contact", UNTAGGED, occurred_at="2026-03-05T10:00")
 
     sent = send(a, b, case_id, tmp_path)
+    assert sent.withheld == ["3 timeline entries (medical, mental health)"]
     got = referral.import_file(b, sent.path)
     preview = referral.incoming_preview(b, got.referral_id)
     carried = json.dumps(preview)

@@ -470,6 +470,29 @@ def _since_entry(change: queries.SinceChange) -> tuple[str, str, str]:
     return change.case_id, text, f"Case {change.number}: {what}, by {change.who}"
 
 
+class LinkButton(QPushButton):
+    """A button that reads as a link (the dashboard's "Imminent 3", "Assigned to me 12").
+
+    Styled by the theme's ``QPushButton#link`` rules (underlined, the link colour, and on
+    focus the theme's contrast-tested ring: its own style sheet drew a one-pixel dotted line
+    that the night theme all but hid). Enter activates it as Space does: outside a dialog a
+    push button ignores Enter, and officers press Enter by reflex.
+    """
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("link")
+        self.setFlat(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter (either key) clicks, as Space does."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.isAutoRepeat():
+            self.click()
+            return
+        super().keyPressEvent(event)
+
+
 class DashboardPage(Page):
     """Caseload, due work and recent activity; re-read after every relevant change."""
 
@@ -599,15 +622,7 @@ class DashboardPage(Page):
     def _link(self, caption: str, flt: CaseFilter) -> QPushButton:
         """A button "caption: n" that opens the Cases list filtered as ``flt`` (n is set by
         :meth:`_show`; for "Assigned to me" the signed-in member is added then)."""
-        link = QPushButton(caption)
-        link.setObjectName("dashboardLink")
-        link.setFlat(True)
-        # Reads as a link (underlined, the palette's link colour), so three fit on a line.
-        link.setStyleSheet("QPushButton { border: none; background: transparent;"
-                           " padding: 2px 4px; color: palette(link);"
-                           " text-decoration: underline; }"
-                           " QPushButton:focus { outline: 1px dotted palette(link); }")
-        link.setCursor(Qt.CursorShape.PointingHandCursor)
+        link = LinkButton(caption)
         link.setProperty("caption", caption)
         link.setToolTip(f"{caption}: opens these cases in Cases")
         link.clicked.connect(lambda _checked=False, link=link, flt=flt: self.open_cases(

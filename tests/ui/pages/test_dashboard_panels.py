@@ -95,6 +95,18 @@ def test_attention_links_open_cases_and_agree(qtbot: QtBot, host: MakeHost, lead
     assert _rows(lead, flt) == count == 1
 
 
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space])
+def test_a_focused_link_opens_with_enter_or_space(qtbot: QtBot, host: MakeHost, lead: Session,
+                                                  key: Qt.Key) -> None:
+    # Found in the issue 9 walk: Space opened the link, Enter did nothing.
+    _caseload(lead)
+    page = _page(host, lead)
+    for link in (*page.attention_links.values(), page.my_cases_link):
+        link.setFocus(Qt.FocusReason.TabFocusReason)
+        with qtbot.waitSignal(page.cases_requested, timeout=1000):
+            qtbot.keyClick(link, key)
+
+
 @pytest.fixture
 def officer_with_imminent_case(vault_path: Path, lead: Session) -> Iterator[Session]:
     case = lead.store.create_case("Threats at the clinic", concern="imminent")

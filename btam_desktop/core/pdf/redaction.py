@@ -110,21 +110,27 @@ class RedactionProfile:
             return None
         return f"REDACTED COPY — profile: {self.title} ({self.id})"
 
-    def summary(self, *, report: bool = True) -> list[str]:
+    def summary(self, *, report: bool = True, referral: bool = False) -> list[str]:
         """Plain sentences saying what this profile removes (printed in the document);
-        ``report=False`` leaves out what only concerns case reports."""
+        ``report=False`` leaves out what only concerns case reports; ``referral=True``:
+        what it removes from a referral to another team (data, not a page: tagged answers
+        are always left out, and report sections do not apply)."""
         lines: list[str] = []
         if self.remove_tags:
             tags = ", ".join(t.replace("_", " ") for t in sorted(self.remove_tags))
             how = "replaced by “[redacted]”" if self.mode == "replace" else "left out"
-            what = "Answers, timeline entries and plan items" if report else "Answers"
-            lines.append(f"{what} tagged {tags} are {how}.")
+            if referral:
+                lines.append(f"Answers tagged {tags} are left out.")
+                lines.append(f"Timeline entries tagged {tags} are {how}.")
+            else:
+                what = "Answers, timeline entries and plan items" if report else "Answers"
+                lines.append(f"{what} tagged {tags} are {how}.")
         if self.replaces_names:
             lines.append(
                 "People other than the person of concern are shown by their role; their "
                 "names are replaced by that role in the text."
             )
-        if not report:
+        if not (report or referral):
             return lines
         if self.drop_entry_kinds:
             kinds = ", ".join(sorted(k.replace("_", " ") for k in self.drop_entry_kinds))
@@ -137,7 +143,7 @@ class RedactionProfile:
         if self.drop_person_fields:
             names = ", ".join(sorted(f.replace("_", " ") for f in self.drop_person_fields))
             lines.append(f"Personal details left out: {names}.")
-        if self.drop_sections:
+        if self.drop_sections and not referral:
             names = ", ".join(sorted(s.replace("_", " ") for s in self.drop_sections))
             lines.append(f"Report sections left out: {names}.")
         return lines

@@ -431,7 +431,7 @@ def send(session: Session, case: str, *, to_team: str, profile: str, reason: str
         "to": {"team_id": their.team_id, "card_id": their.card_id},
         "reason": release.purpose, "legal_basis": release.legal_basis,
         "profile": {"id": chosen.id, "title": chosen.title,
-                    "summary": chosen.summary(report=True)},
+                    "summary": chosen.summary(referral=True)},
         "sent_at": _now(), **content,
     }
     counts = {"people": len(content["people"]), "entries": len(content["entries"]),

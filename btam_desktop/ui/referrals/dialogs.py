@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from btam_desktop.core.dissemination import Release, ReleaseDetailsMissing
 from btam_desktop.core.model import PERSON_ROLE_LABELS
 from btam_desktop.core.pdf import load_profiles
+from btam_desktop.core.pdf.redaction import RedactionProfile
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import card as card_mod
 from btam_desktop.core.sync import referral
@@ -41,8 +42,6 @@ from btam_desktop.ui.pdf.release import (
     CHOOSE_PROFILE,
     ReleaseDialog,
     left_out_text,
-    profile_rules,
-    profile_text,
 )
 from btam_desktop.ui.sync import words
 from btam_desktop.ui.sync.dialogs import TITLE_SUFFIX, big_code
@@ -154,6 +153,11 @@ class DeclineDialog(RecordDialog):
         return referral.decline(self._session, self.ref.referral_id, text)
 
 
+def referral_rules(profile: RedactionProfile) -> str:
+    """Exactly what the profile removes from a referral, one sentence a line."""
+    return "\n".join(profile.summary(referral=True)) or "Nothing is removed."
+
+
 def team_label(card: ContactCard) -> str:
     """How a team is named in the team list."""
     return f"{card.team_name} ({card.agency})"
@@ -191,8 +195,7 @@ class ReferDialog(JobDialog):
             if profile.id == "none":
                 continue
             self.profile.addItem(profile.title, profile.id)
-            self.profile.setItemData(self.profile.count() - 1,
-                                     profile_rules(profile, report=False),
+            self.profile.setItemData(self.profile.count() - 1, referral_rules(profile),
                                      Qt.ItemDataRole.ToolTipRole)
         self.profile.setCurrentIndex(-1)
         self.profile_about = QLabel()
@@ -273,7 +276,9 @@ class ReferDialog(JobDialog):
     def _show_profile(self) -> None:
         key = self.profile.currentData()
         profile = self.profiles.get(str(key)) if key else None
-        self.profile_about.setText(profile_text(profile, report=False) if profile else "")
+        self.profile_about.setText(
+            (profile.description or referral_rules(profile).replace("\n", " "))
+            if profile else "")
         lines = referral.withheld_items(self.session, self.case_id, profile) if profile else []
         self.left_out.setText(left_out_text(lines))
         self.left_out.setVisible(bool(lines))

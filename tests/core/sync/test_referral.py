@@ -305,6 +305,10 @@ def test_tagged_entries_and_tasks_do_not_reach_the_other_team(
     assert sent.withheld == ["3 timeline entries (medical, mental health)"]
     got = referral.import_file(b, sent.path)
     preview = referral.incoming_preview(b, got.referral_id)
+    # The receiving team reads what the profile removed from this referral.
+    told = preview["profile"]["summary"]
+    assert any(line.startswith("Timeline entries tagged") for line in told)
+    assert not any("Report sections" in line for line in told)
     carried = json.dumps(preview)
     new_case = referral.accept(b, got.referral_id)
     everything = _everything(b)

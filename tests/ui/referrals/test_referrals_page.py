@@ -312,4 +312,8 @@ def test_the_refer_dialog_says_what_the_profile_leaves_out(
     dialog.profile.setCurrentIndex(dialog.profile.findData("mental_health_partner"))
     assert dialog.left_out.text() == (
         "Left out of this copy: 1 timeline entry (criminal history).")
+    # The rules shown for each profile are the referral's own (no report sections).
+    rules = str(dialog.profile.itemData(dialog.profile.findData("school_partner"),
+                                        Qt.ItemDataRole.ToolTipRole))
+    assert "Timeline entries tagged" in rules and "Report sections" not in rules
     dialog.reject()

@@ -42,6 +42,8 @@ from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.main_window import MainWindow
 from btam_desktop.ui.pages.case_view import TAB_CLASSES, CaseView
 from btam_desktop.ui.pages.cases import CasesPage
+from btam_desktop.ui.pages.dashboard import CASE_ROLE, DashboardPage, Section, TwoLineDelegate
+from btam_desktop.ui.pages.dashboard import CaseList as DashboardList
 from btam_desktop.ui.pages.partners import PartnerDialog
 from btam_desktop.ui.pages.settings import AddMemberDialog, DemoDataDialog
 from btam_desktop.ui.theme import ThemeManager, ThemeMode
@@ -129,6 +131,48 @@ def test_every_section_fits(small: Small) -> None:
         problems += button_problems(small.main, f"{small.tag} {key}")
         shot(small.main, key, small.tag)
     assert problems == []
+
+
+MIN_FIRST_LINE = 28  # characters of an entry's first line shown: a readable start of a title
+
+
+def test_the_dashboard_text_fits(small: Small) -> None:
+    """Found in the issue 9 walk at 1024x768: the dashboard's lists cut case titles to three
+    letters ("2024-0010-8FR  Let...") and "Nothing new on your cases." short. Every panel
+    title shows whole, every placeholder whole, every entry a readable start of its first
+    line (the whole text is in its tooltip)."""
+    small.main.show_page("dashboard")
+    page = small.main.page("dashboard")
+    assert isinstance(page, DashboardPage)
+    # As on a later sign-in with nothing new (this vault's first sign-in says otherwise).
+    page.since_list.empty_text = "Nothing new on your cases."
+    page.since_list.set_entries([])
+    settle()
+    shot(small.main, "dashboard-since", small.tag)
+    problems: list[str] = []
+    for section in page.findChildren(Section):
+        heading = section.heading
+        if heading.isVisible() and heading.height() < heading.heightForWidth(heading.width()):
+            problems.append(f"{small.tag}: panel title {heading.text()!r} cut")
+    for entries in page.findChildren(DashboardList):
+        if not entries.isVisible():
+            continue
+        delegate = entries.itemDelegate()
+        assert isinstance(delegate, TwoLineDelegate)
+        for row in range(entries.count()):
+            item = entries.item(row)
+            full = item.text().split("\n")
+            shown = delegate.shown_lines(entries, entries.indexFromItem(item))
+            if not item.data(CASE_ROLE):  # a placeholder: every word of it
+                if " ".join(shown).split() != " ".join(full).split():
+                    problems.append(f"{small.tag}: {full[0]!r} shown as {shown}")
+                continue
+            # A case's title ("Fixation on former partner...") or a task's deadline and
+            # title ("4 days overdue \u00b7 Collect..."): a readable start of it.
+            if len(shown[0].removesuffix("\u2026")) < min(MIN_FIRST_LINE, len(full[0])):
+                problems.append(f"{small.tag} {entries.accessibleName()}: {full[0]!r} "
+                                f"shown as {shown[0]!r}")
+    assert problems == [], "\n".join(problems)
 
 
 def test_an_open_case_fits_in_every_tab(small: Small) -> None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QFont,
     QFontMetrics,
@@ -76,7 +76,9 @@ UPCOMING_DAYS = 14
 # mean reading every task of the two weeks, some 14,000 at 100,000 cases).
 UPCOMING_TITLE = f"Reviews and tasks in the next {UPCOMING_DAYS} days"
 LIST_ROWS = 4
-PANEL_WIDTH = 220  # a panel's least width: three side by side at 1024, two or one below
+# A panel's least width: two side by side at 1024x768 with the sidebar open, three at 1366.
+# At 220 three fitted at 1024, and their lists cut case titles to three letters ("Let...").
+PANEL_WIDTH = 300
 ACTIVITY_ROWS = 4
 EARLIEST = "0001-01-01"  # "due from" this date: every dated task, no undated one
 # Recent activity skips reading and unlocking (QUIET_ACTIONS); it reads the trail a page at a
@@ -358,31 +360,58 @@ class TwoLineDelegate(QStyledItemDelegate):
         widget = option.widget
         style = widget.style() if widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, view, painter, widget)
-        # initStyleOption turns "\n" into U+2028 (line separator); accept both.
-        first, _, second = text.replace("\u2028", "\n").partition("\n")
         palette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         strong = palette.color(QPalette.ColorRole.HighlightedText if selected
                                else QPalette.ColorRole.Text)
         soft = strong if selected else palette.color(QPalette.ColorRole.PlaceholderText)
-        rect = QRectF(option.rect.adjusted(self.PADDING + 2, self.PADDING, -self.PADDING, 0))
+        rect = self._text_rect(option.rect)
         line = option.fontMetrics.lineSpacing()
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        width = int(rect.width())
         painter.save()
-        bold = QFont(option.font)
-        bold.setBold(bool(second))
-        painter.setFont(bold)
-        painter.setPen(strong)
-        painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), line), left,
-                         QFontMetrics(bold).elidedText(first, Qt.TextElideMode.ElideRight, width))
-        if second:
-            painter.setFont(option.font)
-            painter.setPen(soft)
-            painter.drawText(QRectF(rect.left(), rect.top() + line, rect.width(), line), left,
-                             option.fontMetrics.elidedText(second, Qt.TextElideMode.ElideRight,
-                                                           width))
+        for n, (shown, bold) in enumerate(self._lines(text, int(rect.width()), option.font)):
+            font = QFont(option.font)
+            font.setBold(bold)
+            painter.setFont(font)
+            painter.setPen(strong if bold or n == 0 else soft)
+            painter.drawText(QRectF(rect.left(), rect.top() + n * line, rect.width(), line),
+                             left, shown)
         painter.restore()
+
+    def _text_rect(self, rect: QRect) -> QRectF:
+        return QRectF(rect.adjusted(self.PADDING + 2, self.PADDING, -self.PADDING, 0))
+
+    @staticmethod
+    def _lines(text: str, width: int, font: QFont) -> list[tuple[str, bool]]:
+        """The lines drawn for ``text`` in ``width`` pixels: (text, bold).
+
+        "first\nsecond": the first bold, the second plain, each cut with an ellipsis. A
+        single line (a list's "Nothing new on your cases.") wraps onto the second line
+        instead: in a narrow panel it was cut short."""
+        # initStyleOption turns "\n" into U+2028 (line separator); accept both.
+        first, _, second = text.replace("\u2028", "\n").partition("\n")
+        elide = Qt.TextElideMode.ElideRight
+        plain = QFontMetrics(font)
+        if second:
+            bold = QFont(font)
+            bold.setBold(True)
+            return [(QFontMetrics(bold).elidedText(first, elide, width), True),
+                    (plain.elidedText(second, elide, width), False)]
+        words = first.split(" ")
+        head = words[0]
+        for at in range(1, len(words)):
+            longer = " ".join(words[:at + 1])
+            if plain.horizontalAdvance(longer) > width:
+                rest = " ".join(words[at:])
+                return [(head, False), (plain.elidedText(rest, elide, width), False)]
+            head = longer
+        return [(plain.elidedText(head, elide, width), False)]
+
+    def shown_lines(self, view: QListWidget, index: QModelIndex) -> list[str]:
+        """The lines as drawn now for the row ``index`` of ``view`` (cut ones end in "…")."""
+        rect = self._text_rect(view.visualRect(index))
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        return [shown for shown, _bold in self._lines(text, int(rect.width()), view.font())]
 
 
 def _fit_rows(widget: QListWidget, rows: int) -> None:
@@ -450,7 +479,9 @@ def _attention_entry(case: queries.AttentionCase, today: date) -> tuple[str, str
     why = REASON_WORDS[case.reason]
     if case.next_review:
         why += f" \u00b7 review {due_phrase(case.next_review, today, with_date=False)}"
-    text = f"{case.number}  {case.title}\n{why}"
+    # The title first and whole-width (what an officer reads first), the number leading the
+    # second line: "number  title" on one line left a narrow panel three letters of title.
+    text = f"{case.title}\n{case.number} \u00b7 {why}"
     return case.id, text, f"{why}: case {case.number}, {case.title}"
 
 
@@ -459,7 +490,7 @@ def _my_case_entry(case: queries.MyCase, today: date) -> tuple[str, str, str]:
             f"{STATUS_LABELS.get(case.status, case.status)}"
     if case.next_review:
         facts += f" \u00b7 review {due_phrase(case.next_review, today, with_date=False)}"
-    return case.id, f"{case.number}  {case.title}\n{facts}", \
+    return case.id, f"{case.title}\n{case.number} \u00b7 {facts}", \
         f"Case {case.number}, {case.title}: {facts}"
 
 

@@ -22,8 +22,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -34,7 +32,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableView,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -42,7 +39,7 @@ from btam_desktop.core.model import AGE_GROUPS, DISCIPLINES, PARTNER_KINDS, TIER
 from btam_desktop.core.session import Session
 from btam_desktop.core.words import plural
 from btam_desktop.ui import messages, tasks
-from btam_desktop.ui.buttons import plain_buttons
+from btam_desktop.ui.case.dialog_base import RecordDialog, refused
 from btam_desktop.ui.flow import flow_row, labelled
 from btam_desktop.ui.models.records import RecordTableModel
 from btam_desktop.ui.pages.base import Page
@@ -149,24 +146,24 @@ def _choice_combo(name: str, labels: dict[str, str], keys: tuple[str, ...]) -> Q
     return combo
 
 
-class PartnerDialog(QDialog):
-    """Add or edit one directory entry; saves through the store and stays open on errors."""
+class PartnerDialog(RecordDialog):
+    """Add or edit one directory entry; saves through the store and stays open on errors.
+
+    On the app's one dialog base: "Save" ("Add" for a new entry) is OK, Ctrl+Enter saves
+    from any field, and Esc or Cancel ask before discarding what was typed."""
 
     saved = Signal(str)  # partner id
 
-    def __init__(self, session: Session, partner: Partner | None = None,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        plain_buttons(self)  # Enter in a field presses no button by accident
+    def __init__(self, session: Session, partner: Partner | None, parent: QWidget) -> None:
+        adding = partner is None
+        super().__init__(("Add a partner or resource" if adding else "Edit partner")
+                         + " - BTAM Desktop", parent, ok_text="&Add" if adding else "&Save")
         self._session = session
         self._partner = partner
-        adding = partner is None
-        self.setWindowTitle(("Add a partner or resource" if adding else "Edit partner")
-                            + " - BTAM Desktop")
         self.setMinimumWidth(560)
         self.kind = _choice_combo("Kind", KIND_LABELS, PARTNER_KINDS)
         self.discipline = _choice_combo("Discipline", DISCIPLINE_LABELS, DISCIPLINES)
-        self.inputs: dict[str, QLineEdit | QPlainTextEdit] = {}
+        self.fields: dict[str, QLineEdit | QPlainTextEdit] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for name, label, multi in FIELDS:
@@ -181,7 +178,7 @@ class PartnerDialog(QDialog):
             else:
                 widget = line_edit(plain)
                 form.addRow(field_label(label, widget), widget)
-            self.inputs[name] = widget
+            self.fields[name] = widget
             if name == "name":
                 form.addRow(field_label("&Kind", self.kind), self.kind)
                 form.addRow(field_label("D&iscipline", self.discipline), self.discipline)
@@ -214,25 +211,14 @@ class PartnerDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(details, "Details")
         self.tabs.addTab(resource, "Resource &map")
-        self.message = MessageLabel()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        save.setObjectName("primary")
-        save.setText("&Save" if not adding else "&Add")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 20, 20, 20)
-        layout.addWidget(self.tabs)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        self.form.addRow(self.tabs)  # the base's form, between its message line and OK
+        self.layout_.setContentsMargins(20, 20, 20, 20)
         if partner is not None:
             self._load(partner)
-        self.inputs["name"].setFocus()
+        self.fields["name"].setFocus()
 
     def _load(self, partner: Partner) -> None:
-        for name, widget in self.inputs.items():
+        for name, widget in self.fields.items():
             value = str(getattr(partner, name))
             if isinstance(widget, QLineEdit):
                 widget.setText(value)
@@ -252,7 +238,7 @@ class PartnerDialog(QDialog):
         """What the fields hold, by store field name."""
         values: dict[str, Any] = {
             name: (w.text() if isinstance(w, QLineEdit) else w.toPlainText()).strip()
-            for name, w in self.inputs.items()}
+            for name, w in self.fields.items()}
         values["kind"] = str(self.kind.currentData())
         values["discipline"] = str(self.discipline.currentData())
         values["tiers"] = [t for t, box in self.tiers.items() if box.isChecked()]
@@ -261,26 +247,20 @@ class PartnerDialog(QDialog):
         values["wait_days"] = None if self.wait.value() < 0 else self.wait.value()
         return values
 
-    def accept(self) -> None:
-        """Save; on a problem say what it is and stay open (nothing typed is lost)."""
+    def apply(self) -> str:
+        """Save (the base shows a refusal and stays open: nothing typed is lost)."""
         values = self.values()
         if not values["name"]:
-            self.message.show_error("Give the partner's name.")
-            self.inputs["name"].setFocus()
-            return
+            raise refused(self, "Give the partner's name.", self.fields["name"])
         store = self._session.store
-        try:
-            if self._partner is None:
-                name, discipline = values.pop("name"), values.pop("discipline")
-                partner_id = store.add_partner(name, discipline, **values).id
-            else:
-                store.update_partner(self._partner.id, values)
-                partner_id = self._partner.id
-        except Exception as error:
-            self.message.show_error(messages.describe(error))
-            return
+        if self._partner is None:
+            name, discipline = values.pop("name"), values.pop("discipline")
+            partner_id = store.add_partner(name, discipline, **values).id
+        else:
+            store.update_partner(self._partner.id, values)
+            partner_id = self._partner.id
         self.saved.emit(partner_id)
-        super().accept()
+        return partner_id
 
 
 def _boxes(boxes: list[QCheckBox], name: str) -> QWidget:

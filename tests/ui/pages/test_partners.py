@@ -6,12 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import vault
 from btam_desktop.core.session import Session
+from btam_desktop.ui.case.dialog_base import DISCARD_TITLE, RecordDialog
 from btam_desktop.ui.pages.partners import PartnerDialog, PartnersPage
 from tests.ui.pages.conftest import LEAD_PASS, Host
 
@@ -39,7 +40,7 @@ def _names(page: PartnersPage) -> list[str]:
 
 
 def _fill(qtbot: QtBot, dialog: PartnerDialog, field: str, text: str) -> None:
-    widget = dialog.inputs[field]
+    widget = dialog.fields[field]
     if isinstance(widget, QLineEdit):
         widget.clear()
         qtbot.keyClicks(widget, text)
@@ -71,7 +72,8 @@ def test_add_a_partner(qtbot: QtBot, host: MakeHost, lead: Session) -> None:
     page = _page(host, lead)
     dialog = page.add_partner()
     assert dialog.isVisible()
-    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    save = dialog.ok_button  # the dialog base's OK, saying what it does
+    assert save.text() == "&Add"
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)  # no name yet: stays open
     assert dialog.isVisible()
     assert "name" in dialog.message.text()
@@ -94,7 +96,7 @@ def test_edit_a_partner(qtbot: QtBot, host: MakeHost, lead: Session) -> None:
     page.table.selectRow(1)
     dialog = page.edit_selected()
     assert dialog is not None
-    assert dialog.inputs["name"].text() == "Harlow Valley Counselling"  # type: ignore[union-attr]
+    assert dialog.fields["name"].text() == "Harlow Valley Counselling"  # type: ignore[union-attr]
     _fill(qtbot, dialog, "contact_name", "Dr. R. Lind")
     with qtbot.waitSignal(dialog.saved, timeout=2000):
         dialog.accept()
@@ -146,14 +148,14 @@ def test_a_refused_entry_keeps_the_dialog_open_with_what_was_typed(
 ) -> None:
     page = _page(host, lead)
     dialog = page.add_partner()
-    name = dialog.inputs["name"]
+    name = dialog.fields["name"]
     assert isinstance(name, QLineEdit)
     name.setMaxLength(30_000)
     name.setText("x" * 20_000)  # longer than the store accepts
     dialog.accept()
     assert dialog.isVisible()
     assert dialog.message.isVisible()
-    assert dialog.inputs["name"].text()  # type: ignore[union-attr]
+    assert dialog.fields["name"].text()  # type: ignore[union-attr]
 
 
 def test_analysts_read_only(qtbot: QtBot, host: MakeHost, lead: Session,
@@ -194,3 +196,30 @@ def test_one_day_is_said_in_the_singular(qtbot: QtBot, host: MakeHost, lead: Ses
         again.accept()
     assert page.model.index(1, 4).data() == "1 day"
     assert again.wait.text() == "1 day"
+
+
+def test_the_partner_dialog_is_on_the_dialog_base(qtbot: QtBot, host: MakeHost,
+                                                  lead: Session) -> None:
+    # One dialog scaffold (issue 9): Ctrl+Enter saves from any field, and Esc asks before
+    # throwing typed input away, as in every other dialog that edits records.
+    assert issubclass(PartnerDialog, RecordDialog)
+    _directory(lead)
+    page = _page(host, lead)
+    page.table.selectRow(1)
+    dialog = page.edit_selected()
+    assert dialog is not None
+    assert dialog.ok_button.text() == "&Save"
+    qtbot.waitExposed(dialog)
+    _fill(qtbot, dialog, "contact_name", "Dr. R. Lind")
+    qtbot.keyClick(dialog.fields["contact_name"], Qt.Key.Key_Escape)
+    box = dialog._discard_box
+    assert box is not None and box.windowTitle() == DISCARD_TITLE
+    box.reject()  # "Keep editing"
+    assert dialog.isVisible()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+    dialog.fields["contact_name"].setFocus()
+    with qtbot.waitSignal(dialog.saved, timeout=2000):
+        qtbot.keyClick(dialog.fields["contact_name"], Qt.Key.Key_Return,
+                       Qt.KeyboardModifier.ControlModifier)
+    assert page.model.index(1, 5).data() == "Dr. R. Lind"

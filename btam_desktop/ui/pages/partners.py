@@ -423,8 +423,12 @@ class PartnersPage(Page):
 
     def _open_dialog(self, partner: Partner | None) -> PartnerDialog:
         dialog = PartnerDialog(self._session, partner, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._saved)
+        # A lock keeps what was typed (memory only) and brings the dialog back after the
+        # same member unlocks (ui/held.py); built again from the id, re-read then.
+        partner_id = partner.id if partner is not None else None
+        dialog.reopen_with(lambda session, window: PartnerDialog(
+            session, session.store.get_partner(partner_id) if partner_id else None, window))
         self.dialog = dialog
         dialog.open()
         return dialog

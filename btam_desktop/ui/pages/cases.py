@@ -122,7 +122,8 @@ class CaseList(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip(keys.SEARCH.hint("Search every case") + ". Every word must "
                                "appear somewhere in the case; the last word may be the "
-                               "start of a word.")
+                               "start of a word. A whole case number (2026-0109) finds "
+                               "that case.")
         self.status = choice_combo({NOT_CLOSED: "Not closed", **STATUS_LABELS}, NOT_CLOSED,
                                    empty="Any status")
         self.status.setCurrentIndex(self.status.findData(NOT_CLOSED))

@@ -38,6 +38,8 @@ case(s) with that number and nothing else. By the rule above it would be the wor
 that merely mentions the number): the officer who types a number wants that file. The number
 is the first text of a case document, so the query is the number's words as a phrase at the
 start of the document (FTS5's ``^``), whole words: "2026-0109" does not find 2026-01090.
+When no case has that number, the words are searched as usual (an incident or CAD number
+written the same way, "2026-004512", is then found in the forms that hold it).
 """
 
 from __future__ import annotations
@@ -94,7 +96,9 @@ def case_query(db: Database, text: str) -> str | None:
     one or two letters, or more than :data:`MAX_EXPANSION` words, keep the prefix. A whole
     case number is :func:`case_number_query`."""
     number = case_number_query(text)
-    if number is not None:
+    # Only when such a case exists: "2026-004512" may be a CAD number in a form's answers.
+    if number is not None and db.scalar(
+            "SELECT 1 FROM case_fts WHERE case_fts MATCH ? LIMIT 1", (number,)):
         return number
     words = _WORD.findall(text)
     query = fts_query(text)

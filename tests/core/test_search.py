@@ -207,3 +207,7 @@ def test_a_whole_case_number_finds_that_case_only(session: Session) -> None:
         assert [c.id for c in store.list_cases(text=text, status="open")] == [case.id]
     # Still typing the number: the usual rule (every word, the last one a prefix).
     assert {c.id for c in store.list_cases(text=short[:7])} == {case.id, other.id, later.id}
+    # Written like a case number but no case has it (a CAD number): found in the text.
+    store.add_note(other.id, "CAD 2026-004512 from dispatch")
+    assert [c.id for c in store.list_cases(text="2026-004512")] == [other.id]
+    assert store.count_cases(text="2026-004512") == 1

@@ -132,3 +132,26 @@ def test_the_chosen_row_stays_chosen_while_rows_join(qtbot: QtBot, app: Loading)
     assert listing.selected_case_id() == chosen
     qtbot.keyClick(listing.table, Qt.Key.Key_Return)
     assert _open_case_id(app.page) == chosen
+
+
+def test_the_chosen_row_stays_chosen_when_the_search_runs_again(qtbot: QtBot,
+                                                                app: Loading) -> None:
+    # Someone else's change makes another case match: the search runs again and the list is
+    # rebuilt; the row the officer moved to stays the current one, so Enter opens it.
+    _loaded(qtbot, app)
+    listing = app.page.list
+    _search(qtbot, app, "harbor")
+    qtbot.keyClick(_focus(), Qt.Key.Key_Down)
+    qtbot.keyClick(listing.table, Qt.Key.Key_Down)
+    chosen = listing.selected_case_id()
+    assert chosen
+    session = _session(app)
+    other = next(c for c in session.store.list_cases()
+                 if c.id not in {listing.model.case_id(r) for r in range(listing.model.rowCount())}
+                 and c.status != "closed")
+    with qtbot.waitSignal(listing.model.modelReset, timeout=3000):
+        session.store.add_note(other.id, "Harbor patrol saw the car again")
+    assert other.id in {listing.model.case_id(r) for r in range(listing.model.rowCount())}
+    assert listing.selected_case_id() == chosen
+    qtbot.keyClick(listing.table, Qt.Key.Key_Return)
+    assert _open_case_id(app.page) == chosen

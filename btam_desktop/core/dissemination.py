@@ -45,6 +45,7 @@ WHAT_LABELS = {
     "submission": "Filled form",
     "case_report": "Case report",
     "attachment": "Attachment",
+    "program_report": "Program report",
 }
 MAX_TEXT = 1000
 
@@ -135,17 +136,19 @@ def write_export(
     data: bytes,
     *,
     what: str,
-    case_id: str,
+    case_id: str | None,
     release: Release,
     submission_id: str | None = None,
     redaction_profile: str = "none",
     audit_detail: dict[str, Any] | None = None,
+    audit_record: tuple[str, str | None] | None = None,
 ) -> Dissemination:
     """Write ``data`` to ``path`` (atomic, owner-only) and log it, as one unit.
 
     One operation holds the ``disseminations`` row and the ``export`` audit entry naming
-    the case; the audit detail holds ids, the profile and the hash, never the recipient or
-    case text (the audit trail can be shown to an auditor).
+    the case (or ``audit_record``: a program report names no case); the audit detail holds
+    ids, the profile and the hash, never the recipient or case text (the audit trail can be
+    shown to an auditor).
     """
     if what not in WHAT_LABELS:
         raise InvalidInput(f"unknown export kind {what!r}")
@@ -171,7 +174,8 @@ def write_export(
             if submission_id:
                 detail["submission"] = submission_id
             detail.update(audit_detail or {})
-            op.audit("export", "case", case_id, **detail)
+            record_type, record_id_audited = audit_record or ("case", case_id)
+            op.audit("export", record_type, record_id_audited, **detail)
     return get(session, record_id)
 
 

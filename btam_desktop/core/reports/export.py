@@ -6,19 +6,16 @@ case report (``dissemination.write_export``), for a report that is about no sing
 
 from __future__ import annotations
 
-import errno
-import hashlib
 from pathlib import Path
 
-from btam_desktop.core import audit
 from btam_desktop.core.dissemination import (
     Dissemination,
     Release,
     ReleaseDetailsMissing,
     get,
+    write_export,
 )
 from btam_desktop.core.errors import InvalidInput
-from btam_desktop.core.fileio import atomic_writer
 from btam_desktop.core.pdf.export import masthead_for
 from btam_desktop.core.reports import Report
 from btam_desktop.core.reports.csvout import csv_bytes
@@ -47,25 +44,14 @@ def export_report(session: Session, report: Report, out: Path, *, fmt: str,
     if session.role not in ("lead", "analyst", "officer"):
         raise InvalidInput("your role cannot export reports")
     out = Path(out)
-    if out.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(out))
-    if out.exists() and not overwrite:
+    if out.exists() and not out.is_dir() and not overwrite:
         raise InvalidInput(f"{out} already exists; choose another name")
-    data = render(session, report, fmt, release)
-    digest = hashlib.sha256(data).hexdigest()
-    with atomic_writer(out) as handle:
-        handle.write(data)
-        with session.operation("export") as op:
-            record_id = op.insert("disseminations", {
-                "case_id": None, "submission_id": None, "what": WHAT,
-                "recipient": release.recipient, "purpose": release.purpose,
-                "legal_basis": release.legal_basis, "redaction_profile": f"report:{report.kind}",
-                "filename": out.name, "sha256": digest, "exported_at": audit.utc_now(),
-                "exported_by": session.member_id, "exported_by_name": session.actor_name})
-            op.audit("export", "report", None, what=WHAT, dissemination=record_id,
-                     profile=f"report:{report.kind}", sha256=digest, report=report.kind,
-                     format=fmt, period=report.period.label if report.period else "all time")
-    return get(session, record_id)
+    profile = f"report:{report.kind}"
+    return write_export(
+        session, out, render(session, report, fmt, release), what=WHAT, case_id=None,
+        release=release, redaction_profile=profile, audit_record=("report", None),
+        audit_detail={"report": report.kind, "format": fmt,
+                      "period": report.period.label if report.period else "all time"})
 
 
 def logged(session: Session) -> list[Dissemination]:

@@ -14,7 +14,7 @@ passes ``work(choice, progress)``, which runs in the background when Export is p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -69,6 +69,39 @@ class ReleaseChoice:
 def left_out_text(lines: list[str]) -> str:
     """"Left out of this copy: 2 timeline entries (mental health)." ("" for nothing)."""
     return "Left out of this copy: " + ", ".join(lines) + "." if lines else ""
+
+
+def profile_widgets(
+    profiles: Mapping[str, RedactionProfile],
+    *,
+    placeholder: str,
+    report: bool = False,
+    skip: tuple[str, ...] = (),
+    rules: Callable[[RedactionProfile], str] | None = None,
+) -> tuple[QComboBox, QLabel, QLabel]:
+    """The redaction-profile chooser of the Release and Refer dialogs: the drop-down (nothing
+    chosen, each profile's rules as its tooltip), the line that says what the chosen profile
+    removes and the hidden "Left out of this copy" line (the case's tagged items)."""
+    combo = QComboBox()
+    combo.setPlaceholderText(placeholder)
+    for profile in profiles.values():
+        if profile.id in skip:
+            continue
+        combo.addItem(profile.title, profile.id)
+        tooltip = rules(profile) if rules else profile_rules(profile, report=report)
+        combo.setItemData(combo.count() - 1, tooltip, Qt.ItemDataRole.ToolTipRole)
+    combo.setCurrentIndex(-1)
+    about = QLabel()
+    about.setWordWrap(True)
+    about.setProperty("muted", True)
+    about.setTextFormat(Qt.TextFormat.PlainText)
+    about.setAccessibleName("What the profile leaves out")
+    left_out = QLabel()
+    left_out.setWordWrap(True)
+    left_out.setTextFormat(Qt.TextFormat.PlainText)
+    left_out.setAccessibleName("Left out of this copy")
+    left_out.hide()
+    return combo, about, left_out
 
 
 def profile_rules(profile: RedactionProfile, *, report: bool) -> str:
@@ -147,24 +180,8 @@ class ReleaseDialog(JobDialog):
             "Law, court order or written consent",
             "e.g. written consent of parent, signed 2026-03-02; subpoena 26-114")
         self.profiles = load_profiles()
-        self.profile = QComboBox()
-        self.profile.setPlaceholderText("Choose who the copy is for\u2026")
-        for profile in self.profiles.values():
-            self.profile.addItem(profile.title, profile.id)
-            self.profile.setItemData(self.profile.count() - 1,
-                                     profile_rules(profile, report=report),
-                                     Qt.ItemDataRole.ToolTipRole)
-        self.profile.setCurrentIndex(-1)
-        self.profile_about = QLabel()
-        self.profile_about.setWordWrap(True)
-        self.profile_about.setProperty("muted", True)
-        self.profile_about.setTextFormat(Qt.TextFormat.PlainText)
-        self.profile_about.setAccessibleName("What the profile leaves out")
-        self.left_out = QLabel()
-        self.left_out.setWordWrap(True)
-        self.left_out.setTextFormat(Qt.TextFormat.PlainText)
-        self.left_out.setAccessibleName("Left out of this copy")
-        self.left_out.hide()
+        self.profile, self.profile_about, self.left_out = profile_widgets(
+            self.profiles, placeholder="Choose who the copy is for\u2026", report=report)
         self.output: PathField
         if not redaction:
             self.output = AnyFileField("Save the file as")

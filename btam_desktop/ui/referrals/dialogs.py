@@ -42,6 +42,7 @@ from btam_desktop.ui.pdf.release import (
     CHOOSE_PROFILE,
     ReleaseDialog,
     left_out_text,
+    profile_widgets,
 )
 from btam_desktop.ui.sync import words
 from btam_desktop.ui.sync.dialogs import TITLE_SUFFIX, big_code
@@ -189,26 +190,12 @@ class ReferDialog(JobDialog):
         self.legal_basis = ReleaseDialog._line("Law, court order or written consent",
                                                "e.g. state code 12-34(b)")
         self.profiles = load_profiles()
-        self.profile = QComboBox()
-        self.profile.setPlaceholderText("Choose what the copy leaves out\u2026")
-        for profile in self.profiles.values():
-            if profile.id == "none":
-                continue
-            self.profile.addItem(profile.title, profile.id)
-            self.profile.setItemData(self.profile.count() - 1, referral_rules(profile),
-                                     Qt.ItemDataRole.ToolTipRole)
-        self.profile.setCurrentIndex(-1)
-        self.profile_about = QLabel()
-        self.profile_about.setWordWrap(True)
-        self.profile_about.setProperty("muted", True)
-        self.profile_about.setTextFormat(Qt.TextFormat.PlainText)
-        # What the chosen profile withholds from this case because of sensitivity tags (the
-        # Release dialog's line, counted by the core rule the referral itself applies).
-        self.left_out = QLabel()
-        self.left_out.setWordWrap(True)
-        self.left_out.setTextFormat(Qt.TextFormat.PlainText)
-        self.left_out.setAccessibleName("Left out of this copy")
-        self.left_out.hide()
+        # The line under the profile says what the chosen profile withholds from this case
+        # because of sensitivity tags (the Release dialog's line, counted by the core rule the
+        # referral itself applies).
+        self.profile, self.profile_about, self.left_out = profile_widgets(
+            self.profiles, placeholder="Choose what the copy leaves out\u2026", skip=("none",),
+            rules=referral_rules)
         # The people sent: everyone on the case to start with; untick who the other team
         # does not need (the profile still redacts those sent).
         self.people = PeopleList()

@@ -23,7 +23,7 @@ import datetime as dt
 import difflib
 import re
 from collections import ChainMap
-from collections.abc import Collection, Mapping, MutableMapping
+from collections.abc import Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -513,50 +513,35 @@ def relevant_answers(
     with computed values filled in: what a PDF or summary view should show. Repeat items keep
     their positions (an item whose members are all hidden becomes ``{}``)."""
     run = _start(form, answers, today)
-    result: dict[str, Any] = {}
-    for plan in run.plan.fields:
-        if not run.fields[plan.id] or plan.type == "note":
+    return _kept(run.plan.fields, answers, run.fields, run.calculated, run.item_states,
+                 include_calculated, empty_repeats=True)
+
+
+def _kept(plans: Sequence[FieldPlan], values: Mapping[str, Any], relevant: Mapping[str, bool],
+          calculated: Mapping[str, Any], item_states: Mapping[str, Sequence[ItemState]],
+          include_calculated: bool, *, empty_repeats: bool) -> dict[str, Any]:
+    """The relevant, answered values of ``plans`` (the form's top level, or one repeat item's
+    members) with computed values filled in; a repeat's items likewise, keeping their
+    positions. An empty repeat list is kept at the top level only (``empty_repeats``)."""
+    kept: dict[str, Any] = {}
+    for plan in plans:
+        if not relevant[plan.id] or plan.type == "note":
             continue
         if plan.type == "repeat":
-            items = answers.get(plan.id)
-            if not isinstance(items, list):
-                continue
-            result[plan.id] = _kept_items(plan, items, run.item_states[plan.id],
-                                          include_calculated)
+            items = values.get(plan.id)
+            if isinstance(items, list) and (items or empty_repeats):
+                kept[plan.id] = [
+                    _kept(plan.members, item, state.relevant, state.calculated, state.items,
+                          include_calculated, empty_repeats=False)
+                    for item, state in zip(_items(items), item_states[plan.id], strict=True)]
             continue
         if plan.calculation is not None:
-            value = run.calculated.get(plan.id) if include_calculated else None
+            value = calculated.get(plan.id) if include_calculated else None
         else:
-            value = answers.get(plan.id)
+            value = values.get(plan.id)
         if not is_empty(value):
-            result[plan.id] = value
-    return result
-
-
-def _kept_items(plan: FieldPlan, items: list[Any], states: Collection[ItemState],
-                include_calculated: bool) -> list[dict[str, Any]]:
-    """A repeat's items with only their relevant, answered members (a repeat inside an
-    item likewise); items keep their positions."""
-    cleaned = []
-    for item, state in zip(_items(items), states, strict=True):
-        kept: dict[str, Any] = {}
-        for member in plan.members:
-            if not state.relevant[member.id] or member.type == "note":
-                continue
-            if member.type == "repeat":
-                inner = item.get(member.id)
-                if isinstance(inner, list) and inner:
-                    kept[member.id] = _kept_items(member, inner, state.items[member.id],
-                                                  include_calculated)
-                continue
-            if member.calculation is not None:
-                value = state.calculated.get(member.id) if include_calculated else None
-            else:
-                value = item.get(member.id)
-            if not is_empty(value):
-                kept[member.id] = value
-        cleaned.append(kept)
-    return cleaned
+            kept[plan.id] = value
+    return kept
 
 
 def _default(value: Any) -> Any:

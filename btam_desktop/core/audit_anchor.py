@@ -123,14 +123,23 @@ def prepare_signer(db: Database, keys: keyfile.KeyFile, slot: KeySlot, private_r
 
 
 # -- the anchor ------------------------------------------------------------------------------
+# The laptops that wrote to the trail, found by hopping along the (device_id, device_seq)
+# index: one seek per laptop. "GROUP BY device_id" walks every entry of the index instead
+# (390,000 at 100,000 demo cases: 0.15-0.2 s of every unlock, lock and backup).
+_DEVICES = (
+    "WITH RECURSIVE devices(id) AS (SELECT (SELECT min(device_id) FROM audit)"
+    " UNION ALL SELECT (SELECT min(device_id) FROM audit WHERE device_id > devices.id)"
+    " FROM devices WHERE devices.id IS NOT NULL) SELECT id FROM devices WHERE id IS NOT NULL")
+
+
 def heads(db: Database) -> dict[str, list[Any]]:
     """Every device chain's newest ``[device_seq, hash]``."""
     out: dict[str, list[Any]] = {}
-    for row in db.query(
-            "SELECT a.device_id, a.device_seq, a.hash FROM audit a JOIN (SELECT device_id,"
-            " max(device_seq) AS top FROM audit GROUP BY device_id) t ON"
-            " t.device_id = a.device_id AND t.top = a.device_seq"):
-        out[str(row[0])] = [int(row[1]), str(row[2])]
+    for (device_id,) in db.query(_DEVICES):
+        row = db.query_one("SELECT device_seq, hash FROM audit WHERE device_id = ?"
+                           " ORDER BY device_seq DESC LIMIT 1", (device_id,))
+        if row is not None:
+            out[str(device_id)] = [int(row[0]), str(row[1])]
     return out
 
 

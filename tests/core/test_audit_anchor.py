@@ -293,6 +293,35 @@ def test_backup_carries_the_anchor(session: Session, tmp_path: Path) -> None:
     assert audit_anchor.problems(session.db, backup.read_header(out).keys) == []
 
 
+def test_the_anchor_holds_the_newest_entry_of_every_laptops_chain(session: Session) -> None:
+    """A lead's vault holds the chains of several laptops (merged by sync): the anchor names
+    each one's newest entry, whichever order the laptops' ids and entries come in."""
+    session.store.create_case("Ours")
+    db = session.db
+    own = db.query_one("SELECT * FROM audit ORDER BY seq DESC LIMIT 1")
+    names = own.keys()  # a row's names (iterating the row gives its values)
+    columns = [c for c in names if c != "seq"]
+    # Other laptops' chains, as a merge stores them (ids sorting before and after ours).
+    others = {"00000000-aaaa": 3, "ffffffff-bbbb": 5}
+    with db.transaction():
+        for device, length in others.items():
+            for device_seq in range(1, length + 1):
+                row = dict(zip(names, tuple(own), strict=True))
+                row.update(entry_id=f"{device}-{device_seq}", device_id=device,
+                           device_seq=device_seq, hash=f"{device}#{device_seq}")
+                db.execute(f"INSERT INTO audit ({', '.join(columns)}) VALUES"
+                           f" ({', '.join('?' for _ in columns)})",
+                           tuple(row[c] for c in columns))
+    heads = audit_anchor.heads(db)
+    ours = db.query_one("SELECT device_seq, hash FROM audit WHERE device_id = ?"
+                        " ORDER BY device_seq DESC LIMIT 1", (session.device_id,))
+    assert heads == {
+        "00000000-aaaa": [3, "00000000-aaaa#3"],
+        session.device_id: [int(ours[0]), str(ours[1])],
+        "ffffffff-bbbb": [5, "ffffffff-bbbb#5"],
+    }
+
+
 def _raw_db(vault_path: Path) -> Database:
     """The database opened with its key the way an insider would (no session, no audit)."""
     keys = keyfile.load(vault_path)

@@ -1183,7 +1183,10 @@ class _Writer:
                 "status": "monitoring" if plan.status == "closed" else plan.status,
                 "concern": plan.concern, "tier": _TIER_OF[plan.concern],
                 "opened_on": plan.opened_on, "next_review": plan.next_review,
-                "closure_reason": "", "created_at": now, "created_by": member_id,
+                # Every field written (those set later by closing too): the change log then
+                # needs no copy of the record (ops.STORED).
+                "closed_on": None, "closure_reason": "", "purge_review_on": None,
+                "created_at": now, "created_by": member_id,
             })
             for index in plan.assignees:
                 add("case_assignments", {

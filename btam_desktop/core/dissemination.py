@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from btam_desktop.core import audit
 from btam_desktop.core.errors import InvalidInput, NotFound
 from btam_desktop.core.fileio import atomic_write_bytes, atomic_writer
+from btam_desktop.core.ops import change_value
 
 if TYPE_CHECKING:
     from btam_desktop.core.db import Database, Row
@@ -238,7 +239,9 @@ def cross_check(db: Database) -> list[str]:
         change = changes.get(row_id)
         if change is not None:
             try:
-                inserted = json.loads(change["value"])
+                # Never a compact insert change (ops._WITNESSED): the copy is the witness.
+                inserted = json.loads(change_value(db, "disseminations", row_id, "*",
+                                                   change["value"]) or "null")
             except (TypeError, ValueError):
                 inserted = None
             if isinstance(inserted, dict):

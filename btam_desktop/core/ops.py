@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.ids import new_id
 
 if TYPE_CHECKING:
+    from btam_desktop.core.db import Database
     from btam_desktop.core.session import Session
 
 
@@ -157,6 +158,91 @@ JSON_COLUMNS: dict[str, tuple[str, ...]] = {"submissions": ("answers",)}
 # resolution that keeps the value in effect (it only names the changes it settles).
 PURGED = "__purged__"
 RESOLVED = "__resolve__"
+
+
+# -- the compact insert change ----------------------------------------------------------------
+# A local insert logs its '*' change with value NULL, meaning "the record as stored": the
+# record itself holds every field the insert wrote, so a second copy in the log (most of a
+# vault's size: timeline entries never change) is left out. NULL means nothing else on a '*'
+# row: encode_value() never returns None (a JSON null is the text "null"), and a bundle's '*'
+# change must be a JSON object (payload.parse). The marker is only used where the stored row
+# gives back exactly what the insert would have logged: every field of the table written, each
+# value of a type its column keeps as it is (text in a TEXT column, an int in an INTEGER one;
+# a bool, a float or a number in a TEXT column would come back changed), and not in a table
+# whose insert copy is a witness (the dissemination log is checked against it for edits made
+# behind the write path's back, dissemination.verify).
+# Before anything changes or erases the stored row, Operation._rewrite fills the value in (from
+# the row, byte-identical to the copy the insert would have logged); every reader of
+# ``changes.value`` gets values through change_value() / fill_values() / logged_values().
+STORED = None
+_WITNESSED = frozenset({"disseminations"})
+_NONE = type(None)
+_KEPT_AS_IS: dict[str, dict[str, frozenset[type]]] = {}
+
+
+class ChangeLogError(RuntimeError):
+    """A compact insert change names a record that is not stored (a write bypassed ops)."""
+
+
+def _kept_types(db: Database, table: str) -> dict[str, frozenset[type]]:
+    """Per column of ``table``: the Python types a value keeps through storing and reading."""
+    kept = _KEPT_AS_IS.get(table)
+    if kept is None:
+        kept = {}
+        for row in db.query(f"PRAGMA table_info({table})"):
+            declared = str(row[2]).upper()
+            if "INT" in declared:  # SQLite's affinity rules (datatype3.html, 3.1)
+                types: frozenset[type] = frozenset({int, _NONE})
+            elif "CHAR" in declared or "CLOB" in declared or "TEXT" in declared:
+                types = frozenset({str, _NONE})
+            elif "BLOB" in declared or not declared:
+                types = frozenset({str, int, bytes, _NONE})
+            else:  # REAL / NUMERIC may convert what they are given
+                types = frozenset({_NONE})
+            kept[str(row[1])] = types
+        _KEPT_AS_IS[table] = kept
+    return kept
+
+
+def logged_values(db: Database, table: str, record_ids: list[str]) -> dict[str, str]:
+    """The value each record's '*' change would hold as a copy: its stored row's fields,
+    encoded as the insert encoded them. ChangeLogError when a record is not stored."""
+    fields = TABLES[table].fields
+    out: dict[str, str] = {}
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in db.query(f"SELECT id, {', '.join(fields)} FROM {table}"
+                            f" WHERE id IN ({marks})", chunk):
+            out[row[0]] = encode_value(dict(zip(fields, tuple(row)[1:], strict=True)))
+    missing = set(record_ids) - set(out)
+    if missing:
+        raise ChangeLogError(f"the change log's insert of {table} record"
+                             f" {min(missing)} names a record that is not stored")
+    return out
+
+
+def change_value(db: Database, table: str, record_id: str, field_name: str,
+                 value: str | None) -> str | None:
+    """A change row's value as logged (the stored record for a compact insert change)."""
+    if value is STORED and field_name == "*":
+        return logged_values(db, table, [record_id])[record_id]
+    return value
+
+
+def fill_values(db: Database, rows: list[list[Any]]) -> list[list[Any]]:
+    """Change rows laid out as in a bundle (``[change_id, table, record_id, field, value,
+    ...]``) with the value of every compact insert change filled in, a table at a time."""
+    wanted: dict[str, list[str]] = {}
+    for row in rows:
+        if row[4] is STORED and row[3] == "*":
+            wanted.setdefault(row[1], []).append(row[2])
+    if wanted:
+        values = {table: logged_values(db, table, ids) for table, ids in wanted.items()}
+        for row in rows:
+            if row[4] is STORED and row[3] == "*":
+                row[4] = values[row[1]][row[2]]
+    return rows
 
 
 def dump_json_column(value: dict[str, Any]) -> str:
@@ -318,6 +404,13 @@ class Operation:
                 columns.append("updated_at")
         device, member, reason = self.session.device_id, self.session.member_id, self.reason
         clock, touched = self.session.clock, self.summary.add
+        # The compact insert change (STORED) where the stored row gives the value back exactly;
+        # not inside a batch, whose collected rows _rewrite could not fill in.
+        kept = None
+        if (self._batch is None and table not in _WITNESSED
+                and len(names) == len(spec.fields) and set(names) == set(spec.fields)):
+            types = _kept_types(self.db, table)
+            kept = [types[name] for name in names]
         params: list[list[Any]] = []
         changes: list[tuple[Any, ...]] = []
         hlc = ""
@@ -331,7 +424,10 @@ class Operation:
                 if spec.has_updated_at:
                     values.append(self._now)
             params.append(values)
-            changes.append((new_id(), table, record_id, "*", encode_value(row), None, hlc,
+            logged = (STORED if kept is not None and all(
+                type(v) in ok for ok, v in zip(kept, row.values(), strict=True))
+                else encode_value(row))
+            changes.append((new_id(), table, record_id, "*", logged, None, hlc,
                             device, member, reason, None))
             touched(table, record_id)
         placeholders = ", ".join("?" for _ in columns)
@@ -343,6 +439,36 @@ class Operation:
             self.db.executemany(self._CHANGE_INSERT, changes)
         self._hlc = hlc
         return ids
+
+    def _rewrite(self, table: str, record_ids: list[str], sql: str,
+                 params: Sequence[Any]) -> None:
+        """Run ``sql``, an UPDATE or DELETE of the stored rows ``record_ids`` of ``table``: the
+        one place through which every write changes or erases a record, so that the compact
+        insert change of each is first filled in from the row as it still is."""
+        self.materialise(table, record_ids)
+        self.db.execute(sql, params)
+
+    def rewrite(self, table: str, record_ids: list[str], sql: str,
+                params: Sequence[Any]) -> None:
+        """:meth:`_rewrite` for the few writers outside this module (a withdrawn case)."""
+        self._rewrite(table, record_ids, sql, params)
+
+    def materialise(self, table: str, record_ids: list[str]) -> None:
+        """Give the compact insert change of each record its value as a copy (from the stored
+        row, byte-identical to what the insert would have logged)."""
+        if table in _WITNESSED:
+            return
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start:start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            compact = [str(r[0]) for r in self.db.query(
+                f"SELECT record_id FROM changes WHERE record_id IN ({marks}) AND field = '*'"
+                " AND value IS NULL", chunk)]
+            if compact:
+                values = logged_values(self.db, table, compact)
+                self.db.executemany(
+                    "UPDATE changes SET value = ? WHERE record_id = ? AND field = '*'"
+                    " AND value IS NULL", [(values[rid], rid) for rid in compact])
 
     def current(self, table: str, record_id: str) -> dict[str, Any]:
         """The stored row as a dict (NotFound when absent)."""
@@ -411,10 +537,9 @@ class Operation:
         if TABLES[table].has_updated_at:
             assignments.append("updated_at = ?")
             params.append(audit.utc_now())
-        self.db.execute(
-            f"UPDATE {table} SET {', '.join(assignments)} WHERE id = ?",
-            [*params, record_id],
-        )
+        self._rewrite(table, [record_id],
+                      f"UPDATE {table} SET {', '.join(assignments)} WHERE id = ?",
+                      [*params, record_id])
         self.summary.add(table, record_id)
 
     def resolve(self, table: str, record_id: str, field_name: str, resolves: tuple[str, ...],
@@ -458,8 +583,9 @@ class Operation:
         if TABLES[table].has_updated_at:
             assignments.append("updated_at = ?")
             params.append(audit.utc_now())
-        self.db.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE id = ?",
-                        [*params, record_id])
+        self._rewrite(table, [record_id],
+                      f"UPDATE {table} SET {', '.join(assignments)} WHERE id = ?",
+                      [*params, record_id])
         self.summary.add(table, record_id)
 
     # -- remote changes (sync) --------------------------------------------------------------
@@ -511,7 +637,8 @@ class Operation:
         tombstone with the purge's stamp and device so that no late bundle brings it back."""
         if self.db.scalar(f"SELECT 1 FROM {change.table} WHERE id = ?", (change.record_id,)):
             self._note_search(change.table, change.record_id)
-            self.db.execute(f"DELETE FROM {change.table} WHERE id = ?", (change.record_id,))
+            self._rewrite(change.table, [change.record_id],
+                          f"DELETE FROM {change.table} WHERE id = ?", (change.record_id,))
         self.db.execute("DELETE FROM changes WHERE record_id = ?", (change.record_id,))
         self.db.execute(
             "INSERT OR IGNORE INTO tombstones (record_id, tbl, purged_at, purged_by, hlc,"
@@ -552,7 +679,8 @@ class Operation:
         params: list[Any] = [deleted_at, deleted_by]
         if time_col:
             params.append(hlc)
-        self.db.execute(
+        self._rewrite(
+            table, [record_id],
             f"UPDATE {table} SET deleted_at = ?, deleted_by = ?{time_col} WHERE id = ?",
             [*params, record_id],
         )
@@ -572,7 +700,7 @@ class Operation:
         self.current(table, record_id)
         hlc = self.stamp()
         self._note_search(table, record_id)
-        self.db.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,))
+        self._rewrite(table, [record_id], f"DELETE FROM {table} WHERE id = ?", (record_id,))
         # Old values live on in the change log; a purge must not leave them there.
         self.db.execute("DELETE FROM changes WHERE record_id = ?", (record_id,))
         self.db.execute(

@@ -44,6 +44,7 @@ from btam_desktop.core.model import (
     sensitivity_from_db,
     sensitivity_to_db,
 )
+from btam_desktop.core.ops import change_value
 
 if TYPE_CHECKING:
     from btam_desktop.core.db import Database, Row
@@ -1072,7 +1073,8 @@ class CaseStore:
         current: dict[str, Any] = {}
         history: list[FieldChange] = []
         for row in rows:
-            value = json.loads(row["value"]) if row["value"] is not None else None
+            logged = change_value(self.db, row["tbl"], record_id, row["field"], row["value"])
+            value = json.loads(logged) if logged is not None else None
             at = _stamp_time(row["hlc"])
             if row["field"] == "*":
                 current.update(value or {})

@@ -15,6 +15,7 @@ import pytest
 from btam_desktop.core import audit, keyfile, schema, vault
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import VaultNotFound
+from btam_desktop.core.ops import change_value
 from tests.conftest import OFFICER, OFFICER_PASS
 
 NAME = "Zoë Müller"
@@ -36,17 +37,21 @@ def test_first_member_change_row_and_audit_entry_come_from_the_write_path(
         assert (row["base_hlc"], row["reason"]) == (None, None)
         assert (row["device_id"], row["member_id"]) == (session.device_id, member.id)
         stored = session.db.query_one("SELECT * FROM members WHERE id = ?", (member.id,))
-        value = json.loads(row["value"])
+        # Read as every reader does: a compact insert change is the record as stored.
+        logged = change_value(session.db, "members", member.id, "*", row["value"])
+        assert logged is not None
+        value = json.loads(logged)
         assert value == {k: stored[k] for k in value}
         assert value["badge"] == "4471" and value["role"] == "lead"
         assert stored["updated_hlc"] == row["hlc"]
         # The same text form as every other change row (not ASCII-escaped by hand).
-        assert NAME in row["value"]
+        assert NAME in logged
         # The same shape as a member added later through Session.add_member.
         other = session.add_member(OFFICER, "officer", OFFICER_PASS)
         added = session.db.query_one(
             "SELECT value FROM changes WHERE record_id = ? AND field = '*'", (other.id,))
-        assert set(json.loads(added["value"])) == set(value)
+        assert set(json.loads(change_value(session.db, "members", other.id, "*",
+                                           added["value"]) or "")) == set(value)
 
         entries = session.db.query("SELECT * FROM audit ORDER BY seq")
         create = entries[0]

@@ -10,6 +10,7 @@ import pytest
 
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.ids import new_id
+from btam_desktop.core.ops import change_value
 from btam_desktop.core.session import Session
 
 
@@ -33,7 +34,8 @@ def test_insert_many_logs_and_indexes_each_record_as_insert_does(session: Sessio
         logged = session.db.query(
             "SELECT field, value, base_hlc, device_id FROM changes WHERE record_id = ?",
             (person_id,))
-        assert [(r[0], json.loads(r[1]), r[2], r[3]) for r in logged] == [
+        assert [(r[0], json.loads(change_value(session.db, "persons", person_id, r[0], r[1])
+                                  or ""), r[2], r[3]) for r in logged] == [
             ("*", row, None, session.device_id)]
         stamp = session.db.scalar("SELECT updated_hlc FROM persons WHERE id = ?",
                                   (person_id,))

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from btam_desktop.core import audit, search
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import InvalidInput, NotFound
-from btam_desktop.core.ops import PURGED, RESOLVED, TABLES
+from btam_desktop.core.ops import PURGED, RESOLVED, TABLES, change_value
 
 if TYPE_CHECKING:
     from btam_desktop.core.session import Session
@@ -191,7 +191,8 @@ def _side(db: Database, change_id: str | None) -> Side:
         " ON m.id = c.member_id WHERE c.change_id = ?", (change_id,))
     if row is None:
         return Side(change_id or "", None, None, "", "", "", None)
-    value = json.loads(row["value"]) if row["value"] is not None else None
+    logged = change_value(db, row["tbl"], row["record_id"], row["field"], row["value"])
+    value = json.loads(logged) if logged is not None else None
     return Side(row["change_id"], value, row["member_id"],
                 row["member_name"] or "Recovery key", row["hlc"], row["device_id"],
                 row["reason"])

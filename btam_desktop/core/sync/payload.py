@@ -39,7 +39,7 @@ from btam_desktop.core import audit
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.hlc import Stamp
-from btam_desktop.core.ops import PURGED, TABLES, Operation, RemoteChange
+from btam_desktop.core.ops import PURGED, TABLES, Operation, RemoteChange, fill_values
 from btam_desktop.core.sync import scope as scope_mod
 from btam_desktop.core.sync.merge import Merger, MergeReport, is_valid_field
 from btam_desktop.core.sync.scope import Scope
@@ -126,6 +126,7 @@ def collect(db: Database, *, device_id: str, ack: Vector,
                 (device, since_seq)):
             audit_rows.append(list(row))
     changes.sort(key=lambda c: (c[6], c[7], c[0]))
+    fill_values(db, changes)  # compact insert changes travel as copies of the record
     if scope is not None:
         changes = scope_mod.keep(db, scope, changes)
         audit_rows = []  # other laptops' audit entries name cases it must not know of

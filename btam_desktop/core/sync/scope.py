@@ -27,7 +27,7 @@ from typing import Any
 
 from btam_desktop.core import search
 from btam_desktop.core.db import Database
-from btam_desktop.core.ops import Operation
+from btam_desktop.core.ops import Operation, fill_values
 from btam_desktop.core.sync import conflicts
 
 # Tables whose rows belong to one case (through their case_id), erased children first.
@@ -118,6 +118,7 @@ def keep(db: Database, scope: Scope, changes: list[list[Any]]) -> list[list[Any]
                     values = list(row)
                     values[10] = json.loads(values[10]) if values[10] else None
                     kept.append(values)
+        fill_values(db, kept)  # the records' compact insert changes, as copies
         kept.sort(key=lambda c: (c[6], c[7], c[0]))
     return kept
 
@@ -130,9 +131,11 @@ def withdraw(op: Operation, case_id: str, sender_has_mine: str) -> bool:
     if db.scalar("SELECT 1 FROM cases WHERE id = ?", (case_id,)) is None:
         return True
     records = [case_id]
+    by_table: dict[str, list[str]] = {}
     for table in CASE_TABLES:
-        records += [str(r[0]) for r in db.query(
+        by_table[table] = [str(r[0]) for r in db.query(
             f"SELECT id FROM {table} WHERE case_id = ?", (case_id,))]
+        records += by_table[table]
     people = [str(r[0]) for r in db.query(
         "SELECT DISTINCT person_id FROM case_persons WHERE case_id = ?", (case_id,))]
     for chunk in _chunks(records + people):
@@ -143,14 +146,16 @@ def withdraw(op: Operation, case_id: str, sender_has_mine: str) -> bool:
         if unsent:
             return False
     search.unindex_case(db, case_id)
+    # Through the write path's one place for erasing rows (their change rows go below).
     for table in CASE_TABLES:
-        db.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,))
-    db.execute("DELETE FROM cases WHERE id = ?", (case_id,))
+        op.rewrite(table, by_table[table], f"DELETE FROM {table} WHERE case_id = ?",
+                   (case_id,))
+    op.rewrite("cases", [case_id], "DELETE FROM cases WHERE id = ?", (case_id,))
     # People on no other case held here go too: they are as much need-to-know as the case.
     gone = [p for p in people if db.scalar(
         "SELECT 1 FROM case_persons WHERE person_id = ? LIMIT 1", (p,)) is None]
     for person_id in gone:
-        db.execute("DELETE FROM persons WHERE id = ?", (person_id,))
+        op.rewrite("persons", [person_id], "DELETE FROM persons WHERE id = ?", (person_id,))
         search.unindex(db, person_id)
     for chunk in _chunks(records + gone):
         marks = ", ".join("?" for _ in chunk)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from btam_desktop.core.errors import (
     DiskFull,
     VaultBusy,
     VaultCorrupt,
+    VaultLocked,
     VaultNotFound,
     WrongPassphrase,
 )
@@ -26,6 +28,9 @@ DatabaseError = sqlcipher3.DatabaseError
 IntegrityError = sqlcipher3.IntegrityError
 BUSY_TIMEOUT_MS = 5_000
 CACHE_KIB = 65_536
+# A reader walks an index once, in order: each page is read once, so a big cache would only
+# hold decrypted pages (memory) nobody reads again.
+READER_CACHE_KIB = 2_048
 
 
 # SQLite primary result codes (the low byte of an extended code).
@@ -55,7 +60,7 @@ def classify(exc: Exception) -> Exception:
     return exc
 
 
-def _key_pragma(raw_key: bytes) -> str:
+def _key_pragma(raw_key: bytes | bytearray) -> str:
     # Raw-key form: SQLCipher uses the 32 bytes directly, no passphrase KDF of its own.
     return f"PRAGMA key = \"x'{raw_key.hex()}'\""
 
@@ -142,6 +147,42 @@ class Database:
             conn.close()
             raise classify(exc) from None
         return cls(conn, path)
+
+    @classmethod
+    def open_reader(cls, path: Path, raw_key: bytes | bytearray | None,
+                    *, cache_kib: int = READER_CACHE_KIB) -> Database:
+        """A second connection to an open vault that can only read (``query_only``), for
+        reads on another thread while the session's connection writes (WAL lets both run).
+        The key is used to open it and not kept; SQLCipher's copy goes when it closes."""
+        path = Path(path)
+        if not path.exists():
+            raise VaultNotFound(f"no vault at {path}")
+        try:
+            conn = _connect(path, create=False)
+        except sqlcipher3.OperationalError as exc:
+            raise classify(exc) from None
+        try:
+            if raw_key is not None:
+                conn.execute(_key_pragma(raw_key))
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            # The vault is in WAL mode already (the session's connection set it): no pragma
+            # here writes to the file.
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA cache_size = -{cache_kib}")
+        except sqlcipher3.DatabaseError as exc:
+            conn.close()
+            raise classify(exc) from None
+        return cls(conn, path)
+
+    def interrupt(self) -> None:
+        """Make the statement running on another thread stop with an error (SQLite's
+        ``sqlite3_interrupt``, which is safe to call from any thread)."""
+        conn = self._conn
+        if conn is not None:
+            with contextlib.suppress(sqlcipher3.ProgrammingError):  # closed meanwhile
+                conn.interrupt()
 
     @property
     def connection(self) -> Any:
@@ -250,3 +291,38 @@ class Database:
             self.execute("COMMIT")
         finally:
             self._depth = 0
+
+
+class Reader:
+    """A read-only connection (:meth:`Database.open_reader`) shared between the thread that
+    reads with it and the one that may close it (a lock, a rekey, a cancelled load).
+
+    :meth:`use` holds it for one read; :meth:`close` interrupts a read under way and waits
+    for it to end before closing, so the connection is never closed under a running
+    statement. After :meth:`close`, :meth:`use` raises VaultLocked.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run (or begun)."""
+        return self._closed
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator[Database]:
+        """The connection for one read (or a few), held against :meth:`close` meanwhile."""
+        with self._lock:
+            if self._closed:
+                raise VaultLocked("the vault is locked")
+            yield self._db
+
+    def close(self) -> None:
+        """Stop a read under way and close the connection. Safe from any thread, twice."""
+        self._closed = True  # first: a read waiting for the lock will not start
+        self._db.interrupt()
+        with self._lock:
+            self._db.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from btam_desktop.core import (
     passphrase,
     slot_registry,
 )
-from btam_desktop.core.db import Database
+from btam_desktop.core.db import Database, Reader
 from btam_desktop.core.errors import (
     InvalidInput,
     NotFound,
@@ -103,6 +104,8 @@ class Session:
         self._current: Operation | None = None
         self._store: CaseStore | None = None
         self._submissions: SubmissionStore | None = None
+        # Read-only connections of other threads (open_reader): closed with the session.
+        self._readers: weakref.WeakSet[Reader] = weakref.WeakSet()
         # Gaps at the end of this device's audit chain found before the unlock's own entry
         # (also kept in the vault and reported by audit.verify from then on).
         self.audit_problems_at_unlock: list[str] = []
@@ -136,6 +139,26 @@ class Session:
     def is_open(self) -> bool:
         """False after :meth:`lock`."""
         return self._db is not None and not self._db.closed
+
+    def open_reader(self) -> Reader:
+        """A read-only connection to this vault for reads on another thread (the Cases
+        page's load) while this session's connection stays free for the UI and writes.
+
+        It is opened with the session's key, which it does not keep; :meth:`lock` (and a
+        rekey, which replaces the file) closes every reader still open, interrupting a read
+        under way, after which reading through it raises VaultLocked."""
+        if not self.is_open:
+            raise VaultLocked("the vault is locked")
+        # The mutable key itself (no immutable copy left behind; only the hex text of the
+        # PRAGMA is a transient copy, as for the session's own connection).
+        reader = Reader(Database.open_reader(self.path, self._db_key))
+        self._readers.add(reader)
+        return reader
+
+    def _close_readers(self) -> None:
+        for reader in list(self._readers):
+            reader.close()
+        self._readers = weakref.WeakSet()
 
     @property
     def store(self) -> CaseStore:
@@ -447,6 +470,8 @@ class Session:
             tmp.unlink()
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         db = self.db
+        # The file is replaced below: no reader may keep the old one (or its WAL) open.
+        self._close_readers()
         db.export_copy(tmp, new_key)
         # replace(): the audit anchor stays in the key file (only the slots change).
         both = dataclasses.replace(
@@ -514,6 +539,8 @@ class Session:
                 op.audit("vault.lock", "vault", self.vault_id)
             with contextlib.suppress(Exception):  # the heads as of this lock (audit_anchor)
                 audit_anchor.save(self.path, self._db)
+        self._close_readers()
+        if self._db is not None:
             self._db.close()
         self._db = None
         _wipe(self._db_key)

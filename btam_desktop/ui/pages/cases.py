@@ -10,10 +10,14 @@ Shift/Ctrl+click or Shift+arrows select several cases; Ctrl+Shift+P exports thei
 The list is a :class:`~btam_desktop.ui.models.case_table.CaseTableModel`: every live case as a
 light tuple, loaded when the page is first shown, then kept current from the session's change
 notifications (only the touched cases are re-read). The load paints the first page of cases
-at once and reads the rest a page at a time between events on the GUI thread (each page a few
-tens of milliseconds at 100,000 cases), so the window never freezes and the session's one
-connection is never used from two threads; filters, searches and sorting work meanwhile,
-changes committed meanwhile are applied when it ends, and a lock stops it. Text search uses
+at once from the session's connection, then a worker thread
+(:class:`~btam_desktop.ui.models.case_loader.CaseLoader`) reads the rest a page at a time
+through a read-only connection of its own and hands each page to the table, so the window
+never waits for a read. Filters, searches and sorting work meanwhile on the rows in so far
+(the load reads every live case whatever the filter, so a new filter or search does not
+restart it); changes committed meanwhile are applied when it ends; leaving the page pauses it
+(it goes on from where it was when the page is shown again), and a lock, a new load or
+quitting stops it. Text search uses
 the core's full-text index (names, aliases, notes, titles, forms) ~200 ms after the last key press.
 """
 
@@ -36,7 +40,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -57,7 +61,7 @@ from btam_desktop.core import queries
 from btam_desktop.core.errors import BtamError
 from btam_desktop.core.model import STATUS_LABELS, Case
 from btam_desktop.core.ops import ChangeSummary
-from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
+from btam_desktop.core.queries import NOT_CLOSED, CaseFilter, CaseRow
 from btam_desktop.core.session import Session
 from btam_desktop.ui import keys, messages, tasks
 from btam_desktop.ui.case.badges import ConcernDelegate
@@ -66,6 +70,7 @@ from btam_desktop.ui.case.dialog_base import choice_combo, combo_key
 from btam_desktop.ui.case.labels import CONCERN_LABELS, TIER_LABELS
 from btam_desktop.ui.case.tab_base import ROW_HEIGHT, can_write
 from btam_desktop.ui.flow import FlowLayout, labelled
+from btam_desktop.ui.models.case_loader import CaseLoader
 from btam_desktop.ui.models.case_table import COLUMN_KEYS, CaseTableModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.pages.case_view import SHARED_TABLES, CaseView, tab_text
@@ -82,8 +87,8 @@ CHANGE_DELAY_MS = 50  # coalesce a burst of commits (an import, a demo batch) in
 FULL_RELOAD_AFTER = 5_000  # touched cases beyond which re-reading everything is cheaper
 SEARCH_CACHE = 16
 FIRST_PAGE = 100  # cases read before the first paint: a screenful even with a filter on
-LOAD_PAGE = 1_000  # cases read per step after it (20-40 ms at 100,000 cases)
-BUSY_RETRY_MS = 100  # a background job holds the connection: the next page waits
+LOAD_PAGE = 1_000  # cases the worker reads and hands over at a time after it
+BUSY_RETRY_MS = 100  # a background job (a rekey may replace the file): the load waits
 SHOW_EVERY_S = 0.4  # rows read meanwhile join the table this often (each time repaints it)
 MIN_WORD = 2  # one-letter prefixes match nearly every record: too slow to be worth it
 # Sized for a 1280-pixel laptop screen with the navigation open: the title takes the rest.
@@ -107,9 +112,14 @@ class CaseList(QWidget):
         self._load_touched: set[str] = set()  # cases changed while loading: re-read after
         self._load_shown_at = 0.0  # when read rows last joined the table
         self._gc_paused = False  # the load turned Python's cyclic collector off
-        self._load_timer = QTimer(self)
+        self._loader: CaseLoader | None = None  # the worker reading the rest, while it runs
+        self._loaders = 0  # generations handed out (signals of an older one are ignored)
+        self._load_timer = QTimer(self)  # starts the worker once the first page is painted
         self._load_timer.setSingleShot(True)
-        self._load_timer.timeout.connect(self._load_next)
+        self._load_timer.timeout.connect(self._start_loader)
+        app = QApplication.instance()
+        if app is not None:  # the thread must end before Qt deletes its object at exit
+            app.aboutToQuit.connect(self._stop_loader)
         self._searches: OrderedDict[str, frozenset[str]] = OrderedDict()
         self._enter_waits = False  # Enter in the search box before the load showed a match
         self._held: tuple[str, bool] | None = None  # (case, selected) across a model reset
@@ -247,51 +257,138 @@ class CaseList(QWidget):
         return {m.id: m.name for m in self._session.members(include_inactive=True)}
 
     def load(self) -> None:
-        """Show the first page of cases now and read the rest a page at a time between
-        events (see the module docstring); :attr:`load_finished` says when all are in."""
+        """Show the first page of cases now and have a worker read the rest (see the module
+        docstring); :attr:`load_finished` says when all are in."""
+        self._stop_loader()
         self._load_timer.stop()
         self._load_after = None
         self._load_touched.clear()
-        self._load_expected = queries.count_live_cases(self._session.db)
+        self._load_expected = 0  # the worker counts them first
+        self._pause_gc()
+        self.model.begin_load(self.member_names())
+        self.apply_filter()
+        # The first screenful from the session's connection, before the first paint.
+        rows = queries.case_rows_page(self._session.db, None, FIRST_PAGE)
+        self._take_rows(rows)
+        self._load_shown_at = time.monotonic()
+        self.model.show_pending()
+        if len(rows) < FIRST_PAGE:
+            self._finish_load()
+            return
+        self._show_count()
+        self._load_timer.start(0)  # the worker after the first paint, not before it
+
+    def _pause_gc(self) -> None:
         # 100,000 rows (tuples the cyclic collector tracks) arrive in two seconds: each full
-        # collection meanwhile walked all of them, up to 0.3 s with the window frozen, and
-        # two fifths of the load's time. No cycles are made here, so it pauses until the end.
+        # collection meanwhile walked all of them (up to 0.3 s, holding the interpreter the
+        # window needs), two fifths of the load's time. No cycles are made here, so it
+        # pauses until the end.
         if gc.isenabled():
             gc.disable()
             self._gc_paused = True
-        self.model.begin_load(self.member_names())
-        self.apply_filter()
-        self._load_page(FIRST_PAGE)
 
-    def _load_next(self) -> None:
-        try:
-            self._load_page(LOAD_PAGE)
-        except BtamError as error:
-            self._load_timer.stop()
-            self._resume_gc(keep_rows=False)
-            self.model.finish_load()  # what was read stays usable; the message says why
-            self.message.show_error(messages.describe(error))
+    def _take_rows(self, rows: list[CaseRow]) -> None:
+        self.model.append_rows(rows)
+        if rows:
+            self._load_after = (rows[-1].opened_on, rows[-1].number)
 
-    def _load_page(self, size: int) -> None:
-        if not self.model.loading or not self._session.is_open:
+    def _start_loader(self) -> None:
+        """Start (or, after a pause, resume) the worker from the last row read."""
+        if self._loader is not None or not self.model.loading:
+            return
+        if not self._session.is_open:
             self._resume_gc(keep_rows=False)
             return
-        if tasks.is_busy():  # a job uses the one connection: try again after it
+        if tasks.is_busy():  # a job may replace the file (rekey): start after it
             self._load_timer.start(BUSY_RETRY_MS)
             return
-        rows = queries.case_rows_page(self._session.db, self._load_after, size)
-        self.model.append_rows(rows)
-        if len(rows) < size:
-            self._finish_load()
+        try:
+            reader = self._session.open_reader()
+        except BtamError as error:
+            self._give_up_load(error)
             return
-        self._load_after = (rows[-1].opened_on, rows[-1].number)
+        self._pause_gc()
+        self._loaders += 1
+        loader = CaseLoader(reader, self._load_after, LOAD_PAGE, self._loaders)
+        queued = Qt.ConnectionType.QueuedConnection
+        loader.counted.connect(self._counted, queued)
+        loader.rows_read.connect(self._rows_read, queued)
+        loader.all_read.connect(self._all_read, queued)
+        loader.failed.connect(self._load_failed, queued)
+        self._loader = loader
+        loader.start()
+
+    def _stop_loader(self) -> None:
+        """Stop the worker (its connection closed); the rows read so far stay."""
+        self._load_timer.stop()
+        loader, self._loader = self._loader, None
+        if loader is not None:
+            loader.cancel()
+
+    def pause_load(self) -> None:
+        """The page is left during the load: stop reading until :meth:`resume_load`."""
+        if self.model.loading and (self._loader is not None or self._load_timer.isActive()):
+            self._stop_loader()
+            self._resume_gc(keep_rows=False)
+
+    def resume_load(self) -> None:
+        """The page is shown again: go on reading from where the load stopped."""
+        if self.model.loading and self._loader is None and not self._load_timer.isActive():
+            self._start_loader()
+
+    def _current(self, generation: int) -> CaseLoader | None:
+        """The running worker if a signal comes from it (a stopped one's late pages and
+        counts are ignored)."""
+        loader = self._loader
+        return loader if loader is not None and loader.generation == generation else None
+
+    def _counted(self, generation: int, total: int) -> None:
+        if self._current(generation):
+            self._load_expected = total
+            self._show_count()
+
+    def _rows_read(self, generation: int, rows: list[CaseRow]) -> None:
+        if not self._current(generation):
+            return
+        self._take_rows(rows)
         now = time.monotonic()
-        if size == FIRST_PAGE or now - self._load_shown_at >= SHOW_EVERY_S:
-            # The count too: a new text lays the page out again (the filters wrap).
+        if now - self._load_shown_at >= SHOW_EVERY_S:
+            # Each insertion repaints the table: a few times a second, not per page. The
+            # count too (a new text lays the page out again: the filters wrap).
             self._load_shown_at = now
             self.model.show_pending()
             self._show_count()
-        self._load_timer.start(0)  # after the events waiting now: typing, clicks, paints
+
+    def _all_read(self, generation: int) -> None:
+        loader = self._current(generation)
+        if loader is None:
+            return
+        self._loader = None
+        loader.wait()  # it is closing its connection: a moment
+        self._finish_load()
+
+    def _load_failed(self, generation: int, error: Exception) -> None:
+        loader = self._current(generation)
+        if loader is None:
+            return
+        self._loader = None
+        loader.wait()
+        if loader.lost_reader and self._session.is_open:
+            # Its connection was closed under it (a rekey replaced the file): go on.
+            self._load_timer.start(BUSY_RETRY_MS)
+            return
+        if not isinstance(error, BtamError):
+            self._give_up_load(None)
+            raise error  # a bug: reported as any other on the GUI thread
+        self._give_up_load(error)
+
+    def _give_up_load(self, error: BtamError | None) -> None:
+        """What was read stays usable; the message says why the rest is not there."""
+        self._resume_gc(keep_rows=False)
+        self.model.finish_load()
+        self._show_count()
+        if error is not None:
+            self.message.show_error(messages.describe(error))
 
     def _resume_gc(self, *, keep_rows: bool) -> None:
         """Turn the collector back on; with ``keep_rows`` the objects alive now (the rows)
@@ -443,8 +540,8 @@ class CaseList(QWidget):
         shown, total = self.model.rowCount(), self.model.total()
         if self.model.loading:
             expected = max(self._load_expected, total)
-            text = (f"{shown:,} cases shown; loading the rest ({total:,} of {expected:,}"
-                    " read)\u2026")
+            read = f"{total:,} of {expected:,}" if self._load_expected else f"{total:,}"
+            text = f"{shown:,} cases shown; loading the rest ({read} read)\u2026"
         elif total == 0:
             text = "No cases yet. Press Ctrl+N to open the first one."
         elif shown == 0:
@@ -558,7 +655,7 @@ class CaseList(QWidget):
 
     def teardown(self) -> None:
         """Forget the rows and searches, stop a load (the vault is locking)."""
-        self._load_timer.stop()
+        self._stop_loader()
         self._load_touched.clear()
         self._resume_gc(keep_rows=False)
         gc.unfreeze()  # what the last load set aside is collected as usual again
@@ -673,10 +770,19 @@ class CasesPage(Page):
         try:
             if not (self.list.model.loaded or self.list.model.loading):
                 self.list.load()
+            elif self.list.model.loading:
+                self.list.resume_load()  # paused when the page was left
             elif self.list.search_stale and self.tabs.currentIndex() == 0:
                 self.list.rerun_search()
         except BtamError as error:
             self.list.message.show_error(messages.describe(error))
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Another section is shown: the list's load pauses (not when the window is
+        minimised: the member comes back to it)."""
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self.list.pause_load()
 
     def _on_tab_changed(self, index: int) -> None:
         self._update_case_actions()

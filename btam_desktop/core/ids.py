@@ -39,6 +39,42 @@ def new_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def new_ids(count: int) -> list[str]:
+    """``count`` new ids at once, as :func:`new_id` makes them one by one (same layout, same
+    increasing order, one lock and one clock reading for them all): a bulk insert takes two
+    ids per row, and the per-call overhead was most of their cost."""
+    if count <= 0:
+        return []
+    with _lock:
+        need = 8 * count
+        if len(_random) < need:
+            _random.extend(os.urandom(max(4096, need)))
+        tails = _random[-need:]
+        del _random[-need:]
+        millis = time.time_ns() // 1_000_000
+        if millis > _last[0]:
+            ms, counter = millis, tails[0] >> 7  # a random start below 0x200
+        else:
+            ms, counter = _last[0], _last[1] + 1
+        stamps: list[tuple[int, int]] = []
+        while len(stamps) < count:  # counters of one millisecond at a time
+            if counter > 0xFFF:
+                ms, counter = ms + 1, 0
+            take = min(count - len(stamps), 0x1000 - counter)
+            stamps += [(ms, c) for c in range(counter, counter + take)]
+            counter += take
+        _last[0], _last[1] = stamps[-1]
+    from_bytes = int.from_bytes
+    # The five groups straight from the numbers: the 62 random bits under the variant "10".
+    return [_FORMAT % (ms >> 16 & 0xFFFFFFFF, ms & 0xFFFF, 0x7000 | counter,
+                       (tail := from_bytes(tails[8 * i:8 * i + 8])) >> 48 & 0x3FFF | 0x8000,
+                       tail & 0xFFFFFFFFFFFF)
+            for i, (ms, counter) in enumerate(stamps)]
+
+
+_FORMAT = "%08x-%04x-%04x-%04x-%012x"
+
+
 def is_uuid(text: str) -> bool:
     """True when ``text`` is a canonical UUID string (used to tell ids from case numbers)."""
     try:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from btam_desktop.core import audit, search
+from btam_desktop.core.audit import Pending
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
-from btam_desktop.core.ids import new_id
+from btam_desktop.core.ids import new_id, new_ids
 
 if TYPE_CHECKING:
     from btam_desktop.core.db import Database
@@ -393,52 +394,65 @@ class Operation:
             raise InvalidInput(f"unknown fields for {table}: {', '.join(sorted(unknown))}")
         if any(tuple(row) != names for row in rows):
             raise InvalidInput(f"rows inserted together into {table} need the same fields")
-        ids = list(record_ids) if record_ids is not None else [new_id() for _ in rows]
+        count = len(rows)
+        ids = list(record_ids) if record_ids is not None else new_ids(count)
+        if len(ids) != count:
+            raise InvalidInput("one record id per row")
         timeline = table == "timeline"
         columns = ["id", *names]
+        device, member, reason = self.session.device_id, self.session.member_id, self.reason
+        stamps = self.session.clock.stamps(count)
+        # Whole rows built by C-level unpacking (not a Python statement per value): the
+        # write path's own cost per record was most of a bulk insert's time.
         if timeline:
             columns += ["hlc", "device_id"]
+            params: list[tuple[Any, ...]] = [
+                (rid, *row.values(), hlc, device)
+                for rid, row, hlc in zip(ids, rows, stamps, strict=True)]
+        elif spec.has_updated_at:
+            columns += ["updated_hlc", "updated_at"]
+            now = self._now
+            params = [(rid, *row.values(), hlc, now)
+                      for rid, row, hlc in zip(ids, rows, stamps, strict=True)]
         else:
             columns.append("updated_hlc")
-            if spec.has_updated_at:
-                columns.append("updated_at")
-        device, member, reason = self.session.device_id, self.session.member_id, self.reason
-        clock, touched = self.session.clock, self.summary.add
-        # The compact insert change (STORED) where the stored row gives the value back exactly;
-        # not inside a batch, whose collected rows _rewrite could not fill in.
-        kept = None
-        if (self._batch is None and table not in _WITNESSED
-                and len(names) == len(spec.fields) and set(names) == set(spec.fields)):
-            types = _kept_types(self.db, table)
-            kept = [types[name] for name in names]
-        params: list[list[Any]] = []
-        changes: list[tuple[Any, ...]] = []
-        hlc = ""
-        for record_id, row in zip(ids, rows, strict=True):
-            hlc = clock.now().encode()
-            values: list[Any] = [record_id, *row.values()]
-            if timeline:
-                values += [hlc, device]
-            else:
-                values.append(hlc)
-                if spec.has_updated_at:
-                    values.append(self._now)
-            params.append(values)
-            logged = (STORED if kept is not None and all(
-                type(v) in ok for ok, v in zip(kept, row.values(), strict=True))
-                else encode_value(row))
-            changes.append((new_id(), table, record_id, "*", logged, None, hlc,
-                            device, member, reason, None))
-            touched(table, record_id)
+            params = [(rid, *row.values(), hlc)
+                      for rid, row, hlc in zip(ids, rows, stamps, strict=True)]
         placeholders = ", ".join("?" for _ in columns)
         self.db.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", params)
+        logged = self._insert_values(table, names, rows)
+        changes = [(cid, table, rid, "*", value, None, hlc, device, member, reason, None)
+                   for cid, rid, value, hlc in zip(new_ids(count), ids, logged, stamps,
+                                                   strict=True)]
         if self._batch is not None:
             self._batch.extend(changes)
         else:
             self.db.executemany(self._CHANGE_INSERT, changes)
+        self.summary.touched.setdefault(table, set()).update(ids)
+        hlc = stamps[-1]
         self._hlc = hlc
         return ids
+
+    def _insert_values(self, table: str, names: tuple[str, ...],
+                       rows: list[dict[str, Any]]) -> list[str | None]:
+        """The '*' change value of each inserted row: the compact marker (STORED) where the
+        stored row gives the value back exactly (every field of the table, each value of a type
+        its column keeps), else the copy. Not inside a batch: _rewrite could not fill in a
+        collected row."""
+        spec = TABLES[table]
+        if (self._batch is not None or table in _WITNESSED
+                or len(names) != len(spec.fields) or set(names) != set(spec.fields)):
+            return [encode_value(row) for row in rows]
+        types = _kept_types(self.db, table)
+        kept = [types[name] for name in names]
+        # A column at a time (sets of the types seen); row by row only when one is off.
+        values = [row.values() for row in rows]
+        if all({*map(type, column)} <= ok
+               for column, ok in zip(zip(*values, strict=True), kept, strict=True)):
+            return [STORED] * len(rows)
+        return [STORED if all(type(v) in ok for ok, v in zip(kept, row.values(), strict=True))
+                else encode_value(row) for row in rows]
 
     def _rewrite(self, table: str, record_ids: list[str], sql: str,
                  params: Sequence[Any]) -> None:
@@ -737,6 +751,19 @@ class Operation:
             detail=detail,
         )
         self._audited = True
+
+    def audit_stamp(self) -> str:
+        """The stamp :meth:`audit` would give an entry now (that of the latest change)."""
+        return self._hlc or self.stamp()
+
+    def audit_many(self, entries: list[Pending]) -> None:
+        """Append entries as that many :meth:`audit` calls would, in order, in one go (each
+        carries the stamp :meth:`audit_stamp` gave when it was due)."""
+        audit.append_many(self.db, device_id=self.session.device_id,
+                          member_id=self.session.member_id,
+                          member_name=self.session.actor_name, entries=entries)
+        if entries:
+            self._audited = True
 
     def audited_earlier(self) -> None:
         """This write is covered by an entry this session already made (a draft's autosave

@@ -33,3 +33,15 @@ def test_observe_moves_past_remote(wall: int, remote_millis: int, remote_counter
 def test_counter_overflow_borrows_next_millisecond() -> None:
     clock = HybridClock(Stamp(1000, 99_999), wall=lambda: 1000)
     assert clock.now() == Stamp(1001, 0)
+
+
+@given(st.integers(0, 10**13), st.integers(0, 10**13),
+       st.one_of(st.integers(0, 99_999), st.integers(97_000, 99_999)),  # near the overflow
+       st.lists(st.integers(0, 3_000), min_size=1, max_size=4))
+def test_a_run_of_stamps_is_what_one_stamp_at_a_time_gives(
+        wall: int, last_millis: int, last_counter: int, counts: list[int]) -> None:
+    bulk = HybridClock(Stamp(last_millis, last_counter), wall=lambda: wall)
+    single = HybridClock(Stamp(last_millis, last_counter), wall=lambda: wall)
+    for count in counts:
+        assert bulk.stamps(count) == [single.now().encode() for _ in range(count)]
+        assert bulk.last == single.last

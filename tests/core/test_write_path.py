@@ -8,8 +8,10 @@ import uuid
 
 import pytest
 
+from btam_desktop.core import audit
+from btam_desktop.core.audit import Pending
 from btam_desktop.core.errors import InvalidInput
-from btam_desktop.core.ids import new_id
+from btam_desktop.core.ids import new_id, new_ids
 from btam_desktop.core.ops import change_value
 from btam_desktop.core.session import Session
 
@@ -20,6 +22,38 @@ def test_ids_are_uuid7_unique_and_increasing() -> None:
     parsed = uuid.UUID(ids[-1])
     assert parsed.version == 7 and str(parsed) == ids[-1]
     assert parsed.variant == uuid.RFC_4122
+
+
+def test_ids_made_in_bulk_are_uuid7_unique_and_increasing_with_the_others() -> None:
+    ids = [new_id(), *new_ids(5000), new_id(), *new_ids(1), *new_ids(9000), new_id()]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
+    assert new_ids(0) == []
+
+
+def test_audit_entries_appended_together_are_those_appended_one_by_one(
+        session: Session) -> None:
+    details = [{"n": n, "note": "ü"} for n in range(3)]
+    with session.operation("one by one") as op:
+        op.require_writer()
+        for n, detail in enumerate(details):
+            op.audit("demo.case", "case", f"c{n}", **detail)
+    with session.operation("together") as op:
+        op.require_writer()
+        op.audit_many([Pending(op.audit_stamp(), "demo.case", "case", f"c{n}", detail)
+                       for n, detail in enumerate(details)])
+    columns = ("member_id", "member_name", "action", "record_type", "record_id", "detail",
+               "signer_key")
+    rows = session.db.query(f"SELECT {', '.join(columns)}, signature, device_seq FROM audit"
+                            " WHERE action = 'demo.case' ORDER BY seq")
+    assert [tuple(r)[:len(columns)] for r in rows[:3]] == [
+        tuple(r)[:len(columns)] for r in rows[3:]]
+    assert all(r["signature"] for r in rows)
+    assert [r["device_seq"] for r in rows] == list(
+        range(rows[0]["device_seq"], rows[0]["device_seq"] + 6))
+    assert audit.verify(session.db) == []
 
 
 def test_insert_many_logs_and_indexes_each_record_as_insert_does(session: Session) -> None:

@@ -7,10 +7,13 @@ Run by hand (pytest does not collect ``tests/bench``; the work is also behind ``
 
 Measured in one run, each next to a baseline measured in the same run:
 
-* building the FormView of the largest shipped form (most fields, repeat members included):
-  the median of ``--builds`` constructions (target < 150 ms), and construction plus the first
-  show and layout; the baseline is a plain QWidget with one QLineEdit per field in a
-  QVBoxLayout, built and shown the same way;
+* the FormView of the largest shipped form (most fields, repeat members included): the
+  median of ``--builds`` constructions, and of construction, show, layout and first paint
+  (target < 200 ms: what the officer waits for). The baseline is a plain QWidget with one
+  QLineEdit per field in a QVBoxLayout, built, shown and painted the same way. The view builds
+  the sections below the first screen after that paint, one per turn of the event loop: the
+  time until every section is built, and the longest single turn (how long a key press could
+  wait meanwhile), are printed too;
 * one change as the officer types: collecting the answers, ``evaluate`` and
   ``validate_answers`` and updating the rows (median of 200);
 * validating ``--submissions`` varied, realistic submissions of that form with the engine
@@ -18,6 +21,8 @@ Measured in one run, each next to a baseline measured in the same run:
 
 The application's light theme (style sheet and palette) is applied by default, because that
 is what the view is built under in the app and style sheets make widget creation slower.
+Under Xvfb (``QT_QPA_PLATFORM=xcb``) the first paint is a real one on an X display; the
+offscreen platform paints into memory.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 BUILD_TARGET_S = 0.150
+SHOWN_TARGET_S = 0.200
 
 
 def _spare_references() -> None:
@@ -123,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--theme", choices=("light", "dark", "none"), default="light")
     args = parser.parse_args(argv)
 
-    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject
     from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
     from btam_desktop.core.forms import FormPack, validate_answers
@@ -155,23 +161,74 @@ def main(argv: list[str] | None = None) -> int:
             layout.addWidget(QLineEdit(widget))
         return widget
 
+    class PaintSeen(QObject):
+        """Notes that a widget painted (an application event filter, installed only while a
+        shown build is timed)."""
+
+        painted = False
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.painted = True
+            return False
+
+    paint_seen = PaintSeen()
+
+    def first_paint(widget: QWidget) -> None:
+        """Show ``widget`` and return once it has painted: posted events and window-system
+        events only (no timers: the view's background building starts after this)."""
+        paint_seen.painted = False
+        widget.resize(1280, 800)
+        widget.show()
+        deadline = time.perf_counter() + 5
+        while not paint_seen.painted and time.perf_counter() < deadline:
+            app.processEvents(QEventLoop.ProcessEventsFlag.X11ExcludeTimers)
+        # A paint seen means the window's first frame was painted in that same pass (every
+        # widget of one frame is painted in one go); finish what that pass posted.
+        app.processEvents(QEventLoop.ProcessEventsFlag.X11ExcludeTimers)
+
     def timed(build: Callable[[], QWidget], show: bool) -> float:
         widgets: list[QWidget] = []
 
         def once() -> None:
             widget = build()
             if show:
-                widget.resize(1280, 800)
-                widget.show()
-                app.processEvents()
+                first_paint(widget)
             widgets.append(widget)
+            if show:  # not timed: the next run must not finish this one's sections
+                widget.hide()
 
+        if show:
+            app.installEventFilter(paint_seen)
         result = _median_time(once, args.builds)
+        app.removeEventFilter(paint_seen)
         for widget in widgets:
             widget.close()
             widget.deleteLater()
         settle()
         return result
+
+    def rest_built(runs: int) -> tuple[float, float]:
+        """After the first paint: the median time until every section is built, and the
+        longest single turn of the event loop meanwhile."""
+        totals, longest = [], 0.0
+        app.installEventFilter(paint_seen)
+        for _ in range(runs):
+            _spare_references()
+            view = build_view()
+            first_paint(view)
+            start = time.perf_counter()
+            # (getattr: the same script times the code before issue 12, which built it all)
+            while not getattr(view, "all_built", lambda: True)():
+                turn = time.perf_counter()
+                app.processEvents()
+                longest = max(longest, time.perf_counter() - turn)
+            totals.append(time.perf_counter() - start)
+            view.close()
+            view.deleteLater()
+            settle()
+        app.removeEventFilter(paint_seen)
+        return statistics.median(totals), longest
 
     build_view().deleteLater()  # warm-up: imports, style sheet parsing, font caches
     build_baseline().deleteLater()
@@ -180,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     base_build = timed(build_baseline, show=False)
     view_shown = timed(build_view, show=True)
     base_shown = timed(build_baseline, show=True)
+    rest_total, rest_turn = rest_built(max(3, args.builds // 4))
 
     rng = random.Random(20240304)
     submissions = [_answers(rng, form, people) for _ in range(args.submissions)]
@@ -207,7 +265,10 @@ def main(argv: list[str] | None = None) -> int:
         (f"build FormView ({form.id}, {n_fields} fields)", view_build,
          f"{n_fields} QLineEdits in a QWidget", base_build,
          "< 150 ms: " + ("met" if view_build < BUILD_TARGET_S else "NOT met")),
-        ("build + show + first layout", view_shown, "same, shown", base_shown, ""),
+        ("build + show + first paint", view_shown, "same, shown and painted", base_shown,
+         "< 200 ms: " + ("met" if view_shown < SHOWN_TARGET_S else "NOT met")),
+        ("then every section built (in the background)", rest_total, "", None,
+         f"longest turn {rest_turn * 1000:.0f} ms"),
         ("one change (answers, evaluate, validate, update)", one_change, "", None,
          "per keystroke"),
         (f"validate {args.submissions:,} submissions", validate_real,

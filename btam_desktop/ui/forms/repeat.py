@@ -37,7 +37,7 @@ def _lower_first(text: str) -> str:
     return text
 
 
-def _focusable_in(container: QWidget) -> list[QWidget]:
+def focusable_in(container: QWidget) -> list[QWidget]:
     """Focusable widgets inside ``container``, in focus-chain (creation) order."""
     found: list[QWidget] = []
     widget = container.nextInFocusChain()
@@ -324,7 +324,7 @@ class RepeatEditor(FieldEditor):
         if anchor is None:
             return
         previous = anchor
-        for widget in _focusable_in(panel):
+        for widget in focusable_in(panel):
             QWidget.setTabOrder(previous, widget)
             previous = widget
 

@@ -15,17 +15,26 @@ On every change the view asks the engine, never deciding rules itself:
 Answers are exactly the ANSWERS.json shapes (``docs/form-format.md``); unanswered questions are
 left out; keys the view has no input for (ids from another form version, stored computed
 values) are passed through untouched, so opening and saving a draft never loses anything.
+
+Sections below the first screen are built after the first paint (issue 12: the largest form
+took 340-420 ms to appear): the view builds the sections that fill a screen, shows them, and
+builds the rest one section per event-loop turn. Until a section is built its answers are
+kept as given and reported by :meth:`FormView.answers`; anything that needs its rows builds
+it first (``row``/``editor``/``repeat``/``section_box``, ``focus_field``, a section chosen
+in the list, Tab, a change a choice filter in it depends on), so the order of Tab, the
+completion summary, "go to question" and the accessible names are the same as before.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent, QShowEvent
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -61,7 +70,7 @@ from btam_desktop.ui.forms.inputs import FieldEditor
 from btam_desktop.ui.forms.media import AttachmentSource, MediaEditor
 from btam_desktop.ui.forms.nav import SECTION_ROLE, SectionNav
 from btam_desktop.ui.forms.paths import parse_path, without_path
-from btam_desktop.ui.forms.repeat import RepeatEditor
+from btam_desktop.ui.forms.repeat import RepeatEditor, focusable_in
 from btam_desktop.ui.forms.row import FieldRow, friendly_message, has_references, make_editor
 from btam_desktop.ui.forms.style import FORM_STYLE
 from btam_desktop.ui.forms.summary import CompletionSummary
@@ -78,6 +87,38 @@ PANE_WIDTHS = (210, 720, 320)
 MIN_FORM_WIDTH = 520
 #: The language last chosen for each form id, for the rest of the session (memory only).
 remembered_languages: dict[str, str] = {}
+#: Screen height assumed when no screen is known: the sections built before the first paint
+#: are those whose estimated height fills this (see ``estimated_height``).
+DEFAULT_SCREEN_HEIGHT = 1080
+#: How long one turn of the event loop may build sections after the first paint (seconds).
+BUILD_TURN_S = 0.015
+
+
+def estimated_height(field: Field) -> int:
+    """A rough height in pixels of the row of ``field`` (label, editor, hint), erring high:
+    only used to decide how many sections fill the first screen."""
+    if field.type == "note":
+        return 70
+    if field.is_repeat:
+        return 130
+    if field.type == "long_text" or field.appearance == "multiline":
+        return 150
+    if field.type == "multi_choice":
+        count = len(field.choices)
+        return 40 + 30 * (count if count <= 6 else (count + 1) // 2)
+    if field.type == "choice" and len(field.choices) <= 5:
+        return 40 + 30 * len(field.choices)
+    return 80
+
+
+def has_row(field: Field) -> bool:
+    """Whether the view shows a row for ``field`` (computed and metadata fields it does not)."""
+    return not field.hidden or field.is_repeat
+
+
+def has_input(field: Field) -> bool:
+    """Whether the row of ``field`` takes an answer (notes and calculations do not)."""
+    return has_row(field) and field.type != "note" and not field.is_computed
 
 
 class SectionBox(QFrame):
@@ -117,6 +158,9 @@ class FormView(QWidget):
     answersChanged = Signal(dict)
     saveRequested = Signal()
     completeRequested = Signal(dict)
+    #: Build the sections below the first screen by themselves after the first paint (tests
+    #: turn it off to see what happens before that; everything still builds on demand).
+    build_in_background = True
 
     def __init__(
         self,
@@ -148,6 +192,13 @@ class FormView(QWidget):
         self._rows: dict[str, FieldRow] = {}
         self._repeats: dict[str, RepeatEditor] = {}
         self._sections: dict[str, SectionBox] = {}
+        # Sections not built yet (a suffix of the form's, in form order) and the answers of
+        # their questions, kept as given until their rows exist.
+        self._pending: list[Section] = []
+        self._pending_answers: dict[str, Any] = {}
+        #: Every field with a row, in form order (built or not).
+        self._row_ids = [f.id for s in form.sections for f in s.fields if has_row(f)]
+        self._section_of = {f.id: s.id for s in form.sections for f in s.fields}
         #: Where file questions store their files (set by the host: set_attachment_source).
         self.attachment_source: AttachmentSource | None = None
         self._has_media = any(f.text_format in MEDIA_FORMATS for f in form.iter_fields())
@@ -167,6 +218,7 @@ class FormView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.setSpacing(10)
+        self._initial_answers = answers
         self._build_header(layout)
         self.summary = CompletionSummary(self)
         self.summary.problemActivated.connect(self.focus_field)
@@ -183,8 +235,14 @@ class FormView(QWidget):
         self._scroll_timer.setSingleShot(True)
         self._scroll_timer.setInterval(0)
         self._scroll_timer.timeout.connect(self._ensure_focus_visible)
+        # Builds the sections left for after the first paint, one per turn of the event loop.
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(0)
+        self._build_timer.timeout.connect(self._build_next)
 
         self.set_answers(answers)
+        del self._initial_answers
         self.set_read_only(read_only)
         remembered = remembered_languages.get(form.id)
         if remembered and remembered != self.language and remembered in form.languages:
@@ -274,7 +332,7 @@ class FormView(QWidget):
         form = self.form.in_language(language)
         self.shown_form = form
         fields = form.fields_by_id
-        for row in self.rows():
+        for row in self._built_rows():
             row.field = fields.get(row.field.id, row.field)
         for repeat in self._repeats.values():
             repeat.set_field(fields.get(repeat.field.id, repeat.field), form)
@@ -334,21 +392,131 @@ class FormView(QWidget):
         content_layout = QVBoxLayout(self.content)
         content_layout.setContentsMargins(4, 4, 12, 24)
         content_layout.setSpacing(16)
+        content_layout.addStretch(1)
+        # The sections that fill the first screen now; the rest after the first paint.
+        screen = QGuiApplication.primaryScreen()
+        budget = screen.availableGeometry().height() if screen is not None else 0
+        budget = budget or DEFAULT_SCREEN_HEIGHT
+        relevant = evaluate(self.form, self._initial_answers).sections
         for section in self.form.sections:
-            box = SectionBox(section, self.content)
-            for field in section.fields:
-                if field.hidden and not field.is_repeat:
-                    continue  # computed or metadata: kept in the answers, never a question
-                row = self._make_row(field, section.id, box)
-                box.rows_layout.addWidget(row)
-                self._rows[field.id] = row
-            content_layout.addWidget(box)
-            self._sections[section.id] = box
             self._nav_items[section.id] = self.sections_list.add_section(
                 section.id, section.title
             )
-        content_layout.addStretch(1)
+            if budget > 0:
+                self._build_section(section)
+                if relevant.get(section.id, False):
+                    budget -= 60 + sum(estimated_height(f) for f in section.fields
+                                       if has_row(f))
+            else:
+                self._pending.append(section)
         self._guidance_after_questions()
+
+    def _build_section(self, section: Section) -> SectionBox:
+        """Build the box and rows of ``section`` (the next one in form order)."""
+        box = SectionBox(section, self.content)
+        for field in section.fields:
+            if not has_row(field):
+                continue  # computed or metadata: kept in the answers, never a question
+            row = self._make_row(field, section.id, box)
+            box.rows_layout.addWidget(row)
+            self._rows[field.id] = row
+        content_layout = self.content.layout()
+        assert isinstance(content_layout, QVBoxLayout)
+        content_layout.insertWidget(content_layout.count() - 1, box)  # before the stretch
+        self._sections[section.id] = box
+        return box
+
+    def _build_pending(self, count: int | None = None, *, refresh: bool = True) -> None:
+        """Build the next ``count`` sections not built yet (all of them with None) and give
+        their rows everything the built ones have: answers, language, read-only, the
+        attachment source, tab order and the engine's state."""
+        if not self._pending:
+            return
+        self._build_timer.stop()
+        sections = self._pending[:count] if count is not None else list(self._pending)
+        del self._pending[:len(sections)]
+        new_rows: list[FieldRow] = []
+        for section in sections:
+            box = self._build_section(section)
+            self._after_questions(box)
+            new_rows.extend(self._rows[f.id] for f in section.fields if has_row(f))
+        form = self.shown_form
+        for row in new_rows:
+            if form is not self.form:
+                row.field = form.fields_by_id.get(row.field.id, row.field)
+                repeat = self._repeats.get(row.field.id)
+                if repeat is not None:
+                    repeat.set_field(row.field, form)
+            editor = row.editor
+            if editor is not None and not isinstance(editor, ComputedEditor):
+                editor.set_value(self._pending_answers.pop(row.field.id, None))
+            if editor is not None:
+                editor.set_read_only(self._read_only or row.field.read_only)
+                row.update_clear_button()
+            repeat = self._repeats.get(row.field.id)
+            if repeat is not None:
+                repeat.set_read_only(self._read_only)
+            if isinstance(editor, MediaEditor) and self.attachment_source is not None:
+                editor.refresh()
+        if form is not self.form:
+            for section in sections:
+                self._sections[section.id].set_section(form.section(section.id))
+        if refresh:
+            self._refresh(self.answers(), all_texts=form is not self.form)
+            if self.isVisible():
+                # Asked for now (a question to go to, a section's place): placed now, and the
+                # scroll area told how tall the form has grown.
+                for _ in range(2):  # the content's own request, then the one it posts up
+                    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+                if self._pending and self.build_in_background:
+                    self._build_timer.start()
+
+    def _build_next(self) -> None:
+        # Sections for up to BUILD_TURN_S per turn: each turn also lays out and repaints the
+        # form, so one section per turn costs more in all; much longer and a key pressed
+        # meanwhile would wait.
+        if not self.isVisible():
+            return
+        start = time.perf_counter()
+        while self._pending and time.perf_counter() - start < BUILD_TURN_S:
+            self._build_pending(1, refresh=False)
+        self._refresh(self.answers(), all_texts=self.shown_form is not self.form)
+        if self._pending and self.build_in_background:
+            self._build_timer.start()
+
+    def _build_through(self, section_id: str) -> None:
+        """Build every section up to ``section_id`` (sections are built in form order)."""
+        if any(s.id == section_id for s in self._pending):
+            ids = [s.id for s in self._pending]
+            self._build_pending(ids.index(section_id) + 1)
+
+    def _build_all(self) -> None:
+        self._build_pending(None)
+
+    def all_built(self) -> bool:
+        """Whether every section's questions exist (they are built after the first paint)."""
+        return not self._pending
+
+    def _after_questions(self, box: SectionBox) -> None:
+        # A section built after the others joins the end of the window's focus chain: move
+        # its questions to just after the last question built so far (just before the
+        # guidance text), so Tab still follows the form.
+        browser = self.guidance.browser
+        anchor = browser.previousInFocusChain()
+        window = self.window()
+        while anchor is not None and not (
+            self.content.isAncestorOf(anchor) and not box.isAncestorOf(anchor)
+            and anchor.focusPolicy() & Qt.FocusPolicy.TabFocus
+        ):
+            if anchor is window or anchor is browser:
+                return
+            anchor = anchor.previousInFocusChain()
+        if anchor is None:
+            return
+        previous = anchor
+        for widget in focusable_in(box):
+            QWidget.setTabOrder(previous, widget)
+            previous = widget
 
     def _guidance_after_questions(self) -> None:
         # The guidance text was created before the questions; Tab reaches it after them. The
@@ -389,7 +557,14 @@ class FormView(QWidget):
     def answers(self) -> dict[str, Any]:
         """The answers as ANSWERS.json: form order, unanswered questions left out."""
         result: dict[str, Any] = {}
-        for field_id, row in self._rows.items():
+        for field_id in self._row_ids:
+            row = self._rows.get(field_id)
+            if row is None:  # in a section not built yet: the answer as given
+                if field_id in self._pending_answers:
+                    value = copy.deepcopy(self._pending_answers[field_id])
+                    if not is_empty(value):
+                        result[field_id] = value
+                continue
             editor = row.editor
             if editor is None or isinstance(editor, ComputedEditor):
                 continue
@@ -413,11 +588,22 @@ class FormView(QWidget):
                 editor.set_read_only(True)  # re-freeze on the new value
             row.update_clear_button()
             row.drop_stale_prefill()
+        self._pending_answers = {}
+        for section in self._pending:
+            for field in section.fields:
+                if has_input(field):
+                    editable.add(field.id)
+                    if field.id in answers:
+                        self._pending_answers[field.id] = copy.deepcopy(answers[field.id])
         self._extra = {k: copy.deepcopy(v) for k, v in answers.items() if k not in editable}
         self._revealed.clear()
         self._refresh(self.answers())
 
     def _on_edited(self) -> None:
+        if self._filtered and self._pending:
+            # A choice filter below may now offer less: its answer is cleared with a note,
+            # which needs its row.
+            self._build_all()
         answers = self.answers()
         # An answer a choice filter no longer offers is cleared (with a note under it); a
         # cleared answer may in turn narrow another list, hence the few rounds.
@@ -449,7 +635,7 @@ class FormView(QWidget):
         self._apply_visibility(state)
         self._refresh_texts(answers, everything=all_texts)
         self._apply_filters(answers)
-        for row in self.rows():
+        for row in self._built_rows():
             shown = inline.get(row.path)
             if shown is None:
                 row.set_problem(None, None)
@@ -472,7 +658,7 @@ class FormView(QWidget):
     def _drop_unavailable(self, answers: Mapping[str, Any]) -> bool:
         """Clear answers of filtered choices that are no longer offered; True if any was."""
         dropped = False
-        for row in self.rows():
+        for row in self._built_rows():
             editor = row.editor
             if row.field.id not in self._filtered or editor is None or editor.is_read_only():
                 continue
@@ -500,7 +686,7 @@ class FormView(QWidget):
     def _apply_filters(self, answers: Mapping[str, Any]) -> None:
         if not self._filtered:
             return
-        for row in self.rows():
+        for row in self._built_rows():
             if row.field.id in self._filtered and row.editor is not None:
                 offered = self._offers(row, answers)
                 if self._offered.get(row.path) != offered or row.editor is not self._offered_to.get(
@@ -516,7 +702,7 @@ class FormView(QWidget):
         if not self._referring and not everything:
             return
         form = self.shown_form
-        for row in self.rows():
+        for row in self._built_rows():
             if not everything and row.field.id not in self._referring:
                 continue
             parsed = parse_path(row.path)
@@ -534,12 +720,14 @@ class FormView(QWidget):
     def _apply_visibility(self, state: FormState) -> None:
         revealed = self._revealed
         revealed_fields = {path.split("[", 1)[0] for path in revealed}
-        for section_id, box in self._sections.items():
+        for section in self.form.sections:
+            section_id = section.id
             relevant = state.sections.get(section_id, False)
             shown = (relevant or any(
-                f.id in revealed_fields for f in box.section.fields
-            )) and any(f.id in self._rows for f in box.section.fields)
-            if box.isHidden() == shown:
+                f.id in revealed_fields for f in section.fields
+            )) and any(has_row(f) for f in section.fields)
+            box = self._sections.get(section_id)
+            if box is not None and box.isHidden() == shown:
                 box.setVisible(shown)
             item = self._nav_items[section_id]
             if item.isHidden() == shown:
@@ -560,7 +748,7 @@ class FormView(QWidget):
         # The engine reports an expression-required field only while it is empty. For one
         # that is filled in, ask about a copy of the answers without it, so the required mark
         # does not vanish the moment the officer starts typing.
-        for row in self.rows():
+        for row in self._built_rows():
             rule = row.field.required
             if rule is True or rule is False or row.editor is None:
                 continue
@@ -594,6 +782,11 @@ class FormView(QWidget):
     # -- rows and paths -----------------------------------------------------------------------
     def rows(self) -> Iterator[FieldRow]:
         """Every row, repeat members included (in form order)."""
+        self._build_all()
+        return self._built_rows()
+
+    def _built_rows(self) -> Iterator[FieldRow]:
+        """The rows built so far, repeat members included (in form order)."""
         for field_id, row in self._rows.items():
             yield row
             repeat = self._repeats.get(field_id)
@@ -601,11 +794,21 @@ class FormView(QWidget):
                 yield from repeat.rows()
 
     def row(self, path: str) -> FieldRow | None:
-        """The row of a field path (``field`` or ``repeat[i].member``)."""
+        """The row of a field path (``field`` or ``repeat[i].member``), its section built
+        first if it was not yet."""
+        parsed = parse_path(path)
+        if parsed is None:
+            self._build_all()
+        else:
+            self._build_through(self._section_of.get(parsed.field_id, ""))
+        return self._built_row(path)
+
+    def _built_row(self, path: str) -> FieldRow | None:
+        """The row of a field path among the rows built so far (never builds one)."""
         parsed = parse_path(path)
         if parsed is None:
             # A member of a repeat inside a repeat ("outer[0].inner[1].member").
-            return next((row for row in self.rows() if row.path == path), None)
+            return next((row for row in self._built_rows() if row.path == path), None)
         if parsed.member is None:
             return self._rows.get(parsed.field_id)
         repeat = self._repeats.get(parsed.field_id)
@@ -618,7 +821,7 @@ class FormView(QWidget):
         the session, the view does not) and the names they show."""
         self.attachment_source = source
         if self._has_media:
-            for row in self.rows():
+            for row in self._built_rows():
                 if isinstance(row.editor, MediaEditor):
                     row.editor.refresh()
 
@@ -629,13 +832,15 @@ class FormView(QWidget):
 
     def repeat(self, field_id: str) -> RepeatEditor:
         """The editor of a repeat field."""
+        self._build_through(self._section_of.get(field_id, ""))
         return self._repeats[field_id]
 
     def section_box(self, section_id: str) -> SectionBox:
+        self._build_through(section_id)
         return self._sections[section_id]
 
     def _path_has_focus(self, path: str) -> bool:
-        row = self.row(path)
+        row = self._built_row(path)  # a row not built yet has no focus
         focus = QApplication.focusWidget()
         return row is not None and focus is not None and row.isAncestorOf(focus)
 
@@ -689,9 +894,11 @@ class FormView(QWidget):
         engine rejects: otherwise the officer could not correct it and never complete.
         """
         parsed = parse_path(path)
-        if parsed is None or parsed.field_id not in self._rows:
+        if parsed is None or parsed.field_id not in self._section_of:
             return False
-        row = self.row(path)
+        row = self.row(path)  # builds its section (and those before it) if need be
+        if parsed.field_id not in self._rows:
+            return False
         target: QWidget
         if row is None:
             # "repeat[i]" or an item that no longer exists: go to the repeat itself.
@@ -725,16 +932,21 @@ class FormView(QWidget):
 
     def focus_first(self) -> None:
         """Put the focus in the first visible question."""
-        for row in self._rows.values():
-            if row.editor is not None and not row.isHidden():
-                self.focus_field(row.path)
+        while True:
+            for row in self._rows.values():
+                if row.editor is not None and not row.isHidden():
+                    self.focus_field(row.path)
+                    return
+            if not self._pending:
                 return
+            self._build_pending(1)  # every question built so far is hidden
 
     def _focus_sections(self) -> None:
         self.sections_list.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def jump_to_section(self, section_id: str, *, focus: bool = True) -> None:
         """Scroll a section to the top; with ``focus``, into its first question."""
+        self._build_through(section_id)
         box = self._sections[section_id]
         self.scroll_area.verticalScrollBar().setValue(box.pos().y())
         self.sections_list.select_section(section_id)
@@ -747,6 +959,16 @@ class FormView(QWidget):
                     return
 
     def _scrolled(self, value: int) -> None:
+        if self._pending:
+            # Scrolled to (near) the end of the sections built so far: the rest now, and the
+            # end of the form stays the end if that is where the officer went.
+            bar = self.scroll_area.verticalScrollBar()
+            if value >= bar.maximum() - self.scroll_area.viewport().height():
+                at_end = value >= bar.maximum()
+                self._build_all()
+                if at_end and value != bar.maximum():
+                    bar.setValue(bar.maximum())
+                    return  # this method ran again for the new value
         focus = QApplication.focusWidget()
         if not self._read_only and focus is not None and self.content.isAncestorOf(focus):
             return  # editing: the focused question's section is the current one
@@ -816,12 +1038,20 @@ class FormView(QWidget):
         sizes[1] = max(1, width - sizes[0] - sizes[2])
         self.splitter.setSizes(sizes)
 
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab and Shift+Tab (called up the parents from the focused widget): every section
+        is built first, so Tab never skips one not built yet."""
+        self._build_all()
+        return super().focusNextPrevChild(next)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_panes()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self._pending and self.build_in_background:
+            self._build_timer.start()  # after the first paint, which is already queued
         if not self._shown_once:
             self._shown_once = True
             if not self._read_only:
@@ -876,6 +1106,9 @@ class FormView(QWidget):
 
     def show_problems(self, problems: Sequence[AnswerProblem]) -> None:
         """Show the completion summary with ``problems`` and put the focus on it."""
+        # Every section first: the summary names each question as its row shows it, and a
+        # row built while the summary is filled would refresh the summary within itself.
+        self._build_all()
         self.summary.set_problems(problems, self.describe_problem)
         self.summary.show()
         if problems:
@@ -912,7 +1145,7 @@ class FormView(QWidget):
     def set_read_only(self, read_only: bool) -> None:
         """Show the answers without allowing changes (a completed form)."""
         self._read_only = read_only
-        for row in self.rows():
+        for row in self._built_rows():
             if row.editor is not None:
                 row.editor.set_read_only(read_only or row.field.read_only)
                 row.update_clear_button()

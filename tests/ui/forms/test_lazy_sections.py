@@ -1,0 +1,219 @@
+"""Sections built after the first paint (issue 12): a long form shows its first screen at
+once and builds the rest by itself; until then anything that needs a question not built yet
+builds it first. Tab, "go to question" (the completion summary, a form put back after a
+lock), inline messages, skip logic, answers and accessible names are the same as when every
+section is built at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from btam_desktop.core.forms import FormDefinition
+from btam_desktop.ui.forms import FormView
+from btam_desktop.ui.forms.nav import SECTION_ROLE
+from tests.ui.forms.test_form_view import _focus_order, make
+
+#: Realistic answers spread over the whole threat inquiry, with a key from another version.
+SPREAD = {
+    "case_lead": "Det. Reyes",
+    "grievance_present": "yes",
+    "targets": [{"target_aware": "no"}],
+    "weapons_access": "yes",
+    "weapons": [{}],
+    "weapons_listed": 2,
+    "stressors_present": ["job_loss"],
+    "stressor_upcoming": "yes",
+    "stressor_upcoming_date": "2024-05-01",
+    "others_worried": "unknown",
+    "concern_rationale": "Posts name the yard and a date; access to a rifle at home.",
+    "recommended_next_steps": "Interview the reporting party again.",
+    "old_question": "kept as it is",
+}
+
+
+def _built_at_once(form: FormDefinition, answers: dict[str, Any]) -> FormView:
+    view = make(form, answers)
+    list(view.rows())  # every section, before anything is shown
+    assert view.all_built()
+    return view
+
+
+def _last_question_widget(view: FormView) -> QWidget:
+    """The last widget of the questions built so far that Tab stops at."""
+    widget = view.guidance.browser.previousInFocusChain()
+    while not (view.content.isAncestorOf(widget)
+               and widget.focusPolicy() & Qt.FocusPolicy.TabFocus):
+        widget = widget.previousInFocusChain()
+    return widget
+
+
+def _on_screen(view: FormView, widget: QWidget) -> bool:
+    viewport = view.scroll_area.viewport()
+    top_left = widget.mapTo(viewport, QPoint(0, 0))
+    return QRect(top_left, widget.size()).intersects(viewport.rect())
+
+
+def test_a_long_form_builds_its_first_screen_then_the_rest_by_itself(
+        threat: FormDefinition, show: Any, qtbot: QtBot) -> None:
+    view = make(threat, SPREAD)
+    assert not view.all_built()
+    # Every section is listed from the start.
+    listed = [view.sections_list.item(i).data(SECTION_ROLE)
+              for i in range(view.sections_list.count())]
+    assert listed == [s.id for s in threat.sections]
+    show(view)
+    qtbot.waitUntil(view.all_built, timeout=10_000)
+    # Tab goes from the last question to the guidance text, as before.
+    last = _last_question_widget(view)
+    last.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(last, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.guidance.browser
+    at_once = show(_built_at_once(threat, SPREAD))
+    assert view.answers() == at_once.answers()
+    assert _focus_order(view) == _focus_order(at_once)
+    for built, whole in zip(view.rows(), at_once.rows(), strict=True):
+        assert (built.path, built.accessibleName(), built.isHidden()) == (
+            whole.path, whole.accessibleName(), whole.isHidden())
+        if built.editor is not None:
+            assert built.editor.value() == whole.editor.value()  # type: ignore[union-attr]
+    for section in threat.sections:
+        assert view.section_box(section.id).accessibleName() == section.title
+
+
+def test_answers_of_sections_not_built_yet_are_kept_as_given(
+        threat: FormDefinition, qtbot: QtBot) -> None:
+    view = make(threat, SPREAD)
+    qtbot.addWidget(view)
+    assert not view.all_built()
+    at_once = _built_at_once(threat, SPREAD)
+    qtbot.addWidget(at_once)
+    assert view.answers() == at_once.answers()
+    assert view.answers()["old_question"] == "kept as it is"
+    changed = {**SPREAD, "recommended_next_steps": "Close the inquiry."}
+    del changed["weapons_listed"]
+    view.set_answers(changed)  # as after a lock: answers put back before anything is built
+    assert not view.all_built()
+    at_once.set_answers(changed)
+    assert view.answers() == at_once.answers()
+    list(view.rows())
+    assert view.answers() == at_once.answers()
+
+
+def test_tab_from_the_last_question_built_goes_on_into_the_next_section(
+        threat: FormDefinition, show: Any, qtbot: QtBot) -> None:
+    view = make(threat)
+    view.build_in_background = False
+    show(view)
+    assert not view.all_built()
+    last = _last_question_widget(view)
+    last.setFocus(Qt.FocusReason.TabFocusReason)
+    last_row = view._row_of(last)
+    assert last_row is not None
+    ids = [s.id for s in threat.sections]
+    following = threat.sections[ids.index(last_row.section_id) + 1]
+    qtbot.keyClick(last, Qt.Key.Key_Tab)
+    assert view.all_built()
+    focused = view._row_of(QApplication.focusWidget())
+    assert focused is not None
+    assert focused.path == following.fields[0].id
+    qtbot.waitUntil(lambda: _on_screen(view, focused), timeout=3000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is last
+
+
+def test_going_to_a_question_not_built_yet_builds_shows_and_focuses_it(
+        threat: FormDefinition, show: Any, qtbot: QtBot) -> None:
+    # A form put back after a lock: its answers, then the question that had the focus.
+    view = make(threat)
+    view.build_in_background = False
+    show(view)
+    assert not view.all_built()
+    view.set_answers({"recommended_next_steps": "Call the school counsellor"})
+    assert view.focus_field("recommended_next_steps")
+    focus = QApplication.focusWidget()
+    assert isinstance(focus, QPlainTextEdit)
+    assert focus.toPlainText() == "Call the school counsellor"
+    row = view.row("recommended_next_steps")
+    assert row is not None and row.isAncestorOf(focus)
+    qtbot.waitUntil(lambda: _on_screen(view, focus), timeout=3000)
+    assert view.sections_list.currentItem().data(SECTION_ROLE) == "judgement"
+
+
+def test_the_section_list_goes_to_a_section_not_built_yet(
+        threat: FormDefinition, show: Any, qtbot: QtBot) -> None:
+    view = make(threat)
+    view.build_in_background = False
+    show(view)
+    assert not view.all_built()
+    items = {view.sections_list.item(i).data(SECTION_ROLE): view.sections_list.item(i)
+             for i in range(view.sections_list.count())}
+    view.sections_list.itemActivated.emit(items["protective"])
+    focused = view._row_of(QApplication.focusWidget())
+    assert focused is not None and focused.path == "trusted_relationship"
+    qtbot.waitUntil(lambda: _on_screen(view, focused), timeout=3000)
+
+
+def test_problems_in_sections_not_built_yet_are_listed_shown_and_reached(
+        threat: FormDefinition, show: Any, qtbot: QtBot) -> None:
+    answers = {"weapons_listed": "several", "concern_rationale": "Too short."}
+    view = make(threat, answers)
+    view.build_in_background = False
+    show(view)
+    assert not view.all_built()
+    assert not view.request_complete()
+    at_once = _built_at_once(threat, answers)
+    qtbot.addWidget(at_once)
+    at_once.request_complete()
+    listed = [view.summary.list.item(i).text() for i in range(view.summary.list.count())]
+    assert listed == [at_once.summary.list.item(i).text()
+                      for i in range(at_once.summary.list.count())]
+    assert any(text.startswith("Team judgement \u203a ") for text in listed)
+    for path in ("weapons_listed", "concern_rationale"):
+        row = view.row(path)
+        assert row is not None and row.problem is not None, path
+    index = view.summary.paths().index("concern_rationale")
+    view.summary.problemActivated.emit(view.summary.paths()[index])
+    row = view.row("concern_rationale")
+    assert row is not None and row.isAncestorOf(QApplication.focusWidget())
+
+
+def _many_sections(count: int) -> FormDefinition:
+    """A long form whose later section appears only after an answer in the first."""
+    sections: list[dict[str, Any]] = [{"id": "start", "title": "Start", "fields": [
+        {"id": "more", "type": "yes_no_unknown", "label": "More to tell?"}]}]
+    for n in range(count):
+        sections.append({"id": f"part{n}", "title": f"Part {n}", "fields": [
+            {"id": f"p{n}_{k}", "type": "long_text", "label": f"Part {n}, question {k}"}
+            for k in range(4)]})
+    sections.append({"id": "more_details", "title": "More details",
+                     "relevant": "${more} = 'yes'", "fields": [
+                         {"id": "details", "type": "text", "label": "Details",
+                          "constraint": "string-length(.) <= 5",
+                          "constraint_message": "Five letters at most."}]})
+    return FormDefinition.from_dict({"format": "btam-form/1", "id": "long", "version": 1,
+                                     "title": "Long", "sections": sections})
+
+
+def test_skip_logic_reaches_sections_not_built_yet(show: Any, qtbot: QtBot) -> None:
+    form = _many_sections(12)
+    view = FormView(form, {})
+    view.build_in_background = False
+    show(view)
+    assert not view.all_built()
+    item = view.sections_list.item(view.sections_list.count() - 1)
+    assert item.data(SECTION_ROLE) == "more_details" and item.isHidden()
+    editor = view.editor("more")
+    assert editor is not None
+    with qtbot.waitSignal(view.answersChanged):
+        editor.button_for("yes").click()  # type: ignore[attr-defined]
+    assert not item.isHidden()
+    assert not view.all_built()  # answering does not build what is not needed yet
+    view.set_answers({"more": "yes", "details": "far too long"})
+    row = view.row("details")
+    assert row is not None and not row.isHidden()
+    problem = row.problem
+    assert problem is not None and problem[0] == "constraint"

@@ -11,10 +11,11 @@ It builds a vault with :func:`btam_desktop.core.demo.generate` (about 3.5 minute
 
 * loading the table: :func:`~btam_desktop.core.queries.case_rows` + ``CaseTableModel.load``,
   against the same columns fetched in plain SQL and against ``CaseStore.list_cases()``;
-* loading it as the Cases page does, a page at a time
-  (:func:`~btam_desktop.core.queries.case_rows_page` + ``append_rows``): the first page (what
-  is painted at once) and the slowest step after it (how long the window can go without
-  handling events), both under 100 ms, and all steps together;
+* loading it as the Cases page does: the first page read and appended on the GUI thread
+  (what is painted at once), the rest read by a :class:`CaseLoader` thread through a reader
+  connection and appended on the GUI thread as each page arrives: the slowest append (how
+  long the window can go without handling events because of the load), both under 100 ms,
+  the GUI thread's share of the load and the time until every case is in;
 * filtering the loaded table (status, "not closed", concern, overdue) and text search
   (full-text index + filter), each followed by the repaint of a 1280x800 table, against the
   store's SQL for the same filter (``count_cases``: the WHERE clause alone, no rows built);
@@ -43,12 +44,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QEventLoop, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
 
 from btam_desktop.core import demo, queries, vault  # noqa: E402
 from btam_desktop.core.queries import NOT_CLOSED, CaseFilter  # noqa: E402
 from btam_desktop.core.session import Session  # noqa: E402
+from btam_desktop.ui.models.case_loader import CaseLoader  # noqa: E402
 from btam_desktop.ui.models.case_table import COLUMN_KEYS, CaseTableModel  # noqa: E402
 from btam_desktop.ui.pages.cases import FIRST_PAGE, LOAD_PAGE  # noqa: E402
 
@@ -165,22 +167,37 @@ def run(session: Session, runs: int) -> list[Line]:
     lines.append(Line("  (store.list_cases(), all cases)", _c, store_ms, targeted=False,
                       rows=count))
 
-    steps: list[float] = []
+    # As the Cases page loads: the first page on this (the GUI) thread from the session's
+    # connection, the rest read by a CaseLoader thread through a reader connection and
+    # appended here as each page arrives. "GUI thread" times are what the window cannot
+    # spend on events: the slowest step must stay well under 100 ms.
+    steps: list[float] = []  # GUI thread: first page read + append, then each append
 
     def paged() -> int:
         steps.clear()
         pages = CaseTableModel()
         pages.begin_load(names)
         gc.disable()  # as the Cases page does during its load (see CaseList.load)
-        after, size = None, FIRST_PAGE
-        while True:
+        started = time.perf_counter()
+        first = queries.case_rows_page(db, None, FIRST_PAGE)
+        pages.append_rows(first)
+        pages.show_pending()
+        steps.append((time.perf_counter() - started) * 1000)
+        loop = QEventLoop()
+
+        def take(_generation: int, rows: list[queries.CaseRow]) -> None:
             started = time.perf_counter()
-            rows = queries.case_rows_page(db, after, size)
             pages.append_rows(rows)
             steps.append((time.perf_counter() - started) * 1000)
-            if len(rows) < size:
-                break
-            after, size = (rows[-1].opened_on, rows[-1].number), LOAD_PAGE
+
+        loader = CaseLoader(session.open_reader(), (first[-1].opened_on, first[-1].number),
+                            LOAD_PAGE)
+        loader.rows_read.connect(take, Qt.ConnectionType.QueuedConnection)
+        loader.all_read.connect(loop.quit, Qt.ConnectionType.QueuedConnection)
+        loader.failed.connect(loop.quit, Qt.ConnectionType.QueuedConnection)
+        loader.start()
+        loop.exec()
+        loader.wait()
         pages.finish_load()
         gc.enable()
         return pages.total()
@@ -189,20 +206,26 @@ def run(session: Session, runs: int) -> list[Line]:
     pages_count = paged()
     cold = (time.perf_counter() - started) * 1000
     first_cold, slowest_cold = steps[0], max(steps[1:], default=0.0)
+    gui_cold = sum(steps)
     totals: list[float] = []
     firsts: list[float] = []
     slowest: list[float] = []
+    gui: list[float] = []
     for _ in range(max(1, runs // 2)):
         started = time.perf_counter()
         paged()
         totals.append((time.perf_counter() - started) * 1000)
         firsts.append(steps[0])
         slowest.append(max(steps[1:], default=0.0))
-    lines.append(Line(f"paged load: first page ({FIRST_PAGE}) + append", first_cold,
-                      statistics.median(firsts)))
-    lines.append(Line(f"paged load: slowest step ({LOAD_PAGE:,}) + append", slowest_cold,
-                      statistics.median(slowest)))
-    lines.append(Line("paged load: all steps (UI thread, between events)", cold,
+        gui.append(sum(steps))
+    lines.append(Line(f"paged load: first page ({FIRST_PAGE}) read + append, GUI thread",
+                      first_cold, statistics.median(firsts)))
+    lines.append(Line(f"paged load: slowest append of a page ({LOAD_PAGE:,}), GUI thread",
+                      slowest_cold, statistics.median(slowest)))
+    lines.append(Line("paged load: all of it on the GUI thread", gui_cold,
+                      statistics.median(gui), "case_rows + load", lines[0].warm,
+                      pages_count, targeted=False))
+    lines.append(Line("paged load: until every case is in (worker reads)", cold,
                       statistics.median(totals), "case_rows + load", lines[0].warm,
                       pages_count, targeted=False))
 

@@ -105,19 +105,23 @@ class CaseTableModel(QAbstractTableModel):
         a few times a second, not per page); sorted another way, they are shown when the
         load finishes (or the sort or filter changes).
         """
-        start = len(self._rows)
+        rows_, position = self._rows, self._position
+        added: list[int] = []
         for row in rows:
-            if row.id not in self._position:  # a case moved during the load: keep one
-                self._position[row.id] = len(self._rows)
-                self._rows.append(row)
-        if len(self._rows) == start:
+            if row.id not in position:  # a case moved during the load: keep one
+                # One int object for the row's place in the index and in the view (each
+                # costs 28 bytes: 3 MB at 100,000 cases).
+                at = len(rows_)
+                position[row.id] = at
+                rows_.append(row)
+                added.append(at)
+        if not added:
             return
         if not self._in_list_order():
             self._view_behind = True
             return
         passes = queries.row_predicate(self._filter, self._today, self._matching)
-        rows_ = self._rows
-        self._pending += [i for i in range(start, len(rows_)) if passes(rows_[i])]
+        self._pending += [at for at in added if passes(rows_[at])]
 
     def show_pending(self) -> None:
         """Show the appended rows that wait (at the bottom, in list order)."""

@@ -299,6 +299,7 @@ def test_the_anchor_holds_the_newest_entry_of_every_laptops_chain(session: Sessi
     session.store.create_case("Ours")
     db = session.db
     own = db.query_one("SELECT * FROM audit ORDER BY seq DESC LIMIT 1")
+    assert own is not None
     names = own.keys()  # a row's names (iterating the row gives its values)
     columns = [c for c in names if c != "seq"]
     # Other laptops' chains, as a merge stores them (ids sorting before and after ours).
@@ -315,6 +316,7 @@ def test_the_anchor_holds_the_newest_entry_of_every_laptops_chain(session: Sessi
     heads = audit_anchor.heads(db)
     ours = db.query_one("SELECT device_seq, hash FROM audit WHERE device_id = ?"
                         " ORDER BY device_seq DESC LIMIT 1", (session.device_id,))
+    assert ours is not None
     assert heads == {
         "00000000-aaaa": [3, "00000000-aaaa#3"],
         session.device_id: [int(ours[0]), str(ours[1])],

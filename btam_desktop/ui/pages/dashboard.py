@@ -191,14 +191,15 @@ def load(session: Session, today: date | None = None) -> DashboardData:
     today = today or date.today()
     store = session.store
     data = DashboardData(agency=session.setting("agency"))
-    # Status x concern counts use the (status, concern) index: 12 cheap counts.
+    # Status x concern counts: one walk of the (status, concern) index.
+    counts = queries.case_counts(session.db)
     for status in OPEN_STATUSES:
         data.by_status[status] = 0
         for concern in CONCERN_LEVELS:
-            count = store.count_cases(status=status, concern=concern)
+            count = counts.get((status, concern), 0)
             data.by_status[status] += count
             data.by_concern[concern] = data.by_concern.get(concern, 0) + count
-    data.closed = store.count_cases(status="closed")
+    data.closed = sum(n for (status, _concern), n in counts.items() if status == "closed")
     data.counts.update(data.by_status)
 
     iso_today = today.isoformat()
@@ -240,8 +241,8 @@ def load(session: Session, today: date | None = None) -> DashboardData:
     data.counts["overdue"] = data.attention_counts["overdue"]
     data.attention = queries.attention_cases(session.db, iso_today, ATTENTION_ROWS)
     if session.member_id:
-        data.my_cases_total = queries.count_my_cases(session.db, session.member_id)
-        data.my_cases = queries.my_cases(session.db, session.member_id, MY_CASES_ROWS)
+        data.my_cases_total, data.my_cases = queries.my_caseload(
+            session.db, session.member_id, MY_CASES_ROWS)
         since = queries.previous_unlock_hlc(session.db, session.member_id)
         data.first_sign_in = since is None
         if since is not None:

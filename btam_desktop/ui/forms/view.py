@@ -472,14 +472,16 @@ class FormView(QWidget):
                     self._build_timer.start()
 
     def _build_next(self) -> None:
-        # Sections for up to BUILD_TURN_S per turn: each turn also lays out and repaints the
-        # form, so one section per turn costs more in all; much longer and a key pressed
-        # meanwhile would wait.
+        # Sections for up to BUILD_TURN_S per turn, shown (styled) within that time too: each
+        # turn also lays out the form, so one section per turn costs more in all; much
+        # longer and a key pressed meanwhile would wait.
         if not self.isVisible():
             return
         start = time.perf_counter()
         while self._pending and time.perf_counter() - start < BUILD_TURN_S:
             self._build_pending(1, refresh=False)
+            if self._state is not None:
+                self._apply_visibility(self._state)
         self._refresh(self.answers(), all_texts=self.shown_form is not self.form)
         if self._pending and self.build_in_background:
             self._build_timer.start()

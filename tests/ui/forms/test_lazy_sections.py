@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from btam_desktop.core.forms import FormDefinition
 from btam_desktop.ui.forms import FormView
+from btam_desktop.ui.forms import view as view_module
 from btam_desktop.ui.forms.nav import SECTION_ROLE
 from tests.ui.forms.test_form_view import _focus_order, make
 
@@ -182,20 +183,26 @@ def test_problems_in_sections_not_built_yet_are_listed_shown_and_reached(
 
 
 def _many_sections(count: int) -> FormDefinition:
-    """A long form whose later section appears only after an answer in the first."""
+    """A long form in two languages whose last section appears only after an answer in the
+    first."""
     sections: list[dict[str, Any]] = [{"id": "start", "title": "Start", "fields": [
         {"id": "more", "type": "yes_no_unknown", "label": "More to tell?"}]}]
     for n in range(count):
-        sections.append({"id": f"part{n}", "title": f"Part {n}", "fields": [
-            {"id": f"p{n}_{k}", "type": "long_text", "label": f"Part {n}, question {k}"}
-            for k in range(4)]})
+        sections.append({
+            "id": f"part{n}", "title": f"Part {n}",
+            "translations": {"Español": {"title": f"Parte {n}"}},
+            "fields": [{"id": f"p{n}_{k}", "type": "long_text",
+                        "label": f"Part {n}, question {k}",
+                        "translations": {"Español": {"label": f"Parte {n}, pregunta {k}"}}}
+                       for k in range(4)]})
     sections.append({"id": "more_details", "title": "More details",
                      "relevant": "${more} = 'yes'", "fields": [
                          {"id": "details", "type": "text", "label": "Details",
                           "constraint": "string-length(.) <= 5",
                           "constraint_message": "Five letters at most."}]})
     return FormDefinition.from_dict({"format": "btam-form/1", "id": "long", "version": 1,
-                                     "title": "Long", "sections": sections})
+                                     "title": "Long", "languages": ["English", "Español"],
+                                     "default_language": "English", "sections": sections})
 
 
 def test_skip_logic_reaches_sections_not_built_yet(show: Any, qtbot: QtBot) -> None:
@@ -217,3 +224,34 @@ def test_skip_logic_reaches_sections_not_built_yet(show: Any, qtbot: QtBot) -> N
     assert row is not None and not row.isHidden()
     problem = row.problem
     assert problem is not None and problem[0] == "constraint"
+
+
+def test_a_language_chosen_before_a_section_is_built_is_the_one_it_shows(
+        show: Any, qtbot: QtBot) -> None:
+    form = _many_sections(12)
+    view = FormView(form, {"p11_3": "Respuesta"})
+    view.build_in_background = False
+    show(view)
+    assert not view.all_built()
+    try:
+        view.set_language("Español")
+        row = view.row("p11_3")  # in the last part: built now, in Spanish
+        assert row is not None and row.label_text == "Parte 11, pregunta 3"
+        assert row.accessibleName() == "Parte 11, pregunta 3"
+        assert view.section_box("part11").title.text() == "Parte 11"
+        assert row.editor is not None and row.editor.value() == "Respuesta"
+    finally:
+        view_module.remembered_languages.pop(form.id, None)
+
+
+def test_a_read_only_form_is_read_only_in_sections_built_later(
+        threat: FormDefinition, show: Any, qtbot: QtBot) -> None:
+    view = make(threat, SPREAD, read_only=True)
+    assert not view.all_built()
+    show(view)
+    qtbot.waitUntil(view.all_built, timeout=10_000)
+    editors = [row.editor for row in view.rows() if row.editor is not None]
+    assert editors and all(editor.is_read_only() for editor in editors)
+    at_once = _built_at_once(threat, SPREAD)
+    qtbot.addWidget(at_once)
+    assert view.answers() == at_once.answers()

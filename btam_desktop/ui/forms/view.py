@@ -18,11 +18,12 @@ values) are passed through untouched, so opening and saving a draft never loses 
 
 Sections below the first screen are built after the first paint (issue 12: the largest form
 took 340-420 ms to appear): the view builds the sections that fill a screen, shows them, and
-builds the rest one section per event-loop turn. Until a section is built its answers are
-kept as given and reported by :meth:`FormView.answers`; anything that needs its rows builds
-it first (``row``/``editor``/``repeat``/``section_box``, ``focus_field``, a section chosen
-in the list, Tab, a change a choice filter in it depends on), so the order of Tab, the
-completion summary, "go to question" and the accessible names are the same as before.
+builds the rest between events, a section or a few (``BUILD_TURN_S``) at a time. Until a
+section is built its answers are kept as given and reported by :meth:`FormView.answers`;
+anything that needs its rows builds it first (``row``/``editor``/``repeat``/``section_box``,
+``focus_field``, a section chosen in the list, Tab, scrolling to the end, the completion
+summary, a change a choice filter in it depends on), so Tab order, "go to question",
+messages, skip logic and accessible names are the same as before.
 """
 
 from __future__ import annotations
@@ -235,7 +236,7 @@ class FormView(QWidget):
         self._scroll_timer.setSingleShot(True)
         self._scroll_timer.setInterval(0)
         self._scroll_timer.timeout.connect(self._ensure_focus_visible)
-        # Builds the sections left for after the first paint, one per turn of the event loop.
+        # Builds the sections left for after the first paint, between events.
         self._build_timer = QTimer(self)
         self._build_timer.setSingleShot(True)
         self._build_timer.setInterval(0)
@@ -603,9 +604,11 @@ class FormView(QWidget):
 
     def _on_edited(self) -> None:
         if self._filtered and self._pending:
-            # A choice filter below may now offer less: its answer is cleared with a note,
-            # which needs its row.
-            self._build_all()
+            # A choice filter in a section not built yet may now offer less: its answer is
+            # cleared with a note, which needs its row.
+            pending = {s.id for s in self._pending}
+            if any(self._section_of.get(f) in pending for f in self._filtered):
+                self._build_all()
         answers = self.answers()
         # An answer a choice filter no longer offers is cleared (with a note under it); a
         # cleared answer may in turn narrow another list, hence the few rounds.

@@ -255,3 +255,35 @@ def test_a_read_only_form_is_read_only_in_sections_built_later(
     at_once = _built_at_once(threat, SPREAD)
     qtbot.addWidget(at_once)
     assert view.answers() == at_once.answers()
+
+
+def test_a_filtered_answer_in_a_section_not_built_yet_is_cleared_with_its_note(
+        show: Any, qtbot: QtBot) -> None:
+    sections: list[dict[str, Any]] = [{"id": "where", "title": "Where", "fields": [
+        {"id": "district", "type": "choice", "label": "District", "choices": [
+            {"name": "north", "label": "North"}, {"name": "south", "label": "South"}]}]}]
+    for n in range(12):
+        sections.append({"id": f"part{n}", "title": f"Part {n}", "fields": [
+            {"id": f"p{n}_{k}", "type": "long_text", "label": f"Part {n}, question {k}"}
+            for k in range(4)]})
+    sections.append({"id": "school_part", "title": "School", "fields": [
+        {"id": "school", "type": "choice", "label": "School",
+         "choice_filter": "choice('district') = ${district}", "choices": [
+             {"name": "lincoln", "label": "Lincoln High", "data": {"district": "north"}},
+             {"name": "washington", "label": "Washington High",
+              "data": {"district": "south"}}]}]})
+    form = FormDefinition.from_dict({"format": "btam-form/1", "id": "filtered", "version": 1,
+                                     "title": "Filtered", "sections": sections})
+    view = FormView(form, {"district": "north", "school": "lincoln"})
+    view.build_in_background = False
+    show(view)
+    assert not view.all_built()
+    assert view.answers()["school"] == "lincoln"
+    district = view.editor("district")
+    assert district is not None
+    with qtbot.waitSignal(view.answersChanged):
+        district.button_for("south").click()  # type: ignore[attr-defined]
+    assert "school" not in view.answers()
+    row = view.row("school")
+    assert row is not None
+    assert "Lincoln High" in row.notice_text() and "cleared" in row.notice_text()

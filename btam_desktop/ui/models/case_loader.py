@@ -15,6 +15,9 @@ time a queued signal arrives.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import sys
 import threading
 
 from PySide6.QtCore import QObject, QThread, Signal
@@ -79,9 +82,25 @@ class CaseLoader(QThread):
                 self.failed.emit(self.generation, error)
         finally:
             self._reader.close()
+            give_back_free_memory()
 
     def cancel(self) -> None:
         """Stop reading and wait for the thread to end (its connection closed)."""
         self._stop.set()
         self._reader.close()  # interrupts the read under way, if any
         self.wait()
+
+
+def give_back_free_memory() -> None:
+    """Return the C heap's free pages to the system (glibc's ``malloc_trim``; elsewhere
+    nothing). A load leaves megabytes freed but kept by the allocator: its connection's page
+    cache and the database rows each page was built from (measured 5 MiB at 100,000
+    cases), which the resident memory of the app would otherwise go on counting."""
+    if not sys.platform.startswith("linux"):
+        return
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None)  # glibc only (not musl)
+    if trim is not None:
+        trim(0)

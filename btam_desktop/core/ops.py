@@ -455,11 +455,12 @@ class Operation:
                 else encode_value(row) for row in rows]
 
     def _rewrite(self, table: str, record_ids: list[str], sql: str,
-                 params: Sequence[Any]) -> None:
+                 params: Sequence[Any], stored: dict[str, Any] | None = None) -> None:
         """Run ``sql``, an UPDATE or DELETE of the stored rows ``record_ids`` of ``table``: the
         one place through which every write changes or erases a record, so that the compact
-        insert change of each is first filled in from the row as it still is."""
-        self.materialise(table, record_ids)
+        insert change of each is first filled in from the row as it still is (``stored``: that
+        row, when the caller has just read it, for one record)."""
+        self.materialise(table, record_ids, stored)
         self.db.execute(sql, params)
 
     def rewrite(self, table: str, record_ids: list[str], sql: str,
@@ -467,10 +468,17 @@ class Operation:
         """:meth:`_rewrite` for the few writers outside this module (a withdrawn case)."""
         self._rewrite(table, record_ids, sql, params)
 
-    def materialise(self, table: str, record_ids: list[str]) -> None:
+    def materialise(self, table: str, record_ids: list[str],
+                    stored: dict[str, Any] | None = None) -> None:
         """Give the compact insert change of each record its value as a copy (from the stored
-        row, byte-identical to what the insert would have logged)."""
+        row, byte-identical to what the insert would have logged). ``stored``: the row of the
+        one record as just read (then one statement, a no-op when the insert kept a copy)."""
         if table in _WITNESSED:
+            return
+        if stored is not None and len(record_ids) == 1:
+            value = encode_value({name: stored[name] for name in TABLES[table].fields})
+            self.db.execute("UPDATE changes SET value = ? WHERE record_id = ? AND field = '*'"
+                            " AND value IS NULL", (value, record_ids[0]))
             return
         for start in range(0, len(record_ids), 500):
             chunk = record_ids[start:start + 500]
@@ -526,11 +534,11 @@ class Operation:
         if not changed:
             return []
         self._write_fields(table, record_id, {name: values[name] for name in changed},
-                           {name: values[name] for name in changed})
+                           {name: values[name] for name in changed}, current)
         return changed
 
     def _write_fields(self, table: str, record_id: str, logged: dict[str, Any],
-                      columns: dict[str, Any]) -> None:
+                      columns: dict[str, Any], stored: dict[str, Any] | None = None) -> None:
         """Log one change row per ``logged`` field (each based on that field's previous
         stamp), then store ``columns`` with the newest stamp."""
         hlc = ""
@@ -553,7 +561,7 @@ class Operation:
             params.append(audit.utc_now())
         self._rewrite(table, [record_id],
                       f"UPDATE {table} SET {', '.join(assignments)} WHERE id = ?",
-                      [*params, record_id])
+                      [*params, record_id], stored)
         self.summary.add(table, record_id)
 
     def resolve(self, table: str, record_id: str, field_name: str, resolves: tuple[str, ...],
@@ -671,13 +679,14 @@ class Operation:
         spec = TABLES[table]
         if spec.immutable or column not in spec.fields:
             raise InvalidInput(f"{table}.{column} cannot be changed")
-        old = json.loads(self.current(table, record_id)[column] or "{}")
+        current = self.current(table, record_id)
+        old = json.loads(current[column] or "{}")
         changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         if not changed:
             return []
         self._write_fields(
             table, record_id, {f"{column}.{key}": new.get(key) for key in changed},
-            {column: json.dumps(new, ensure_ascii=False, sort_keys=True)})
+            {column: json.dumps(new, ensure_ascii=False, sort_keys=True)}, current)
         return changed
 
     def _set_deleted(self, table: str, record_id: str, deleted_at: str | None) -> None:
@@ -696,7 +705,7 @@ class Operation:
         self._rewrite(
             table, [record_id],
             f"UPDATE {table} SET deleted_at = ?, deleted_by = ?{time_col} WHERE id = ?",
-            [*params, record_id],
+            [*params, record_id], current,
         )
         self.summary.add(table, record_id)
 

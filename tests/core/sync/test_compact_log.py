@@ -178,6 +178,15 @@ def test_edit_trash_and_merge_after_insert_fill_in_the_original(laptops: Laptops
         op.require_writer()
         op.trash("tasks", task_id)
     assert logged(a, task_id) == encode_value(task_row)
+    # A submission's answers, logged per answer.
+    sub_id, sub_row = made["submissions"]
+    assert _compact(a, sub_id)
+    with a.operation("answers") as op:
+        op.require_writer()
+        op.update_json("submissions", sub_id, "answers", {"contact_summary": "Phone"})
+    assert logged(a, sub_id) == encode_value(sub_row)
+    assert [(c.field, c.new) for c in a.store.field_history(sub_id)] == [
+        ("answers.contact_summary", "Phone")]
     # A change from another laptop to a record that is still compact here.
     assert _compact(a, person_id)
     with b.operation("edit") as op:

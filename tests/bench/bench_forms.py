@@ -245,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     view.resize(1280, 800)
     view.show()
     settle()
+    list(view.rows())  # every section built: a change then updates every row
     one_change = _median_time(view._on_edited, 200)
     view.close()
     view.deleteLater()

@@ -181,11 +181,15 @@ def case_ids_touched(db: Database, touched: dict[str, set[str]]) -> set[str]:
 # -- filtering and ordering (plain Python over CaseRow) ----------------------------------------
 @dataclass(frozen=True)
 class CaseFilter:
-    """What the case table shows. Empty values mean "any".
+    """Which cases a list shows: the case table, ``btam case list`` and
+    ``CaseStore.list_filtered``/``count_filtered`` (``list_cases``/``count_cases`` take the
+    same fields as keywords). Empty values mean "any".
 
     ``status`` is one of :data:`~btam_desktop.core.model.CASE_STATUSES`, :data:`NOT_CLOSED`
     or empty; ``matching`` is the result of :func:`matching_case_ids` for ``text`` (the table
-    runs the search once per text, not once per filter change).
+    runs the search once per text, not once per filter change). ``include_deleted`` (cases in
+    the trash too) and ``on`` (the ISO day "overdue" is judged on; empty: today) are read by
+    the store only: the case table holds live cases and judges on today.
     """
 
     text: str = ""
@@ -194,6 +198,14 @@ class CaseFilter:
     tier: str = ""
     overdue: bool = False
     assigned_to: str = ""  # a member id
+    include_deleted: bool = False
+    on: str = ""
+
+    @classmethod
+    def of(cls, **values: Any) -> CaseFilter:
+        """A filter from keyword values where None (or a missing one) means "any"."""
+        return cls(**{k: (v if v is not None else getattr(cls, k))
+                      for k, v in values.items()})
 
     def is_empty(self) -> bool:
         """True when every case passes."""

@@ -45,3 +45,30 @@ def test_stored_vault_opens_with_current_code(fixture: Path, tmp_path: Path) -> 
     finally:
         session.lock()
     vault.unlock_with_recovery(path, expected["recovery_key"]).lock()
+
+
+def test_a_v14_vault_gets_the_prefix_lists_and_finds_the_same(tmp_path: Path) -> None:
+    # v15 makes the case index again (FTS5 takes its prefix lists only when a table is made)
+    # and fills it from the stored rows: every case is found as before, by whole words and by
+    # a short last word, and the filter index is there.
+    fixture = FIXTURES / "schema-v14"
+    expected = json.loads((fixture / "expected.json").read_text())
+    for name in ("vault.btam", "vault.btam.keys"):
+        shutil.copy(fixture / name, tmp_path / name)
+    session, _ = vault.unlock(tmp_path / "vault.btam", passphrase_text=expected["passphrase"],
+                              member=expected["member"])
+    try:
+        db = session.db
+        assert "prefix = '1 2 3'" in str(
+            db.scalar("SELECT sql FROM sqlite_master WHERE name = 'case_fts'"))
+        assert db.scalar("SELECT 1 FROM sqlite_master WHERE name = 'cases_filter'")
+        store = session.store
+        for word, number in expected["search"].items():
+            for text in (word, word[:2], word[:1], f"{word} {word[:3]}"):
+                assert number in [c.number for c in store.list_cases(text=text)], text
+        live = {c.number for c in store.list_cases()}
+        assert {c.number for c in store.list_cases(text=next(iter(live))[:4])} == live
+        for number in live:  # every live case has its document again
+            assert [c.number for c in store.list_cases(text=number)] == [number]
+    finally:
+        session.lock()

@@ -211,3 +211,81 @@ def test_a_whole_case_number_finds_that_case_only(session: Session) -> None:
     store.add_note(other.id, "CAD 2026-004512 from dispatch")
     assert [c.id for c in store.list_cases(text="2026-004512")] == [other.id]
     assert store.count_cases(text="2026-004512") == 1
+
+
+@pytest.mark.parametrize("text", [
+    "t", "th", "thr", "q", "qu", "pro", "protective o", "school th", "threat sch",
+    "okafor d", "2026 q", "a b c"])
+def test_a_short_last_word_finds_what_the_records_hold(demo_vault: Session,
+                                                       text: str) -> None:
+    # Up to three characters the last word is read from the index's own prefix lists
+    # (schema v15); it must mean what it meant: any word starting so, the words before it
+    # whole, all in one case. The reference has no prefix index.
+    session = demo_vault
+    ref, cases = _reference(session)
+    expected = _expected(ref, cases, text)
+    assert [c.id for c in session.store.list_cases(text=text)] == expected
+    assert [c.id for c in session.store.list_cases(text=text, limit=7, offset=2)] == (
+        expected[2:9])
+    assert session.store.count_cases(text=text) == len(expected)
+    assert queries.matching_case_ids(session.db, text) == frozenset(expected)
+    assert queries.count_matching(session.db, text, cap=5) == min(5, len(expected))
+
+
+def test_the_case_index_keeps_prefix_lists(demo_vault: Session) -> None:
+    sql = demo_vault.db.scalar("SELECT sql FROM sqlite_master WHERE name = 'case_fts'")
+    assert "prefix = '1 2 3'" in str(sql)
+
+
+_COMBINATIONS = [
+    {"status": "closed"}, {"status": "open"}, {"status": queries.NOT_CLOSED},
+    {"concern": "imminent"}, {"tier": "intensive"}, {"tier": "universal"},
+    {"overdue": True}, {"assigned_to": "me"},
+    {"status": "closed", "tier": "universal"}, {"concern": "high", "assigned_to": "me"},
+    {"overdue": True, "assigned_to": "me"}, {"tier": "selective", "overdue": True},
+    {"status": "monitoring", "concern": "moderate", "tier": "selective", "overdue": True,
+     "assigned_to": "me"},
+    {"text": "threat", "tier": "intensive"}, {"text": "th", "overdue": True},
+    {"text": "quillmoor", "assigned_to": "me"}, {"text": "school th", "status": "closed"},
+    {"text": "t", "concern": "low", "overdue": True, "assigned_to": "me"},
+]
+
+
+@pytest.mark.parametrize("walk", [20_000, 3])
+@pytest.mark.parametrize("combination", _COMBINATIONS)
+def test_filters_combined_find_what_the_records_hold(
+        demo_vault: Session, combination: dict[str, object], walk: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The store answers each filter from whichever index is quickest (a walk of the list in
+    # its order, a member's assignments, the late reviews and tasks, the search matches):
+    # the cases, their order and the count must be those the records give. The reference is
+    # the case table's own filter (queries.row_predicate over every live case's row) and the
+    # text search without the store. A walk of 3 cases makes every page go the rare way.
+    session = demo_vault
+    monkeypatch.setattr(type(session.store), "_WALK", walk)
+    flt = queries.CaseFilter.of(**{
+        k: (session.member_id if v == "me" else v) for k, v in combination.items()},
+        on=TODAY.isoformat())
+    matching = None
+    if flt.text:
+        ref, cases = _reference(session)
+        matching = frozenset(_expected(ref, cases, flt.text))
+    passes = queries.row_predicate(flt, TODAY.isoformat(), matching)
+    rows = sorted(queries.case_rows(session.db), key=lambda r: (r.opened_on, r.number),
+                  reverse=True)
+    expected = [r.id for r in rows if passes(r)]
+    store = session.store
+    assert [c.id for c in store.list_filtered(flt)] == expected
+    for limit, offset in ((5, 0), (100, 0), (3, 4)):
+        page = store.list_filtered(flt, limit=limit, offset=offset)
+        assert [c.id for c in page] == expected[offset:offset + limit]
+    assert store.count_filtered(flt) == len(expected)
+
+
+def test_the_combinations_are_not_empty(demo_vault: Session) -> None:
+    # The filters above are tried on cases that have them.
+    store = demo_vault.store
+    assert store.count_cases(assigned_to=demo_vault.member_id) > 10
+    assert store.count_cases(overdue=True, on=TODAY.isoformat()) > 3
+    assert store.count_cases(tier="intensive") > 10
+    assert store.count_cases(text="th", overdue=True, on=TODAY.isoformat()) > 0

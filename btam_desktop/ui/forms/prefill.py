@@ -59,10 +59,4 @@ def mark_prefilled(view: FormView, words: Mapping[str, str]) -> list[str]:
     """Mark the rows of ``view`` (a FormView) whose answers were pre-filled; ``words``: field
     id -> where the answer came from. Returns the ids marked (a field the view shows no row
     for, a hidden one, is not)."""
-    marked: list[str] = []
-    for field_id, where in words.items():
-        row = view.row(field_id)
-        if row is not None and row.editor is not None:
-            row.set_prefilled(where)
-            marked.append(field_id)
-    return marked
+    return [field_id for field_id, where in words.items() if view.mark_prefilled(field_id, where)]

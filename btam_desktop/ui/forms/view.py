@@ -197,6 +197,9 @@ class FormView(QWidget):
         # their questions, kept as given until their rows exist.
         self._pending: list[Section] = []
         self._pending_answers: dict[str, Any] = {}
+        # "Filled in from the case" marks of questions not built yet: (where, the answer as
+        # it was when marked); shown when built if the answer is still that one.
+        self._pending_marks: dict[str, tuple[str, Any]] = {}
         #: Every field with a row, in form order (built or not).
         self._row_ids = [f.id for s in form.sections for f in s.fields if has_row(f)]
         self._section_of = {f.id: s.id for s in form.sections for f in s.fields}
@@ -449,8 +452,12 @@ class FormView(QWidget):
                 if repeat is not None:
                     repeat.set_field(row.field, form)
             editor = row.editor
+            mark = self._pending_marks.pop(row.field.id, None)
             if editor is not None and not isinstance(editor, ComputedEditor):
-                editor.set_value(self._pending_answers.pop(row.field.id, None))
+                value = self._pending_answers.pop(row.field.id, None)
+                editor.set_value(value)
+                if mark is not None and value == mark[1]:
+                    row.set_prefilled(mark[0])
             if editor is not None:
                 editor.set_read_only(self._read_only or row.field.read_only)
                 row.update_clear_button()
@@ -807,6 +814,24 @@ class FormView(QWidget):
         else:
             self._build_through(self._section_of.get(parsed.field_id, ""))
         return self._built_row(path)
+
+    def mark_prefilled(self, field_id: str, where: str) -> bool:
+        """Mark the answer of ``field_id`` as filled in from the case (``where``: from what);
+        False if the view shows no answer for it. A question not built yet is marked when it
+        is, unless its answer was replaced meanwhile."""
+        row = self._rows.get(field_id)
+        if row is None and any(f.id == field_id for s in self._pending for f in s.fields):
+            field = self.form.fields_by_id[field_id]
+            if not has_row(field) or field.type == "note":
+                return False
+            self._pending_marks[field_id] = (where,
+                                             copy.deepcopy(self._pending_answers.get(field_id)))
+            return True
+        row = self.row(field_id)
+        if row is None or row.editor is None:
+            return False
+        row.set_prefilled(where)
+        return True
 
     def _built_row(self, path: str) -> FieldRow | None:
         """The row of a field path among the rows built so far (never builds one)."""

@@ -16,6 +16,7 @@ from btam_desktop.core.forms import FormDefinition
 from btam_desktop.ui.forms import FormView
 from btam_desktop.ui.forms import view as view_module
 from btam_desktop.ui.forms.nav import SECTION_ROLE
+from btam_desktop.ui.forms.prefill import mark_prefilled, prefill_words
 from tests.ui.forms.test_form_view import _focus_order, make
 
 #: Realistic answers spread over the whole threat inquiry, with a key from another version.
@@ -287,3 +288,22 @@ def test_a_filtered_answer_in_a_section_not_built_yet_is_cleared_with_its_note(
     row = view.row("school")
     assert row is not None
     assert "Lincoln High" in row.notice_text() and "cleared" in row.notice_text()
+
+
+def test_a_prefilled_answer_in_a_section_not_built_yet_is_marked_once_built(
+        show: Any, qtbot: QtBot) -> None:
+    # Pre-filling a new form from the case does not build the sections it reaches.
+    form = _many_sections(12)
+    view = FormView(form, {"p11_3": "From the case", "p10_0": "Also from the case"})
+    view.build_in_background = False
+    show(view)
+    marked = mark_prefilled(view, {"p11_3": "the summary", "p10_0": "the notes",
+                                   "no_such_field": "anything"})
+    assert marked == ["p11_3", "p10_0"]
+    assert "p10_0" not in view._rows and "p11_3" not in view._rows  # not built for that
+    # Answers put back by code before the section is built: a replaced answer loses its mark.
+    view.set_answers({"p11_3": "From the case", "p10_0": "Typed over"})
+    kept, replaced = view.row("p11_3"), view.row("p10_0")
+    assert kept is not None and replaced is not None
+    assert kept.prefilled == prefill_words("the summary")
+    assert replaced.prefilled is None

@@ -27,6 +27,12 @@ Row = Any
 DatabaseError = sqlcipher3.DatabaseError
 IntegrityError = sqlcipher3.IntegrityError
 BUSY_TIMEOUT_MS = 5_000
+# The session's page cache. Measured at 100,000 cases (issue 12, bench_vault.py against a plain
+# copy; bench_app.py's Cases run): 64 MiB keeps warm reads within ~1.1x of plain SQLite; at
+# 16 or 8 MiB searches ran 1.4-3.5x and the store's overdue count 4-13x plain (2-4 s), since
+# each read of more pages than the cache holds decrypts them again. The app's memory pays for
+# the pages read, not for the size allowed (before the dashboard read on a reader of its own,
+# 16 MiB took 26 MiB off the app with the Cases page open: 272 -> 246 MiB).
 CACHE_KIB = 65_536
 # A reader walks an index once, in order: each page is read once, so a big cache would only
 # hold decrypted pages (memory) nobody reads again.

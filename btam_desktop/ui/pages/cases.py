@@ -357,11 +357,15 @@ class CaseList(QWidget):
         # still coming), at the count's pace when the member has scrolled to its end, and
         # otherwise, nobody being able to see them yet, when the load ends.
         shown = self.model.rowCount()
-        screen = max(1, self.table.viewport().height() // ROW_HEIGHT + 1)
+        height = self.table.viewport().height()
+        screen = max(1, height // ROW_HEIGHT + 1)
         now = time.monotonic()
         due = now - self._load_shown_at >= SHOW_EVERY_S
-        bar = self.table.verticalScrollBar()
-        if shown < 2 * screen or (due and bar.value() >= bar.maximum() - bar.pageStep()):
+        # The last row on screen, from the header (the scroll bar's range is updated later,
+        # at the next layout); -1: the rows end above the bottom of the table.
+        bottom = self.table.rowAt(height - 1)
+        at_end = bottom < 0 or bottom >= shown - screen
+        if shown < 2 * screen or (due and at_end):
             self.model.show_pending()
         if due:
             # The count once a second, not per page (a new text lays the page out again:

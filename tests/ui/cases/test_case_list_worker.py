@@ -25,8 +25,10 @@ from btam_desktop.core import queries
 from btam_desktop.core.db import Reader
 from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
 from btam_desktop.core.session import Session
+from btam_desktop.ui.case.tab_base import ROW_HEIGHT
 from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.main_window import MainWindow
+from btam_desktop.ui.models.case_loader import CaseLoader
 from btam_desktop.ui.pages import cases as cases_module
 from btam_desktop.ui.pages.cases import CasesPage
 from tests.ui.cases.conftest import days
@@ -51,7 +53,7 @@ class Reads:
     gate: threading.Event = field(default_factory=threading.Event)  # ... for this,
     endless: bool = False  # ... or runs ENDLESS instead
     held: threading.Event = field(default_factory=threading.Event)  # it is waiting now
-    readers: list[Reader] = field(default_factory=list)  # every reader opened
+    readers: list[Reader] = field(default_factory=list)  # every reader of the page's loads
     session: Session | None = None
 
 
@@ -94,14 +96,15 @@ def app(qtbot: QtBot, make_controller: Callable[..., AppController], many_cases:
         return read(db, after, limit)
 
     monkeypatch.setattr(queries, "case_rows_page", wrapped)
-    opener = Session.open_reader
+    class Recording(CaseLoader):
+        """The page's loader, its reader noted (other readers, such as the dashboard's,
+        are not the page's)."""
 
-    def recording(self: Session) -> Reader:
-        reader = opener(self)
-        reads.readers.append(reader)
-        return reader
+        def __init__(self, reader: Reader, *args: Any, **kwargs: Any) -> None:
+            reads.readers.append(reader)
+            super().__init__(reader, *args, **kwargs)
 
-    monkeypatch.setattr(Session, "open_reader", recording)
+    monkeypatch.setattr(cases_module, "CaseLoader", Recording)
     controller = make_controller(many_cases)
     main = unlock(qtbot, controller, LEAD_PASS)
     main.resize(1280, 800)
@@ -230,3 +233,30 @@ def test_writes_during_a_read_are_in_the_list_at_its_end(qtbot: QtBot, app: App)
     assert model.row_of(added.id) >= 0
     assert model.row_of(every[1]) == -1
     assert _shown(app.page) == _expected(session, CaseFilter(status=NOT_CLOSED))
+
+
+def test_rows_nobody_can_see_yet_join_the_table_when_the_load_ends(
+        qtbot: QtBot, app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each insertion repaints the table, so during the load rows join it only while it is
+    not full or when the member has scrolled to its end."""
+    monkeypatch.setattr(cases_module, "SHOW_EVERY_S", 0.0)
+    reads = app.reads
+    reads.hold_at = 5  # the worker waits after reading 5 + 4 x 7 = 33 cases
+    listing = app.page.list
+    model = listing.model
+    app.main.resize(1280, 480)  # a screenful of a few rows: 40 cases fill several
+    app.main.show_page("cases")
+    _wait_held(qtbot, reads)
+    qtbot.waitUntil(lambda: model.total() == 33, timeout=5_000)
+    screen = listing.table.viewport().height() // ROW_HEIGHT + 1
+    every = _expected(app.session, CaseFilter(status=NOT_CLOSED))
+    read = queries.case_rows_page(app.session.db, None, 33)
+    read_open = [r.id for r in read if r.status != "closed"]
+    shown = _shown(app.page)
+    # Two screenfuls or more are shown, in list order, and the rows read below them wait.
+    assert len(shown) >= 2 * screen
+    assert shown == every[:len(shown)]
+    assert len(shown) < len(read_open)
+    with qtbot.waitSignal(listing.load_finished, timeout=10_000):
+        reads.gate.set()
+    assert _shown(app.page) == every

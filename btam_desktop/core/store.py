@@ -353,8 +353,8 @@ class CaseStore:
                   " AND t.due_on IS NOT NULL AND t.due_on < :today)")
     _LATE_REVIEW = "(c.status != 'closed' AND c.next_review < :today)"
     _OVERDUE = f"({_LATE_REVIEW} OR {_LATE_TASK})"
-    _MATCHED = ("c.id IN (SELECT case_id FROM case_docs WHERE rowid IN"
-                f" ({search.MATCHING_ROWIDS}))")
+    _MATCHED_IDS = f"SELECT case_id FROM case_docs WHERE rowid IN ({search.MATCHING_ROWIDS})"
+    _MATCHED = f"c.id IN ({_MATCHED_IDS})"
     # The text as a test of one case (its document's rowid among the matches, read once into
     # a temporary table), where another filter drives.
     # (The "+" keeps SQLite from seeking the case's document once per match: 40 s at 100,000
@@ -364,6 +364,9 @@ class CaseStore:
     # A walk in list order that has not filled its page after this many cases stops, and the
     # page is read from the matching set instead (a rare filter: few matches, sorted quickly).
     _WALK = 20_000
+    # Fewer cases than this in a set (matches, a status, a member's...) are "few": each is
+    # looked up; more are read in order and merged.
+    _FEW = 5_000
 
     def _with_matches(self, sql: str) -> str:
         """``sql`` with the table ``matched`` (rowids of the documents matching ``:q``) that
@@ -415,12 +418,11 @@ class CaseStore:
                       ) -> list[tuple[int, str, str]]:
         """(size, ids SQL, name) of each filter that picks out a set of cases from its own
         index, smallest first. A size is capped: only which set is smaller matters."""
-        cap = {"cap": 5_000}
+        cap = {"cap": self._FEW}
         sets: list[tuple[int, str, str]] = []
         if params.get("q"):
-            sets.append((search.count_matches(self.db, params["q"], cap["cap"]),
-                         "SELECT case_id FROM case_docs WHERE rowid IN"
-                         f" ({search.MATCHING_ROWIDS})", "text"))
+            sets.append((search.count_matches(self.db, params["q"], self._FEW),
+                         self._MATCHED_IDS, "text"))
         if flt.assigned_to:
             ids = ("SELECT case_id FROM case_assignments INDEXED BY case_assignments_member"
                    " WHERE member_id = :member AND deleted_at IS NULL")
@@ -519,7 +521,7 @@ class CaseStore:
         where = (" WHERE " + " AND ".join(terms)) if terms else ""
         if limit is not None and params.get("q"):
             sets = self._driving_sets(flt, params)
-            if sets[0][2] == "text" or sets[0][0] >= 5_000:
+            if sets[0][2] == "text" or sets[0][0] >= self._FEW:
                 # A text search's page: the few cases the index walk found, sorted here.
                 params["rowids"] = self._first_matches(terms, params, offset + limit)
                 where = (" WHERE c.id IN (SELECT case_id FROM case_docs WHERE rowid IN"
@@ -570,68 +572,75 @@ class CaseStore:
         where, params = self._filter_terms(flt)
         if "0" in where:
             return 0
-        def one(sql: str, params: dict[str, Any]) -> Any:
-            return self.db.scalar(self._with_matches(sql), params)
+        if not params.get("q"):
+            if flt.assigned_to and where == ["c.deleted_at IS NULL", self._ASSIGNED]:
+                # A caseload: the member's index alone, less the cases in the trash (few;
+                # every assignment names a case: foreign key).
+                return int(self.db.scalar(
+                    "SELECT count(DISTINCT case_id) FROM case_assignments INDEXED BY"
+                    " case_assignments_member WHERE member_id = :member AND deleted_at IS NULL",
+                    params)) - int(self.db.scalar(
+                        "SELECT count(*) FROM cases c INDEXED BY cases_trashed WHERE"
+                        f" c.deleted_at IS NOT NULL AND {self._ASSIGNED}", params))
+            return int(self.db.scalar(
+                f"SELECT count(*) FROM ({self._ids_without_text(flt, where, params)})", params))
+        if search.count_matches(self.db, params["q"], self._FEW) < self._FEW:
+            # Few matches: each tested from the indexes.
+            return int(self.db.scalar("SELECT count(*) FROM (" + self._matching_ids(
+                flt, where, params, (0, self._MATCHED_IDS, "text")) + ")",
+                params))
+        # Many matches: the documents of the cases passing the other filters, in rowid order,
+        # merged with the matches as the index yields them (in the same order): no look-up
+        # per match.
+        return int(self.db.scalar(
+            f"SELECT count(*) FROM ({search.MATCHING_ROWIDS} INTERSECT SELECT d.rowid FROM"
+            " case_docs d WHERE d.case_id IN"
+            f" ({self._ids_without_text(flt, where, params, ids=True)}) ORDER BY 1)", params))
 
-        text = bool(params.get("q"))
-        if flt.status and flt.status != queries.NOT_CLOSED and not flt.include_deleted and (
-                int(one("SELECT count(*) FROM cases c WHERE c.deleted_at IS NULL AND"
-                        " c.status = :status" + (" AND c.concern = :concern" if flt.concern
-                                                 else ""), params)) < 5_000):
+    def _ids_without_text(self, flt: CaseFilter, where: list[str], params: dict[str, Any],
+                          *, ids: bool = False) -> str:
+        """SQL of the ids of the cases passing ``where`` (every filter but the text), read the
+        quickest way for the filters given (``ids``: the ids themselves are read, not only
+        counted; the status index holds row numbers, not ids)."""
+        if flt.status and flt.status != queries.NOT_CLOSED and not flt.include_deleted and int(
+                self.db.scalar("SELECT count(*) FROM cases c WHERE c.deleted_at IS NULL AND"
+                               " c.status = :status" + (" AND c.concern = :concern"
+                                                        if flt.concern else ""), params)
+                ) < self._FEW:
             # A few cases of this status (and concern), from the status index: each tested.
-            checks = [*where, *([self._TEXT_TEST] if text else [])]
-            return int(one("SELECT count(*) FROM cases c INDEXED BY cases_status WHERE "
-                           + " AND ".join(checks), params))
+            return ("SELECT c.id FROM cases c INDEXED BY cases_status WHERE "
+                    + " AND ".join(where))
         if flt.overdue and not flt.include_deleted:
             # Two disjoint parts, each from its own index: late reviews (the partial review
             # index), then cases with a late open task whose review is not late (a look-up in
-            # cases_filter per late task's case). A union of both sets would be sorted first.
-            rest = [t for t in where if t != self._OVERDUE]
-            if text:
-                rest.append(self._TEXT_TEST)
-            tests = "".join(f" AND {t}" for t in rest)
-            reviews = one(
-                "SELECT count(*) FROM cases c INDEXED BY cases_review WHERE c.deleted_at IS NULL"
-                f" AND c.status != 'closed' AND c.next_review < :today{tests}", params)
-            tasks = one(
-                "SELECT count(*) FROM cases c INDEXED BY cases_filter WHERE c.id IN (SELECT"
+            # cases_filter per late task's case). UNION would sort both sets.
+            tests = "".join(f" AND {t}" for t in where if t != self._OVERDUE)
+            # With other filters the late reviews are read from cases_filter whole rather than
+            # looked up in the table one by one from the review index.
+            reviews = "cases_filter" if tests != " AND c.deleted_at IS NULL" else "cases_review"
+            return (
+                f"SELECT c.id FROM cases c INDEXED BY {reviews} WHERE c.deleted_at IS NULL"
+                f" AND c.status != 'closed' AND c.next_review < :today{tests} UNION ALL"
+                " SELECT c.id FROM cases c INDEXED BY cases_filter WHERE c.id IN (SELECT"
                 " case_id FROM tasks INDEXED BY tasks_open_due WHERE done_at IS NULL AND"
                 " deleted_at IS NULL AND due_on < :today) AND NOT (c.status != 'closed'"
-                f" AND coalesce(c.next_review < :today, 0)){tests}", params)
-            return int(reviews) + int(tasks)
-        if flt.assigned_to and not text and where == ["c.deleted_at IS NULL", self._ASSIGNED]:
-            # A caseload: the member's index alone, less the cases in the trash (few; every
-            # assignment names a case: foreign key).
-            return int(one(
-                "SELECT count(DISTINCT case_id) FROM case_assignments INDEXED BY"
-                " case_assignments_member WHERE member_id = :member AND deleted_at IS NULL",
-                params)) - int(one(
-                    "SELECT count(*) FROM cases c INDEXED BY cases_trashed WHERE"
-                    f" c.deleted_at IS NOT NULL AND {self._ASSIGNED}", params))
+                f" AND coalesce(c.next_review < :today, 0)){tests}")
         if flt.assigned_to:
             # The member's cases (their index, in case id order) merged with the cases passing
             # every other filter (cases_filter, in the same order): two ordered reads, no
             # look-up per case.
-            others = " AND ".join([*(t for t in where if t != self._ASSIGNED),
-                                   *([self._TEXT_TEST] if text else [])]) or "1"
-            return int(one(
-                "SELECT count(*) FROM (SELECT case_id FROM case_assignments INDEXED BY"
-                " case_assignments_member WHERE member_id = :member AND deleted_at IS NULL"
-                f" INTERSECT SELECT c.id FROM cases c INDEXED BY cases_filter WHERE {others}"
-                " ORDER BY 1)", params))
-        sets = self._driving_sets(flt, params)
-        if sets:
-            return int(one(
-                f"SELECT count(*) FROM ({self._matching_ids(flt, where, params, sets[0])})",
-                params))
+            others = " AND ".join(t for t in where if t != self._ASSIGNED) or "1"
+            return ("SELECT case_id FROM case_assignments INDEXED BY case_assignments_member"
+                    " WHERE member_id = :member AND deleted_at IS NULL INTERSECT SELECT c.id"
+                    f" FROM cases c INDEXED BY cases_filter WHERE {others} ORDER BY 1")
         # A status (and concern) leads the partial status index; any other mix reads the
         # small cases_filter index whole (100,000 short entries) rather than the table.
         facets = flt.status or flt.concern or flt.tier
         index = " INDEXED BY cases_filter" if facets and (
             flt.tier or flt.status == queries.NOT_CLOSED or flt.include_deleted
-            or not flt.status) else ""
+            or not flt.status or ids) else ""
         clause = (" WHERE " + " AND ".join(where)) if where else ""
-        return int(self.db.scalar(f"SELECT count(*) FROM cases c{index}{clause}", params))
+        return f"SELECT c.id FROM cases c{index}{clause}"
 
     def update_case(
         self, id_or_number: str, values: dict[str, Any], *, reason: str | None = None

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -120,19 +121,42 @@ def case_query(db: Database, text: str) -> str | None:
         # Up to three characters the index holds the prefix's own list (schema v15).
         return query
     low = last.lower()
-    high = low[:-1] + chr(ord(low[-1]) + 1)
-    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.case_vocab"
-               " USING fts5vocab(main, 'case_fts', 'row')")
-    terms = [str(r[0]) for r in db.query(
-        "SELECT term FROM temp.case_vocab WHERE term >= ? AND term < ? LIMIT ?",
-        (low, high, MAX_EXPANSION + 1))]
-    if len(terms) > MAX_EXPANSION:
+    terms = _prefix_terms(db, low)
+    if terms is None:
         return query
     # FTS5 wants an explicit AND before a parenthesised group.
     whole = query.rsplit(" ", 1)[0] + " AND " if len(words) > 1 else ""
     if not terms:
         return f'{whole}"{low}"'  # no indexed word starts so: nothing matches
     return whole + "(" + " OR ".join(f'"{t}"' for t in terms) + ")"
+
+
+_EXPANSIONS: weakref.WeakKeyDictionary[Database, tuple[tuple[int, int], dict[str, Any]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _prefix_terms(db: Database, low: str) -> list[str] | None:
+    """The indexed words starting with ``low`` (None: more than :data:`MAX_EXPANSION`).
+
+    fts5vocab reads every such word's list to count it (8-15 ms for "threat" or "inte" at
+    100,000 cases), and a search asks for its page, its count and its matches in turn, once
+    per key typed: the answer is kept per open vault until anything is written to it (by this
+    connection: ``total_changes()``; by another: ``PRAGMA data_version``)."""
+    stamp = (int(db.scalar("SELECT total_changes()")), int(db.scalar("PRAGMA data_version")))
+    kept = _EXPANSIONS.get(db)
+    if kept is None or kept[0] != stamp or len(kept[1]) > 256:
+        kept = (stamp, {})
+        _EXPANSIONS[db] = kept
+    if low not in kept[1]:
+        high = low[:-1] + chr(ord(low[-1]) + 1)
+        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.case_vocab"
+                   " USING fts5vocab(main, 'case_fts', 'row')")
+        terms = [str(r[0]) for r in db.query(
+            "SELECT term FROM temp.case_vocab WHERE term >= ? AND term < ? LIMIT ?",
+            (low, high, MAX_EXPANSION + 1))]
+        kept[1][low] = None if len(terms) > MAX_EXPANSION else terms
+    found = kept[1][low]
+    return None if found is None else list(found)
 
 
 # -- what is indexed: the one statement of it -------------------------------------------------

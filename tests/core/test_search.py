@@ -292,3 +292,16 @@ def test_the_combinations_are_not_empty(demo_vault: Session) -> None:
     assert store.count_cases(overdue=True, on=TODAY.isoformat()) > 3
     assert store.count_cases(tier="intensive") > 10
     assert store.count_cases(text="th", overdue=True, on=TODAY.isoformat()) > 0
+
+
+def test_a_prefix_finds_a_word_written_after_it_was_searched(session: Session) -> None:
+    # The words a prefix stands for are kept between searches until something is written.
+    store = session.store
+    case = store.create_case("Calls to the depot")
+    assert store.list_cases(text="zebr") == []
+    assert store.count_cases(text="zebr") == 0
+    store.add_note(case.id, "Drew a zebrafish on the wall")
+    assert [c.id for c in store.list_cases(text="zebr")] == [case.id]
+    assert store.count_cases(text="zebr") == 1
+    store.add_note(case.id, "and a zebrawood box")
+    assert queries.matching_case_ids(session.db, "zebraw") == {case.id}

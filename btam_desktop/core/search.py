@@ -390,12 +390,13 @@ MATCHING_ROWIDS = "SELECT rowid FROM case_fts WHERE case_fts MATCH :q"
 
 def matching_case_ids(db: Database, query: str) -> list[str]:
     """Ids of every live case matching an FTS5 query (from :func:`fts_query`)."""
-    # One JSON array instead of a row per match: at 70,000 matches, building Python rows
-    # costs as much as the search itself.
+    # One string instead of a row per match: at 70,000 matches, building Python rows costs
+    # as much as the search itself; ids joined by a separator no id holds are built and
+    # split in a third less time than a JSON array.
     found = db.scalar(
-        "SELECT json_group_array(d.case_id) FROM case_fts f JOIN case_docs d"
+        "SELECT group_concat(d.case_id, char(31)) FROM case_fts f JOIN case_docs d"
         " ON d.rowid = f.rowid WHERE case_fts MATCH :q", {"q": query})
-    return [str(i) for i in json.loads(found or "[]")]
+    return str(found).split("\x1f") if found else []
 
 
 def count_matches(db: Database, query: str, cap: int | None = None) -> int:

@@ -339,13 +339,16 @@ class CaseStore:
         return _case(row, self._assigned(case_id))
 
     # -- the case list and its filters ------------------------------------------------------
-    # Each filter is written two ways. As a condition on one case row ``c`` (``_conditions``),
+    # Each filter is written two ways. As a condition on one case row ``c`` (_filter_terms),
     # tested from indexes alone: the columns of cases_list or cases_filter, and an EXISTS probe
     # into the index of a member's assignments or of open dated tasks. And, for the filters
     # that pick out a set of cases (text, assigned member, overdue), as the ids of that set read
-    # straight from its own index (``_driving_sets``). A count or a page is driven from the
-    # smallest such set and tests the rest row by row; without one, a count reads a small
-    # index and a page walks the list in its order until it is full (see list_cases).
+    # straight from its own index (_driving_sets, _ids_without_text). A page walks the list in
+    # its order until it is full (_walk_list, _first_matches for a text), or else reads the
+    # smallest set and tests the rest case by case; a count reads the quickest set for the
+    # filters given and, with a text matching many cases, merges it with the matches in
+    # document order (count_filtered). tests/core/test_search.py checks every way against
+    # the case table's own filter.
     _ASSIGNED = ("EXISTS (SELECT 1 FROM case_assignments a INDEXED BY case_assignments_live"
                  " WHERE a.case_id = c.id AND a.member_id = :member AND a.deleted_at IS NULL)")
     _LATE_TASK = ("EXISTS (SELECT 1 FROM tasks t INDEXED BY tasks_open_case WHERE"

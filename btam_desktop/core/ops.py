@@ -6,6 +6,7 @@ listeners (the UI's views) what changed. Nothing else writes these tables.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Callable, Sequence
@@ -296,6 +297,9 @@ class Operation:
         self._audited = False
         self._hlc = ""
         self._batch: list[tuple[Any, ...]] | None = None
+        # Records whose compact insert change is among the collected rows (a merge's): filling
+        # one in (materialise) writes the collection first.
+        self._batch_compact: set[str] = set()
         # Cases whose search documents must be rebuilt although their records are gone by
         # the time the operation ends (a purged entry names its case before it goes).
         self._search_cases: set[str] = set()
@@ -369,6 +373,7 @@ class Operation:
         if self._batch:
             self.db.executemany(self._CHANGE_INSERT, self._batch)
         self._batch = []
+        self._batch_compact.clear()
 
     def end_batch(self) -> None:
         """Flush and go back to writing row by row."""
@@ -475,6 +480,8 @@ class Operation:
         one record as just read (then one statement, a no-op when the insert kept a copy)."""
         if table in _WITNESSED:
             return
+        if self._batch_compact and not self._batch_compact.isdisjoint(record_ids):
+            self.flush_batch()  # its compact insert change is still collected
         if stored is not None and len(record_ids) == 1:
             value = encode_value({name: stored[name] for name in TABLES[table].fields})
             self.db.execute("UPDATE changes SET value = ? WHERE record_id = ? AND field = '*'"
@@ -646,8 +653,24 @@ class Operation:
         self.db.execute(
             f"INSERT INTO {change.table} ({', '.join(columns)}) VALUES ({placeholders})",
             params)
+        if self._stored_gives_back(change, row):
+            # Kept compact like a local insert: the stored row gives back these exact bytes.
+            change = dataclasses.replace(change, value=STORED)
+            if self._batch is not None:
+                self._batch_compact.add(change.record_id)
         self.log_remote(change)
         self.summary.add(change.table, change.record_id)
+
+    def _stored_gives_back(self, change: RemoteChange, row: dict[str, Any]) -> bool:
+        """Whether the record just stored from a remote insert encodes to exactly the value
+        the change carries (every field, each of a type its column keeps, the same text)."""
+        spec = TABLES[change.table]
+        if (change.table in _WITNESSED or change.value is None
+                or len(row) != len(spec.fields) or set(row) != set(spec.fields)):
+            return False
+        types = _kept_types(self.db, change.table)
+        return all(type(value) in types[name] for name, value in row.items()) and \
+            encode_value(row) == change.value
 
     def set_remote(self, change: RemoteChange, columns: dict[str, Any]) -> None:
         """Write a remote change that won its field."""

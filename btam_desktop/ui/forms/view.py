@@ -193,9 +193,11 @@ class FormView(QWidget):
         self._rows: dict[str, FieldRow] = {}
         self._repeats: dict[str, RepeatEditor] = {}
         self._sections: dict[str, SectionBox] = {}
-        # Sections not built yet (a suffix of the form's, in form order) and the answers of
-        # their questions, kept as given until their rows exist.
+        # Sections not built yet, or not all of them (a suffix of the form's, in form order;
+        # the first may be half built: its fields from _next_field on are not), and the
+        # answers of their questions, kept as given until their rows exist.
         self._pending: list[Section] = []
+        self._next_field = 0
         self._pending_answers: dict[str, Any] = {}
         # "Filled in from the case" marks of questions not built yet: (where, the answer as
         # it was when marked); shown when built if the answer is still that one.
@@ -401,49 +403,87 @@ class FormView(QWidget):
         screen = QGuiApplication.primaryScreen()
         budget = screen.availableGeometry().height() if screen is not None else 0
         budget = budget or DEFAULT_SCREEN_HEIGHT
-        relevant = evaluate(self.form, self._initial_answers).sections
+        state = evaluate(self.form, self._initial_answers)
         for section in self.form.sections:
             self._nav_items[section.id] = self.sections_list.add_section(
                 section.id, section.title
             )
-            if budget > 0:
-                self._build_section(section)
-                if relevant.get(section.id, False):
-                    budget -= 60 + sum(estimated_height(f) for f in section.fields
-                                       if has_row(f))
-            else:
+            if budget <= 0:
                 self._pending.append(section)
+                continue
+            box = self._add_box(section)
+            shown = state.sections.get(section.id, False)
+            budget -= 60 if shown else 0
+            for index, field in enumerate(section.fields):
+                if budget <= 0:  # the rest of this section after the first paint
+                    self._pending.append(section)
+                    self._next_field = index
+                    break
+                if has_row(field):
+                    self._add_row(field, section, box)
+                    if shown and state.fields.get(field.id, False):
+                        budget -= estimated_height(field)
         self._guidance_after_questions()
 
-    def _build_section(self, section: Section) -> SectionBox:
-        """Build the box and rows of ``section`` (the next one in form order)."""
+    def _add_box(self, section: Section) -> SectionBox:
+        """The box of ``section`` (the next one in form order), empty."""
         box = SectionBox(section, self.content)
-        for field in section.fields:
-            if not has_row(field):
-                continue  # computed or metadata: kept in the answers, never a question
-            row = self._make_row(field, section.id, box)
-            box.rows_layout.addWidget(row)
-            self._rows[field.id] = row
+        if self.shown_form is not self.form:
+            box.set_section(self.shown_form.section(section.id))
         content_layout = self.content.layout()
         assert isinstance(content_layout, QVBoxLayout)
         content_layout.insertWidget(content_layout.count() - 1, box)  # before the stretch
         self._sections[section.id] = box
         return box
 
-    def _build_pending(self, count: int | None = None, *, refresh: bool = True) -> None:
-        """Build the next ``count`` sections not built yet (all of them with None) and give
-        their rows everything the built ones have: answers, language, read-only, the
-        attachment source, tab order and the engine's state."""
+    def _add_row(self, field: Field, section: Section, box: SectionBox) -> FieldRow:
+        """The row of ``field`` (the next one in form order), at the end of ``box``."""
+        row = self._make_row(field, section.id, box)
+        if box.isVisible():
+            # Added to a box on screen it would show itself from the event loop, skip logic
+            # or not: hidden until _apply_visibility shows it (as it does with every row).
+            row.hide()
+        box.rows_layout.addWidget(row)
+        self._rows[field.id] = row
+        return row
+
+    def _unbuilt_fields(self) -> Iterator[Field]:
+        """The top-level fields whose rows are not built yet (rows or not), in form order."""
+        for index, section in enumerate(self._pending):
+            yield from section.fields[self._next_field if index == 0 else 0:]
+
+    def _build_pending(self, count: int | None = None, *, refresh: bool = True,
+                       seconds: float | None = None) -> None:
+        """Finish the next ``count`` sections not (all) built yet (all of them with None),
+        or with ``seconds`` build questions for that long (at least one), and give the new
+        rows everything the others have: answers, language, read-only, the attachment
+        source, tab order and the engine's state."""
         if not self._pending:
             return
         self._build_timer.stop()
-        sections = self._pending[:count] if count is not None else list(self._pending)
-        del self._pending[:len(sections)]
+        start = time.perf_counter()
         new_rows: list[FieldRow] = []
-        for section in sections:
-            box = self._build_section(section)
-            self._after_questions(box)
-            new_rows.extend(self._rows[f.id] for f in section.fields if has_row(f))
+        finished = 0
+        while self._pending and (count is None or finished < count):
+            section = self._pending[0]
+            box = self._sections.get(section.id)
+            if box is None:
+                box = self._add_box(section)
+            fields = section.fields
+            while self._next_field < len(fields):
+                field = fields[self._next_field]
+                self._next_field += 1
+                if has_row(field):
+                    new_rows.append(self._add_row(field, section, box))
+                    if seconds is not None and time.perf_counter() - start >= seconds:
+                        break
+            if self._next_field >= len(fields):
+                self._pending.pop(0)
+                self._next_field = 0
+                finished += 1
+            if seconds is not None and time.perf_counter() - start >= seconds:
+                break
+        self._after_questions(new_rows)
         form = self.shown_form
         for row in new_rows:
             if form is not self.form:
@@ -466,9 +506,6 @@ class FormView(QWidget):
                 repeat.set_read_only(self._read_only)
             if isinstance(editor, MediaEditor) and self.attachment_source is not None:
                 editor.refresh()
-        if form is not self.form:
-            for section in sections:
-                self._sections[section.id].set_section(form.section(section.id))
         if refresh:
             self._refresh(self.answers(), all_texts=form is not self.form)
             if self.isVisible():
@@ -485,11 +522,7 @@ class FormView(QWidget):
         # longer and a key pressed meanwhile would wait.
         if not self.isVisible():
             return
-        start = time.perf_counter()
-        while self._pending and time.perf_counter() - start < BUILD_TURN_S:
-            self._build_pending(1, refresh=False)
-            if self._state is not None:
-                self._apply_visibility(self._state)
+        self._build_pending(None, refresh=False, seconds=BUILD_TURN_S)
         self._refresh(self.answers(), all_texts=self.shown_form is not self.form)
         if self._pending and self.build_in_background:
             self._build_timer.start()
@@ -507,15 +540,18 @@ class FormView(QWidget):
         """Whether every section's questions exist (they are built after the first paint)."""
         return not self._pending
 
-    def _after_questions(self, box: SectionBox) -> None:
-        # A section built after the others joins the end of the window's focus chain: move
-        # its questions to just after the last question built so far (just before the
-        # guidance text), so Tab still follows the form.
+    def _after_questions(self, rows: Sequence[FieldRow]) -> None:
+        # Questions built after the others join the end of the window's focus chain: move
+        # them to just after the last question built before (just before the guidance
+        # text), so Tab still follows the form.
+        if not rows:
+            return
         browser = self.guidance.browser
         anchor = browser.previousInFocusChain()
         window = self.window()
         while anchor is not None and not (
-            self.content.isAncestorOf(anchor) and not box.isAncestorOf(anchor)
+            self.content.isAncestorOf(anchor)
+            and not any(row is anchor or row.isAncestorOf(anchor) for row in rows)
             and anchor.focusPolicy() & Qt.FocusPolicy.TabFocus
         ):
             if anchor is window or anchor is browser:
@@ -524,9 +560,10 @@ class FormView(QWidget):
         if anchor is None:
             return
         previous = anchor
-        for widget in focusable_in(box):
-            QWidget.setTabOrder(previous, widget)
-            previous = widget
+        for row in rows:
+            for widget in focusable_in(row):
+                QWidget.setTabOrder(previous, widget)
+                previous = widget
 
     def _guidance_after_questions(self) -> None:
         # The guidance text was created before the questions; Tab reaches it after them. The
@@ -599,12 +636,11 @@ class FormView(QWidget):
             row.update_clear_button()
             row.drop_stale_prefill()
         self._pending_answers = {}
-        for section in self._pending:
-            for field in section.fields:
-                if has_input(field):
-                    editable.add(field.id)
-                    if field.id in answers:
-                        self._pending_answers[field.id] = copy.deepcopy(answers[field.id])
+        for field in self._unbuilt_fields():
+            if has_input(field):
+                editable.add(field.id)
+                if field.id in answers:
+                    self._pending_answers[field.id] = copy.deepcopy(answers[field.id])
         self._extra = {k: copy.deepcopy(v) for k, v in answers.items() if k not in editable}
         self._revealed.clear()
         self._refresh(self.answers())
@@ -820,7 +856,7 @@ class FormView(QWidget):
         False if the view shows no answer for it. A question not built yet is marked when it
         is, unless its answer was replaced meanwhile."""
         row = self._rows.get(field_id)
-        if row is None and any(f.id == field_id for s in self._pending for f in s.fields):
+        if row is None and any(f.id == field_id for f in self._unbuilt_fields()):
             field = self.form.fields_by_id[field_id]
             if not has_row(field) or field.type == "note":
                 return False

@@ -16,14 +16,15 @@ Answers are exactly the ANSWERS.json shapes (``docs/form-format.md``); unanswere
 left out; keys the view has no input for (ids from another form version, stored computed
 values) are passed through untouched, so opening and saving a draft never loses anything.
 
-Sections below the first screen are built after the first paint (issue 12: the largest form
-took 340-420 ms to appear): the view builds the sections that fill a screen, shows them, and
-builds the rest between events, a section or a few (``BUILD_TURN_S``) at a time. Until a
-section is built its answers are kept as given and reported by :meth:`FormView.answers`;
-anything that needs its rows builds it first (``row``/``editor``/``repeat``/``section_box``,
-``focus_field``, a section chosen in the list, Tab, scrolling to the end, the completion
-summary, a change a choice filter in it depends on), so Tab order, "go to question",
-messages, skip logic and accessible names are the same as before.
+Questions below the first screen are built after the first paint (issue 12: the largest
+form took 340-420 ms to appear): the view builds the questions whose estimated height fills
+the screen, shows them, and builds the rest between events, ``BUILD_TURN_S`` of questions
+at a time, in form order. Until a question is built its answer is kept as given and reported
+by :meth:`FormView.answers`; anything that needs a row builds its section (and everything
+before it) first (``row``/``editor``/``repeat``/``section_box``, ``focus_field``, a section
+chosen in the list, Tab, scrolling to the end, the completion summary, pre-fill marks, a
+change a choice filter there depends on), so Tab order, "go to question", messages, skip
+logic and accessible names are the same as before.
 """
 
 from __future__ import annotations
@@ -399,7 +400,7 @@ class FormView(QWidget):
         content_layout.setContentsMargins(4, 4, 12, 24)
         content_layout.setSpacing(16)
         content_layout.addStretch(1)
-        # The sections that fill the first screen now; the rest after the first paint.
+        # The questions that fill the first screen now; the rest after the first paint.
         screen = QGuiApplication.primaryScreen()
         budget = screen.availableGeometry().height() if screen is not None else 0
         budget = budget or DEFAULT_SCREEN_HEIGHT

@@ -22,9 +22,9 @@ the screen, shows them, and builds the rest between events, ``BUILD_TURN_S`` of 
 at a time, in form order. Until a question is built its answer is kept as given and reported
 by :meth:`FormView.answers`; anything that needs a row builds its section (and everything
 before it) first (``row``/``editor``/``repeat``/``section_box``, ``focus_field``, a section
-chosen in the list, Tab, scrolling to the end, the completion summary, pre-fill marks, a
-change a choice filter there depends on), so Tab order, "go to question", messages, skip
-logic and accessible names are the same as before.
+chosen in the list, Tab, scrolling to the end, the completion summary, a change a choice
+filter there depends on; a pre-fill mark waits for its row), so Tab order, "go to question",
+messages, skip logic and accessible names are the same as before.
 """
 
 from __future__ import annotations

@@ -396,6 +396,14 @@ def _late_tasks_only(db: Database, today: str) -> dict[str, int]:
         f" AND NOT {_LATE_REVIEW} GROUP BY c.concern", {"today": today})}
 
 
+def any_live_case(db: Database) -> bool:
+    """Whether the vault holds a case that is not in the trash (``count_cases() > 0`` without
+    counting 100,000 of them: the dashboard's "Create the first case" step asks after every
+    change)."""
+    return db.scalar("SELECT 1 FROM cases INDEXED BY cases_status WHERE deleted_at IS NULL"
+                     " LIMIT 1") is not None
+
+
 def count_overdue_cases(db: Database, today: str) -> int:
     """Live cases that are not closed and whose review date or an open task is past due on
     ``today`` (ISO date): what the Cases page shows with "Overdue" and "Not closed" (the same

@@ -23,7 +23,7 @@ from btam_desktop.core import (
     passphrase,
     slot_registry,
 )
-from btam_desktop.core.db import Database, Reader
+from btam_desktop.core.db import READER_CACHE_KIB, Database, Reader
 from btam_desktop.core.errors import (
     InvalidInput,
     NotFound,
@@ -140,18 +140,19 @@ class Session:
         """False after :meth:`lock`."""
         return self._db is not None and not self._db.closed
 
-    def open_reader(self) -> Reader:
+    def open_reader(self, *, cache_kib: int = READER_CACHE_KIB) -> Reader:
         """A read-only connection to this vault for reads on another thread (the Cases
         page's load) while this session's connection stays free for the UI and writes.
 
         It is opened with the session's key, which it does not keep; :meth:`lock` (and a
         rekey, which replaces the file) closes every reader still open, interrupting a read
-        under way, after which reading through it raises VaultLocked."""
+        under way, after which reading through it raises VaultLocked. ``cache_kib``: its page
+        cache (the dashboard's first load reads some indexes more than once)."""
         if not self.is_open:
             raise VaultLocked("the vault is locked")
         # The mutable key itself (no immutable copy left behind; only the hex text of the
         # PRAGMA is a transient copy, as for the session's own connection).
-        reader = Reader(Database.open_reader(self.path, self._db_key))
+        reader = Reader(Database.open_reader(self.path, self._db_key, cache_kib=cache_kib))
         self._readers.add(reader)
         return reader
 

@@ -62,6 +62,26 @@ def _preload_main_window() -> None:
     import btam_desktop.ui.main_window  # noqa: F401 (imported for its side effect: loaded)
 
 
+def _preload_icons(theme: ThemeManager | None) -> None:
+    from btam_desktop.ui.main_window import preload_icons
+
+    preload_icons(theme)
+
+
+def _warm_up_dashboard() -> None:
+    from btam_desktop.ui.pages import dashboard
+
+    dashboard.warm_up()
+
+
+def _warm_up_crypto() -> None:
+    # The X25519 key of the member's slot is the first use of OpenSSL's backend in the
+    # process (its import and set-up: 10-20 ms right after the key derivation).
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    X25519PrivateKey.generate()
+
+
 def idle_message(minutes: float) -> str:
     """What the unlock window says after an idle lock."""
     if minutes >= 1:
@@ -346,8 +366,31 @@ class AppController(QObject):
         window.show()
         window.activateWindow()
         if "btam_desktop.ui.main_window" not in sys.modules:
-            QTimer.singleShot(PRELOAD_DELAY_MS, _preload_main_window)
+            QTimer.singleShot(PRELOAD_DELAY_MS, self._preload)
         return window
+
+    def _preload(self) -> None:
+        """While the member types: set OpenSSL up for the key slot, load the main window's
+        code, then (each in its own turn of the event loop, so typing is never held up
+        long) render its icons and warm Qt up for the dashboard page: work that would otherwise come
+        between Enter and the dashboard painted. Stops once a vault is open."""
+        steps: list[Callable[[], None]] = [
+            _warm_up_crypto, _preload_main_window, lambda: _preload_icons(self.theme),
+            _warm_up_dashboard]
+
+        def next_step() -> None:
+            if not steps or self._session is not None or self._finished:
+                return
+            step = steps.pop(0)
+            try:
+                step()
+            except Exception as exc:  # a head start only: never in the way of unlocking
+                from btam_desktop.ui import errors
+
+                errors.log_exception("could not prepare the main window", exc)
+            QTimer.singleShot(0, next_step)
+
+        next_step()
 
     def _on_created(self, session: Session) -> None:
         wizard, self._wizard = self._wizard, None
@@ -395,7 +438,16 @@ class AppController(QObject):
         self._session = session
         self._unlocked_once = True
         from btam_desktop.ui.main_window import MainWindow
+        from btam_desktop.ui.pages import dashboard
 
+        # The dashboard's reads run on a worker thread while the window is built; the page
+        # takes them before its first paint (a failure there: it reads as usual).
+        try:
+            dashboard.start_first_load(session)
+        except Exception as exc:
+            from btam_desktop.ui import errors
+
+            errors.log_exception("could not start the dashboard's first read", exc)
         window = MainWindow(session, theme=self.theme)
         self._attach_next_steps(window, session)
         window.events.changed.connect(self._on_session_change)

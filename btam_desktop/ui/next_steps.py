@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from btam_desktop.core import queries
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 
@@ -107,7 +108,7 @@ class NextStepsPanel(QFrame):
             elif key == "members":
                 done[key] = len(self._session.members()) > 1
             elif key == "case":
-                done[key] = self._session.store.count_cases() > 0
+                done[key] = queries.any_live_case(self._session.db)
         return done
 
     def refresh(self) -> None:

@@ -128,3 +128,15 @@ def test_case_counts_are_the_stores(mixed: Session) -> None:
     assert counts.get(("closed", "low"), 0) + counts.get(("closed", "moderate"), 0) + \
         counts.get(("closed", "high"), 0) + counts.get(("closed", "imminent"), 0) == \
         mixed.store.count_cases(status="closed") > 0
+
+
+def test_any_live_case_is_count_cases_above_zero(session: Session) -> None:
+    """The dashboard's "Create the first case" step: done once a case exists that is not in
+    the trash."""
+    assert not queries.any_live_case(session.db)
+    case = session.store.create_case("Entered by mistake")
+    assert queries.any_live_case(session.db)
+    session.store.delete_case(case.id)
+    assert not queries.any_live_case(session.db) and session.store.count_cases() == 0
+    session.store.create_case("The real one")
+    assert queries.any_live_case(session.db)

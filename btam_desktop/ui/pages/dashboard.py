@@ -25,10 +25,23 @@ the first dated tasks, then undated ones if room is left.
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import cast
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QFont,
     QFontMetrics,
@@ -55,9 +68,11 @@ from PySide6.QtWidgets import (
 )
 
 from btam_desktop.core import queries
+from btam_desktop.core.db import Database
 from btam_desktop.core.model import CONCERN_LEVELS, STATUS_LABELS, AuditEntry, Case, Task
 from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
 from btam_desktop.core.session import Session
+from btam_desktop.core.store import CaseStore
 from btam_desktop.core.sync import conflicts as sync_conflicts
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.charts import Bar, BarChart
@@ -186,13 +201,32 @@ class DashboardData:
     since: list[queries.SinceChange] = field(default_factory=list)
 
 
-def load(session: Session, today: date | None = None) -> DashboardData:
-    """Read the dashboard's numbers and lists through the store."""
+def load(session: Session, today: date | None = None, *,
+         reads: Database | None = None) -> DashboardData:
+    """Read the dashboard's numbers and lists through the store; ``reads``: another
+    connection to read through than the session's own (a reader on a worker thread, see
+    :class:`FirstLoad`; only the session's member, role and path are used then)."""
     today = today or date.today()
-    store = session.store
-    data = DashboardData(agency=session.setting("agency"))
+    db = reads if reads is not None else session.db
+    data = DashboardData()
+    for part in READS:
+        part(session, today, db, data)
+    return _finish(data)
+
+
+def _store(session: Session, db: Database) -> CaseStore:
+    """The session's store, or a store reading through ``db`` (CaseStore reads through its
+    ``.db`` alone)."""
+    return session.store if db is session.db else CaseStore(cast(Session, _Reads(db)))
+
+
+def _read_focus(session: Session, today: date, db: Database, data: DashboardData) -> None:
+    """The agency, the cards and charts, "Needs attention now" and "Since you last signed
+    in" (one of the two halves of :func:`load`; each fills fields of its own)."""
+    # The agency as Session.setting reads it, from this connection.
+    data.agency = db.meta("setting:agency") or ""
     # Status x concern counts: one walk of the (status, concern) index.
-    counts = queries.case_counts(session.db)
+    counts = queries.case_counts(db)
     for status in OPEN_STATUSES:
         data.by_status[status] = 0
         for concern in CONCERN_LEVELS:
@@ -200,8 +234,20 @@ def load(session: Session, today: date | None = None) -> DashboardData:
             data.by_status[status] += count
             data.by_concern[concern] = data.by_concern.get(concern, 0) + count
     data.closed = sum(n for (status, _concern), n in counts.items() if status == "closed")
-    data.counts.update(data.by_status)
+    iso_today = today.isoformat()
+    data.attention_counts = queries.attention_counts(db, iso_today)
+    data.attention = queries.attention_cases(db, iso_today, ATTENTION_ROWS)
+    if session.member_id:
+        since = queries.previous_unlock_hlc(db, session.member_id)
+        data.first_sign_in = since is None
+        if since is not None:
+            data.since = queries.changes_since(db, session.member_id, since)
 
+
+def _read_work(session: Session, today: date, db: Database, data: DashboardData) -> None:
+    """The overdue, upcoming and my tasks, "My caseload", recent activity and the conflicts
+    (the other half of :func:`load`)."""
+    store = _store(session, db)
     iso_today = today.isoformat()
     # Exact counts, and only the rows the lists show: the backlog itself is never read.
     data.overdue_tasks = store.count_open_tasks(due_before=iso_today)
@@ -235,33 +281,106 @@ def load(session: Session, today: date | None = None) -> DashboardData:
         data.mine_total = store.count_open_tasks(assignee_id=session.member_id)
         data.mine_capped = False
         data.mine = with_case(mine)
-    data.attention_counts = queries.attention_counts(session.db, iso_today)
+        data.my_cases_total, data.my_cases = queries.my_caseload(
+            db, session.member_id, MY_CASES_ROWS)
+    data.activity = _recent_activity(store)
+    if session.role == "lead":
+        data.conflicts = sync_conflicts.open_count(db)
+
+
+READS = (_read_focus, _read_work)
+"""The dashboard's reads, in two halves that each fill fields of their own."""
+
+
+def _finish(data: DashboardData) -> DashboardData:
+    """What needs both halves: the cards' counts."""
+    data.counts.update(data.by_status)
     # "Cases overdue": cases, not tasks, the number the Cases page shows with "Overdue" and
     # "Not closed", as the "Overdue" link; counted once for both.
     data.counts["overdue"] = data.attention_counts["overdue"]
-    data.attention = queries.attention_cases(session.db, iso_today, ATTENTION_ROWS)
-    if session.member_id:
-        data.my_cases_total, data.my_cases = queries.my_caseload(
-            session.db, session.member_id, MY_CASES_ROWS)
-        since = queries.previous_unlock_hlc(session.db, session.member_id)
-        data.first_sign_in = since is None
-        if since is not None:
-            data.since = queries.changes_since(session.db, session.member_id, since)
-    data.activity = _recent_activity(session)
-    if session.role == "lead":
-        data.conflicts = sync_conflicts.open_count(session.db)
     return data
 
 
-def _recent_activity(session: Session) -> list[AuditEntry]:
+def _recent_activity(store: CaseStore) -> list[AuditEntry]:
     """The newest entries that are not :data:`QUIET_ACTIONS`, a page of the trail at a time."""
     found: list[AuditEntry] = []
     for page in range(ACTIVITY_PAGES):
-        entries = session.store.audit_trail(limit=ACTIVITY_PAGE, offset=page * ACTIVITY_PAGE)
+        entries = store.audit_trail(limit=ACTIVITY_PAGE, offset=page * ACTIVITY_PAGE)
         found += [e for e in entries if e.action not in QUIET_ACTIONS]
         if len(found) >= ACTIVITY_ROWS or len(entries) < ACTIVITY_PAGE:
             break
     return found[:ACTIVITY_ROWS]
+
+
+@dataclass
+class _Reads:
+    """What a :class:`CaseStore` needs to read: a connection."""
+
+    db: Database
+
+
+class FirstLoad:
+    """The dashboard's first read after an unlock, on a worker thread through a read-only
+    connection of its own, while the GUI thread builds the main window (issue 12: unlock ->
+    dashboard painted). The page takes the result before it is first shown
+    (:meth:`DashboardPage.refresh`), so its first paint has every number; should the read
+    fail (the vault locked meanwhile), the page reads on its own connection as usual.
+
+    The reads are :func:`load`'s, in a snapshot taken after the unlock's own audit entry (so
+    "Since you last signed in" compares with the sign-in before this one). One thread, not
+    one per half of the reads: two connections decrypt the same index pages twice, which
+    costs more than it saves once the laptop's second core is busy. No Qt object is touched
+    off the GUI thread."""
+
+    # The probes of the late tasks and of a member's cases walk the live-cases index more
+    # than once: a cache that holds it (the connection closes when the read is done).
+    CACHE_KIB = 65_536
+    # Taken later than this after the unlock, the data is read again instead.
+    FRESH_S = 60.0
+
+    def __init__(self, session: Session, today: date | None = None) -> None:
+        self._started = time.monotonic()
+        self._data: DashboardData | None = None
+        self._reader = session.open_reader(cache_kib=self.CACHE_KIB)
+        self._thread = threading.Thread(target=self._run, args=(session, today),
+                                        name="dashboard-first-load", daemon=True)
+        self._thread.start()
+
+    def _run(self, session: Session, today: date | None) -> None:
+        try:
+            with self._reader.use() as db:
+                self._data = load(session, today, reads=db)
+        except Exception:  # the page reads again on its own connection
+            self._data = None
+        finally:
+            self._reader.close()  # no read snapshot kept open (it would hold the WAL)
+
+    def take(self, timeout_s: float = 30.0) -> DashboardData | None:
+        """The data read (waiting for it), or None if the read failed, took too long or is
+        no longer fresh (the page was first shown long after the unlock)."""
+        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            self.drop()  # interrupts it; the page reads on its own connection
+            return None
+        if time.monotonic() - self._started > self.FRESH_S:
+            return None
+        return self._data
+
+    def drop(self) -> None:
+        """Not wanted any more (something changed): stop the read if it is under way."""
+        self._reader.close()
+
+
+# The first load of each unlocked session, started by the controller before the main window
+# is built and taken by that session's dashboard page (weakly held: a session that locks
+# before its page is built leaves nothing behind).
+_first_loads: weakref.WeakKeyDictionary[Session, FirstLoad] = weakref.WeakKeyDictionary()
+
+
+def start_first_load(session: Session) -> None:
+    """Start reading ``session``'s dashboard on a worker thread (see :class:`FirstLoad`);
+    the :class:`DashboardPage` made next for this session takes it."""
+    _first_loads[session] = FirstLoad(session)
 
 
 class CountCard(QFrame):
@@ -537,6 +656,9 @@ class DashboardPage(Page):
     ) -> None:
         super().__init__("Dashboard", parent)
         self._session = session
+        # The read started at unlock (start_first_load), taken when the page is first shown.
+        self._first_load: FirstLoad | None = (
+            _first_loads.pop(session, None) if session is not None else None)
         self.data = DashboardData()
         self.agency = QLabel()
         font = self.agency.font()
@@ -670,13 +792,25 @@ class DashboardPage(Page):
 
     # -- refreshing ---------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Re-read everything (skipped while a background job holds the store)."""
+        """Re-read everything (skipped while a background job holds the store).
+
+        Right after an unlock the first read is under way on a worker thread (FirstLoad):
+        while the page is not yet shown it is left to run (the main window is still being
+        built), and the page takes its result when it is shown, before its first paint."""
         if tasks.is_busy():
             self.stale = True
             return
         session = self._session
+        first, data = self._first_load, None
+        if first is not None:
+            if not self.isVisible():
+                self.stale = True
+                return
+            self._first_load = None
+            data = first.take()
         try:
-            data = load(session)
+            if data is None:
+                data = load(session)
         except Exception as error:  # e.g. the vault was locked underneath us
             self.message.show_error(messages.describe(error))
             return
@@ -684,6 +818,21 @@ class DashboardPage(Page):
         self.message.clear_message()
         self.data = data
         self._show(data)
+
+    def mark_stale(self) -> None:
+        """A change: the first load (read before it) is not shown; read again."""
+        self._drop_first_load()
+        super().mark_stale()
+
+    def teardown(self) -> None:
+        """The window goes (a lock): stop a first load still under way."""
+        self._drop_first_load()
+        super().teardown()
+
+    def _drop_first_load(self) -> None:
+        first, self._first_load = self._first_load, None
+        if first is not None:
+            first.drop()
 
     def _show(self, data: DashboardData) -> None:
         session = self._session
@@ -799,3 +948,23 @@ class DashboardPage(Page):
     def _open_case(self, case_id: str) -> None:
         if not open_case(self, case_id):
             self.open_case_requested.emit(case_id)
+
+
+class _NoEvents(QObject):
+    """Stands in for SessionEvents on the warm-up page: nothing ever changes."""
+
+    changed = Signal(object)
+
+
+def warm_up() -> None:
+    """Build a dashboard page without a session, render it off screen once and drop it.
+
+    Qt's first use of each widget class, style rule and font the page needs (some 50-100 ms
+    on a 2-core laptop) is then paid while the member types the passphrase, not between
+    Enter and the first paint. Nothing is read from any vault and nothing is shown."""
+    events = _NoEvents()
+    page = DashboardPage(cast(Session, None), cast(SessionEvents, events))
+    events.setParent(page)
+    page.resize(900, 700)
+    page.grab()
+    page.deleteLater()

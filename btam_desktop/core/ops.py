@@ -6,7 +6,6 @@ listeners (the UI's views) what changed. Nothing else writes these tables.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 from collections.abc import Callable, Sequence
@@ -345,9 +344,10 @@ class Operation:
         "INSERT INTO changes (change_id, tbl, record_id, field, value, base_hlc, hlc,"
         " device_id, member_id, reason, resolves) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
-    def _insert_change(self, change: RemoteChange) -> None:
+    def _insert_change(self, change: RemoteChange, compact: bool = False) -> None:
         params = (
-            change.change_id, change.table, change.record_id, change.field, change.value,
+            change.change_id, change.table, change.record_id, change.field,
+            STORED if compact else change.value,
             change.base_hlc, change.hlc, change.device_id, change.member_id,
             change.reason, json.dumps(list(change.resolves)) if change.resolves else None,
         )
@@ -653,12 +653,11 @@ class Operation:
         self.db.execute(
             f"INSERT INTO {change.table} ({', '.join(columns)}) VALUES ({placeholders})",
             params)
-        if self._stored_gives_back(change, row):
-            # Kept compact like a local insert: the stored row gives back these exact bytes.
-            change = dataclasses.replace(change, value=STORED)
-            if self._batch is not None:
-                self._batch_compact.add(change.record_id)
-        self.log_remote(change)
+        # Kept compact like a local insert where the stored row gives back these exact bytes.
+        compact = self._stored_gives_back(change, row)
+        if compact and self._batch is not None:
+            self._batch_compact.add(change.record_id)
+        self._insert_change(change, compact)
         self.summary.add(change.table, change.record_id)
 
     def _stored_gives_back(self, change: RemoteChange, row: dict[str, Any]) -> bool:

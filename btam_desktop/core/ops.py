@@ -210,11 +210,17 @@ def logged_values(db: Database, table: str, record_ids: list[str]) -> dict[str, 
     encoded as the insert encoded them. ChangeLogError when a record is not stored."""
     fields = TABLES[table].fields
     out: dict[str, str] = {}
+    select = f"SELECT id, {', '.join(fields)} FROM {table}"
+    if len(record_ids) > 2000:  # most of a table (a full bundle): one pass over it
+        wanted = set(record_ids)
+        for row in db.query(select):
+            if row[0] in wanted:
+                out[row[0]] = encode_value(dict(zip(fields, tuple(row)[1:], strict=True)))
+        record_ids = []
     for start in range(0, len(record_ids), 500):
         chunk = record_ids[start:start + 500]
         marks = ", ".join("?" for _ in chunk)
-        for row in db.query(f"SELECT id, {', '.join(fields)} FROM {table}"
-                            f" WHERE id IN ({marks})", chunk):
+        for row in db.query(f"{select} WHERE id IN ({marks})", chunk):
             out[row[0]] = encode_value(dict(zip(fields, tuple(row)[1:], strict=True)))
     missing = set(record_ids) - set(out)
     if missing:
@@ -296,9 +302,10 @@ class Operation:
         self._audited = False
         self._hlc = ""
         self._batch: list[tuple[Any, ...]] | None = None
-        # Records whose compact insert change is among the collected rows (a merge's): filling
-        # one in (materialise) writes the collection first.
-        self._batch_compact: set[str] = set()
+        # Remote inserts this operation logged compactly: record id -> the text they arrived
+        # with (what filling one in gives), and where among the collected rows each still is.
+        self._remote_compact: dict[str, str] = {}
+        self._batch_compact: dict[str, int] = {}
         # Cases whose search documents must be rebuilt although their records are gone by
         # the time the operation ends (a purged entry names its case before it goes).
         self._search_cases: set[str] = set()
@@ -480,8 +487,21 @@ class Operation:
         one record as just read (then one statement, a no-op when the insert kept a copy)."""
         if table in _WITNESSED:
             return
-        if self._batch_compact and not self._batch_compact.isdisjoint(record_ids):
-            self.flush_batch()  # its compact insert change is still collected
+        if self._remote_compact and not self._remote_compact.keys().isdisjoint(record_ids):
+            # Arrived in this operation: the text it came with is the value, known here.
+            known = {r for r in record_ids if r in self._remote_compact}
+            for record_id in known:
+                text = self._remote_compact.pop(record_id)
+                at = self._batch_compact.pop(record_id, None)
+                if at is not None and self._batch is not None:
+                    row = self._batch[at]
+                    self._batch[at] = (*row[:4], text, *row[5:])
+                else:
+                    self.db.execute("UPDATE changes SET value = ? WHERE record_id = ? AND"
+                                    " field = '*' AND value IS NULL", (text, record_id))
+            record_ids = [r for r in record_ids if r not in known]
+            if not record_ids:
+                return
         if stored is not None and len(record_ids) == 1:
             value = encode_value({name: stored[name] for name in TABLES[table].fields})
             self.db.execute("UPDATE changes SET value = ? WHERE record_id = ? AND field = '*'"
@@ -655,8 +675,11 @@ class Operation:
             params)
         # Kept compact like a local insert where the stored row gives back these exact bytes.
         compact = self._stored_gives_back(change, row)
-        if compact and self._batch is not None:
-            self._batch_compact.add(change.record_id)
+        if compact:
+            assert change.value is not None
+            self._remote_compact[change.record_id] = change.value
+            if self._batch is not None:
+                self._batch_compact[change.record_id] = len(self._batch)
         self._insert_change(change, compact)
         self.summary.add(change.table, change.record_id)
 

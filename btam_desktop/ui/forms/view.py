@@ -1027,15 +1027,17 @@ class FormView(QWidget):
 
     def _scrolled(self, value: int) -> None:
         if self._pending:
-            # Scrolled to (near) the end of the sections built so far: the rest now, and the
-            # end of the form stays the end if that is where the officer went.
             bar = self.scroll_area.verticalScrollBar()
-            if value >= bar.maximum() - self.scroll_area.viewport().height():
-                at_end = value >= bar.maximum()
+            if value >= bar.maximum():
+                # Scrolled to the end of the questions built so far (the scroll bar dragged
+                # down, Ctrl+End): the rest now, and the end of the form stays the end.
                 self._build_all()
-                if at_end and value != bar.maximum():
+                if value != bar.maximum():
                     bar.setValue(bar.maximum())
                     return  # this method ran again for the new value
+            elif value >= bar.maximum() - self.scroll_area.viewport().height():
+                # Near it (the wheel): the next section now, not all of them.
+                self._build_pending(1)
         focus = QApplication.focusWidget()
         if not self._read_only and focus is not None and self.content.isAncestorOf(focus):
             return  # editing: the focused question's section is the current one

@@ -312,3 +312,22 @@ def test_a_prefilled_answer_in_a_section_not_built_yet_is_marked_once_built(
     assert kept is not None and replaced is not None
     assert kept.prefilled == prefill_words("the summary")
     assert replaced.prefilled is None
+
+
+def test_scrolling_down_builds_what_comes_next_and_the_end_is_the_end(
+        threat: FormDefinition, show: Any, qtbot: QtBot) -> None:
+    view = make(threat)
+    view.build_in_background = False
+    show(view, 1280, 700)
+    view.set_read_only(True)  # read with the wheel: the focus stays out of the questions
+    bar = view.scroll_area.verticalScrollBar()
+    built = len(list(view._built_rows()))
+    bar.setValue(max(0, bar.maximum() - 10))  # near the end of what is built: a little more
+    assert built < len(list(view._built_rows()))
+    assert not view.all_built()
+    bar.setValue(bar.maximum())  # the end: the end of the form
+    assert view.all_built()
+    assert bar.value() == bar.maximum()
+    qtbot.waitUntil(lambda: view.sections_list.currentItem() is not None
+                    and view.sections_list.currentItem().data(SECTION_ROLE)
+                    == threat.sections[-1].id, timeout=3000)

@@ -1108,10 +1108,28 @@ class FormView(QWidget):
         self.splitter.setSizes(sizes)
 
     def focusNextPrevChild(self, next: bool) -> bool:
-        """Tab and Shift+Tab (called up the parents from the focused widget): every section
-        is built first, so Tab never skips one not built yet."""
-        self._build_all()
+        """Tab and Shift+Tab (called up the parents from the focused widget): when the focus
+        would leave the questions built so far (Tab from the last, Shift+Tab from the
+        guidance text), every question is built first, so Tab never skips one."""
+        if self._pending and self._tab_leaves_built(next):
+            self._build_all()
         return super().focusNextPrevChild(next)
+
+    def _tab_leaves_built(self, forward: bool) -> bool:
+        focus = QApplication.focusWidget()
+        if focus is None:
+            return True
+        if not forward:
+            return focus is self.guidance or self.guidance.isAncestorOf(focus)
+        if not self.content.isAncestorOf(focus):
+            return False  # the header, the section list: on to them or the first questions
+        widget = focus.nextInFocusChain()
+        while widget is not None and widget is not focus:
+            if (widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isEnabled()
+                    and widget.isVisibleTo(self)):
+                return not self.content.isAncestorOf(widget)
+            widget = widget.nextInFocusChain()
+        return True
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -111,6 +111,13 @@ def test_tab_from_the_last_question_built_goes_on_to_the_next_one(
     view.build_in_background = False
     show(view)
     assert not view.all_built()
+    # Tab between questions already built builds nothing more.
+    case_lead = view.editor("case_lead")
+    assert case_lead is not None
+    case_lead.focus_target().setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(case_lead.focus_target(), Qt.Key.Key_Tab)
+    assert view._row_of(QApplication.focusWidget()).path == "poc"  # type: ignore[union-attr]
+    assert not view.all_built()
     last = _last_question_widget(view)
     last.setFocus(Qt.FocusReason.TabFocusReason)
     last_row = view._row_of(last)
@@ -130,6 +137,20 @@ def test_tab_from_the_last_question_built_goes_on_to_the_next_one(
     qtbot.waitUntil(lambda: _on_screen(view, focused), timeout=3000)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
     assert QApplication.focusWidget() is last
+
+
+def test_shift_tab_from_the_guidance_goes_back_to_the_last_question_of_the_form(
+        threat: FormDefinition, show: Any, qtbot: QtBot) -> None:
+    view = make(threat)
+    view.build_in_background = False
+    show(view)
+    assert not view.all_built()
+    browser = view.guidance.browser
+    browser.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(browser, Qt.Key.Key_Backtab)
+    assert view.all_built()
+    focused = view._row_of(QApplication.focusWidget())
+    assert focused is not None and focused.path == "recommended_next_steps"
 
 
 def test_going_to_a_question_not_built_yet_builds_shows_and_focuses_it(

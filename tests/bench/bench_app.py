@@ -216,6 +216,9 @@ while not done and time.perf_counter() < deadline:
 timer.stop()
 ticks = [started] + [t for t in ticks if t <= (done[0] if done else deadline)]
 gap = max((b - a for a, b in zip(ticks, ticks[1:])), default=float("nan"))
+# The same after the table's first paint: what the load costs, apart from showing the page.
+later = [t for t in ticks if painted and t >= painted[0]]
+gap_later = max((b - a for a, b in zip(later, later[1:])), default=float("nan"))
 for _ in range(50):
     app.processEvents()
 after = rss_mib()
@@ -224,6 +227,7 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 controller.shutdown()
 print(json.dumps({"painted": painted[0] - started if painted else float("nan"),
                   "loaded": done[0] - started if done else float("nan"), "gap": gap,
+                  "gap_later": gap_later,
                   "before": before, "after": after, "peak": peak, "rows": rows}))
 """
 
@@ -397,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     cases_painted = statistics.median(r["painted"] for r in cases)
     cases_loaded = statistics.median(r["loaded"] for r in cases)
     cases_gap = statistics.median(r["gap"] for r in cases)
+    cases_gap_later = statistics.median(r["gap_later"] for r in cases)
     cases_before = statistics.median(r["before"] for r in cases)
     cases_after = statistics.median(r["after"] for r in cases)
     total = statistics.median(r["total"] for r in runs)
@@ -442,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         ("Cases page: shown -> table painted (target < 0.1 s)", cases_painted, ""),
         (f"Cases page: shown -> all {cases[-1]['rows']:,} cases loaded", cases_loaded, ""),
         ("  longest wait for events during the load", cases_gap, ""),
+        ("  same, after the table's first paint", cases_gap_later, ""),
         ("python -c pass (baseline)", python_pass, "1.00 x python"),
         ("btam --version (target < 0.15 s)", version, f"{version / python_pass:.2f} x python"),
         ("btam case list --json --limit 1 (baseline)", one_s, "1.00 x limit 1"),

@@ -323,6 +323,16 @@ def _attempt(path: Path, keys: keyfile.KeyFile, slot: KeySlot, secret: str, now:
         lambda: unwrap_private(slot, normalise(secret), keys.vault_id), now)
 
 
+def warm_up() -> None:
+    """Set up what an unlock uses for the first time in the process, before it is needed:
+    the X25519 key of the member's slot is the first use of OpenSSL's backend (its import
+    and set-up, 10-20 ms right after the key derivation). The app calls this while the
+    member types the passphrase; no key of any vault is involved."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    X25519PrivateKey.generate()
+
+
 def unlock(
     path: Path, *, passphrase_text: str, member: str | None = None, now: datetime | None = None
 ) -> tuple[Session, bytes]:

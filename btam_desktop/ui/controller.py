@@ -75,11 +75,7 @@ def _warm_up_dashboard() -> None:
 
 
 def _warm_up_crypto() -> None:
-    # The X25519 key of the member's slot is the first use of OpenSSL's backend in the
-    # process (its import and set-up: 10-20 ms right after the key derivation).
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-    X25519PrivateKey.generate()
+    vault.warm_up()
 
 
 def idle_message(minutes: float) -> str:

@@ -30,7 +30,7 @@ import time
 import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import cast
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -68,7 +68,6 @@ from PySide6.QtWidgets import (
 )
 
 from btam_desktop.core import queries
-from btam_desktop.core.db import Database
 from btam_desktop.core.model import CONCERN_LEVELS, STATUS_LABELS, AuditEntry, Case, Task
 from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
 from btam_desktop.core.session import Session
@@ -201,8 +200,13 @@ class DashboardData:
     since: list[queries.SinceChange] = field(default_factory=list)
 
 
+# A connection to the vault: the session's own or a reader's (Session.open_reader). The UI
+# names no database type (tests/ui/test_ui_layering.py): it only hands one to the core.
+Connection = Any
+
+
 def load(session: Session, today: date | None = None, *,
-         reads: Database | None = None) -> DashboardData:
+         reads: Connection | None = None) -> DashboardData:
     """Read the dashboard's numbers and lists through the store; ``reads``: another
     connection to read through than the session's own (a reader on a worker thread, see
     :class:`FirstLoad`; only the session's member, role and path are used then)."""
@@ -214,13 +218,13 @@ def load(session: Session, today: date | None = None, *,
     return _finish(data)
 
 
-def _store(session: Session, db: Database) -> CaseStore:
+def _store(session: Session, db: Connection) -> CaseStore:
     """The session's store, or a store reading through ``db`` (CaseStore reads through its
     ``.db`` alone)."""
     return session.store if db is session.db else CaseStore(cast(Session, _Reads(db)))
 
 
-def _read_focus(session: Session, today: date, db: Database, data: DashboardData) -> None:
+def _read_focus(session: Session, today: date, db: Connection, data: DashboardData) -> None:
     """The agency, the cards and charts, "Needs attention now" and "Since you last signed
     in" (one of the two halves of :func:`load`; each fills fields of its own)."""
     # The agency as Session.setting reads it, from this connection.
@@ -244,7 +248,7 @@ def _read_focus(session: Session, today: date, db: Database, data: DashboardData
             data.since = queries.changes_since(db, session.member_id, since)
 
 
-def _read_work(session: Session, today: date, db: Database, data: DashboardData) -> None:
+def _read_work(session: Session, today: date, db: Connection, data: DashboardData) -> None:
     """The overdue, upcoming and my tasks, "My caseload", recent activity and the conflicts
     (the other half of :func:`load`)."""
     store = _store(session, db)
@@ -316,7 +320,7 @@ def _recent_activity(store: CaseStore) -> list[AuditEntry]:
 class _Reads:
     """What a :class:`CaseStore` needs to read: a connection."""
 
-    db: Database
+    db: Connection
 
 
 class FirstLoad:

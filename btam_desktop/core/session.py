@@ -23,7 +23,8 @@ from btam_desktop.core import (
     passphrase,
     slot_registry,
 )
-from btam_desktop.core.db import READER_CACHE_KIB, Database, Reader
+from btam_desktop.core.db import READER_CACHE_KIB, Database
+from btam_desktop.core.db import Reader as Reader  # re-exported: the type open_reader hands out
 from btam_desktop.core.errors import (
     InvalidInput,
     NotFound,

@@ -300,6 +300,9 @@ class CaseStore:
                 "status": status, "concern": concern, "tier": tier, "opened_on": opened,
                 "next_review": review, "closure_reason": "", "created_at": audit.utc_now(),
                 "created_by": self.session.member_id,
+                # Every field written, so the change log keeps no copy of the new case (the
+                # stored row is its value: ops' compact insert change).
+                "closed_on": None, "purge_review_on": None,
             })
             op.audit("case.create", "case", case_id)
         return self.get_case(case_id)

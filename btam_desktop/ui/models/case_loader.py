@@ -19,11 +19,14 @@ import ctypes
 import ctypes.util
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from btam_desktop.core import queries
-from btam_desktop.core.db import Reader
+
+if TYPE_CHECKING:  # the type of what Session.open_reader hands out; ui opens no database
+    from btam_desktop.core.session import Reader
 
 
 class CaseLoader(QThread):

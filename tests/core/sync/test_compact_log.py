@@ -294,3 +294,13 @@ def test_old_style_copies_still_read_as_before(laptops: Laptops,
     values = _star_values(payload.collect(a.db, device_id=a.device_id, ack={}, roster=None))
     for record_id, row in made.values():
         assert values[record_id] == encode_value(row)
+
+
+def test_a_case_opened_in_the_app_is_logged_without_a_copy(laptops: Laptops) -> None:
+    """The store's own case creation writes every field, so the change log keeps no second
+    copy of a new case (most cases are opened this way, not by the demo)."""
+    a = laptops("A")
+    case = a.store.create_case("Compact case", concern="low")
+    assert _compact(a, case.id)
+    logged = json.loads(change_value(a.db, "cases", case.id, "*", None) or "")
+    assert logged["title"] == "Compact case" and logged["closed_on"] is None

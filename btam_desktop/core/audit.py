@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from btam_desktop.core.db import Database
-from btam_desktop.core.ids import new_id, new_ids
+from btam_desktop.core.ids import new_ids
 from btam_desktop.core.model import AuditEntry
 
 GENESIS = "0" * 64
@@ -214,46 +214,10 @@ def append(
     """Add one entry to this device's chain (call inside the operation's transaction).
 
     The chain's end is checked against its recorded head first; a gap is recorded for
-    :func:`verify` before the new entry moves the head."""
-    problems = tail_problems(db, device_id)
-    if problems:
-        _record(db, problems)
-    last = db.query_one(
-        "SELECT device_seq, hash FROM audit WHERE device_id = ? ORDER BY device_seq DESC LIMIT 1",
-        (device_id,),
-    )
-    device_seq = 1 if last is None else int(last["device_seq"]) + 1
-    prev_hash = GENESIS if last is None else str(last["hash"])
-    row = {
-        "entry_id": new_id(),
-        "device_id": device_id,
-        "device_seq": device_seq,
-        "at": utc_now(),
-        "hlc": hlc,
-        "member_id": member_id,
-        "member_name": member_name,
-        "action": action,
-        "record_type": record_type,
-        "record_id": record_id,
-        "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False),
-        "prev_hash": prev_hash,
-    }
-    entry_hash = _digest(_hashed_fields(row))
-    row["hash"] = entry_hash
-    signer = _signers.get(db)
-    # One Ed25519 signature per entry (tens of microseconds): the member's key, so a holder of
-    # the database key alone cannot write or rewrite entries in this member's name.
-    row["signer_key"] = signer.public_b64 if signer else None
-    row["signature"] = signer.sign(entry_message(entry_hash)) if signer else None
-    db.execute(
-        "INSERT INTO audit (entry_id, device_id, device_seq, at, hlc, member_id, member_name,"
-        " action, record_type, record_id, detail, prev_hash, hash, signer_key, signature)"
-        " VALUES (:entry_id, :device_id, :device_seq, :at, :hlc, :member_id, :member_name,"
-        " :action, :record_type, :record_id, :detail, :prev_hash, :hash, :signer_key,"
-        " :signature)",
-        row,
-    )
-    db.set_meta(head_key(device_id), f"{device_seq}:{entry_hash}")
+    :func:`verify` before the new entry moves the head. (:func:`append_many` of one entry:
+    one way of writing an entry, its hash and its signature.)"""
+    append_many(db, device_id=device_id, member_id=member_id, member_name=member_name,
+                entries=[Pending(hlc, action, record_type, record_id, detail or {})])
 
 
 @dataclass(frozen=True)

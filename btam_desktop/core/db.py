@@ -118,6 +118,24 @@ def key_opens(path: Path, raw_key: bytes) -> bool:
         conn.close()
 
 
+
+def _keyed_connection(path: Path, raw_key: bytes | bytearray | None, *,
+                      create: bool) -> sqlcipher3.Connection:
+    """A connection given the key and proven to read with it (WrongPassphrase otherwise):
+    the opening shared by the session's connection and the read-only ones."""
+    try:
+        conn = _connect(path, create=create)
+    except sqlcipher3.OperationalError as exc:
+        raise classify(exc) from None
+    try:
+        if raw_key is not None:
+            conn.execute(_key_pragma(raw_key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError:
+        conn.close()
+        raise WrongPassphrase() from None
+    return conn
+
 class Database:
     """An open, keyed SQLCipher database."""
 
@@ -136,17 +154,7 @@ class Database:
         path = Path(path)
         if not create and not path.exists():
             raise VaultNotFound(f"no vault at {path}")
-        try:
-            conn = _connect(path, create=create)
-        except sqlcipher3.OperationalError as exc:
-            raise classify(exc) from None
-        try:
-            if raw_key is not None:
-                conn.execute(_key_pragma(raw_key))
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlcipher3.DatabaseError:
-            conn.close()
-            raise WrongPassphrase() from None
+        conn = _keyed_connection(path, raw_key, create=create)
         try:
             _apply_pragmas(conn)
         except sqlcipher3.DatabaseError as exc:
@@ -163,14 +171,8 @@ class Database:
         path = Path(path)
         if not path.exists():
             raise VaultNotFound(f"no vault at {path}")
+        conn = _keyed_connection(path, raw_key, create=False)
         try:
-            conn = _connect(path, create=False)
-        except sqlcipher3.OperationalError as exc:
-            raise classify(exc) from None
-        try:
-            if raw_key is not None:
-                conn.execute(_key_pragma(raw_key))
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             # The vault is in WAL mode already (the session's connection set it): no pragma
             # here writes to the file.
             conn.execute("PRAGMA query_only = ON")

@@ -180,6 +180,13 @@ class Field:
     def choice_names(self) -> frozenset[str]:
         return frozenset(choice.name for choice in self.choices)
 
+    def descendants(self) -> Iterator[Field]:
+        """A repeat's members, each followed by those of a repeat inside it (any depth), in
+        declaration order; nothing for any other field."""
+        for member in self.fields:
+            yield member
+            yield from member.descendants()
+
     def to_dict(self) -> dict[str, Any]:
         """Canonical dict: defaults (false/empty/absent) are omitted."""
         result: dict[str, Any] = {"id": self.id, "type": self.type, "label": self.label}
@@ -425,17 +432,11 @@ class FormDefinition:
         """Fields in declaration order; a repeat's members (and theirs, for a repeat inside a
         repeat) follow it unless ``members=False``."""
 
-        def walk(item: Field) -> Iterator[Field]:
-            yield item
-            for member in item.fields:
-                yield from walk(member)
-
         for section in self.sections:
             for item in section.fields:
+                yield item
                 if members:
-                    yield from walk(item)
-                else:
-                    yield item
+                    yield from item.descendants()
 
     def repeat_of(self, field_id: str) -> Field | None:
         """The repeat a member field directly belongs to (the inner one, for a field of a

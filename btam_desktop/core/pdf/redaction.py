@@ -475,15 +475,6 @@ def _count_line(count: int, one: str, many: str, tag_sets: Sequence[frozenset[st
 # -- forms --------------------------------------------------------------------------------
 
 
-def _descendants(item: Field) -> list[Field]:
-    """A repeat's members, and the members of a repeat inside it (any depth)."""
-    found: list[Field] = []
-    for member in item.fields:
-        found.append(member)
-        found.extend(_descendants(member))
-    return found
-
-
 @dataclass(frozen=True)
 class FormRedaction:
     """Which questions of one form a profile removes, and how.
@@ -504,8 +495,8 @@ class FormRedaction:
         for item in form.iter_fields(members=False):
             if tags & set(item.sensitivity):
                 removed.add(item.id)
-                removed.update(m.id for m in _descendants(item))
-            for member in _descendants(item):
+                removed.update(m.id for m in item.descendants())
+            for member in item.descendants():
                 if tags & set(member.sensitivity):
                     removed.add(member.id)
         tainted = set(removed)
@@ -522,10 +513,10 @@ class FormRedaction:
                     # Its fields read as unanswered whenever it is hidden, so whatever
                     # reads them would betray the hidden condition: taint them too.
                     tainted.update(f.id for f in section.fields)
-                    tainted.update(m.id for f in section.fields for m in _descendants(f))
+                    tainted.update(m.id for f in section.fields for m in f.descendants())
                     changed = True
                 for item in section.fields:
-                    for candidate in (item, *_descendants(item)):
+                    for candidate in (item, *item.descendants()):
                         if candidate.id in omitted:
                             continue
                         if _reads(candidate.relevant, tainted) or _reads(

@@ -33,7 +33,7 @@ from btam_desktop.core.dissemination import Release
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.fileio import atomic_writer
 from btam_desktop.core.formlib import canonical_answers
-from btam_desktop.core.forms import Field, FormDefinition
+from btam_desktop.core.forms import FormDefinition
 from btam_desktop.core.forms.errors import FormsError
 from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS
 from btam_desktop.core.ids import is_uuid, new_id
@@ -211,17 +211,8 @@ def _hidden_fields(form: FormDefinition, profile: RedactionProfile) -> set[str]:
     for section in form.sections:
         if section.id in plan.sections:
             hidden.update(f.id for f in section.fields)
-            hidden.update(m.id for f in section.fields for m in _members(f))
+            hidden.update(m.id for f in section.fields for m in f.descendants())
     return hidden
-
-
-def _members(item: Field) -> list[Field]:
-    """A repeat's members, those of a repeat inside it included (issue 11)."""
-    found: list[Field] = []
-    for member in item.fields:
-        found.append(member)
-        found.extend(_members(member))
-    return found
 
 
 def _redact_value(form: FormDefinition, field_id: str, value: Any, redactor: Redactor,

@@ -232,51 +232,34 @@ def _redact_value(form: FormDefinition, field_id: str, value: Any, redactor: Red
     return True, value
 
 
-def _redact_rows(form: FormDefinition, value: list[Any], hidden: set[str],
-                 redactor: Redactor, refs: dict[str, str], withheld: set[str]
-                 ) -> list[dict[str, Any]]:
-    """A repeat's items after the profile; a repeat inside an item likewise (issue 11)."""
-    rows = []
-    for row in value:
-        if not isinstance(row, dict):
-            continue
-        clean: dict[str, Any] = {}
-        for member, member_value in row.items():
-            if member in hidden:
-                withheld.add(member)
-                continue
-            inner = form.fields_by_id.get(member)
-            if inner is not None and inner.type == "repeat" and isinstance(member_value, list):
-                clean[member] = _redact_rows(form, member_value, hidden, redactor, refs,
-                                             withheld)
-                continue
-            ok, new = _redact_value(form, member, member_value, redactor, refs)
-            if ok:
-                clean[member] = new
-            else:
-                withheld.add(member)
-        rows.append(clean)
-    return rows
-
-
-def _redact_answers(form: FormDefinition, answers: dict[str, Any], hidden: set[str],
-                    redactor: Redactor, refs: dict[str, str]) -> tuple[dict[str, Any],
-                                                                       list[str]]:
+def _redact_mapping(form: FormDefinition, answers: dict[str, Any], hidden: set[str],
+                    redactor: Redactor, refs: dict[str, str], withheld: set[str]
+                    ) -> dict[str, Any]:
+    """Answers (the form's, or one repeat item's) after the profile: hidden or unsendable ones
+    left out and named in ``withheld``; a repeat's items likewise, at any depth (issue 11)."""
     kept: dict[str, Any] = {}
-    withheld: set[str] = set()
     for key, value in answers.items():
         if key in hidden:
             withheld.add(key)
             continue
         item = form.fields_by_id.get(key)
         if item is not None and item.type == "repeat" and isinstance(value, list):
-            kept[key] = _redact_rows(form, value, hidden, redactor, refs, withheld)
+            kept[key] = [_redact_mapping(form, row, hidden, redactor, refs, withheld)
+                         for row in value if isinstance(row, dict)]
             continue
         ok, new = _redact_value(form, key, value, redactor, refs)
         if ok:
             kept[key] = new
         else:
             withheld.add(key)
+    return kept
+
+
+def _redact_answers(form: FormDefinition, answers: dict[str, Any], hidden: set[str],
+                    redactor: Redactor, refs: dict[str, str]) -> tuple[dict[str, Any],
+                                                                       list[str]]:
+    withheld: set[str] = set()
+    kept = _redact_mapping(form, answers, hidden, redactor, refs, withheld)
     return kept, sorted(withheld)
 
 

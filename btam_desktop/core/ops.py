@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -177,6 +177,8 @@ RESOLVED = "__resolve__"
 # ``changes.value`` gets values through change_value() / fill_values() / logged_values().
 STORED = None
 _WITNESSED = frozenset({"disseminations"})
+# Gives a record's compact insert change its value (a no-op where the insert kept a copy).
+_FILL = "UPDATE changes SET value = ? WHERE record_id = ? AND field = '*' AND value IS NULL"
 _NONE = type(None)
 _KEPT_AS_IS: dict[str, dict[str, frozenset[type]]] = {}
 
@@ -205,23 +207,35 @@ def _kept_types(db: Database, table: str) -> dict[str, frozenset[type]]:
     return kept
 
 
+def _compactable(db: Database, table: str,
+                 names: Collection[str]) -> dict[str, frozenset[type]] | None:
+    """The types each column keeps when an insert writing ``names`` may be logged compact:
+    every field of the table written and not a witnessed table; else None (a copy)."""
+    fields = TABLES[table].fields
+    if table in _WITNESSED or len(names) != len(fields) or set(names) != set(fields):
+        return None
+    return _kept_types(db, table)
+
+
 def logged_values(db: Database, table: str, record_ids: list[str]) -> dict[str, str]:
     """The value each record's '*' change would hold as a copy: its stored row's fields,
     encoded as the insert encoded them. ChangeLogError when a record is not stored."""
     fields = TABLES[table].fields
     out: dict[str, str] = {}
     select = f"SELECT id, {', '.join(fields)} FROM {table}"
-    if len(record_ids) > 2000:  # most of a table (a full bundle): one pass over it
-        wanted = set(record_ids)
-        for row in db.query(select):
+
+    def take(rows: Iterable[Any], wanted: Collection[str]) -> None:
+        for row in rows:
             if row[0] in wanted:
                 out[row[0]] = encode_value(dict(zip(fields, tuple(row)[1:], strict=True)))
-        record_ids = []
-    for start in range(0, len(record_ids), 500):
-        chunk = record_ids[start:start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        for row in db.query(f"{select} WHERE id IN ({marks})", chunk):
-            out[row[0]] = encode_value(dict(zip(fields, tuple(row)[1:], strict=True)))
+
+    if len(record_ids) > 2000:  # most of a table (a full bundle): one pass over it
+        take(db.query(select), set(record_ids))
+    else:
+        for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start:start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            take(db.query(f"{select} WHERE id IN ({marks})", chunk), chunk)
     missing = set(record_ids) - set(out)
     if missing:
         raise ChangeLogError(f"the change log's insert of {table} record"
@@ -452,11 +466,9 @@ class Operation:
         stored row gives the value back exactly (every field of the table, each value of a type
         its column keeps), else the copy. Not inside a batch: _rewrite could not fill in a
         collected row."""
-        spec = TABLES[table]
-        if (self._batch is not None or table in _WITNESSED
-                or len(names) != len(spec.fields) or set(names) != set(spec.fields)):
+        types = None if self._batch is not None else _compactable(self.db, table, names)
+        if types is None:
             return [encode_value(row) for row in rows]
-        types = _kept_types(self.db, table)
         kept = [types[name] for name in names]
         # A column at a time (sets of the types seen); row by row only when one is off.
         values = [row.values() for row in rows]
@@ -497,15 +509,13 @@ class Operation:
                     row = self._batch[at]
                     self._batch[at] = (*row[:4], text, *row[5:])
                 else:
-                    self.db.execute("UPDATE changes SET value = ? WHERE record_id = ? AND"
-                                    " field = '*' AND value IS NULL", (text, record_id))
+                    self.db.execute(_FILL, (text, record_id))
             record_ids = [r for r in record_ids if r not in known]
             if not record_ids:
                 return
         if stored is not None and len(record_ids) == 1:
             value = encode_value({name: stored[name] for name in TABLES[table].fields})
-            self.db.execute("UPDATE changes SET value = ? WHERE record_id = ? AND field = '*'"
-                            " AND value IS NULL", (value, record_ids[0]))
+            self.db.execute(_FILL, (value, record_ids[0]))
             return
         for start in range(0, len(record_ids), 500):
             chunk = record_ids[start:start + 500]
@@ -515,9 +525,7 @@ class Operation:
                 " AND value IS NULL", chunk)]
             if compact:
                 values = logged_values(self.db, table, compact)
-                self.db.executemany(
-                    "UPDATE changes SET value = ? WHERE record_id = ? AND field = '*'"
-                    " AND value IS NULL", [(values[rid], rid) for rid in compact])
+                self.db.executemany(_FILL, [(values[rid], rid) for rid in compact])
 
     def current(self, table: str, record_id: str) -> dict[str, Any]:
         """The stored row as a dict (NotFound when absent)."""
@@ -686,11 +694,10 @@ class Operation:
     def _stored_gives_back(self, change: RemoteChange, row: dict[str, Any]) -> bool:
         """Whether the record just stored from a remote insert encodes to exactly the value
         the change carries (every field, each of a type its column keeps, the same text)."""
-        spec = TABLES[change.table]
-        if (change.table in _WITNESSED or change.value is None
-                or len(row) != len(spec.fields) or set(row) != set(spec.fields)):
+        types = (None if change.value is None
+                 else _compactable(self.db, change.table, row.keys()))
+        if types is None:
             return False
-        types = _kept_types(self.db, change.table)
         return all(type(value) in types[name] for name, value in row.items()) and \
             encode_value(row) == change.value
 

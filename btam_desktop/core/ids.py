@@ -20,23 +20,7 @@ def new_id() -> str:
 
     Formatted here rather than through a UUID object, with random bytes read in blocks: bulk
     writes take two ids per row, and the library's uuid7() cost a sixth of a demo case."""
-    with _lock:
-        if len(_random) < 8:
-            _random.extend(os.urandom(4096))
-        tail = int.from_bytes(_random[-8:])
-        del _random[-8:]
-        millis = time.time_ns() // 1_000_000
-        if millis > _last[0]:
-            _last[0], _last[1] = millis, tail >> 55  # a random start below 0x200
-        else:  # same millisecond (or the clock stepped back): count on
-            _last[1] += 1
-            if _last[1] > 0xFFF:
-                _last[0], _last[1] = _last[0] + 1, 0
-            millis = _last[0]
-        counter = _last[1]
-    tail = tail & 0x3FFFFFFFFFFFFFFF | 0x8000000000000000
-    h = f"{millis & 0xFFFFFFFFFFFF:012x}{0x7000 | counter:04x}{tail:016x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return new_ids(1)[0]
 
 
 def new_ids(count: int) -> list[str]:
@@ -53,7 +37,7 @@ def new_ids(count: int) -> list[str]:
         del _random[-need:]
         millis = time.time_ns() // 1_000_000
         if millis > _last[0]:
-            ms, counter = millis, tails[0] >> 7  # a random start below 0x200
+            ms, counter = millis, int.from_bytes(tails[:2]) >> 7  # random start below 0x200
         else:
             ms, counter = _last[0], _last[1] + 1
         stamps: list[tuple[int, int]] = []

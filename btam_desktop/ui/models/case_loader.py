@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal
@@ -99,11 +101,19 @@ def give_back_free_memory() -> None:
     nothing). A load leaves megabytes freed but kept by the allocator: its connection's page
     cache and the database rows each page was built from (measured 5 MiB at 100,000
     cases), which the resident memory of the app would otherwise go on counting."""
-    if not sys.platform.startswith("linux"):
-        return
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None)  # glibc only (not musl)
+    trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    # Looked up once: find_library runs `ldconfig -p` in a subprocess on Linux, which every
+    # load's end would otherwise pay again.
+    if not sys.platform.startswith("linux"):
+        return None
+    name = ctypes.util.find_library("c")
+    if not name:
+        return None
+    trim: Callable[[int], int] | None = getattr(ctypes.CDLL(name), "malloc_trim", None)
+    return trim  # None on a C library without it (musl)

@@ -358,6 +358,12 @@ class CaseStore:
                   " t.case_id = c.id AND t.done_at IS NULL AND t.deleted_at IS NULL"
                   " AND t.due_on IS NOT NULL AND t.due_on < :today)")
     _LATE_REVIEW = "(c.status != 'closed' AND c.next_review < :today)"
+    # The sets some filters pick out, each read from its own index: a member's cases, and the
+    # cases of open tasks past due.
+    _MEMBER_CASES = ("SELECT case_id FROM case_assignments INDEXED BY case_assignments_member"
+                     " WHERE member_id = :member AND deleted_at IS NULL")
+    _LATE_TASK_CASES = ("SELECT case_id FROM tasks INDEXED BY tasks_open_due WHERE done_at IS"
+                        " NULL AND deleted_at IS NULL AND due_on < :today")
     _OVERDUE = f"({_LATE_REVIEW} OR {_LATE_TASK})"
     _MATCHED_IDS = f"SELECT case_id FROM case_docs WHERE rowid IN ({search.MATCHING_ROWIDS})"
     _MATCHED = f"c.id IN ({_MATCHED_IDS})"
@@ -430,13 +436,11 @@ class CaseStore:
             sets.append((search.count_matches(self.db, params["q"], self._FEW),
                          self._MATCHED_IDS, "text"))
         if flt.assigned_to:
-            ids = ("SELECT case_id FROM case_assignments INDEXED BY case_assignments_member"
-                   " WHERE member_id = :member AND deleted_at IS NULL")
+            ids = self._MEMBER_CASES
             sets.append((int(self.db.scalar(f"SELECT count(*) FROM ({ids} LIMIT :cap)",
                                             {**params, **cap})), ids, "assigned"))
         if flt.overdue:
-            tasks = ("SELECT case_id FROM tasks INDEXED BY tasks_open_due WHERE done_at IS NULL"
-                     " AND deleted_at IS NULL AND due_on < :today")
+            tasks = self._LATE_TASK_CASES
             reviews = ("SELECT id FROM cases INDEXED BY cases_review WHERE deleted_at IS NULL"
                        " AND status != 'closed' AND next_review < :today")
             size = int(self.db.scalar(f"SELECT count(*) FROM ({tasks} LIMIT :cap)",
@@ -583,8 +587,7 @@ class CaseStore:
                 # A caseload: the member's index alone, less the cases in the trash (few;
                 # every assignment names a case: foreign key).
                 return int(self.db.scalar(
-                    "SELECT count(DISTINCT case_id) FROM case_assignments INDEXED BY"
-                    " case_assignments_member WHERE member_id = :member AND deleted_at IS NULL",
+                    f"SELECT count(DISTINCT case_id) FROM ({self._MEMBER_CASES})",
                     params)) - int(self.db.scalar(
                         "SELECT count(*) FROM cases c INDEXED BY cases_trashed WHERE"
                         f" c.deleted_at IS NOT NULL AND {self._ASSIGNED}", params))
@@ -627,17 +630,15 @@ class CaseStore:
             return (
                 f"SELECT c.id FROM cases c INDEXED BY {reviews} WHERE c.deleted_at IS NULL"
                 f" AND c.status != 'closed' AND c.next_review < :today{tests} UNION ALL"
-                " SELECT c.id FROM cases c INDEXED BY cases_filter WHERE c.id IN (SELECT"
-                " case_id FROM tasks INDEXED BY tasks_open_due WHERE done_at IS NULL AND"
-                " deleted_at IS NULL AND due_on < :today) AND NOT (c.status != 'closed'"
+                " SELECT c.id FROM cases c INDEXED BY cases_filter WHERE c.id IN"
+                f" ({self._LATE_TASK_CASES}) AND NOT (c.status != 'closed'"
                 f" AND coalesce(c.next_review < :today, 0)){tests}")
         if flt.assigned_to:
             # The member's cases (their index, in case id order) merged with the cases passing
             # every other filter (cases_filter, in the same order): two ordered reads, no
             # look-up per case.
             others = " AND ".join(t for t in where if t != self._ASSIGNED) or "1"
-            return ("SELECT case_id FROM case_assignments INDEXED BY case_assignments_member"
-                    " WHERE member_id = :member AND deleted_at IS NULL INTERSECT SELECT c.id"
+            return (f"{self._MEMBER_CASES} INTERSECT SELECT c.id"
                     f" FROM cases c INDEXED BY cases_filter WHERE {others} ORDER BY 1")
         # A status (and concern) leads the partial status index; any other mix reads the
         # small cases_filter index whole (100,000 short entries) rather than the table.

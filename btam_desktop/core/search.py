@@ -309,8 +309,7 @@ def rebuild(db: Database) -> None:
         f"INSERT INTO case_docs (rowid, case_id) SELECT ({_DAY} << {DAY_SHIFT})"
         f" + row_number() OVER (PARTITION BY {_DAY} ORDER BY c.number), c.id"
         " FROM cases c WHERE c.deleted_at IS NULL")
-    db.execute(f"INSERT INTO case_fts (rowid, body) SELECT d.rowid, {CASE_BODY}"
-               " FROM case_docs d JOIN cases c ON c.id = d.case_id")
+    refill_cases(db)
     db.execute("INSERT INTO person_docs (person_id) SELECT id FROM persons"
                " WHERE deleted_at IS NULL")
     db.execute(f"INSERT INTO person_fts (rowid, body) SELECT d.rowid, {PERSON_BODY}"

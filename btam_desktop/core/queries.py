@@ -363,9 +363,10 @@ class SortRanks:
 _NOT_CLOSED = "c.status IN ('open', 'active', 'monitoring')"
 _LATE_REVIEW = "(c.next_review IS NOT NULL AND c.next_review != '' AND c.next_review < :today)"
 _PRESSING = "('imminent', 'high')"
-# Open tasks past due, through their partial index (no task row read).
-_LATE_TASKS = ("SELECT case_id FROM tasks INDEXED BY tasks_open_due WHERE done_at IS NULL"
-               " AND deleted_at IS NULL AND due_on < :today")
+# The ids of cases with an open task past due (:today), through the tasks' partial index (no
+# task row read): the dashboard here, the store's overdue filter.
+LATE_TASK_CASES = ("SELECT case_id FROM tasks INDEXED BY tasks_open_due WHERE done_at IS NULL"
+                   " AND deleted_at IS NULL AND due_on < :today")
 
 
 def case_counts(db: Database) -> dict[tuple[str, str], int]:
@@ -392,7 +393,7 @@ def _late_tasks_only(db: Database, today: str) -> dict[str, int]:
     row is read. "+c.status": one look-up per id, not one per status that is not closed."""
     return {str(concern): int(n) for concern, n in _tuples(
         db, "SELECT c.concern, count(*) FROM cases c INDEXED BY cases_live"
-        f" WHERE c.id IN ({_LATE_TASKS}) AND c.deleted_at IS NULL AND +c.status != 'closed'"
+        f" WHERE c.id IN ({LATE_TASK_CASES}) AND c.deleted_at IS NULL AND +c.status != 'closed'"
         f" AND NOT {_LATE_REVIEW} GROUP BY c.concern", {"today": today})}
 
 
@@ -427,7 +428,7 @@ class AttentionCase(NamedTuple):
 ATTENTION_REASONS = ("imminent", "high", "overdue")
 """Why a case needs attention, in the order the dashboard lists them."""
 
-_OVERDUE_CASE = f"({_LATE_REVIEW} OR c.id IN ({_LATE_TASKS}))"
+_OVERDUE_CASE = f"({_LATE_REVIEW} OR c.id IN ({LATE_TASK_CASES}))"
 
 
 def attention_counts(db: Database, today: str) -> dict[str, int]:

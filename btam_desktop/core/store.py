@@ -359,11 +359,10 @@ class CaseStore:
                   " AND t.due_on IS NOT NULL AND t.due_on < :today)")
     _LATE_REVIEW = "(c.status != 'closed' AND c.next_review < :today)"
     # The sets some filters pick out, each read from its own index: a member's cases, and the
-    # cases of open tasks past due.
+    # cases of open tasks past due (the dashboard's too).
     _MEMBER_CASES = ("SELECT case_id FROM case_assignments INDEXED BY case_assignments_member"
                      " WHERE member_id = :member AND deleted_at IS NULL")
-    _LATE_TASK_CASES = ("SELECT case_id FROM tasks INDEXED BY tasks_open_due WHERE done_at IS"
-                        " NULL AND deleted_at IS NULL AND due_on < :today")
+    _LATE_TASK_CASES = queries.LATE_TASK_CASES
     _OVERDUE = f"({_LATE_REVIEW} OR {_LATE_TASK})"
     _MATCHED_IDS = f"SELECT case_id FROM case_docs WHERE rowid IN ({search.MATCHING_ROWIDS})"
     _MATCHED = f"c.id IN ({_MATCHED_IDS})"

@@ -406,11 +406,21 @@ class Operation:
         return self.insert_many(table, [values], None if record_id is None else [record_id])[0]
 
     def insert_many(self, table: str, rows: list[dict[str, Any]],
-                    record_ids: list[str] | None = None) -> list[str]:
+                    record_ids: list[str] | None = None, *,
+                    edits: Sequence[Sequence[tuple[dict[str, Any], str | None]]] | None = None,
+                    ) -> list[str]:
         """Insert records of one table, all with the same fields, as :meth:`insert` does one
         (a change-log row '*' each, the search index at the end of the operation), with one
         ``executemany`` for the rows and one for their change-log rows: thousands of demo
-        records, or a merge's, pay one statement instead of one each."""
+        records, or a merge's, pay one statement instead of one each.
+
+        ``edits``: per row, the edits the record then gets, in order, each ``(values,
+        reason)`` as :meth:`update` with that reason (None: the operation's) would make it
+        right after the insert. The change log is what insert and updates would write: the
+        '*' change holds the record as first inserted (a copy), then one row per field that
+        really changed, each with its own later stamp, based on that field's previous one, and
+        its reason. Only the row is stored once, in its final state, instead of inserted and
+        then updated (a statement and a re-read of the record per update)."""
         spec = TABLES[table]
         if not rows:
             return []
@@ -428,37 +438,86 @@ class Operation:
         columns = ["id", *names]
         device, member, reason = self.session.device_id, self.session.member_id, self.reason
         stamps = self.session.clock.stamps(count)
+        change_ids = new_ids(count)
+        stored, updated = rows, stamps
+        later: list[tuple[Any, ...]] = []
+        if edits is not None:
+            stored, updated, later = self._edited(table, names, rows, ids, stamps, edits)
         # Whole rows built by C-level unpacking (not a Python statement per value): the
         # write path's own cost per record was most of a bulk insert's time.
         if timeline:
             columns += ["hlc", "device_id"]
             params: list[tuple[Any, ...]] = [
                 (rid, *row.values(), hlc, device)
-                for rid, row, hlc in zip(ids, rows, stamps, strict=True)]
+                for rid, row, hlc in zip(ids, stored, stamps, strict=True)]
         elif spec.has_updated_at:
             columns += ["updated_hlc", "updated_at"]
             now = self._now
             params = [(rid, *row.values(), hlc, now)
-                      for rid, row, hlc in zip(ids, rows, stamps, strict=True)]
+                      for rid, row, hlc in zip(ids, stored, updated, strict=True)]
         else:
             columns.append("updated_hlc")
             params = [(rid, *row.values(), hlc)
-                      for rid, row, hlc in zip(ids, rows, stamps, strict=True)]
+                      for rid, row, hlc in zip(ids, stored, updated, strict=True)]
         placeholders = ", ".join("?" for _ in columns)
         self.db.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", params)
         logged = self._insert_values(table, names, rows)
+        if later:  # an edited record's '*' change holds it as first inserted (a copy)
+            for at in {index for index, *_ in later}:
+                logged[at] = encode_value(rows[at])
         changes = [(cid, table, rid, "*", value, None, hlc, device, member, reason, None)
-                   for cid, rid, value, hlc in zip(new_ids(count), ids, logged, stamps,
+                   for cid, rid, value, hlc in zip(change_ids, ids, logged, stamps,
                                                    strict=True)]
+        if later:
+            changes += [(cid, table, ids[index], name, encode_value(value), base, hlc, device,
+                         member, why, None)
+                        for cid, (index, name, value, base, hlc, why)
+                        in zip(new_ids(len(later)), later, strict=True)]
         if self._batch is not None:
             self._batch.extend(changes)
         else:
             self.db.executemany(self._CHANGE_INSERT, changes)
         self.summary.touched.setdefault(table, set()).update(ids)
-        hlc = stamps[-1]
-        self._hlc = hlc
+        self._hlc = changes[-1][6]
         return ids
+
+    def _edited(self, table: str, names: tuple[str, ...], rows: list[dict[str, Any]],
+                ids: list[str], stamps: list[str],
+                edits: Sequence[Sequence[tuple[dict[str, Any], str | None]]],
+                ) -> tuple[list[dict[str, Any]], list[str], list[tuple[Any, ...]]]:
+        """For :meth:`insert_many`'s ``edits``: each row in its final state, each record's
+        newest stamp, and the change rows of the edits as ``(row index, field, value, base
+        stamp, stamp, reason)`` (stamped after every insert, record after record)."""
+        if TABLES[table].immutable:
+            raise InvalidInput(f"{table} entries cannot be changed; add a correction instead")
+        if len(edits) != len(rows):
+            raise InvalidInput("one list of edits per row")
+        stored = list(rows)
+        later: list[list[Any]] = []
+        for index, row_edits in enumerate(edits):
+            if not row_edits:
+                continue
+            state = dict(rows[index])
+            for values, why in row_edits:
+                unknown = set(values) - set(names)
+                if unknown:
+                    raise InvalidInput(
+                        f"edits of {table} need fields the insert wrote: "
+                        f"{', '.join(sorted(unknown))}")
+                for name, value in values.items():
+                    if state[name] != value:  # as update(): only what really changed
+                        later.append([index, name, value, None, None,
+                                      self.reason if why is None else why])
+                        state[name] = value
+            stored[index] = state
+        updated = list(stamps)
+        newest: dict[tuple[int, str], str] = {}
+        for change, hlc in zip(later, self.session.clock.stamps(len(later)), strict=True):
+            index, name = change[0], change[1]
+            change[3] = newest.get((index, name), stamps[index])  # the field's previous stamp
+            change[4] = newest[(index, name)] = updated[index] = hlc
+        return stored, updated, [tuple(change) for change in later]
 
     def _insert_values(self, table: str, names: tuple[str, ...],
                        rows: list[dict[str, Any]]) -> list[str | None]:

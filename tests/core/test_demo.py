@@ -165,6 +165,38 @@ def test_every_case_has_a_person_of_concern_and_named_people(
         " (SELECT person_id FROM case_persons WHERE role != 'person_of_concern')") == 0
 
 
+def test_a_closed_or_re_rated_case_keeps_its_history(generated: tuple[Session, Any]) -> None:
+    """The case as opened, then each concern change (with its rationale, as the timeline's
+    concern-change entry says) and the closing, each a change of its own after the insert."""
+    session, _ = generated
+    db = session.db
+    closed = [str(r[0]) for r in db.query("SELECT id FROM cases WHERE status = 'closed'")]
+    assert closed
+    for case_id in closed:
+        history = {c.field: c for c in session.store.field_history(case_id)}
+        case = session.store.get_case(case_id)
+        assert history["status"].old == "monitoring" and history["status"].new == "closed"
+        assert history["closed_on"].old is None
+        assert history["closed_on"].new == case.closed_on
+    changed = db.query("SELECT case_id, concern_from, concern_to, details FROM timeline"
+                       " WHERE kind = 'concern_change'")
+    assert changed
+    for case_id, old, new, why in changed:
+        concern = [(c.old, c.new, c.reason)
+                   for c in session.store.field_history(case_id, "concern")]
+        assert concern == [(old, new, why)]
+        opened = db.scalar("SELECT value FROM changes WHERE record_id = ? AND field = '*'",
+                           (case_id,))
+        assert json.loads(opened)["concern"] == old  # the case as it was opened
+    # Every change after an insert is stamped after it and based on the field's last stamp.
+    assert db.scalar(
+        "SELECT count(*) FROM changes u JOIN changes i ON i.record_id = u.record_id"
+        " AND i.field = '*' WHERE u.tbl = 'cases' AND u.field != '*'"
+        " AND (u.hlc <= i.hlc OR u.base_hlc IS NULL OR u.base_hlc < i.hlc)") == 0
+    assert db.scalar("SELECT count(*) FROM cases c WHERE updated_hlc !="
+                     " (SELECT max(hlc) FROM changes WHERE record_id = c.id)") == 0
+
+
 def test_realistic_mix_of_states(generated: tuple[Session, Any]) -> None:
     session, _ = generated
     db = session.db

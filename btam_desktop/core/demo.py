@@ -882,6 +882,42 @@ class _CasePlan:
     tasks: list[_TaskPlan] = field(default_factory=list)
 
 
+class _Draws(Random):
+    """:class:`random.Random` with ``randint`` and ``randrange`` in one Python call instead of
+    three: the same numbers from the same calls of ``getrandbits`` (CPython's
+    ``_randbelow_with_getrandbits``), so a seed plans the same cases. A 10,000-case demo
+    makes some 300,000 of these draws (measured: 1.3 -> 0.8-1.0 us each)."""
+
+    def _below(self, n: int) -> int:
+        getrandbits = self.getrandbits
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return r
+
+    def randint(self, a: int, b: int) -> int:
+        """As Random.randint."""
+        n = b - a + 1
+        if n <= 0:
+            return super().randint(a, b)  # its error
+        getrandbits = self.getrandbits
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return a + r
+
+    def randrange(self, start: int, stop: int | None = None,
+                  step: int = 1) -> int:
+        """As Random.randrange (one or two positive-width int arguments here)."""
+        if stop is None and start > 0 and step == 1:
+            return self._below(start)
+        if stop is not None and stop > start and step == 1:
+            return start + self._below(stop - start)
+        return super().randrange(start, stop, step)
+
+
 def _phone(rng: Random) -> str:
     return f"({rng.choice(AREA_CODES)}) 555-01{rng.randrange(100):02d}"
 
@@ -1164,16 +1200,15 @@ class _Writer:
         member_id = session.member_id
         now = audit.utc_now()
         rows: dict[str, list[dict[str, object]]] = {t: [] for t in self._TABLES}
-        ids: dict[str, list[str]] = {t: [] for t in self._TABLES}
-        pool: list[str] = []  # ids made a thousand at a time, taken in increasing order
-
-        def add(table: str, row: dict[str, object]) -> str:
-            if not pool:
-                pool.extend(reversed(new_ids(1024)))
-            record_id = pool.pop()
-            rows[table].append(row)
-            ids[table].append(record_id)
-            return record_id
+        # Ids are made here only for the records others refer to (cases, persons); insert_many
+        # makes the rest. Appending to the lists directly: a call per record was a tenth of
+        # the writer's time.
+        case_ids = new_ids(len(plans))
+        person_ids_list = new_ids(sum(len(plan.persons) for plan in plans))
+        person_ids = iter(person_ids_list)
+        cases, assignments, persons, links, timeline, tasks = (
+            rows[t].append for t in self._TABLES)
+        author = session.actor_name
 
         # The store's allocator keeps numbering (per year, per device) in one place; a
         # batch takes its numbers per year at once, in the order of its cases.
@@ -1182,9 +1217,9 @@ class _Writer:
                    for year in dict.fromkeys(years)}
         written: list[tuple[str, _CasePlan]] = []
         edits: list[list[tuple[dict[str, object], str | None]]] = []
-        for plan, year in zip(plans, years, strict=True):
+        for plan, year, case_id in zip(plans, years, case_ids, strict=True):
             number = next(numbers[year])
-            case_id = add("cases", {
+            cases({
                 "number": number, "title": plan.title, "summary": plan.summary,
                 "status": "monitoring" if plan.status == "closed" else plan.status,
                 "concern": plan.concern, "tier": _TIER_OF[plan.concern],
@@ -1196,11 +1231,12 @@ class _Writer:
             })
             edits.append(self._edits(plan))
             for index in plan.assignees:
-                add("case_assignments", {
+                assignments({
                     "case_id": case_id, "member_id": self.members[index].id,
                     "created_at": now})
             for person in plan.persons:
-                person_id = add("persons", {
+                person_id = next(person_ids)
+                persons({
                     "family_name": person.family_name, "given_names": person.given_names,
                     "aliases": json.dumps(person.aliases, ensure_ascii=False),
                     "date_of_birth": person.date_of_birth, "phone": person.phone,
@@ -1208,14 +1244,14 @@ class _Writer:
                     "created_at": now, "created_by": member_id,
                 })
                 for role in (person.role, *person.roles):
-                    add("case_persons", {
+                    links({
                         "case_id": case_id, "person_id": person_id, "role": role,
                         "notes": person.link_notes, "created_at": now})
             for entry in plan.entries:
-                add("timeline", {
+                timeline({
                     "case_id": case_id, "kind": entry.kind, "occurred_at": entry.occurred_at,
                     "recorded_at": now, "author_id": member_id,
-                    "author_name": session.actor_name, "summary": entry.summary,
+                    "author_name": author, "summary": entry.summary,
                     "details": entry.details, "context": entry.context,
                     "outcome": entry.outcome,
                     "partner_id": None if entry.partner is None
@@ -1229,7 +1265,7 @@ class _Writer:
                                          entry.context, entry.outcome),
                 })
             for task in plan.tasks:
-                add("tasks", {
+                tasks({
                     "case_id": case_id, "kind": task.kind, "title": task.title,
                     "due_on": task.due_on,
                     "assignee_id": None if task.assignee is None
@@ -1240,7 +1276,8 @@ class _Writer:
                 })
             written.append((case_id, plan))
         for table in self._TABLES:  # parents before the records that refer to them
-            op.insert_many(table, rows[table], ids[table],
+            record_ids = {"cases": case_ids, "persons": person_ids_list}.get(table)
+            op.insert_many(table, rows[table], record_ids,
                            edits=edits if table == "cases" else None)
 
         # Appended together after the batch's records, each with the stamp of the latest
@@ -1313,7 +1350,7 @@ def generate(
         raise InvalidInput("the number of demo cases cannot be negative")
     started = time.perf_counter()
     today = today or date.today()
-    rng = Random(seed)
+    rng = _Draws(seed)
     # Cases are assigned to the people who work them; analysts only if there is nobody else.
     members = [m for m in session.members() if m.role != "analyst"] or session.members()
     with session.operation("demo.generate") as op:

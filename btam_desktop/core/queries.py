@@ -368,6 +368,16 @@ _PRESSING = "('imminent', 'high')"
 LATE_TASK_CASES = ("SELECT case_id FROM tasks INDEXED BY tasks_open_due WHERE done_at IS NULL"
                    " AND deleted_at IS NULL AND due_on < :today")
 
+# The open cases in "My caseload" order (and "Needs attention now"'s), as the index
+# cases_open (schema v16) holds them: the expressions are the index's own, word for word
+# (SQLite matches an indexed expression by its text), so a walk in this order reads the index
+# and sorts nothing.
+OPEN_RANK = ("CASE concern WHEN 'imminent' THEN 0 WHEN 'high' THEN 1 WHEN 'moderate' THEN 2"
+             " ELSE 3 END")
+OPEN_REVIEW = "coalesce(nullif(next_review, ''), '9999')"
+_OPEN = "deleted_at IS NULL AND status != 'closed'"
+_MY_ORDER = f"{OPEN_RANK}, {OPEN_REVIEW}, number"
+
 
 def case_counts(db: Database) -> dict[tuple[str, str], int]:
     """Live cases by (status, concern), in one walk of the (status, concern) index: what
@@ -428,8 +438,6 @@ class AttentionCase(NamedTuple):
 ATTENTION_REASONS = ("imminent", "high", "overdue")
 """Why a case needs attention, in the order the dashboard lists them."""
 
-_OVERDUE_CASE = f"({_LATE_REVIEW} OR c.id IN ({LATE_TASK_CASES}))"
-
 
 def attention_counts(db: Database, today: str) -> dict[str, int]:
     """Cases not closed of imminent concern, of high concern, and overdue (the rule of
@@ -444,12 +452,11 @@ def attention_counts(db: Database, today: str) -> dict[str, int]:
     tasks = _late_tasks_only(db, today)
     counts["overdue"] = reviews + sum(tasks.values())
     # Each case once: imminent or high, plus the overdue ones of another concern. The late
-    # reviews of imminent or high concern are counted from the live-cases index, which the
-    # late tasks' look-ups have just read (the review index holds no concern).
+    # reviews of imminent or high concern are a range of the open cases' index (schema v16),
+    # ranked by concern (imminent 0, high 1), then by review date (none: '9999').
     pressing_reviews = int(db.scalar(
-        "SELECT count(*) FROM cases c INDEXED BY cases_live WHERE c.deleted_at IS NULL"
-        f" AND +c.status != 'closed' AND c.concern IN {_PRESSING} AND {_LATE_REVIEW}",
-        {"today": today}))
+        f"SELECT count(*) FROM cases INDEXED BY cases_open WHERE {_OPEN} AND {OPEN_RANK} < 2"
+        f" AND {OPEN_REVIEW} < :today AND next_review != ''", {"today": today}))
     counts["total"] = counts["imminent"] + counts["high"] + reviews - pressing_reviews + sum(
         n for concern, n in tasks.items() if concern not in ("imminent", "high"))
     return counts
@@ -458,25 +465,34 @@ def attention_counts(db: Database, today: str) -> dict[str, int]:
 def attention_cases(db: Database, today: str, limit: int) -> list[AttentionCase]:
     """At most ``limit`` cases not closed that need attention now: imminent concern first,
     then high concern, then overdue ones (each oldest review first); each case once."""
-    order = "coalesce(nullif(c.next_review, ''), '9999'), c.number"
-    rank = "CASE WHEN c.concern = 'imminent' THEN 0 WHEN c.concern = 'high' THEN 1 ELSE 2 END"
-    # Chosen from the live-cases index alone (id, status, concern, review date, number),
-    # imminent and high first: the overdue ones of other concerns are read only when those
-    # leave room. Then only the rows shown are read (their titles).
-    chosen = "SELECT c.id FROM cases c INDEXED BY cases_live WHERE c.deleted_at IS NULL" \
-             " AND +c.status != 'closed' AND "
-    outer = ("SELECT c.id, c.number, c.title, c.concern, c.next_review, " + rank +
-             " FROM cases c WHERE c.id IN ({chosen}) ORDER BY " + rank + ", " + order)
+    # Chosen from the open cases' index in its order (concern rank, review date, number):
+    # imminent and high are its first ranks, so their first rows are the page; the overdue
+    # ones of moderate and of low concern are each a walk of their rank in review order
+    # (late reviews first) until enough are found, and the two merged. Then only the rows
+    # shown are read (their titles).
+    walk = (f"SELECT id, {OPEN_RANK} AS r, {OPEN_REVIEW} AS k, number FROM cases INDEXED BY"
+            f" cases_open WHERE {_OPEN} AND {OPEN_RANK} {{rank}} ORDER BY {_MY_ORDER}"
+            " LIMIT :limit")
+    late = (f"(({OPEN_REVIEW} < :today AND next_review != '') OR EXISTS (SELECT 1 FROM tasks t"
+            " INDEXED BY tasks_open_case WHERE t.case_id = cases.id AND t.done_at IS NULL"
+            " AND t.deleted_at IS NULL AND t.due_on IS NOT NULL AND t.due_on < :today))")
     params: dict[str, Any] = {"today": today, "limit": limit}
-    rows = _tuples(db, outer.format(chosen=(
-        f"{chosen}c.concern IN {_PRESSING} ORDER BY {rank}, {order} LIMIT :limit")), params)
-    if len(rows) < limit:
-        params["limit"] = limit - len(rows)
-        rows += _tuples(db, outer.format(chosen=(
-            f"{chosen}c.concern NOT IN {_PRESSING} AND {_OVERDUE_CASE}"
-            f" ORDER BY {order} LIMIT :limit")), params)
-    return [AttentionCase(r[0], r[1], r[2], r[3], r[4], ATTENTION_REASONS[r[5]])
-            for r in rows]
+    chosen = [(r[0], min(int(r[1]), 2)) for r in _tuples(
+        db, walk.format(rank="< 2"), params)]
+    if len(chosen) < limit:
+        params["limit"] = limit - len(chosen)
+        overdue = (f"SELECT id, k, number FROM ({walk.format(rank='= 2 AND ' + late)})"
+                   f" UNION ALL SELECT id, k, number FROM ({walk.format(rank='= 3 AND ' + late)})"
+                   " ORDER BY 2, 3 LIMIT :limit")
+        chosen += [(r[0], 2) for r in _tuples(db, overdue, params)]
+    if not chosen:
+        return []
+    reasons = dict(chosen)
+    found = {r[0]: r for r in _tuples(
+        db, f"SELECT id, number, title, concern, next_review FROM cases WHERE id IN ({_IDS})",
+        {"ids": json.dumps(list(reasons))})}
+    return [AttentionCase(r[0], r[1], r[2], r[3], r[4], ATTENTION_REASONS[reason])
+            for case_id, reason in chosen if (r := found.get(case_id)) is not None]
 
 
 class MyCase(NamedTuple):
@@ -496,31 +512,58 @@ class MyCase(NamedTuple):
 _MINE = ("case_assignments a CROSS JOIN cases c INDEXED BY cases_live ON c.id = a.case_id"
          " WHERE a.member_id = :member AND a.deleted_at IS NULL AND c.deleted_at IS NULL"
          " AND +c.status != 'closed'")
-_MY_ORDER = ("CASE concern WHEN 'imminent' THEN 0 WHEN 'high' THEN 1 WHEN 'moderate' THEN 2"
-             " ELSE 3 END, coalesce(nullif(next_review, ''), '9999'), number")
+# The member's cases (their assignments' index, by case id) merged with the open cases (the
+# live-cases index, by id): two ordered walks and no look-up per case, where a look-up of
+# each of a lead's 65,000 cases took 35-90 ms at 100,000 cases. INTERSECT counts each case
+# once (two laptops may both have assigned the same member).
+_COUNT_MINE = ("SELECT count(*) FROM (SELECT case_id FROM case_assignments INDEXED BY"
+               " case_assignments_member WHERE member_id = :member AND deleted_at IS NULL"
+               " INTERSECT SELECT id FROM cases INDEXED BY cases_live WHERE deleted_at IS NULL"
+               " AND status != 'closed' ORDER BY 1)")
+# The first open cases in list order, each probed in the member's assignments, at most
+# :walk of them: a member holding many cases fills the page after a few; one holding few
+# would walk far, and is read from the member's own set instead (_my_set).
+_MY_WALK = (
+    f"SELECT id, number, status, concern, next_review FROM (SELECT {OPEN_RANK} AS r,"
+    f" {OPEN_REVIEW} AS k, number, id, status, concern, next_review FROM cases"
+    f" INDEXED BY cases_open WHERE {_OPEN} ORDER BY {_MY_ORDER} LIMIT :walk) o WHERE EXISTS"
+    " (SELECT 1 FROM case_assignments a INDEXED BY case_assignments_live WHERE a.case_id = o.id"
+    " AND a.member_id = :member AND a.deleted_at IS NULL) ORDER BY r, k, number LIMIT :limit")
+MY_WALK_CASES = 2_000
+"""How many open cases "My caseload" walks in its order before reading the member's set."""
+
+
+def _my_set(db: Database, member_id: str, limit: int) -> list[tuple[Any, ...]]:
+    """The member's first ``limit`` open cases read from the member's own cases, each looked
+    up in the live-cases index and sorted (few cases of theirs: the ordered walk gave up)."""
+    return _tuples(
+        db, f"SELECT id, number, status, concern, next_review FROM (SELECT DISTINCT c.id,"
+        f" c.number, c.status, c.concern, c.next_review FROM {_MINE}) ORDER BY {_MY_ORDER}"
+        " LIMIT :limit", {"member": member_id, "limit": limit})
 
 
 def my_caseload(db: Database, member_id: str, limit: int) -> tuple[int, list[MyCase]]:
-    """(:func:`count_my_cases`, :func:`my_cases`) in one pass over the member's cases: each
-    is looked up once in the live-cases index (a lead holding 30,000 open cases paid for
-    that twice), then only the rows shown are read (their titles)."""
-    rows = _tuples(
-        db, f"WITH mine AS MATERIALIZED (SELECT DISTINCT c.id, c.number, c.status, c.concern,"
-        f" c.next_review FROM {_MINE}) SELECT NULL, NULL, NULL, NULL, (SELECT count(*)"
-        " FROM mine) UNION ALL SELECT * FROM (SELECT id, number, status, concern,"
-        f" next_review FROM mine ORDER BY {_MY_ORDER} LIMIT :limit)",
-        {"member": member_id, "limit": max(0, limit)})
-    total = int(rows[0][4])
-    shown = rows[1:]
+    """(:func:`count_my_cases`, :func:`my_cases`): the count from two ordered index walks,
+    the first cases from the open cases' index in their order (or, when the member's cases
+    are too few to meet soon in that order, from the member's own), then only the rows
+    shown are read (their titles)."""
+    total = count_my_cases(db, member_id)
+    limit = max(0, min(limit, total))
+    if not limit:
+        return total, []
+    shown = _tuples(db, _MY_WALK, {"member": member_id, "limit": limit,
+                                   "walk": MY_WALK_CASES})
+    if len(shown) < limit:
+        shown = _my_set(db, member_id, limit)
     titles = dict(_tuples(db, f"SELECT id, title FROM cases WHERE id IN ({_IDS})",
-                          {"ids": json.dumps([r[0] for r in shown])})) if shown else {}
+                          {"ids": json.dumps([r[0] for r in shown])}))
     return total, [MyCase(r[0], r[1], titles.get(r[0], ""), r[2], r[3], r[4]) for r in shown]
 
 
 def count_my_cases(db: Database, member_id: str) -> int:
     """Cases not closed assigned to ``member_id``: what Cases shows with "Not closed" and
     "Assigned to me"."""
-    return int(db.scalar(f"SELECT count(DISTINCT c.id) FROM {_MINE}", {"member": member_id}))
+    return int(db.scalar(_COUNT_MINE, {"member": member_id}))
 
 
 def my_cases(db: Database, member_id: str, limit: int) -> list[MyCase]:

@@ -357,7 +357,9 @@ class CaseStore:
     _LATE_TASK = ("EXISTS (SELECT 1 FROM tasks t INDEXED BY tasks_open_case WHERE"
                   " t.case_id = c.id AND t.done_at IS NULL AND t.deleted_at IS NULL"
                   " AND t.due_on IS NOT NULL AND t.due_on < :today)")
-    _LATE_REVIEW = "(c.status != 'closed' AND c.next_review < :today)"
+    # An empty review date is no review date (as CaseRow and the dashboard read it), not a
+    # date before every other.
+    _LATE_REVIEW = "(c.status != 'closed' AND c.next_review > '' AND c.next_review < :today)"
     # The sets some filters pick out, each read from its own index: a member's cases, and the
     # cases of open tasks past due (the dashboard's too).
     _MEMBER_CASES = ("SELECT case_id FROM case_assignments INDEXED BY case_assignments_member"
@@ -441,7 +443,7 @@ class CaseStore:
         if flt.overdue:
             tasks = self._LATE_TASK_CASES
             reviews = ("SELECT id FROM cases INDEXED BY cases_review WHERE deleted_at IS NULL"
-                       " AND status != 'closed' AND next_review < :today")
+                       " AND status != 'closed' AND next_review > '' AND next_review < :today")
             size = int(self.db.scalar(f"SELECT count(*) FROM ({tasks} LIMIT :cap)",
                                       {**params, **cap}))
             if not flt.include_deleted:  # cases_review holds live cases only
@@ -628,10 +630,11 @@ class CaseStore:
             reviews = "cases_filter" if tests != " AND c.deleted_at IS NULL" else "cases_review"
             return (
                 f"SELECT c.id FROM cases c INDEXED BY {reviews} WHERE c.deleted_at IS NULL"
-                f" AND c.status != 'closed' AND c.next_review < :today{tests} UNION ALL"
+                f" AND c.status != 'closed' AND c.next_review > '' AND c.next_review < :today"
+                f"{tests} UNION ALL"
                 " SELECT c.id FROM cases c INDEXED BY cases_filter WHERE c.id IN"
                 f" ({self._LATE_TASK_CASES}) AND NOT (c.status != 'closed'"
-                f" AND coalesce(c.next_review < :today, 0)){tests}")
+                f" AND coalesce(c.next_review > '' AND c.next_review < :today, 0)){tests}")
         if flt.assigned_to:
             # The member's cases (their index, in case id order) merged with the cases passing
             # every other filter (cases_filter, in the same order): two ordered reads, no

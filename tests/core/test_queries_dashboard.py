@@ -46,6 +46,11 @@ def mixed(session: Session) -> Session:
             store.update_case(case.id, {"status": "closed", "closure_reason": "resolved"})
         elif pick([False] * 9 + [True]):
             store.delete_case(case.id)
+    # An empty review date (written so by another laptop's merge) is "no review date".
+    with session.db.transaction():
+        session.db.execute(
+            "UPDATE cases SET next_review = '' WHERE id IN (SELECT id FROM cases WHERE"
+            " deleted_at IS NULL AND status != 'closed' AND next_review IS NULL LIMIT 4)")
     # The same member assigned to the same case from two laptops (a merge keeps both rows).
     row = session.db.query_one(
         "SELECT a.case_id, a.member_id FROM case_assignments a JOIN cases c ON c.id = a.case_id"
@@ -140,3 +145,35 @@ def test_any_live_case_is_count_cases_above_zero(session: Session) -> None:
     assert not queries.any_live_case(session.db) and session.store.count_cases() == 0
     session.store.create_case("The real one")
     assert queries.any_live_case(session.db)
+
+
+def test_the_dashboard_walks_the_open_cases_index_in_its_order(mixed: Session) -> None:
+    """"My caseload" and "Needs attention now" read the open cases' index (schema v16) in its
+    order, sorting nothing: its expressions are the queries' own, word for word."""
+    params = {"member": mixed.member_id, "limit": 5, "walk": 10, "today": TODAY.isoformat()}
+    plan = " ".join(str(r[3]) for r in mixed.db.query(
+        "EXPLAIN QUERY PLAN " + queries._MY_WALK, params))
+    assert "SCAN cases USING INDEX cases_open" in plan and "TEMP B-TREE" not in plan
+    plan = " ".join(str(r[3]) for r in mixed.db.query(
+        "EXPLAIN QUERY PLAN SELECT count(*) FROM cases INDEXED BY cases_open WHERE"
+        f" {queries._OPEN} AND {queries.OPEN_RANK} < 2 ORDER BY {queries._MY_ORDER}", params))
+    assert "SEARCH cases USING INDEX cases_open (<expr><?)" in plan
+    assert "TEMP B-TREE" not in plan
+
+
+@pytest.mark.parametrize("walk", [1, 3])
+def test_my_caseload_of_a_member_met_late_in_the_order_is_read_from_their_cases(
+        mixed: Session, walk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the first cases in list order are not the member's (the walk gives up), the
+    member's own cases are read and sorted: the same answer."""
+    member = mixed.member_id
+    assert member is not None
+    expected = queries.my_caseload(mixed.db, member, 5)
+    monkeypatch.setattr(queries, "MY_WALK_CASES", walk)
+    assert queries.my_caseload(mixed.db, member, 5) == expected
+    officer = str(mixed.db.scalar("SELECT id FROM members WHERE name = ?", (OFFICER,)))
+    mine = sorted((r for r in _open_rows(mixed) if officer in r.assigned),
+                  key=lambda r: (RANK[r.concern], r.next_review or "9999", r.number))
+    total, shown = queries.my_caseload(mixed.db, officer, 100)
+    assert total == len(mine) > 0
+    assert [c.id for c in shown] == [r.id for r in mine]

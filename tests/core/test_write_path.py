@@ -3,7 +3,9 @@ change-log row, search index), and record ids stay UUIDv7, unique and increasing
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
 import uuid
 
 import pytest
@@ -31,6 +33,24 @@ def test_ids_made_in_bulk_are_uuid7_unique_and_increasing_with_the_others() -> N
         parsed = uuid.UUID(text)
         assert parsed.version == 7 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
     assert new_ids(0) == []
+
+
+def test_ids_carry_their_millisecond_and_a_counter_and_random_bits() -> None:
+    """RFC 9562 layout, read back by the uuid module: 48-bit Unix milliseconds of when they
+    were made, version 7, a 12-bit counter rising within a millisecond, variant 10, and
+    random bits that differ from id to id."""
+    before = time.time_ns() // 1_000_000
+    ids = new_ids(9000)
+    after = time.time_ns() // 1_000_000
+    fields = [uuid.UUID(text).int for text in ids]
+    millis = [n >> 80 for n in fields]
+    # 4,096 a millisecond, then the next is borrowed (ids made just before may have too)
+    assert before <= millis[0] and millis[-1] <= max(after, millis[0]) + 3
+    for previous, n in itertools.pairwise(fields):
+        if n >> 80 == previous >> 80:
+            assert (n >> 64 & 0xFFF) == (previous >> 64 & 0xFFF) + 1
+    assert len({n & (1 << 62) - 1 for n in fields}) == len(fields)
+    assert all(n >> 76 & 0xF == 7 and n >> 62 & 0b11 == 0b10 for n in fields)
 
 
 def test_audit_entries_appended_together_are_those_appended_one_by_one(

@@ -1187,10 +1187,10 @@ class _Writer:
     def _edits(plan: _CasePlan) -> list[tuple[dict[str, object], str | None]]:
         """The changes a case gets after it was opened, in order: each concern change with
         its rationale, then closing on the planned date (not "today", as update_case would)."""
-        edits: list[tuple[dict[str, object], str | None]] = [
-            ({"concern": entry.concern_to, "tier": _TIER_OF[entry.concern_to or ""]},
-             entry.details)
-            for entry in plan.entries if entry.kind == "concern_change"]
+        edits: list[tuple[dict[str, object], str | None]] = []
+        if plan.final_concern != plan.concern:  # the one concern_change entry's change
+            edits.append(({"concern": plan.final_concern,
+                           "tier": _TIER_OF[plan.final_concern]}, plan.concern_reason))
         if plan.closed_on:
             purge = date.fromisoformat(plan.closed_on) + timedelta(days=PURGE_REVIEW_DAYS)
             edits.append(({"status": "closed", "closed_on": plan.closed_on,
@@ -1242,7 +1242,8 @@ class _Writer:
                 person_id = next(person_ids)
                 persons({
                     "family_name": person.family_name, "given_names": person.given_names,
-                    "aliases": json.dumps(person.aliases, ensure_ascii=False),
+                    "aliases": json.dumps(person.aliases, ensure_ascii=False)
+                    if person.aliases else "[]",
                     "date_of_birth": person.date_of_birth, "phone": person.phone,
                     "email": person.email, "address": person.address, "notes": "",
                     "created_at": now, "created_by": member_id,

@@ -428,7 +428,7 @@ class Operation:
         unknown = set(names) - set(spec.fields)
         if unknown:
             raise InvalidInput(f"unknown fields for {table}: {', '.join(sorted(unknown))}")
-        if any(tuple(row) != names for row in rows):
+        if len({*map(tuple, rows)}) != 1:  # each row's keys, compared in C
             raise InvalidInput(f"rows inserted together into {table} need the same fields")
         count = len(rows)
         ids = list(record_ids) if record_ids is not None else new_ids(count)
@@ -495,12 +495,13 @@ class Operation:
             raise InvalidInput("one list of edits per row")
         stored = list(rows)
         later: list[list[Any]] = []
+        inserted = frozenset(names)
         for index, row_edits in enumerate(edits):
             if not row_edits:
                 continue
             state = dict(rows[index])
             for values, why in row_edits:
-                unknown = set(values) - set(names)
+                unknown = values.keys() - inserted
                 if unknown:
                     raise InvalidInput(
                         f"edits of {table} need fields the insert wrote: "

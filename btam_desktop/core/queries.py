@@ -399,11 +399,11 @@ def _late_tasks_only(db: Database, today: str) -> dict[str, int]:
     """Live cases not closed with an open task past due and no late review, by concern.
 
     Each case with a late task is looked up once by its id ("IN" makes the ids distinct and
-    sorted) in the live-cases index, which holds status, concern and review date: no case
-    row is read. "+c.status": one look-up per id, not one per status that is not closed."""
+    sorted) in the open cases' index by id (schema v16), which holds concern and review date:
+    no case row is read, and a closed or trashed case is simply not found."""
     return {str(concern): int(n) for concern, n in _tuples(
-        db, "SELECT c.concern, count(*) FROM cases c INDEXED BY cases_live"
-        f" WHERE c.id IN ({LATE_TASK_CASES}) AND c.deleted_at IS NULL AND +c.status != 'closed'"
+        db, "SELECT c.concern, count(*) FROM cases c INDEXED BY cases_open_id"
+        f" WHERE c.id IN ({LATE_TASK_CASES}) AND c.deleted_at IS NULL AND c.status != 'closed'"
         f" AND NOT {_LATE_REVIEW} GROUP BY c.concern", {"today": today})}
 
 
@@ -512,14 +512,14 @@ class MyCase(NamedTuple):
 _MINE = ("case_assignments a CROSS JOIN cases c INDEXED BY cases_live ON c.id = a.case_id"
          " WHERE a.member_id = :member AND a.deleted_at IS NULL AND c.deleted_at IS NULL"
          " AND +c.status != 'closed'")
-# The member's cases (their assignments' index, by case id) merged with the open cases (the
-# live-cases index, by id): two ordered walks and no look-up per case, where a look-up of
+# The member's cases (their assignments' index, by case id) merged with the open cases (their
+# index by id, schema v16): two ordered walks and no look-up per case, where a look-up of
 # each of a lead's 65,000 cases took 35-90 ms at 100,000 cases. INTERSECT counts each case
 # once (two laptops may both have assigned the same member).
 _COUNT_MINE = ("SELECT count(*) FROM (SELECT case_id FROM case_assignments INDEXED BY"
                " case_assignments_member WHERE member_id = :member AND deleted_at IS NULL"
-               " INTERSECT SELECT id FROM cases INDEXED BY cases_live WHERE deleted_at IS NULL"
-               " AND status != 'closed' ORDER BY 1)")
+               " INTERSECT SELECT id FROM cases INDEXED BY cases_open_id WHERE deleted_at IS"
+               " NULL AND status != 'closed' ORDER BY 1)")
 # The first open cases in list order, each probed in the member's assignments, at most
 # :walk of them: a member holding many cases fills the page after a few; one holding few
 # would walk far, and is read from the member's own set instead (_my_set).

@@ -331,3 +331,25 @@ def test_sync_watch_once(team_of_two: tuple[Laptop, Laptop], tmp_path: Path) -> 
                                   "refused": "truncated: too short to be a bundle",
                                   "tampered": False}]
     assert report["exported"]["sequence"] == 1
+
+
+def test_a_damaged_join_request_is_called_a_join_request(pair: tuple[Laptop, Laptop],
+                                                         tmp_path: Path) -> None:
+    """Found by hand: `team approve` of a truncated or altered join request said "invitation
+    refused: truncated join request", naming the wrong file to a lead who holds both."""
+    lead, officer = pair
+    assert lead("team", "create", "Lakeside BTAM")[0] == 0
+    assert lead("team", "invite", "-o", str(tmp_path / "inv.btaminvite"),
+                "--invite-passphrase-file", str(tmp_path / "inv.txt"))[0] == 0
+    request = tmp_path / "req.btamjoin"
+    assert officer("team", "join", str(tmp_path / "inv.btaminvite"), "--invite-passphrase-file",
+                   str(tmp_path / "inv.txt"), "-o", str(request))[0] == 0
+    data = request.read_bytes()
+    for name, damaged in (("half", data[: len(data) // 2]), ("magic", b"XXXX" + data[4:])):
+        bad = tmp_path / f"{name}.btamjoin"
+        bad.write_bytes(damaged)
+        code, out, err = lead("team", "approve", str(bad), "--yes")
+        assert code == 1
+        assert "join request refused:" in err and "invitation" not in err, err
+        assert "Approved" not in out
+    assert json.loads(lead("team", "requests", "--json")[1]) == []

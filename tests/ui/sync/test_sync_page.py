@@ -26,7 +26,7 @@ from btam_desktop.ui.sync.dialogs import (
     JoinDialog,
 )
 
-from .conftest import Laptops, MakePage, enrol
+from .conftest import INVITE_PASS, Laptops, MakePage, enrol
 
 DIALOGS = "btam_desktop.ui.sync.dialogs.QFileDialog"
 PAGE = "btam_desktop.ui.pages.sync.QFileDialog"
@@ -407,3 +407,23 @@ def test_the_page_fits_a_1024_by_768_screen(qtbot: QtBot, pair: tuple[Session, S
     # The main window's navigation takes 240 pixels; menus and status bar about 60.
     hint = page.minimumSizeHint()
     assert hint.width() <= 1024 - 240 and hint.height() <= 768 - 60, hint
+
+
+def test_a_damaged_join_request_is_named_as_such(
+        qtbot: QtBot, laptops: Laptops, make_page: MakePage, tmp_path: Path) -> None:
+    """Found by hand: approving a truncated join request said "invitation refused: truncated
+    join request" (the lead holds both kinds of file); nothing is approved."""
+    a, b = laptops("A"), laptops("B")
+    team.create_team(a, "Lakeside BTAM")
+    invitation = tmp_path / "i.btaminvite"
+    team.invite(a, invitation, INVITE_PASS)
+    request = tmp_path / "r.btamjoin"
+    team.join(b, invitation, INVITE_PASS, request)
+    damaged = tmp_path / "half.btamjoin"
+    damaged.write_bytes(request.read_bytes()[:200])
+    page = make_page(a)
+    assert page.approve_file(damaged) is None
+    text = page.message.text()
+    assert page.message.kind == "error"
+    assert "join request refused" in text.lower() and "invitation" not in text.lower(), text
+    assert len(team.require_roster(a).devices) == 1

@@ -627,17 +627,18 @@ CREATE INDEX cases_filter ON cases (id, deleted_at, status, concern, tier, next_
 # case of the member looked up and sorted, 65-95 ms for a lead holding 29,000 open cases); the
 # late reviews of imminent or high concern are a range of it (a walk of every live case
 # before). The two expressions must stay those of core/queries.py (OPEN_RANK, OPEN_REVIEW):
-# tests/core/test_queries_dashboard.py checks the query plans. The same open cases by id
-# (cases_open_id, 44% of the live-cases index at 100,000 demo cases): the member's open cases
-# are counted by merging it with the member's assignments, and each case of a late task is
-# looked up in it; the dashboard's first read after an unlock decrypts every page it touches,
-# and these touch a third to a half fewer (count 0.66x, late tasks 0.54x, cold).
+# tests/core/test_queries_dashboard.py checks the query plans. The same open cases by id with
+# every column a case filter tests (cases_open_id: 44,000 of 100,000 demo cases): the member's
+# open cases are counted by merging it with the member's assignments, each case of a late task
+# is looked up in it, and the store's overdue filter reads the late reviews from it; the
+# dashboard's first read after an unlock decrypts every page it touches, and these touch a
+# third to a half fewer (count 0.66x, late tasks 0.54x, cold).
 SCHEMA_V16 = """
 CREATE INDEX cases_open ON cases (
     CASE concern WHEN 'imminent' THEN 0 WHEN 'high' THEN 1 WHEN 'moderate' THEN 2 ELSE 3 END,
     coalesce(nullif(next_review, ''), '9999'), number, id, status, concern, next_review)
     WHERE deleted_at IS NULL AND status != 'closed';
-CREATE INDEX cases_open_id ON cases (id, concern, next_review)
+CREATE INDEX cases_open_id ON cases (id, status, concern, tier, next_review)
     WHERE deleted_at IS NULL AND status != 'closed';
 """
 

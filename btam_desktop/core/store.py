@@ -621,20 +621,27 @@ class CaseStore:
             return ("SELECT c.id FROM cases c INDEXED BY cases_status WHERE "
                     + " AND ".join(where))
         if flt.overdue and not flt.include_deleted:
-            # Two disjoint parts, each from its own index: late reviews (the partial review
-            # index), then cases with a late open task whose review is not late (a look-up in
-            # cases_filter per late task's case). UNION would sort both sets.
+            # Two disjoint parts, each from its own index: late reviews, then cases with a
+            # late open task whose review is not late (a look-up per late task's case). UNION
+            # would sort both sets. cases_open_id (schema v16) holds every column a filter
+            # tests for the open cases only (44% of them at 100,000 demo cases).
             tests = "".join(f" AND {t}" for t in where if t != self._OVERDUE)
-            # With other filters the late reviews are read from cases_filter whole rather than
-            # looked up in the table one by one from the review index.
-            reviews = "cases_filter" if tests != " AND c.deleted_at IS NULL" else "cases_review"
+            # Alone, the late reviews are counted from the review index; with other filters
+            # their columns are needed (the review index holds no id).
+            reviews = "cases_review" if tests == " AND c.deleted_at IS NULL" else "cases_open_id"
+            # A status other than closed: the late tasks' cases are looked up among the open
+            # cases only (a smaller index).
+            # (Spelled out: SQLite cannot tell that "status = :status" excludes closed.)
+            tasks, open_only = ("cases_open_id", " AND c.status != 'closed'") if (
+                flt.status and flt.status != "closed") else ("cases_filter", "")
             return (
                 f"SELECT c.id FROM cases c INDEXED BY {reviews} WHERE c.deleted_at IS NULL"
                 f" AND c.status != 'closed' AND c.next_review > '' AND c.next_review < :today"
                 f"{tests} UNION ALL"
-                " SELECT c.id FROM cases c INDEXED BY cases_filter WHERE c.id IN"
+                f" SELECT c.id FROM cases c INDEXED BY {tasks} WHERE c.id IN"
                 f" ({self._LATE_TASK_CASES}) AND NOT (c.status != 'closed'"
-                f" AND coalesce(c.next_review > '' AND c.next_review < :today, 0)){tests}")
+                f" AND coalesce(c.next_review > '' AND c.next_review < :today, 0))"
+                f"{open_only}{tests}")
         if flt.assigned_to:
             # The member's cases (their index, in case id order) merged with the cases passing
             # every other filter (cases_filter, in the same order): two ordered reads, no

@@ -203,23 +203,12 @@ class Result:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
-    """(first run, median of ``runs`` further runs, last value)."""
-    started = time.perf_counter()
-    value = fn()
-    first = time.perf_counter() - started
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        value = fn()
-        samples.append(time.perf_counter() - started)
-    return first, statistics.median(samples), value
-
-
 def measure(backend: str, size: int, workdir: Path, seed: int, runs: int,
-            today: date, kept: Path | None = None) -> Result:
-    """Build a vault of ``size`` demo cases and time the operations on it (``kept``: an
-    existing vault of this backend to time instead, nothing built)."""
+            today: date, kept: Path | None = None
+            ) -> tuple[Result, dict[str, Callable[[], Any]], Session]:
+    """Build a vault of ``size`` demo cases, time opening it in new processes, and return
+    the reads to time on it (:func:`time_reads`) with the session they read through
+    (``kept``: an existing vault of this backend to time instead, nothing built)."""
     result = Result(backend, size)
     if kept is not None:
         path = kept
@@ -307,14 +296,28 @@ def measure(backend: str, size: int, workdir: Path, seed: int, runs: int,
             tier="universal", status="closed", assigned_to=member),
         "open one case (+persons, timeline, tasks)": open_case,
     }
-    for label, fn in reads.items():
-        first, warm, value = timed(fn, runs)
-        result.times[f"{label} [cold]"] = first
-        result.times[f"{label} [warm]"] = warm
-        count = value if isinstance(value, int) else len(value)
-        result.info[f"rows: {label}"] = count
-    session.db.close()
-    return result
+    return result, reads, session
+
+
+def time_reads(results: dict[str, Result], reads: dict[str, dict[str, Callable[[], Any]]],
+               runs: int) -> None:
+    """Time every read on both backends, the two interleaved run by run (plain first on
+    even runs, SQLCipher first on odd ones): on a machine shared with other work the load
+    changes from second to second, and timing one backend's reads after the other's put
+    that drift into the ratio (single rows 0.3-2.5x apart between runs)."""
+    backends = list(reads)
+    for label in reads[backends[0]]:
+        samples: dict[str, list[float]] = {b: [] for b in backends}
+        for n in range(runs + 1):
+            for backend in (backends if n % 2 == 0 else backends[::-1]):
+                started = time.perf_counter()
+                value = reads[backend][label]()
+                samples[backend].append(time.perf_counter() - started)
+                count = value if isinstance(value, int) else len(value)
+                results[backend].info[f"rows: {label}"] = count
+        for backend in backends:
+            results[backend].times[f"{label} [cold]"] = samples[backend][0]
+            results[backend].times[f"{label} [warm]"] = statistics.median(samples[backend][1:])
 
 
 # -- report ---------------------------------------------------------------------------------
@@ -375,6 +378,15 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {sys.platform}"
 
 
+def _time_and_print(measured: dict[str, tuple[Result, dict[str, Callable[[], Any]], Session]],
+                    runs: int) -> None:
+    results = {backend: m[0] for backend, m in measured.items()}
+    time_reads(results, {backend: m[1] for backend, m in measured.items()}, runs)
+    for _, _, session in measured.values():
+        session.db.close()
+    print_table(results["plain"], results["sqlcipher"])
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: sizes, seed, warm runs, and where to put the vaults."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -396,21 +408,22 @@ def main(argv: list[str] | None = None) -> None:
     today = date.today()
     if args.vault:
         plain = plain_copy(args.vault)
-        results = {"plain": measure("plain", 0, args.vault.parent, args.seed, args.runs, today,
-                                    kept=plain),
-                   "sqlcipher": measure("sqlcipher", 0, args.vault.parent, args.seed,
-                                        args.runs, today, kept=args.vault)}
-        print_table(results["plain"], results["sqlcipher"])
+        measured = {"plain": measure("plain", 0, args.vault.parent, args.seed, args.runs,
+                                     today, kept=plain),
+                    "sqlcipher": measure("sqlcipher", 0, args.vault.parent, args.seed,
+                                         args.runs, today, kept=args.vault)}
+        _time_and_print(measured, args.runs)
         return
     with tempfile.TemporaryDirectory(prefix="btam-bench-") as tmp:
         workdir = Path(args.dir or tmp) / f"run-{secrets.token_hex(3)}"
         workdir.mkdir(parents=True)
         for size in args.sizes:
-            results = {}
+            measured = {}
             for backend in BACKENDS:
                 print(f"  {size:,} cases, {backend} ...", flush=True)
-                results[backend] = measure(backend, size, workdir, args.seed, args.runs, today)
-            print_table(results["plain"], results["sqlcipher"])
+                measured[backend] = measure(backend, size, workdir, args.seed, args.runs,
+                                            today)
+            _time_and_print(measured, args.runs)
 
 
 if __name__ == "__main__":

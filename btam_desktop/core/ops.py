@@ -7,7 +7,9 @@ listeners (the UI's views) what changed. Nothing else writes these tables.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import operator
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -530,10 +532,16 @@ class Operation:
         if types is None:
             return [encode_value(row) for row in rows]
         kept = [types[name] for name in names]
-        # A column at a time (sets of the types seen); row by row only when one is off.
-        values = [row.values() for row in rows]
-        if all({*map(type, column)} <= ok
-               for column, ok in zip(zip(*values, strict=True), kept, strict=True)):
+        # The types seen in the columns that keep the same types (every TEXT column, every
+        # INTEGER one), each group read by one itemgetter per row: all in C, twice as quick
+        # as a column at a time. Row by row only when a value is off.
+        groups: dict[frozenset[type], list[str]] = {}
+        for name, ok in zip(names, kept, strict=True):
+            groups.setdefault(ok, []).append(name)
+        if all({*map(type, itertools.chain.from_iterable(map(operator.itemgetter(*group),
+                                                              rows)))} <= ok
+               if len(group) > 1 else {*map(type, map(operator.itemgetter(group[0]), rows))} <= ok
+               for ok, group in groups.items()):
             return [STORED] * len(rows)
         return [STORED if all(type(v) in ok for ok, v in zip(kept, row.values(), strict=True))
                 else encode_value(row) for row in rows]

@@ -116,3 +116,23 @@ def test_edits_of_fields_the_insert_did_not_write_or_of_entries_are_refused(
     with pytest.raises(InvalidInput, match="one list of edits per row"), \
             session.operation("bulk") as op:
         op.insert_many("persons", [{"family_name": "Quorvel"}], edits=[])
+
+
+def test_rows_whose_values_a_column_would_change_keep_their_copy(session: Session) -> None:
+    """insert_many logs a row compact only when every value is of a type its column gives
+    back as it was; a number in a text column, a bool or a float in an integer one, keep
+    the copy (the stored row would read back otherwise)."""
+    plain = _case(session, "2026-9101-AAA")
+    odd = {"title": 4471, "summary": 2.5}  # TEXT columns given an int and a float
+    rows = [plain, *(dict(_case(session, f"2026-91{n:02d}-AAA"), **{name: value})
+                     for n, (name, value) in enumerate(odd.items(), start=2))]
+    with session.operation("bulk") as op:
+        op.require_writer()
+        ids = op.insert_many("cases", rows)
+    copies = [session.db.scalar("SELECT value FROM changes WHERE record_id = ? AND field = '*'",
+                                (record_id,)) for record_id in ids]
+    assert copies[0] is None
+    assert [json.loads(c or "null") for c in copies[1:]] == rows[1:]
+    for record_id, row in zip(ids, rows, strict=True):
+        logged = change_value(session.db, "cases", record_id, "*", copies[ids.index(record_id)])
+        assert json.loads(logged or "null") == row

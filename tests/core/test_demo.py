@@ -18,6 +18,7 @@ from btam_desktop.core import demo, vault
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.keyslots import KdfParams
 from btam_desktop.core.session import Session
+from tests.core.sync.conftest import relay, snapshot
 
 TODAY = date(2026, 3, 16)  # fixed, so the data set does not depend on when the tests run
 CASES = 80
@@ -196,6 +197,28 @@ def test_a_closed_or_re_rated_case_keeps_its_history(generated: tuple[Session, A
         " AND (u.hlc <= i.hlc OR u.base_hlc IS NULL OR u.base_hlc < i.hlc)") == 0
     assert db.scalar("SELECT count(*) FROM cases c WHERE updated_hlc !="
                      " (SELECT max(hlc) FROM changes WHERE record_id = c.id)") == 0
+
+
+def test_a_demo_vault_syncs_whole_with_its_history(
+        tmp_path: Path, generated: tuple[Session, Any]) -> None:
+    """A demo vault's bundle brings every record to another laptop, and a closed case's
+    history there reads as on the laptop that made it."""
+    session, _ = generated
+    other = _new_vault(tmp_path / "other.btam", officer=False)
+    try:
+        relay(session, other, full=True)
+        theirs, ours = snapshot(other), snapshot(session)
+        for table in RECORD_TABLES:  # (each laptop has its own lead and audit trail)
+            assert theirs[table] == ours[table], table
+        closed = session.db.scalar("SELECT id FROM cases WHERE status = 'closed' LIMIT 1")
+
+        def history(s: Session) -> list[tuple[Any, ...]]:
+            return [(c.field, c.old, c.new, c.reason) for c in s.store.field_history(closed)]
+
+        assert history(other) == history(session)
+        assert ("status", "monitoring", "closed", None) in history(other)
+    finally:
+        other.lock()
 
 
 def test_realistic_mix_of_states(generated: tuple[Session, Any]) -> None:

@@ -28,6 +28,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
 
 from btam_desktop.core.session import Session
@@ -48,6 +49,10 @@ class HeldDialog:
     title: str
     reopen: Reopen
     state: list[Any]
+    # The input that had the keyboard focus (its place in ``inputs()``) and the cursor in it:
+    # given back, so the next key typed goes where it was going (not over a selected field).
+    focus: int | None = None
+    cursor: int | None = None
 
 
 def hold_dialogs(window: QWidget) -> list[HeldDialog]:
@@ -55,8 +60,39 @@ def hold_dialogs(window: QWidget) -> list[HeldDialog]:
     held = []
     for dialog in window.findChildren(RecordDialog):
         if dialog.reopen is not None and dialog.isVisible() and dialog.has_typed():
-            held.append(HeldDialog(dialog.windowTitle(), dialog.reopen, dialog.input_state()))
+            focus, cursor = _focused_input(dialog)
+            held.append(HeldDialog(dialog.windowTitle(), dialog.reopen, dialog.input_state(),
+                                   focus, cursor))
     return held
+
+
+def _focused_input(dialog: RecordDialog) -> tuple[int | None, int | None]:
+    """Which of the dialog's inputs has the focus (its index) and the text cursor in it."""
+    focus = dialog.focusWidget()  # the last focused child, even when the window is inactive
+    inputs = dialog.inputs()
+    if focus is None or focus not in inputs:
+        return None, None
+    if isinstance(focus, QLineEdit):
+        return inputs.index(focus), focus.cursorPosition()
+    if isinstance(focus, QPlainTextEdit):
+        return inputs.index(focus), focus.textCursor().position()
+    return inputs.index(focus), None
+
+
+def _give_focus_back(dialog: RecordDialog, each: HeldDialog) -> None:
+    inputs = dialog.inputs()
+    if each.focus is None or not 0 <= each.focus < len(inputs):
+        return
+    widget = inputs[each.focus]
+    widget.setFocus(Qt.FocusReason.OtherFocusReason)
+    if isinstance(widget, QLineEdit):
+        widget.deselect()
+        widget.setCursorPosition(each.cursor if each.cursor is not None else len(widget.text()))
+    elif isinstance(widget, QPlainTextEdit):
+        text_cursor = widget.textCursor()
+        end = len(widget.toPlainText())
+        text_cursor.setPosition(min(each.cursor, end) if each.cursor is not None else end)
+        widget.setTextCursor(text_cursor)
 
 
 def reopen_held(session: Session, window: QWidget, held: list[HeldDialog]) -> list[str]:
@@ -76,6 +112,7 @@ def reopen_held(session: Session, window: QWidget, held: list[HeldDialog]) -> li
         dialog.set_input_state(each.state)
         dialog.message.show_message(KEPT, "info")
         dialog.open()
+        _give_focus_back(dialog, each)
     return lost
 
 

@@ -152,3 +152,28 @@ def test_esc_on_an_untouched_dialog_closes_at_once(qtbot: QtBot, cases_app: Case
     qtbot.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: is_deleted(dialog), timeout=3000)
     assert discard_box(app.main) is None
+
+
+def test_typing_goes_on_where_it_stopped_after_the_unlock(
+    qtbot: QtBot, cases_app: CasesApp
+) -> None:
+    """Found in the keyboard walk: the note came back with the focus on Summary, its whole
+    text selected, so the next key typed (the officer going on with Details) replaced the
+    summary. The input that had the focus gets it back, with the cursor where it was."""
+    app = cases_app
+    dialog = open_note(qtbot, app)
+    cursor = dialog.details.textCursor()
+    cursor.setPosition(len("Counsellor"))  # the officer went back to fix a word
+    dialog.details.setTextCursor(cursor)
+    lock_with_keys(qtbot, app, dialog)
+    with qtbot.waitSignal(app.controller.session_started, timeout=5000):
+        type_and_submit(qtbot, unlock_window(app.controller), LEAD_PASS)
+    main = app.controller.main_window
+    assert main is not None
+    again = visible_dialog(main)
+    assert again is not None
+    qtbot.waitUntil(again.isActiveWindow, timeout=3000)
+    assert again.focusWidget() is again.details
+    qtbot.keyClicks(QApplication.focusWidget(), " Lee")
+    assert again.summary.text() == SUMMARY
+    assert again.details.toPlainText() == DETAILS.replace("Counsellor", "Counsellor Lee", 1)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from btam_desktop.core import audit, search
 from btam_desktop.core.audit import Pending
+from btam_desktop.core.db import IntegrityError
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.ids import new_id, new_ids
 
@@ -185,6 +186,14 @@ _NONE = type(None)
 _KEPT_AS_IS: dict[str, dict[str, frozenset[type]]] = {}
 
 
+class RemoteRowsRefused(IntegrityError):  # type: ignore[misc]  # sqlcipher3 has no stubs
+    """A batch of records from another laptop broke a constraint when inserted (``table``)."""
+
+    def __init__(self, table: str, message: str) -> None:
+        super().__init__(message)
+        self.table = table
+
+
 class ChangeLogError(RuntimeError):
     """A compact insert change names a record that is not stored (a write bypassed ops)."""
 
@@ -322,6 +331,10 @@ class Operation:
         # with (what filling one in gives), and where among the collected rows each still is.
         self._remote_compact: dict[str, str] = {}
         self._batch_compact: dict[str, int] = {}
+        # Records from other laptops collected in a batch (inserted at flush_batch): record
+        # id -> (table, the row's column values).
+        self._rows: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._compact_shapes: dict[tuple[str, tuple[str, ...], tuple[type, ...]], bool] = {}
         # Cases whose search documents must be rebuilt although their records are gone by
         # the time the operation ends (a purged entry names its case before it goes).
         self._search_cases: set[str] = set()
@@ -380,19 +393,23 @@ class Operation:
             self.db.execute(self._CHANGE_INSERT, params)
 
     # -- batching (a merge of thousands of changes) ---------------------------------------
-    # Between begin_batch() and flush_batch(), change-log rows are collected and written with
-    # executemany: a full bundle of 10,000 cases is a quarter of a million rows. Whoever reads
-    # `changes` in between must flush first; the merge does, and so does finish(). (The
-    # search index is brought up to date once, at finish(), for everything touched.)
+    # Between begin_batch() and flush_batch(), change-log rows and the records that arrive
+    # from other laptops (insert_remote) are collected and written with executemany: a full
+    # bundle of 10,000 cases is a quarter of a million change rows and as many records. Whoever
+    # reads `changes` or a record table in between must flush first; the merge does (or asks
+    # stored_column / its own notes of what it inserted), and so does finish(). (The search
+    # index is brought up to date once, at finish(), for everything touched.)
     def begin_batch(self) -> None:
-        """Collect change-log rows until :meth:`flush_batch`."""
+        """Collect change-log rows and remote inserts until :meth:`flush_batch`."""
         if self._batch is None:
             self._batch = []
 
     def flush_batch(self) -> None:
-        """Write what was collected (a no-op when nothing is)."""
+        """Write what was collected (a no-op when nothing is). RemoteRowsRefused when a
+        collected record breaks a constraint (the transaction must then be rolled back)."""
         if self._batch is None:
             return
+        self._flush_rows()
         if self._batch:
             self.db.executemany(self._CHANGE_INSERT, self._batch)
         self._batch = []
@@ -402,6 +419,41 @@ class Operation:
         """Flush and go back to writing row by row."""
         self.flush_batch()
         self._batch = None
+
+    def discard_batch(self) -> None:
+        """Drop what was collected and go back to writing row by row: a failed merge, whose
+        transaction is rolled back (flushing could only raise a second error over the first)."""
+        self._batch = None
+        self._rows.clear()
+        self._batch_compact.clear()
+
+    def _flush_rows(self) -> None:
+        """Insert the collected remote records: a table at a time, parents before children
+        (the order of TABLES), each table's rows in arrival order, one executemany per run of
+        rows with the same columns (a record's parent in its own table, a superseded timeline
+        entry, arrived before it)."""
+        if not self._rows:
+            return
+        by_table: dict[str, list[dict[str, Any]]] = {}
+        for table, values in self._rows.values():
+            by_table.setdefault(table, []).append(values)
+        self._rows = {}
+        for table in TABLES:
+            rows = by_table.get(table)
+            start = 0
+            while rows and start < len(rows):
+                names = tuple(rows[start])
+                end = start + 1
+                while end < len(rows) and tuple(rows[end]) == names:
+                    end += 1
+                try:
+                    self.db.executemany(
+                        f"INSERT INTO {table} ({', '.join(names)}) VALUES"
+                        f" ({', '.join('?' for _ in names)})",
+                        [tuple(values.values()) for values in rows[start:end]])
+                except IntegrityError as exc:
+                    raise RemoteRowsRefused(table, str(exc)) from exc
+                start = end
 
     def insert(self, table: str, values: dict[str, Any], record_id: str | None = None) -> str:
         """Insert a record; one change-log row ('*') carries all its fields."""
@@ -732,23 +784,25 @@ class Operation:
         self._insert_change(change)
 
     def insert_remote(self, change: RemoteChange, row: dict[str, Any]) -> None:
-        """Insert a record that arrived from another laptop."""
-        spec = TABLES[change.table]
-        columns = ["id", *row]
-        params: list[Any] = [change.record_id, *row.values()]
+        """Insert a record that arrived from another laptop (in a batch: collected, inserted
+        by :meth:`flush_batch`; a second record of the same id in the batch is refused at once,
+        as its INSERT would be)."""
+        values: dict[str, Any] = {"id": change.record_id, **row}
         if change.table == "timeline":
-            columns += ["hlc", "device_id"]
-            params += [change.hlc, change.device_id]
+            values["hlc"] = change.hlc
+            values["device_id"] = change.device_id
         else:
-            columns.append("updated_hlc")
-            params.append(change.hlc)
-            if spec.has_updated_at:
-                columns.append("updated_at")
-                params.append(self._now)
-        placeholders = ", ".join("?" for _ in columns)
-        self.db.execute(
-            f"INSERT INTO {change.table} ({', '.join(columns)}) VALUES ({placeholders})",
-            params)
+            values["updated_hlc"] = change.hlc
+            if TABLES[change.table].has_updated_at:
+                values["updated_at"] = self._now
+        if self._batch is not None:
+            if change.record_id in self._rows:
+                raise IntegrityError(f"UNIQUE constraint failed: {change.table}.id")
+            self._rows[change.record_id] = (change.table, values)
+        else:
+            self.db.execute(
+                f"INSERT INTO {change.table} ({', '.join(values)}) VALUES"
+                f" ({', '.join('?' for _ in values)})", tuple(values.values()))
         # Kept compact like a local insert where the stored row gives back these exact bytes.
         compact = self._stored_gives_back(change, row)
         if compact:
@@ -762,21 +816,47 @@ class Operation:
     def _stored_gives_back(self, change: RemoteChange, row: dict[str, Any]) -> bool:
         """Whether the record just stored from a remote insert encodes to exactly the value
         the change carries (every field, each of a type its column keeps, the same text)."""
-        types = (None if change.value is None
-                 else _compactable(self.db, change.table, row.keys()))
-        if types is None:
+        if change.value is None:
             return False
-        return all(type(value) in types[name] for name, value in row.items()) and \
-            encode_value(row) == change.value
+        # The fields and the types of their values decide the first two, the same for most
+        # of a bundle's records of a table: decided once per such shape.
+        shape = (change.table, tuple(row), tuple(map(type, row.values())))
+        kept = self._compact_shapes.get(shape)
+        if kept is None:
+            types = _compactable(self.db, change.table, row.keys())
+            kept = types is not None and all(
+                kind in types[name] for name, kind in zip(shape[1], shape[2], strict=True))
+            self._compact_shapes[shape] = kept
+        return kept and encode_value(row) == change.value
 
     def set_remote(self, change: RemoteChange, columns: dict[str, Any]) -> None:
-        """Write a remote change that won its field."""
+        """Write a remote change that won its field (to the collected row of a record that
+        arrived in this batch, as _store_columns would to the stored one)."""
         self.log_remote(change)
-        self._store_columns(change.table, change.record_id, columns, change.hlc)
+        pending = self._rows.get(change.record_id)
+        if pending is None:
+            self._store_columns(change.table, change.record_id, columns, change.hlc)
+            return
+        self.materialise(change.table, [change.record_id])  # its insert change gets its copy
+        values = pending[1]
+        values.update(columns)
+        if change.table != "timeline":
+            values["updated_hlc"] = max(values["updated_hlc"], change.hlc)
+        if TABLES[change.table].has_updated_at:
+            values["updated_at"] = audit.utc_now()
+        self.summary.add(change.table, change.record_id)
+
+    def stored_column(self, table: str, record_id: str, column: str) -> Any:
+        """A column of a record as stored, or as collected when it arrived in this batch."""
+        pending = self._rows.get(record_id)
+        if pending is not None:
+            return pending[1].get(column)
+        return self.db.scalar(f"SELECT {column} FROM {table} WHERE id = ?", (record_id,))
 
     def purge_remote(self, change: RemoteChange, *, log: bool = True) -> None:
         """Erase a record because a purge arrived (or its parent was purged), leaving a
         tombstone with the purge's stamp and device so that no late bundle brings it back."""
+        self.flush_batch()  # the record, or change rows of it, may still be collected
         if self.db.scalar(f"SELECT 1 FROM {change.table} WHERE id = ?", (change.record_id,)):
             self._note_search(change.table, change.record_id)
             self._rewrite(change.table, [change.record_id],

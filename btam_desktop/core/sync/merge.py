@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from btam_desktop.core import audit, search
+from btam_desktop.core import audit
 from btam_desktop.core.db import IntegrityError
 from btam_desktop.core.ops import (
     JSON_COLUMNS,
@@ -54,6 +54,12 @@ CHILDREN: dict[str, list[tuple[str, str]]] = {}
 for _child, _links in PARENTS.items():
     for _column, _parent in _links.items():
         CHILDREN.setdefault(_parent, []).append((_child, _column))
+
+
+# Columns by which a new record is looked up before it is inserted (a case's number, a form's
+# id and version, with its content hash): noted by the merge while its inserts are collected.
+_LOOKED_UP_BY = frozenset({("cases", "number"), ("form_definitions", "form_id"),
+                           ("form_definitions", "version"), ("form_definitions", "sha256")})
 
 
 class MergeError(Exception):
@@ -111,12 +117,22 @@ class Merger:
         # fields: a field change of such a record needs no look-up in the (batched) log.
         self._created: set[str] = set()
         self._newest: dict[tuple[str, str], tuple[str, str]] = {}
-        self._preloaded = False
+        # The change ids of the batch looked up in the log at the start (_preload_known): one
+        # of them not in _seen_ids is not in the log (it enters it only through _apply).
+        self._looked_up: set[str] = set()
+        # What this import inserted, as the look-ups of a collected (not yet written) record
+        # need it: the number of each case, the content hash of each form ("form_id@version").
+        # Only ever more than the table holds by what is collected (a field change of one of
+        # these records writes everything first and forgets them).
+        self._numbers: set[Any] = set()
+        self._forms: dict[str, Any] = {}
 
     # -- look-ups -----------------------------------------------------------------------------
     def _known(self, change_id: str) -> bool:
         if change_id in self._seen_ids:
             return True
+        if change_id in self._looked_up:
+            return False
         return self.db.scalar("SELECT 1 FROM changes WHERE change_id = ?", (change_id,)) is not None
 
     def _preload_known(self, changes: list[RemoteChange]) -> None:
@@ -127,7 +143,7 @@ class Merger:
             marks = ", ".join("?" for _ in chunk)
             self._seen_ids.update(str(r[0]) for r in self.db.query(
                 f"SELECT change_id FROM changes WHERE change_id IN ({marks})", chunk))
-        self._preloaded = True
+        self._looked_up.update(ids)
 
     def _tombstone(self, record_id: str) -> Any:
         if record_id not in self._tombs:
@@ -148,12 +164,19 @@ class Merger:
         bring the conflict queue of every touched record up to date."""
         ordered = sorted(changes, key=change_order)
         self._preload_known(ordered)
+        # Change rows and new records are collected and written in batches (executemany);
+        # all of it is one transaction, so a refusal at any point leaves nothing behind.
         self.op.begin_batch()
         try:
             for change in ordered:
                 self._apply(change)
-        finally:
             self.op.end_batch()
+        except IntegrityError as exc:
+            self.op.discard_batch()
+            raise _refused(getattr(exc, "table", None), exc) from None
+        except BaseException:
+            self.op.discard_batch()
+            raise
         if ordered:
             self.op.observe(max(ordered, key=change_order))
         self.release_held()
@@ -185,6 +208,8 @@ class Merger:
 
     def _ready(self, table: str, key: str) -> bool:
         if table == "form_definitions":
+            if key in self._forms:
+                return True
             form_id, _, version = key.rpartition("@")
             return self.db.scalar(
                 "SELECT 1 FROM form_definitions WHERE form_id = ? AND version = ?",
@@ -275,8 +300,9 @@ class Merger:
             self.report.duplicates += 1
             return
         if table == "cases":
-            other = self.db.scalar("SELECT id FROM cases WHERE number = ?", (row.get("number"),))
-            if other is not None:
+            other = row.get("number") in self._numbers or self.db.scalar(
+                "SELECT id FROM cases WHERE number = ?", (row.get("number"),)) is not None
+            if other:
                 raise MergeError(
                     f"case number {row.get('number')} is used by two different cases: the"
                     " laptops' device codes are not unique (ask the team lead)")
@@ -288,10 +314,11 @@ class Merger:
         try:
             self.op.insert_remote(change, row)
         except IntegrityError as exc:
-            # Honest bundles never get here (ids are unique, values were checked when they
-            # were written); a crafted one is refused whole, never half applied.
-            what = "twice under different changes" if "UNIQUE" in str(exc) else "malformed"
-            raise MergeError(f"a new {table[:-1]} record in the bundle is {what}") from None
+            raise _refused(table, exc) from None
+        if table == "cases":
+            self._numbers.add(row.get("number"))
+        elif table == "form_definitions":
+            self._forms[f"{row.get('form_id')}@{row.get('version')}"] = row.get("sha256")
         self._present.add(change.record_id)
         self._created.add(change.record_id)
         self._note_newest(change.record_id, "*", (change.hlc, change.device_id))
@@ -302,12 +329,17 @@ class Merger:
             self._touched.add((table, str(row[link])))
 
     def _same_form(self, row: dict[str, Any]) -> bool:
-        stored = self.db.query_one(
-            "SELECT sha256 FROM form_definitions WHERE form_id = ? AND version = ?",
-            (row.get("form_id"), row.get("version")))
-        if stored is None:
-            return False
-        if stored["sha256"] != row.get("sha256"):
+        key = f"{row.get('form_id')}@{row.get('version')}"
+        if key in self._forms:
+            sha = self._forms[key]
+        else:
+            stored = self.db.query_one(
+                "SELECT sha256 FROM form_definitions WHERE form_id = ? AND version = ?",
+                (row.get("form_id"), row.get("version")))
+            if stored is None:
+                return False
+            sha = stored["sha256"]
+        if sha != row.get("sha256"):
             raise MergeError(
                 f"form {row.get('form_id')} version {row.get('version')} exists on two laptops"
                 " with different content; give one of them a higher version and send again")
@@ -335,10 +367,14 @@ class Merger:
             self.report.older += 1
             return
         value = change.decoded()
+        if (table, column) in _LOOKED_UP_BY and record_id in self._created:
+            # A number or form key this import noted may change: the table alone answers.
+            self.op.flush_batch()
+            self._numbers.clear()
+            self._forms.clear()
         columns: dict[str, Any]
         if key:
-            stored = json.loads(self.db.scalar(
-                f"SELECT {column} FROM {table} WHERE id = ?", (record_id,)) or "{}")
+            stored = json.loads(self.op.stored_column(table, record_id, column) or "{}")
             if value is None:
                 stored.pop(key, None)
             else:
@@ -348,8 +384,6 @@ class Merger:
             columns = {"deleted_at": value, "deleted_by": change.member_id if value else None}
         else:
             columns = {column: value}
-        if set(columns) & search.INDEXED_COLUMNS.get(table, frozenset()):
-            self.op.flush_batch()  # the record's own search entry may still be collected
         self.op.set_remote(change, columns)
         self.report.applied += 1
         self.report.updated.setdefault(table, set()).add(record_id)
@@ -374,6 +408,15 @@ class Merger:
         self._present.discard(record_id)
         if log:
             self.report.applied += 1
+
+
+def _refused(table: str | None, exc: Exception) -> MergeError:
+    """A new record the database refused (written at once or in a batch): honest bundles never
+    get here (ids are unique, values were checked when they were written); a crafted one is
+    refused whole, never half applied."""
+    what = "twice under different changes" if "UNIQUE" in str(exc) else "malformed"
+    record = f"{table.removesuffix('s')} record" if table else "record"
+    return MergeError(f"a new {record} in the bundle is {what}")
 
 
 def _cascade(change: RemoteChange, tomb: Any, table: str | None = None,

@@ -28,6 +28,12 @@ what it touched for search before it commits, by the same rule as for every writ
 (core/search.py). The tests
 check that the store's searches find demo records. Records that are few (partners) go through
 the store's public methods.
+
+A case's later history (a concern change with its rationale, closing) is not an UPDATE after
+the insert: it is handed to ``insert_many`` as the record's ``edits``, which logs exactly what
+insert + update would (the case as opened, then each changed field with its own later stamp
+and reason) and stores the row once, in its final state. The field history, bundles and the
+conflict rules therefore see a case that was opened and then changed, as it was.
 """
 
 from __future__ import annotations

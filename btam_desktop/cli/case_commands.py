@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from btam_desktop.cli.common import Context, UsageError, safe_text, table, table_lines
+from btam_desktop.cli.common import Context, UsageError, handed_file, safe_text, table, table_lines
 from btam_desktop.core import queries
 from btam_desktop.core.dissemination import Release
 from btam_desktop.core.model import (
@@ -368,7 +368,7 @@ def cmd_attach(ctx: Context) -> int:
     with ctx.unlock() as session:
         store = session.store
         if a.attach_action == "add":
-            path = Path(a.file)
+            path = handed_file(a.file)
             content = read_attachment_file(path)  # size checked before reading
             att = store.add_attachment(a.case, path.name, content, description=a.description
                                        or "")

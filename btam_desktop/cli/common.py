@@ -8,6 +8,7 @@ import argparse
 import getpass
 import json
 import os
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -35,6 +36,22 @@ def first_line(path: str) -> str:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     # Only the line ending is removed: spaces may be part of a passphrase.
     return text.splitlines()[0] if text else ""
+
+
+def handed_file(text: str | Path) -> Path:
+    """A file handed over (bundle, backup, form, card, referral, attachment), checked before
+    anything opens it: a named pipe would block open() for ever and a device (/dev/zero) has
+    no end, and stat() says 0 bytes for both, so the readers' size limits let them through.
+    A missing file is left to the command, which says so in its own words."""
+    path = Path(text).expanduser()
+    try:
+        mode = path.stat().st_mode  # follows a symbolic link, like the open() that follows
+    except OSError:
+        return path
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a pipe or a device"
+        raise InvalidInput(f"{path} is not a regular file ({kind}): give the file itself")
+    return path
 
 
 def _interactive() -> bool:

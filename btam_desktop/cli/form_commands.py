@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from btam_desktop.cli.common import Context, UsageError, safe_lines, table
+from btam_desktop.cli.common import Context, UsageError, handed_file, safe_lines, table
 from btam_desktop.core.forms import (
     Field,
     FormDefinition,
@@ -46,7 +46,8 @@ def cmd_forms(ctx: Context) -> int:
         problems: list[str] = []
         valid = 0
         for raw in a.paths:
-            lines, count = check_path(Path(raw))
+            # A folder is checked file by file; anything else must be a regular file.
+            lines, count = check_path(Path(raw) if Path(raw).is_dir() else handed_file(raw))
             problems += lines
             valid += count
         ctx.emit({"ok": not problems, "valid_forms": valid, "problems": problems},
@@ -85,7 +86,7 @@ def cmd_forms(ctx: Context) -> int:
                      f"Exported {form.title} ({form.id} v{form.version}) to {target}; raise "
                      "the version on the settings sheet before importing a changed copy.")
         else:  # import
-            form = library.import_file(Path(a.file))
+            form = library.import_file(handed_file(a.file))
             notices = list(library.notices)
             for notice in notices if not ctx.as_json else []:
                 print(f"notice: {notice}", file=sys.stderr)
@@ -160,7 +161,7 @@ def _attach(session: Any, form: FormDefinition, case: str, answers: dict[str, An
             raise UsageError(f"--attach {field_id}: not a file question of {form.id} (its "
                              f"file questions: {', '.join(media) or 'none'}; answer one "
                              "inside a repeat with an attachment id in the answers)")
-        contents.append((field_id, path.name, read_attachment_file(path)))
+        contents.append((field_id, path.name, read_attachment_file(handed_file(path))))
     # A stand-in id passes the shape checks; whether it is on the case is the store's check.
     trial = {**answers, **{field_id: "pending" for field_id, _, _ in contents}}
     problems = [p for p in validate_answers(form, trial, complete) if p.code != "attachment"]

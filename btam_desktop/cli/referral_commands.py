@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from btam_desktop.cli import common
-from btam_desktop.cli.common import Context, UsageError, safe_text, table
+from btam_desktop.cli.common import Context, UsageError, handed_file, safe_text, table
+from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.sync import card as card_mod
 from btam_desktop.core.sync import referral
 from btam_desktop.core.sync.bundle import BundleRefused
@@ -71,7 +72,7 @@ def cmd_cards(ctx: Context) -> int:
 def cmd_card_import(ctx: Context) -> int:
     """Show a card's fingerprint, have it confirmed, and keep it."""
     say = sys.stderr if ctx.as_json else sys.stdout
-    card = card_mod.read_card_file(_path(ctx.args.file))
+    card = card_mod.read_card_file(handed_file(ctx.args.file))
     with ctx.unlock() as session:
         print(f"Contact card of {safe_text(card.team_name)} ({safe_text(card.agency)}),"
               f" valid until {card.expires_at}, {len(card.leads)} lead device(s)\n"
@@ -147,11 +148,16 @@ def cmd_import(ctx: Context) -> int:
     with ctx.unlock() as session:
         for name in ctx.args.files:
             try:
-                result = referral.import_file(session, _path(name))
+                result = referral.import_file(session, handed_file(name))
             except BundleRefused as exc:
                 worst = max(worst, exc.exit_code)
                 print(f"btam: {name}: {exc}", file=sys.stderr)
                 out.append({"file": name, "refused": exc.reason})
+                continue
+            except InvalidInput as exc:  # not a regular file: the next files still go in
+                worst = max(worst, exc.exit_code)
+                print(f"btam: {exc}", file=sys.stderr)
+                out.append({"file": name, "refused": str(exc)})
                 continue
             out.append({"file": name, **result.to_json()})
             if not ctx.as_json:

@@ -158,7 +158,7 @@ def cmd_team_join(ctx: Context) -> int:
         raise UsageError(f"{out} already exists; choose another name")
     passphrase = _invite_passphrase(ctx)
     with ctx.unlock() as session:
-        opened = team.join(session, _path(ctx.args.file), passphrase, out,
+        opened = team.join(session, common.handed_file(ctx.args.file), passphrase, out,
                            device_name=ctx.args.device_name)
         info = team.device_info(session)
     ctx.emit(
@@ -332,7 +332,7 @@ def cmd_bundle_import(ctx: Context) -> int:
         for name in ctx.args.files:
             path = _path(name)
             try:
-                summary = exchange.import_file(session, path)
+                summary = exchange.import_file(session, common.handed_file(path))
             except (InvalidInput, OSError) as exc:  # refused, tampered, unreadable, no team
                 if isinstance(exc, OSError):
                     reason, exit_code = f"cannot read the file ({exc.strerror or exc})", 1
@@ -361,7 +361,7 @@ def _plain_size(size: int) -> str:
 
 def cmd_bundle_inspect(ctx: Context) -> int:
     """The plain header of a bundle: no vault, no passphrase, nothing decrypted."""
-    path = _path(ctx.args.file)
+    path = common.handed_file(ctx.args.file)
     try:
         header = exchange.inspect(path)
     except OSError as exc:

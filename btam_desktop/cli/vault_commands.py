@@ -14,6 +14,7 @@ from btam_desktop.cli.common import (
     Context,
     UsageError,
     first_line,
+    handed_file,
     keyring_note,
     safe_text,
     table,
@@ -201,7 +202,8 @@ def cmd_restore(ctx: Context) -> int:
             raise UsageError("no passphrase given for the backup")
     def run(other: bool) -> Path | None:
         return backup.restore(
-            Path(args.backup), ctx.vault_path, passphrase_text=secret, recovery_key=recovery,
+            handed_file(args.backup), ctx.vault_path, passphrase_text=secret,
+            recovery_key=recovery,
             member=ctx.member, replace_existing=args.replace, replace_other_vault=other)
 
     try:

@@ -19,6 +19,12 @@ CROSS = "\u2718"  # heavy ballot x
 PENDING = "\u25cb"  # white circle: not judged yet
 
 
+def tick_list(widget: QWidget) -> QWidget:
+    """Mark a list of checkable items (base.qss gives its rows room for the tick box)."""
+    widget.setProperty("tickList", True)
+    return widget
+
+
 def repolish(widget: QWidget) -> None:
     """Re-apply the style sheet after a dynamic property used by a selector changed."""
     style = widget.style()

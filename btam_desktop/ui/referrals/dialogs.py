@@ -46,6 +46,7 @@ from btam_desktop.ui.pdf.release import (
 )
 from btam_desktop.ui.sync import words
 from btam_desktop.ui.sync.dialogs import TITLE_SUFFIX, big_code
+from btam_desktop.ui.widgets import tick_list
 
 BUNDLE_FILTER = "Referral bundles (*.btambundle)"
 
@@ -199,6 +200,7 @@ class ReferDialog(JobDialog):
         # The people sent: everyone on the case to start with; untick who the other team
         # does not need (the profile still redacts those sent).
         self.people = PeopleList()
+        tick_list(self.people)
         self.people.setAccessibleName("People sent with the referral")
         roles: dict[str, list[str]] = {}
         names: dict[str, str] = {}

@@ -37,7 +37,7 @@ from btam_desktop.ui.sync import words
 from btam_desktop.ui.sync.dialogs import big_code
 from btam_desktop.ui.sync.models import ConflictModel, HistoryModel, RosterModel
 from btam_desktop.ui.sync.state import SyncState
-from btam_desktop.ui.widgets import MessageLabel, muted
+from btam_desktop.ui.widgets import MessageLabel, muted, tick_list
 
 DEVICE_ROLE = Qt.ItemDataRole.UserRole
 
@@ -144,6 +144,7 @@ class ExchangeTab(ScrollTab):
         self.recipients_group.addButton(self.to_all)
         self.recipients_group.addButton(self.to_picked)
         self.recipients = QListWidget()
+        tick_list(self.recipients)
         self.recipients.setAccessibleName("Laptops to send to")
         self.recipients.setMaximumHeight(110)
         self.recipients.setEnabled(False)

@@ -601,11 +601,14 @@ class CaseStore:
                 params))
         # Many matches: the documents of the cases passing the other filters, in rowid order,
         # merged with the matches as the index yields them (in the same order): no look-up
-        # per match.
+        # per match. Each passing case's document is found by a join as the cases are read,
+        # not through an IN list (which first builds and sorts a table of every id: 40,000
+        # closed cases at 100,000, 0.5-0.6x the time without it); INTERSECT drops repeats.
+        others = self._ids_without_text(flt, where, params, ids=True)
         return int(self.db.scalar(
-            f"SELECT count(*) FROM ({search.MATCHING_ROWIDS} INTERSECT SELECT d.rowid FROM"
-            " case_docs d WHERE d.case_id IN"
-            f" ({self._ids_without_text(flt, where, params, ids=True)}) ORDER BY 1)", params))
+            f"WITH others(id) AS ({others}) SELECT count(*) FROM ({search.MATCHING_ROWIDS}"
+            " INTERSECT SELECT d.rowid FROM others CROSS JOIN case_docs d"
+            " ON d.case_id = others.id ORDER BY 1)", params))
 
     def _ids_without_text(self, flt: CaseFilter, where: list[str], params: dict[str, Any],
                           *, ids: bool = False) -> str:
@@ -628,7 +631,8 @@ class CaseStore:
             tests = "".join(f" AND {t}" for t in where if t != self._OVERDUE)
             # Alone, the late reviews are counted from the review index; with other filters
             # their columns are needed (the review index holds no id).
-            reviews = "cases_review" if tests == " AND c.deleted_at IS NULL" else "cases_open_id"
+            reviews = "cases_review" if tests == " AND c.deleted_at IS NULL" and not ids else (
+                "cases_open_id")
             # A status other than closed: the late tasks' cases are looked up among the open
             # cases only (a smaller index).
             # (Spelled out: SQLite cannot tell that "status = :status" excludes closed.)

@@ -97,3 +97,19 @@ def test_a_stored_form_exports_to_xlsform(
     qtbot.waitUntil(target.exists, timeout=10000)
     qtbot.waitUntil(lambda: "threat.xlsx" in dialog.message.text(), timeout=10000)
     assert load_xlsform(target).id == "threat_inquiry"
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="a character device")
+def test_a_device_named_like_a_form_is_refused_unread(
+    qtbot: QtBot, page: SettingsPage, session: Session, tmp_path: Path
+) -> None:
+    """Found in the hostile-file walk: a form.yaml that is a link to /dev/zero (a share can
+    hold one) was read until memory ran out: the size limit is checked with stat(), which
+    says 0 for a device or a pipe (a pipe blocks the reading thread for ever)."""
+    form = tmp_path / "form.yaml"
+    form.symlink_to("/dev/zero")
+    dialog = _open(qtbot, page)
+    dialog.load(form)
+    qtbot.waitUntil(lambda: "problem" in dialog.preview_text().lower(), timeout=20000)
+    assert "not a regular file" in dialog.preview_text()
+    assert not dialog.ok_button.isEnabled()

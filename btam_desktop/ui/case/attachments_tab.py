@@ -4,6 +4,7 @@ the officer asks for it, to a place they choose, and the export is audited."""
 from __future__ import annotations
 
 import errno
+import stat
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -13,7 +14,7 @@ from btam_desktop.core.dissemination import Dissemination, Release
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.model import Attachment
 from btam_desktop.core.session import Session
-from btam_desktop.core.store import MAX_ATTACHMENT_BYTES
+from btam_desktop.core.store import read_attachment_file
 from btam_desktop.ui import tasks
 from btam_desktop.ui.case.labels import show_datetime, size_text
 from btam_desktop.ui.case.tab_base import (
@@ -79,9 +80,14 @@ class AttachmentsTab(CaseTab):
     def add_file(self, path: Path) -> bool:
         """Store ``path`` in the vault as an attachment of this case."""
         def attach() -> None:
-            if path.stat().st_size > MAX_ATTACHMENT_BYTES:
-                raise InvalidInput("attachments are limited to 200 MB")
-            self.session.store.add_attachment(self.case_id, path.name, path.read_bytes())
+            # A pipe would block this (UI) thread for ever, so the app could not even lock,
+            # and a device (a link to /dev/zero on a share) has no end: stat() says 0 bytes
+            # for both. The core's reader bounds the read of a regular file that grows.
+            if not stat.S_ISREG(path.stat().st_mode):
+                raise InvalidInput(f"{path.name} is not a regular file (a pipe or a device):"
+                                   " choose the file itself")
+            self.session.store.add_attachment(self.case_id, path.name,
+                                              read_attachment_file(path))
 
         return self.run(attach, f"{path.name} attached (stored encrypted in the vault).")
 

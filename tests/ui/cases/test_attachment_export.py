@@ -3,8 +3,10 @@ PDF export, and records the copy in the case's dissemination log (issue 10)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
@@ -116,3 +118,19 @@ def test_attachment_export_replaces_a_file_only_when_confirmed(
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert target.read_bytes() == CONTENT
     assert len(dissemination.for_case(session_of(app), app.seeded.school)) == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="a character device")
+def test_attaching_a_device_is_refused_unread(qtbot: QtBot, cases_app: CasesApp,
+                                              tmp_path: Path) -> None:
+    """Found in the hostile-file walk: Attach a file… read the chosen file whole on the UI
+    thread after a stat() check: a photo.jpg linked to /dev/zero (a share can hold one)
+    passed the 200 MB check (stat says 0) and was read until memory ran out, the window
+    frozen meanwhile (a named pipe froze it for good, so it could not even lock)."""
+    tab = attachments_tab(cases_app)
+    photo = tmp_path / "photo.jpg"
+    photo.symlink_to("/dev/zero")
+    assert tab.add_file(photo) is False
+    assert "not a regular file" in tab.message.text()
+    assert tab.model.rowCount() == 1
+    assert len(session_of(cases_app).store.attachments(cases_app.seeded.school)) == 1

@@ -5,6 +5,7 @@ nothing changed."""
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -230,3 +231,22 @@ def test_a_stamp_in_another_digit_form_is_refused(laptops: Laptops) -> None:
     doc["changes"][0][6] = f"{stamp[:5]}_{stamp[6:]}"  # int() would read it as a number
     with pytest.raises(PayloadError, match="not a clock stamp"):
         payload.parse(doc)
+
+
+def test_an_audit_entry_number_sent_twice_with_other_content_is_refused(
+        laptops: Laptops) -> None:
+    """The audit entries are appended in one go: a second entry of a number already taken in
+    the same bundle is still compared with the first (a forked chain refuses the bundle)."""
+    a, b = laptops("A"), laptops("B")
+    for number in range(3):
+        a.store.create_case(f"Audited {number}", concern="low")
+    doc = payload.collect(a.db, device_id=a.device_id, ack={}, roster=None)
+    rows = [r for r in doc["audit"] if r[1] == a.device_id]
+    forged = list(rows[-1])
+    forged[12] = "0" * 64  # another entry under the same number
+    doc["audit"].append(forged)
+    before = _dump(b)
+    with pytest.raises(PayloadError, match="differs from the one already here"):
+        _apply(b, doc)
+    assert _dump(b) == before
+    assert gc.isenabled()  # paused for the merge only

@@ -135,6 +135,17 @@ class FormDialog(QDialog):
         layout.addLayout(bottom)
         self.resize(max(900, parent.width() - 80), max(620, parent.height() - 80))
 
+    def setVisible(self, visible: bool) -> None:
+        """Show: the first question has the focus (FormView.showEvent), but QDialog then sends
+        that input a focus-in event with the Tab reason, and a line edit selects all its text
+        on that: in a resumed draft the officer's next key wiped the answer. Undo that
+        selection; the cursor stays at the end of the text, as the line edit was filled."""
+        super().setVisible(visible)
+        focus = self.focusWidget()
+        if visible and isinstance(focus, QLineEdit) and focus.hasSelectedText():
+            focus.deselect()
+            focus.end(False)
+
     @property
     def mode(self) -> str:
         """"draft", "read" or "amend"."""

@@ -143,6 +143,7 @@ class TimelineTab(CaseTab):
         super().__init__(session, case_id, parent)
         self._entries: list[TimelineEntry] = []
         self._partners: dict[str, str] = {}
+        self._seen: set[str] | None = None  # entry ids shown so far (None: not loaded yet)
         self.kind = QComboBox()
         self.kind.addItem("All entry types", "")
         for key, text in ENTRY_KIND_LABELS.items():
@@ -221,16 +222,29 @@ class TimelineTab(CaseTab):
         self._partners = {p.id: p.name for p in store.partners()}
         self._apply_filter()
 
+    def _own_new_entry(self) -> str | None:
+        """The newest entry written by this member since the timeline was last shown (a
+        concern level or status change from the header, an entry added here): the officer
+        expects to see what they just did. Others' entries (a sync) move nothing."""
+        seen, self._seen = self._seen, {e.id for e in self._entries}
+        if seen is None:
+            return None  # the first load: the newest entry is selected anyway
+        member = self.session.member_id
+        mine = [e for e in self._entries
+                if e.id not in seen and member is not None and e.author_id == member]
+        return max(mine, key=lambda e: (e.occurred_at, e.recorded_at)).id if mine else None
+
     def _apply_filter(self) -> None:
         kind = str(self.kind.currentData() or "")
         shown = [e for e in self._entries
                  if (not kind or e.kind == kind)
                  and (self.show_superseded.isChecked() or not e.superseded_by)]
         current = self.selected(self.table)
+        wanted = [self._own_new_entry(), current.id if current is not None else None]
         self.model.set_records(shown)
         self.count.setText(f"{len(shown)} of {len(self._entries)} entries")
-        row = next((r for r, e in enumerate(shown) if current is not None
-                    and e.id == current.id), len(shown) - 1)
+        ids = [e.id for e in shown]
+        row = next((ids.index(w) for w in wanted if w in ids), len(shown) - 1)
         if row >= 0:
             # The newest entry (at the bottom, the table being chronological) unless the
             # officer had selected another one.

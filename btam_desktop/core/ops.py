@@ -356,6 +356,20 @@ class Operation:
         if self.session.role != "lead":
             raise PermissionDenied("only a team lead may do this")
 
+    def require_team_lead(self) -> None:
+        """:meth:`require_lead`, and on a laptop in a team also a lead laptop of its roster:
+        a purge or a conflict resolution travels to the whole team, and every officer's vault
+        has a lead of its own (checked once per operation: a case purge purges many rows)."""
+        self.require_lead()
+        if getattr(self, "_team_lead_checked", False):
+            return
+        from btam_desktop.core.sync import team  # core.sync builds on this module
+
+        reason = team.lead_refusal(self.session)
+        if reason is not None:
+            raise PermissionDenied(reason)
+        self._team_lead_checked = True
+
     # -- writes --------------------------------------------------------------------------
     def _log(
         self,
@@ -919,7 +933,7 @@ class Operation:
 
     def purge(self, table: str, record_id: str) -> None:
         """Erase a record for good, keeping only its id as a tombstone (team leads only)."""
-        self.require_lead()
+        self.require_team_lead()
         self.current(table, record_id)
         hlc = self.stamp()
         self._note_search(table, record_id)

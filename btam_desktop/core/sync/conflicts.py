@@ -284,7 +284,7 @@ def resolve(session: Session, conflict_id: str, *, keep: str | None = None,
     loser = (conflict.other.change_id,)
     with session.operation("conflict.resolve",
                            reason=f"conflict resolved ({keep or 'merged value'})") as op:
-        op.require_lead()
+        op.require_team_lead()
         if keep == "local":
             op.resolve(conflict.table, conflict.record_id, conflict.field, loser,
                        keep_current=True)

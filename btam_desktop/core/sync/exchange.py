@@ -86,6 +86,12 @@ class ImportSummary:
         if r.new_conflicts:
             out.append(f"  {r.new_conflicts} new conflict(s) for the team lead:"
                        " see `btam conflicts list`")
+        if r.not_lead_purges or r.not_lead_resolutions:
+            # Only an active lead of the roster purges or settles conflicts for the team.
+            out.append(f"  {r.not_lead_purges} record purge(s) and {r.not_lead_resolutions}"
+                       " conflict resolution(s) made on a laptop that is not a lead laptop of"
+                       " the team were not applied (the records stay; the conflicts stay open"
+                       " for the team lead)")
         if r.held:
             out.append(f"  {r.held} record(s) held until the records they belong to arrive")
         if r.released:

@@ -17,6 +17,13 @@ transaction. The rules, in the order they are checked:
    newest change of that field by ``(hlc, device)``, so every laptop ends with the same value
    whatever order the bundles came in. A concurrent, different value goes to the conflict
    queue (:mod:`btam_desktop.core.sync.conflicts`), never silently away.
+
+Before all of these: a purge (and the tombstones that travel with it) or a conflict resolution
+is applied only when the laptop that *made* it (the change's own device, not the bundle's
+sender: changes are relayed) is an active lead in the roster at hand. Any other is set aside,
+neither applied nor logged, and counted in the import summary; the rest of the bundle comes
+in, and a conflict it meant to settle stays open for the lead. A vault with no team (no
+roster) has no one else to ask and applies them as before.
 """
 
 from __future__ import annotations
@@ -79,6 +86,9 @@ class MergeReport:
     new_conflicts: int = 0
     withdrawn: int = 0
     withdraw_waiting: int = 0
+    # Purged records and resolutions made on a laptop that is not an active lead (not applied).
+    not_lead_purges: int = 0
+    not_lead_resolutions: int = 0
     created: Counter[str] = field(default_factory=Counter)
     updated: dict[str, set[str]] = field(default_factory=dict)
 
@@ -89,6 +99,8 @@ class MergeReport:
             "dropped": self.dropped, "held": self.held, "released": self.released,
             "conflicts": self.new_conflicts, "withdrawn": self.withdrawn,
             "withdraw_waiting": self.withdraw_waiting, "created": dict(self.created),
+            "not_lead_purges": self.not_lead_purges,
+            "not_lead_resolutions": self.not_lead_resolutions,
             "updated": {table: len(ids) for table, ids in self.updated.items()},
         }
 
@@ -126,6 +138,31 @@ class Merger:
         # these records writes everything first and forgets them).
         self._numbers: set[Any] = set()
         self._forms: dict[str, Any] = {}
+        # The devices whose purges and resolutions count: the active leads of the roster at
+        # hand (a newer roster in the bundle is adopted before the merge). None: no team.
+        from btam_desktop.core.sync import team  # team builds on the session, like this module
+
+        current = team.roster(op.session)
+        self._leads = None if current is None else {d.device_id for d in current.leads()}
+        self._set_aside: set[str] = set()
+
+    def admits(self, change: RemoteChange) -> bool:
+        """False (counted once) for a purge or a resolution made on a laptop that is not an
+        active lead: a member laptop's vault has a lead of its own, who is not the team's."""
+        if self._leads is None or change.device_id in self._leads \
+                or change.device_id == self.local_device:
+            return True
+        if change.field == PURGED:
+            if change.record_id not in self._set_aside:
+                self._set_aside.add(change.record_id)
+                self.report.not_lead_purges += 1
+            return False
+        if change.field == RESOLVED or change.resolves:
+            if change.change_id not in self._set_aside:
+                self._set_aside.add(change.change_id)
+                self.report.not_lead_resolutions += 1
+            return False
+        return True
 
     # -- look-ups -----------------------------------------------------------------------------
     def _known(self, change_id: str) -> bool:
@@ -221,6 +258,8 @@ class Merger:
         if self._known(change.change_id):
             self.report.duplicates += 1
             return
+        if not self.admits(change):
+            return  # set aside: never logged, so never relayed as if it counted
         # From here it is logged (or held: _hold takes it back), also when the log is
         # written in a batch: a second copy of it in the same bundle is a duplicate.
         self._seen_ids.add(change.change_id)

@@ -497,11 +497,13 @@ def apply(op: Operation, payload: Payload, *, local_device: str) -> tuple[MergeR
     for tomb in payload.tombstones:
         if db.scalar("SELECT 1 FROM tombstones WHERE record_id = ?", (tomb["record_id"],)):
             continue
-        merger._purge(RemoteChange(
+        purge = RemoteChange(
             change_id=f"tombstone:{tomb['record_id']}", table=tomb["table"],
             record_id=tomb["record_id"], field=PURGED, value=None, base_hlc=None,
             hlc=tomb["hlc"], device_id=tomb["device_id"], member_id=tomb["purged_by"],
-            reason=None), log=False)
+            reason=None)
+        if merger.admits(purge):  # a tombstone is a purge: made on a lead laptop only
+            merger._purge(purge, log=False)
     report = merger.apply(payload.changes)
     top: dict[str, str] = {}
     for change in payload.changes:

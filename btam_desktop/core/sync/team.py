@@ -149,6 +149,31 @@ def adopt_roster(session: Session, doc: dict[str, Any]) -> bool:
     return True
 
 
+def lead_refusal(session: Session) -> str | None:
+    """Why this laptop may not do what only a team lead does for the whole team (purge
+    records, settle conflicts), or None when it may.
+
+    Every vault has a lead of its own (the first member of an officer's vault is one), so the
+    vault role alone says nothing about the team: on a laptop in a team, the roster decides.
+    A vault with no team is its own authority, as before teams existed."""
+    if session.role != LEAD:
+        return "only a team lead may do this"
+    current = roster(session)
+    if current is None:
+        return None
+    me = current.device(session.device_id)
+    if me is not None and me.is_active_lead:
+        return None
+    return (f"this laptop is a member laptop of team {current.team_name}, not a lead laptop:"
+            " purging records and settling conflicts are done on a lead laptop of the team"
+            " (a lead's changes reach this laptop with the next bundle)")
+
+
+def is_team_lead(session: Session) -> bool:
+    """Whether purges and conflict resolutions may be made here (see :func:`lead_refusal`)."""
+    return lead_refusal(session) is None
+
+
 # -- team set-up ------------------------------------------------------------------------------
 def _require_lead_device(session: Session) -> tuple[Roster, DeviceKeys]:
     if session.role != "lead":

@@ -413,6 +413,10 @@ class Operation:
     # reads `changes` or a record table in between must flush first; the merge does (or asks
     # stored_column / its own notes of what it inserted), and so does finish(). (The search
     # index is brought up to date once, at finish(), for everything touched.)
+    # Remote records collected at most (then written with what else was collected): a full
+    # bundle of 100,000 cases would otherwise hold a second copy of every record in memory.
+    _ROWS_AT_ONCE = 10_000
+
     def begin_batch(self) -> None:
         """Collect change-log rows and remote inserts until :meth:`flush_batch`."""
         if self._batch is None:
@@ -826,6 +830,8 @@ class Operation:
                 self._batch_compact[change.record_id] = len(self._batch)
         self._insert_change(change, compact)
         self.summary.add(change.table, change.record_id)
+        if len(self._rows) >= self._ROWS_AT_ONCE:
+            self.flush_batch()
 
     def _stored_gives_back(self, change: RemoteChange, row: dict[str, Any]) -> bool:
         """Whether the record just stored from a remote insert encodes to exactly the value

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from btam_desktop.core.session import Session
-from btam_desktop.core.sync import conflicts
+from btam_desktop.core.sync import conflicts, team
 from btam_desktop.core.sync.conflicts import Conflict, Side
 from btam_desktop.core.sync.roster import Roster
 from btam_desktop.ui.case.dialog_base import RecordDialog, refused
@@ -34,13 +34,15 @@ from btam_desktop.ui.sync import words
 from btam_desktop.ui.widgets import field_label, line_edit
 
 LOCAL, INCOMING, MERGED = "local", "incoming", "merged"
-READ_ONLY_NOTE = ("Only a team lead can resolve conflicts. Until then the value on the left "
-                  "is in effect on every laptop, and the other value is kept, not lost.")
+READ_ONLY_NOTE = ("Only a team lead can resolve conflicts, on a lead laptop of the team. "
+                  "Until then the value on the left is in effect on every laptop, and the "
+                  "other value is kept, not lost.")
 
 
 def can_resolve(session: Session) -> bool:
-    """Resolving is for team leads (the core checks it again)."""
-    return session.role == "lead"
+    """Resolving is for team leads, and in a team for its lead laptops: every officer's vault
+    has a lead of its own (the core checks it again)."""
+    return team.is_team_lead(session)
 
 
 class ConflictDialog(RecordDialog):

@@ -34,6 +34,7 @@ from btam_desktop.core.words import plural
 from btam_desktop.ui.case.tab_base import make_table
 from btam_desktop.ui.labels import role_label
 from btam_desktop.ui.sync import words
+from btam_desktop.ui.sync.conflict_dialog import can_resolve
 from btam_desktop.ui.sync.dialogs import big_code
 from btam_desktop.ui.sync.models import ConflictModel, HistoryModel, RosterModel
 from btam_desktop.ui.sync.state import SyncState
@@ -471,7 +472,7 @@ class ConflictsTab(ScrollTab):
 
     def show_state(self, session: Session, state: SyncState) -> None:
         """Fill the tab from ``state``."""
-        self._lead = session.role == "lead"
+        self._lead = can_resolve(session)
         selected = self.selected()
         self.model.set_conflicts(state.conflicts, state.records)
         fit_columns(self.table)
@@ -484,8 +485,8 @@ class ConflictsTab(ScrollTab):
                     "kept aside; critical fields (concern level, status, tier, closure) are "
                     f"marked {words.WARNING} and listed first.")
         if not self._lead:
-            text += (" Only a team lead can resolve conflicts; you can open one to see both "
-                     "values.")
+            text += (" Only a team lead can resolve conflicts, on a lead laptop of the team;"
+                     " you can open one to see both values.")
         self.note.setText(text)
         self.resolve.setText("&Resolve\u2026" if self._lead else "Sho&w both values\u2026")
         self.resolve.setAccessibleName("Resolve the selected conflict" if self._lead

@@ -120,6 +120,10 @@ def history_counts(row: dict[str, Any]) -> str:
         parts.append(plural(int(summary["conflicts"]), "new conflict"))
     if summary.get("held"):
         parts.append(plural(int(summary["held"]), "record") + " held")
+    refused = int(summary.get("not_lead_purges", 0)) + int(summary.get("not_lead_resolutions", 0))
+    if refused:
+        parts.append(f"{refused:,} purge(s)/resolution(s) from a laptop that is not a lead"
+                     " laptop not applied")
     return ", ".join(parts)
 
 

@@ -202,3 +202,34 @@ def test_the_case_header_marks_fields_in_conflict(
     qtbot.mouseClick(dialog.keep_local, Qt.MouseButton.LeftButton)
     header.show_case(a.store.get_case(case_id))  # the case view refills it after a change
     assert not concern.isVisible() and other.isVisible()
+
+
+def test_a_member_laptop_s_own_lead_sees_the_queue_read_only(
+        qtbot: QtBot, pair: tuple[Session, Session], make_page: MakePage,
+        tmp_path: Path) -> None:
+    """B's first member is a lead of B's vault, but B is a member laptop of the team: the page
+    offers no Resolve, and the dialog settles nothing (the core refuses it too)."""
+    a, b = pair
+    case_id = conflicting(b, a, tmp_path, concern=("high", "imminent"))  # B takes in A's bundle
+    assert b.role == "lead" and conflicts.open_count(b.db) == 1
+    page = make_page(b)
+    page.tabs.setCurrentWidget(page.queue)
+    assert "on a lead laptop of the team" in page.queue.note.text()
+    assert page.queue.resolve.text().replace("&", "") == "Show both values\u2026"
+    dialog = _open_selected(qtbot, page)
+    assert not dialog.keep_local.isEnabled() and not dialog.keep_incoming.isEnabled()
+    assert not dialog.edit_merged.isEnabled()
+    before = b.store.get_case(case_id).concern
+    dialog.accept()
+    assert dialog.isVisible() and "lead laptop of the team" in dialog.message.text()
+    assert b.store.get_case(case_id).concern == before
+    assert conflicts.open_count(b.db) == 1
+    dialog.cancel_button.click()
+
+
+def test_the_bundle_history_says_when_a_member_laptop_s_purge_was_not_applied() -> None:
+    row = {"direction": "in", "summary": {"applied": 3, "not_lead_purges": 2,
+                                          "not_lead_resolutions": 1}}
+    assert "3 purge(s)/resolution(s) from a laptop that is not a lead laptop not applied" in (
+        words.history_counts(row))
+    assert "not applied" not in words.history_counts({"direction": "in", "summary": {}})

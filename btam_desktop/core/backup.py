@@ -24,6 +24,7 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import BinaryIO
 
 import sqlcipher3
 
-from btam_desktop.core import audit, keyfile, lockout, schema
+from btam_desktop.core import audit, handed, keyfile, lockout, schema
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import IntegrityProblem, InvalidInput, VaultExists
 from btam_desktop.core.fileio import OWNER_ONLY, atomic_writer, fsync_dir
@@ -191,11 +192,16 @@ def _stream_database(handle: BinaryIO, header: BackupHeader, sink: BinaryIO | No
         raise IntegrityProblem(_DAMAGED_DATA)
 
 
-def _open_backup(path: Path) -> BinaryIO:
-    try:
-        return open(path, "rb")  # closed by the callers' with-blocks
-    except (FileNotFoundError, IsADirectoryError):
-        raise InvalidInput(f"no file at {path}") from None
+@contextlib.contextmanager
+def _open_backup(path: Path) -> Iterator[BinaryIO]:
+    # A pipe is refused without waiting for a writer and a device unread (the header's sizes
+    # must match the opened regular file's, and the database part is read to its stated size).
+    with contextlib.ExitStack() as stack:
+        try:
+            handle, _size = stack.enter_context(handed.open_handed(path))
+        except FileNotFoundError:
+            raise InvalidInput(f"no file at {path}") from None
+        yield handle
 
 
 def read_header(path: Path) -> BackupHeader:

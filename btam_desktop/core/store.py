@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from btam_desktop.core import audit, queries, search
+from btam_desktop.core import audit, handed, queries, search
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.ids import is_uuid
 from btam_desktop.core.model import (
@@ -57,19 +56,16 @@ _TOO_BIG = "attachments are limited to 200 MB"
 
 
 def read_attachment_file(path: Path) -> bytes:
-    """The content of a file to attach; its size is checked before anything is read (a 2 GB
-    file used to be read whole before the limit was checked), and the read is bounded."""
+    """The content of a file to attach: a pipe or a device is refused unread (a pipe used to
+    block, a link to /dev/zero read without end), a regular file over the limit before
+    anything is read, and the read is bounded (a file that grows meanwhile is refused)."""
     path = Path(path)
     try:
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size > MAX_ATTACHMENT_BYTES:
-                raise InvalidInput(_TOO_BIG)
-            content = handle.read(MAX_ATTACHMENT_BYTES + 1)
+        return handed.read_handed(path, MAX_ATTACHMENT_BYTES)
+    except handed.HandedFileTooLarge:
+        raise InvalidInput(_TOO_BIG) from None
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    if len(content) > MAX_ATTACHMENT_BYTES:  # grew meanwhile, or a device that reports 0
-        raise InvalidInput(_TOO_BIG)
-    return content
 EDITABLE_CASE_FIELDS = (
     "title", "summary", "status", "concern", "tier", "next_review", "closure_reason",
     "purge_review_on", "opened_on",

@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from btam_desktop.core import handed
 from btam_desktop.core.forms.errors import DefinitionProblem, FormDefinitionError
 
 __all__ = ["DOCUMENT_SUFFIXES", "read_document"]
@@ -141,10 +142,15 @@ def read_document(path: Path | str, *, form_id: str | None = None) -> Any:
     if suffix not in DOCUMENT_SUFFIXES:
         _fail(file, form_id, f"unsupported file type {suffix!r} (use .yaml, .yml or .json)")
     try:
-        if file.stat().st_size > MAX_DOCUMENT_BYTES:
-            _fail(file, form_id, f"the file is larger than {MAX_DOCUMENT_BYTES // 2**20} MB;"
-                  " a form document is far smaller")
-        text = file.read_text(encoding="utf-8")
+        # Not stat() then read_text(): a pipe blocked for ever and /dev/zero (0 bytes to
+        # stat) was read until memory ran out. read_handed checks the opened file and reads
+        # at most the limit + 1 bytes.
+        text = handed.read_handed(file, MAX_DOCUMENT_BYTES).decode("utf-8")
+    except handed.HandedFileTooLarge:
+        _fail(file, form_id, f"the file is larger than {MAX_DOCUMENT_BYTES // 2**20} MB;"
+              " a form document is far smaller")
+    except handed.HandedFileRefused as exc:
+        _fail(file, form_id, str(exc))
     except (OSError, UnicodeDecodeError) as exc:
         _fail(file, form_id, f"cannot read file: {exc}")
     try:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from btam_desktop.core import handed
+
 __all__ = [
     "MAX_COLUMNS",
     "MAX_EMPTY_RUN",
@@ -105,16 +107,17 @@ def cell_text(value: object) -> str:
 def read_workbook(path: Path) -> Workbook:
     """Read every sheet of ``path`` within the limits above; raises :class:`WorkbookError`."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise WorkbookError(f"cannot read the file: {exc.strerror}") from None
-    if size > MAX_FILE_BYTES:
+        # Checked on the opened file and read to the limit + 1 bytes at most: stat() says 0
+        # bytes for a pipe (which blocked for ever) and for a device (read without end).
+        data = handed.read_handed(path, MAX_FILE_BYTES)
+    except handed.HandedFileTooLarge as exc:
+        size = f"{exc.size // (1024 * 1024)} MB" if exc.size is not None else "growing"
         raise WorkbookError(
-            f"the file is {size // (1024 * 1024)} MB; a form workbook is at most "
+            f"the file is {size}; a form workbook is at most "
             f"{MAX_FILE_BYTES // (1024 * 1024)} MB"
-        )
-    try:
-        data = path.read_bytes()
+        ) from None
+    except handed.HandedFileRefused as exc:
+        raise WorkbookError(str(exc)) from None
     except OSError as exc:
         raise WorkbookError(f"cannot read the file: {exc.strerror}") from None
     with warnings.catch_warnings(record=True) as caught:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from btam_desktop.core import handed
 from btam_desktop.core.forms.definition import FormDefinition
 from btam_desktop.core.forms.errors import DefinitionProblem, FormsError
 from btam_desktop.core.forms.functions import EXTRA_ARITY
@@ -1229,17 +1230,18 @@ class _Mapper:
             return list_name
         path = self.file.parent / Path(filename).name
         try:
-            size = path.stat().st_size
-        except OSError:
+            text = handed.read_handed(path, MAX_CSV_BYTES).decode("utf-8-sig")
+        except FileNotFoundError:
             self.problem(row, "type", f"'{filename}' must be in the same folder as the "
                          "workbook")
             return None
-        if size > MAX_CSV_BYTES:
+        except handed.HandedFileTooLarge:
             self.problem(row, "type", f"'{filename}' is larger than "
                          f"{MAX_CSV_BYTES // (1024 * 1024)} MB")
             return None
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
+        except handed.HandedFileRefused as exc:
+            self.problem(row, "type", f"'{filename}' {exc.reason}")
+            return None
         except (OSError, UnicodeDecodeError) as exc:
             self.problem(row, "type", f"cannot read '{filename}' as UTF-8 CSV: {exc}")
             return None

@@ -24,6 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from btam_desktop import __version__
+from btam_desktop.core import handed
 from btam_desktop.core.pdf.fonts import BOLD, REGULAR
 from btam_desktop.core.pdf.markup import clean, shown
 from btam_desktop.core.pdf.styles import BANNER_BG, GRID, INK, MUTED, PAGE, styles
@@ -143,9 +144,8 @@ def _load_logo(path: Path | None) -> ImageReader | None:
     if path is None:
         return None
     try:
-        if not path.is_file() or path.stat().st_size > MAX_LOGO_BYTES:
-            return None
-        reader = ImageReader(io.BytesIO(path.read_bytes()))
+        # A pipe set as the logo must not hang every export, nor a device be read to the end.
+        reader = ImageReader(io.BytesIO(handed.read_handed(path, MAX_LOGO_BYTES)))
         reader.getSize()
     except Exception:  # any unreadable image just means "no logo"
         return None

@@ -28,6 +28,7 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
+from btam_desktop.core import handed
 from btam_desktop.core.pdf.errors import PdfRefused
 
 __all__ = ["MAX_BYTES", "MAX_FIELDS", "MAX_PAGES", "open_untrusted", "read_untrusted"]
@@ -64,21 +65,24 @@ def read_untrusted(path: Path) -> bytes:
     """The file's bytes, refused when missing, empty or too large."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-    except OSError:
+        # Checked on the opened file and read to MAX_BYTES + 1 at most: a pipe is refused
+        # without waiting and a device (0 bytes to stat) is not read without end.
+        data = handed.read_handed(path, MAX_BYTES)
+    except FileNotFoundError:
         raise PdfRefused(f"cannot read {path}: no such file") from None
-    if not path.is_file():
-        raise PdfRefused(f"{path} is not a file")
-    if size == 0:
-        raise PdfRefused(f"{path.name} is empty")
-    if size > MAX_BYTES:
+    except handed.HandedFileTooLarge as exc:
+        size = f"{exc.size / 1024 / 1024:.1f} MB" if exc.size is not None else "growing"
         raise PdfRefused(
-            f"{path.name} is {size / 1024 / 1024:.1f} MB; returned forms are at most "
-            f"{MAX_BYTES // 1024 // 1024} MB (a filled form is usually well under 1 MB)")
-    try:
-        return path.read_bytes()
+            f"{path.name} is {size}; returned forms are at most "
+            f"{MAX_BYTES // 1024 // 1024} MB (a filled form is usually well under 1 MB)"
+        ) from None
+    except handed.HandedFileRefused as exc:
+        raise PdfRefused(str(exc)) from None
     except OSError as exc:
         raise PdfRefused(f"cannot read {path.name}: {exc.strerror}") from None
+    if not data:
+        raise PdfRefused(f"{path.name} is empty")
+    return data
 
 
 def _raw_scan(data: bytes) -> str | None:

@@ -21,11 +21,9 @@ import hashlib
 import os
 import re
 import secrets
-import stat
 import struct
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -33,6 +31,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from btam_desktop.core import handed
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.ids import is_uuid, new_id
 from btam_desktop.core.sync import limits
@@ -257,25 +256,22 @@ def read_bundle_file(path: str | os.PathLike[str]) -> bytes:
     """
     limit = limits.MAX_BUNDLE_BYTES
     try:
-        with Path(path).open("rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise BundleRefused("not a regular file")
-            if info.st_size > limit:
-                raise BundleRefused(
-                    f"file is {info.st_size:,} bytes; bundles are limited to {limit:,} bytes"
-                )
-            data = handle.read(limit + 1)
+        # Opened without blocking on a pipe, checked on the descriptor, read to limit + 1.
+        data = handed.read_handed(path, limit)
+    except handed.HandedFileTooLarge as exc:
+        if exc.size is None:
+            raise BundleRefused(
+                f"file grew past the {limit:,}-byte bundle limit while being read") from None
+        raise BundleRefused(
+            f"file is {exc.size:,} bytes; bundles are limited to {limit:,} bytes") from None
+    except handed.HandedFileRefused as exc:
+        raise BundleRefused(str(exc)) from None
     except FileNotFoundError:
         raise BundleRefused("file not found") from None
-    except IsADirectoryError:
-        raise BundleRefused("not a regular file") from None
     except PermissionError:
         raise BundleRefused("this file cannot be read (no permission)") from None
     except OSError as exc:
         raise BundleRefused(f"this file cannot be read ({exc.strerror or 'I/O error'})") from None
-    if len(data) > limit:
-        raise BundleRefused(f"file grew past the {limit:,}-byte bundle limit while being read")
     return data
 
 

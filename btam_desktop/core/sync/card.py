@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from btam_desktop.core import audit
+from btam_desktop.core import audit, handed
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.fileio import atomic_writer
 from btam_desktop.core.ids import is_uuid, new_id
@@ -281,8 +281,13 @@ def read_card_file(path: Path) -> ContactCard:
     """Parse a card file (nothing stored)."""
     path = Path(path)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CARD_BYTES + 1)
+        # Never blocks on a pipe (the app reads a card on its UI thread) nor reads a device
+        # to the end.
+        data = handed.read_handed(path, MAX_CARD_BYTES)
+    except handed.HandedFileTooLarge:
+        raise CardRefused("file is too large to be a contact card") from None
+    except handed.HandedFileRefused as exc:
+        raise CardRefused(str(exc)) from None
     except FileNotFoundError:
         raise CardRefused(f"no file at {path}") from None
     except IsADirectoryError:

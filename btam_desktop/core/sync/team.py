@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from btam_desktop.core import audit
+from btam_desktop.core import audit, handed
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.fileio import atomic_writer
 from btam_desktop.core.ids import new_device_code
@@ -174,6 +174,31 @@ def is_team_lead(session: Session) -> bool:
     return lead_refusal(session) is None
 
 
+OWN_LAPTOP_LEAD = "lead of their own laptop, not of the team"
+
+
+def member_roles(session: Session) -> dict[str, str]:
+    """member id -> the role to show for each member of this vault.
+
+    A member record made on another laptop arrives with the role it has in *that* laptop's
+    vault, and every officer's vault has a lead of its own: "lead" from another laptop means
+    a team lead only when the roster lists that laptop as an active lead device; otherwise it
+    is shown as :data:`OWN_LAPTOP_LEAD`. Members of this laptop, and every member of a vault
+    with no team, keep their stored role."""
+    rows = session.db.query("SELECT id, role, device_id FROM members")
+    current = roster(session)
+    local = session.local_member_ids()
+    leads = set() if current is None else {d.device_id for d in current.leads()}
+    shown: dict[str, str] = {}
+    for row in rows:
+        role = str(row["role"])
+        if (current is not None and role == LEAD and str(row["id"]) not in local
+                and str(row["device_id"]) not in leads):
+            role = OWN_LAPTOP_LEAD
+        shown[str(row["id"])] = role
+    return shown
+
+
 # -- team set-up ------------------------------------------------------------------------------
 def _require_lead_device(session: Session) -> tuple[Roster, DeviceKeys]:
     if session.role != "lead":
@@ -230,17 +255,14 @@ def invite(session: Session, out: Path, passphrase: str, *, days: int = INVITE_D
 
 
 def _read_small(path: Path, what: str) -> bytes:
-    """An invitation or join request: never more than the format allows is read."""
+    """An invitation or join request: never more than the format allows is read (a pipe is
+    refused without waiting, a device or a growing file at limit + 1 bytes)."""
     try:
-        size = path.stat().st_size
-        if size > limits.MAX_INVITE_BYTES:
-            raise InvalidInput(f"{path.name} is too large to be a BTAM {what}")
-        with open(path, "rb") as handle:
-            return handle.read(limits.MAX_INVITE_BYTES + 1)
+        return handed.read_handed(path, limits.MAX_INVITE_BYTES)
+    except handed.HandedFileTooLarge:
+        raise InvalidInput(f"{path.name} is too large to be a BTAM {what}") from None
     except FileNotFoundError:
         raise InvalidInput(f"no file at {path}") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"{path} is a folder, not a {what}") from None
 
 
 def join(session: Session, invitation: Path, passphrase: str, out: Path, *,

@@ -40,7 +40,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QHideEvent, QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -64,14 +64,14 @@ from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.queries import NOT_CLOSED, CaseFilter, CaseRow
 from btam_desktop.core.session import Session
 from btam_desktop.ui import keys, messages, tasks
-from btam_desktop.ui.case.badges import ConcernDelegate
+from btam_desktop.ui.case.badges import ConcernDelegate, badge_size
 from btam_desktop.ui.case.case_dialogs import NewCaseDialog
 from btam_desktop.ui.case.dialog_base import choice_combo, combo_key
 from btam_desktop.ui.case.labels import CONCERN_LABELS, TIER_LABELS
 from btam_desktop.ui.case.tab_base import ROW_HEIGHT, can_write
 from btam_desktop.ui.flow import FlowLayout, labelled
 from btam_desktop.ui.models.case_loader import CaseLoader
-from btam_desktop.ui.models.case_table import COLUMN_KEYS, CaseTableModel
+from btam_desktop.ui.models.case_table import COLUMN_KEYS, SHORT_STATUS, CaseTableModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.pages.case_view import SHARED_TABLES, CaseView, tab_text
 from btam_desktop.ui.pdf.exports import (
@@ -91,9 +91,108 @@ LOAD_PAGE = 1_000  # cases the worker reads and hands over at a time after it
 BUSY_RETRY_MS = 100  # a background job (a rekey may replace the file): the load waits
 SHOW_EVERY_S = 1.0  # the count (and rows someone could see) are brought up to date this often
 MIN_WORD = 2  # one-letter prefixes match nearly every record: too slow to be worth it
-# Sized for a 1280-pixel laptop screen with the navigation open: the title takes the rest.
-COLUMN_WIDTHS = {"number": 135, "title": 320, "status": 105, "concern": 130, "tier": 95,
-                 "next_review": 185, "assigned": 140}
+# Column widths come from the font (ColumnFit): the texts each column must show whole, and
+# for the two that may be cut ("…", the tooltip says it all) the text they show when there
+# is room. The title takes the rest, down to the width of TITLE_LEAST.
+WHOLE_TEXTS = {"number": ("2026-0000-WWW",), "status": tuple(SHORT_STATUS.values()),
+               "tier": tuple(TIER_LABELS.values())}
+ROOMY_TEXTS = {"next_review": "\u26a0 task overdue \u00b7 2026-12-09",
+               "assigned": "Dana Reyes, Sam Ortiz"}
+# The title's share before the cut columns get their full text, and its least (a few words).
+TITLE_ROOMY = "Student posted photo of weapon with caption"
+TITLE_LEAST = "Student posted photo"
+CELL_PAD = 16  # the item's text margins and the grid line
+SORT_ARROW = 28  # a heading's room for the sort indicator beside its text
+
+
+class ColumnFit(QObject):
+    """Sizes the Cases table's columns to its width whenever that changes.
+
+    Before, fixed widths (1,110 pixels) made the table scroll sideways at 1366 pixels wide
+    with "Assigned" cut off. Now, in order of what gives way first as the table narrows:
+    the title shrinks to TITLE_ROOMY's width; Next review and Assigned shrink towards their
+    headings (their cells end in "…", the tooltip has the whole text); the title shrinks to
+    TITLE_LEAST's; then the Tier column is hidden (the case header and the Tier filter
+    still say it) rather than pushing columns off the side. The title takes what is left.
+    The officer can still drag a column wider; the next resize of the window fits again.
+    """
+
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table)
+        self._table = table
+        self._width = -1
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COLUMN_KEYS.index("title"), QHeaderView.ResizeMode.Stretch)
+        # The viewport's size, not the table's: a vertical scroll bar appearing narrows it.
+        self._viewport = table.viewport()
+        self._viewport.installEventFilter(self)
+        table.installEventFilter(self)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Fit again when the viewport's size or the table's font changes."""
+        kind = event.type()
+        if kind == QEvent.Type.Resize and watched is self._viewport:
+            self.fit()
+        elif kind in (QEvent.Type.FontChange, QEvent.Type.StyleChange) \
+                and watched is self._table:
+            self._width = -1
+            self.fit()
+        return False
+
+    def widths(self, available: int) -> dict[str, int]:
+        """Column key -> width for a viewport ``available`` pixels wide (0: hidden; the
+        title's is what is left for it)."""
+        table = self._table
+        metrics = table.fontMetrics()
+        bold = QFont(table.font())
+        bold.setBold(True)
+        bold_metrics = QFontMetrics(bold)
+        titles = {key: str(table.model().headerData(COLUMN_KEYS.index(key),
+                                                    Qt.Orientation.Horizontal))
+                  for key in COLUMN_KEYS}
+
+        def heading(key: str) -> int:
+            return metrics.horizontalAdvance(titles[key]) + SORT_ARROW
+
+        fixed = {key: max(heading(key), *(metrics.horizontalAdvance(t) + CELL_PAD
+                                          for t in texts))
+                 for key, texts in WHOLE_TEXTS.items()}
+        fixed["concern"] = max(heading("concern"), *(badge_size(table.font(), level).width() + 12
+                                                     for level in CONCERN_LABELS))
+        roomy = {key: max(heading(key), bold_metrics.horizontalAdvance(text) + CELL_PAD)
+                 for key, text in ROOMY_TEXTS.items()}
+        least = {key: heading(key) for key in ROOMY_TEXTS}
+        title_roomy = metrics.horizontalAdvance(TITLE_ROOMY) + CELL_PAD
+        title_min = metrics.horizontalAdvance(TITLE_LEAST) + CELL_PAD
+        widths = {**fixed, **roomy}
+        # What Next review and Assigned get while the title keeps its roomy width: they give
+        # way in proportion, down to their headings.
+        room = available - sum(fixed.values()) - title_roomy
+        most, fewest = sum(roomy.values()), sum(least.values())
+        if room < most:
+            share = max(0.0, (room - fewest) / (most - fewest)) if most > fewest else 0.0
+            for key in roomy:
+                widths[key] = least[key] + int((roomy[key] - least[key]) * share)
+        if available - sum(widths.values()) < title_min:
+            widths["tier"] = 0
+        widths["title"] = max(title_min, available - sum(widths.values()))
+        return widths
+
+    def fit(self) -> None:
+        """Apply :meth:`widths` for the viewport's current width."""
+        table = self._table
+        available = table.viewport().width()
+        if available == self._width or table.model() is None:
+            return
+        self._width = available
+        widths = self.widths(available)
+        tier = COLUMN_KEYS.index("tier")
+        table.setColumnHidden(tier, widths["tier"] == 0)
+        for key, width in widths.items():
+            if key != "title" and width:
+                table.setColumnWidth(COLUMN_KEYS.index(key), width)
 
 
 class CaseList(QWidget):
@@ -242,11 +341,10 @@ class CaseList(QWidget):
         header = table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # The title is what officers read first: it keeps a readable width and the last
-        # column takes the slack, so a narrow window scrolls sideways instead of hiding it.
-        header.setStretchLastSection(True)
-        for key, width in COLUMN_WIDTHS.items():
-            table.setColumnWidth(COLUMN_KEYS.index(key), width)
+        # The columns fit the table's width (no sideways scrolling at 1366 or 1024 pixels):
+        # the title stretches and long ones end in "…" (see ColumnFit).
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.column_fit = ColumnFit(table)
         header.setSortIndicator(COLUMN_KEYS.index("number"), Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
         return table

@@ -8,7 +8,6 @@ import argparse
 import getpass
 import json
 import os
-import stat
 import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from btam_desktop.core.errors import AuthError, InvalidInput
+from btam_desktop.core.handed import check_regular
 
 # The vault (database driver, crypto), keyring and paths modules load when a command first
 # needs them, not when ``btam`` starts: ``btam --version`` imports this module too.
@@ -39,19 +39,11 @@ def first_line(path: str) -> str:
 
 
 def handed_file(text: str | Path) -> Path:
-    """A file handed over (bundle, backup, form, card, referral, attachment), checked before
-    anything opens it: a named pipe would block open() for ever and a device (/dev/zero) has
-    no end, and stat() says 0 bytes for both, so the readers' size limits let them through.
-    A missing file is left to the command, which says so in its own words."""
-    path = Path(text).expanduser()
-    try:
-        mode = path.stat().st_mode  # follows a symbolic link, like the open() that follows
-    except OSError:
-        return path
-    if not stat.S_ISREG(mode):
-        kind = "a folder" if stat.S_ISDIR(mode) else "a pipe or a device"
-        raise InvalidInput(f"{path} is not a regular file ({kind}): give the file itself")
-    return path
+    """A file handed over (bundle, backup, form, card, referral, attachment), refused at once
+    when it is a pipe, a device or a folder, before the vault is unlocked (core.handed's
+    check; the core's readers check the opened file again). A missing file is left to the
+    command, which says so in its own words."""
+    return check_regular(Path(text).expanduser())
 
 
 def _interactive() -> bool:

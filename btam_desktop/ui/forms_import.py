@@ -10,7 +10,6 @@ stores the form through the core, as ``btam forms import`` does (team leads only
 
 from __future__ import annotations
 
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,16 +48,7 @@ def read_form_file(session: Session, path: Path) -> LoadedForm:
     """Read and validate ``path`` (runs on the worker thread: reads no vault data)."""
     library = FormLibrary(session)  # its own notices, not the session's shared library
     try:
-        regular = stat.S_ISREG(path.stat().st_mode)
-    except OSError:
-        regular = True  # missing or unreadable: the library says so in its own words
-    if not regular:
-        # A pipe blocks the reading thread for ever and a device (a link to /dev/zero on a
-        # share) never ends; the library's size limit uses stat(), which says 0 for both.
-        return LoadedForm(path, None, (), (
-            f"{path.name} is not a regular file (a pipe or a device): choose the form file"
-            " itself",))
-    try:
+        # A pipe or a device (a link to /dev/zero on a share) is refused unread by the core.
         form = library.load_file(path)
     except FormProblems as refused:
         return LoadedForm(path, None, tuple(library.notices), tuple(refused.problems))

@@ -4,14 +4,12 @@ the officer asks for it, to a place they choose, and the export is audited."""
 from __future__ import annotations
 
 import errno
-import stat
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from btam_desktop.core.dissemination import Dissemination, Release
-from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.model import Attachment
 from btam_desktop.core.session import Session
 from btam_desktop.core.store import read_attachment_file
@@ -80,12 +78,8 @@ class AttachmentsTab(CaseTab):
     def add_file(self, path: Path) -> bool:
         """Store ``path`` in the vault as an attachment of this case."""
         def attach() -> None:
-            # A pipe would block this (UI) thread for ever, so the app could not even lock,
-            # and a device (a link to /dev/zero on a share) has no end: stat() says 0 bytes
-            # for both. The core's reader bounds the read of a regular file that grows.
-            if not stat.S_ISREG(path.stat().st_mode):
-                raise InvalidInput(f"{path.name} is not a regular file (a pipe or a device):"
-                                   " choose the file itself")
+            # The core's reader refuses a pipe (which would block this UI thread for ever)
+            # or a device unread, and bounds the read of a regular file that grows.
             self.session.store.add_attachment(self.case_id, path.name,
                                               read_attachment_file(path))
 

@@ -78,11 +78,15 @@ def cmd_member_list(ctx: Context) -> int:
     """List team members."""
     with ctx.unlock() as session:
         members = session.members(include_inactive=ctx.args.all)
+        # A member from another laptop is a team lead only if the roster says so.
+        from btam_desktop.core.sync import team
+
+        shown = team.member_roles(session)
         ctx.emit(
-            [{"id": m.id, "name": m.name, "badge": m.badge, "role": m.role, "active": m.active}
-             for m in members],
-            table([[m.name, m.badge, m.role, "yes" if m.active else "removed"] for m in members],
-                  ["NAME", "BADGE", "ROLE", "ACTIVE"]),
+            [{"id": m.id, "name": m.name, "badge": m.badge, "role": m.role,
+              "team_role": shown.get(m.id, m.role), "active": m.active} for m in members],
+            table([[m.name, m.badge, shown.get(m.id, m.role), "yes" if m.active else "removed"]
+                   for m in members], ["NAME", "BADGE", "ROLE", "ACTIVE"]),
         )
     return 0
 

@@ -93,3 +93,14 @@ def test_a_vault_with_no_team_still_purges(laptop: Callable[[str], Laptop],  # n
     assert alone("case", "delete", number)[0] == 0
     code, out, err = alone("case", "purge", number)
     assert code == 0, err
+
+
+def test_the_member_list_says_whose_lead_a_synced_member_is(
+        synced: tuple[Laptop, Laptop, str], tmp_path: Path) -> None:
+    lead, officer, _ = synced
+    exchange(officer, lead, tmp_path / "o1.btambundle")
+    listed = json.loads(lead("member", "list", "--json")[1])
+    theirs = next(m for m in listed if m["role"] == "lead" and m["team_role"] != "lead")
+    assert theirs["team_role"] == team.OWN_LAPTOP_LEAD
+    code, out, _ = lead("member", "list")
+    assert code == 0 and "lead of their own laptop, not of the team" in out

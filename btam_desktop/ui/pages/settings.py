@@ -654,8 +654,11 @@ class SettingsPage(Page):
     def _fill_members(self) -> None:
         current = self.selected_member()
         self.members.clear()
+        from btam_desktop.core.sync import team  # the sync code loads with the Sync page
+
+        shown = team.member_roles(self._session)  # "lead" from another laptop: roster decides
         for member in self._session.members():
-            text = f"{member.name} \u2014 {role_label(member.role)}"
+            text = f"{member.name} \u2014 {role_label(shown.get(member.id, member.role))}"
             if member.badge:
                 text += f", badge {member.badge}"
             if member.id == self._session.member_id:

@@ -195,3 +195,28 @@ def test_import_summary_of_a_refused_purge_is_in_the_history(
     send(officer, lead, tmp_path)
     (entry,) = [h for h in exchange.history(lead) if h["direction"] == "in"]
     assert entry["summary"]["not_lead_purges"] >= 1
+
+
+# -- (3) what a member record's role means on another laptop --------------------------------------
+def test_a_member_laptop_s_own_lead_is_not_shown_as_a_team_lead(
+        pair: tuple[Session, Session], tmp_path: Path) -> None:
+    lead, officer = pair
+    send(officer, lead, tmp_path)
+    theirs = next(m for m in lead.members() if m.name == "Lead B")
+    assert theirs.role == "lead"  # as stored: their vault's role
+    shown = team.member_roles(lead)
+    assert shown[theirs.id] == team.OWN_LAPTOP_LEAD
+    assert shown[lead.member_id] == "lead"
+    # On the officer's laptop its own lead keeps the vault role; the team lead is a lead.
+    send(lead, officer, tmp_path)
+    on_officer = team.member_roles(officer)
+    assert on_officer[officer.member_id] == "lead"
+    assert on_officer[lead.member_id] == "lead"
+    # Made a lead laptop of the team, its lead is shown as one.
+    team.set_role(lead, officer.device_code, "lead")
+    assert team.member_roles(lead)[theirs.id] == "lead"
+
+
+def test_a_vault_with_no_team_shows_stored_roles(laptops: Laptops) -> None:
+    alone = laptops("A")
+    assert team.member_roles(alone) == {alone.member_id: "lead"}

@@ -191,12 +191,7 @@ def cmd_team_approve(ctx: Context) -> int:
     with ctx.unlock() as session:
         path = _path(args.device)
         if path.is_file():
-            try:
-                request = team.receive_request(session, path)
-            except invite.InviteError as exc:
-                # core words every refusal "invitation refused: ..." (one error class for
-                # both files); the lead holds both, so name the one given.
-                raise InvalidInput(f"join request refused: {exc.reason}") from None
+            request = team.receive_request(session, path)  # "join request refused: ..."
             device_id, name = request.device.device_id, request.device_name
             code, fingerprint = request.device_code, request.device.fingerprint()
         else:

@@ -19,11 +19,13 @@ reason; no passphrase or key ever appears in one.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import struct
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -75,11 +77,32 @@ _MAX_HEADER = 4096
 
 
 class InviteError(InvalidInput):
-    """An invitation or join request that is refused, with the reason (the CLI exits 1)."""
+    """An invitation or join request that is refused, with the reason (the CLI exits 1);
+    ``what`` names the file refused, as the message does ("join request refused: ...")."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"invitation refused: {reason}")
-        self.reason = reason
+    def __init__(self, reason: str, *, what: str = "invitation") -> None:
+        super().__init__(f"{what} refused: {reason}")
+        self.reason, self.what = reason, what
+
+
+_Opener = TypeVar("_Opener", bound=Callable[..., Any])
+
+
+def _refusing(what: str) -> Callable[[_Opener], _Opener]:
+    """Name every InviteError raised inside the decorated reader after ``what`` it reads (the
+    shared checks below do not know which file they check; a lead holds both kinds, so
+    "invitation refused" for a damaged join request sent them looking at the wrong file)."""
+    def decorate(reader: _Opener) -> _Opener:
+        @functools.wraps(reader)
+        def named(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return reader(*args, **kwargs)
+            except InviteError as exc:
+                if exc.what == what:
+                    raise
+                raise type(exc)(exc.reason, what=what) from None
+        return cast(_Opener, named)
+    return decorate
 
 
 class InvitationExpired(InviteError):
@@ -483,6 +506,7 @@ def make_join_request(
     return signed + device.sign(JOIN_SIGNATURE_CONTEXT + signed)
 
 
+@_refusing("join request")
 def open_join_request(
     data: bytes, secret: InvitationSecret, *, now: str | None = None
 ) -> JoinRequest:

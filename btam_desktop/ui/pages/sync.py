@@ -38,7 +38,7 @@ from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import exchange, team
 from btam_desktop.core.sync.exchange import SUFFIX, ExportResult, ImportSummary
-from btam_desktop.core.sync.invite import Invitation, InviteError
+from btam_desktop.core.sync.invite import Invitation
 from btam_desktop.core.words import plural
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.case.dialog_base import RecordDialog
@@ -303,11 +303,6 @@ class SyncPage(Page):
         to compare the fingerprint before approving."""
         try:
             request = team.receive_request(self._session, path)
-        except InviteError as error:
-            # core words every refusal "invitation refused: ..."; the lead holds both kinds
-            # of file, so name the one opened.
-            self.message.show_error(f"Join request refused: {error.reason}.")
-            return None
         except (BtamError, OSError) as error:
             self.message.show_error(messages.describe(error))
             return None

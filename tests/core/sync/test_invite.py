@@ -394,3 +394,20 @@ def test_any_flipped_byte_of_a_join_request_is_refused(data: st.DataObject) -> N
     changed[at] ^= 1 << data.draw(st.integers(0, 7))
     with pytest.raises(InviteError):
         open_join_request(bytes(changed), _SECRET, now=LATER)
+
+
+def test_each_refusal_names_the_file_it_refuses() -> None:
+    """Found in the new-user walk: a damaged join request was refused as "invitation refused:
+    truncated join request" (every InviteError was worded so); a lead holds both kinds of
+    file, so the words sent them to the wrong one. The CLI and the app each worked around it."""
+    with pytest.raises(InviteError) as request_refused:
+        open_join_request(_REQUEST[:40], _SECRET, now=LATER)
+    assert str(request_refused.value) == "join request refused: truncated join request"
+    assert request_refused.value.what == "join request"
+    with pytest.raises(InvitationExpired) as late:  # the subclass kept, renamed
+        open_join_request(_REQUEST, _SECRET, now="2025-03-09T10:00:00.000Z")
+    assert str(late.value).startswith("join request refused: ")
+    assert "invitation refused" not in str(late.value)
+    with pytest.raises(InviteError) as invitation_refused:
+        open_invitation(_FILE[:40], PASS, now=LATER)
+    assert str(invitation_refused.value) == "invitation refused: truncated invitation"

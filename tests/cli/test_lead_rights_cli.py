@@ -76,7 +76,7 @@ def test_an_officer_laptop_cannot_settle_a_critical_conflict(
         older_version.setattr(team, "lead_refusal", lambda session: None)
         assert officer("conflicts", "resolve", status["short_id"], "--keep", "local")[0] == 0
     out = exchange(officer, lead, tmp_path / "o2.btambundle")
-    assert "1 conflict resolution(s)" in out and "not applied" in out
+    assert "1 conflict resolution" in out and "not applied" in out
     code, out, _ = lead("conflicts", "list")
     assert code == 0 and "No open conflicts" not in out and "status" in out
     on_lead = json.loads(lead("conflicts", "list", "--json")[1])

@@ -73,7 +73,7 @@ def test_a_member_laptop_may_not_resolve_a_conflict(pair: tuple[Session, Session
     assert team.is_team_lead(lead)
 
 
-def test_a_vault_with_no_team_still_purges_and_resolves_on_its_own(laptops: Laptops) -> None:
+def test_a_vault_with_no_team_still_purges_on_its_own(laptops: Laptops) -> None:
     alone = laptops("A")
     assert team.lead_refusal(alone) is None
     case = alone.store.create_case("On its own", concern="low")

@@ -28,6 +28,7 @@ from btam_desktop.core.sync import payload as payload_mod
 from btam_desktop.core.sync import scope as scope_mod
 from btam_desktop.core.sync.bundle import BundleRefused
 from btam_desktop.core.sync.merge import MergeError, MergeReport
+from btam_desktop.core.words import plural
 
 SUFFIX = ".btambundle"
 IMPORT_CACHE_KIB = 131_072
@@ -77,32 +78,42 @@ class ImportSummary:
         r = self.report
         new_cases = r.created.get("cases", 0)
         updated_cases = len(r.updated.get("cases", set()))
+        entries = plural(r.created.get("timeline", 0), "new timeline entry",
+                         "new timeline entries")
+        # Shown as is by the app (Sync, the watched folder) as well as the CLI: real words,
+        # "1 new timeline entry", not "1 new timeline entr(y/ies)".
         out = [f"Bundle #{self.sequence} from {self.sender_name}:",
-               f"  {new_cases} new case(s), {updated_cases} updated case(s),"
-               f" {r.created.get('submissions', 0)} new form(s),"
-               f" {r.created.get('timeline', 0)} new timeline entr(y/ies)",
-               f"  {r.applied} change(s) applied, {r.duplicates} already here,"
-               f" {r.older} older value(s) kept in history, {r.dropped} for purged records"]
+               f"  {plural(new_cases, 'new case')}, {plural(updated_cases, 'updated case')},"
+               f" {plural(r.created.get('submissions', 0), 'new form')},"
+               f" {entries}",
+               f"  {plural(r.applied, 'change')} applied, {r.duplicates:,} already here,"
+               f" {plural(r.older, 'older value')} kept in history,"
+               f" {r.dropped:,} for purged records"]
         if r.new_conflicts:
-            out.append(f"  {r.new_conflicts} new conflict(s) for the team lead:"
+            out.append(f"  {plural(r.new_conflicts, 'new conflict')} for the team lead:"
                        " see `btam conflicts list`")
         if r.not_lead_purges or r.not_lead_resolutions:
             # Only an active lead of the roster purges or settles conflicts for the team.
-            out.append(f"  {r.not_lead_purges} record purge(s) and {r.not_lead_resolutions}"
-                       " conflict resolution(s) made on a laptop that is not a lead laptop of"
+            out.append(f"  {plural(r.not_lead_purges, 'record purge')} and"
+                       f" {plural(r.not_lead_resolutions, 'conflict resolution')}"
+                       " made on a laptop that is not a lead laptop of"
                        " the team were not applied (the records stay; the conflicts stay open"
                        " for the team lead)")
         if r.held:
-            out.append(f"  {r.held} record(s) held until the records they belong to arrive")
+            out.append(f"  {plural(r.held, 'record')} held until the records they belong to"
+                       " arrive")
         if r.released:
-            out.append(f"  {r.released} record(s) held earlier are now applied")
+            out.append(f"  {plural(r.released, 'record')} held earlier"
+                       f" {'is' if r.released == 1 else 'are'} now applied")
         if self.roster_updated:
             out.append("  the team roster was updated")
         if r.withdrawn:
-            out.append(f"  {r.withdrawn} case(s) no longer assigned to this laptop were removed"
+            out.append(f"  {plural(r.withdrawn, 'case')} no longer assigned to this laptop"
+                       f" {'was' if r.withdrawn == 1 else 'were'} removed"
                        " from it (need to know)")
         if r.withdraw_waiting:
-            out.append(f"  {r.withdraw_waiting} case(s) to be removed from this laptop wait"
+            out.append(f"  {plural(r.withdraw_waiting, 'case')} to be removed from this laptop"
+                       f" {'waits' if r.withdraw_waiting == 1 else 'wait'}"
                        " until what was written here on them has reached the team lead")
         if self.missing_before:
             gaps = ", ".join(f"#{n}" for n in self.missing_before[:10])

@@ -65,7 +65,7 @@ def test_a_team_exchanges_cases_both_ways(trio: tuple[Session, Session, Session]
     b.store.add_note(case.id, "Officer spoke with the reporting party")
     summary = send(b, lead, tmp_path)
     assert summary.report.created["cases"] == 1
-    assert "1 new case(s)" in "\n".join(summary.lines())
+    assert "1 new case," in "\n".join(summary.lines())
     assert lead.store.get_case(case.number).title == "Reported at the front desk"
     send(lead, c, tmp_path)
     assert c.store.get_case(case.number).concern == "moderate"
@@ -363,3 +363,35 @@ def test_records_the_database_would_refuse_are_refused_cleanly(
         schema_version=schema.LATEST, kind="sync", team_id=team.require_roster(b).team_id,
         sequence=21, prev_hash="", counts={})
     _refused(lead, data, "malformed|twice")
+
+
+def test_an_import_summary_is_in_plain_singular_and_plural_words() -> None:
+    """Found in the new-user walk: the Sync page and the watched folder show the core's
+    summary as is, and it read like a command line's: "1 new timeline entr(y/ies)"."""
+    from collections import Counter
+
+    from btam_desktop.core.sync.merge import MergeReport
+
+    def text(count: int) -> str:
+        report = MergeReport(applied=count, older=count, held=count, released=count,
+                             new_conflicts=count, withdrawn=count, withdraw_waiting=count,
+                             not_lead_purges=count, not_lead_resolutions=count,
+                             created=Counter({"cases": count, "submissions": count,
+                                              "timeline": count}),
+                             updated={"cases": {f"case-{n}" for n in range(count)}})
+        summary = exchange.ImportSummary("b", "d", "Patrol 7", 4, report=report)
+        return "\n".join(summary.lines())
+
+    one, two = text(1), text(2)
+    assert "(s)" not in one + two and "(y/ies)" not in one + two
+    assert ("1 new case, 1 updated case, 1 new form, 1 new timeline entry" in one
+            and "1 change applied" in one and "1 older value kept" in one
+            and "1 new conflict for" in one and "1 record held until" in one
+            and "1 record held earlier is now applied" in one
+            and "1 case no longer assigned to this laptop was removed" in one
+            and "1 case to be removed from this laptop waits" in one
+            and "1 record purge and 1 conflict resolution made" in one), one
+    assert ("2 new cases, 2 updated cases, 2 new forms, 2 new timeline entries" in two
+            and "2 changes applied" in two and "2 records held earlier are now" in two
+            and "2 cases no longer assigned to this laptop were removed" in two
+            and "2 cases to be removed from this laptop wait until" in two), two

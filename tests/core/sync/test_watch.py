@@ -287,7 +287,7 @@ def test_two_processes_exchange_through_folders(tmp_path: Path) -> None:
     out = watch("officer").stdout
     assert "Wrote btam-" in out
     out = watch("lead").stdout
-    assert "1 new case(s)" in out and "Wrote btam-" in out
+    assert "1 new case," in out and "Wrote btam-" in out
     out = watch("officer").stdout
     assert "the team roster was updated" in out
     assert "Wrote btam-" in out  # the acknowledgement

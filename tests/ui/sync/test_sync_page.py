@@ -209,7 +209,7 @@ def test_export_then_import_with_a_summary_per_file(
     summary = page_a.dialog
     assert isinstance(summary, InfoDialog) and summary.isVisible()
     text = summary.text.toPlainText()
-    assert "to-lead.btambundle" in text and "1 new case(s)" in text
+    assert "to-lead.btambundle" in text and "1 new case," in text
     assert "broken.btambundle" in text and "Not imported:" in text
     assert "1 bundle imported, 1 refused" in summary.intro.text()
     assert a.store.get_case(case.id).title == "Reported at the front desk"
@@ -283,7 +283,7 @@ def test_dropping_bundle_files_on_the_page_imports_them(
     summary = page.dialog
     assert isinstance(summary, InfoDialog)
     text = summary.text.toPlainText()
-    assert "dropped.btambundle" in text and "1 new case(s)" in text
+    assert "dropped.btambundle" in text and "1 new case," in text
     assert "notes.txt" not in text  # only bundle files are taken
     assert page.history.model.rowCount() == 1
 

@@ -317,3 +317,37 @@ def test_the_refer_dialog_says_what_the_profile_leaves_out(
                                         Qt.ItemDataRole.ToolTipRole))
     assert "Timeline entries tagged" in rules and "Report sections" not in rules
     dialog.reject()
+
+
+def test_a_named_pipe_picked_as_a_card_is_refused_without_freezing(
+        qtbot: QtBot, two_teams: tuple[Session, Session], tmp_path: Path) -> None:
+    """Found in the hostile-file walk: a card is read on the UI thread, and a named pipe
+    picked as one blocked open() for ever, the window frozen (not even the idle lock ran).
+    If the read blocks, a timer opens the pipe's other end after a while, so the test ends
+    (failing) instead of hanging the suite."""
+    import os
+    import threading
+
+    _a, b = two_teams
+    page = _page(qtbot, b)
+    pipe = tmp_path / "lakeside.btamcard"
+    os.mkfifo(pipe)
+
+    blocked: list[bool] = []
+
+    def unblock() -> None:
+        try:
+            os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))  # the reader sees the end
+            blocked.append(True)
+        except OSError:
+            pass  # nobody was reading: not blocked
+
+    timer = threading.Timer(10, unblock)
+    timer.start()
+    try:
+        assert page.import_card_file(pipe) is None
+    finally:
+        timer.cancel()
+    assert not blocked, "the window waited on the pipe"
+    assert "not a regular file" in page.message.text()
+    assert "lakeside.btamcard" in page.message.text() and card_mod.cards(b) == []

@@ -73,6 +73,7 @@ from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
 from btam_desktop.core.session import Session
 from btam_desktop.core.store import CaseStore
 from btam_desktop.core.sync import conflicts as sync_conflicts
+from btam_desktop.core.sync import team as sync_team
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.charts import Bar, BarChart
 from btam_desktop.ui.flow import FlowLayout, ResponsiveGrid
@@ -848,7 +849,9 @@ class DashboardPage(Page):
         self.member.setText(who)
         for key, _caption in COUNTS:
             self.cards[key].set_count(data.counts.get(key, 0))
-        count = data.conflicts
+        # Counted where the vault role is lead; told only on a lead laptop of the team (every
+        # officer's vault has a lead of its own; the roster is read here, on the UI thread).
+        count = data.conflicts if data.conflicts and sync_team.is_team_lead(session) else 0
         text = f"\u26a0 {count:,} conflict{'s' if count != 1 else ''} to resolve"
         self.conflicts_button.setText(text)
         self.conflicts_button.setAccessibleName(f"{text[2:]}: open the conflict queue")

@@ -227,6 +227,21 @@ def test_a_member_laptop_s_own_lead_sees_the_queue_read_only(
     dialog.cancel_button.click()
 
 
+def test_a_member_laptop_s_own_lead_is_not_told_to_resolve_conflicts(
+        qtbot: QtBot, pair: tuple[Session, Session], tmp_path: Path) -> None:
+    """The dashboard's "N conflicts to resolve" is for a lead laptop of the team: on B (a member
+    laptop whose first member is a lead of B's vault) it would lead to a queue it cannot settle."""
+    a, b = pair
+    conflicting(b, a, tmp_path, concern=("high", "imminent"))  # B takes in A's bundle
+    assert b.role == "lead" and conflicts.open_count(b.db) == 1
+    host = Host(b)
+    qtbot.addWidget(host)
+    page = DashboardPage(b, host.events)
+    host.put(page)
+    page.refresh()
+    assert not page.conflicts_button.isVisible()
+
+
 def test_the_bundle_history_says_when_a_member_laptop_s_purge_was_not_applied() -> None:
     row = {"direction": "in", "summary": {"applied": 3, "not_lead_purges": 2,
                                           "not_lead_resolutions": 1}}

@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QSizePolicy,
     QStyle,
+    QStyleOptionButton,
     QStyleOptionComboBox,
     QVBoxLayout,
     QWidget,
@@ -47,7 +49,9 @@ CLEAR_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
 WRAP_AFTER = 36
 
 
-_LABEL_OFFSET: dict[type[QAbstractButton], int] = {}
+# Per kind of button and application style sheet: (the first line's drop to sit level with
+# the indicator, the x at which a button's own text starts).
+_LABEL_PLACE: dict[tuple[type[QAbstractButton], int], tuple[int, int]] = {}
 
 
 class _OptionLabel(QLabel):
@@ -79,18 +83,30 @@ def option(
     box = QWidget(parent)
     row = QHBoxLayout(box)
     row.setContentsMargins(0, 0, 0, 0)
-    row.setSpacing(8)
+    row.setSpacing(0)
     button = kind(box)
     button.setAccessibleName(text)
     label = _OptionLabel(text, button, box)
-    # The first line of text sits level with the indicator, as in a plain button. Measured
+    # The first line of text sits level with the indicator, and starts where a plain
+    # button's text starts (the button is cut to end there): the text-less button's own
+    # padding and a layout gap put wrapping options 14 px right of the short ones. Measured
     # once per kind: asking a new button for its size hint styles it there and then, which
     # for a few hundred options was a tenth of the form's build time.
-    offset = _LABEL_OFFSET.get(kind)
-    if offset is None:
-        offset = max(0, (button.sizeHint().height() - label.fontMetrics().height()) // 2)
-        _LABEL_OFFSET[kind] = offset
-    label.setContentsMargins(0, offset, 0, 0)
+    app = QApplication.instance()
+    key = (kind, hash(app.styleSheet()) if isinstance(app, QApplication) else 0)
+    place = _LABEL_PLACE.get(key)
+    if place is None:
+        drop = max(0, (button.sizeHint().height() - label.fontMetrics().height()) // 2)
+        style_option = QStyleOptionButton()
+        button.initStyleOption(style_option)
+        contents = (QStyle.SubElement.SE_CheckBoxContents if kind is QCheckBox
+                    else QStyle.SubElement.SE_RadioButtonContents)
+        text_x = button.style().subElementRect(contents, style_option, button).left()
+        place = (drop, text_x if text_x > 0 else button.sizeHint().width() + 8)
+        _LABEL_PLACE[key] = place
+    drop, text_x = place
+    label.setContentsMargins(0, drop, 0, 0)
+    button.setFixedWidth(text_x)
     row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
     row.addWidget(label, 1, Qt.AlignmentFlag.AlignTop)
     return button, box

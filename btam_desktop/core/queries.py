@@ -109,7 +109,8 @@ def case_rows(db: Database, ids: Collection[str] | None = None) -> list[CaseRow]
     due: dict[str, str] = {}
     for case_id, due_on in _tuples(
             db, f"SELECT case_id, due_on FROM {tasks}"
-            " WHERE done_at IS NULL AND deleted_at IS NULL AND due_on IS NOT NULL" + where,
+            " WHERE done_at IS NULL AND deleted_at IS NULL AND due_on IS NOT NULL"
+            " AND due_on > ''" + where,
             params):
         if case_id not in due or due_on < due[case_id]:
             due[case_id] = due_on
@@ -364,9 +365,10 @@ _NOT_CLOSED = "c.status IN ('open', 'active', 'monitoring')"
 _LATE_REVIEW = "(c.next_review IS NOT NULL AND c.next_review != '' AND c.next_review < :today)"
 _PRESSING = "('imminent', 'high')"
 # The ids of cases with an open task past due (:today), through the tasks' partial index (no
-# task row read): the dashboard here, the store's overdue filter.
+# task row read): the dashboard here, the store's overdue filter. An empty due date (a row
+# merged from another laptop may carry one) is no due date, as for review dates.
 LATE_TASK_CASES = ("SELECT case_id FROM tasks INDEXED BY tasks_open_due WHERE done_at IS NULL"
-                   " AND deleted_at IS NULL AND due_on < :today")
+                   " AND deleted_at IS NULL AND due_on > '' AND due_on < :today")
 
 # The open cases in "My caseload" order (and "Needs attention now"'s), as the index
 # cases_open (schema v16) holds them: the expressions are the index's own, word for word
@@ -475,7 +477,8 @@ def attention_cases(db: Database, today: str, limit: int) -> list[AttentionCase]
             " LIMIT :limit")
     late = (f"(({OPEN_REVIEW} < :today AND next_review != '') OR EXISTS (SELECT 1 FROM tasks t"
             " INDEXED BY tasks_open_case WHERE t.case_id = cases.id AND t.done_at IS NULL"
-            " AND t.deleted_at IS NULL AND t.due_on IS NOT NULL AND t.due_on < :today))")
+            " AND t.deleted_at IS NULL AND t.due_on IS NOT NULL AND t.due_on > ''"
+            " AND t.due_on < :today))")
     params: dict[str, Any] = {"today": today, "limit": limit}
     chosen = [(r[0], min(int(r[1]), 2)) for r in _tuples(
         db, walk.format(rank="< 2"), params)]
@@ -746,6 +749,7 @@ def case_rows_page(db: Database, after: tuple[str, str] | None, limit: int
     due = {case_id: intern(due_on) for case_id, due_on in _tuples(
         db, "SELECT case_id, min(due_on) FROM tasks INDEXED BY tasks_open_case WHERE case_id IN"
         f" ({_IDS}) AND done_at IS NULL AND deleted_at IS NULL AND due_on IS NOT NULL"
+        " AND due_on > ''"
         " GROUP BY case_id", ids)}
     assigned: dict[str, list[str]] = {}
     for case_id, member_id in _tuples(

@@ -352,7 +352,7 @@ class CaseStore:
                  " WHERE a.case_id = c.id AND a.member_id = :member AND a.deleted_at IS NULL)")
     _LATE_TASK = ("EXISTS (SELECT 1 FROM tasks t INDEXED BY tasks_open_case WHERE"
                   " t.case_id = c.id AND t.done_at IS NULL AND t.deleted_at IS NULL"
-                  " AND t.due_on IS NOT NULL AND t.due_on < :today)")
+                  " AND t.due_on IS NOT NULL AND t.due_on > '' AND t.due_on < :today)")
     # An empty review date is no review date (as CaseRow and the dashboard read it), not a
     # date before every other.
     _LATE_REVIEW = "(c.status != 'closed' AND c.next_review > '' AND c.next_review < :today)"
@@ -1096,7 +1096,8 @@ class CaseStore:
             sql += " AND t.due_on >= ?"
             params.append(_check_date(due_from, "due from"))
         if due_before:
-            sql += " AND t.due_on < ?"
+            # An empty due date (a merged row may carry one) is no due date, not a late one.
+            sql += " AND t.due_on > '' AND t.due_on < ?"
             params.append(_check_date(due_before, "due before"))
         if assignee_id:
             sql += " AND t.assignee_id = ?"

@@ -13,6 +13,12 @@ included (:class:`LockKeyFilter`, an application-wide event filter: a window-mod
 blocks the main window's own shortcut); the idle delay, checked against the wall clock after
 a wake-up (:class:`~btam_desktop.ui.idle.IdleWatcher`); and the operating system locking its
 screen or going to sleep (:class:`~btam_desktop.ui.system_lock.SystemLockWatcher`).
+
+Ctrl+Q (Lock and quit) works in every window the same way (the same filter): before, it did
+nothing while a dialog had the keyboard. A lock holds typed dialog text for the same member;
+a quit cannot, so when a case dialog has typed, unsaved text the quit asks first
+(:meth:`AppController.request_quit`, the discard box's question), and otherwise quits at
+once; form drafts are saved on the way out either way.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ _log = logging.getLogger(__name__)
 LOCKED_BY_HAND = "The vault is locked."
 # Cmd+L on a Mac: Qt maps Ctrl to the Command key there.
 LOCK_KEY = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_L)
+QUIT_KEY = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_Q)
+QUIT_TITLE = "Quit BTAM Desktop?"
 # The window that was unlocked stays up ("Opening…") until the main window has painted, but
 # never longer than this, should no paint come (a window system that shows nothing).
 HANDOVER_LIMIT_MS = 3000
@@ -158,11 +166,20 @@ class _FirstPaint(QObject):
         return False
 
 
+def _combination(event: QKeyEvent) -> QKeyCombination:
+    # The keypad flag aside, which some layouts set.
+    return QKeyCombination(event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier,
+                           Qt.Key(event.key()))
+
+
 def is_lock_key(event: QKeyEvent) -> bool:
     """True for Ctrl+L (the keypad flag aside, which some layouts set)."""
-    combination = QKeyCombination(event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier,
-                                  Qt.Key(event.key()))
-    return bool(combination == LOCK_KEY)
+    return bool(_combination(event) == LOCK_KEY)
+
+
+def is_quit_key(event: QKeyEvent) -> bool:
+    """True for Ctrl+Q (the keypad flag aside)."""
+    return bool(_combination(event) == QUIT_KEY)
 
 
 def unlock_problems_box(session: Session, parent: QWidget) -> QMessageBox | None:
@@ -208,7 +225,8 @@ def unlock_problems_box(session: Session, parent: QWidget) -> QMessageBox | None
 
 
 class LockKeyFilter(QObject):
-    """Ctrl+L in any window of the application emits ``triggered``, once per key press.
+    """Ctrl+L in any window of the application emits ``triggered``, once per key press;
+    Ctrl+Q likewise emits ``quit_triggered``.
 
     Installed on the QApplication while a vault is open. Shortcuts of a window blocked by a
     modal dialog do not fire, so the key is taken before Qt looks for shortcuts: the
@@ -218,6 +236,7 @@ class LockKeyFilter(QObject):
     """
 
     triggered = Signal()
+    quit_triggered = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -238,17 +257,21 @@ class LockKeyFilter(QObject):
             self._installed = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Claim Ctrl+L from every shortcut, then lock on the key press."""
+        """Claim Ctrl+L and Ctrl+Q from every shortcut, then act on the key press."""
         kind = event.type()
         if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
             return False
-        if not isinstance(event, QKeyEvent) or not is_lock_key(event):
+        if not isinstance(event, QKeyEvent):
+            return False
+        signal = self.triggered if is_lock_key(event) else \
+            self.quit_triggered if is_quit_key(event) else None
+        if signal is None:
             return False
         if kind == QEvent.Type.ShortcutOverride:
             event.accept()  # "this key is mine": Qt delivers it as a key press instead
             return True
-        if not event.isAutoRepeat():  # holding the keys down must not lock twice
-            self.triggered.emit()
+        if not event.isAutoRepeat():  # holding the keys down must not act twice
+            signal.emit()
         return True
 
 
@@ -302,6 +325,8 @@ class AppController(QObject):
         self.idle.timed_out.connect(self._on_idle)
         self.lock_keys = LockKeyFilter(self)
         self.lock_keys.triggered.connect(self.lock)
+        self.lock_keys.quit_triggered.connect(self.request_quit)
+        self._quit_box: QMessageBox | None = None
         # Started with the first session, not before: nothing to lock until then, and the
         # way to the unlock window stays as short as it can be.
         self.system_lock = system_lock or SystemLockWatcher(self)
@@ -602,6 +627,49 @@ class AppController(QObject):
         # own clipboard content is cleared, never what another program put there.
         if clipboard.ownsClipboard():
             clipboard.clear(QClipboard.Mode.Clipboard)
+
+    def request_quit(self) -> QMessageBox | None:
+        """Ctrl+Q anywhere: quit (the main window closes, which locks and ends), after asking
+        when a case dialog holds typed text a quit would lose; returns that question."""
+        window = self._main
+        if window is None:
+            return None
+        if self._quit_box is not None and isValid(self._quit_box):
+            self._quit_box.raise_()
+            self._quit_box.activateWindow()
+            return self._quit_box
+        from btam_desktop.ui.case.dialog_base import RecordDialog
+
+        typed = [d.windowTitle() for d in window.findChildren(RecordDialog)
+                 if d.isVisible() and d.has_typed()]
+        if not typed:
+            window.close()
+            return None
+        # Titles only ("Change concern level"): never the typed case text.
+        names = ", ".join(f"\u201c{title}\u201d" for title in typed)
+        parent = QApplication.activeWindow() or window
+        box = QMessageBox(QMessageBox.Icon.Question, QUIT_TITLE,
+                          f"Discard what you typed in {names} and quit? It has not been "
+                          "saved. Form drafts are saved.",
+                          QMessageBox.StandardButton.NoButton, parent)
+        quit_button = box.addButton("&Quit", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # Queued: the box finishes closing before the windows under it are deleted.
+        quit_button.clicked.connect(lambda: QTimer.singleShot(0, self, self._quit_now))
+        box.finished.connect(self._quit_box_closed)
+        self._quit_box = box
+        box.open()
+        return box
+
+    def _quit_box_closed(self, _result: int) -> None:
+        self._quit_box = None
+
+    def _quit_now(self) -> None:
+        if self._main is not None:
+            self._main.close()
 
     def shutdown(self) -> None:
         """Lock whatever is open, remove every window and emit ``finished`` (once)."""

@@ -612,6 +612,8 @@ class AppController(QObject):
                 self._lock_lines = [line for f in forms if (line := f.lock_line())]
                 self._place = (member, window.place())
                 self._held = (member, hold_dialogs(window))
+                # Said on the lock screen too (the dialog's title only, never its text).
+                self._lock_lines += [held.lock_line() for held in self._held[1]]
             self.system_lock.unwatch_window(window)
             window.teardown()
             # Deleted, not hidden: the widgets holding case data must not outlive the lock.

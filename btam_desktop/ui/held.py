@@ -19,7 +19,8 @@ it was (:func:`reopen_forms`). What could not be saved (a failed save, an amendm
 typed, which is only stored when its reason is given) is held in memory like a dialog's input
 and put back. The lock screen lists them (:meth:`HeldForm.lock_line`) by form title and case
 number only: the person's name is case data, and the lock screen is what anyone walking up to
-the laptop sees.
+the laptop sees. Held dialogs are listed too (:meth:`HeldDialog.lock_line`), by the dialog's
+title alone.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ class HeldDialog:
     # given back, so the next key typed goes where it was going (not over a selected field).
     focus: int | None = None
     cursor: int | None = None
+
+    def lock_line(self) -> str:
+        """What the lock screen says about this dialog: its title only (fixed words such as
+        "Add note" or "Change concern level"), never the text typed in it, the case or a
+        person: the lock screen is what anyone walking up to the laptop sees."""
+        return (f"Not saved: what you typed in \u201c{self.title}\u201d. It is held until "
+                "you unlock (it is lost if the app is closed).")
 
 
 def hold_dialogs(window: QWidget) -> list[HeldDialog]:

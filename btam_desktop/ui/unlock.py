@@ -285,13 +285,13 @@ class UnlockWindow(QWidget):
         self.recovery_button.setAccessibleName("Use the recovery key")
         self.recovery_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.message = MessageLabel()
-        # Which drafts the lock saved (form title and case number only: this screen is what
-        # anyone walking up to the laptop sees).
+        # Which drafts the lock saved and which dialogs' typing it holds (form title and case
+        # number, dialog title, only: this screen is what anyone walking up to the laptop sees).
         self.drafts = QLabel("\n".join(f"\u2714 {line}" if line.startswith("Draft saved")
                                       else f"\u26a0 {line}" for line in drafts or []))
         self.drafts.setObjectName("lockDrafts")
         self.drafts.setWordWrap(True)
-        self.drafts.setAccessibleName("Drafts saved at the lock")
+        self.drafts.setAccessibleName("Drafts saved and typing held at the lock")
         self.drafts.setVisible(bool(drafts))
         # "Opening…" in place, from Enter until the main window has been painted: the window
         # no longer vanishes onto a blank screen while the key is derived and the dashboard

@@ -14,11 +14,12 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from btam_desktop.core import audit, search
+from btam_desktop.core import audit, changelog, search
 from btam_desktop.core.audit import Pending
 from btam_desktop.core.db import IntegrityError
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.ids import new_id, new_ids
+from btam_desktop.core.sync.identity import decode_strict_text
 
 if TYPE_CHECKING:
     from btam_desktop.core.db import Database
@@ -141,17 +142,24 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+# allow_nan=False: NaN and Infinity are not JSON; every laptop reads a travelling value
+# strictly (RemoteChange.decoded refuses them, and doubled keys), so none may be written here.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False).encode
 _BLOBS = frozenset({bytes, bytearray, memoryview})
 
 
 def encode_value(value: Any) -> str:
-    """The change log's text form of a value (canonical JSON)."""
-    if isinstance(value, dict):
-        if not _BLOBS.isdisjoint(map(type, value.values())):
-            value = {k: _json_value(v) for k, v in value.items()}
-        return _ENCODE(value)
-    return _ENCODE(_json_value(value))
+    """The change log's text form of a value (canonical JSON). InvalidInput for a number
+    that is not finite (NaN, infinity): no laptop would take it in."""
+    try:
+        if isinstance(value, dict):
+            if not _BLOBS.isdisjoint(map(type, value.values())):
+                value = {k: _json_value(v) for k, v in value.items()}
+            return _ENCODE(value)
+        return _ENCODE(_json_value(value))
+    except ValueError:
+        raise InvalidInput("a number that is not finite (NaN, infinity) cannot be stored"
+                           ) from None
 
 
 # Columns that hold a JSON object logged per key ("answers.<key>"), so that two laptops
@@ -301,7 +309,9 @@ class RemoteChange:
 
     @functools.cached_property
     def _decoded(self) -> Any:
-        return None if self.value is None else json.loads(self.value)
+        # As strictly as the bundle's payload around it: a doubled key or NaN could be read
+        # otherwise by another laptop's parser.
+        return None if self.value is None else decode_strict_text(self.value)
 
     def decoded(self) -> Any:
         """The value as Python data (decoded once: the merge checks it, then applies it)."""

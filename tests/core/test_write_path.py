@@ -130,3 +130,17 @@ def test_no_module_changes_a_record_row_behind_the_write_path() -> None:
             if not any("rewrite(" in before for before in lines[max(0, number - 2):number + 1]):
                 bypassing.append(f"{path.relative_to(package)}:{number + 1}: {line.strip()}")
     assert bypassing == []
+
+
+def test_a_number_that_is_not_finite_is_refused_and_nothing_is_written(
+        session: Session) -> None:
+    """NaN and infinity are not JSON: every other laptop would refuse the bundle carrying one
+    (a travelling value is read strictly), so the write path refuses it here, plainly."""
+    case = session.store.create_case("Finite numbers only", concern="low")
+    draft = session.submissions.create(case.id, "contact_log", {}, strict=False)
+    before = session.db.scalar("SELECT count(*) FROM changes")
+    for number in (float("nan"), float("inf"), -float("inf")):
+        with pytest.raises(InvalidInput, match="not finite"):
+            session.submissions.save_draft(draft.id, {"contact_summary": number})
+    assert session.db.scalar("SELECT count(*) FROM changes") == before
+    assert session.submissions.get(draft.id).answers == {}

@@ -64,6 +64,11 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+decode_strict_text = json.JSONDecoder(object_pairs_hook=_no_duplicates,
+                                      parse_constant=_no_constant).decode
+"""Parse untrusted JSON text as :func:`strict_json_loads` does (floats allowed): ValueError."""
+
+
 def strict_json_loads(data: bytes, *, allow_float: bool = True) -> Any:
     """Parse untrusted UTF-8 JSON: no duplicate keys, no NaN/Infinity, optionally no floats.
 

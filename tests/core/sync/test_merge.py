@@ -250,6 +250,11 @@ def test_a_far_future_stamp_is_refused_and_never_moves_the_clock(laptops: Laptop
     assert b.clock.last == before
 
 
+def _first_insert(doc: dict) -> list:
+    """The first '*' change of the payload (a new record, its value a JSON object)."""
+    return next(c for c in doc["changes"] if c[3] == "*")
+
+
 @pytest.mark.parametrize(("mutate", "message"), [
     (lambda d: d["changes"][0].__setitem__(1, "sqlite_master"), "unknown table"),
     (lambda d: d["changes"][0].__setitem__(3, "password"), "unknown field"),
@@ -257,6 +262,12 @@ def test_a_far_future_stamp_is_refused_and_never_moves_the_clock(laptops: Laptop
     (lambda d: d["changes"][0].pop(), "wrong shape"),
     (lambda d: d.__setitem__("v", 99), "unknown payload layout"),
     (lambda d: d["audit"][0].__setitem__(2, -1), "number is wrong"),
+    # A value is JSON inside the payload: parsed as strictly as the payload itself (another
+    # laptop's parser could read a doubled key or NaN otherwise than this one does).
+    (lambda d: _first_insert(d).__setitem__(4, '{"title": "A", "title": "B"}'),
+     "not valid JSON"),
+    (lambda d: _first_insert(d).__setitem__(4, '{"title": NaN}'), "not valid JSON"),
+    (lambda d: _first_insert(d).__setitem__(4, '{"title": -Infinity}'), "not valid JSON"),
 ])
 def test_malformed_records_are_refused(laptops: Laptops, mutate: Callable[[dict], object],
                                        message: str) -> None:

@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from btam_desktop.cli import common
 from btam_desktop.cli.common import Context, UsageError, handed_file, safe_text, table, table_lines
 from btam_desktop.core import queries
 from btam_desktop.core.dissemination import Release
+from btam_desktop.core.errors import InvalidInput, PermissionDenied
 from btam_desktop.core.model import (
     AGE_GROUPS,
     CASE_STATUSES,
@@ -188,6 +190,23 @@ def cmd_case_trash(ctx: Context) -> int:
             store.restore_case(case.id)
             text = f"Case {case.number} restored."
         else:
+            # Refused before asking: a case not in the trash, a laptop that may not purge.
+            if not case.deleted_at:
+                raise InvalidInput(f"move case {case.number} to the trash before purging it")
+            from btam_desktop.core.sync import team  # the roster decides, in a team
+
+            reason = team.lead_refusal(session)
+            if reason is not None:
+                raise PermissionDenied(reason)
+            print(f"Purge case {case.number} ({safe_text(case.title[:60])})? It is erased for"
+                  " good with everything on it, here and on the team's laptops; only its id"
+                  " remains.", file=sys.stderr if ctx.as_json else sys.stdout, flush=True)
+            if not common.confirm(
+                    ctx, "Purge this case?", without_terminal=(
+                        "not purged: run again with --yes (or in a terminal, to be asked);"
+                        " the case stays in the trash"),
+                    declined=f"Not purged: case {case.number} stays in the trash."):
+                return 1
             store.purge_case(case.id)
             text = f"Case {case.number} purged; only its id remains."
         ctx.emit({"id": case.id, "number": case.number, "action": a.case_action}, text)
@@ -488,6 +507,8 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
                          ("purge", "erase a trashed case for good (team lead)")):
         p = cases.add_parser(action, parents=[json_parent], help=text)
         p.add_argument("case", metavar="ID_OR_NUMBER")
+        if action == "purge":
+            p.add_argument("--yes", action="store_true", help="do not ask (scripts)")
         p.set_defaults(func=cmd_case_trash)
     cases.add_parser("trash", parents=[json_parent], help="list the trash").set_defaults(
         func=cmd_case_trash)

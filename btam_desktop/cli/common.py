@@ -50,6 +50,24 @@ def _interactive() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
+def confirm(ctx: Context, question: str, *, without_terminal: str, declined: str) -> bool:
+    """Whether a command that cannot be undone (an approval, a purge, a revocation) may go on:
+    ``--yes`` says so for a script; in a terminal ``question`` is asked ([y/N], no by
+    default); without a terminal and without ``--yes`` nothing is done and the command says
+    why (``without_terminal``, an error: exit 1). ``declined`` is said on a "no" (then False:
+    the command changes nothing and exits 1)."""
+    if getattr(ctx.args, "yes", False):
+        return True
+    if not _interactive():
+        raise UsageError(without_terminal)
+    answer = input(f"{question} [y/N] ")
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    # In --json mode stdout is for the JSON document.
+    print(declined, file=sys.stderr if ctx.as_json else sys.stdout)
+    return False
+
+
 @dataclass
 class Context:
     """Parsed global options."""

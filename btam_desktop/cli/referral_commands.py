@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from btam_desktop.cli import common
-from btam_desktop.cli.common import Context, UsageError, handed_file, safe_text, table
+from btam_desktop.cli.common import Context, handed_file, safe_text, table
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.sync import card as card_mod
 from btam_desktop.core.sync import referral
@@ -79,15 +79,13 @@ def cmd_card_import(ctx: Context) -> int:
               f"  card fingerprint:  {card.fingerprint()}\n"
               "Compare it with the fingerprint their lead reads out by phone.", file=say,
               flush=True)
-        if not ctx.args.yes:
-            if not common._interactive():
-                raise UsageError("not imported: compare the fingerprint by phone, then run"
-                                 " again with --yes (or in a terminal, to be asked)")
-            answer = input("Does their lead read the same fingerprint? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes"):
-                print("Not imported. If the fingerprints differ, the card did not come from"
-                      " that team as it is.", file=say)
-                return 1
+        if not common.confirm(
+                ctx, "Does their lead read the same fingerprint?", without_terminal=(
+                    "not imported: compare the fingerprint by phone, then run again with"
+                    " --yes (or in a terminal, to be asked)"),
+                declined=("Not imported. If the fingerprints differ, the card did not come"
+                          " from that team as it is.")):
+            return 1
         result = card_mod.import_card(session, card)
     ctx.emit({**card.summary(), "result": result},
              f"{result.capitalize()}: the contact card of {card.team_name}.")

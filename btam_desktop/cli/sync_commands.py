@@ -28,7 +28,7 @@ from typing import Any
 
 from btam_desktop.cli import common
 from btam_desktop.cli.common import Context, UsageError, first_line, safe_text, table
-from btam_desktop.core.errors import DiskFull, InvalidInput, VaultBusy
+from btam_desktop.core.errors import DiskFull, InvalidInput, PermissionDenied, VaultBusy
 from btam_desktop.core.fileio import atomic_write_text
 from btam_desktop.core.hlc import Stamp
 from btam_desktop.core.ops import TABLES
@@ -202,16 +202,13 @@ def cmd_team_approve(ctx: Context) -> int:
               f"  fingerprint:  {fingerprint}\n"
               "Compare it with the fingerprint the officer reads out from their laptop"
               " (`btam device show`).", file=say, flush=True)
-        if not args.yes:
-            if not common._interactive():
-                raise UsageError(
+        if not common.confirm(
+                ctx, "Does the officer read the same fingerprint?", without_terminal=(
                     "not approved: compare the fingerprint, then run again with --yes (or in"
-                    " a terminal, to be asked); the request stays in `btam team requests`")
-            answer = input("Does the officer read the same fingerprint? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes"):
-                print("Not approved. If the fingerprints differ, the request may not come"
-                      " from that officer's laptop; it stays pending.", file=say)
-                return 1
+                    " a terminal, to be asked); the request stays in `btam team requests`"),
+                declined=("Not approved. If the fingerprints differ, the request may not"
+                          " come from that officer's laptop; it stays pending.")):
+            return 1
         roster = team.approve(session, device_id, role=args.role)
     ctx.emit({"device_id": device_id, "name": name, "code": code, "fingerprint": fingerprint,
               "role": args.role, "roster_version": roster.version},
@@ -235,8 +232,24 @@ def cmd_team_requests(ctx: Context) -> int:
 
 def cmd_team_revoke(ctx: Context) -> int:
     """Revoke a laptop (lost, stolen, handed back)."""
+    say = sys.stderr if ctx.as_json else sys.stdout
     with ctx.unlock() as session:
         target = team.find_device(team.require_roster(session), ctx.args.device)
+        # Refused before asking: a laptop that may not revoke, or its own laptop.
+        reason = team.lead_refusal(session)
+        if reason is not None:
+            raise PermissionDenied(reason)
+        if target.device_id == session.device_id:
+            raise InvalidInput(
+                "a lead cannot revoke its own laptop; hand the lead role over first")
+        print(f"Revoke {safe_text(target.name)} ({safe_text(target.code)})? Its bundles are"
+              " refused from now on and nothing new is sealed to it; to take it back in, it"
+              " must join the team again.", file=say, flush=True)
+        if not common.confirm(
+                ctx, "Revoke this laptop?", without_terminal=(
+                    "not revoked: run again with --yes (or in a terminal, to be asked)"),
+                declined=f"Not revoked: {safe_text(target.name)} stays in the team."):
+            return 1
         roster = team.revoke(session, ctx.args.device)
     ctx.emit({"device_id": target.device_id, "name": target.name, "code": target.code,
               "roster_version": roster.version},
@@ -682,6 +695,7 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
 
     p = teams.add_parser("revoke", parents=[json_parent], help="revoke a laptop (leads)")
     p.add_argument("device", metavar="DEVICE")
+    p.add_argument("--yes", action="store_true", help="do not ask (scripts)")
     p.set_defaults(func=cmd_team_revoke)
 
     p = teams.add_parser("role", parents=[json_parent],

@@ -211,7 +211,7 @@ def test_trash_restore_purge(initialised: Run) -> None:
     assert [c["number"] for c in json.loads(out)] == [number]
     assert initialised("case", "restore", number)[0] == 0
     assert initialised("case", "delete", number)[0] == 0
-    assert initialised("case", "purge", number)[0] == 0
+    assert initialised("case", "purge", number, "--yes")[0] == 0
     assert initialised("case", "show", number)[0] == 1
 
 

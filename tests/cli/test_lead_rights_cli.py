@@ -53,7 +53,7 @@ def test_a_purge_from_an_officer_laptop_does_not_erase_the_lead_s_case(
     assert officer("case", "delete", number)[0] == 0
     with monkeypatch.context() as older_version:  # a laptop that does not check the roster
         older_version.setattr(team, "lead_refusal", lambda session: None)
-        assert officer("case", "purge", number)[0] == 0
+        assert officer("case", "purge", number, "--yes")[0] == 0
     out = exchange(officer, lead, tmp_path / "o1.btambundle")
     assert "made on a laptop that is not a lead laptop" in out and "not applied" in out
     code, out, _ = lead("case", "show", number)
@@ -91,7 +91,7 @@ def test_a_vault_with_no_team_still_purges(laptop: Callable[[str], Laptop],  # n
     code, out, _ = alone("case", "add", "--title", "On its own", "--json")
     number = json.loads(out)["number"]
     assert alone("case", "delete", number)[0] == 0
-    code, out, err = alone("case", "purge", number)
+    code, out, err = alone("case", "purge", number, "--yes")
     assert code == 0, err
 
 

@@ -16,7 +16,7 @@ def test_case_purge_erases_a_case_with_every_kind_of_record(initialised: Run,
     session, _ = vault.unlock(tmp_path / "v.btam", passphrase_text=LEAD_PASS, member=LEAD)
     full = build_full_case(session, tmp_path)
     session.lock()
-    code, out, err = initialised("--member", LEAD, "case", "purge", full.number)
+    code, out, err = initialised("--member", LEAD, "case", "purge", full.number, "--yes")
     assert code == 0, err
     assert initialised("--member", LEAD, "case", "show", full.number)[0] == 1
     code, out, err = initialised("--member", LEAD, "check")

@@ -138,7 +138,7 @@ def test_invite_join_approve_with_fingerprints(pair: tuple[Laptop, Laptop],
     assert {d["name"]: d["scope"] for d in roster["devices"]}["Sam's laptop"] == "assigned"
     code, out, _ = lead("team", "role", officer_info["code"], "lead")
     assert code == 0 and "now a lead device" in out
-    code, out, _ = lead("team", "revoke", officer_info["code"])
+    code, out, _ = lead("team", "revoke", officer_info["code"], "--yes")
     assert code == 0 and "Revoked" in out
     code, _, err = officer("team", "revoke", "Lead desk")
     assert code == 2  # a laptop that is not a lead device of the team

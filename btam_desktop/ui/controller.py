@@ -642,14 +642,16 @@ class AppController(QObject):
             return self._quit_box
         from btam_desktop.ui.case.dialog_base import RecordDialog
 
-        typed = [d.windowTitle() for d in window.findChildren(RecordDialog)
-                 if d.isVisible() and d.has_typed()]
-        if not typed:
+        dialogs = [d for d in window.findChildren(RecordDialog)
+                   if d.isVisible() and d.has_typed()]
+        if not dialogs:
             window.close()
             return None
+        for dialog in dialogs:
+            dialog.close_discard_question()  # this question replaces it
         # Titles only ("Change concern level"): never the typed case text.
-        names = ", ".join(f"\u201c{title}\u201d" for title in typed)
-        parent = QApplication.activeWindow() or window
+        names = ", ".join(f"\u201c{d.windowTitle()}\u201d" for d in dialogs)
+        parent = QApplication.activeModalWidget() or QApplication.activeWindow() or window
         box = QMessageBox(QMessageBox.Icon.Question, QUIT_TITLE,
                           f"Discard what you typed in {names} and quit? It has not been "
                           "saved. Form drafts are saved.",

@@ -210,6 +210,13 @@ class RecordDialog(DialogBase):
     def _discard_box_closed(self, _result: int) -> None:
         self._discard_box = None
 
+    def close_discard_question(self) -> None:
+        """Close the "Discard what you typed?" box, if open, as Keep editing would (a quit
+        asks the same question over it: one question on the screen, not two)."""
+        box = self._discard_box
+        if box is not None:
+            box.reject()
+
     def discard(self) -> None:
         """Close without saving and without asking (the officer said so)."""
         self._baseline = self.input_state()

@@ -53,6 +53,9 @@ def test_ctrl_q_in_the_discard_box_asks_to_quit_and_quits(qtbot: QtBot,
     assert question is not None
     assert "Change concern level" in question.text()  # which dialog's text would be lost
     assert "Bought a weapon" not in question.text()  # the case text itself is not repeated
+    # One question on the screen: the quit's replaces the discard box, and is on top.
+    assert box_titled(DISCARD_TITLE) is None
+    assert question.parentWidget() is dialog
     # Keep editing: back where the officer was.
     question.escapeButton().click()
     assert app.controller.session is not None and dialog.isVisible()

@@ -37,6 +37,7 @@ __all__ = ["HandedFileRefused", "HandedFileTooLarge", "check_regular", "open_han
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_STEP = 1024 * 1024  # how much more of a growing file is read at a time
 
 
 class HandedFileRefused(InvalidInput):
@@ -129,8 +130,16 @@ def read_handed(path: str | os.PathLike[str], limit: int) -> bytes:
     Never blocks on a pipe and never reads more than ``limit + 1`` bytes, so a device or a
     file that grows while being read is refused (:class:`HandedFileTooLarge`) with bounded
     memory. Other refusals and OSError as :func:`open_handed`."""
-    with open_handed(path, limit=limit) as (handle, _size):
-        data = handle.read(limit + 1)
+    with open_handed(path, limit=limit) as (handle, size):
+        # read(n) allocates n bytes up front, so ask for the size the file has (+1 to see
+        # growth), not the limit (a 512 MB buffer for every small bundle); a file that grew
+        # is read on in small steps only until it passes the limit.
+        parts = [handle.read(size + 1)]
+        got = len(parts[0])
+        while got > size and got <= limit and (more := handle.read(min(_STEP, limit + 1 - got))):
+            parts.append(more)
+            got += len(more)
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
     if len(data) > limit:
         raise HandedFileTooLarge(Path(path), None, limit)
     return data

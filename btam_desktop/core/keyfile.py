@@ -13,11 +13,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from btam_desktop.core import handed
 from btam_desktop.core.errors import IntegrityProblem, VaultNotFound
 from btam_desktop.core.fileio import atomic_write_text
 from btam_desktop.core.keyslots import KeySlot
 
 FORMAT = "btam-keys/1"
+# A slot is well under 2 KB; thousands of members' slots and the audit anchor fit many times.
+MAX_KEYFILE_BYTES = 8 * 1024 * 1024
 
 
 def keys_path_for(vault_path: Path) -> Path:
@@ -88,11 +91,19 @@ def load(vault_path: Path) -> KeyFile:
     if not Path(vault_path).exists():
         raise VaultNotFound(f"no vault at {vault_path}")
     try:
-        text = path.read_text(encoding="utf-8")
+        # A vault can be opened from a share: a named pipe there in place of the key file
+        # blocked the unlock for ever, and a link to /dev/zero would be read without end.
+        text = handed.read_handed(path, MAX_KEYFILE_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise IntegrityProblem(
             f"the vault's key file {path.name} is missing; restore it from a backup"
         ) from None
+    except handed.HandedFileTooLarge:
+        raise IntegrityProblem(f"the vault's key file {path.name} is larger than a key file"
+                               " can be; restore it from a backup") from None
+    except handed.HandedFileRefused:
+        raise IntegrityProblem(f"the vault's key file {path.name} is not a regular file;"
+                               " restore it from a backup") from None
     return KeyFile.from_text(text)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from btam_desktop.core import (
     audit,
     audit_anchor,
+    handed,
     keyfile,
     keyring_store,
     lockout,
@@ -235,6 +236,10 @@ def open_database(path: Path, keys: keyfile.KeyFile, slot: KeySlot, private: byt
     Database, bytes
 ]:
     """Open ``path`` with a database key sealed in ``slot``; returns (database, raw key)."""
+    try:
+        handed.check_regular(path)  # SQLite's error for a pipe or device said nothing useful
+    except handed.HandedFileRefused as exc:
+        raise IntegrityProblem(f"the vault {exc}") from None
     candidates = open_keys(slot, private, keys.vault_id)
     for candidate in candidates:
         if key_opens(path, candidate):

@@ -187,3 +187,47 @@ def test_a_folder_is_named_as_one(tmp_path: Path) -> None:
         handed.read_handed(tmp_path, 100)
     with pytest.raises(XLSFormImportError):
         read_xlsform(tmp_path / "missing.xlsx")
+
+
+def test_a_named_pipe_as_the_vault_s_key_file_is_an_integrity_problem(tmp_path: Path) -> None:
+    """A vault opened from a share: a pipe in place of ``<vault>.keys`` blocked the unlock
+    for ever (found in the same walk, by hand)."""
+    from btam_desktop.core import keyfile
+
+    vault_file = tmp_path / "shared.btam"
+    vault_file.write_bytes(b"not opened")
+    os.mkfifo(keyfile.keys_path_for(vault_file))
+    outcome = in_child(lambda: keyfile.load(vault_file))
+    assert outcome.startswith("IntegrityProblem") and "not a regular file" in outcome, outcome
+
+
+def test_a_named_pipe_as_the_vault_is_named_so(created: tuple[Session, str],
+                                               vault_path: Path) -> None:
+    """SQLite's refusal of a pipe was an 'internal error (OperationalError)'."""
+    from btam_desktop.core import keyfile, vault
+    from tests.conftest import LEAD_PASS
+
+    session, _ = created
+    session.lock()
+    keys = keyfile.load(vault_path)
+    vault_path.rename(vault_path.with_name("moved.btam"))
+    os.mkfifo(vault_path)
+    keyfile.save(vault_path, keys)
+    outcome = in_child(lambda: vault.unlock(vault_path, passphrase_text=LEAD_PASS))
+    assert outcome.startswith("IntegrityProblem") and "not a regular file" in outcome, outcome
+
+
+def test_a_small_file_is_read_without_a_buffer_the_size_of_the_limit(tmp_path: Path) -> None:
+    """read(limit + 1) allocates the limit up front: 512 MB for every small bundle (and under
+    a memory cap, refused for want of it). The read asks for the file's own size + 1."""
+    import tracemalloc
+
+    small = tmp_path / "small.btambundle"
+    small.write_bytes(b"b" * 4096)
+    tracemalloc.start()
+    try:
+        assert handed.read_handed(small, 256 * 1024 * 1024) == b"b" * 4096
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1024 * 1024, peak

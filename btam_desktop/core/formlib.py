@@ -174,11 +174,18 @@ class FormLibrary:
             raise FormProblems([str(exc)]) from None
 
     def import_file(self, path: Path) -> FormDefinition:
-        """Validate a form file and keep it in the vault (team leads)."""
-        if self.session.role != "lead":
-            from btam_desktop.core.errors import PermissionDenied
+        """Validate a form file and keep it in the vault (team leads; in a team, a lead laptop
+        of its roster: the form travels to every laptop of the team, and every officer's vault
+        has a lead of its own)."""
+        from btam_desktop.core.errors import PermissionDenied
 
+        if self.session.role != "lead":
             raise PermissionDenied("only a team lead may add forms to the vault")
+        from btam_desktop.core.sync import team  # core.sync builds on this module
+
+        reason = team.lead_refusal(self.session)
+        if reason is not None:
+            raise PermissionDenied(reason)
         form = self.load_file(path)
         shipped = self.pack.get(form.id)
         if (shipped is not None and shipped.version == form.version

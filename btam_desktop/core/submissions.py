@@ -250,6 +250,9 @@ class SubmissionStore:
         if sub.status != "complete":
             raise InvalidInput("only a completed submission can be reviewed")
         with self.session.operation("submission.review") as op:
+            # The review is the team's sign-off and travels to every laptop: in a team, only
+            # a lead laptop of the roster gives it (every officer's vault has a lead).
+            op.require_team_lead()
             op.update("submissions", sub.id, {
                 "status": "reviewed", "reviewed_at": audit.utc_now(),
                 "reviewed_by": self.session.member_id})

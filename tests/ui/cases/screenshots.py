@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -76,6 +77,11 @@ def shots(app: QApplication, path: Path, case_id: str, out: Path, theme: ThemeMa
     main.show_page("cases")
     page = main.page("cases")
     assert isinstance(page, CasesPage)
+    # The whole list, as an officer sees it a moment later (not "loading the rest").
+    deadline = time.monotonic() + 60
+    while not page.list.model.loaded and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
     page.list.table.setFocus()
     page.list.table.selectRow(1)
     save(app, main, out, f"cases-{name}")

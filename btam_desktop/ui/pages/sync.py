@@ -238,10 +238,12 @@ class SyncPage(Page):
         self.message.show_message(text, "ok")
         self.refresh()
 
-    def join_team(self, invitation: str = "", problem: str = "") -> JoinDialog:
-        """The invitation file and passphrase; then where to save the join request."""
+    def join_team(self, invitation: str = "", problem: str = "", *, passphrase: str = "",
+                  device_name: str = "") -> JoinDialog:
+        """The invitation file and passphrase, checked; then where to save the join request.
+        (The arguments: what was typed before an error, and the error.)"""
         dialog = JoinDialog(self._session, self.window(), invitation=invitation,
-                            problem=problem)
+                            problem=problem, passphrase=passphrase, device_name=device_name)
         # After the dialog has closed: the Save dialog and the job need the window free.
         dialog.applied.connect(lambda values: QTimer.singleShot(
             0, self, lambda: self._join_chosen(values)))
@@ -249,28 +251,47 @@ class SyncPage(Page):
         return dialog
 
     def _join_chosen(self, values: tuple[Path, str, str]) -> tasks.BackgroundJob | None:
+        # The invitation is opened with the passphrase first: a wrong passphrase or a bad
+        # file is said before the officer is asked where to save a request.
+        invitation, passphrase, _name = values
+        session = self._session
+
+        def work(_progress: tasks.Progress) -> Invitation:
+            return team.open_invitation_file(session, invitation, passphrase)
+
+        self.last_job = tasks.run_in_background(
+            self, "Joining the team", work,
+            on_done=lambda opened: self._ask_and_join(values, opened),
+            on_error=lambda error: self._join_failed(values, error),
+            cancellable=False, session=session,
+            label="Opening the invitation with the passphrase\u2026")
+        return self.last_job
+
+    def _ask_and_join(self, values: tuple[Path, str, str], opened: Invitation) -> None:
         invitation, passphrase, name = values
         session = self._session
         suggested = invitation.parent / f"btam-join-{session.device_code}{words.REQUEST_SUFFIX}"
         out = ask_save_path(self, "Save the join request", suggested, words.REQUEST_SUFFIX,
                             "BTAM join requests")
         if out is None:
-            return None
+            return
 
         def work(_progress: tasks.Progress) -> Invitation:
-            return team.join(session, invitation, passphrase, out, device_name=name or None)
+            return team.join(session, invitation, passphrase, out, device_name=name or None,
+                             opened=opened)
 
         self.last_job = tasks.run_in_background(
             self, "Joining the team", work,
-            on_done=lambda opened: self._joined(out, opened),
-            on_error=lambda error: self._join_failed(invitation, error),
-            cancellable=False, session=session,
-            label="Opening the invitation with the passphrase\u2026")
-        return self.last_job
+            on_done=lambda joined: self._joined(out, joined),
+            on_error=lambda error: self._join_failed(values, error),
+            cancellable=False, session=session, label="Writing the join request\u2026")
 
-    def _join_failed(self, invitation: Path, error: BaseException) -> None:
-        # Open the dialog again with the reason, the file already chosen.
-        self.join_team(str(invitation), messages.describe(error))
+    def _join_failed(self, values: tuple[Path, str, str], error: BaseException) -> None:
+        # Open the dialog again with the reason and everything typed kept (the file, the
+        # passphrase to correct, the laptop's name).
+        invitation, passphrase, name = values
+        self.join_team(str(invitation), messages.describe(error), passphrase=passphrase,
+                       device_name=name)
 
     def _joined(self, out: Path, opened: Invitation) -> None:
         self.folder = out.parent

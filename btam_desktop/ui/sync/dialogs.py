@@ -124,12 +124,14 @@ class CreateTeamDialog(RecordDialog):
 class JoinDialog(RecordDialog):
     """The officer's side of joining: the invitation file and the passphrase the lead told.
 
-    OK only checks what was typed; the page then asks where to save the join request and
-    opens the invitation in the background (the passphrase's key derivation takes a moment).
+    OK only checks what was typed; the page then opens the invitation with the passphrase in
+    the background (the key derivation takes a moment) and, only when it opens, asks where to
+    save the join request. After an error the page opens this dialog again with what was
+    typed (``invitation``, ``passphrase``, ``device_name``) and the reason (``problem``).
     """
 
     def __init__(self, session: Session, parent: QWidget, *, invitation: str = "",
-                 problem: str = "") -> None:
+                 problem: str = "", passphrase: str = "", device_name: str = "") -> None:
         super().__init__("Join a team" + TITLE_SUFFIX, parent, ok_text="&Join\u2026")
         self._session = session
         self.set_intro("Your team lead gave you an invitation file (USB stick or mail) and, "
@@ -150,9 +152,10 @@ class JoinDialog(RecordDialog):
         self.passphrase = line_edit("One-time passphrase")
         self.passphrase.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.passphrase.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX")
+        self.passphrase.setText(passphrase)
         self.add_row("One-time &passphrase", self.passphrase)
         self.device_name = line_edit("This laptop's name")
-        self.device_name.setText(team.default_device_name(session))
+        self.device_name.setText(device_name or team.default_device_name(session))
         self.add_row("This &laptop's name", self.device_name)
         if problem:
             self.message.show_error(problem)

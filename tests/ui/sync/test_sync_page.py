@@ -128,7 +128,9 @@ def test_invite_join_and_approve_through_both_pages(
     request = tmp_path / "request-b.btamjoin"
     _save_to(monkeypatch, DIALOGS, request)
     join.ok_button.click()
-    qtbot.waitUntil(lambda: page_b.last_job is not None, timeout=5_000)
+    # Two jobs: the invitation opened with the passphrase, then (after the Save dialog) the
+    # join request written.
+    qtbot.waitUntil(lambda: isinstance(page_b.dialog, InfoDialog), timeout=30_000)
     _wait_job(qtbot, page_b)
     assert request.exists()
     done = page_b.dialog

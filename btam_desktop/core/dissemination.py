@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from btam_desktop.core import audit
+from btam_desktop.core import audit, changelog
 from btam_desktop.core.errors import InvalidInput, NotFound
 from btam_desktop.core.fileio import atomic_write_bytes, atomic_writer
 from btam_desktop.core.ops import change_value
@@ -230,9 +230,9 @@ def cross_check(db: Database) -> list[str]:
         if differs:
             problems.append(f"dissemination {wanted[:13]} was edited: its"
                             f" {', '.join(differs)} differ from {where}")
-    changes = {str(r["record_id"]): r for r in db.query(
-        "SELECT record_id, value, hlc, device_id FROM changes WHERE tbl = 'disseminations'"
-        " AND field = '*'")}
+    # The log rows' insert changes, looked up by record (the change log has no index by table).
+    changes = {str(r["record_id"]): r for r in changelog.inserts_of(db, sorted(rows),
+                                                                     "disseminations")}
     tops = {str(r[0]): str(r[1]) for r in db.query(
         "SELECT device_id, max(hlc) FROM audit GROUP BY device_id")}
     for row_id, row in sorted(rows.items()):

@@ -666,11 +666,7 @@ class Operation:
             self.db.execute(_FILL, (value, record_ids[0]))
             return
         for start in range(0, len(record_ids), 500):
-            chunk = record_ids[start:start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            compact = [str(r[0]) for r in self.db.query(
-                f"SELECT record_id FROM changes WHERE record_id IN ({marks}) AND field = '*'"
-                " AND value IS NULL", chunk)]
+            compact = changelog.compact_inserts(self.db, record_ids[start:start + 500])
             if compact:
                 values = logged_values(self.db, table, compact)
                 self.db.executemany(_FILL, [(values[rid], rid) for rid in compact])
@@ -686,20 +682,12 @@ class Operation:
         return dict(zip(row.keys(), tuple(row), strict=True))
 
     def _field_base(self, record_id: str, field_name: str) -> str | None:
-        base: str | None = self.db.scalar(
-            "SELECT hlc FROM changes WHERE record_id = ? AND field IN (?, '*')"
-            " ORDER BY hlc DESC LIMIT 1",
-            (record_id, field_name),
-        )
-        return base
+        return changelog.newest_stamp(self.db, record_id, field_name)
 
     def _field_bases(self, record_id: str, names: list[str]) -> dict[str, str | None]:
         """:meth:`_field_base` of several fields of one record in one query."""
         self.flush_batch()  # a collected change row may be the base
-        newest: dict[str, str] = {str(r[0]): str(r[1]) for r in self.db.query(
-            "SELECT field, max(hlc) FROM changes WHERE record_id = ? AND field IN"
-            " (SELECT value FROM json_each(?)) GROUP BY field",
-            (record_id, json.dumps([*names, "*"])))}
+        newest = changelog.newest_per_field(self.db, record_id, [*names, "*"])
         insert = newest.get("*")
         return {name: max(filter(None, (newest.get(name), insert)), default=None)
                 for name in names}

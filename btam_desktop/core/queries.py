@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from btam_desktop.core import search
+from btam_desktop.core import changelog, search
 from btam_desktop.core.db import DatabaseError, classify
 from btam_desktop.core.model import CASE_STATUSES, CONCERN_LEVELS, TIERS
 
@@ -603,19 +603,6 @@ def previous_unlock_hlc(db: Database, member_id: str) -> str | None:
     return str(row[0]) if row is not None else None
 
 
-# The changes after :since, read through the (device_id, hlc) index one device at a time
-# (the devices found by hopping along that index): a handful of index seeks and the few recent
-# rows, where "hlc > :since" alone walks the whole change log (2.5 million rows at 100,000
-# cases: seconds on every unlock).
-_RECENT_CHANGES = (
-    "WITH RECURSIVE devices(id) AS (SELECT (SELECT min(device_id) FROM changes)"
-    " UNION ALL SELECT (SELECT min(device_id) FROM changes WHERE device_id > devices.id)"
-    " FROM devices WHERE devices.id IS NOT NULL),"
-    " recent AS MATERIALIZED (SELECT ch.tbl, ch.record_id, ch.field, ch.hlc, ch.member_id"
-    " FROM devices JOIN changes ch INDEXED BY"
-    " changes_device ON ch.device_id = devices.id AND ch.hlc > :since) ")
-
-
 def changes_since(db: Database, member_id: str, since_hlc: str) -> list[SinceChange]:
     """Changes by other members after ``since_hlc`` on cases now assigned to ``member_id``
     (and assignments of that member), one row per case and member, newest first. Only table
@@ -637,7 +624,7 @@ def changes_since(db: Database, member_id: str, since_hlc: str) -> list[SinceCha
             f" FROM recent ch CROSS JOIN {table} x ON x.id = ch.record_id"
             f" WHERE ch.tbl = '{table}' AND {mine.format(case='x.case_id')}")
     rows = _tuples(
-        db, _RECENT_CHANGES +
+        db, changelog.RECENT_SINCE +
         "SELECT u.case_id, c.number, coalesce(m.name, 'Unknown member'), u.tbl, u.field,"
         " u.hlc, u.mine FROM (" + " UNION ALL ".join(parts) + ") u"
         " JOIN cases c ON c.id = u.case_id AND c.deleted_at IS NULL"

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from btam_desktop.core import audit, handed, queries, search
+from btam_desktop.core import audit, changelog, handed, queries, search
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.ids import is_uuid
 from btam_desktop.core.model import (
@@ -1014,9 +1014,8 @@ class CaseStore:
 
     def correction_reason(self, entry_id: str) -> str:
         """Why an entry was written as a correction ("" when no reason was given)."""
-        reason = self.db.scalar(
-            "SELECT reason FROM changes WHERE record_id = ? AND field = '*'", (entry_id,))
-        return str(reason or "")
+        insert = changelog.insert_of(self.db, entry_id)
+        return str((insert["reason"] if insert is not None else None) or "")
 
     def get_entry(self, entry_id: str) -> TimelineEntry:
         """One timeline entry."""
@@ -1239,10 +1238,7 @@ class CaseStore:
     # -- history and audit ------------------------------------------
     def field_history(self, record_id: str, field: str | None = None) -> list[FieldChange]:
         """Each change of a record's fields, oldest first, with the value it replaced."""
-        rows = self.db.query(
-            "SELECT c.*, COALESCE(m.name, 'Recovery key') AS member_name FROM changes c"
-            " LEFT JOIN members m ON m.id = c.member_id WHERE c.record_id = ?"
-            " ORDER BY c.hlc", (record_id,))
+        rows = changelog.history(self.db, record_id)
         current: dict[str, Any] = {}
         history: list[FieldChange] = []
         for row in rows:

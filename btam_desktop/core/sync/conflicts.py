@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from btam_desktop.core import audit, search
+from btam_desktop.core import audit, changelog, search
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import InvalidInput, NotFound
 from btam_desktop.core.ops import PURGED, RESOLVED, TABLES, change_value
@@ -81,9 +81,7 @@ def _derive(db: Database, table: str, record_id: str,
     """Conflicts of one record as {id: (kind, field, loser change id, winner change id)}.
     A settled conflict stays listed (as resolved) even when the value it lost with is the
     value now in effect: that is what "keep incoming" does."""
-    rows = db.query(
-        "SELECT change_id, field, value, base_hlc, hlc, device_id FROM changes"
-        " WHERE record_id = ?", (record_id,))
+    rows = changelog.of_record(db, record_id)
     by_field: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         if row["field"] not in _SPECIAL:
@@ -114,10 +112,9 @@ def _derive(db: Database, table: str, record_id: str,
                         "trash", field, row["change_id"], delete["change_id"])
     link = FORK_LINKS.get(table)
     if link:
-        children = db.query(
-            f"SELECT c.change_id, c.hlc, c.device_id FROM {table} t"
-            f" JOIN changes c ON c.record_id = t.id AND c.field = '*' WHERE t.{link} = ?",
-            (record_id,))
+        # The children's ids first, then their inserts by record (one index look-up each).
+        children = changelog.inserts_of(db, [str(r[0]) for r in db.query(
+            f"SELECT id FROM {table} WHERE {link} = ?", (record_id,))])
         if len(children) > 1:
             winner = max(children, key=_key)
             for row in children:
@@ -130,9 +127,7 @@ def _derive(db: Database, table: str, record_id: str,
 def _resolutions(db: Database, record_id: str) -> dict[str, str]:
     """{settled change id: the change that settled it} (the newest resolution wins). Every
     resolution is logged on the record the conflict is about."""
-    rows = db.query(
-        "SELECT change_id, resolves, hlc, device_id FROM changes WHERE record_id = ?"
-        " AND resolves IS NOT NULL ORDER BY hlc, device_id", (record_id,))
+    rows = changelog.resolutions_of(db, record_id)
     settled: dict[str, str] = {}
     for row in rows:
         for change_id in json.loads(row["resolves"]):
@@ -186,9 +181,7 @@ def open_count(db: Database) -> int:
 
 
 def _side(db: Database, change_id: str | None) -> Side:
-    row = db.query_one(
-        "SELECT c.*, m.name AS member_name FROM changes c LEFT JOIN members m"
-        " ON m.id = c.member_id WHERE c.change_id = ?", (change_id,))
+    row = changelog.by_id(db, change_id)
     if row is None:
         return Side(change_id or "", None, None, "", "", "", None)
     logged = change_value(db, row["tbl"], row["record_id"], row["field"], row["value"])
@@ -326,4 +319,5 @@ def resolve(session: Session, conflict_id: str, *, keep: str | None = None,
 
 
 def _record_of(db: Database, change_id: str) -> str:
-    return str(db.scalar("SELECT record_id FROM changes WHERE change_id = ?", (change_id,)))
+    row = changelog.by_id(db, change_id)
+    return str(row["record_id"] if row is not None else None)

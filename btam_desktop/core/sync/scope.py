@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from btam_desktop.core import search
+from btam_desktop.core import changelog, search
 from btam_desktop.core.db import Database
 from btam_desktop.core.ops import Operation, fill_values
 from btam_desktop.core.sync import conflicts
@@ -108,16 +108,8 @@ def keep(db: Database, scope: Scope, changes: list[list[Any]]) -> list[list[Any]
         records = set(scope.new_cases)
         records |= {rid for rid, case_id in owner.items() if case_id in scope.new_cases}
         records |= {pid for pid, cases in persons.items() if cases & scope.new_cases}
-        for chunk in _chunks(sorted(records)):
-            marks = ", ".join("?" for _ in chunk)
-            for row in db.query(
-                    "SELECT change_id, tbl, record_id, field, value, base_hlc, hlc, device_id,"
-                    f" member_id, reason, resolves FROM changes WHERE record_id IN ({marks})",
-                    chunk):
-                if row[0] not in seen:
-                    values = list(row)
-                    values[10] = json.loads(values[10]) if values[10] else None
-                    kept.append(values)
+        kept.extend(row for row in changelog.of_records(db, sorted(records))
+                    if row[0] not in seen)
         fill_values(db, kept)  # the records' compact insert changes, as copies
         kept.sort(key=lambda c: (c[6], c[7], c[0]))
     return kept
@@ -138,13 +130,8 @@ def withdraw(op: Operation, case_id: str, sender_has_mine: str) -> bool:
         records += by_table[table]
     people = [str(r[0]) for r in db.query(
         "SELECT DISTINCT person_id FROM case_persons WHERE case_id = ?", (case_id,))]
-    for chunk in _chunks(records + people):
-        marks = ", ".join("?" for _ in chunk)
-        unsent = db.scalar(
-            f"SELECT 1 FROM changes WHERE record_id IN ({marks}) AND device_id = ? AND hlc > ?"
-            " LIMIT 1", [*chunk, op.session.device_id, sender_has_mine])
-        if unsent:
-            return False
+    if changelog.unsent(db, records + people, op.session.device_id, sender_has_mine):
+        return False
     search.unindex_case(db, case_id)
     # Through the write path's one place for erasing rows (their change rows go below).
     for table in CASE_TABLES:

@@ -1,0 +1,201 @@
+"""Reading the change log: every read of ``changes`` goes through this module.
+
+The change log (``changes``, see docs/vault-format.md) is written by the write path
+(:mod:`btam_desktop.core.ops`: inserts, the compact insert's fill-in, the purge's and the
+scope's DELETE) and read here, by a few access patterns, each served by one index (a test per
+pattern pins its ``EXPLAIN QUERY PLAN``: tests/core/test_changelog.py):
+
+- a record's changes (:func:`of_record`, :func:`history`, :func:`resolutions_of`,
+  :func:`of_records`), its insert (:func:`insert_of`, :func:`inserts_of`,
+  :func:`compact_inserts`), the newest change of its fields (:func:`newest_stamp`,
+  :func:`newest_per_field`, :func:`newest`): ``changes_record`` (record_id, field);
+- one change by its id (:func:`by_id`, :func:`known`): the change id's unique index;
+- a device's changes after a stamp (:func:`device_after`, :func:`device_newest`,
+  :func:`unsent`, the dashboard's :data:`RECENT_SINCE`): ``changes_device`` (device_id, hlc).
+
+Why one module: the fold (docs/change-log-design.md, "Order to build" step 2) keeps a plain
+insert change in its record row instead of a change row; the log then is ``changes`` plus the
+folded rows, and only the functions here need to know. They return what the SQL returns today,
+byte for byte: a compact insert change's value is NULL (``ops.STORED``) and the caller fills it
+in (``ops.change_value`` / ``ops.fill_values``), as before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from btam_desktop.core.db import Database, Row
+
+# A change row as a bundle lays it out (payload.py): the columns in this order, ``resolves``
+# decoded from its JSON text.
+BUNDLE_COLUMNS = ("change_id, tbl, record_id, field, value, base_hlc, hlc, device_id,"
+                  " member_id, reason, resolves")
+_CHUNK = 500  # ids bound per statement (SQLite's default limit is 32,766; kept small)
+
+# -- the statements (module constants so that tests/core/test_changelog.py can explain them) --
+_OF_RECORD = ("SELECT change_id, field, value, base_hlc, hlc, device_id FROM changes"
+              " WHERE record_id = ?")
+_HISTORY = ("SELECT c.*, COALESCE(m.name, 'Recovery key') AS member_name FROM changes c"
+            " LEFT JOIN members m ON m.id = c.member_id WHERE c.record_id = ?"
+            " ORDER BY c.hlc")
+_RESOLUTIONS = ("SELECT change_id, resolves, hlc, device_id FROM changes WHERE record_id = ?"
+                " AND resolves IS NOT NULL ORDER BY hlc, device_id")
+_OF_RECORDS = f"SELECT {BUNDLE_COLUMNS} FROM changes WHERE record_id IN ({{marks}})"
+_INSERT_OF = ("SELECT change_id, tbl, record_id, value, hlc, device_id, member_id, reason"
+              " FROM changes WHERE record_id = ? AND field = '*'")
+_INSERTS_OF = ("SELECT change_id, tbl, record_id, value, hlc, device_id, member_id, reason"
+               " FROM changes WHERE record_id IN ({marks}) AND field = '*'")
+_COMPACT_INSERTS = ("SELECT record_id FROM changes WHERE record_id IN ({marks})"
+                    " AND field = '*' AND value IS NULL")
+_NEWEST_STAMP = ("SELECT hlc FROM changes WHERE record_id = ? AND field IN (?, '*')"
+                 " ORDER BY hlc DESC LIMIT 1")
+_NEWEST_PER_FIELD = ("SELECT field, max(hlc) FROM changes WHERE record_id = ? AND field IN"
+                     " (SELECT value FROM json_each(?)) GROUP BY field")
+_NEWEST = ("SELECT hlc, device_id FROM changes WHERE record_id = ? AND field IN (?, '*')"
+           " ORDER BY hlc DESC, device_id DESC LIMIT 1")
+_BY_ID = ("SELECT c.*, m.name AS member_name FROM changes c LEFT JOIN members m"
+          " ON m.id = c.member_id WHERE c.change_id = ?")
+_KNOWN = "SELECT change_id FROM changes WHERE change_id IN ({marks})"
+_DEVICE_AFTER = (f"SELECT {BUNDLE_COLUMNS} FROM changes WHERE device_id = ? AND hlc > ?"
+                 " ORDER BY hlc")
+_DEVICE_NEWEST = "SELECT max(hlc) FROM changes WHERE device_id = ?"
+_UNSENT = ("SELECT 1 FROM changes WHERE record_id IN ({marks}) AND device_id = ? AND hlc > ?"
+           " LIMIT 1")
+
+# Every device's changes after ``:since`` as the relation ``recent (tbl, record_id, field,
+# hlc, member_id)``, to be followed by a SELECT reading it (the dashboard's "since you last
+# signed in", queries.changes_since). Read through the (device_id, hlc) index one device at a
+# time (the devices found by hopping along that index): a handful of index seeks and the few
+# recent rows, where "hlc > :since" alone walks the whole change log (2.5 million rows at
+# 100,000 cases: seconds on every unlock).
+RECENT_SINCE = (
+    "WITH RECURSIVE devices(id) AS (SELECT (SELECT min(device_id) FROM changes)"
+    " UNION ALL SELECT (SELECT min(device_id) FROM changes WHERE device_id > devices.id)"
+    " FROM devices WHERE devices.id IS NOT NULL),"
+    " recent AS MATERIALIZED (SELECT ch.tbl, ch.record_id, ch.field, ch.hlc, ch.member_id"
+    " FROM devices JOIN changes ch INDEXED BY"
+    " changes_device ON ch.device_id = devices.id AND ch.hlc > :since) ")
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[tuple[list[str], str]]:
+    """``ids`` a few hundred at a time, each with its ``?, ?, …`` marks."""
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start:start + _CHUNK])
+        yield chunk, ", ".join("?" for _ in chunk)
+
+
+def _bundle_row(row: Row) -> list[Any]:
+    values = list(row)
+    values[10] = json.loads(values[10]) if values[10] else None
+    return values
+
+
+# -- a record's changes ----------------------------------------------------------------------
+def of_record(db: Database, record_id: str) -> list[Row]:
+    """Every change of one record, in no particular order: ``change_id, field, value,
+    base_hlc, hlc, device_id`` (the conflict queue's derivation)."""
+    return db.query(_OF_RECORD, (record_id,))
+
+
+def history(db: Database, record_id: str) -> list[Row]:
+    """Every change of one record, oldest first: every column of the change row and
+    ``member_name`` (the member's name, "Recovery key" for a change made with no member)."""
+    return db.query(_HISTORY, (record_id,))
+
+
+def resolutions_of(db: Database, record_id: str) -> list[Row]:
+    """The record's conflict resolutions (``resolves`` set), oldest first: ``change_id,
+    resolves, hlc, device_id``."""
+    return db.query(_RESOLUTIONS, (record_id,))
+
+
+def of_records(db: Database, record_ids: Sequence[str]) -> list[list[Any]]:
+    """Every change of the records, laid out as in a bundle (:data:`BUNDLE_COLUMNS`,
+    ``resolves`` decoded), compact values left NULL; in no particular order."""
+    out: list[list[Any]] = []
+    for chunk, marks in _chunks(record_ids):
+        out.extend(_bundle_row(r) for r in db.query(_OF_RECORDS.format(marks=marks), chunk))
+    return out
+
+
+# -- inserts ---------------------------------------------------------------------------------
+def insert_of(db: Database, record_id: str) -> Row | None:
+    """The record's insert change (field ``*``): ``change_id, tbl, record_id, value, hlc,
+    device_id, member_id, reason``; None when it has none."""
+    return db.query_one(_INSERT_OF, (record_id,))
+
+
+def inserts_of(db: Database, record_ids: Iterable[str],
+               table: str | None = None) -> list[Row]:
+    """The insert changes of the records (columns of :func:`insert_of`), of ``table`` only
+    when given; in no particular order."""
+    rows: list[Row] = []
+    for chunk, marks in _chunks(list(record_ids)):
+        rows.extend(r for r in db.query(_INSERTS_OF.format(marks=marks), chunk)
+                    if table is None or r["tbl"] == table)
+    return rows
+
+
+def compact_inserts(db: Database, record_ids: Sequence[str]) -> list[str]:
+    """Which of the records' insert changes are compact (value NULL: the row is the value)."""
+    out: list[str] = []
+    for chunk, marks in _chunks(record_ids):
+        out.extend(str(r[0]) for r in db.query(_COMPACT_INSERTS.format(marks=marks), chunk))
+    return out
+
+
+# -- the newest change of fields ---------------------------------------------------------------
+def newest_stamp(db: Database, record_id: str, field_name: str) -> str | None:
+    """The stamp of the newest change of the field or of the record's insert (None: none)."""
+    stamp: str | None = db.scalar(_NEWEST_STAMP, (record_id, field_name))
+    return stamp
+
+
+def newest_per_field(db: Database, record_id: str, names: Iterable[str]) -> dict[str, str]:
+    """{field: stamp of its newest change} for those of ``names`` that have a change (name
+    ``*`` among them for the insert)."""
+    return {str(r[0]): str(r[1]) for r in db.query(
+        _NEWEST_PER_FIELD, (record_id, json.dumps(list(names))))}
+
+
+def newest(db: Database, record_id: str, field_name: str) -> tuple[str, str] | None:
+    """``(hlc, device_id)`` of the newest change of the field or of the record's insert,
+    the device breaking a tie (the merge's last-writer-wins order); None when none."""
+    row = db.query_one(_NEWEST, (record_id, field_name))
+    return None if row is None else (str(row["hlc"]), str(row["device_id"]))
+
+
+# -- by change id ----------------------------------------------------------------------------
+def by_id(db: Database, change_id: str | None) -> Row | None:
+    """One change by its id: every column of the row and ``member_name`` (None when the
+    change has no member or the member is unknown here); None when not here."""
+    return db.query_one(_BY_ID, (change_id,))
+
+
+def known(db: Database, change_ids: Sequence[str]) -> set[str]:
+    """Which of the change ids are in the log."""
+    out: set[str] = set()
+    for chunk, marks in _chunks(change_ids):
+        out.update(str(r[0]) for r in db.query(_KNOWN.format(marks=marks), chunk))
+    return out
+
+
+# -- by device after a stamp -------------------------------------------------------------------
+def device_after(db: Database, device_id: str, since_hlc: str) -> list[list[Any]]:
+    """The device's changes stamped after ``since_hlc``, oldest first, laid out as in a
+    bundle (:data:`BUNDLE_COLUMNS`, ``resolves`` decoded, compact values left NULL)."""
+    return [_bundle_row(r) for r in db.query(_DEVICE_AFTER, (device_id, since_hlc))]
+
+
+def device_newest(db: Database, device_id: str) -> str | None:
+    """The stamp of the device's newest change (None: it has none here)."""
+    stamp: str | None = db.scalar(_DEVICE_NEWEST, (device_id,))
+    return stamp
+
+
+def unsent(db: Database, record_ids: Sequence[str], device_id: str, since_hlc: str) -> bool:
+    """Whether any of the records has a change by the device stamped after ``since_hlc``."""
+    return any(db.scalar(_UNSENT.format(marks=marks), [*chunk, device_id, since_hlc])
+               for chunk, marks in _chunks(record_ids))

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QTabWidget, QWidget
 from btam_desktop.core.errors import BtamError
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
-from btam_desktop.core.sync import exchange, team
+from btam_desktop.core.sync import conflicts, exchange, team
 from btam_desktop.core.sync.exchange import SUFFIX, ExportResult, ImportSummary
 from btam_desktop.core.sync.invite import Invitation
 from btam_desktop.core.words import plural
@@ -113,6 +113,10 @@ class SyncPage(Page):
         self.dialog: QWidget | None = None  # the last dialog opened (tests look at it)
         self.last_job: tasks.BackgroundJob | None = None
         self.message = MessageLabel()
+        # The import's message that names new conflicts, while it is shown: (its text, the
+        # text without the conflicts' sentence, its kind, the open conflicts it was written
+        # for). A refresh with another count rewrites that sentence (see _follow_conflicts).
+        self._conflict_note: tuple[str, str, str, int] | None = None
         self.exchange = ExchangeTab()
         self.history = HistoryTab()
         self.team = TeamTab()
@@ -181,6 +185,28 @@ class SyncPage(Page):
                                    + (", some critical" if critical else ""))
         self.tabs.setTabVisible(1, state.in_team)
         self.tabs.setTabVisible(2, state.in_team)
+        self._follow_conflicts(count)
+
+    def _follow_conflicts(self, count: int) -> None:
+        """The import's "N new conflicts for the team lead" follows the open count once
+        conflicts are resolved (here or by a bundle): "N still to resolve", then gone; the
+        rest of the message (what the import did) stays."""
+        note = self._conflict_note
+        if note is None:
+            return
+        shown, base, kind, noted = note
+        if self.message.text() != shown:  # another message has replaced it
+            self._conflict_note = None
+            return
+        if count == noted:
+            return
+        if count:
+            text = (f"{base} {plural(count, 'conflict')} still to resolve: see the Conflicts"
+                    " tab.")
+            self._conflict_note = (text, base, kind, count)
+        else:
+            text, self._conflict_note = base, None
+        self.message.show_message(text, kind)
 
     def teardown(self) -> None:
         """Stop the folder watch; drop the conflict values held by the queue."""
@@ -484,12 +510,17 @@ class SyncPage(Page):
         refused = len(outcomes) - done
         intro = f"{plural(done, 'bundle')} imported"
         intro += f", {refused} refused (nothing of those changed the vault)." if refused else "."
+        base = intro
         new_conflicts = sum(o.summary.report.new_conflicts for o in outcomes
                             if o.summary is not None)
         if new_conflicts:
             intro += (f" {plural(new_conflicts, 'new conflict')} for the team lead: see "
                       "the Conflicts tab.")
-        self.message.show_message(intro, "error" if refused else "ok")
+        kind = "error" if refused else "ok"
+        self.message.show_message(intro, kind)
+        # The count now (the page's own state may not have been re-read since the import).
+        self._conflict_note = (intro, base, kind, conflicts.open_count(self._session.db)) if (
+            new_conflicts) else None
         self._show_dialog(InfoDialog("Import summary", self.window(), intro=intro,
                                      lines=import_report(outcomes, total)))
 

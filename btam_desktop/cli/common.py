@@ -60,11 +60,12 @@ def confirm(ctx: Context, question: str, *, without_terminal: str, declined: str
         return True
     if not _interactive():
         raise UsageError(without_terminal)
-    answer = input(f"{question} [y/N] ")
-    if answer.strip().lower() in ("y", "yes"):
+    # In --json mode stdout is for the JSON document: the question and a "no" go to stderr.
+    say = sys.stderr if ctx.as_json else sys.stdout
+    print(f"{question} [y/N] ", end="", file=say, flush=True)
+    if input("").strip().lower() in ("y", "yes"):
         return True
-    # In --json mode stdout is for the JSON document.
-    print(declined, file=sys.stderr if ctx.as_json else sys.stdout)
+    print(declined, file=say)
     return False
 
 

@@ -106,3 +106,14 @@ def test_team_revoke_with_yes_in_a_script(pair: tuple[Laptop, Laptop],  # noqa: 
     code, out, err = lead("team", "revoke", code_of, "--yes", "--json")
     assert code == 0, err
     assert json.loads(out)["code"] == code_of
+
+
+def test_asked_in_json_mode_stdout_holds_only_the_json(pair: tuple[Laptop, Laptop],  # noqa: F811
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    lead, _ = pair
+    number = _trashed_case(lead)
+    monkeypatch.setattr(common, "_interactive", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda _prompt: "y")
+    code, out, err = lead("case", "purge", number, "--json")
+    assert code == 0 and json.loads(out)["action"] == "purge"
+    assert "Purge this case? [y/N]" in err

@@ -33,7 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from btam_desktop.core import audit
+from btam_desktop.core import audit, changelog
 from btam_desktop.core.db import IntegrityError
 from btam_desktop.core.ops import (
     JSON_COLUMNS,
@@ -170,16 +170,12 @@ class Merger:
             return True
         if change_id in self._looked_up:
             return False
-        return self.db.scalar("SELECT 1 FROM changes WHERE change_id = ?", (change_id,)) is not None
+        return bool(changelog.known(self.db, [change_id]))
 
     def _preload_known(self, changes: list[RemoteChange]) -> None:
         """Which of a batch's changes are already here, in a few queries instead of one each."""
         ids = [c.change_id for c in changes]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            self._seen_ids.update(str(r[0]) for r in self.db.query(
-                f"SELECT change_id FROM changes WHERE change_id IN ({marks})", chunk))
+        self._seen_ids.update(changelog.known(self.db, ids))
         self._looked_up.update(ids)
 
     def _tombstone(self, record_id: str) -> Any:
@@ -395,10 +391,7 @@ class Merger:
             newest = max((k for k in known if k is not None), default=None)
         else:
             self.op.flush_batch()
-            row = self.db.query_one(
-                "SELECT hlc, device_id FROM changes WHERE record_id = ? AND field IN (?, '*')"
-                " ORDER BY hlc DESC, device_id DESC LIMIT 1", (record_id, change.field))
-            newest = None if row is None else (str(row["hlc"]), str(row["device_id"]))
+            newest = changelog.newest(self.db, record_id, change.field)
         self._touched.add((table, record_id))
         self._note_newest(record_id, change.field, mine)
         if newest is not None and mine < newest:

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
-from btam_desktop.core import audit
+from btam_desktop.core import audit, changelog
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.ops import PURGED, TABLES, Operation, RemoteChange, fill_values
@@ -89,7 +89,7 @@ def local_vector(db: Database, device_id: str) -> Vector:
         str(r["device_id"]): (str(r["hlc"]), int(r["audit_seq"]))
         for r in db.query("SELECT device_id, hlc, audit_seq FROM sync_seen")
     }
-    own_hlc = db.scalar("SELECT max(hlc) FROM changes WHERE device_id = ?", (device_id,))
+    own_hlc = changelog.device_newest(db, device_id)
     own_seq = db.scalar("SELECT max(device_seq) FROM audit WHERE device_id = ?", (device_id,))
     vector[device_id] = (str(own_hlc or ""), int(own_seq or 0))
     return vector
@@ -114,13 +114,7 @@ def collect(db: Database, *, device_id: str, ack: Vector,
     audit_rows: list[list[Any]] = []
     for device, (_, _) in sorted(vector.items()):
         since_hlc, since_seq = ack.get(device, ("", 0))
-        for row in db.query(
-                "SELECT change_id, tbl, record_id, field, value, base_hlc, hlc, device_id,"
-                " member_id, reason, resolves FROM changes WHERE device_id = ? AND hlc > ?"
-                " ORDER BY hlc", (device, since_hlc)):
-            values = list(row)
-            values[10] = json.loads(values[10]) if values[10] else None
-            changes.append(values)
+        changes += changelog.device_after(db, device, since_hlc)
         for row in db.query(
                 "SELECT entry_id, device_id, device_seq, at, hlc, member_id, member_name,"
                 " action, record_type, record_id, detail, prev_hash, hash, signer_key,"

@@ -186,6 +186,7 @@ class SyncPage(Page):
         self.tabs.setTabVisible(1, state.in_team)
         self.tabs.setTabVisible(2, state.in_team)
         self._follow_conflicts(count)
+        self.watcher.follow_conflicts(count)
 
     def _follow_conflicts(self, count: int) -> None:
         """The import's "N new conflicts for the team lead" follows the open count once

@@ -20,6 +20,7 @@ deletes the page and its timer, so nothing runs while locked.
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from btam_desktop.core.session import Session
+from btam_desktop.core.sync import conflicts
 from btam_desktop.core.sync.watch import FolderWatch, WatchReport, is_candidate
 from btam_desktop.core.words import plural
 from btam_desktop.ui import messages, tasks
@@ -35,6 +37,10 @@ from btam_desktop.ui.sync.views import WatchGroup
 SCAN_INTERVAL_MS = 30_000
 FORCE_EVERY = 10  # ticks: a full scan at least every five minutes while on
 Listing = tuple[tuple[str, int, int], ...]
+# A scan report's line naming the new conflicts of one bundle (core.sync.exchange's words, with
+# the CLI's pointer replaced by the Conflicts tab).
+_NEW_CONFLICTS = re.compile(r"^(\s*)([\d,]+ new conflicts?) for the team lead: see the"
+                            r" Conflicts tab$")
 
 
 def inbox_listing(folder: Path) -> Listing | None:
@@ -60,6 +66,9 @@ class FolderWatcher(QObject):
         self._listing: Listing | None = None
         self._waiting = False
         self._ticks = 0
+        # The last scan's report while it names new conflicts: (its text, its kind, the open
+        # conflicts then); see follow_conflicts.
+        self._conflict_status: tuple[str, str, int] | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(SCAN_INTERVAL_MS)
         self.timer.timeout.connect(lambda: self.tick())
@@ -193,7 +202,24 @@ class FolderWatcher(QObject):
                          "taken at the next scan.")
         text = f"Last scan at {now}:\n" + "\n".join(lines)
         if report.refused or report.problems or report.export_problem:
-            self.group.status.show_error(text)
+            kind = "error"
         else:
-            self.group.status.show_message(text, "ok" if report.imported or report.exported
-                                           else "info")
+            kind = "ok" if report.imported or report.exported else "info"
+        self.group.status.show_message(text, kind)
+        self._conflict_status = (text, kind, conflicts.open_count(self._session.db)) if any(
+            _NEW_CONFLICTS.match(line) for line in lines) else None
+
+    def follow_conflicts(self, count: int) -> None:
+        """Once no conflict is open any more, the last scan's "N new conflicts for the team
+        lead: see the Conflicts tab" says they were resolved since (the rest of the scan's
+        report stays as it was); a report shown since is left alone."""
+        status = self._conflict_status
+        if status is None or count:
+            return
+        text, kind, noted = status
+        self._conflict_status = None
+        if noted == 0 or self.group.status.text() != text:
+            return
+        self.group.status.show_message("\n".join(
+            _NEW_CONFLICTS.sub(r"\1\2 (resolved since)", line)
+            for line in text.split("\n")), kind)

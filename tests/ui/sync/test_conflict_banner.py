@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -16,6 +17,7 @@ from btam_desktop.ui.sync.conflict_dialog import ConflictDialog
 from btam_desktop.ui.sync.dialogs import InfoDialog
 
 from .conftest import MakePage, send
+from .test_folder_watch import _folders, _wait
 
 
 def _import_conflicts(qtbot: QtBot, a: Session, b: Session, page: SyncPage,
@@ -62,3 +64,28 @@ def test_the_new_conflicts_sentence_follows_the_open_count(
     assert conflicts.open_count(a.db) == 0
     text = page.message.text()
     assert "conflict" not in text and "1 bundle imported" in text
+
+
+def test_the_watched_folder_s_last_scan_says_when_its_conflicts_are_resolved(
+        qtbot: QtBot, pair: tuple[Session, Session], make_page: MakePage, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = pair
+    page = make_page(a)
+    case = b.store.create_case("Statements about harming coworkers", concern="moderate")
+    send(b, a, tmp_path)
+    a.store.update_case(case.id, {"title": "On A"})
+    b.store.update_case(case.id, {"title": "On B"})
+    inbox, _outbox = _folders(tmp_path, page, monkeypatch)
+    exchange.export_bundle(b, inbox / exchange.default_name(b, 9))
+    group = page.exchange.watch
+    group.switch.setChecked(True)  # the first scan leaves a file just written for the next
+    _wait(qtbot, page)
+    assert page.watcher.tick(force=True) is not None
+    _wait(qtbot, page)
+    assert conflicts.open_count(a.db) == 1
+    assert "1 new conflict for the team lead: see the Conflicts tab" in group.status.text()
+
+    _resolve_first(qtbot, page)
+    text = group.status.text()
+    assert "see the Conflicts tab" not in text and "1 new conflict (resolved since)" in text
+    assert text.startswith("Last scan at")  # the rest of the scan's report stays

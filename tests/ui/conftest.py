@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import vault
@@ -110,3 +111,14 @@ def make_controller(qtbot: QtBot) -> Iterator[Callable[..., AppController]]:
         controller.deleteLater()
     # Run the deleteLater() calls now, so no window outlives its test.
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def restore_style(qapp: QApplication) -> Iterator[None]:
+    """Put the application's palette, style sheet and colour scheme back after a test that
+    switches themes (they are process-wide)."""
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.styleHints().unsetColorScheme()

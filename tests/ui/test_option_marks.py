@@ -11,8 +11,6 @@ night window when not ticked, so the list looked like plain text with nothing to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
@@ -28,15 +26,6 @@ from pytestqt.qtbot import QtBot
 
 from btam_desktop.ui.theme import ThemeManager, ThemeMode, contrast_ratio
 from btam_desktop.ui.widgets import tick_list
-
-
-@pytest.fixture
-def restore_style(qapp: QApplication) -> Iterator[None]:
-    palette, sheet = qapp.palette(), qapp.styleSheet()
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.styleHints().unsetColorScheme()
 
 
 def _mark(qtbot: QtBot, checked: bool) -> tuple[QImage, QColor]:

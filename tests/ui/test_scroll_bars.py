@@ -7,8 +7,6 @@ to the window so the bar does not shout."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -16,15 +14,6 @@ from PySide6.QtWidgets import QApplication, QScrollBar, QStyle, QStyleOptionSlid
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.ui.theme import ThemeManager, ThemeMode, contrast_ratio
-
-
-@pytest.fixture
-def restore_theme(qapp: QApplication) -> Iterator[None]:
-    palette, sheet = qapp.palette(), qapp.styleSheet()
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.styleHints().unsetColorScheme()
 
 
 def _pixel(bar: QScrollBar, control: QStyle.SubControl) -> QColor:
@@ -41,7 +30,7 @@ def _pixel(bar: QScrollBar, control: QStyle.SubControl) -> QColor:
 @pytest.mark.parametrize("orientation", [Qt.Orientation.Vertical, Qt.Orientation.Horizontal])
 @pytest.mark.parametrize("mode", [ThemeMode.LIGHT, ThemeMode.DARK])
 def test_the_handle_stands_out_from_the_groove(qtbot: QtBot, qapp: QApplication,
-                                               restore_theme: None, mode: ThemeMode,
+                                               restore_style: None, mode: ThemeMode,
                                                orientation: Qt.Orientation) -> None:
     manager = ThemeManager(qapp, mode)
     manager.apply()

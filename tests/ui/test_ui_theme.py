@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -67,14 +66,6 @@ PAIRS = [
     ("disabled-text", "base", 3.0),
 ]
 
-
-@pytest.fixture
-def restore_style(qapp: QApplication) -> Iterator[None]:
-    palette, sheet = qapp.palette(), qapp.styleSheet()
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.styleHints().unsetColorScheme()
 
 
 def test_resources_are_found() -> None:

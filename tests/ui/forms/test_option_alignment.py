@@ -4,8 +4,6 @@ ones above and below them, so a list of options looked ragged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QImage
@@ -48,19 +46,11 @@ def text_left(image: QImage, band: QRect) -> int:
     return columns.index(True, gap)
 
 
-@pytest.fixture
-def restore_theme(qapp: QApplication) -> Iterator[None]:
-    palette, sheet = qapp.palette(), qapp.styleSheet()
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.styleHints().unsetColorScheme()
-
 
 @pytest.mark.parametrize("mode", [ThemeMode.LIGHT, ThemeMode.DARK])
 @pytest.mark.parametrize("field_id", ["one", "many"])
 def test_long_and_short_options_start_their_text_in_line(
-        qtbot: QtBot, qapp: QApplication, restore_theme: None, field_id: str,
+        qtbot: QtBot, qapp: QApplication, restore_style: None, field_id: str,
         mode: ThemeMode) -> None:
     assert len(LONG) > WRAP_AFTER
     manager = ThemeManager(qapp, mode)

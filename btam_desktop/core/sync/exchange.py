@@ -99,6 +99,11 @@ class ImportSummary:
                        " made on a laptop that is not a lead laptop of"
                        " the team were not applied (the records stay; the conflicts stay open"
                        " for the team lead)")
+        if r.not_lead_reviews:
+            out.append(f"  {plural(r.not_lead_reviews, 'form review')} made on a laptop that is"
+                       " not a lead laptop of the team"
+                       f" {'was' if r.not_lead_reviews == 1 else 'were'} not applied (the"
+                       " forms stay as they were, to be reviewed by the team lead)")
         if r.held:
             out.append(f"  {plural(r.held, 'record')} held until the records they belong to"
                        " arrive")

@@ -23,7 +23,9 @@ is applied only when the laptop that *made* it (the change's own device, not the
 sender: changes are relayed) is an active lead in the roster at hand. Any other is set aside,
 neither applied nor logged, and counted in the import summary; the rest of the bundle comes
 in, and a conflict it meant to settle stays open for the lead. A vault with no team (no
-roster) has no one else to ask and applies them as before.
+roster) has no one else to ask and applies them as before. A form review (a submission's
+status set to 'reviewed', its reviewed_at or reviewed_by, or a newer status taking a review
+back) is a lead's in the same way; the submission and its answers are anyone's and apply.
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ class MergeReport:
     # Purged records and resolutions made on a laptop that is not an active lead (not applied).
     not_lead_purges: int = 0
     not_lead_resolutions: int = 0
+    # Form reviews (a submission marked reviewed, or its review undone) likewise.
+    not_lead_reviews: int = 0
     created: Counter[str] = field(default_factory=Counter)
     updated: dict[str, set[str]] = field(default_factory=dict)
 
@@ -101,6 +105,7 @@ class MergeReport:
             "withdraw_waiting": self.withdraw_waiting, "created": dict(self.created),
             "not_lead_purges": self.not_lead_purges,
             "not_lead_resolutions": self.not_lead_resolutions,
+            "not_lead_reviews": self.not_lead_reviews,
             "updated": {table: len(ids) for table, ids in self.updated.items()},
         }
 
@@ -162,7 +167,46 @@ class Merger:
                 self._set_aside.add(change.change_id)
                 self.report.not_lead_resolutions += 1
             return False
+        if change.table == "submissions" and self._is_review(change):
+            # One review writes three fields (a stamp each): counted once per form.
+            key = f"review:{change.record_id}"
+            if key not in self._set_aside:
+                self._set_aside.add(key)
+                self.report.not_lead_reviews += 1
+            return False
         return True
+
+    def _is_review(self, change: RemoteChange) -> bool:
+        """Whether a change of a submission gives or takes back the team's sign-off (what
+        :meth:`SubmissionStore.review` writes: status 'reviewed', reviewed_at, reviewed_by).
+
+        The submission itself and its answers are anyone's; only who reviewed it is a
+        lead's. An insert never carries a review (a form is created draft or complete and
+        reviewed later): one that does was crafted, and the bundle is refused."""
+        if change.field == "*":
+            row = change.decoded() or {}
+            if row.get("status") == "reviewed" or row.get("reviewed_at") \
+                    or row.get("reviewed_by"):
+                raise MergeError("a form in the bundle arrived already marked reviewed by a"
+                                 " laptop that is not a lead laptop of the team; nothing was"
+                                 " imported")
+            return False
+        if change.field in ("reviewed_at", "reviewed_by"):
+            return True
+        if change.field != "status":
+            return False
+        if change.decoded() == "reviewed":
+            return True
+        # Another status on a reviewed form, newer than its review, takes the review back
+        # (an honest laptop only ever completes a draft, which is never reviewed); an older
+        # one is kept in the history as any older value is.
+        self.op.flush_batch()
+        stored = self.db.scalar("SELECT status FROM submissions WHERE id = ?",
+                                (change.record_id,))
+        if stored != "reviewed":
+            return False
+        newest = changelog.newest(self.db, change.record_id, "status")
+        return newest is None or (change.hlc, change.device_id) > newest
 
     # -- look-ups -----------------------------------------------------------------------------
     def _known(self, change_id: str) -> bool:

@@ -124,6 +124,9 @@ def history_counts(row: dict[str, Any]) -> str:
     if refused:
         parts.append(f"{refused:,} purge(s)/resolution(s) from a laptop that is not a lead"
                      " laptop not applied")
+    if summary.get("not_lead_reviews"):
+        parts.append(plural(int(summary["not_lead_reviews"]), "form review")
+                     + " from a laptop that is not a lead laptop not applied")
     return ", ".join(parts)
 
 

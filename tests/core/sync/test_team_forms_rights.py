@@ -15,9 +15,11 @@ import yaml
 
 from btam_desktop.core.errors import PermissionDenied
 from btam_desktop.core.session import Session
+from btam_desktop.core.sync import exchange, team
+from btam_desktop.core.sync.bundle import BundleRefused
 from tests.core.test_submissions import valid_contact
 
-from .test_exchange import send
+from .test_exchange import enrol, send
 from .test_lead_rights import pair  # noqa: F401  (fixture)
 
 Laptops = Callable[[str], Session]
@@ -71,3 +73,103 @@ def test_a_vault_with_no_team_still_adds_forms_and_reviews(laptops: Laptops,
     sub = alone.submissions.create(case.id, "contact_log", valid_contact(alone),
                                    complete=True)
     assert alone.submissions.review(sub.id).status == "reviewed"
+
+
+# -- the merge: a review made on a member laptop is not applied -----------------------------------
+def _reviewed_by(session: Session, sub_id: str) -> str | None:
+    return session.db.scalar("SELECT reviewed_by FROM submissions WHERE id = ?", (sub_id,))
+
+
+def _reviewed_on_the_officer_s_laptop(lead: Session, officer: Session,
+                                      monkeypatch: pytest.MonkeyPatch) -> str:
+    """A completed form marked reviewed on an officer's laptop that does not check the roster
+    (an older version, or a tampered one): the lead's merge must not rely on its checks."""
+    case = officer.store.create_case("Letters to the clinic", concern="moderate")
+    sub = officer.submissions.create(case.id, "contact_log", valid_contact(officer),
+                                     complete=True)
+    monkeypatch.setattr(team, "lead_refusal", lambda session: None)
+    assert officer.submissions.review(sub.id).status == "reviewed"
+    monkeypatch.undo()
+    return sub.id
+
+
+def test_a_review_made_on_a_member_laptop_is_not_applied_by_the_lead(
+        pair: tuple[Session, Session], tmp_path: Path,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    lead, officer = pair
+    sub_id = _reviewed_on_the_officer_s_laptop(lead, officer, monkeypatch)
+    summary = send(officer, lead, tmp_path)
+    # The submission and its answers came in; the review did not (it waits for the lead).
+    arrived = lead.submissions.get(sub_id)
+    assert arrived.status == "complete"
+    assert arrived.reviewed_at is None
+    assert arrived.answers == officer.submissions.get(sub_id).answers
+    assert summary.report.not_lead_reviews == 1
+    text = "\n".join(summary.lines())
+    assert "1 form review" in text and "not a lead laptop" in text
+    (entry,) = [h for h in exchange.history(lead) if h["direction"] == "in"]
+    assert entry["summary"]["not_lead_reviews"] == 1
+    # The lead reviews it; that review reaches the officer's laptop and is applied there.
+    assert lead.submissions.review(sub_id).status == "reviewed"
+    back = send(lead, officer, tmp_path)
+    assert back.report.not_lead_reviews == 0
+    assert _reviewed_by(officer, sub_id) == lead.member_id
+
+
+def test_a_member_laptop_s_review_is_not_relayed_as_if_it_counted(
+        laptops: Laptops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set aside, the review is not logged on the lead's laptop, so the lead's next bundle
+    does not carry it on to a third laptop."""
+    lead, officer, third = laptops("A"), laptops("B"), laptops("C")
+    team.create_team(lead, "Lakeside BTAM")
+    enrol(lead, officer, tmp_path)
+    enrol(lead, third, tmp_path)
+    send(lead, officer, tmp_path)
+    send(lead, third, tmp_path)
+    sub_id = _reviewed_on_the_officer_s_laptop(lead, officer, monkeypatch)
+    send(officer, lead, tmp_path)
+    onward = send(lead, third, tmp_path)
+    assert third.submissions.get(sub_id).status == "complete"
+    assert onward.report.not_lead_reviews == 0  # nothing of it travelled
+
+
+def test_a_member_laptop_may_not_undo_the_lead_s_review(
+        pair: tuple[Session, Session], tmp_path: Path,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tampered laptop that sets a reviewed form back to 'complete' (or clears who reviewed
+    it) undoes the team's sign-off: set aside as a review too."""
+    lead, officer = pair
+    case = officer.store.create_case("Letters to the clinic", concern="moderate")
+    sub = officer.submissions.create(case.id, "contact_log", valid_contact(officer),
+                                     complete=True)
+    send(officer, lead, tmp_path)
+    lead.submissions.review(sub.id)
+    send(lead, officer, tmp_path)
+    with officer.operation("tampered") as op:
+        op.update("submissions", sub.id, {"status": "complete", "reviewed_at": None,
+                                          "reviewed_by": None})
+    summary = send(officer, lead, tmp_path)
+    kept = lead.submissions.get(sub.id)
+    assert kept.status == "reviewed" and _reviewed_by(lead, sub.id) == lead.member_id
+    assert summary.report.not_lead_reviews == 1
+
+
+def test_a_form_that_arrives_already_reviewed_from_a_member_laptop_is_refused(
+        pair: tuple[Session, Session], tmp_path: Path) -> None:  # noqa: F811
+    """No laptop creates a form already reviewed (it is created draft or complete, reviewed
+    later): a member laptop's bundle holding one was crafted and is refused whole."""
+    lead, officer = pair
+    case = officer.store.create_case("Letters to the clinic", concern="moderate")
+    sub = officer.submissions.create(case.id, "contact_log", valid_contact(officer),
+                                     complete=True)
+    # The logged insert rewritten past the write path (it travels as logged).
+    logged = json.loads(officer.db.scalar(
+        "SELECT value FROM changes WHERE record_id = ? AND field = '*'", (sub.id,)))
+    logged.update(status="reviewed", reviewed_at="2026-12-03T10:00:00Z",
+                  reviewed_by=officer.member_id)
+    officer.db.execute("UPDATE changes SET value = ? WHERE record_id = ? AND field = '*'",
+                       (json.dumps(logged), sub.id))
+    before = lead.db.scalar("SELECT count(*) FROM cases")
+    with pytest.raises(BundleRefused, match="already marked reviewed"):
+        send(officer, lead, tmp_path)
+    assert lead.db.scalar("SELECT count(*) FROM cases") == before

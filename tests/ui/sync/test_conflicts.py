@@ -248,3 +248,9 @@ def test_the_bundle_history_says_when_a_member_laptop_s_purge_was_not_applied() 
     assert "3 purge(s)/resolution(s) from a laptop that is not a lead laptop not applied" in (
         words.history_counts(row))
     assert "not applied" not in words.history_counts({"direction": "in", "summary": {}})
+
+
+def test_the_bundle_history_says_when_a_member_laptop_s_review_was_not_applied() -> None:
+    row = {"direction": "in", "summary": {"applied": 3, "not_lead_reviews": 1}}
+    assert "1 form review from a laptop that is not a lead laptop not applied" in (
+        words.history_counts(row))

@@ -150,6 +150,9 @@ class Merger:
         current = team.roster(op.session)
         self._leads = None if current is None else {d.device_id for d in current.leads()}
         self._set_aside: set[str] = set()
+        # Submissions this import inserted or marked reviewed: a status change of another
+        # record made in this import cannot take a review back (no look-up, no flush).
+        self._reviewed_here: set[str] = set()
 
     def admits(self, change: RemoteChange) -> bool:
         """False (counted once) for a purge or a resolution made on a laptop that is not an
@@ -197,6 +200,8 @@ class Merger:
             return False
         if change.decoded() == "reviewed":
             return True
+        if change.record_id in self._created and change.record_id not in self._reviewed_here:
+            return False
         # Another status on a reviewed form, newer than its review, takes the review back
         # (an honest laptop only ever completes a draft, which is never reviewed); an older
         # one is kept in the history as any older value is.
@@ -400,6 +405,8 @@ class Merger:
             self._forms[f"{row.get('form_id')}@{row.get('version')}"] = row.get("sha256")
         self._present.add(change.record_id)
         self._created.add(change.record_id)
+        if table == "submissions" and row.get("status") == "reviewed":
+            self._reviewed_here.add(change.record_id)
         self._note_newest(change.record_id, "*", (change.hlc, change.device_id))
         self.report.applied += 1
         self.report.created[table] += 1
@@ -461,6 +468,8 @@ class Merger:
         else:
             columns = {column: value}
         self.op.set_remote(change, columns)
+        if table == "submissions" and change.field == "status" and value == "reviewed":
+            self._reviewed_here.add(record_id)
         self.report.applied += 1
         self.report.updated.setdefault(table, set()).add(record_id)
 

@@ -173,3 +173,19 @@ def test_a_form_that_arrives_already_reviewed_from_a_member_laptop_is_refused(
     with pytest.raises(BundleRefused, match="already marked reviewed"):
         send(officer, lead, tmp_path)
     assert lead.db.scalar("SELECT count(*) FROM cases") == before
+
+
+def test_a_form_completed_on_a_member_laptop_comes_in_complete(
+        pair: tuple[Session, Session], tmp_path: Path) -> None:  # noqa: F811
+    """Completing a draft is the officer's: only the review is set aside, never a status."""
+    lead, officer = pair
+    case = officer.store.create_case("Letters to the clinic", concern="moderate")
+    draft = officer.submissions.create(case.id, "contact_log", {})
+    send(officer, lead, tmp_path)  # the draft first, then its completion in a bundle of its own
+    officer.submissions.complete(draft.id, valid_contact(officer))
+    late = officer.submissions.create(case.id, "contact_log", {})
+    officer.submissions.complete(late.id, valid_contact(officer))  # both in one bundle
+    summary = send(officer, lead, tmp_path)
+    assert summary.report.not_lead_reviews == 0
+    assert lead.submissions.get(draft.id).status == "complete"
+    assert lead.submissions.get(late.id).status == "complete"

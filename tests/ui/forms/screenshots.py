@@ -76,6 +76,12 @@ def shoot(app: QApplication, out: Path, theme: str) -> Path:
     settle(app)
     view.focus_field("concern_rationale")  # in view already: only the guidance changes
     settle(app)
+    # The focus may scroll once the layout has settled (it did in one run of two, leaving the
+    # section's title above the top): put the title back at the top, the field stays in view.
+    view.jump_to_section("judgement", focus=False)
+    settle(app)
+    view.focus_field("concern_rationale")  # its guidance again, the title stays at the top
+    settle(app)
     path = out / f"form-view-{theme}.png"
     if not view.grab().save(str(path)):
         raise SystemExit(f"could not write {path}")

@@ -77,7 +77,8 @@ def test_a_vault_with_no_team_still_adds_forms_and_reviews(laptops: Laptops,
 
 # -- the merge: a review made on a member laptop is not applied -----------------------------------
 def _reviewed_by(session: Session, sub_id: str) -> str | None:
-    return session.db.scalar("SELECT reviewed_by FROM submissions WHERE id = ?", (sub_id,))
+    value = session.db.scalar("SELECT reviewed_by FROM submissions WHERE id = ?", (sub_id,))
+    return None if value is None else str(value)
 
 
 def _reviewed_on_the_officer_s_laptop(lead: Session, officer: Session,
@@ -189,3 +190,24 @@ def test_a_form_completed_on_a_member_laptop_comes_in_complete(
     assert summary.report.not_lead_reviews == 0
     assert lead.submissions.get(draft.id).status == "complete"
     assert lead.submissions.get(late.id).status == "complete"
+
+
+def test_a_lead_s_review_relayed_by_a_member_laptop_is_applied(
+        laptops: Laptops, tmp_path: Path) -> None:
+    """Judged by the laptop that made the review, not by the one that passes it on."""
+    lead, officer, third = laptops("A"), laptops("B"), laptops("C")
+    team.create_team(lead, "Lakeside BTAM")
+    enrol(lead, officer, tmp_path)
+    enrol(lead, third, tmp_path)
+    send(lead, officer, tmp_path)
+    send(lead, third, tmp_path)
+    case = officer.store.create_case("Letters to the clinic", concern="moderate")
+    sub = officer.submissions.create(case.id, "contact_log", valid_contact(officer),
+                                     complete=True)
+    send(officer, lead, tmp_path)
+    lead.submissions.review(sub.id)
+    send(lead, officer, tmp_path)
+    relayed = send(officer, third, tmp_path)
+    assert relayed.report.not_lead_reviews == 0
+    assert third.submissions.get(sub.id).status == "reviewed"
+    assert _reviewed_by(third, sub.id) == lead.member_id

@@ -155,8 +155,10 @@ class Merger:
         self._reviewed_here: set[str] = set()
 
     def admits(self, change: RemoteChange) -> bool:
-        """False (counted once) for a purge or a resolution made on a laptop that is not an
-        active lead: a member laptop's vault has a lead of its own, who is not the team's."""
+        """False (counted once) for a purge, a resolution or a form review made on a laptop
+        that is not an active lead: a member laptop's vault has a lead of its own, who is not
+        the team's. The device judged is the one named on the change, which nothing but the
+        sender's bundle signature vouches for (bundle-format.md, "Not yet proven")."""
         if self._leads is None or change.device_id in self._leads \
                 or change.device_id == self.local_device:
             return True

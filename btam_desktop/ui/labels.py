@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
+from btam_desktop.core.sync import team
 
 ROLE_LABELS = {"lead": "Team lead", "officer": "Officer", "analyst": "Analyst"}
 
@@ -12,6 +14,26 @@ def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role.replace("_", " ").capitalize())
 
 
+def team_role_label(session: Session) -> str:
+    """The signed-in member's role as the team sees it.
+
+    Every vault's first member is its lead, so the vault role alone says "Team lead" on a
+    member laptop too; on a laptop in a team the roster decides (team.is_team_lead, as the
+    dashboard and the Conflicts tab do): a vault lead on a member laptop is shown as
+    "Member laptop of <team>". Officers and analysts keep their role's name."""
+    if session.role != "lead":
+        return role_label(session.role)
+    try:
+        if team.is_team_lead(session):
+            return role_label(session.role)
+        current = team.roster(session)
+    except BtamError:
+        return role_label(session.role)  # an unreadable roster: the vault role, as before
+    return f"Member laptop of {current.team_name}" if current is not None else \
+        "Member laptop"
+
+
 def signed_in(session: Session) -> str:
-    """"Dana Reyes · Team lead" (or "Recovery key · Team lead")."""
-    return f"{session.actor_name} \u00b7 {role_label(session.role)}"
+    """"Dana Reyes · Team lead" (or "Recovery key · Team lead", or on a member laptop of a
+    team "Dana Reyes · Member laptop of Lakeside BTAM")."""
+    return f"{session.actor_name} \u00b7 {team_role_label(session)}"

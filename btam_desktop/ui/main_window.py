@@ -211,8 +211,10 @@ class MainWindow(QMainWindow):
             self.addAction(action)
 
     def _build_status_bar(self) -> None:
-        self.who = QLabel(signed_in(self._session))
-        self.who.setAccessibleName(f"Signed in: {signed_in(self._session)}")
+        self.who = QLabel()
+        self._show_who()
+        # A bundle may bring a roster that makes this laptop a lead laptop (or a member one).
+        self.events.changed.connect(self._show_who)
         self.lock_button = QPushButton(" Lock")  # the space keeps the text off the icon
         self.lock_button.setAccessibleName("Lock the vault")
         self.lock_button.setToolTip(keys.LOCK.hint("Lock the vault now"))
@@ -223,6 +225,12 @@ class MainWindow(QMainWindow):
         # Permanent widgets: a passing notice (showMessage) must not hide who is signed in.
         bar.addPermanentWidget(self.who)
         bar.addPermanentWidget(self.lock_button)
+
+    def _show_who(self, _summary: object = None) -> None:
+        """Who is signed in, with the role the team gives this laptop (labels.signed_in)."""
+        text = signed_in(self._session) if self._session.is_open else self.who.text()
+        self.who.setText(text)
+        self.who.setAccessibleName(f"Signed in: {text}")
 
     def add_page(self, section: Section, page: Page) -> None:
         """Add a navigation entry and its page (the full application adds real pages here)."""

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint, QSize
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import demo, queries, vault
@@ -268,3 +269,59 @@ def test_the_main_dialogs_fit(small: Small) -> None:
         dialog.hide()
         dialog.deleteLater()
     assert problems == []
+
+
+LONG_TITLE = "Grievance against HR escalating to veiled threats in e-mails"
+
+
+def test_the_case_header_fits_when_the_title_wraps(small: Small) -> None:
+    """Found in the 1024 screenshots: with a title that takes two lines, an overdue review
+    and two members assigned, the header was wider than the case view and "Export case
+    report…" read "port case report", the review "⚠ ove". Every header button shows its
+    whole text inside the window, and no value is cut (title elided or wrapped, whole)."""
+    session = small.controller.session
+    assert session is not None
+    store = session.store
+    case = store.create_case(LONG_TITLE, concern="imminent", status="active",
+                             tier="intensive", next_review="2026-01-05")
+    store.assign(case.id, LEAD)
+    store.assign(case.id, OFFICER)
+    small.main.show_page("cases")
+    view = small.cases.open_case(case.id)
+    assert isinstance(view, CaseView)
+    settle()
+    header = view.header
+    problems = button_problems(small.main, f"{small.tag} case header")
+    for button in header.findChildren(QAbstractButton):
+        if not button.isVisible():
+            continue
+        right = button.mapTo(small.main, QPoint(button.width(), 0)).x()
+        if right > small.main.width() or button.width() + 2 < button.sizeHint().width():
+            problems.append(f"{small.tag}: {button.text()!r} {button.width()} of "
+                            f"{button.sizeHint().width()} px, right edge {right}")
+    # The header is not wider than the case view that holds it (a wider one is clipped).
+    if header.width() > view.width():
+        problems.append(f"{small.tag}: header {header.width()} px in a {view.width()} px view")
+    # Each value is shown whole: the text it shows (on one line or two) fits its size.
+    for label in (header.review, header.status, header.tier, header.opened, header.assigned):
+        text = label.text()
+        needed = label.fontMetrics().size(0, text) if not label.wordWrap() else \
+            QSize(label.minimumSizeHint().width(), label.heightForWidth(label.width()))
+        right = label.mapTo(small.main, QPoint(label.width(), 0)).x()
+        if (label.width() + 2 < needed.width() or label.height() + 2 < needed.height()
+                or right > small.main.width()):
+            problems.append(f"{small.tag}: {label.accessibleName()} {text!r} cut "
+                            f"({label.width()}x{label.height()} of {needed.width()}x"
+                            f"{needed.height()} px, right edge {right})")
+    assert " ".join(header.review.text().split()) == "2026-01-05 \u26a0 overdue"
+    assert " ".join(header.status.text().split()) == "Active management"
+    # The title shows whole on its lines, or ends in "…" with the whole title in its tooltip.
+    title = header.title
+    shown_title = title.text()
+    if shown_title != LONG_TITLE:
+        assert shown_title.endswith("\u2026") and title.toolTip() == LONG_TITLE
+    title_right = title.mapTo(small.main, QPoint(title.width(), 0)).x()
+    if title_right > small.main.width():
+        problems.append(f"{small.tag}: title right edge {title_right}")
+    shot(small.main, "case-header-long-title", small.tag)
+    assert problems == [], "\n".join(problems)

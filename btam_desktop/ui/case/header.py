@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from btam_desktop.core.errors import BtamError
@@ -39,6 +40,84 @@ def _value_label() -> QLabel:
     return label
 
 
+class FoldingLabel(QLabel):
+    """A value shown on one line, or folded on two lines at a break chosen here
+    ("2026-10-31" over "⚠ overdue", "Active" over "management"), never cut.
+
+    Word wrap would not do: a wrapped QLabel asks for less than one line's width, so the
+    facts grid folded "Active management" even with room to spare, and wrapped "⚠ overdue"
+    between its sign and word. The header folds it (:meth:`set_folded`) when the facts do
+    not fit on one line; folded, it asks only for the folded text's width. Should a layout
+    still give it less than one line's width, it shows the folded text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._wide = ""
+        self._narrow = ""
+        self._folded = False
+
+    def set_value(self, wide: str, narrow: str | None = None) -> None:
+        """Show ``wide`` on one line, or ``narrow`` (with a newline) when it does not fit."""
+        self._wide = wide
+        self._narrow = narrow if narrow is not None else wide
+        self.updateGeometry()
+        self._fold()
+
+    def set_folded(self, folded: bool) -> None:
+        """Ask for the folded text's room (True) or the one-line text's."""
+        if folded != self._folded:
+            self._folded = folded
+            self.updateGeometry()
+            self._fold()
+
+    def wide_width(self) -> int:
+        """The width the value needs on one line."""
+        return self._size(self._wide).width()
+
+    def _size(self, text: str) -> QSize:
+        margins = self.contentsMargins()
+        size = self.fontMetrics().size(0, text or " ")
+        return QSize(size.width() + margins.left() + margins.right() + 2 * self.margin(),
+                     size.height() + margins.top() + margins.bottom() + 2 * self.margin())
+
+    def sizeHint(self) -> QSize:
+        """The one-line text's size, or the folded one's when folded."""
+        return self._size(self._narrow if self._folded else self._wide)
+
+    def minimumSizeHint(self) -> QSize:
+        """The folded text's size."""
+        return self._size(self._narrow)
+
+    def hasHeightForWidth(self) -> bool:
+        """Folded, the value is taller."""
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        """One line's height when the one-line text fits ``width``, else the folded one's."""
+        return self._size(self._narrow if self._folded or width < self.wide_width()
+                          else self._wide).height()
+
+    def _fold(self) -> None:
+        text = self._narrow if self._folded or self.width() < self.wide_width() \
+            else self._wide
+        if text != self.text():
+            super().setText(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Fold or unfold for the new width."""
+        super().resizeEvent(event)
+        self._fold()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A font or style change (the overdue review is bold) changes what fits."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.updateGeometry()
+            self._fold()
+
+
 class CaseHeader(QWidget):
     """What the case is and where it stands; buttons to change it."""
 
@@ -61,9 +140,11 @@ class CaseHeader(QWidget):
         self.trash_note.setObjectName("message")
         self.trash_note.setProperty("kind", "error")
         self.trash_note.hide()
-        self.status = _value_label()
+        # On a narrow window the facts give way by folding, never by being cut (beside them
+        # "Export case report…" keeps its whole text).
+        self.status = FoldingLabel()
         self.tier = _value_label()
-        self.review = _value_label()
+        self.review = FoldingLabel()
         self.assigned = _value_label()
         self.assigned.setWordWrap(True)
         self.opened = _value_label()
@@ -80,12 +161,15 @@ class CaseHeader(QWidget):
         top.addWidget(self.conflict_marks.mark("title"), 0, Qt.AlignmentFlag.AlignVCenter)
         top.addWidget(self.conflict_marks.mark(OTHER), 0, Qt.AlignmentFlag.AlignVCenter)
         facts = QGridLayout()
+        self._facts = facts
+        self._captions: list[QLabel] = []
         facts.setHorizontalSpacing(10)
         facts.setVerticalSpacing(2)
         for column, (caption, value) in enumerate((
                 ("Status", self.status), ("Tier", self.tier), ("Next review", self.review),
                 ("Opened", self.opened), ("Assigned", self.assigned))):
             name = QLabel(caption)
+            self._captions.append(name)
             name.setProperty("muted", True)
             name.setBuddy(value)
             value.setAccessibleName(caption)
@@ -130,6 +214,31 @@ class CaseHeader(QWidget):
         layout.addLayout(actions)
         self.setAccessibleName("Case header")
 
+    def _fit_facts(self) -> None:
+        """Fold Status and Next review on two lines when the facts and "Export case report…"
+        do not fit the header's width on one line each (found at 1024x768 with an overdue
+        review: the export button read "port case report", the review "⚠ ove"). Assigned
+        wraps between names as before; it is counted at its longest name."""
+        status, tier, review, opened, assigned = self._captions
+        names = self.assigned.text().split(", ")
+        metrics = self.assigned.fontMetrics()
+        needed = (max(status.sizeHint().width(), self.status.wide_width())
+                  + max(tier.sizeHint().width(), self.tier.sizeHint().width())
+                  + max(review.sizeHint().width(), self.review.wide_width())
+                  + max(opened.sizeHint().width(), self.opened.sizeHint().width())
+                  + max([assigned.sizeHint().width(),
+                         *(metrics.horizontalAdvance(f"{name},") for name in names)])
+                  + 5 * self._facts.horizontalSpacing()
+                  + self.export_button.sizeHint().width())
+        fold = needed > self.width()
+        self.status.set_folded(fold)
+        self.review.set_folded(fold)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Fold the facts or not for the new width (:meth:`_fit_facts`)."""
+        super().resizeEvent(event)
+        self._fit_facts()
+
     def _button(self, text: str, tip: str, slot: Callable[[], object],
                 keys: str = "") -> QWidget:
         widget = button(text, tip, slot)
@@ -162,18 +271,23 @@ class CaseHeader(QWidget):
         self.title.setText(case.title)
         self.title.setAccessibleName(f"Case title: {case.title}")
         self.badge.set_level(case.concern)
-        self.status.setText(status_label(case.status))
+        status = status_label(case.status)
+        self.status.set_value(status, status.replace(" ", "\n", 1))
         self.tier.setText(tier_label(case.tier))
         overdue = bool(case.next_review) and case.status != "closed" and (
             str(case.next_review) < today_iso())
         review = case.next_review or "not set"
         # Says what the Cases list and its Overdue filter say: an overdue task counts too.
         task_late = not overdue and case.status != "closed" and self._task_overdue(case.id)
+        late = ""
         if overdue:
-            review = f"{review}  {OVERDUE_MARK} overdue"
+            late = f"{OVERDUE_MARK} overdue"
         elif task_late:
-            review = f"{review}  {OVERDUE_MARK} task overdue"
-        self.review.setText(review)
+            late = f"{OVERDUE_MARK} task overdue"
+        if overdue or task_late:
+            self.review.set_value(f"{review}  {late}", f"{review}\n{late}")
+        else:
+            self.review.set_value(review)
         # The theme's error colour, read again at every theme switch (ThemeStyle).
         self._overdue = overdue or task_late
         if self._review_style is None:
@@ -181,6 +295,7 @@ class CaseHeader(QWidget):
         self._review_style.update(self.review)
         self.opened.setText(case.opened_on)
         self.assigned.setText(", ".join(case.assigned) or "nobody yet")
+        self._fit_facts()
         writable = can_write(self._session) and not case.deleted_at
         self.trash_note.setVisible(bool(case.deleted_at))
         self.conflict_marks.show_case(case.id)

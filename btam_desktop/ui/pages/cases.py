@@ -69,6 +69,7 @@ from btam_desktop.ui.case.case_dialogs import NewCaseDialog
 from btam_desktop.ui.case.dialog_base import choice_combo, combo_key
 from btam_desktop.ui.case.labels import CONCERN_LABELS, TIER_LABELS
 from btam_desktop.ui.case.tab_base import ROW_HEIGHT, can_write
+from btam_desktop.ui.column_fit import CELL_PAD, ColumnFit
 from btam_desktop.ui.flow import FlowLayout, labelled
 from btam_desktop.ui.models.case_loader import CaseLoader
 from btam_desktop.ui.models.case_table import COLUMN_KEYS, SHORT_STATUS, CaseTableModel
@@ -101,12 +102,11 @@ ROOMY_TEXTS = {"next_review": "\u26a0 task overdue \u00b7 2026-12-09",
 # The title's share before the cut columns get their full text, and its least (a few words).
 TITLE_ROOMY = "Student posted photo of weapon with caption"
 TITLE_LEAST = "Student posted photo"
-CELL_PAD = 16  # the item's text margins and the grid line
 SORT_ARROW = 28  # a heading's room for the sort indicator beside its text
 
 
-class ColumnFit(QObject):
-    """Sizes the Cases table's columns to its width whenever that changes.
+class CaseColumnFit(ColumnFit):
+    """Sizes the Cases table's columns to its width whenever that changes (ColumnFit).
 
     Before, fixed widths (1,110 pixels) made the table scroll sideways at 1366 pixels wide
     with "Assigned" cut off. Now, in order of what gives way first as the table narrows:
@@ -118,28 +118,11 @@ class ColumnFit(QObject):
     """
 
     def __init__(self, table: QTableView) -> None:
-        super().__init__(table)
-        self._table = table
-        self._width = -1
-        header = table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(COLUMN_KEYS.index("title"), QHeaderView.ResizeMode.Stretch)
-        # The viewport's size, not the table's: a vertical scroll bar appearing narrows it.
-        self._viewport = table.viewport()
-        self._viewport.installEventFilter(self)
-        table.installEventFilter(self)
-        self.fit()
+        super().__init__(table, COLUMN_KEYS.index("title"))
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Fit again when the viewport's size or the table's font changes."""
-        kind = event.type()
-        if kind == QEvent.Type.Resize and watched is self._viewport:
-            self.fit()
-        elif kind in (QEvent.Type.FontChange, QEvent.Type.StyleChange) \
-                and watched is self._table:
-            self._width = -1
-            self.fit()
-        return False
+    def column_widths(self, available: int) -> dict[int, int]:
+        """:meth:`widths` by column index."""
+        return {COLUMN_KEYS.index(key): width for key, width in self.widths(available).items()}
 
     def widths(self, available: int) -> dict[str, int]:
         """Column key -> width for a viewport ``available`` pixels wide (0: hidden; the
@@ -179,20 +162,6 @@ class ColumnFit(QObject):
             widths["tier"] = 0
         widths["title"] = max(title_min, available - sum(widths.values()))
         return widths
-
-    def fit(self) -> None:
-        """Apply :meth:`widths` for the viewport's current width."""
-        table = self._table
-        available = table.viewport().width()
-        if available == self._width or table.model() is None:
-            return
-        self._width = available
-        widths = self.widths(available)
-        tier = COLUMN_KEYS.index("tier")
-        table.setColumnHidden(tier, widths["tier"] == 0)
-        for key, width in widths.items():
-            if key != "title" and width:
-                table.setColumnWidth(COLUMN_KEYS.index(key), width)
 
 
 class CaseList(QWidget):
@@ -344,7 +313,7 @@ class CaseList(QWidget):
         # The columns fit the table's width (no sideways scrolling at 1366 or 1024 pixels):
         # the title stretches and long ones end in "…" (see ColumnFit).
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.column_fit = ColumnFit(table)
+        self.column_fit = CaseColumnFit(table)
         header.setSortIndicator(COLUMN_KEYS.index("number"), Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
         return table

@@ -134,11 +134,16 @@ class ConflictModel(RecordTableModel[Conflict]):
             return self._records.get(item.record_id, item.record_id[-8:])
         if column == 2:
             return words.KIND_LABELS.get(item.kind, item.kind)
-        if column == 3:
-            return _one_line(words.value_text(item, item.current))
-        if column == 4:
-            return _one_line(words.value_text(item, item.other))
+        if column in (3, 4):
+            value = words.value_text(item, item.current if column == 3 else item.other)
+            # The cell ends in "…" when its column is narrow: the tooltip says it all.
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return value if len(value) <= TIP_LIMIT else value[: TIP_LIMIT - 1] + "\u2026"
+            return _one_line(value)
         return None
+
+
+TIP_LIMIT = 2_000  # a tooltip holds a value whole, within reason (a pasted page is not)
 
 
 def _one_line(text: str, limit: int = 80) -> str:

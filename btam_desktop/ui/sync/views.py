@@ -7,6 +7,7 @@ Every tab scrolls on its own, so the page stays usable on a 1024x768 screen.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -32,6 +33,7 @@ from btam_desktop.core.sync.exchange import SUFFIX
 from btam_desktop.core.sync.roster import RosterDevice
 from btam_desktop.core.words import plural
 from btam_desktop.ui.case.tab_base import make_table
+from btam_desktop.ui.column_fit import CELL_PAD, ColumnFit
 from btam_desktop.ui.labels import role_label
 from btam_desktop.ui.sync import words
 from btam_desktop.ui.sync.conflict_dialog import can_resolve
@@ -353,6 +355,47 @@ def fit_columns(table: QTableView) -> None:
         header.resizeSection(column, min(header.sectionSize(column) + 12, 360))
 
 
+FIT_ROWS = 200  # rows measured for the columns' widths (the queue is short; bounded anyway)
+
+
+class ConflictColumnFit(ColumnFit):
+    """The conflict queue's columns fit its width (ColumnFit, as the Cases table's): at
+    1024x768 fixed widths pushed "Other value" off the side. Record and Kind show whole;
+    the field shows whole while the two values keep at least their headings' width, then
+    gives way towards its heading; the two values share the rest (Other value stretches),
+    ending in "…" with the whole value in the tooltip."""
+
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table, stretch=4)
+
+    def column_widths(self, available: int) -> dict[int, int]:
+        """Field, Record, Kind and Value in effect widths (Other value takes the rest)."""
+        table = self.table
+        model = table.model()
+        metrics = table.fontMetrics()
+        bold = QFont(table.font())
+        bold.setBold(True)  # critical fields are bold (ConflictModel)
+        bold_metrics = QFontMetrics(bold)
+        rows = min(model.rowCount(), FIT_ROWS)
+
+        def heading(column: int) -> int:
+            title = str(model.headerData(column, Qt.Orientation.Horizontal))
+            return metrics.horizontalAdvance(title) + CELL_PAD
+
+        def widest(column: int, font: QFontMetrics) -> int:
+            return max([0, *(font.horizontalAdvance(str(model.index(row, column).data() or ""))
+                             + CELL_PAD for row in range(rows))])
+
+        record = max(heading(1), widest(1, metrics))
+        kind = max(heading(2), widest(2, metrics))
+        value_least = max(heading(3), heading(4))
+        rest = available - record - kind
+        field = max(heading(0), min(widest(0, bold_metrics), rest - 2 * value_least))
+        value = max(value_least, min(max(widest(3, metrics), value_least),
+                                     (rest - field) // 2))
+        return {0: field, 1: record, 2: kind, 3: value}
+
+
 class TeamTab(ScrollTab):
     """The roster; for a lead laptop: invite, approve, revoke, change a laptop's role."""
 
@@ -454,8 +497,7 @@ class ConflictsTab(ScrollTab):
         self.model = ConflictModel(self)
         self.table: QTableView = make_table(self.model, "Conflicts", sortable=False)
         self.table.setMinimumHeight(240)
-        for column, width in enumerate((210, 150, 150, 160)):
-            self.table.horizontalHeader().resizeSection(column, width)
+        self.column_fit = ConflictColumnFit(self.table)
         self.column.addWidget(self.table, 1)
         self.resolve = action("&Resolve\u2026", "Resolve the selected conflict",
                               "See both values side by side and decide (Enter)")
@@ -475,7 +517,7 @@ class ConflictsTab(ScrollTab):
         self._lead = can_resolve(session)
         selected = self.selected()
         self.model.set_conflicts(state.conflicts, state.records)
-        fit_columns(self.table)
+        self.column_fit.refit()
         count = state.open_conflicts
         if not state.conflicts:
             text = "No conflicts: every change that arrived could be merged."

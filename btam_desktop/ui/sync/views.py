@@ -360,10 +360,11 @@ FIT_ROWS = 200  # rows measured for the columns' widths (the queue is short; bou
 
 class ConflictColumnFit(ColumnFit):
     """The conflict queue's columns fit its width (ColumnFit, as the Cases table's): at
-    1024x768 fixed widths pushed "Other value" off the side. Record and Kind show whole;
-    the field shows whole while the two values keep at least their headings' width, then
-    gives way towards its heading; the two values share the rest (Other value stretches),
-    ending in "…" with the whole value in the tooltip."""
+    1024x768 fixed widths pushed "Other value" off the side. The record shows whole; the
+    field ("⚠ Critical: Concern level") and the kind too while the two values keep at least
+    their headings' width, else the kind gives way first, then the field, each towards its
+    heading (tooltips say them whole); the two values share the rest (Other value
+    stretches), ending in "…" with the whole value in the tooltip."""
 
     def __init__(self, table: QTableView) -> None:
         super().__init__(table, stretch=4)
@@ -387,12 +388,15 @@ class ConflictColumnFit(ColumnFit):
                              + CELL_PAD for row in range(rows))])
 
         record = max(heading(1), widest(1, metrics))
-        kind = max(heading(2), widest(2, metrics))
-        value_least = max(heading(3), heading(4))
-        rest = available - record - kind
-        field = max(heading(0), min(widest(0, bold_metrics), rest - 2 * value_least))
-        value = max(value_least, min(max(widest(3, metrics), value_least),
-                                     (rest - field) // 2))
+        field_want = max(heading(0), widest(0, bold_metrics))
+        kind_want = max(heading(2), widest(2, metrics))
+        # Each value keeps at least its heading; then the kind gives way (its tooltip says
+        # it), then the field, each down to its heading.
+        rest = available - record - heading(3) - heading(4)
+        kind = max(heading(2), min(kind_want, rest - field_want))
+        field = max(heading(0), min(field_want, rest - kind))
+        share = (available - record - kind - field) // 2
+        value = max(heading(3), min(max(widest(3, metrics), heading(3)), share))
         return {0: field, 1: record, 2: kind, 3: value}
 
 

@@ -4,14 +4,20 @@ its column ends in "…" with the whole text in its tooltip (as the Cases table 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core.session import Session
+from btam_desktop.ui.app import MIN_POINT_SIZE
 from btam_desktop.ui.main_window import MainWindow
 from btam_desktop.ui.pages.sync import SyncPage
+from btam_desktop.ui.theme import ThemeManager, ThemeMode
 from tests.ui.small_screens import settle
 
 from .conftest import conflicting
@@ -22,8 +28,20 @@ LONG_B = ("Summary typed on laptop B: after the meeting the subject said he had 
           "to lose and asked a colleague about the building's exits")
 
 
+@pytest.fixture
+def themed(qapp: QApplication, restore_style: None) -> Iterator[None]:
+    """The app's light theme and at least its minimum font (they decide what fits)."""
+    font = qapp.font()
+    bigger = QFont(font)
+    bigger.setPointSizeF(max(bigger.pointSizeF(), MIN_POINT_SIZE))
+    qapp.setFont(bigger)
+    ThemeManager(qapp, ThemeMode.LIGHT).apply()
+    yield
+    qapp.setFont(font)
+
+
 def test_every_conflict_column_is_on_screen_at_1024(
-        qtbot: QtBot, pair: tuple[Session, Session], tmp_path: Path) -> None:
+        qtbot: QtBot, pair: tuple[Session, Session], tmp_path: Path, themed: None) -> None:
     a, b = pair
     conflicting(a, b, tmp_path, concern=("high", "imminent"), summary=(LONG_A, LONG_B))
     main = MainWindow(a)
@@ -52,12 +70,18 @@ def test_every_conflict_column_is_on_screen_at_1024(
     # The table ends inside the window (not cut by the page or a scroll area around it).
     table_right = table.mapTo(main, table.rect().topRight()).x()
     assert table_right < main.width()
-    # The field, record and kind read whole; long values end in "…", the tooltip has it all.
+    # The field (bold when critical: "⚠ Critical: Concern level") and the record read
+    # whole; the kind whole or, when narrow, in its tooltip; long values end in "…", the
+    # tooltip has them whole.
     metrics = table.fontMetrics()
+    bold = QFont(table.font())
+    bold.setBold(True)
     for row in range(model.rowCount()):
-        for column in (1, 2):
+        for column, font in ((0, QFontMetrics(bold)), (1, metrics)):
             text = str(model.index(row, column).data())
-            assert metrics.horizontalAdvance(text) + 8 <= header.sectionSize(column), text
+            assert font.horizontalAdvance(text) + 8 <= header.sectionSize(column), text
+        kind = model.index(row, 2)
+        assert kind.data(Qt.ItemDataRole.ToolTipRole) == kind.data()
         summary_row = model.index(row, 0).data().endswith("Summary")
         for column in (3, 4):
             tip = str(model.index(row, column).data(Qt.ItemDataRole.ToolTipRole))

@@ -175,9 +175,9 @@ def test_a_change_by_its_id(session: Session, edited: dict[str, Any]) -> None:
     assert changelog.by_id(db, new_id()) is None
     ids = [r["change_id"] for r in rows]
     assert changelog.known(db, [*ids, new_id()]) == set(ids)
-    # A folded insert (the task's: change id = record id, no change row) is known by its
+    # A folded insert (the copy's: change id = record id, no change row) is known by its
     # table and record, and only when asked so.
-    task = edited["task"]
+    task = edited["copy"]
     assert changelog.by_id(db, task) is not None
     assert changelog.known(db, [task]) == set()
     assert changelog.known(db, [task], [("tasks", task)]) == {task}

@@ -286,6 +286,12 @@ def fill_values(db: Database, rows: list[list[Any]]) -> list[list[Any]]:
     return rows
 
 
+FOLD_INSERTS = True
+"""Whether plain inserts are folded into their record rows (schema v18). Only tests turn it
+off: a laptop that does not fold (one from before v18) logs every insert as a change row with
+a random change id and stores arrived inserts as change rows."""
+
+
 def _unfold(db: Database, table: str, record_ids: Sequence[str]) -> None:
     """Write the folded insert change of each record out as a change row (change id = record
     id, value NULL: the compact fill that follows gives it the row's value byte for byte) and
@@ -590,7 +596,8 @@ class Operation:
         # writes no change row. Its change id is the record id (a fresh UUIDv7, so the same
         # in every vault the insert reaches), its stamp the row's, its device and member the
         # row's actor; materialise writes the row out before the row changes.
-        fold = (table in FOLDED and reason is None and self._batch is None and not later
+        fold = (FOLD_INSERTS and table in FOLDED and reason is None and self._batch is None
+                and not later
                 and all(value is STORED for value in logged))
         if fold:
             columns.append("ins_actor")
@@ -890,7 +897,8 @@ class Operation:
         # where it was made: the id stays the same in every vault; an older laptop's random
         # change id, a reason or a resolution is kept as a change row).
         compact = self._stored_gives_back(change, row)
-        fold = (compact and change.table in FOLDED and change.change_id == change.record_id
+        fold = (FOLD_INSERTS and compact and change.table in FOLDED
+                and change.change_id == change.record_id
                 and change.reason is None and not change.resolves)
         if fold:
             values["ins_actor"] = self._actor(change.device_id, change.member_id)

@@ -131,12 +131,12 @@ def test_every_record_has_its_change_row_and_the_audit_chain_holds(
     for table in RECORD_TABLES:
         missing = session.db.scalar(
             f"SELECT count(*) FROM {table} WHERE id NOT IN"
-            " (SELECT record_id FROM changes WHERE field = '*')")
+            " (SELECT record_id FROM change_log WHERE field = '*')")
         assert missing == 0, table
     assert session.check() == []
     # Concern changes carry their rationale in the change log, as update_case records them.
     reasons = session.db.query(
-        "SELECT reason FROM changes WHERE tbl = 'cases' AND field = 'concern'")
+        "SELECT reason FROM change_log WHERE tbl = 'cases' AND field = 'concern'")
     assert reasons
     assert all(r[0] for r in reasons)
 
@@ -187,16 +187,16 @@ def test_a_closed_or_re_rated_case_keeps_its_history(generated: tuple[Session, A
         concern = [(c.old, c.new, c.reason)
                    for c in session.store.field_history(case_id, "concern")]
         assert concern == [(old, new, why)]
-        opened = db.scalar("SELECT value FROM changes WHERE record_id = ? AND field = '*'",
+        opened = db.scalar("SELECT value FROM change_log WHERE record_id = ? AND field = '*'",
                            (case_id,))
         assert json.loads(opened)["concern"] == old  # the case as it was opened
     # Every change after an insert is stamped after it and based on the field's last stamp.
     assert db.scalar(
-        "SELECT count(*) FROM changes u JOIN changes i ON i.record_id = u.record_id"
+        "SELECT count(*) FROM change_log u JOIN change_log i ON i.record_id = u.record_id"
         " AND i.field = '*' WHERE u.tbl = 'cases' AND u.field != '*'"
         " AND (u.hlc <= i.hlc OR u.base_hlc IS NULL OR u.base_hlc < i.hlc)") == 0
     assert db.scalar("SELECT count(*) FROM cases c WHERE updated_hlc !="
-                     " (SELECT max(hlc) FROM changes WHERE record_id = c.id)") == 0
+                     " (SELECT max(hlc) FROM change_log WHERE record_id = c.id)") == 0
 
 
 def test_a_demo_vault_syncs_whole_with_its_history(

@@ -160,7 +160,7 @@ def test_the_batched_merge_leaves_the_vault_the_row_by_row_merge_leaves(
                                       if dict(r)["title"] == "Arrives and changes"))
     assert (got.summary, got.concern) == ("Second thoughts", "high")
     # Its insert change keeps the case as first made (a copy: the row no longer gives it).
-    first = batched.db.scalar("SELECT value FROM changes WHERE record_id = ? AND field = '*'",
+    first = batched.db.scalar("SELECT value FROM change_log WHERE record_id = ? AND field = '*'",
                               (got.id,))
     assert json.loads(first)["concern"] == "low"
     assert [c.number for c in batched.store.list_cases(text="do_99")] == [got.number]

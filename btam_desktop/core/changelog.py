@@ -1,23 +1,29 @@
-"""Reading the change log: every read of ``changes`` goes through this module.
+"""Reading the change log: every read of the log goes through this module.
 
-The change log (``changes``, see docs/vault-format.md) is written by the write path
-(:mod:`btam_desktop.core.ops`: inserts, the compact insert's fill-in, the purge's and the
-scope's DELETE) and read here, by a few access patterns, each served by one index (a test per
-pattern pins its ``EXPLAIN QUERY PLAN``: tests/core/test_changelog.py):
+The change log (``changes`` and, since schema v18, the inserts folded into their record rows;
+see docs/vault-format.md) is written by the write path (:mod:`btam_desktop.core.ops`: inserts,
+the fold's write-out, the compact insert's fill-in, the purge's and the scope's DELETE) and
+read here through the view ``change_log`` (``changes`` plus one arm per folded table), by a
+few access patterns, each served by its indexes (a test per pattern pins its ``EXPLAIN QUERY
+PLAN``: tests/core/test_changelog.py):
 
 - a record's changes (:func:`of_record`, :func:`history`, :func:`resolutions_of`,
   :func:`of_records`), its insert (:func:`insert_of`, :func:`inserts_of`,
   :func:`compact_inserts`), the newest change of its fields (:func:`newest_stamp`,
-  :func:`newest_per_field`, :func:`newest`): ``changes_record`` (record_id, field);
-- one change by its id (:func:`by_id`, :func:`known`): the change id's unique index;
+  :func:`newest_per_field`, :func:`newest`): ``changes_record`` (record_id, field) and each
+  folded table's primary key;
+- one change by its id (:func:`by_id`): the change id's unique index and each folded table's
+  primary key (a folded insert's change id is its record id); :func:`known` (the merge's
+  "already here?") asks ``changes`` by change id and a '*' change's own table by record id;
 - a device's changes after a stamp (:func:`device_after`, :func:`device_newest`,
-  :func:`unsent`, the dashboard's :data:`RECENT_SINCE`): ``changes_device`` (device_id, hlc).
+  :func:`unsent`, the dashboard's :data:`RECENT_SINCE`): ``changes_device`` (device_id, hlc)
+  and each folded table's ``<table>_folded`` (ins_actor, stamp) through the device's actors.
 
-Why one module: the fold (docs/change-log-design.md, "Order to build" step 2) keeps a plain
-insert change in its record row instead of a change row; the log then is ``changes`` plus the
-folded rows, and only the functions here need to know. They return what the SQL returns today,
-byte for byte: a compact insert change's value is NULL (``ops.STORED``) and the caller fills it
-in (``ops.change_value`` / ``ops.fill_values``), as before.
+SQLite pushes a WHERE into the view's arms but neither a join nor an aggregate: the
+statements that need one (:data:`_DEVICE_NEWEST`, :data:`RECENT_SINCE`, :data:`_KNOWN_FOLDED`)
+name the folded tables themselves. They return what the SQL returned before the fold, byte for
+byte: a compact or folded insert change's value is NULL (``ops.STORED``) and the caller fills
+it in (``ops.change_value`` / ``ops.fill_values``), as before.
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def test_every_write_leaves_change_log_rows_with_clock_and_device(session: Sessi
     session.store.update_case(case.id, {"title": "Logged again", "tier": "selective"})
     rows = session.db.query(
         "SELECT field, value, base_hlc, hlc, device_id, member_id FROM change_log"
-        " WHERE record_id = ? ORDER BY seq", (case.id,))
+        " WHERE record_id = ? ORDER BY hlc", (case.id,))  # the log's order: by stamp
     assert [r["field"] for r in rows] == ["*", "title", "tier"]
     assert json.loads(rows[0]["value"])["title"] == "Logged"
     assert rows[1]["base_hlc"] == rows[0]["hlc"]  # based on the creation stamp

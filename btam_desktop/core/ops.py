@@ -591,42 +591,40 @@ class Operation:
             params = [(rid, *row.values(), hlc)
                       for rid, row, hlc in zip(ids, stored, updated, strict=True)]
         logged = self._insert_values(table, names, rows)
-        # The fold (docs/change-log-design.md): a plain insert (every row compact: the stored
-        # row gives its value back; no reason, no later edit, not collected in a merge batch)
-        # writes no change row. Its change id is the record id (a fresh UUIDv7, so the same
-        # in every vault the insert reaches), its stamp the row's, its device and member the
-        # row's actor; materialise writes the row out before the row changes.
-        fold = (FOLD_INSERTS and table in FOLDED and reason is None and self._batch is None
-                and not later
-                and all(value is STORED for value in logged))
-        if fold:
-            columns.append("ins_actor")
-            actor = self._actor(device, member)
-            params = [(*row, actor) for row in params]
-        placeholders = ", ".join("?" for _ in columns)
-        self.db.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", params)
-        if fold:
-            self.summary.touched.setdefault(table, set()).update(ids)
-            self._hlc = stamps[-1]
-            return ids
         if later:  # an edited record's '*' change holds it as first inserted (a copy)
             for at in {index for index, *_ in later}:
                 logged[at] = encode_value(rows[at])
+        # The fold (docs/change-log-design.md): a plain insert (compact: the stored row gives
+        # its value back, so not edited in this write; no reason; not collected in a merge
+        # batch) writes no change row. Its change id is the record id (a fresh UUIDv7, so the
+        # same in every vault the insert reaches), its stamp the row's, its device and member
+        # the row's actor; materialise writes it out before anything changes the row.
+        folding = (FOLD_INSERTS and table in FOLDED and reason is None and self._batch is None
+                   and STORED in logged)
+        if folding:
+            columns.append("ins_actor")
+            actor = self._actor(device, member)
+            params = [(*row, actor if value is STORED else None)
+                      for row, value in zip(params, logged, strict=True)]
+        placeholders = ", ".join("?" for _ in columns)
+        self.db.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", params)
         changes = [(cid, table, rid, "*", value, None, hlc, device, member, reason, None)
                    for cid, rid, value, hlc in zip(change_ids, ids, logged, stamps,
-                                                   strict=True)]
+                                                   strict=True)
+                   if not (folding and value is STORED)]
         if later:
             changes += [(cid, table, ids[index], name, encode_value(value), base, hlc, device,
                          member, why, None)
                         for cid, (index, name, value, base, hlc, why)
                         in zip(new_ids(len(later)), later, strict=True)]
-        if self._batch is not None:
+        if changes and self._batch is not None:
             self._batch.extend(changes)
-        else:
+        elif changes:
             self.db.executemany(self._CHANGE_INSERT, changes)
+        # The operation's newest stamp: the last edit's, else the last insert's.
         self.summary.touched.setdefault(table, set()).update(ids)
-        self._hlc = changes[-1][6]
+        self._hlc = later[-1][4] if later else stamps[-1]
         return ids
 
     def _edited(self, table: str, names: tuple[str, ...], rows: list[dict[str, Any]],

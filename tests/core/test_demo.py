@@ -17,6 +17,7 @@ import pytest
 from btam_desktop.core import demo, vault
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.keyslots import KdfParams
+from btam_desktop.core.schema import FOLDED
 from btam_desktop.core.session import Session
 from tests.core.sync.conftest import relay, snapshot
 
@@ -133,6 +134,20 @@ def test_every_record_has_its_change_row_and_the_audit_chain_holds(
             f"SELECT count(*) FROM {table} WHERE id NOT IN"
             " (SELECT record_id FROM change_log WHERE field = '*')")
         assert missing == 0, table
+    # The plain inserts are folded into their rows (schema v18), one per record: a record
+    # edited in the same write keeps its insert as a change row (its row is no longer the
+    # insert), and never both.
+    for table in FOLDED:
+        folded = session.db.scalar(f"SELECT count(*) FROM {table} WHERE ins_actor IS NOT NULL")
+        assert folded, table
+        both = session.db.scalar(
+            f"SELECT count(*) FROM {table} t JOIN changes c ON c.record_id = t.id"
+            " AND c.field = '*' WHERE t.ins_actor IS NOT NULL")
+        assert both == 0, table
+    edited_but_folded = session.db.scalar(
+        "SELECT count(*) FROM cases t WHERE t.ins_actor IS NOT NULL AND EXISTS (SELECT 1"
+        " FROM changes c WHERE c.record_id = t.id AND c.field != '*')")
+    assert edited_but_folded == 0
     assert session.check() == []
     # Concern changes carry their rationale in the change log, as update_case records them.
     reasons = session.db.query(

@@ -19,6 +19,7 @@ from btam_desktop.core.audit import Pending
 from btam_desktop.core.db import IntegrityError
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.ids import new_id, new_ids
+from btam_desktop.core.schema import FOLDED
 from btam_desktop.core.sync.identity import decode_strict_text
 
 if TYPE_CHECKING:
@@ -285,6 +286,31 @@ def fill_values(db: Database, rows: list[list[Any]]) -> list[list[Any]]:
     return rows
 
 
+FOLD_INSERTS = True
+"""Whether plain inserts are folded into their record rows (schema v18). Only tests turn it
+off: a laptop that does not fold (one from before v18) logs every insert as a change row with
+a random change id and stores arrived inserts as change rows."""
+
+
+def _unfold(db: Database, table: str, record_ids: Sequence[str]) -> None:
+    """Write the folded insert change of each record out as a change row (change id = record
+    id, value NULL: the compact fill that follows gives it the row's value byte for byte) and
+    clear its ``ins_actor``: before anything changes the row's stamp or erases it."""
+    stamp = FOLDED[table]
+    for start in range(0, len(record_ids), 500):
+        chunk = list(record_ids[start:start + 500])
+        marks = ", ".join("?" for _ in chunk)
+        db.execute(
+            "INSERT INTO changes (change_id, tbl, record_id, field, value, base_hlc, hlc,"
+            f" device_id, member_id, reason, resolves) SELECT t.id, '{table}', t.id, '*',"
+            f" NULL, NULL, t.{stamp}, a.device_id, a.member_id, NULL, NULL FROM {table} t"
+            f" JOIN change_actors a ON a.id = t.ins_actor WHERE t.id IN ({marks})"
+            " AND t.ins_actor IS NOT NULL", chunk)
+        if db.scalar("SELECT changes()"):
+            db.execute(f"UPDATE {table} SET ins_actor = NULL WHERE id IN ({marks})"
+                       " AND ins_actor IS NOT NULL", chunk)
+
+
 def dump_json_column(value: dict[str, Any]) -> str:
     """How a JSON-object column is stored (the same text on every laptop)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -345,6 +371,12 @@ class Operation:
         # id -> (table, the row's column values).
         self._rows: dict[str, tuple[str, dict[str, Any]]] = {}
         self._compact_shapes: dict[tuple[str, tuple[str, ...], tuple[type, ...]], bool] = {}
+        # change_actors ids of the (device, member) pairs this operation folded inserts of
+        # (per operation, not per vault: an actor row of a rolled-back transaction is gone).
+        self._actors: dict[tuple[str, str | None], int] = {}
+        # Remote inserts folded while collected in a batch: record id -> the change (its
+        # change row is written out with its copy if the row changes before it is flushed).
+        self._remote_folded: dict[str, RemoteChange] = {}
         # Cases whose search documents must be rebuilt although their records are gone by
         # the time the operation ends (a purged entry names its case before it goes).
         self._search_cases: set[str] = set()
@@ -442,6 +474,7 @@ class Operation:
             self.db.executemany(self._CHANGE_INSERT, self._batch)
         self._batch = []
         self._batch_compact.clear()
+        self._remote_folded.clear()
 
     def end_batch(self) -> None:
         """Flush and go back to writing row by row."""
@@ -454,6 +487,7 @@ class Operation:
         self._batch = None
         self._rows.clear()
         self._batch_compact.clear()
+        self._remote_folded.clear()
 
     def _flush_rows(self) -> None:
         """Insert the collected remote records: a table at a time, parents before children
@@ -482,6 +516,21 @@ class Operation:
                 except IntegrityError as exc:
                     raise RemoteRowsRefused(table, str(exc)) from exc
                 start = end
+
+    def _actor(self, device: str, member: str | None) -> int:
+        """The change_actors id of (device, member), added when new: a folded row's actor."""
+        key = (device, member)
+        found = self._actors.get(key)
+        if found is None:
+            select = ("SELECT id FROM change_actors WHERE device_id = ?"
+                      " AND coalesce(member_id, '') = coalesce(?, '')")
+            found = self.db.scalar(select, key)
+            if found is None:
+                self.db.execute(
+                    "INSERT INTO change_actors (device_id, member_id) VALUES (?, ?)", key)
+                found = self.db.scalar(select, key)
+            found = self._actors[key] = int(found)
+        return found
 
     def insert(self, table: str, values: dict[str, Any], record_id: str | None = None) -> str:
         """Insert a record; one change-log row ('*') carries all its fields."""
@@ -541,27 +590,41 @@ class Operation:
             columns.append("updated_hlc")
             params = [(rid, *row.values(), hlc)
                       for rid, row, hlc in zip(ids, stored, updated, strict=True)]
-        placeholders = ", ".join("?" for _ in columns)
-        self.db.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", params)
         logged = self._insert_values(table, names, rows)
         if later:  # an edited record's '*' change holds it as first inserted (a copy)
             for at in {index for index, *_ in later}:
                 logged[at] = encode_value(rows[at])
+        # The fold (docs/change-log-design.md): a plain insert (compact: the stored row gives
+        # its value back, so not edited in this write; no reason; not collected in a merge
+        # batch) writes no change row. Its change id is the record id (a fresh UUIDv7, so the
+        # same in every vault the insert reaches), its stamp the row's, its device and member
+        # the row's actor; materialise writes it out before anything changes the row.
+        folding = (FOLD_INSERTS and table in FOLDED and reason is None and self._batch is None
+                   and STORED in logged)
+        if folding:
+            columns.append("ins_actor")
+            actor = self._actor(device, member)
+            params = [(*row, actor if value is STORED else None)
+                      for row, value in zip(params, logged, strict=True)]
+        placeholders = ", ".join("?" for _ in columns)
+        self.db.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", params)
         changes = [(cid, table, rid, "*", value, None, hlc, device, member, reason, None)
                    for cid, rid, value, hlc in zip(change_ids, ids, logged, stamps,
-                                                   strict=True)]
+                                                   strict=True)
+                   if not (folding and value is STORED)]
         if later:
             changes += [(cid, table, ids[index], name, encode_value(value), base, hlc, device,
                          member, why, None)
                         for cid, (index, name, value, base, hlc, why)
                         in zip(new_ids(len(later)), later, strict=True)]
-        if self._batch is not None:
+        if changes and self._batch is not None:
             self._batch.extend(changes)
-        else:
+        elif changes:
             self.db.executemany(self._CHANGE_INSERT, changes)
+        # The operation's newest stamp: the last edit's, else the last insert's.
         self.summary.touched.setdefault(table, set()).update(ids)
-        self._hlc = changes[-1][6]
+        self._hlc = later[-1][4] if later else stamps[-1]
         return ids
 
     def _edited(self, table: str, names: tuple[str, ...], rows: list[dict[str, Any]],
@@ -647,6 +710,10 @@ class Operation:
         one record as just read (then one statement, a no-op when the insert kept a copy)."""
         if table in _WITNESSED:
             return
+        if table in FOLDED:
+            if self._remote_folded:
+                self._unfold_collected(record_ids)
+            _unfold(self.db, table, record_ids)
         if self._remote_compact and not self._remote_compact.keys().isdisjoint(record_ids):
             # Arrived in this operation: the text it came with is the value, known here.
             known = {r for r in record_ids if r in self._remote_compact}
@@ -670,6 +737,18 @@ class Operation:
             if compact:
                 values = logged_values(self.db, table, compact)
                 self.db.executemany(_FILL, [(values[rid], rid) for rid in compact])
+
+    def _unfold_collected(self, record_ids: list[str]) -> None:
+        """Remote inserts folded in this batch and still collected: the row loses its actor
+        and the change is logged as a change row holding its copy (what it arrived with)."""
+        for record_id in record_ids:
+            change = self._remote_folded.pop(record_id, None)
+            if change is None:
+                continue
+            pending = self._rows.get(record_id)
+            if pending is not None:
+                pending[1].pop("ins_actor", None)
+                self._insert_change(change)
 
     def current(self, table: str, record_id: str) -> dict[str, Any]:
         """The stored row as a dict (NotFound when absent)."""
@@ -811,6 +890,16 @@ class Operation:
             values["updated_hlc"] = change.hlc
             if TABLES[change.table].has_updated_at:
                 values["updated_at"] = self._now
+        # Kept compact like a local insert where the stored row gives back these exact bytes;
+        # folded like one where, besides, its change id is its record id (a folded insert
+        # where it was made: the id stays the same in every vault; an older laptop's random
+        # change id, a reason or a resolution is kept as a change row).
+        compact = self._stored_gives_back(change, row)
+        fold = (FOLD_INSERTS and compact and change.table in FOLDED
+                and change.change_id == change.record_id
+                and change.reason is None and not change.resolves)
+        if fold:
+            values["ins_actor"] = self._actor(change.device_id, change.member_id)
         if self._batch is not None:
             if change.record_id in self._rows:
                 raise IntegrityError(f"UNIQUE constraint failed: {change.table}.id")
@@ -819,8 +908,13 @@ class Operation:
             self.db.execute(
                 f"INSERT INTO {change.table} ({', '.join(values)}) VALUES"
                 f" ({', '.join('?' for _ in values)})", tuple(values.values()))
-        # Kept compact like a local insert where the stored row gives back these exact bytes.
-        compact = self._stored_gives_back(change, row)
+        if fold:
+            if self._batch is not None:
+                self._remote_folded[change.record_id] = change
+            self.summary.add(change.table, change.record_id)
+            if len(self._rows) >= self._ROWS_AT_ONCE:
+                self.flush_batch()
+            return
         if compact:
             assert change.value is not None
             self._remote_compact[change.record_id] = change.value

@@ -653,11 +653,46 @@ DROP INDEX changes_record;
 CREATE INDEX changes_record ON changes (record_id, field);
 """
 
+# v18: the fold (issue 12, vault size; docs/change-log-design.md): a plain insert change is
+# kept in its record row instead of a change row (94 % of a demo vault's change log). Such a
+# row's ``ins_actor`` names its (device, member) in ``change_actors`` (a small local number,
+# never sent; two vaults number their actors differently); its change id is the record id and
+# its stamp the row's own (``timeline.hlc``, else ``updated_hlc``: the insert's stamp for as
+# long as ins_actor is set, because Operation.materialise writes the change row out and clears
+# ins_actor before any UPDATE or DELETE of the row). ``change_log`` is the log as the union
+# (read only by core/changelog.py); per folded table a partial index serves "a device's
+# changes after a stamp". Only columns, a table, indexes and a view are added: rows written
+# before keep their change rows (folding them is step 6 of the design, not done).
+FOLDED: dict[str, str] = {
+    "cases": "updated_hlc", "case_assignments": "updated_hlc", "persons": "updated_hlc",
+    "case_persons": "updated_hlc", "timeline": "hlc", "tasks": "updated_hlc",
+}
+"""Folded tables and the column holding a folded insert's stamp (the view's arms, in order)."""
+SCHEMA_V18 = """
+CREATE TABLE change_actors (
+    id INTEGER PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    member_id TEXT
+);
+CREATE UNIQUE INDEX change_actors_pair ON change_actors (device_id, coalesce(member_id, ''));
+""" + "".join(
+    f"ALTER TABLE {table} ADD COLUMN ins_actor INTEGER;\n"
+    f"CREATE INDEX {table}_folded ON {table} (ins_actor, {stamp})"
+    " WHERE ins_actor IS NOT NULL;\n"
+    for table, stamp in FOLDED.items()
+) + "CREATE VIEW change_log AS\nSELECT seq, change_id, tbl, record_id, field, value," \
+    " base_hlc, hlc, device_id, member_id, reason, resolves FROM changes" + "".join(
+    f"\nUNION ALL SELECT NULL, t.id, '{table}', t.id, '*', NULL, NULL, t.{stamp},"
+    " a.device_id, a.member_id, NULL, NULL FROM " + table +
+    " t JOIN change_actors a ON a.id = t.ins_actor"
+    for table, stamp in FOLDED.items()
+) + ";\n"
+
 MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5, 6: SCHEMA_V6,
     7: SCHEMA_V7, 8: SCHEMA_V8, 9: SCHEMA_V9, 10: SCHEMA_V10, 11: SCHEMA_V11,
     12: SCHEMA_V12, 13: SCHEMA_V13, 14: SCHEMA_V14, 15: SCHEMA_V15,
-    16: SCHEMA_V16, 17: SCHEMA_V17,
+    16: SCHEMA_V16, 17: SCHEMA_V17, 18: SCHEMA_V18,
 }
 REBUILD_SEARCH = frozenset({11})
 """Versions after whose statements the search index is rebuilt from the stored rows (once,

@@ -30,7 +30,7 @@ def test_first_member_change_row_and_audit_entry_come_from_the_write_path(
     try:
         member = session.member
         assert member is not None
-        first = session.db.query("SELECT * FROM changes ORDER BY seq")
+        first = session.db.query("SELECT * FROM change_log ORDER BY seq")
         assert len(first) == 1
         row = first[0]
         assert (row["tbl"], row["record_id"], row["field"]) == ("members", member.id, "*")
@@ -49,7 +49,7 @@ def test_first_member_change_row_and_audit_entry_come_from_the_write_path(
         # The same shape as a member added later through Session.add_member.
         other = session.add_member(OFFICER, "officer", OFFICER_PASS)
         added = session.db.query_one(
-            "SELECT value FROM changes WHERE record_id = ? AND field = '*'", (other.id,))
+            "SELECT value FROM change_log WHERE record_id = ? AND field = '*'", (other.id,))
         assert set(json.loads(change_value(session.db, "members", other.id, "*",
                                            added["value"]) or "")) == set(value)
 

@@ -17,6 +17,7 @@ import pytest
 from btam_desktop.core import demo, vault
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.keyslots import KdfParams
+from btam_desktop.core.schema import FOLDED
 from btam_desktop.core.session import Session
 from tests.core.sync.conftest import relay, snapshot
 
@@ -131,12 +132,26 @@ def test_every_record_has_its_change_row_and_the_audit_chain_holds(
     for table in RECORD_TABLES:
         missing = session.db.scalar(
             f"SELECT count(*) FROM {table} WHERE id NOT IN"
-            " (SELECT record_id FROM changes WHERE field = '*')")
+            " (SELECT record_id FROM change_log WHERE field = '*')")
         assert missing == 0, table
+    # The plain inserts are folded into their rows (schema v18), one per record: a record
+    # edited in the same write keeps its insert as a change row (its row is no longer the
+    # insert), and never both.
+    for table in FOLDED:
+        folded = session.db.scalar(f"SELECT count(*) FROM {table} WHERE ins_actor IS NOT NULL")
+        assert folded, table
+        both = session.db.scalar(
+            f"SELECT count(*) FROM {table} t JOIN changes c ON c.record_id = t.id"
+            " AND c.field = '*' WHERE t.ins_actor IS NOT NULL")
+        assert both == 0, table
+    edited_but_folded = session.db.scalar(
+        "SELECT count(*) FROM cases t WHERE t.ins_actor IS NOT NULL AND EXISTS (SELECT 1"
+        " FROM changes c WHERE c.record_id = t.id AND c.field != '*')")
+    assert edited_but_folded == 0
     assert session.check() == []
     # Concern changes carry their rationale in the change log, as update_case records them.
     reasons = session.db.query(
-        "SELECT reason FROM changes WHERE tbl = 'cases' AND field = 'concern'")
+        "SELECT reason FROM change_log WHERE tbl = 'cases' AND field = 'concern'")
     assert reasons
     assert all(r[0] for r in reasons)
 
@@ -187,16 +202,16 @@ def test_a_closed_or_re_rated_case_keeps_its_history(generated: tuple[Session, A
         concern = [(c.old, c.new, c.reason)
                    for c in session.store.field_history(case_id, "concern")]
         assert concern == [(old, new, why)]
-        opened = db.scalar("SELECT value FROM changes WHERE record_id = ? AND field = '*'",
+        opened = db.scalar("SELECT value FROM change_log WHERE record_id = ? AND field = '*'",
                            (case_id,))
         assert json.loads(opened)["concern"] == old  # the case as it was opened
     # Every change after an insert is stamped after it and based on the field's last stamp.
     assert db.scalar(
-        "SELECT count(*) FROM changes u JOIN changes i ON i.record_id = u.record_id"
+        "SELECT count(*) FROM change_log u JOIN change_log i ON i.record_id = u.record_id"
         " AND i.field = '*' WHERE u.tbl = 'cases' AND u.field != '*'"
         " AND (u.hlc <= i.hlc OR u.base_hlc IS NULL OR u.base_hlc < i.hlc)") == 0
     assert db.scalar("SELECT count(*) FROM cases c WHERE updated_hlc !="
-                     " (SELECT max(hlc) FROM changes WHERE record_id = c.id)") == 0
+                     " (SELECT max(hlc) FROM change_log WHERE record_id = c.id)") == 0
 
 
 def test_a_demo_vault_syncs_whole_with_its_history(

@@ -112,10 +112,10 @@ def assert_fully_purged(session: Session, full: FullCase) -> None:
     assert tombstones[full.case_id] == "cases"
     # The change log keeps only the purge marker of each id, which carries no value.
     left = session.db.query(
-        f"SELECT field, value FROM changes WHERE record_id IN {marks}", list(ids))
+        f"SELECT field, value FROM change_log WHERE record_id IN {marks}", list(ids))
     assert {(r["field"], r["value"]) for r in left} <= {("__purged__", "null")}
     assert session.db.query(
-        "SELECT seq FROM changes WHERE value LIKE ?", (f"%{MARK}%",)) == []
+        "SELECT seq FROM change_log WHERE value LIKE ?", (f"%{MARK}%",)) == []
     # Nothing of it in the search index.
     assert session.db.scalar(
         f"SELECT count(*) FROM case_docs WHERE case_id IN {marks}", list(ids)) == 0

@@ -81,8 +81,8 @@ def test_every_write_leaves_change_log_rows_with_clock_and_device(session: Sessi
     case = session.store.create_case("Logged")
     session.store.update_case(case.id, {"title": "Logged again", "tier": "selective"})
     rows = session.db.query(
-        "SELECT field, value, base_hlc, hlc, device_id, member_id FROM changes"
-        " WHERE record_id = ? ORDER BY seq", (case.id,))
+        "SELECT field, value, base_hlc, hlc, device_id, member_id FROM change_log"
+        " WHERE record_id = ? ORDER BY hlc", (case.id,))  # the log's order: by stamp
     assert [r["field"] for r in rows] == ["*", "title", "tier"]
     assert json.loads(rows[0]["value"])["title"] == "Logged"
     assert rows[1]["base_hlc"] == rows[0]["hlc"]  # based on the creation stamp
@@ -205,7 +205,7 @@ def test_trash_restore_and_purge(session: Session) -> None:
     assert session.db.scalar("SELECT count(*) FROM tombstones WHERE record_id = ?",
                              (case.id,)) == 1
     # Nothing of its content survives in the change log or the index.
-    leftovers = session.db.query("SELECT value FROM changes WHERE value LIKE '%Trash me%'"
+    leftovers = session.db.query("SELECT value FROM change_log WHERE value LIKE '%Trash me%'"
                                  " OR value LIKE '%unique-note-token%'")
     assert leftovers == []
     actions = [e.action for e in session.store.audit_trail(record_id=case.id)]
@@ -260,7 +260,7 @@ def test_view_is_audited(session: Session) -> None:
 
 
 def test_failed_operation_leaves_nothing(session: Session) -> None:
-    before = session.db.scalar("SELECT count(*) FROM changes")
+    before = session.db.scalar("SELECT count(*) FROM change_log")
     audit_before = session.db.scalar("SELECT count(*) FROM audit")
     with pytest.raises(RuntimeError), session.operation("half") as op:  # noqa: PT012
         op.insert("cases", {"number": "X-1", "title": "half", "status": "open",
@@ -268,7 +268,7 @@ def test_failed_operation_leaves_nothing(session: Session) -> None:
                             "created_at": "now"})
         raise RuntimeError("crash in the middle")
     assert session.store.list_cases() == []
-    assert session.db.scalar("SELECT count(*) FROM changes") == before
+    assert session.db.scalar("SELECT count(*) FROM change_log") == before
     assert session.db.scalar("SELECT count(*) FROM audit") == audit_before
 
 
@@ -298,7 +298,7 @@ def test_rationale_kept_when_joining_an_outer_operation(session: Session) -> Non
     with session.operation("bulk"):
         session.store.update_case(case.id, {"concern": "high"}, reason="new weapon photo")
     reasons = [r[0] for r in session.db.query(
-        "SELECT reason FROM changes WHERE record_id = ? AND field = 'concern'", (case.id,))]
+        "SELECT reason FROM change_log WHERE record_id = ? AND field = 'concern'", (case.id,))]
     assert reasons == ["new weapon photo"]
 
 

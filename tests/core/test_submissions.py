@@ -68,7 +68,7 @@ def test_draft_changes_are_logged_per_answer(session: Session) -> None:
     session.submissions.save_draft(draft.id, {"contact_summary": "a"})
     session.submissions.save_draft(draft.id, {"contact_summary": "ab", "next_step": "x"})
     fields = [r[0] for r in session.db.query(
-        "SELECT field FROM changes WHERE record_id = ? ORDER BY seq", (draft.id,))]
+        "SELECT field FROM change_log WHERE record_id = ? ORDER BY seq", (draft.id,))]
     assert fields == ["*", "answers.contact_summary", "answers.contact_summary",
                       "answers.next_step"]
 
@@ -204,11 +204,11 @@ def test_broken_form_in_the_pack_is_reported_clearly(
     monkeypatch.setenv("BTAM_FORMS_DIR", str(pack))
     from btam_desktop.core.formlib import FormLibrary
 
-    before = session.db.scalar("SELECT count(*) FROM changes")
+    before = session.db.scalar("SELECT count(*) FROM change_log")
     with pytest.raises(FormProblems) as exc:
         FormLibrary(session).available()
     assert any("broken.yaml" in p and "sections" in p for p in exc.value.problems)
-    assert session.db.scalar("SELECT count(*) FROM changes") == before
+    assert session.db.scalar("SELECT count(*) FROM change_log") == before
 
 
 def test_autosaves_write_one_audit_line_per_draft_and_session(session: Session,

@@ -115,6 +115,14 @@ def change_order(change: RemoteChange) -> tuple[str, str, str]:
     return (change.hlc, change.device_id, change.change_id)
 
 
+def _folded_insert(change: RemoteChange) -> list[tuple[str, str]]:
+    """(table, record id) of a '*' change that may be a folded insert here (its change id is
+    its record id: docs/change-log-design.md), for changelog.known."""
+    if change.field == "*" and change.change_id == change.record_id:
+        return [(change.table, change.record_id)]
+    return []
+
+
 class Merger:
     """Applies a batch of remote changes inside one operation."""
 
@@ -216,17 +224,21 @@ class Merger:
         return newest is None or (change.hlc, change.device_id) > newest
 
     # -- look-ups -----------------------------------------------------------------------------
-    def _known(self, change_id: str) -> bool:
+    def _known(self, change: RemoteChange) -> bool:
+        change_id = change.change_id
         if change_id in self._seen_ids:
             return True
         if change_id in self._looked_up:
             return False
-        return bool(changelog.known(self.db, [change_id]))
+        self.op.flush_batch()  # a folded insert collected in this batch is in its table
+        return bool(changelog.known(self.db, [change_id], _folded_insert(change)))
 
     def _preload_known(self, changes: list[RemoteChange]) -> None:
-        """Which of a batch's changes are already here, in a few queries instead of one each."""
+        """Which of a batch's changes are already here, in a few queries instead of one each
+        (a '*' change whose change id is its record id also by its record: a folded insert)."""
         ids = [c.change_id for c in changes]
-        self._seen_ids.update(changelog.known(self.db, ids))
+        self._seen_ids.update(changelog.known(
+            self.db, ids, [key for c in changes for key in _folded_insert(c)]))
         self._looked_up.update(ids)
 
     def _tombstone(self, record_id: str) -> Any:
@@ -302,7 +314,7 @@ class Merger:
 
     # -- one change ---------------------------------------------------------------------------
     def _apply(self, change: RemoteChange) -> None:
-        if self._known(change.change_id):
+        if self._known(change):
             self.report.duplicates += 1
             return
         if not self.admits(change):

@@ -24,7 +24,7 @@ PASS = "Correct-Lantern-42"
 # (wall-clock update times) are left out.
 SYNCED = ("members", "cases", "case_assignments", "persons", "case_persons", "partners",
           "timeline", "tasks", "submissions", "disseminations", "attachments")
-LOCAL_COLUMNS = {"updated_at"}
+LOCAL_COLUMNS = {"updated_at", "ins_actor"}  # ins_actor names a local change_actors row
 
 
 def relay(src: Session, dst: Session, *, full: bool = False) -> MergeReport:
@@ -56,7 +56,7 @@ def snapshot(session: Session) -> dict[str, Any]:
         "SELECT form_id, version, sha256 FROM form_definitions ORDER BY form_id, version")]
     out["tombstones"] = [r[0] for r in db.query(
         "SELECT record_id FROM tombstones ORDER BY record_id")]
-    out["changes"] = [r[0] for r in db.query("SELECT change_id FROM changes ORDER BY change_id")]
+    out["changes"] = [r[0] for r in db.query("SELECT change_id FROM change_log ORDER BY change_id")]
     out["audit"] = [tuple(r) for r in db.query(
         "SELECT entry_id, hash FROM audit WHERE action NOT IN ('bundle.import', 'view')"
         " AND device_id != '' ORDER BY entry_id")]

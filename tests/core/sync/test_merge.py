@@ -196,7 +196,7 @@ def test_a_purge_travels_and_no_late_bundle_brings_the_record_back(laptops: Lapt
     relay(c, a)
     for laptop in (a, b, c):
         assert laptop.db.scalar("SELECT count(*) FROM timeline") == 0
-        assert laptop.db.scalar("SELECT count(*) FROM changes WHERE value LIKE '%secret%'") == 0
+        assert laptop.db.scalar("SELECT count(*) FROM change_log WHERE value LIKE '%secret%'") == 0
         assert laptop.store.list_cases(text="secret") == []
     assert snapshot(a)["tombstones"] == snapshot(b)["tombstones"] == snapshot(c)["tombstones"]
 
@@ -325,7 +325,7 @@ def test_field_history_shows_both_laptops_changes(laptops: Laptops) -> None:
     relay(b, a)
     history = a.store.field_history(case.id, "summary")
     assert [(h.new, h.member_name) for h in history] == [("B's words", "Lead B")]
-    assert json.loads(a.db.scalar("SELECT value FROM changes WHERE record_id = ? AND"
+    assert json.loads(a.db.scalar("SELECT value FROM change_log WHERE record_id = ? AND"
                                   " field = 'summary'", (case.id,))) == "B's words"
 
 

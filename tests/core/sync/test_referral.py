@@ -132,7 +132,7 @@ def test_referral_accepted_end_to_end_with_redaction_and_ack(
     assert "contact_summary" not in subs[0].answers
     # The tagged answer is nowhere in the other vault, not even in search.
     assert not b.store.list_cases(text=SECRET)
-    assert SECRET not in json.dumps([dict(r) for r in b.db.query("SELECT * FROM changes")])
+    assert SECRET not in json.dumps([dict(r) for r in b.db.query("SELECT * FROM change_log")])
     assert b.store.list_cases(text="rifle")[0].id == new_case.id
     assert [r.status for r in referral.for_case(b, new_case.id)] == ["accepted"]
 

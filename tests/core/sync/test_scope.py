@@ -49,7 +49,7 @@ def test_a_limited_laptop_receives_only_its_assigned_cases(
     assert _held(b) == {cases[0]}
     assert b.store.timeline(cases[0])[-1].summary.startswith("private detail")
     assert summary.audit_entries == 0  # the lead's audit trail names other cases
-    assert b.db.scalar("SELECT count(*) FROM changes WHERE record_id IN (?, ?)",
+    assert b.db.scalar("SELECT count(*) FROM change_log WHERE record_id IN (?, ?)",
                        (cases[1], cases[2])) == 0
     assert team.require_roster(b).device(b.device_id).scope == "assigned"
 
@@ -65,7 +65,7 @@ def test_a_case_leaving_the_scope_is_withdrawn_and_a_new_one_arrives_whole(
     assert summary.report.withdrawn == 1
     assert _held(b) == {cases[1]}
     assert b.store.list_cases(text="private") == [b.store.get_case(cases[1])]
-    assert b.db.scalar("SELECT count(*) FROM changes WHERE record_id = ?", (cases[0],)) == 0
+    assert b.db.scalar("SELECT count(*) FROM change_log WHERE record_id = ?", (cases[0],)) == 0
     assert [e.action for e in b.store.audit_trail(cases[0])][:1] == ["case.withdraw"]
     assert "removed from it" in "\n".join(summary.lines())
 

@@ -73,3 +73,65 @@ class ColumnFit(QObject):
             table.setColumnHidden(column, width == 0)
             if column != self._stretch and width:
                 table.setColumnWidth(column, width)
+
+
+FIT_ROWS = 200  # rows measured for a column's width (bounded however long the table)
+SORT_ROOM = 28  # a sortable heading's room for the sort arrow beside its text
+
+
+class ContentColumnFit(ColumnFit):
+    """Widths from the cells themselves, for a table of records (the case's History & audit
+    tab): columns in ``whole`` (a time, a name) show their widest text whole; the others
+    share the rest, each at least its heading's width (and ``least``'s, a text the column
+    should show before the others get more) — a short column keeps its text whole, the long
+    ones are cut to the same width ("…", the model's tooltip says them whole). Column
+    ``stretch`` takes what is left when everything fits. Refits when the rows change."""
+
+    _whole: tuple[int, ...] = ()
+    _least_texts: dict[int, str] = {}  # noqa: RUF012 (replaced per instance, never mutated)
+
+    def __init__(self, table: QTableView, stretch: int, *, whole: tuple[int, ...] = (),
+                 least: dict[int, str] | None = None) -> None:
+        super().__init__(table, stretch)
+        self._whole = whole
+        self._least_texts = dict(least or {})
+        self.refit()
+        model = table.model()
+        model.modelReset.connect(self.refit)
+        model.rowsInserted.connect(self.refit)
+        model.layoutChanged.connect(self.refit)
+
+    def column_widths(self, available: int) -> dict[int, int]:
+        """Whole columns at their widest text; the others filled evenly up to theirs."""
+        table = self.table
+        model = table.model()
+        metrics = table.fontMetrics()
+        heading_metrics = table.horizontalHeader().fontMetrics()
+        rows = min(model.rowCount(), FIT_ROWS)
+        widths: dict[int, int] = {}
+        wants: dict[int, int] = {}
+        leasts: dict[int, int] = {}
+        for column in range(model.columnCount()):
+            title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+            heading = heading_metrics.horizontalAdvance(title) + SORT_ROOM
+            widest = max([0, *(metrics.horizontalAdvance(str(model.index(row, column).data()
+                                                              or "")) + CELL_PAD
+                               for row in range(rows))])
+            want = max(heading, widest)
+            if column in self._whole:
+                widths[column] = want
+                continue
+            wants[column] = want
+            least = self._least_texts.get(column)
+            leasts[column] = min(want, max(heading, metrics.horizontalAdvance(least) + CELL_PAD
+                                           if least else 0))
+        # Fill evenly: the column wanting least first, each up to its want or a fair share
+        # of what is left (never below its least), so short texts stay whole.
+        left = available - sum(widths.values()) - sum(leasts.values())
+        pending = sorted(wants, key=lambda c: wants[c] - leasts[c])
+        for done, column in enumerate(pending):
+            fair = max(0, left) // (len(pending) - done)
+            extra = min(wants[column] - leasts[column], fair)
+            widths[column] = leasts[column] + extra
+            left -= extra
+        return widths

@@ -23,7 +23,8 @@ from btam_desktop.ui.case.labels import (
     show_datetime,
     size_text,
 )
-from btam_desktop.ui.case.tab_base import CaseTab, make_table, resize_columns
+from btam_desktop.ui.case.tab_base import CaseTab, make_table
+from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.models.records import Column, RecordTableModel
 
 # Audit detail keys that name other records by id: shown as "yes" rather than as opaque ids.
@@ -73,6 +74,9 @@ def _action(entry: AuditEntry) -> str:
     return words.get(entry.action, humanise(entry.action))
 
 
+# What the change column shows before the reason gets more room ("Concern level changed
+# from Moderate to Imminent", the name after it may be cut).
+CHANGE_LEAST = "Concern level changed from Moderate to Imminent"
 CHANGES_CAPTION = "Changes to the case (newest first)"
 CHANGE_COLUMNS: tuple[Column[FieldChange], ...] = (
     Column("When", lambda c: show_datetime(c.at), sort_key=lambda c: c.at),
@@ -130,9 +134,16 @@ class HistoryTab(CaseTab):
         self.disseminations_table = make_table(self.disseminations,
                                                "Dissemination log of the case")
         self.audit_table = make_table(self.audit, "Audit trail of the case")
-        resize_columns(self.changes_table, [150, 560])
-        resize_columns(self.disseminations_table, [140, 120, 100, 180, 160, 180])
-        resize_columns(self.audit_table, [150, 170, 200])
+        # The columns fit the tab's width (ContentColumnFit): fixed widths (1,060 pixels for
+        # the log) scrolled sideways at 1024x768 and cut off "Legal basis or consent". The
+        # time and who show whole; the long texts share the rest and end in "…" (the
+        # tooltip says them whole); the change keeps what it changed to before the reason
+        # gets more.
+        self.column_fits = (
+            ContentColumnFit(self.changes_table, 2, whole=(0,), least={1: CHANGE_LEAST}),
+            ContentColumnFit(self.disseminations_table, 5, whole=(0,)),
+            ContentColumnFit(self.audit_table, 3, whole=(0,)),
+        )
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         self.captions: list[QLabel] = []

@@ -136,9 +136,9 @@ class HistoryTab(CaseTab):
         self.audit_table = make_table(self.audit, "Audit trail of the case")
         # The columns fit the tab's width (ContentColumnFit): fixed widths (1,060 pixels for
         # the log) scrolled sideways at 1024x768 and cut off "Legal basis or consent". The
-        # time and who show whole; the long texts share the rest and end in "…" (the
-        # tooltip says them whole); the change keeps what it changed to before the reason
-        # gets more.
+        # time shows whole, short texts (who, what) too; the long ones share the rest and
+        # end in "…" (the tooltip says them whole); the change keeps what it changed to
+        # before the reason gets more.
         self.column_fits = (
             ContentColumnFit(self.changes_table, 2, whole=(0,), least={1: CHANGE_LEAST}),
             ContentColumnFit(self.disseminations_table, 5, whole=(0,)),

@@ -76,24 +76,28 @@ class ColumnFit(QObject):
 
 
 FIT_ROWS = 200  # rows measured for a column's width (bounded however long the table)
-SORT_ROOM = 28  # a sortable heading's room for the sort arrow beside its text
+HEADING_ROOM = 20  # a heading's margins and room beside its text (the sort arrow's, mostly)
 
 
 class ContentColumnFit(ColumnFit):
     """Widths from the cells themselves, for a table of records (the case's History & audit
-    tab): columns in ``whole`` (a time, a name) show their widest text whole; the others
-    share the rest, each at least its heading's width (and ``least``'s, a text the column
-    should show before the others get more) — a short column keeps its text whole, the long
-    ones are cut to the same width ("…", the model's tooltip says them whole). Column
-    ``stretch`` takes what is left when everything fits. Refits when the rows change."""
+    tab). Columns in ``whole`` (a time) show their widest text whole. Every other column
+    keeps at least its heading's width (and ``least``'s, a text it should show before the
+    others get more); then the ``prefer`` columns (short texts: a name, a kind), in that
+    order, get their widest text; then the rest is shared evenly by the others, short texts
+    whole, long ones cut to the same width ("…", the model's tooltip says them whole).
+    Column ``stretch`` takes what is left when everything fits. Refits when the rows
+    change."""
 
     _whole: tuple[int, ...] = ()
+    _prefer: tuple[int, ...] = ()
     _least_texts: dict[int, str] = {}  # noqa: RUF012 (replaced per instance, never mutated)
 
     def __init__(self, table: QTableView, stretch: int, *, whole: tuple[int, ...] = (),
-                 least: dict[int, str] | None = None) -> None:
+                 prefer: tuple[int, ...] = (), least: dict[int, str] | None = None) -> None:
         super().__init__(table, stretch)
         self._whole = whole
+        self._prefer = prefer
         self._least_texts = dict(least or {})
         self.refit()
         model = table.model()
@@ -102,7 +106,8 @@ class ContentColumnFit(ColumnFit):
         model.layoutChanged.connect(self.refit)
 
     def column_widths(self, available: int) -> dict[int, int]:
-        """Whole columns at their widest text; the others filled evenly up to theirs."""
+        """Whole columns at their widest text; the preferred ones next; the others filled
+        evenly up to theirs."""
         table = self.table
         model = table.model()
         metrics = table.fontMetrics()
@@ -113,7 +118,7 @@ class ContentColumnFit(ColumnFit):
         leasts: dict[int, int] = {}
         for column in range(model.columnCount()):
             title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
-            heading = heading_metrics.horizontalAdvance(title) + SORT_ROOM
+            heading = heading_metrics.horizontalAdvance(title) + HEADING_ROOM
             widest = max([0, *(metrics.horizontalAdvance(str(model.index(row, column).data()
                                                               or "")) + CELL_PAD
                                for row in range(rows))])
@@ -125,10 +130,15 @@ class ContentColumnFit(ColumnFit):
             least = self._least_texts.get(column)
             leasts[column] = min(want, max(heading, metrics.horizontalAdvance(least) + CELL_PAD
                                            if least else 0))
+        left = available - sum(widths.values()) - sum(leasts.values())
+        for column in self._prefer:
+            extra = max(0, min(wants[column] - leasts[column], left))
+            widths[column] = leasts[column] + extra
+            left -= extra
         # Fill evenly: the column wanting least first, each up to its want or a fair share
         # of what is left (never below its least), so short texts stay whole.
-        left = available - sum(widths.values()) - sum(leasts.values())
-        pending = sorted(wants, key=lambda c: wants[c] - leasts[c])
+        pending = sorted((c for c in wants if c not in self._prefer),
+                         key=lambda c: wants[c] - leasts[c])
         for done, column in enumerate(pending):
             fair = max(0, left) // (len(pending) - done)
             extra = min(wants[column] - leasts[column], fair)

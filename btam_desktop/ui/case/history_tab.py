@@ -113,7 +113,10 @@ def dissemination_columns(titles: dict[str, str]) -> tuple[Column[Dissemination]
                tooltip=lambda d: f"{d.what_label}: {d.filename}\nSHA-256 {d.sha256}"),
         Column("Recipient", lambda d: d.recipient),
         Column("Purpose", lambda d: d.purpose),
-        Column("Legal basis or consent", lambda d: d.legal_basis),
+        # "Legal basis" in the heading: the whole words took the room of the short columns
+        # (who, what) at 1024 pixels; the heading's tooltip says them.
+        Column("Legal basis", lambda d: d.legal_basis,
+               header_tip="Legal basis or consent for the release, as typed when exporting"),
         Column("Redaction", lambda d: titles.get(d.redaction_profile, d.redaction_profile)),
     )
 
@@ -135,14 +138,14 @@ class HistoryTab(CaseTab):
                                                "Dissemination log of the case")
         self.audit_table = make_table(self.audit, "Audit trail of the case")
         # The columns fit the tab's width (ContentColumnFit): fixed widths (1,060 pixels for
-        # the log) scrolled sideways at 1024x768 and cut off "Legal basis or consent". The
-        # time shows whole, short texts (who, what) too; the long ones share the rest and
-        # end in "…" (the tooltip says them whole); the change keeps what it changed to
+        # the log) scrolled sideways at 1024x768 and cut off the legal basis. The
+        # time shows whole; who, what and the redaction next (short); the long texts share
+        # the rest and end in "…" (the tooltip says them whole); the change keeps what it changed to
         # before the reason gets more.
         self.column_fits = (
             ContentColumnFit(self.changes_table, 2, whole=(0,), least={1: CHANGE_LEAST}),
-            ContentColumnFit(self.disseminations_table, 5, whole=(0,)),
-            ContentColumnFit(self.audit_table, 3, whole=(0,)),
+            ContentColumnFit(self.disseminations_table, 5, whole=(0,), prefer=(1, 2, 6)),
+            ContentColumnFit(self.audit_table, 3, whole=(0,), prefer=(1, 2)),
         )
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)

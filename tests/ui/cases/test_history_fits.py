@@ -1,5 +1,5 @@
 """The case's History & audit tab fits a 1024x768 window in the app's theme at its minimum
-font: the change table, the dissemination log ("Legal basis or consent" was cut off) and the
+font: the change table, the dissemination log (its legal basis was cut off) and the
 audit trail show every column without scrolling sideways, every heading reads whole, the
 time whole, and a text too long for its column ends in "…" with the whole text in its
 tooltip (ColumnFit, as the Cases table and Sync › Conflicts do)."""
@@ -94,3 +94,12 @@ def test_the_history_tab_fits_1024_without_scrolling_sideways(
     assert reason.data(Qt.ItemDataRole.ToolTipRole) == reason.data()
     for column, text in ((3, RECIPIENT), (4, PURPOSE), (5, BASIS)):
         assert tab.disseminations.index(0, column).data(Qt.ItemDataRole.ToolTipRole) == text
+    # Who exported and what are short: they read whole (a log row showed "Da…" and
+    # "Case …" beside the long texts); the redaction next, its tooltip whole.
+    log = tab.disseminations_table
+    redaction = tab.disseminations.index(0, 6)
+    assert redaction.data(Qt.ItemDataRole.ToolTipRole) == redaction.data() == "School partner"
+    for column in (1, 2):
+        text = str(tab.disseminations.index(0, column).data())
+        assert log.fontMetrics().horizontalAdvance(text) + 8 <= \
+            log.horizontalHeader().sectionSize(column), text

@@ -32,7 +32,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QPainter, QPalette, QPixmap  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
 
-from btam_desktop.core import demo, vault  # noqa: E402
+from btam_desktop.core import demo, dissemination, vault  # noqa: E402
 from btam_desktop.core.session import Session  # noqa: E402
 from btam_desktop.core.sync import exchange, team  # noqa: E402
 from btam_desktop.ui.app import create_application  # noqa: E402
@@ -96,6 +96,14 @@ def build(folder: Path) -> tuple[Path, Path, str, Path]:
     from_member = folder / "from-ortiz.btambundle"
     exchange.export_bundle(b, from_member)
     send(a, b, folder)
+    # A copy released to a partner: the History & audit tab's dissemination log has a row.
+    dissemination.write_export(
+        a, folder / "case-report.pdf", b"%PDF-1.4 demo", what="case_report", case_id=case_id,
+        release=dissemination.Release(
+            "Detective Sgt. M. Alvarez, Harlow County Sheriff's Office threat unit",
+            "Joint risk assessment ahead of the disciplinary hearing",
+            "State Code 19.2-389 (criminal justice agency)"),
+        redaction_profile="school_partner")
     a.set_recovery_key_confirmed(False)  # the dashboard's warning, shot first
     a.lock()
     b.lock()

@@ -2,7 +2,8 @@
 
 :class:`ColumnFit` watches a table's viewport and font and sets its column widths again when
 either changes, from :meth:`ColumnFit.column_widths` (a subclass says how its columns give
-way: the Cases table, the Sync › Conflicts queue). One column stretches and takes the rest;
+way: the Cases table, the Sync › Conflicts queue; :class:`ContentColumnFit` sizes them from
+their cells, for the case's History & audit tab). One column stretches and takes the rest;
 texts too long for their column end in "…" (the table's elide mode) and the model's tooltip
 says them whole. The officer can still drag a column wider; the next resize fits again.
 """

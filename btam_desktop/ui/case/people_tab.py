@@ -16,9 +16,9 @@ from btam_desktop.ui.case.tab_base import (
     confirm,
     connect_activation,
     make_table,
-    resize_columns,
     select_first,
 )
+from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.models.records import Column, RecordTableModel
 
 COLUMNS: tuple[Column[CasePerson], ...] = (
@@ -40,7 +40,9 @@ class PeopleTab(CaseTab):
         super().__init__(session, case_id, parent)
         self.model: RecordTableModel[CasePerson] = RecordTableModel(COLUMNS, parent=self)
         self.table = make_table(self.model, "People on this case")
-        resize_columns(self.table, [240, 170, 180, 110, 140])
+        # The columns fit the tab's width (fixed widths, 840 pixels, scrolled sideways at
+        # 1024x768): names and roles whole first, long texts end in "…" (tooltip whole).
+        self.column_fit = ContentColumnFit(self.table, 4)
         connect_activation(self.table, self.edit_person)
         self.layout_.addWidget(self.table, 1)
         writable = can_write(session)

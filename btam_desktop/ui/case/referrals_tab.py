@@ -22,10 +22,10 @@ from btam_desktop.ui.case.tab_base import (
     can_write,
     connect_activation,
     make_table,
-    resize_columns,
     select_first,
 )
 from btam_desktop.ui.case.timeline_tab import entry_state, entry_state_tip, entry_style
+from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.models.records import Column, RecordTableModel, RowStyle
 from btam_desktop.ui.referrals.dialogs import ReferDialog
 
@@ -62,7 +62,8 @@ class ReferralsTab(CaseTab):
         self.show_history.toggled.connect(self._apply_filter)
         self.layout_.addWidget(self.show_history)
         self.table = make_table(self.model, "Referrals", stretch=3)
-        resize_columns(self.table, [150, 240, 110, 0, 130, 110])
+        # The columns fit the tab's width (fixed widths scrolled sideways at 1024x768).
+        self.column_fits = [ContentColumnFit(self.table, 3, whole=(0,))]
         self.layout_.addWidget(self.table, 1)
         self.teams_label = QLabel("Referrals to and from other teams")
         self.teams_label.setProperty("muted", True)
@@ -76,7 +77,7 @@ class ReferralsTab(CaseTab):
         ), parent=self)
         self.teams_table = make_table(self.teams_model, "Referrals to and from other teams",
                                       stretch=5)
-        resize_columns(self.teams_table, [100, 110, 200, 110, 100, 0])
+        self.column_fits.append(ContentColumnFit(self.teams_table, 5, whole=(0,)))
         self.layout_.addWidget(self.teams_label)
         self.layout_.addWidget(self.teams_table, 1)
         writable = can_write(session)

@@ -6,20 +6,15 @@ tooltip (ColumnFit, as the Cases table and Sync › Conflicts do)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QTableView, QWidget
+from PySide6.QtWidgets import QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import dissemination
 from btam_desktop.core.dissemination import Release
-from btam_desktop.ui.app import MIN_POINT_SIZE
 from btam_desktop.ui.case.history_tab import HistoryTab
-from btam_desktop.ui.theme import ThemeManager, ThemeMode
 from tests.ui.cases.conftest import CasesApp
 from tests.ui.small_screens import settle
 
@@ -28,18 +23,6 @@ REASON = ("Two more e-mails to the HR manager this week; the last one says he kn
 RECIPIENT = "Detective Sergeant M. Alvarez, Harlow County Sheriff's Office threat unit"
 PURPOSE = "Joint risk assessment ahead of the disciplinary hearing on the 14th"
 BASIS = "State Code 19.2-389 (criminal justice agency), supervisor approval on file"
-
-
-@pytest.fixture
-def themed(qapp: QApplication, restore_style: None) -> Iterator[None]:
-    """The app's light theme and at least its minimum font (they decide what fits)."""
-    font = qapp.font()
-    bigger = QFont(font)
-    bigger.setPointSizeF(max(bigger.pointSizeF(), MIN_POINT_SIZE))
-    qapp.setFont(bigger)
-    ThemeManager(qapp, ThemeMode.LIGHT).apply()
-    yield
-    qapp.setFont(font)
 
 
 def fits(table: QTableView, main: QWidget) -> None:

@@ -10,7 +10,8 @@ says them whole. The officer can still drag a column wider; the next resize fits
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QTableView
 
 CELL_PAD = 16  # the item's text margins and the grid line
@@ -80,6 +81,16 @@ FIT_ROWS = 200  # rows measured for a column's width (bounded however long the t
 HEADING_ROOM = 20  # a heading's margins and room beside its text (the sort arrow's, mostly)
 
 
+def _advance(metrics: QFontMetrics, index: QModelIndex) -> int:
+    """How wide a cell's text is drawn: in the model's own font where it gives one (a bold
+    status), else the table's."""
+    text = str(index.data() or "")
+    font = index.data(Qt.ItemDataRole.FontRole)
+    if isinstance(font, QFont):
+        return QFontMetrics(font).horizontalAdvance(text)
+    return metrics.horizontalAdvance(text)
+
+
 class ContentColumnFit(ColumnFit):
     """Widths from the cells themselves, for a table of records (the case's History & audit
     tab). Columns in ``whole`` (a time) show their widest text whole. Every other column
@@ -120,8 +131,7 @@ class ContentColumnFit(ColumnFit):
         for column in range(model.columnCount()):
             title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
             heading = heading_metrics.horizontalAdvance(title) + HEADING_ROOM
-            widest = max([0, *(metrics.horizontalAdvance(str(model.index(row, column).data()
-                                                              or "")) + CELL_PAD
+            widest = max([0, *(_advance(metrics, model.index(row, column)) + CELL_PAD
                                for row in range(rows))])
             want = max(heading, widest)
             if column in self._whole:

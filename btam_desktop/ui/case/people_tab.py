@@ -42,7 +42,7 @@ class PeopleTab(CaseTab):
         self.table = make_table(self.model, "People on this case")
         # The columns fit the tab's width (fixed widths, 840 pixels, scrolled sideways at
         # 1024x768): names and roles whole first, long texts end in "…" (tooltip whole).
-        self.column_fit = ContentColumnFit(self.table, 4)
+        self.column_fit = ContentColumnFit(self.table, 4, prefer=(0, 1))
         connect_activation(self.table, self.edit_person)
         self.layout_.addWidget(self.table, 1)
         writable = can_write(session)

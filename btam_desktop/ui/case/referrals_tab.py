@@ -63,7 +63,7 @@ class ReferralsTab(CaseTab):
         self.layout_.addWidget(self.show_history)
         self.table = make_table(self.model, "Referrals", stretch=3)
         # The columns fit the tab's width (fixed widths scrolled sideways at 1024x768).
-        self.column_fits = [ContentColumnFit(self.table, 3, whole=(0,))]
+        self.column_fits = [ContentColumnFit(self.table, 3, whole=(0,), prefer=(2, 4))]
         self.layout_.addWidget(self.table, 1)
         self.teams_label = QLabel("Referrals to and from other teams")
         self.teams_label.setProperty("muted", True)
@@ -77,7 +77,7 @@ class ReferralsTab(CaseTab):
         ), parent=self)
         self.teams_table = make_table(self.teams_model, "Referrals to and from other teams",
                                       stretch=5)
-        self.column_fits.append(ContentColumnFit(self.teams_table, 5, whole=(0,)))
+        self.column_fits.append(ContentColumnFit(self.teams_table, 5, whole=(0,), prefer=(1, 4)))
         self.layout_.addWidget(self.teams_label)
         self.layout_.addWidget(self.teams_table, 1)
         writable = can_write(session)

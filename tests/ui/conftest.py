@@ -20,11 +20,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import vault
+from btam_desktop.ui.app import MIN_POINT_SIZE
 from btam_desktop.ui.controller import AppController
+from btam_desktop.ui.theme import ThemeManager, ThemeMode
 from tests.conftest import MemoryKeyring, cheap_kdf
 
 __all__ = ["MemoryKeyring", "cheap_kdf"]
@@ -122,3 +125,15 @@ def restore_style(qapp: QApplication) -> Iterator[None]:
     qapp.setStyleSheet(sheet)
     qapp.setPalette(palette)
     qapp.styleHints().unsetColorScheme()
+
+
+@pytest.fixture
+def themed(qapp: QApplication, restore_style: None) -> Iterator[None]:
+    """The app's light theme and at least its minimum font (they decide what fits)."""
+    font = qapp.font()
+    bigger = QFont(font)
+    bigger.setPointSizeF(max(bigger.pointSizeF(), MIN_POINT_SIZE))
+    qapp.setFont(bigger)
+    ThemeManager(qapp, ThemeMode.LIGHT).apply()
+    yield
+    qapp.setFont(font)

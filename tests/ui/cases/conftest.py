@@ -6,22 +6,18 @@ The Qt warning rule, the cheap key derivation and the in-memory keyring come fro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import vault
-from btam_desktop.ui.app import MIN_POINT_SIZE
 from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.main_window import MainWindow
 from btam_desktop.ui.pages.cases import CasesPage
-from btam_desktop.ui.theme import ThemeManager, ThemeMode
 from tests.ui.conftest import LEAD_PASS
 from tests.ui.helpers import unlock
 
@@ -93,14 +89,3 @@ def cases_app(qtbot: QtBot, make_controller: Callable[..., AppController],
     qtbot.waitUntil(lambda: page.list.model.loaded, timeout=5000)
     return CasesApp(controller, main, page, seeded)
 
-
-@pytest.fixture
-def themed(qapp: QApplication, restore_style: None) -> Iterator[None]:
-    """The app's light theme and at least its minimum font (they decide what fits)."""
-    font = qapp.font()
-    bigger = QFont(font)
-    bigger.setPointSizeF(max(bigger.pointSizeF(), MIN_POINT_SIZE))
-    qapp.setFont(bigger)
-    ThemeManager(qapp, ThemeMode.LIGHT).apply()
-    yield
-    qapp.setFont(font)

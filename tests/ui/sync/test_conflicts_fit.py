@@ -4,20 +4,15 @@ its column ends in "…" with the whole text in its tooltip (as the Cases table 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core.session import Session
-from btam_desktop.ui.app import MIN_POINT_SIZE
 from btam_desktop.ui.main_window import MainWindow
 from btam_desktop.ui.pages.sync import SyncPage
-from btam_desktop.ui.theme import ThemeManager, ThemeMode
 from tests.ui.small_screens import settle
 
 from .conftest import conflicting
@@ -27,17 +22,6 @@ LONG_A = ("Summary typed on laptop A: the subject wrote to the HR manager three 
 LONG_B = ("Summary typed on laptop B: after the meeting the subject said he had nothing left "
           "to lose and asked a colleague about the building's exits")
 
-
-@pytest.fixture
-def themed(qapp: QApplication, restore_style: None) -> Iterator[None]:
-    """The app's light theme and at least its minimum font (they decide what fits)."""
-    font = qapp.font()
-    bigger = QFont(font)
-    bigger.setPointSizeF(max(bigger.pointSizeF(), MIN_POINT_SIZE))
-    qapp.setFont(bigger)
-    ThemeManager(qapp, ThemeMode.LIGHT).apply()
-    yield
-    qapp.setFont(font)
 
 
 def test_every_conflict_column_is_on_screen_at_1024(

@@ -29,17 +29,16 @@ it in (``ops.change_value`` / ``ops.fill_values``), as before.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from btam_desktop.core.db import Database, Row
+from btam_desktop.core.db import Database, Row, id_chunks
 from btam_desktop.core.schema import FOLDED
 
 # A change row as a bundle lays it out (payload.py): the columns in this order, ``resolves``
 # decoded from its JSON text.
 BUNDLE_COLUMNS = ("change_id, tbl, record_id, field, value, base_hlc, hlc, device_id,"
                   " member_id, reason, resolves")
-_CHUNK = 500  # ids bound per statement (SQLite's default limit is 32,766; kept small)
 
 # -- the statements (module constants so that tests/core/test_changelog.py can explain them) --
 _OF_RECORD = ("SELECT change_id, field, value, base_hlc, hlc, device_id FROM change_log"
@@ -105,12 +104,6 @@ RECENT_SINCE = (
     + ") ")
 
 
-def _chunks(ids: Sequence[str]) -> Iterator[tuple[list[str], str]]:
-    """``ids`` a few hundred at a time, each with its ``?, ?, …`` marks."""
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start:start + _CHUNK])
-        yield chunk, ", ".join("?" for _ in chunk)
-
 
 def _bundle_row(row: Row) -> list[Any]:
     values = list(row)
@@ -141,7 +134,7 @@ def of_records(db: Database, record_ids: Sequence[str]) -> list[list[Any]]:
     """Every change of the records, laid out as in a bundle (:data:`BUNDLE_COLUMNS`,
     ``resolves`` decoded), compact values left NULL; in no particular order."""
     out: list[list[Any]] = []
-    for chunk, marks in _chunks(record_ids):
+    for chunk, marks in id_chunks(record_ids):
         out.extend(_bundle_row(r) for r in db.query(_OF_RECORDS.format(marks=marks), chunk))
     return out
 
@@ -158,7 +151,7 @@ def inserts_of(db: Database, record_ids: Iterable[str],
     """The insert changes of the records (columns of :func:`insert_of`), of ``table`` only
     when given; in no particular order."""
     rows: list[Row] = []
-    for chunk, marks in _chunks(list(record_ids)):
+    for chunk, marks in id_chunks(list(record_ids)):
         rows.extend(r for r in db.query(_INSERTS_OF.format(marks=marks), chunk)
                     if table is None or r["tbl"] == table)
     return rows
@@ -167,7 +160,7 @@ def inserts_of(db: Database, record_ids: Iterable[str],
 def compact_inserts(db: Database, record_ids: Sequence[str]) -> list[str]:
     """Which of the records' insert changes are compact (value NULL: the row is the value)."""
     out: list[str] = []
-    for chunk, marks in _chunks(record_ids):
+    for chunk, marks in id_chunks(record_ids):
         out.extend(str(r[0]) for r in db.query(_COMPACT_INSERTS.format(marks=marks), chunk))
     return out
 
@@ -206,14 +199,14 @@ def known(db: Database, change_ids: Sequence[str],
     changes among them whose change id is their record id, which may be folded inserts (of
     any other change, only the change rows are asked)."""
     out: set[str] = set()
-    for chunk, marks in _chunks(change_ids):
+    for chunk, marks in id_chunks(change_ids):
         out.update(str(r[0]) for r in db.query(_KNOWN.format(marks=marks), chunk))
     by_table: dict[str, list[str]] = {}
     for table, record_id in inserts:
         if table in FOLDED and record_id not in out:
             by_table.setdefault(table, []).append(record_id)
     for table, record_ids in by_table.items():
-        for chunk, marks in _chunks(record_ids):
+        for chunk, marks in id_chunks(record_ids):
             out.update(str(r[0]) for r in db.query(
                 _KNOWN_FOLDED.format(table=table, marks=marks), chunk))
     return out
@@ -235,4 +228,4 @@ def device_newest(db: Database, device_id: str) -> str | None:
 def unsent(db: Database, record_ids: Sequence[str], device_id: str, since_hlc: str) -> bool:
     """Whether any of the records has a change by the device stamped after ``since_hlc``."""
     return any(db.scalar(_UNSENT.format(marks=marks), [*chunk, device_id, since_hlc])
-               for chunk, marks in _chunks(record_ids))
+               for chunk, marks in id_chunks(record_ids))

@@ -47,6 +47,17 @@ _DISK = frozenset({SQLITE_FULL, SQLITE_IOERR})
 _CORRUPT = frozenset({SQLITE_CORRUPT, SQLITE_NOTADB})
 
 
+ID_CHUNK = 500
+"""Ids bound per ``IN (…)`` statement (SQLite's default limit is 32,766; kept small)."""
+
+
+def id_chunks(ids: Sequence[str], size: int = ID_CHUNK) -> Iterator[tuple[list[str], str]]:
+    """``ids`` a few hundred at a time, each with its ``?, ?, …`` marks for ``IN (…)``."""
+    for start in range(0, len(ids), size):
+        chunk = list(ids[start:start + size])
+        yield chunk, ", ".join("?" for _ in chunk)
+
+
 def classify(exc: Exception) -> Exception:
     """Map a driver error to the user-facing class it stands for (or return it unchanged).
 

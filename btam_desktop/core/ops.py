@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from btam_desktop.core import audit, changelog, search
 from btam_desktop.core.audit import Pending
-from btam_desktop.core.db import IntegrityError
+from btam_desktop.core.db import IntegrityError, id_chunks
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.ids import new_id, new_ids
 from btam_desktop.core.schema import FOLDED
@@ -252,9 +252,7 @@ def logged_values(db: Database, table: str, record_ids: list[str]) -> dict[str, 
     if len(record_ids) > 2000:  # most of a table (a full bundle): one pass over it
         take(db.query(select), set(record_ids))
     else:
-        for start in range(0, len(record_ids), 500):
-            chunk = record_ids[start:start + 500]
-            marks = ", ".join("?" for _ in chunk)
+        for chunk, marks in id_chunks(record_ids):
             take(db.query(f"{select} WHERE id IN ({marks})", chunk), chunk)
     missing = set(record_ids) - set(out)
     if missing:
@@ -297,9 +295,7 @@ def _unfold(db: Database, table: str, record_ids: Sequence[str]) -> None:
     id, value NULL: the compact fill that follows gives it the row's value byte for byte) and
     clear its ``ins_actor``: before anything changes the row's stamp or erases it."""
     stamp = FOLDED[table]
-    for start in range(0, len(record_ids), 500):
-        chunk = list(record_ids[start:start + 500])
-        marks = ", ".join("?" for _ in chunk)
+    for chunk, marks in id_chunks(record_ids):
         db.execute(
             "INSERT INTO changes (change_id, tbl, record_id, field, value, base_hlc, hlc,"
             f" device_id, member_id, reason, resolves) SELECT t.id, '{table}', t.id, '*',"
@@ -732,8 +728,8 @@ class Operation:
             value = encode_value({name: stored[name] for name in TABLES[table].fields})
             self.db.execute(_FILL, (value, record_ids[0]))
             return
-        for start in range(0, len(record_ids), 500):
-            compact = changelog.compact_inserts(self.db, record_ids[start:start + 500])
+        for chunk, _ in id_chunks(record_ids):
+            compact = changelog.compact_inserts(self.db, chunk)
             if compact:
                 values = logged_values(self.db, table, compact)
                 self.db.executemany(_FILL, [(values[rid], rid) for rid in compact])

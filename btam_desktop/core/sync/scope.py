@@ -21,12 +21,11 @@ Because the receiver reports what it holds, a lost bundle is simply made up for 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from btam_desktop.core import changelog, search
-from btam_desktop.core.db import Database
+from btam_desktop.core.db import Database, id_chunks
 from btam_desktop.core.ops import Operation, fill_values
 from btam_desktop.core.sync import conflicts
 
@@ -64,11 +63,6 @@ def for_device(db: Database, device_id: str) -> Scope:
 def held_cases(db: Database) -> list[str]:
     """The cases this laptop holds (what a limited laptop reports in its bundles)."""
     return [str(r[0]) for r in db.query("SELECT id FROM cases ORDER BY id")]
-
-
-def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
 
 
 def _case_of(db: Database) -> tuple[dict[str, str], dict[str, set[str]]]:
@@ -144,8 +138,7 @@ def withdraw(op: Operation, case_id: str, sender_has_mine: str) -> bool:
     for person_id in gone:
         op.rewrite("persons", [person_id], "DELETE FROM persons WHERE id = ?", (person_id,))
         search.unindex(db, person_id)
-    for chunk in _chunks(records + gone):
-        marks = ", ".join("?" for _ in chunk)
+    for chunk, marks in id_chunks(records + gone):
         db.execute(f"DELETE FROM changes WHERE record_id IN ({marks})", chunk)
         db.execute("DELETE FROM sync_pending WHERE substr(waiting_for,"
                    f" instr(waiting_for, ':') + 1) IN ({marks})", chunk)

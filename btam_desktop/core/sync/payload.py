@@ -211,18 +211,24 @@ def _change(row: Any, now_ms: int, valid: set[tuple[str, str]]) -> RemoteChange:
         change = _checked_change(row, now_ms)  # names the first problem, or passes
         valid.add((table, field_name))
         return change
-    change = RemoteChange(change_id, table, record_id, field_name, value, base_hlc, hlc,
-                          device_id, member_id, reason)
+    return _checked_value(RemoteChange(change_id, table, record_id, field_name, value,
+                                       base_hlc, hlc, device_id, member_id, reason))
+
+
+def _checked_value(change: RemoteChange) -> RemoteChange:
+    """The change's value as JSON (strictly), a new record flat and of its table's fields,
+    and no purge of a member: PayloadError names the problem."""
     try:
         decoded = change.decoded()
     except (ValueError, RecursionError):
         raise PayloadError("malformed record: a value is not valid JSON") from None
-    if field_name == "*":
+    table = change.table
+    if change.field == "*":
         if type(decoded) is not dict or not decoded.keys() <= _FIELDS[table]:
             raise PayloadError(f"malformed record: a new {table} record has unknown fields")
         if not _NESTED.isdisjoint(map(type, decoded.values())):
             raise PayloadError(f"malformed record: a new {table} record is nested")
-    elif field_name == PURGED and table == "members":
+    elif change.field == PURGED and table == "members":
         raise PayloadError("malformed record: members are never purged")
     return change
 
@@ -253,19 +259,7 @@ def _checked_change(row: Any, now_ms: int) -> RemoteChange:
         member_id=_text(member_id, "member id", optional=True, limit=MAX_ID),
         reason=_text(reason, "reason", optional=True, limit=100_000),
         resolves=tuple(resolves or ()))
-    try:
-        decoded = change.decoded()
-    except (ValueError, RecursionError):
-        raise PayloadError("malformed record: a value is not valid JSON") from None
-    if field_name == "*":
-        spec = TABLES[table]
-        if not isinstance(decoded, dict) or not set(decoded) <= set(spec.fields):
-            raise PayloadError(f"malformed record: a new {table} record has unknown fields")
-        if any(isinstance(v, dict | list) for v in decoded.values()):
-            raise PayloadError(f"malformed record: a new {table} record is nested")
-    elif field_name == PURGED and table == "members":
-        raise PayloadError("malformed record: members are never purged")
-    return change
+    return _checked_value(change)
 
 
 _AUDIT_NAMES = ("entry_id", "device_id", "device_seq", "at", "hlc", "member_id",

@@ -265,16 +265,21 @@ def _read_small(path: Path, what: str) -> bytes:
         raise InvalidInput(f"no file at {path}") from None
 
 
+def _require_may_join(session: Session) -> None:
+    """A lead's or an officer's laptop, not yet in a team."""
+    if session.role not in ("lead", "officer"):
+        raise PermissionDenied("your role cannot join this laptop to a team")
+    if roster(session) is not None:
+        raise InvalidInput("this laptop is already in a team")
+
+
 def open_invitation_file(session: Session, invitation: Path, passphrase: str
                          ) -> invite_mod.Invitation:
     """Whether this laptop can join with this invitation and passphrase, before anything is
     written: the role, not yet in a team, the file opens with the passphrase (a wrong one, an
     expired, altered or not self-consistent invitation is refused). The app asks where to
     save the join request only after this; :func:`join` takes what it returns."""
-    if session.role not in ("lead", "officer"):
-        raise PermissionDenied("your role cannot join this laptop to a team")
-    if roster(session) is not None:
-        raise InvalidInput("this laptop is already in a team")
+    _require_may_join(session)
     opened = invite_mod.open_invitation(_read_small(Path(invitation), "invitation"), passphrase)
     verify_self_signed(opened.roster)
     return opened
@@ -286,10 +291,7 @@ def join(session: Session, invitation: Path, passphrase: str, out: Path, *,
     """Open an invitation, trust its roster, and write the join request for the lead
     (``opened``: what :func:`open_invitation_file` returned for this file and passphrase, so
     the passphrase's key derivation is not paid twice)."""
-    if session.role not in ("lead", "officer"):
-        raise PermissionDenied("your role cannot join this laptop to a team")
-    if roster(session) is not None:
-        raise InvalidInput("this laptop is already in a team")
+    _require_may_join(session)
     out = Path(out)
     if out.exists() and not overwrite:
         raise InvalidInput(f"{out} already exists; choose another name")

@@ -14,6 +14,15 @@ def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role.replace("_", " ").capitalize())
 
 
+def leads_team(session: Session) -> bool:
+    """Whether this laptop settles what only a team lead settles (team.is_team_lead); an
+    unreadable roster: the vault role decides, as before teams existed."""
+    try:
+        return team.is_team_lead(session)
+    except BtamError:
+        return session.role == "lead"
+
+
 def team_role_label(session: Session) -> str:
     """The signed-in member's role as the team sees it.
 
@@ -21,11 +30,9 @@ def team_role_label(session: Session) -> str:
     member laptop too; on a laptop in a team the roster decides (team.is_team_lead, as the
     dashboard and the Conflicts tab do): a vault lead on a member laptop is shown as
     "Member laptop of <team>". Officers and analysts keep their role's name."""
-    if session.role != "lead":
+    if session.role != "lead" or leads_team(session):
         return role_label(session.role)
     try:
-        if team.is_team_lead(session):
-            return role_label(session.role)
         current = team.roster(session)
     except BtamError:
         return role_label(session.role)  # an unreadable roster: the vault role, as before

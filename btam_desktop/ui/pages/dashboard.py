@@ -68,17 +68,15 @@ from PySide6.QtWidgets import (
 )
 
 from btam_desktop.core import queries
-from btam_desktop.core.errors import BtamError
 from btam_desktop.core.model import CONCERN_LEVELS, STATUS_LABELS, AuditEntry, Case, Task
 from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
 from btam_desktop.core.session import Session
 from btam_desktop.core.store import CaseStore
 from btam_desktop.core.sync import conflicts as sync_conflicts
-from btam_desktop.core.sync import team as sync_team
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.charts import Bar, BarChart
 from btam_desktop.ui.flow import FlowLayout, ResponsiveGrid
-from btam_desktop.ui.labels import team_role_label
+from btam_desktop.ui.labels import leads_team, team_role_label
 from btam_desktop.ui.pages.audit import QUIET_ACTIONS, action_label, describe, local_time
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.session_events import SessionEvents
@@ -650,15 +648,6 @@ class LinkButton(QPushButton):
         super().keyPressEvent(event)
 
 
-def _team_lead(session: Session) -> bool:
-    """Whether this laptop settles the team's conflicts (an unreadable roster: the vault role
-    decides, as labels.team_role_label does)."""
-    try:
-        return sync_team.is_team_lead(session)
-    except BtamError:
-        return True
-
-
 class DashboardPage(Page):
     """Caseload, due work and recent activity; re-read after every relevant change."""
 
@@ -861,7 +850,7 @@ class DashboardPage(Page):
             self.cards[key].set_count(data.counts.get(key, 0))
         # Counted where the vault role is lead; told only on a lead laptop of the team (every
         # officer's vault has a lead of its own; the roster is read here, on the UI thread).
-        count = data.conflicts if data.conflicts and _team_lead(session) else 0
+        count = data.conflicts if data.conflicts and leads_team(session) else 0
         text = f"\u26a0 {count:,} conflict{'s' if count != 1 else ''} to resolve"
         self.conflicts_button.setText(text)
         self.conflicts_button.setAccessibleName(f"{text[2:]}: open the conflict queue")

@@ -14,11 +14,14 @@ No Qt here, and nothing is written: the module is usable from the CLI and benchm
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import operator
 from array import array
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from btam_desktop.core import changelog, search
@@ -141,6 +144,20 @@ def count_live_cases(db: Database) -> int:
     return int(db.scalar("SELECT count(*) FROM cases WHERE deleted_at IS NULL"))
 
 
+class Matches(frozenset[str]):
+    """The case ids a text search found: a set, which also keeps them in list order (newest
+    first, as the index yields them reversed) in :attr:`newest_first`. The case table, whose
+    rows are stored in list order, looks them up in that order: at 73,000 matches, looked up
+    in a set's hash order they cost four times as long (each a cache miss)."""
+
+    newest_first: tuple[str, ...]
+
+    def __new__(cls, ids: Sequence[str]) -> Matches:
+        made = super().__new__(cls, ids)
+        made.newest_first = tuple(reversed(ids))
+        return made
+
+
 def matching_case_ids(db: Database, text: str) -> frozenset[str]:
     """Ids of cases whose number, title, summary, timeline, forms or persons (names,
     aliases, phone, e-mail) match ``text``, as ``CaseStore.list_cases(text=...)`` finds them
@@ -148,8 +165,8 @@ def matching_case_ids(db: Database, text: str) -> frozenset[str]:
     prefix); text without a searchable word matches nothing."""
     query = search.case_query(db, text)
     if query is None:
-        return frozenset()
-    return frozenset(search.matching_case_ids(db, query))
+        return Matches(())
+    return Matches(search.matching_case_ids(db, query))
 
 
 def count_matching(db: Database, text: str, cap: int | None = None) -> int:
@@ -244,6 +261,9 @@ def row_predicate(flt: CaseFilter, today: str,
     return passes
 
 
+_present = partial(operator.is_not, None)  # a position (0 included), not a missing case
+
+
 def select(rows: Sequence[CaseRow], flt: CaseFilter, *, today: str | None = None,
            matching: frozenset[str] | None = None,
            position: dict[str, int] | None = None) -> list[int]:
@@ -254,11 +274,19 @@ def select(rows: Sequence[CaseRow], flt: CaseFilter, *, today: str | None = None
     """
     if flt.is_empty():
         return list(range(len(rows)))
-    passes = row_predicate(flt, today or date.today().isoformat(), matching)
+    on = today or date.today().isoformat()
     if flt.text.strip() and position is not None:
-        found = matching or frozenset()
-        candidates = sorted(position[i] for i in found if i in position)
+        # Every candidate matches the text already: only the other filters are tested, and
+        # the look-ups and the sort run in C (at 73,000 matches a Python expression per
+        # match was most of the table's search time).
+        found = matching.newest_first if isinstance(matching, Matches) else matching or ()
+        candidates = sorted(filter(_present, map(position.get, found)))
+        rest = dataclasses.replace(flt, text="")
+        if rest.is_empty() or rest == CaseFilter(on=rest.on):
+            return candidates
+        passes = row_predicate(rest, on, None)
         return [i for i in candidates if passes(rows[i])]
+    passes = row_predicate(flt, on, matching)
     return [i for i, row in enumerate(rows) if passes(row)]
 
 

@@ -106,6 +106,28 @@ def test_search_agrees_with_the_store(session: Session, seeded: dict[str, str], 
     assert _ids(rows, queries.select(rows, CaseFilter(text=text), matching=found)) == found
 
 
+@pytest.mark.parametrize("others", [
+    {}, {"status": NOT_CLOSED}, {"concern": "high"}, {"overdue": True}, {"status": "closed"}])
+def test_the_tables_search_keeps_every_match_in_list_order(
+        session: Session, seeded: dict[str, str], others: dict[str, object]) -> None:
+    """The table looks its matches up by position (the first row's is 0) in the order the
+    index gives them: the cases and their order are those of the store's own list."""
+    store = session.store
+    store.add_note(seeded["grievance"], "Threats repeated at the depot")
+    store.add_note(seeded["closed"], "Threats were old news")
+    rows = queries.case_rows(session.db)
+    position = {row.id: at for at, row in enumerate(rows)}
+    flt = CaseFilter(text="threats", **others)  # type: ignore[arg-type]
+    found = queries.matching_case_ids(session.db, "threats")
+    assert len(found) == 3 and rows[0].id in found  # position 0 among the matches
+    chosen = queries.select(rows, flt, today=TODAY.isoformat(), matching=found,
+                            position=position)
+    assert chosen == sorted(chosen)  # rows order
+    listed = [c.id for c in store.list_cases(text="threats", **others)]  # type: ignore[arg-type]
+    assert [rows[i].id for i in chosen] == [r.id for r in rows if r.id in set(listed)]
+    assert {rows[i].id for i in chosen} == set(listed)
+
+
 def test_search_without_words_matches_nothing(session: Session,
                                               seeded: dict[str, str]) -> None:
     assert queries.matching_case_ids(session.db, "  !! ") == frozenset()

@@ -280,7 +280,7 @@ def select(rows: Sequence[CaseRow], flt: CaseFilter, *, today: str | None = None
         # the look-ups and the sort run in C (at 73,000 matches a Python expression per
         # match was most of the table's search time).
         found = matching.newest_first if isinstance(matching, Matches) else matching or ()
-        candidates = sorted(filter(_present, map(position.get, found)))
+        candidates: list[int] = sorted(filter(_present, map(position.get, found)))  # type: ignore[arg-type]
         rest = dataclasses.replace(flt, text="")
         if rest.is_empty() or rest == CaseFilter(on=rest.on):
             return candidates

@@ -12,6 +12,7 @@ nothing. A refused bundle changes nothing in the vault.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -393,9 +394,11 @@ def import_bytes(session: Session, data: bytes, *, filename: str = "") -> Import
             if parsed.holds is not None:
                 db.set_meta(scope_mod.holds_key(sender.device_id), json.dumps(parsed.holds))
             prior = _held_stamps(db)
+            parsed.blobs.update(_held_blobs(db))
             report, added = payload_mod.apply(op, parsed, local_device=session.device_id)
             summary.report, summary.audit_entries = report, added
             _note_coverage(db, part, prior, session.device_id)
+            _keep_held_blobs(db, parsed.blobs)
             peers.note_ack(db, sender.device_id, parsed.seen)
             peers.note_received(db, sender.device_id, header.sequence)
             db.execute(
@@ -489,6 +492,37 @@ def _note_coverage(db: Database, part: dict[str, dict[str, str]] | None,
             db.set_meta(_COVER + device, json.dumps(rest))
         elif ranges:
             db.execute("DELETE FROM meta WHERE key = ?", (_COVER + device,))
+
+
+_HELD_BLOB = "sync:heldblob:"
+
+
+def _held_blobs(db: Database) -> dict[str, bytes]:
+    """The contents of attachments held (sync_pending) by earlier imports."""
+    return {str(r[0])[len(_HELD_BLOB):]: base64.b64decode(str(r[1])) for r in db.query(
+        "SELECT key, value FROM meta WHERE key LIKE 'sync:heldblob:%'")}
+
+
+def _keep_held_blobs(db: Database, blobs: dict[str, bytes]) -> None:
+    """Keep the content of every attachment still held, for the import that releases it.
+
+    An attachment's content travels in the bundle (or part) that holds its insert; an insert
+    held until its case arrives is applied by a later import, whose bundle does not carry the
+    content (parts imported last first: the case's part comes after the attachment's). Kept
+    in the (encrypted) vault with the held change, dropped once it is applied."""
+    wanted: set[str] = set()
+    for row in db.query(
+            "SELECT change FROM sync_pending WHERE change LIKE '%attachments%'"):
+        change = json.loads(row[0])
+        if change.get("table") == "attachments" and change.get("field") == "*":
+            sha = str(json.loads(change.get("value") or "{}").get("sha256"))
+            wanted.add(sha)
+            if sha in blobs and db.meta(_HELD_BLOB + sha) is None:
+                db.set_meta(_HELD_BLOB + sha, base64.b64encode(blobs[sha]).decode("ascii"))
+    for key in [str(r[0]) for r in db.query(
+            "SELECT key FROM meta WHERE key LIKE 'sync:heldblob:%'")]:
+        if key[len(_HELD_BLOB):] not in wanted:
+            db.execute("DELETE FROM meta WHERE key = ?", (key,))
 
 
 def _missing_before(session: Session, sender: str, sequence: int) -> list[int]:

@@ -122,7 +122,9 @@ def collect(db: Database, *, device_id: str, ack: Vector,
 # each a bundle of its own. Memory is bounded by a part: its change rows are filled with their
 # values as the part is gathered, and the part is sealed before the next one is gathered.
 PART_BYTES = 256 * 1024 * 1024
-_BATCH = 5_000  # change rows filled with their values at a time
+# Change rows filled with their values at a time: at most ops.logged_values' 2,000, above
+# which it reads the whole table (right for one whole bundle, once; not once per batch).
+_BATCH = 2_000
 _SCOPED_BATCH = 100_000  # scope.keep maps every case's records once per call
 
 
@@ -135,7 +137,8 @@ def _device_rows(db: Database, device: str, since_hlc: str) -> Iterator[list[Any
     for row in cursor:
         values = changelog._bundle_row(row)
         if same and values[6] != same[0][6]:
-            same.sort(key=lambda c: c[0])
+            if len(same) > 1:
+                same.sort(key=lambda c: c[0])
             yield from same
             same = []
         same.append(values)
@@ -144,9 +147,11 @@ def _device_rows(db: Database, device: str, since_hlc: str) -> Iterator[list[Any
 
 
 def _row_bytes(row: list[Any]) -> int:
-    """About the size of a change row in the payload's JSON (quotes, commas, escapes)."""
-    return 40 + sum(len(v) + v.count('"') + v.count("\\") if isinstance(v, str) else 8
-                    for v in row)
+    """About the size of a change or audit row in the payload's JSON: its long texts (a
+    record's value, a reason, an audit entry's detail), a quarter more for the quotes escaped
+    in them, plus the ids and stamps. An estimate (it must cost little: millions of rows);
+    the parts are cut well below the limit, which is checked exactly when each is sealed."""
+    return 200 + sum(len(v) for v in row if type(v) is str) * 5 // 4
 
 
 def parts(db: Database, *, device_id: str, ack: Vector, roster: dict[str, Any] | None,

@@ -88,6 +88,14 @@ def export_text(result: ExportResult, roster: Roster | None, me: str) -> str:
     """What an export wrote, in words."""
     names = ", ".join(device_label(roster, r, me) for r in result.recipients)
     size = result.size / 1024
+    if result.parts:
+        # Larger than one bundle may be: several bundles, and the receiver needs them all.
+        files = ", ".join(part.path.name for part in result.parts)
+        return (f"Written in {len(result.parts)} parts to {result.path.parent} for {names}:"
+                f" {files}. Together: {counts_text(result.counts)} ({size:,.1f} KB)."
+                " Every part must be imported on their laptops (in any order); carry them"
+                " all on a USB stick, by mail or through a shared folder; only their laptops"
+                " can open them.")
     return (f"Bundle #{result.sequence} written to {result.path} for {names}: "
             f"{counts_text(result.counts)} ({size:,.1f} KB). Carry it to them on a USB stick, "
             "by mail or through a shared folder; only their laptops can open it.")
@@ -111,6 +119,8 @@ def history_counts(row: dict[str, Any]) -> str:
     summary = row.get("summary") or {}
     if row.get("direction") == "out":
         text = counts_text(summary.get("counts") or {})
+        if summary.get("parts"):
+            text += f" (part {int(summary.get('part', 0))} of {int(summary['parts'])})"
         return text + (" (everything)" if summary.get("full") else "")
     created = summary.get("created") or {}
     updated = summary.get("updated") or {}

@@ -688,11 +688,33 @@ CREATE UNIQUE INDEX change_actors_pair ON change_actors (device_id, coalesce(mem
     for table, stamp in FOLDED.items()
 ) + ";\n"
 
+# v19: who made a lead's change, proven (docs/bundle-format.md, "Who made a lead's change"):
+# a purge, a conflict resolution or a form review is signed by the laptop that made it with
+# its roster device key, and the signature travels with the change, so a laptop receiving it
+# relayed by another can check that the lead laptop named on it made it. ``changes.sig``: the
+# signature (base64) of a change's identifying fields (core/sync/leadsig.py), NULL for every
+# other change and for lead changes written without a device key; ``tombstones.change_id`` and
+# ``sig``: the purge change that left the tombstone and its signature (NULL for a record
+# erased with its purged parent). ``change_log`` gains ``sig`` (NULL in the fold's arms: a
+# folded insert is never a lead's change).
+SCHEMA_V19 = """
+ALTER TABLE changes ADD COLUMN sig TEXT;
+ALTER TABLE tombstones ADD COLUMN change_id TEXT;
+ALTER TABLE tombstones ADD COLUMN sig TEXT;
+DROP VIEW change_log;
+""" + "CREATE VIEW change_log AS\nSELECT seq, change_id, tbl, record_id, field, value," \
+    " base_hlc, hlc, device_id, member_id, reason, resolves, sig FROM changes" + "".join(
+    f"\nUNION ALL SELECT NULL, t.id, '{table}', t.id, '*', NULL, NULL, t.{stamp},"
+    " a.device_id, a.member_id, NULL, NULL, NULL FROM " + table +
+    " t JOIN change_actors a ON a.id = t.ins_actor"
+    for table, stamp in FOLDED.items()
+) + ";\n"
+
 MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5, 6: SCHEMA_V6,
     7: SCHEMA_V7, 8: SCHEMA_V8, 9: SCHEMA_V9, 10: SCHEMA_V10, 11: SCHEMA_V11,
     12: SCHEMA_V12, 13: SCHEMA_V13, 14: SCHEMA_V14, 15: SCHEMA_V15,
-    16: SCHEMA_V16, 17: SCHEMA_V17, 18: SCHEMA_V18,
+    16: SCHEMA_V16, 17: SCHEMA_V17, 18: SCHEMA_V18, 19: SCHEMA_V19,
 }
 REBUILD_SEARCH = frozenset({11})
 """Versions after whose statements the search index is rebuilt from the stored rows (once,

@@ -722,6 +722,9 @@ when the whole migration's statements have run)."""
 REFILL_CASE_INDEX = frozenset({15})
 """Versions after whose statements the case documents are filled again from the stored rows,
 keeping their rowids (the case index was made again; a whole rebuild covers it too)."""
+SIGN_OWN = frozenset({19})
+"""Versions after whose statements this laptop signs its own lead's changes written unsigned
+before (with its device key, when it has one: core/sync/leadsig.py)."""
 LATEST = max(MIGRATIONS)
 
 
@@ -760,7 +763,20 @@ def migrate(db: Database) -> tuple[int, int]:
             from btam_desktop.core import search
 
             search.refill_cases(db)
+        if SIGN_OWN & set(range(start + 1, LATEST + 1)) and start > 0:
+            _sign_own(db)
     return start, LATEST
+
+
+def _sign_own(db: Database) -> None:
+    """After v19: the purges, resolutions and reviews this laptop made before are signed with
+    its device key (a lead laptop's would otherwise not count when relayed by others)."""
+    from btam_desktop.core.sync import leadsig
+
+    device = db.meta("device_id")
+    keys = leadsig.stored_keys(db, device) if device else None
+    if keys is not None:
+        leadsig.sign_own_unsigned(db, keys)
 
 
 def _statements(script: str) -> list[str]:

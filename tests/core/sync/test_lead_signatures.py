@@ -299,3 +299,29 @@ def test_ordinary_changes_carry_no_signature(laptops: Laptops) -> None:
     case = lead.store.create_case("Plain", concern="low")
     lead.store.update_case(case.id, {"title": "Plain edit"})
     assert not lead.db.scalar("SELECT count(*) FROM changes WHERE sig IS NOT NULL")
+
+
+def test_a_lead_laptop_migrated_to_v19_signs_its_earlier_purges(laptops: Laptops,
+                                                                 tmp_path: Path) -> None:
+    """A purge made on a lead laptop before schema v19 has no signature; the migration signs
+    it with the laptop's key, so members relaying it still pass it on as the lead's."""
+    from btam_desktop.core import schema
+
+    lead = laptops("A")
+    team.create_team(lead, "Lakeside BTAM")
+    case = lead.store.create_case("Before v19", concern="low")
+    lead.store.delete_case(case.number)
+    lead.store.purge_case(case.number)
+    signed = lead.db.scalar("SELECT sig FROM changes WHERE field = '__purged__'")
+    db = lead.db
+    with db.transaction():  # the vault as v18 left it
+        db.execute("DROP VIEW change_log")
+        db.execute("ALTER TABLE changes DROP COLUMN sig")
+        db.execute("ALTER TABLE tombstones DROP COLUMN sig")
+        db.execute("ALTER TABLE tombstones DROP COLUMN change_id")
+        view = schema.SCHEMA_V18[schema.SCHEMA_V18.index("CREATE VIEW"):]
+        db.execute(view.strip().rstrip(";"))
+        db.execute("UPDATE meta SET value = '18' WHERE key = 'schema_version'")
+    assert schema.migrate(db) == (18, 19)
+    assert db.scalar("SELECT sig FROM changes WHERE field = '__purged__'") == signed
+    assert db.scalar("SELECT sig FROM tombstones WHERE record_id = ?", (case.id,)) == signed

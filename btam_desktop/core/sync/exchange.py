@@ -112,6 +112,16 @@ class ImportSummary:
                        " made on a laptop that is not a lead laptop of"
                        " the team were not applied (the records stay; the conflicts stay open"
                        " for the team lead)")
+        unproven = r.not_proven_purges + r.not_proven_resolutions + r.not_proven_reviews
+        if unproven:
+            # Named after a lead laptop, relayed by another without that lead laptop's own
+            # signature: made up on the way (a tampered laptop?), so not applied.
+            out.append(f"  {plural(r.not_proven_purges, 'record purge')},"
+                       f" {plural(r.not_proven_resolutions, 'conflict resolution')} and"
+                       f" {plural(r.not_proven_reviews, 'form review')} said to be made on a"
+                       " lead laptop but not proven (not signed by it) were not applied; the"
+                       " laptop that passed them on may have been tampered with: tell the"
+                       " team lead")
         if r.not_lead_reviews:
             out.append(f"  {plural(r.not_lead_reviews, 'form review')} made on a laptop that is"
                        " not a lead laptop of the team"
@@ -395,7 +405,8 @@ def import_bytes(session: Session, data: bytes, *, filename: str = "") -> Import
                 db.set_meta(scope_mod.holds_key(sender.device_id), json.dumps(parsed.holds))
             prior = _held_stamps(db)
             parsed.blobs.update(_held_blobs(db))
-            report, added = payload_mod.apply(op, parsed, local_device=session.device_id)
+            report, added = payload_mod.apply(op, parsed, local_device=session.device_id,
+                                              sender=sender.device_id)
             summary.report, summary.audit_entries = report, added
             _note_coverage(db, part, prior, session.device_id)
             _keep_held_blobs(db, parsed.blobs)

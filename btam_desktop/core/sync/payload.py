@@ -4,7 +4,8 @@ trail and the tombstones, and checked field by field on arrival before anything 
 The payload is plain JSON (compressed and encrypted by :mod:`btam_desktop.core.sync.bundle`):
 
 ``changes``     change-log rows ``[change_id, table, record_id, field, value, base_hlc, hlc,
-                device_id, member_id, reason, resolves]`` in causal order;
+                device_id, member_id, reason, resolves, sig]`` in causal order (``sig``: the
+                signature of a lead's change by the laptop that made it, or null: leadsig.py);
 ``audit``       audit entries ``[entry_id, device_id, device_seq, at, hlc, member_id,
                 member_name, action, record_type, record_id, detail, prev_hash, hash,
                 signer_key, signature]`` (the last two: the acting member's Ed25519 signature
@@ -13,7 +14,9 @@ The payload is plain JSON (compressed and encrypted by :mod:`btam_desktop.core.s
 ``signers``     the audit signing keys the sender knows ``[public_key, device_id, slot_id]``:
                 an entry must be signed by a key of the member (slot) it names; a key once
                 known for one slot is never accepted for another;
-``tombstones``  ``[record_id, table, purged_at, purged_by, hlc, device_id]``, all of them;
+``tombstones``  ``[record_id, table, purged_at, purged_by, hlc, device_id, change_id, sig]``,
+                all of them (the last two: the purge change that left it and its signature,
+                both null for a record erased with its purged parent);
 ``blobs``       attachment contents by SHA-256 (base64), each sent once;
 ``seen``        the sender's version vector ``{device_id: [highest hlc, highest audit #]}``:
                 the recipient stores it as the sender's acknowledgement of what it holds;
@@ -46,6 +49,7 @@ from btam_desktop.core import audit, changelog
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.ops import PURGED, TABLES, Operation, RemoteChange, fill_values
+from btam_desktop.core.sync import leadsig
 from btam_desktop.core.sync import scope as scope_mod
 from btam_desktop.core.sync.merge import Merger, MergeReport, is_valid_field
 from btam_desktop.core.sync.scope import Scope
@@ -187,8 +191,8 @@ def parts(db: Database, *, device_id: str, ack: Vector, roster: dict[str, Any] |
     # on one laptop (one the purger never saw) must reach laptops that acknowledged the
     # purge itself long ago.
     tombstones = [list(r) for r in db.query(
-        "SELECT record_id, tbl, purged_at, purged_by, hlc, device_id FROM tombstones"
-        " ORDER BY hlc, record_id")]
+        "SELECT record_id, tbl, purged_at, purged_by, hlc, device_id, change_id, sig"
+        " FROM tombstones ORDER BY hlc, record_id")]
     common = {"v": PAYLOAD_VERSION, "tombstones": tombstones, "roster": roster,
               "withdraw": sorted(scope.withdraw) if scope is not None else [],
               "holds": holds}
@@ -363,6 +367,19 @@ def _stamp(value: Any, what: str, now_ms: int, *, optional: bool = False) -> Any
     return value
 
 
+def _sig(value: Any) -> str | None:
+    """A lead's change's signature: null, or base64 of 64 bytes (anything else was made by
+    no honest laptop: the bundle is refused)."""
+    if value is None:
+        return None
+    try:
+        leadsig.decode(value)
+    except leadsig.MalformedSignature:
+        raise PayloadError("malformed record: a change's signature is not a signature"
+                           " (base64 of 64 bytes)") from None
+    return str(value)
+
+
 _FIELDS = {name: frozenset(spec.fields) for name, spec in TABLES.items()}
 _NESTED = frozenset({dict, list})
 
@@ -371,10 +388,10 @@ def _change(row: Any, now_ms: int, valid: set[tuple[str, str]]) -> RemoteChange:
     """One change, checked as :func:`_checked_change` checks it, most of it on a fast path:
     an honest bundle's change is all text within limits (a quarter of a million of them in a
     full bundle of 10,000 cases). ``valid``: the (table, field) pairs found valid so far."""
-    if not isinstance(row, list) or len(row) != 11:
+    if not isinstance(row, list) or len(row) != 12:
         raise PayloadError("malformed record: a change has the wrong shape")
     (change_id, table, record_id, field_name, value, base_hlc, hlc, device_id, member_id,
-     reason, resolves) = row
+     reason, resolves, sig) = row
     if not (isinstance(table, str) and isinstance(field_name, str)
             and (table, field_name) in valid
             and isinstance(change_id, str) and len(change_id) <= MAX_ID
@@ -393,7 +410,8 @@ def _change(row: Any, now_ms: int, valid: set[tuple[str, str]]) -> RemoteChange:
         valid.add((table, field_name))
         return change
     return _checked_value(RemoteChange(change_id, table, record_id, field_name, value,
-                                       base_hlc, hlc, device_id, member_id, reason))
+                                       base_hlc, hlc, device_id, member_id, reason,
+                                       sig=None if sig is None else _sig(sig)))
 
 
 def _checked_value(change: RemoteChange) -> RemoteChange:
@@ -416,10 +434,10 @@ def _checked_value(change: RemoteChange) -> RemoteChange:
 
 def _checked_change(row: Any, now_ms: int) -> RemoteChange:
     """One change checked field by field; PayloadError names the first problem."""
-    if not isinstance(row, list) or len(row) != 11:
+    if not isinstance(row, list) or len(row) != 12:
         raise PayloadError("malformed record: a change has the wrong shape")
     (change_id, table, record_id, field_name, value, base_hlc, hlc, device_id, member_id,
-     reason, resolves) = row
+     reason, resolves, sig) = row
     _text(table, "table", limit=MAX_ID)
     _text(field_name, "field", limit=200)
     if table not in TABLES:
@@ -439,7 +457,7 @@ def _checked_change(row: Any, now_ms: int) -> RemoteChange:
         device_id=_text(device_id, "device id", limit=MAX_ID),
         member_id=_text(member_id, "member id", optional=True, limit=MAX_ID),
         reason=_text(reason, "reason", optional=True, limit=100_000),
-        resolves=tuple(resolves or ()))
+        resolves=tuple(resolves or ()), sig=_sig(sig))
     return _checked_value(change)
 
 
@@ -519,17 +537,21 @@ def parse(doc: Any, *, now_ms: int | None = None) -> Payload:
                                 _text(item[1], "device id", limit=MAX_ID),
                                 _text(item[2], "slot id", limit=MAX_ID)))
     for row in doc["tombstones"]:
-        if not isinstance(row, list) or len(row) != 6:
+        if not isinstance(row, list) or len(row) != 8:
             raise PayloadError("malformed record: a tombstone has the wrong shape")
-        record_id, table, purged_at, purged_by, hlc, device_id = row
+        record_id, table, purged_at, purged_by, hlc, device_id, purge_id, sig = row
         if table not in TABLES or table == "members":
             raise PayloadError("malformed record: a tombstone names an unknown table")
+        if (purge_id is None) != (sig is None):
+            raise PayloadError("malformed record: a tombstone is half signed")
         payload.tombstones.append({
             "record_id": _text(record_id, "tombstone id", limit=MAX_ID), "table": table,
             "purged_at": _text(purged_at, "purge time", limit=64),
             "purged_by": _text(purged_by, "purged by", optional=True, limit=MAX_ID),
             "hlc": _stamp(hlc, "purge stamp", now_ms),
-            "device_id": _text(device_id, "device id", limit=MAX_ID)})
+            "device_id": _text(device_id, "device id", limit=MAX_ID),
+            "change_id": _text(purge_id, "purge change id", optional=True, limit=MAX_ID),
+            "sig": _sig(sig)})
     for sha, data in doc["blobs"].items():
         try:
             content = base64.b64decode(_text(data, "attachment"), validate=True)
@@ -658,22 +680,28 @@ def _apply_audit(db: Database, entries: list[dict[str, Any]], local_device: str)
 
 
 @_bulk
-def apply(op: Operation, payload: Payload, *, local_device: str) -> tuple[MergeReport, int]:
+def apply(op: Operation, payload: Payload, *, local_device: str,
+          sender: str | None = None) -> tuple[MergeReport, int]:
     """Apply a checked payload inside the import's operation; returns the merge report and
-    the number of audit entries added."""
+    the number of audit entries added. ``sender``: the device whose signature the bundle
+    carries (its own lead's changes need no signature of their own); None: no device's."""
     db = op.db
-    merger = Merger(op, payload.blobs)
+    merger = Merger(op, payload.blobs, sender=sender)
     for tomb in payload.tombstones:
         if db.scalar("SELECT 1 FROM tombstones WHERE record_id = ?", (tomb["record_id"],)):
             continue
+        # A tombstone is its purge change (the one that left it, with its signature; a
+        # record erased with its purged parent has none): made on a lead laptop only.
         purge = RemoteChange(
-            change_id=f"tombstone:{tomb['record_id']}", table=tomb["table"],
-            record_id=tomb["record_id"], field=PURGED, value=None, base_hlc=None,
-            hlc=tomb["hlc"], device_id=tomb["device_id"], member_id=tomb["purged_by"],
-            reason=None)
-        if merger.admits(purge):  # a tombstone is a purge: made on a lead laptop only
+            change_id=tomb["change_id"] or f"tombstone:{tomb['record_id']}",
+            table=tomb["table"], record_id=tomb["record_id"], field=PURGED,
+            value=leadsig.purge_value(), base_hlc=None, hlc=tomb["hlc"],
+            device_id=tomb["device_id"], member_id=tomb["purged_by"], reason=None,
+            sig=tomb["sig"])
+        if merger.admits_tombstone(purge):
             merger._purge(purge, log=False)
     report = merger.apply(payload.changes)
+    merger.settle_tombstones()
     top: dict[str, str] = {}
     for change in payload.changes:
         if change.hlc > top.get(change.device_id, ""):

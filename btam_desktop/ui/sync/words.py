@@ -137,6 +137,11 @@ def history_counts(row: dict[str, Any]) -> str:
     if summary.get("not_lead_reviews"):
         parts.append(plural(int(summary["not_lead_reviews"]), "form review")
                      + " from a laptop that is not a lead laptop not applied")
+    unproven = sum(int(summary.get(f"not_proven_{kind}", 0))
+                   for kind in ("purges", "resolutions", "reviews"))
+    if unproven:
+        parts.append(f"{unproven:,} purge(s)/resolution(s)/review(s) said to be a lead"
+                     " laptop's but not proven not applied")
     return ", ".join(parts)
 
 

@@ -28,8 +28,9 @@ it in (``ops.change_value`` / ``ops.fill_values``), as before.
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from btam_desktop.core.db import Database, Row, id_chunks
@@ -217,6 +218,37 @@ def device_after(db: Database, device_id: str, since_hlc: str) -> list[list[Any]
     """The device's changes stamped after ``since_hlc``, oldest first, laid out as in a
     bundle (:data:`BUNDLE_COLUMNS`, ``resolves`` decoded, compact values left NULL)."""
     return [_bundle_row(r) for r in db.query(_DEVICE_AFTER, (device_id, since_hlc))]
+
+
+# The same rows read arm by arm, each through its own index in stamp order: the view's ORDER BY
+# first sorts every row of the device in memory (a temporary b-tree: the whole change log of a
+# full export, a gigabyte at 100,000 cases); merged instead as they come (device_after_stream).
+_CHANGES_AFTER = (f"SELECT {BUNDLE_COLUMNS} FROM changes WHERE device_id = ? AND hlc > ?"
+                  " ORDER BY hlc, change_id")
+
+
+def _folded_after(table: str, stamp: str) -> str:
+    """One folded arm of the view (schema.py), for one actor, in stamp order."""
+    own = {"change_id": "t.id", "tbl": f"'{table}'", "record_id": "t.id", "field": "'*'",
+           "hlc": f"t.{stamp}", "device_id": "a.device_id", "member_id": "a.member_id"}
+    columns = ", ".join(own.get(name.strip(), "NULL") for name in BUNDLE_COLUMNS.split(","))
+    return (f"SELECT {columns} FROM {table} t JOIN change_actors a ON a.id = t.ins_actor"
+            f" WHERE t.ins_actor = ? AND t.{stamp} > ? ORDER BY t.{stamp}, t.id")
+
+
+_FOLDED_AFTER = {table: _folded_after(table, stamp) for table, stamp in FOLDED.items()}
+
+
+def device_after_stream(db: Database, device_id: str, since_hlc: str) -> Iterator[list[Any]]:
+    """:func:`device_after`'s rows in (hlc, change id) order, read one at a time (memory: a
+    row per arm of the log, not the log)."""
+    streams: list[Iterator[list[Any]]] = [
+        map(_bundle_row, db.execute(_CHANGES_AFTER, (device_id, since_hlc)))]
+    actors = [r[0] for r in db.query("SELECT id FROM change_actors WHERE device_id = ?",
+                                     (device_id,))]
+    for sql in _FOLDED_AFTER.values():
+        streams += [map(_bundle_row, db.execute(sql, (actor, since_hlc))) for actor in actors]
+    return heapq.merge(*streams, key=lambda row: (row[6], row[0]))
 
 
 def device_newest(db: Database, device_id: str) -> str | None:

@@ -132,24 +132,6 @@ _BATCH = 2_000
 _SCOPED_BATCH = 100_000  # scope.keep maps every case's records once per call
 
 
-def _device_rows(db: Database, device: str, since_hlc: str) -> Iterator[list[Any]]:
-    """The device's changes after ``since_hlc`` read one at a time (never the whole log in
-    memory), ordered by (hlc, change id): the index gives them by hlc; the few changes of one
-    operation, which share a stamp, are put in change-id order here."""
-    cursor = db.execute(changelog._DEVICE_AFTER, (device, since_hlc))
-    same: list[list[Any]] = []
-    for row in cursor:
-        values = changelog._bundle_row(row)
-        if same and values[6] != same[0][6]:
-            if len(same) > 1:
-                same.sort(key=lambda c: c[0])
-            yield from same
-            same = []
-        same.append(values)
-    same.sort(key=lambda c: c[0])
-    yield from same
-
-
 def _row_bytes(row: list[Any]) -> int:
     """About the size of a change or audit row in the payload's JSON: its long texts (a
     record's value, a reason, an audit entry's detail), a quarter more for the quotes escaped
@@ -184,7 +166,9 @@ def parts(db: Database, *, device_id: str, ack: Vector, roster: dict[str, Any] |
     earlier versions wrote.
     """
     vector = local_vector(db, device_id)
-    stream = heapq.merge(*(_device_rows(db, device, ack.get(device, ("", 0))[0])
+    # Every device's changes in stamp order, merged as they are read (never the log in memory).
+    since = {device: ack.get(device, ("", 0))[0] for device in vector}
+    stream = heapq.merge(*(changelog.device_after_stream(db, device, since[device])
                            for device in sorted(vector)),
                          key=lambda c: (c[6], c[7], c[0]))
     # Every tombstone, every time: they are small, and a record erased with its purged parent

@@ -89,13 +89,17 @@ def export_text(result: ExportResult, roster: Roster | None, me: str) -> str:
     names = ", ".join(device_label(roster, r, me) for r in result.recipients)
     size = result.size / 1024
     if result.parts:
-        # Larger than one bundle may be: several bundles, and the receiver needs them all.
-        files = ", ".join(part.path.name for part in result.parts)
-        return (f"Written in {len(result.parts)} parts to {result.path.parent} for {names}:"
-                f" {files}. Together: {counts_text(result.counts)} ({size:,.1f} KB)."
-                " Every part must be imported on their laptops (in any order); carry them"
-                " all on a USB stick, by mail or through a shared folder; only their laptops"
-                " can open them.")
+        # Larger than one bundle may be: several bundles, and the receiver needs them all
+        # (said first). A long list of names is shortened to the first and the last (the
+        # names sort in order; the CLI and the History tab list every one).
+        names_of = [part.path.name for part in result.parts]
+        files = ", ".join(names_of) if len(names_of) <= 3 else \
+            f"{names_of[0]}, \u2026, {names_of[-1]}"
+        return (f"Written in {len(result.parts)} parts: every part must be imported on their"
+                f" laptops (in any order). Files in {result.path.parent}: {files}. For"
+                f" {names}: {counts_text(result.counts)} ({size:,.1f} KB). Carry them all on"
+                " a USB stick, by mail or through a shared folder; only their laptops can"
+                " open them.")
     return (f"Bundle #{result.sequence} written to {result.path} for {names}: "
             f"{counts_text(result.counts)} ({size:,.1f} KB). Carry it to them on a USB stick, "
             "by mail or through a shared folder; only their laptops can open it.")

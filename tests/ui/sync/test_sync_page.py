@@ -274,8 +274,8 @@ def test_an_export_larger_than_a_part_says_every_part_must_be_imported(
     assert len(files) >= 2 and not (tmp_path / "to-lead.btambundle").exists()
     assert result.kind == "ok", result.text()
     text = result.text()
-    assert f"Written in {len(files)} parts" in text and "Every part must be imported" in text
-    assert all(f.name in text for f in files)
+    assert f"Written in {len(files)} parts: every part must be imported" in text
+    assert files[0].name in text and files[-1].name in text  # first and last of many
     assert page.history.model.rowCount() == len(files)
     shown = {page.history.model.index(row, 4).data() for row in range(len(files))}
     assert any(f"(part 1 of {len(files)}) (everything)" in text for text in shown)

@@ -33,16 +33,24 @@ NOTE = "The reporting party was called back and described the letters again. " *
 
 @pytest.fixture
 def world(laptops: Laptops, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """Lead laptop A with 16 cases (long notes, an update, an attachment, a conflict with B);
+    """Lead laptop A with 16 cases (long notes, an update, an attachment, a conflict with B)
+    and 4 cases of laptop C;
     officer laptop B has received one early case and edited it. ``clone()`` gives a copy of
     B's vault as it is before any of A's large bundles (same device: same keys)."""
-    lead, officer = laptops("A"), laptops("B")
+    lead, officer, third = laptops("A"), laptops("B"), laptops("C")
     team.create_team(lead, "Lakeside BTAM")
     enrol(lead, officer, tmp_path)
+    enrol(lead, third, tmp_path)
     shared = lead.store.create_case("Shared early case", concern="low")
     exchange.export_bundle(lead, tmp_path / "early.btambundle", to=[officer.device_code])
     exchange.import_file(officer, tmp_path / "early.btambundle")
     for i in range(CASES):
+        if i == CASES // 2:
+            # A third laptop's cases, made meanwhile, reach the lead below: the lead's parts
+            # carry two devices' changes, interleaved by stamp.
+            for j in range(4):
+                other = third.store.create_case(f"Third laptop's case {j}", concern="low")
+                third.store.add_note(other.id, f"Note from the third laptop {j}: {NOTE[:400]}")
         case = lead.store.create_case(f"Case {i:02d} reported at the front desk",
                                       concern="moderate")
         lead.store.add_note(case.id, f"Note {i}: {NOTE}")
@@ -51,6 +59,8 @@ def world(laptops: Laptops, tmp_path: Path) -> Iterator[dict[str, Any]]:
         lead.store.update_case(case.id, {"summary": f"Summary of case {i}, reviewed"})
         if i == 10:
             lead.store.add_attachment(case.id, "letter.txt", b"synthetic letter " * 50)
+    exchange.import_file(lead, exchange.export_bundle(
+        third, tmp_path / "third.btambundle", to=[lead.device_code]).path)
     # Concurrent edits of one field: a conflict for the team lead, on every receiver.
     lead.store.update_case(shared.id, {"title": "Shared case (lead's title)"})
     officer.store.update_case(shared.id, {"title": "Shared case (officer's title)"})
@@ -67,7 +77,7 @@ def world(laptops: Laptops, tmp_path: Path) -> Iterator[dict[str, Any]]:
         opened.append(session)
         return session
 
-    yield {"lead": lead, "clone": clone, "tmp": tmp_path}
+    yield {"lead": lead, "clone": clone, "tmp": tmp_path, "third": third.device_id}
     for session in opened:
         session.lock()
 
@@ -158,7 +168,11 @@ def test_a_full_export_above_the_limit_is_written_in_parts(
     assert blob_parts == insert_parts and len(blob_parts) == 1
     ids = [c[0] for d in docs for c in d["changes"]]
     assert len(ids) == len(set(ids)) == result.counts["changes"]
-    assert result.counts["cases"] == CASES + 1
+    assert result.counts["cases"] == CASES + 1 + 4
+    # Two devices' changes, the third laptop's made between the lead's: cut together.
+    third = world["third"]
+    assert [c for c in with_changes[-1]["changes"] if c[7] == lead.device_id]
+    assert any(third in {c[7] for c in d["changes"]} for d in with_changes[1:])
 
 
 def test_parts_in_order_or_reversed_end_as_one_bundle(

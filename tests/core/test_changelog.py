@@ -55,6 +55,12 @@ PLANS: list[tuple[str, str, Any, list[str]]] = [
     ("a device after a stamp", changelog._DEVICE_AFTER, ["d", "h"],
      ["SEARCH changes USING INDEX changes_device (device_id=? AND hlc>?)",
       "SEARCH a USING INDEX change_actors_pair (device_id=?)", *_BY_DEVICE]),
+    ("a device after a stamp, streamed: the change rows", changelog._CHANGES_AFTER,
+     ["d", "h"], ["SEARCH changes USING INDEX changes_device (device_id=? AND hlc>?)"]),
+    *[(f"a device after a stamp, streamed: folded {table}", changelog._FOLDED_AFTER[table],
+       [1, "h"], [f"SEARCH t USING INDEX {table}_folded (ins_actor=? AND {stamp}>?)",
+                  "SEARCH a USING INTEGER PRIMARY KEY (rowid=?)"])
+      for table, stamp in FOLDED.items()],
     ("a device's newest stamp", changelog._DEVICE_NEWEST, {"device": "d"},
      ["SEARCH changes USING COVERING INDEX changes_device (device_id=?)",
       "SEARCH a USING COVERING INDEX change_actors_pair (device_id=?)",
@@ -197,6 +203,10 @@ def test_a_devices_changes_after_a_stamp(session: Session, edited: dict[str, Any
     assert later == [r for r in everything if r[6] > title]
     assert (edited["case"], "title") not in {(r[2], r[3]) for r in later}
     assert changelog.device_after(db, new_id(), "") == []
+    # Streamed arm by arm (the export in parts): the same rows, in the same order.
+    assert list(changelog.device_after_stream(db, device, "")) == everything
+    assert list(changelog.device_after_stream(db, device, title)) == later
+    assert list(changelog.device_after_stream(db, new_id(), "")) == []
     assert changelog.device_newest(db, new_id()) is None
     records = [edited["case"], edited["task"]]
     insert = changelog.newest_stamp(db, edited["task"], "*")

@@ -21,7 +21,7 @@ from btam_desktop.core import schema
 from btam_desktop.core.db import CACHE_KIB
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.fileio import atomic_writer
-from btam_desktop.core.ids import new_id
+from btam_desktop.core.ids import new_uuid
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import bundle, peers, team
 from btam_desktop.core.sync import payload as payload_mod
@@ -172,7 +172,7 @@ def export_bundle(session: Session, out: Path, *, to: list[str] | None = None,
                               roster=team.chain_json(session), scope=scope, holds=holds)
     withdrawn = len(doc["withdraw"])
     counts = {**payload_mod.counts_of(doc), "withdrawn": withdrawn}
-    bundle_id = new_id()
+    bundle_id = new_uuid()
     sequence = next_sequence(session)
     prev_hash = db.meta("sync:out_hash") or ""
     data = bundle.write_bundle(

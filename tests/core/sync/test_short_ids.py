@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ Laptops = Callable[[str], Session]
 
 
 @pytest.fixture
-def old_vault(tmp_path: Path) -> Session:
+def old_vault(tmp_path: Path) -> Iterator[Session]:
     """The stored vault of schema 18, made with 36-character UUID ids."""
     expected = json.loads((FIXTURE / "expected.json").read_text())
     for name in ("vault.btam", "vault.btam.keys"):

@@ -317,15 +317,28 @@ def cmd_bundle_export(ctx: Context) -> int:
         names = _names(team.roster(session))
     c = result.counts
     who = ", ".join(safe_text(_device_label(names, d)) for d in result.recipients)
-    ctx.emit(
-        {"path": str(result.path), "bundle_id": result.bundle_id, "sequence": result.sequence,
-         "recipients": result.recipients, "counts": result.counts, "size": result.size},
-        f"Wrote bundle #{result.sequence} to {result.path} ({result.size:,} bytes,"
-        f" {'everything' if ctx.args.full else 'since last sync'})\n"
-        f"  for: {who}\n"
-        f"  {c.get('changes', 0)} change(s) on {c.get('cases', 0)} case(s),"
-        f" {c.get('audit', 0)} audit entr(y/ies), {c.get('tombstones', 0)} purge(s),"
-        f" {c.get('attachments', 0)} attachment(s)")
+    what = (f"  {c.get('changes', 0)} change(s) on {c.get('cases', 0)} case(s),"
+            f" {c.get('audit', 0)} audit entr(y/ies), {c.get('tombstones', 0)} purge(s),"
+            f" {c.get('attachments', 0)} attachment(s)")
+    data: dict[str, Any] = {
+        "path": str(result.path), "bundle_id": result.bundle_id, "sequence": result.sequence,
+        "recipients": result.recipients, "counts": result.counts, "size": result.size}
+    scope = "everything" if ctx.args.full else "since last sync"
+    if not result.parts:
+        ctx.emit(data, f"Wrote bundle #{result.sequence} to {result.path} ({result.size:,}"
+                       f" bytes, {scope})\n  for: {who}\n{what}")
+        return 0
+    # Larger than one bundle may be: several, each a bundle of its own.
+    data["parts"] = [{"path": str(part.path), "bundle_id": part.bundle_id,
+                      "sequence": part.sequence, "counts": part.counts, "size": part.size}
+                     for part in result.parts]
+    files = "\n".join(f"    {part.path} (bundle #{part.sequence}, {part.size:,} bytes)"
+                      for part in result.parts)
+    ctx.emit(data,
+             f"Written in {len(result.parts)} parts ({result.size:,} bytes, {scope}):\n"
+             f"{files}\n"
+             f"  for: {who}\n{what}\n"
+             f"  Every part must be imported (in any order); each is a bundle of its own.")
     return 0
 
 

@@ -36,9 +36,9 @@ from btam_desktop.core.db import Database, Row, id_chunks
 from btam_desktop.core.schema import FOLDED
 
 # A change row as a bundle lays it out (payload.py): the columns in this order, ``resolves``
-# decoded from its JSON text.
+# decoded from its JSON text, ``sig`` the signature of a lead's change (schema v19).
 BUNDLE_COLUMNS = ("change_id, tbl, record_id, field, value, base_hlc, hlc, device_id,"
-                  " member_id, reason, resolves")
+                  " member_id, reason, resolves, sig")
 
 # -- the statements (module constants so that tests/core/test_changelog.py can explain them) --
 _OF_RECORD = ("SELECT change_id, field, value, base_hlc, hlc, device_id FROM change_log"

@@ -20,7 +20,8 @@ from btam_desktop.core.db import IntegrityError, id_chunks
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.ids import new_id, new_ids
 from btam_desktop.core.schema import FOLDED
-from btam_desktop.core.sync.identity import decode_strict_text
+from btam_desktop.core.sync import leadsig
+from btam_desktop.core.sync.identity import DeviceKeys, decode_strict_text
 
 if TYPE_CHECKING:
     from btam_desktop.core.db import Database
@@ -328,6 +329,9 @@ class RemoteChange:
     member_id: str | None
     reason: str | None
     resolves: tuple[str, ...] = ()
+    # A lead's change (purge, resolution, review) signed by the laptop that made it
+    # (core/sync/leadsig.py): base64, or None (any other change, or made without a key).
+    sig: str | None = None
 
     @functools.cached_property
     def _decoded(self) -> Any:
@@ -378,6 +382,9 @@ class Operation:
         self._search_cases: set[str] = set()
         # One local time for every record an operation writes (they happen "at once").
         self._now = audit.utc_now()
+        # This laptop's device keys, read at the first lead's change the operation signs.
+        self._keys_read = False
+        self._signing_keys: DeviceKeys | None = None
 
     # -- clocks and checks -------------------------------------------------------------
     def stamp(self) -> str:
@@ -419,18 +426,45 @@ class Operation:
         hlc: str,
         resolves: tuple[str, ...] = (),
     ) -> str:
-        change_id = new_id()
-        self._insert_change(RemoteChange(
-            change_id=change_id, table=table, record_id=record_id, field=field_name,
-            value=encode_value(value), base_hlc=base_hlc, hlc=hlc,
-            device_id=self.session.device_id, member_id=self.session.member_id,
-            reason=self.reason, resolves=resolves))
+        change = self._local_change(table, record_id, field_name, value, base_hlc, hlc,
+                                    resolves)
+        self._insert_change(change)
         self._hlc = hlc
-        return change_id
+        return change.change_id
+
+    def _local_change(self, table: str, record_id: str, field_name: str, value: Any,
+                      base_hlc: str | None, hlc: str, resolves: tuple[str, ...] = ()
+                      ) -> RemoteChange:
+        """A change made here, as it is logged and travels (signed when it is a lead's)."""
+        change_id = new_id()
+        text = encode_value(value)
+        return RemoteChange(
+            change_id=change_id, table=table, record_id=record_id, field=field_name,
+            value=text, base_hlc=base_hlc, hlc=hlc, device_id=self.session.device_id,
+            member_id=self.session.member_id, reason=self.reason, resolves=resolves,
+            sig=self._sign(change_id, table, record_id, field_name, text, hlc, resolves))
+
+    def _sign(self, change_id: str, table: str, record_id: str, field_name: str,
+              value: str | None, hlc: str, resolves: tuple[str, ...] = ()) -> str | None:
+        """The signature of a lead's change made here (a purge, a resolution, a form's
+        status or review): with this laptop's device key when it has one, in a team or not;
+        None for any other change or without a key. A receiver checks it against the roster
+        (bundle-format.md, "Who made a lead's change")."""
+        if not leadsig.is_lead_kind(table, field_name, resolves):
+            return None
+        if not self._keys_read:
+            self._signing_keys = leadsig.stored_keys(self.db, self.session.device_id)
+            self._keys_read = True
+        if self._signing_keys is None:
+            return None
+        return leadsig.sign(self._signing_keys, leadsig.message(
+            change_id, table, record_id, field_name, value, hlc, self.session.device_id,
+            resolves))
 
     _CHANGE_INSERT = (
         "INSERT INTO changes (change_id, tbl, record_id, field, value, base_hlc, hlc,"
-        " device_id, member_id, reason, resolves) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        " device_id, member_id, reason, resolves, sig)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
     def _insert_change(self, change: RemoteChange, compact: bool = False) -> None:
         params = (
@@ -438,6 +472,7 @@ class Operation:
             STORED if compact else change.value,
             change.base_hlc, change.hlc, change.device_id, change.member_id,
             change.reason, json.dumps(list(change.resolves)) if change.resolves else None,
+            change.sig,
         )
         if self._batch is not None:
             self._batch.append(params)
@@ -605,15 +640,16 @@ class Operation:
         placeholders = ", ".join("?" for _ in columns)
         self.db.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", params)
-        changes = [(cid, table, rid, "*", value, None, hlc, device, member, reason, None)
-                   for cid, rid, value, hlc in zip(change_ids, ids, logged, stamps,
-                                                   strict=True)
-                   if not (folding and value is STORED)]
+        changes: list[tuple[Any, ...]] = [
+            (cid, table, rid, "*", value, None, hlc, device, member, reason, None, None)
+            for cid, rid, value, hlc in zip(change_ids, ids, logged, stamps, strict=True)
+            if not (folding and value is STORED)]
         if later:
-            changes += [(cid, table, ids[index], name, encode_value(value), base, hlc, device,
-                         member, why, None)
+            changes += [(cid, table, ids[index], name, text, base, hlc, device, member, why,
+                         None, self._sign(cid, table, ids[index], name, text, hlc))
                         for cid, (index, name, value, base, hlc, why)
-                        in zip(new_ids(len(later)), later, strict=True)]
+                        in zip(new_ids(len(later)), later, strict=True)
+                        for text in (encode_value(value),)]
         if changes and self._batch is not None:
             self._batch.extend(changes)
         elif changes:
@@ -793,8 +829,10 @@ class Operation:
         changes: list[tuple[Any, ...]] = []
         for name, value in logged.items():
             hlc = self.stamp()
-            changes.append((new_id(), table, record_id, name, encode_value(value),
-                            bases[name], hlc, device, member, reason, None))
+            change_id, text = new_id(), encode_value(value)
+            changes.append((change_id, table, record_id, name, text, bases[name], hlc, device,
+                            member, reason, None,
+                            self._sign(change_id, table, record_id, name, text, hlc)))
         if self._batch is not None:
             self._batch.extend(changes)
         else:
@@ -970,11 +1008,14 @@ class Operation:
             self._rewrite(change.table, [change.record_id],
                           f"DELETE FROM {change.table} WHERE id = ?", (change.record_id,))
         self.db.execute("DELETE FROM changes WHERE record_id = ?", (change.record_id,))
+        # The purge's signature stays with the tombstone (which travels every time); a record
+        # erased with its purged parent (a cascade: no change of its own) has none.
+        proof = (change.change_id, change.sig) if change.sig is not None else (None, None)
         self.db.execute(
             "INSERT OR IGNORE INTO tombstones (record_id, tbl, purged_at, purged_by, hlc,"
-            " device_id) VALUES (?, ?, ?, ?, ?, ?)",
+            " device_id, change_id, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (change.record_id, change.table, _stamp_iso(change.hlc), change.member_id,
-             change.hlc, change.device_id))
+             change.hlc, change.device_id, *proof))
         if log:
             self.log_remote(change)
         self.summary.add(change.table, change.record_id)
@@ -1034,13 +1075,15 @@ class Operation:
         self._rewrite(table, [record_id], f"DELETE FROM {table} WHERE id = ?", (record_id,))
         # Old values live on in the change log; a purge must not leave them there.
         self.db.execute("DELETE FROM changes WHERE record_id = ?", (record_id,))
+        change = self._local_change(table, record_id, PURGED, None, None, hlc)
         self.db.execute(
-            "INSERT INTO tombstones (record_id, tbl, purged_at, purged_by, hlc, device_id)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tombstones (record_id, tbl, purged_at, purged_by, hlc, device_id,"
+            " change_id, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (record_id, table, audit.utc_now(), self.session.member_id, hlc,
-             self.session.device_id),
+             self.session.device_id, change.change_id if change.sig else None, change.sig),
         )
-        self._log(table, record_id, "__purged__", None, None, hlc)
+        self._insert_change(change)
+        self._hlc = hlc
         self.summary.add(table, record_id)
 
     def _note_search(self, table: str, record_id: str) -> None:

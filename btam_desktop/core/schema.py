@@ -688,11 +688,33 @@ CREATE UNIQUE INDEX change_actors_pair ON change_actors (device_id, coalesce(mem
     for table, stamp in FOLDED.items()
 ) + ";\n"
 
+# v19: who made a lead's change, proven (docs/bundle-format.md, "Who made a lead's change"):
+# a purge, a conflict resolution or a form review is signed by the laptop that made it with
+# its roster device key, and the signature travels with the change, so a laptop receiving it
+# relayed by another can check that the lead laptop named on it made it. ``changes.sig``: the
+# signature (base64) of a change's identifying fields (core/sync/leadsig.py), NULL for every
+# other change and for lead changes written without a device key; ``tombstones.change_id`` and
+# ``sig``: the purge change that left the tombstone and its signature (NULL for a record
+# erased with its purged parent). ``change_log`` gains ``sig`` (NULL in the fold's arms: a
+# folded insert is never a lead's change).
+SCHEMA_V19 = """
+ALTER TABLE changes ADD COLUMN sig TEXT;
+ALTER TABLE tombstones ADD COLUMN change_id TEXT;
+ALTER TABLE tombstones ADD COLUMN sig TEXT;
+DROP VIEW change_log;
+""" + "CREATE VIEW change_log AS\nSELECT seq, change_id, tbl, record_id, field, value," \
+    " base_hlc, hlc, device_id, member_id, reason, resolves, sig FROM changes" + "".join(
+    f"\nUNION ALL SELECT NULL, t.id, '{table}', t.id, '*', NULL, NULL, t.{stamp},"
+    " a.device_id, a.member_id, NULL, NULL, NULL FROM " + table +
+    " t JOIN change_actors a ON a.id = t.ins_actor"
+    for table, stamp in FOLDED.items()
+) + ";\n"
+
 MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5, 6: SCHEMA_V6,
     7: SCHEMA_V7, 8: SCHEMA_V8, 9: SCHEMA_V9, 10: SCHEMA_V10, 11: SCHEMA_V11,
     12: SCHEMA_V12, 13: SCHEMA_V13, 14: SCHEMA_V14, 15: SCHEMA_V15,
-    16: SCHEMA_V16, 17: SCHEMA_V17, 18: SCHEMA_V18,
+    16: SCHEMA_V16, 17: SCHEMA_V17, 18: SCHEMA_V18, 19: SCHEMA_V19,
 }
 REBUILD_SEARCH = frozenset({11})
 """Versions after whose statements the search index is rebuilt from the stored rows (once,
@@ -700,6 +722,9 @@ when the whole migration's statements have run)."""
 REFILL_CASE_INDEX = frozenset({15})
 """Versions after whose statements the case documents are filled again from the stored rows,
 keeping their rowids (the case index was made again; a whole rebuild covers it too)."""
+SIGN_OWN = frozenset({19})
+"""Versions after whose statements this laptop signs its own lead's changes written unsigned
+before (with its device key, when it has one: core/sync/leadsig.py)."""
 LATEST = max(MIGRATIONS)
 
 
@@ -738,7 +763,20 @@ def migrate(db: Database) -> tuple[int, int]:
             from btam_desktop.core import search
 
             search.refill_cases(db)
+        if SIGN_OWN & set(range(start + 1, LATEST + 1)) and start > 0:
+            _sign_own(db)
     return start, LATEST
+
+
+def _sign_own(db: Database) -> None:
+    """After v19: the purges, resolutions and reviews this laptop made before are signed with
+    its device key (a lead laptop's would otherwise not count when relayed by others)."""
+    from btam_desktop.core.sync import leadsig
+
+    device = db.meta("device_id")
+    keys = leadsig.stored_keys(db, device) if device else None
+    if keys is not None:
+        leadsig.sign_own_unsigned(db, keys)
 
 
 def _statements(script: str) -> list[str]:

@@ -232,7 +232,7 @@ def run(session: Session, runs: int) -> list[Line]:
 
     def filtered(flt: CaseFilter) -> Callable[[], int]:
         def action() -> int:
-            matching = queries.matching_case_ids(db, flt.text) if flt.text else None
+            matching = queries.matching_docs(db, flt.text) if flt.text else None
             model.set_filter(flt, matching)
             app.processEvents()  # the repaint the officer waits for
             return model.rowCount()
@@ -257,7 +257,7 @@ def run(session: Session, runs: int) -> list[Line]:
         _c, base, _r = timed(partial(sql_ids, session, flt), runs)
         lines.append(Line(f"search: {what} ({term})", cold, warm, "SQL ids (store's FTS)",
                           base, rows))
-        _c, fts, _r = timed(lambda t=term: queries.matching_case_ids(db, t), runs)
+        _c, fts, _r = timed(lambda t=term: queries.matching_docs(db, t), runs)
         lines.append(Line("  of which the full-text query", _c, fts, targeted=False))
 
     model.set_filter(CaseFilter())

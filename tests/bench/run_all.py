@@ -7,10 +7,11 @@
 The demo vault of each size is built once in ``--dir`` (``bench_app.make_vault``: SQLCipher,
 production key derivation, member "Bench Lead") and reused by every later run; scripts that
 work on a vault are pointed at it (``bench_vault --vault``, ``bench_app --dir``,
-``bench_case_table --vault``), ``bench_sync`` keeps its own source vault there too. Scripts
-that do not depend on the vault's size (writes at 10,000 cases, forms, PDF, duplicates) run
-once. Each script prints its own figures against its in-run baseline; the output is also
-written to ``--dir/run_all-<time>.log``. Exit status: 1 when a script failed.
+``bench_case_table --vault``, ``bench_backup --vault``), ``bench_sync`` keeps its own source
+vault there too. Scripts that do not depend on the vault's size (writes at 10,000 cases,
+forms, PDF, duplicates) run once. Each script prints its own figures against its in-run
+baseline; the output is also written to ``--dir/run_all-<time>.log``. Exit status: 1 when a
+script failed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ sys.path.insert(0, str(HERE))
 # The kept vault is made the way bench_app makes (and reuses) it.
 bench_app = importlib.import_module("bench_app")
 
-PER_SIZE = ("bench_vault", "bench_app", "bench_case_table", "bench_sync")
+PER_SIZE = ("bench_vault", "bench_app", "bench_case_table", "bench_sync", "bench_backup")
 ONCE = ("bench_write", "bench_forms", "bench_pdf", "bench_duplicates")
 
 
@@ -38,6 +39,8 @@ def commands(name: str, size: int | None, vault: Path | None, folder: Path,
     """The arguments of one script for one size (``size`` None: size-independent)."""
     if name == "bench_vault":
         return ["--vault", str(vault), "--runs", str(runs)]
+    if name == "bench_backup":
+        return ["--vault", str(vault), "--runs", str(min(runs, 3))]
     if name == "bench_app":
         return ["--cases", str(size), "--dir", str(folder), "--runs", str(runs)]
     if name == "bench_case_table":
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[tuple[str, str, int, float]] = []
     for name, size in jobs:
         vault = None
-        if size is not None and name in ("bench_vault", "bench_case_table"):
+        if size is not None and name in ("bench_vault", "bench_case_table", "bench_backup"):
             started = time.perf_counter()
             vault = bench_app.make_vault(folder, size)
             say(f"kept vault {vault} ready ({time.perf_counter() - started:,.0f} s)")

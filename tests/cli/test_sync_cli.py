@@ -353,3 +353,37 @@ def test_a_damaged_join_request_is_called_a_join_request(pair: tuple[Laptop, Lap
         assert "join request refused:" in err and "invitation" not in err, err
         assert "Approved" not in out
     assert json.loads(lead("team", "requests", "--json")[1]) == []
+
+
+def test_a_bundle_larger_than_a_part_is_written_in_parts(
+        team_of_two: tuple[Laptop, Laptop], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from btam_desktop.core.sync import limits, payload
+
+    lead, officer = team_of_two
+    for i in range(6):
+        assert officer("case", "add", "--title", f"Letters to the clinic {i}",
+                       "--summary", "Repeated letters to the clinic. " * 40)[0] == 0
+    monkeypatch.setattr(limits, "MAX_PLAIN_BYTES", 24 * 1024)
+    monkeypatch.setattr(payload, "PART_BYTES", 4 * 1024, raising=False)  # new with parts
+    code, out, err = officer("bundle", "export", "-o", str(tmp_path / "o.btambundle"),
+                             "--full")
+    assert code == 0, err
+    files = sorted(tmp_path.glob("o-part-*-of-*.btambundle"))
+    count = len(files)
+    assert count >= 2 and f"Written in {count} parts" in out
+    assert all(str(f) in out for f in files)
+    assert "Every part must be imported" in out
+    assert not (tmp_path / "o.btambundle").exists()
+    # Nothing over existing files: the same export again is refused before writing.
+    code, _, err = officer("bundle", "export", "-o", str(tmp_path / "o.btambundle"), "--full")
+    assert code == 1 and "already exists" in err
+    assert sorted(tmp_path.glob("o-part-*")) == files
+    code, out, err = lead("bundle", "import", *map(str, reversed(files)), "--json")
+    assert code == 0, err
+    assert len(json.loads(out)) == count
+    code, out, _ = lead("case", "list", "--json")
+    assert code == 0 and len([c for c in json.loads(out) if "clinic" in c["title"]]) == 6
+    code, out, _ = officer("bundle", "export", "-o", str(tmp_path / "j.btambundle"),
+                           "--full", "--json")
+    assert code == 0 and len(json.loads(out)["parts"]) >= 2

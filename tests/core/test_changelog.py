@@ -126,7 +126,8 @@ def test_records_changes_in_the_bundles_layout(session: Session,
     rows = changelog.of_records(session.db, [edited["case"], edited["task"]])
     assert sorted((r[2], r[3]) for r in rows) == sorted(
         [(edited["case"], "*"), (edited["case"], "title"), (edited["task"], "*")])
-    assert all(len(r) == 11 and r[7] == session.device_id and r[10] is None for r in rows)
+    assert all(len(r) == 12 and r[7] == session.device_id and r[10] is None and r[11] is None
+               for r in rows)  # no resolution, no lead's signature
     # More records than one statement binds: the same rows, none twice.
     many = [new_id() for _ in range(1200)] + [edited["task"]]
     assert [r[2] for r in changelog.of_records(session.db, many)] == [edited["task"]]

@@ -103,7 +103,12 @@ def test_search_agrees_with_the_store(session: Session, seeded: dict[str, str], 
     assert found == {seeded[case]}
     assert found == {c.id for c in session.store.list_cases(text=text)}
     rows = queries.case_rows(session.db)
-    assert _ids(rows, queries.select(rows, CaseFilter(text=text), matching=found)) == found
+    docs = queries.matching_docs(session.db, text)  # the table's search: the same cases
+    assert docs == {r.doc for r in rows if r.id in found} and all(r.doc for r in rows)
+    assert _ids(rows, queries.select(rows, CaseFilter(text=text), matching=docs)) == found
+    by_doc = {r.doc: at for at, r in enumerate(rows)}
+    assert _ids(rows, queries.select(rows, CaseFilter(text=text), matching=docs,
+                                     by_doc=by_doc)) == found
 
 
 @pytest.mark.parametrize("others", [
@@ -116,12 +121,12 @@ def test_the_tables_search_keeps_every_match_in_list_order(
     store.add_note(seeded["grievance"], "Threats repeated at the depot")
     store.add_note(seeded["closed"], "Threats were old news")
     rows = queries.case_rows(session.db)
-    position = {row.id: at for at, row in enumerate(rows)}
+    by_doc = {row.doc: at for at, row in enumerate(rows)}
     flt = CaseFilter(text="threats", **others)  # type: ignore[arg-type]
-    found = queries.matching_case_ids(session.db, "threats")
-    assert len(found) == 3 and rows[0].id in found  # position 0 among the matches
+    found = queries.matching_docs(session.db, "threats")
+    assert len(found) == 3 and rows[0].doc in found  # position 0 among the matches
     chosen = queries.select(rows, flt, today=TODAY.isoformat(), matching=found,
-                            position=position)
+                            by_doc=by_doc)
     assert chosen == sorted(chosen)  # rows order
     listed = [c.id for c in store.list_cases(text="threats", **others)]  # type: ignore[arg-type]
     assert [rows[i].id for i in chosen] == [r.id for r in rows if r.id in set(listed)]
@@ -131,6 +136,7 @@ def test_the_tables_search_keeps_every_match_in_list_order(
 def test_search_without_words_matches_nothing(session: Session,
                                               seeded: dict[str, str]) -> None:
     assert queries.matching_case_ids(session.db, "  !! ") == frozenset()
+    assert queries.matching_docs(session.db, "  !! ") == frozenset()
     rows = queries.case_rows(session.db)
     assert queries.select(rows, CaseFilter(text="zzz"), matching=None) == []
 

@@ -269,13 +269,14 @@ def test_filters_combined_find_what_the_records_hold(
     flt = queries.CaseFilter.of(**{
         k: (session.member_id if v == "me" else v) for k, v in combination.items()},
         on=TODAY.isoformat())
+    rows = sorted(queries.case_rows(session.db), key=lambda r: (r.opened_on, r.number),
+                  reverse=True)
     matching = None
     if flt.text:
         ref, cases = _reference(session)
-        matching = frozenset(_expected(ref, cases, flt.text))
+        found = set(_expected(ref, cases, flt.text))
+        matching = frozenset(r.doc for r in rows if r.id in found)  # the table's terms
     passes = queries.row_predicate(flt, TODAY.isoformat(), matching)
-    rows = sorted(queries.case_rows(session.db), key=lambda r: (r.opened_on, r.number),
-                  reverse=True)
     expected = [r.id for r in rows if passes(r)]
     store = session.store
     assert [c.id for c in store.list_filtered(flt)] == expected

@@ -12,18 +12,24 @@ nothing. A refused bundle changes nothing in the vault.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
+import os
+import re
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from btam_desktop.core import schema
-from btam_desktop.core.db import CACHE_KIB
+from btam_desktop.core.db import CACHE_KIB, Database
 from btam_desktop.core.errors import InvalidInput
-from btam_desktop.core.fileio import atomic_writer
+from btam_desktop.core.fileio import OWNER_ONLY, fsync_dir
 from btam_desktop.core.ids import new_uuid
 from btam_desktop.core.session import Session
-from btam_desktop.core.sync import bundle, peers, team
+from btam_desktop.core.sync import bundle, limits, peers, team
 from btam_desktop.core.sync import payload as payload_mod
 from btam_desktop.core.sync import scope as scope_mod
 from btam_desktop.core.sync.bundle import BundleRefused
@@ -36,7 +42,8 @@ IMPORT_CACHE_KIB = 131_072
 
 @dataclass
 class ExportResult:
-    """What an export wrote."""
+    """What an export wrote. With several parts, ``path``, ``bundle_id`` and ``sequence`` are
+    the first part's, ``counts`` and ``size`` the sums, and ``parts`` each part in order."""
 
     path: Path
     bundle_id: str
@@ -44,6 +51,12 @@ class ExportResult:
     recipients: list[str]
     counts: dict[str, int]
     size: int
+    parts: list[ExportResult] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every file written, in order (one unless the export was written in parts)."""
+        return [part.path for part in self.parts] or [self.path]
 
 
 @dataclass
@@ -99,6 +112,16 @@ class ImportSummary:
                        " made on a laptop that is not a lead laptop of"
                        " the team were not applied (the records stay; the conflicts stay open"
                        " for the team lead)")
+        unproven = r.not_proven_purges + r.not_proven_resolutions + r.not_proven_reviews
+        if unproven:
+            # Named after a lead laptop, relayed by another without that lead laptop's own
+            # signature: made up on the way (a tampered laptop?), so not applied.
+            out.append(f"  {plural(r.not_proven_purges, 'record purge')},"
+                       f" {plural(r.not_proven_resolutions, 'conflict resolution')} and"
+                       f" {plural(r.not_proven_reviews, 'form review')} said to be made on a"
+                       " lead laptop but not proven (not signed by it) were not applied; the"
+                       " laptop that passed them on may have been tampered with: tell the"
+                       " team lead")
         if r.not_lead_reviews:
             out.append(f"  {plural(r.not_lead_reviews, 'form review')} made on a laptop that is"
                        " not a lead laptop of the team"
@@ -142,15 +165,55 @@ def next_sequence(session: Session) -> int:
     return int(session.db.meta("sync:out_seq") or 0) + 1
 
 
+def part_name(out: Path, number: int, count: int) -> Path:
+    """The file of part ``number`` of ``count``: ``<stem>-part-2-of-3<suffix>`` next to the
+    file the user chose (the chosen name itself when there is one part)."""
+    if count == 1:
+        return out
+    # Zero-padded ("-part-02-of-12") so that the names sort in order (a file list, a glob).
+    return out.with_name(f"{out.stem}-part-{number:0{len(str(count))}d}-of-{count}"
+                         f"{out.suffix}")
+
+
+def _taken_part_names(out: Path) -> list[Path]:
+    """Files already there that a part of an export to ``out`` could be named."""
+    if not out.parent.is_dir():
+        return []
+    pattern = re.compile(re.escape(out.stem) + r"-part-[0-9]+-of-[0-9]+" + re.escape(out.suffix))
+    return sorted(p for p in out.parent.iterdir() if pattern.fullmatch(p.name))
+
+
+@dataclass
+class _Sealed:
+    """A part sealed and written to a hidden temporary file, waiting for its name."""
+
+    tmp: Path
+    bundle_id: str
+    sequence: int
+    prev_hash: str
+    digest: str
+    counts: dict[str, int]
+    size: int
+
+
 def export_bundle(session: Session, out: Path, *, to: list[str] | None = None,
                   full: bool = False, overwrite: bool = False) -> ExportResult:
     """Write a bundle for ``to`` (device ids, codes or names; default: every other active
-    device of the team) holding what they have not acknowledged, or everything."""
+    device of the team) holding what they have not acknowledged, or everything.
+
+    What is larger than a part (payload.PART_BYTES) is written in parts: several complete
+    bundles, each with its own consecutive sequence number, named by :func:`part_name`, each
+    imported on its own (see payload.parts). Nothing is written or recorded if any file it
+    would write exists."""
     out = Path(out)
     if out.is_dir():
         raise InvalidInput(f"{out} is a folder; give a file name (or use the outbox)")
     if out.exists() and not overwrite:
         raise InvalidInput(f"{out} already exists; choose another name")
+    taken = _taken_part_names(out)
+    if taken and not overwrite:
+        raise InvalidInput(f"{taken[0]} already exists (a part of an earlier export?); choose"
+                           " another name")
     keys = team.device_keys(session)
     roster = team.require_roster(session)
     me = roster.device(session.device_id)
@@ -168,37 +231,112 @@ def export_bundle(session: Session, out: Path, *, to: list[str] | None = None,
     scope = scope_mod.for_device(db, limited[0].device_id) if limited else None
     holds = scope_mod.held_cases(db) if me is not None and me.scope == "assigned" else None
     ack = {} if full else peers.common_ack(db, [r.device_id for r in recipients])
-    doc = payload_mod.collect(db, device_id=session.device_id, ack=ack,
-                              roster=team.chain_json(session), scope=scope, holds=holds)
-    withdrawn = len(doc["withdraw"])
-    counts = {**payload_mod.counts_of(doc), "withdrawn": withdrawn}
-    bundle_id = new_uuid()
-    sequence = next_sequence(session)
+    first_sequence = next_sequence(session)
     prev_hash = db.meta("sync:out_hash") or ""
-    data = bundle.write_bundle(
-        doc, sender=keys, recipients=[r.public for r in recipients],
-        schema_version=schema.LATEST, kind="sync", team_id=roster.team_id, sequence=sequence,
-        prev_hash=prev_hash, counts=counts, bundle_id=bundle_id)
-    digest = bundle.file_hash(data)
-    with atomic_writer(out) as handle:
-        handle.write(data)
-        # Recorded before the file appears: an export that is not in the history and the
-        # audit trail never exists.
-        with session.operation("bundle.export") as op:
-            op.require_writer()
-            db.set_meta("sync:out_seq", str(sequence))
-            db.set_meta("sync:out_hash", digest)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sealed: list[_Sealed] = []
+    cases: set[str] = set()  # a case changed in two parts is one case
+    try:
+        # One part in memory at a time: gathered, sealed, written to a hidden temporary file
+        # (encrypted, owner-only), let go; the files get their names once all are written
+        # and recorded.
+        for doc in payload_mod.parts(db, device_id=session.device_id, ack=ack,
+                                     roster=team.chain_json(session), scope=scope,
+                                     holds=holds):
+            counts = {**payload_mod.counts_of(doc), "withdrawn": len(doc["withdraw"])}
+            cases.update(row[2] for row in doc["changes"] if row[1] == "cases")
+            bundle_id = new_uuid()
+            sequence = first_sequence + len(sealed)
+            try:
+                data = bundle.write_bundle(
+                    doc, sender=keys, recipients=[r.public for r in recipients],
+                    schema_version=schema.LATEST, kind="sync", team_id=roster.team_id,
+                    sequence=sequence, prev_hash=prev_hash, counts=counts,
+                    bundle_id=bundle_id)
+            except BundleRefused as exc:
+                if "larger than the bundle limit" not in str(exc):
+                    raise
+                # Parts are cut well below the limit; this one is not, whatever the cut: one
+                # change, or what every part carries (roster, purges), is too large.
+                raise BundleRefused(
+                    "a part of this export is larger than the bundle limit even on its own"
+                    " (a very large record?); nothing was written") from None
+            del doc
+            digest = bundle.file_hash(data)
+            sealed.append(_Sealed(_write_hidden(out, data), bundle_id, sequence, prev_hash,
+                                  digest, counts, len(data)))
+            prev_hash = digest
+            del data
+        return _record_and_name(session, out, sealed, recipients=[r.device_id
+                                                                  for r in recipients],
+                                full=full, overwrite=overwrite, cases=len(cases))
+    finally:
+        for part in sealed:
+            with contextlib.suppress(OSError):
+                part.tmp.unlink()
+
+
+def _write_hidden(out: Path, data: bytes) -> Path:
+    """``data`` in a new owner-only hidden file next to ``out``, flushed to disk."""
+    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    tmp = Path(name)
+    try:
+        os.chmod(tmp, OWNER_ONLY)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return tmp
+
+
+def _record_and_name(session: Session, out: Path, sealed: list[_Sealed], *,
+                     recipients: list[str], full: bool, overwrite: bool,
+                     cases: int) -> ExportResult:
+    """Record every part (sequence, history, audit), then give the files their names."""
+    db = session.db
+    count = len(sealed)
+    names = [part_name(out, number, count) for number in range(1, count + 1)]
+    for name in names:
+        if name.exists() and not overwrite:  # appeared while the parts were being sealed
+            raise InvalidInput(f"{name} already exists; choose another name")
+    # Recorded before the files appear: an export that is not in the history and the audit
+    # trail never exists.
+    with session.operation("bundle.export") as op:
+        op.require_writer()
+        db.set_meta("sync:out_seq", str(sealed[-1].sequence))
+        db.set_meta("sync:out_hash", sealed[-1].digest)
+        for number, (part, name) in enumerate(zip(sealed, names, strict=True), start=1):
+            of = {"part": number, "parts": count} if count > 1 else {}
             db.execute(
                 "INSERT INTO sync_bundles (bundle_id, direction, sender_device_id, sequence,"
                 " file_hash, prev_hash, recipients, at, member_name, filename, summary)"
                 " VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (bundle_id, session.device_id, sequence, digest, prev_hash,
-                 json.dumps([r.device_id for r in recipients]), _now(), session.actor_name,
-                 out.name, json.dumps({"counts": counts, "full": full})))
-            op.audit("bundle.export", "bundle", bundle_id, sequence=sequence,
-                     recipients=[r.device_id for r in recipients], full=full, **counts)
-    return ExportResult(out, bundle_id, sequence, [r.device_id for r in recipients], counts,
-                        len(data))
+                (part.bundle_id, session.device_id, part.sequence, part.digest,
+                 part.prev_hash, json.dumps(recipients), _now(), session.actor_name,
+                 name.name, json.dumps({"counts": part.counts, "full": full, **of})))
+            op.audit("bundle.export", "bundle", part.bundle_id, sequence=part.sequence,
+                     recipients=recipients, full=full, **of, **part.counts)
+    for part, name in zip(sealed, names, strict=True):
+        os.replace(part.tmp, name)
+    fsync_dir(out.parent)
+    results = [ExportResult(name, part.bundle_id, part.sequence, recipients, part.counts,
+                            part.size) for part, name in zip(sealed, names, strict=True)]
+    if count == 1:
+        return results[0]
+    totals: dict[str, int] = {}
+    for part in sealed:
+        for key, value in part.counts.items():
+            totals[key] = totals.get(key, 0) + value
+    # Tombstones and withdrawn cases travel in every part: counted once.
+    for key in ("tombstones", "withdrawn"):
+        totals[key] = sealed[-1].counts.get(key, 0)
+    totals["cases"] = cases
+    return ExportResult(names[0], sealed[0].bundle_id, sealed[0].sequence, recipients, totals,
+                        sum(part.size for part in sealed), parts=results)
 
 
 # -- import --------------------------------------------------------------------------------------
@@ -253,6 +391,7 @@ def import_bytes(session: Session, data: bytes, *, filename: str = "") -> Import
         parsed = payload_mod.parse(doc)
     except payload_mod.PayloadError as exc:
         raise BundleRefused(str(exc)) from None
+    part = _part_of(doc)
     summary.missing_before = _missing_before(session, sender.device_id, header.sequence)
     # A large bundle touches more index pages than the usual page cache holds; each miss is a
     # page decrypted again. A bigger cache for the length of the import only.
@@ -264,8 +403,13 @@ def import_bytes(session: Session, data: bytes, *, filename: str = "") -> Import
                 summary.roster_updated = team.adopt_roster(session, parsed.roster)
             if parsed.holds is not None:
                 db.set_meta(scope_mod.holds_key(sender.device_id), json.dumps(parsed.holds))
-            report, added = payload_mod.apply(op, parsed, local_device=session.device_id)
+            prior = _held_stamps(db)
+            parsed.blobs.update(_held_blobs(db))
+            report, added = payload_mod.apply(op, parsed, local_device=session.device_id,
+                                              sender=sender.device_id)
             summary.report, summary.audit_entries = report, added
+            _note_coverage(db, part, prior, session.device_id)
+            _keep_held_blobs(db, parsed.blobs)
             peers.note_ack(db, sender.device_id, parsed.seen)
             peers.note_received(db, sender.device_id, header.sequence)
             db.execute(
@@ -282,6 +426,114 @@ def import_bytes(session: Session, data: bytes, *, filename: str = "") -> Import
     finally:
         db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     return summary
+
+
+def _part_of(doc: Any) -> dict[str, dict[str, str]] | None:
+    """A part's ``from``/``to`` stamps per device (payload.parts), checked; None: a whole
+    bundle."""
+    part = doc.get("part") if isinstance(doc, dict) else None
+    if part is None:
+        return None
+    now_ms = int(time.time() * 1000)
+    checked: dict[str, dict[str, str]] = {"from": {}, "to": {}}
+    if not isinstance(part, dict):
+        raise BundleRefused("malformed bundle: part")
+    for name in ("from", "to"):
+        stamps = part.get(name)
+        if not isinstance(stamps, dict) or len(stamps) > limits.MAX_RECORDS:
+            raise BundleRefused("malformed bundle: part")
+        for device, stamp in stamps.items():
+            if not (isinstance(device, str) and len(device) <= payload_mod.MAX_ID):
+                raise BundleRefused("malformed bundle: part")
+            if stamp != "":
+                try:
+                    payload_mod._stamp(stamp, "part stamp", now_ms)
+                except payload_mod.PayloadError as exc:
+                    raise BundleRefused(str(exc)) from None
+            checked[name][device] = stamp
+    return checked
+
+
+def _held_stamps(db: Database) -> dict[str, str]:
+    """Per device, the stamp up to which this laptop holds all its changes."""
+    return {str(r[0]): str(r[1]) for r in db.query("SELECT device_id, hlc FROM sync_seen")}
+
+
+_COVER = "sync:cover:"
+
+
+def _note_coverage(db: Database, part: dict[str, dict[str, str]] | None,
+                   prior: dict[str, str], local_device: str) -> None:
+    """What this laptop says it holds (sync_seen, sent back as its acknowledgement) rises only
+    over stamps it holds without a gap.
+
+    A part carries, per device, every change stamped in (from, to]. Imported after what comes
+    before it, it raises the stamp to ``to``; imported before (a later part first), its range
+    is kept aside (meta ``sync:cover:<device>``) and the stamp stays where it was, so the
+    sender goes on sending what the missing part holds until it is here; the range is taken
+    in as soon as what is held reaches it (the missing part, or any bundle)."""
+    devices = {key[len(_COVER):] for key in (str(r[0]) for r in db.query(
+        "SELECT key FROM meta WHERE key LIKE 'sync:cover:%'"))}
+    if part is not None:
+        devices |= set(part["to"])
+    devices.discard(local_device)
+    if not devices:
+        return
+    after = _held_stamps(db)
+    for device in sorted(devices):
+        ranges: list[list[str]] = json.loads(db.meta(_COVER + device) or "[]")
+        if part is not None and device in part["to"]:
+            base = prior.get(device, "")  # payload.apply raised it to the part's newest
+            low, high = part["from"].get(device, ""), part["to"][device]
+            if high > low:
+                ranges.append([low, high])
+        else:
+            base = after.get(device, "")
+        reach, rest = base, []
+        for low, high in sorted(ranges):
+            if low <= reach:
+                reach = max(reach, high)
+            else:
+                rest.append([low, high])
+        if reach != after.get(device, ""):
+            db.execute(
+                "INSERT INTO sync_seen (device_id, hlc, audit_seq) VALUES (?, ?, 0)"
+                " ON CONFLICT (device_id) DO UPDATE SET hlc = excluded.hlc", (device, reach))
+        if rest:
+            db.set_meta(_COVER + device, json.dumps(rest))
+        elif ranges:
+            db.execute("DELETE FROM meta WHERE key = ?", (_COVER + device,))
+
+
+_HELD_BLOB = "sync:heldblob:"
+
+
+def _held_blobs(db: Database) -> dict[str, bytes]:
+    """The contents of attachments held (sync_pending) by earlier imports."""
+    return {str(r[0])[len(_HELD_BLOB):]: base64.b64decode(str(r[1])) for r in db.query(
+        "SELECT key, value FROM meta WHERE key LIKE 'sync:heldblob:%'")}
+
+
+def _keep_held_blobs(db: Database, blobs: dict[str, bytes]) -> None:
+    """Keep the content of every attachment still held, for the import that releases it.
+
+    An attachment's content travels in the bundle (or part) that holds its insert; an insert
+    held until its case arrives is applied by a later import, whose bundle does not carry the
+    content (parts imported last first: the case's part comes after the attachment's). Kept
+    in the (encrypted) vault with the held change, dropped once it is applied."""
+    wanted: set[str] = set()
+    for row in db.query(
+            "SELECT change FROM sync_pending WHERE change LIKE '%attachments%'"):
+        change = json.loads(row[0])
+        if change.get("table") == "attachments" and change.get("field") == "*":
+            sha = str(json.loads(change.get("value") or "{}").get("sha256"))
+            wanted.add(sha)
+            if sha in blobs and db.meta(_HELD_BLOB + sha) is None:
+                db.set_meta(_HELD_BLOB + sha, base64.b64encode(blobs[sha]).decode("ascii"))
+    for key in [str(r[0]) for r in db.query(
+            "SELECT key FROM meta WHERE key LIKE 'sync:heldblob:%'")]:
+        if key[len(_HELD_BLOB):] not in wanted:
+            db.execute("DELETE FROM meta WHERE key = ?", (key,))
 
 
 def _missing_before(session: Session, sender: str, sequence: int) -> list[int]:

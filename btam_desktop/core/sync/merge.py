@@ -20,8 +20,11 @@ transaction. The rules, in the order they are checked:
 
 Before all of these: a purge (and the tombstones that travel with it) or a conflict resolution
 is applied only when the laptop that *made* it (the change's own device, not the bundle's
-sender: changes are relayed) is an active lead in the roster at hand. Any other is set aside,
-neither applied nor logged, and counted in the import summary; the rest of the bundle comes
+sender: changes are relayed) is an active lead in the roster at hand, *and* that is proven:
+the change is the sender's own (the bundle's signature covers it) or it carries a signature
+by that lead laptop's roster key (core/sync/leadsig.py). Any other is set aside, neither
+applied nor logged, and counted in the import summary (made on a laptop that is not a lead
+laptop; or named after a lead laptop but not proven to be its); the rest of the bundle comes
 in, and a conflict it meant to settle stays open for the lead. A vault with no team (no
 roster) has no one else to ask and applies them as before. A form review (a submission's
 status set to 'reviewed', its reviewed_at or reviewed_by, or a newer status taking a review
@@ -46,7 +49,7 @@ from btam_desktop.core.ops import (
     RemoteChange,
     dump_json_column,
 )
-from btam_desktop.core.sync import conflicts
+from btam_desktop.core.sync import conflicts, leadsig
 
 # Which column of a table points at which parent table (the foreign keys of the schema).
 PARENTS: dict[str, dict[str, str]] = {
@@ -93,6 +96,11 @@ class MergeReport:
     not_lead_resolutions: int = 0
     # Form reviews (a submission marked reviewed, or its review undone) likewise.
     not_lead_reviews: int = 0
+    # The same three named after an active lead laptop but not proven to be its (relayed
+    # without a valid signature of that laptop: forged by the laptop that relayed them?).
+    not_proven_purges: int = 0
+    not_proven_resolutions: int = 0
+    not_proven_reviews: int = 0
     created: Counter[str] = field(default_factory=Counter)
     updated: dict[str, set[str]] = field(default_factory=dict)
 
@@ -106,6 +114,9 @@ class MergeReport:
             "not_lead_purges": self.not_lead_purges,
             "not_lead_resolutions": self.not_lead_resolutions,
             "not_lead_reviews": self.not_lead_reviews,
+            "not_proven_purges": self.not_proven_purges,
+            "not_proven_resolutions": self.not_proven_resolutions,
+            "not_proven_reviews": self.not_proven_reviews,
             "updated": {table: len(ids) for table, ids in self.updated.items()},
         }
 
@@ -126,8 +137,11 @@ def _folded_insert(change: RemoteChange) -> list[tuple[str, str]]:
 class Merger:
     """Applies a batch of remote changes inside one operation."""
 
-    def __init__(self, op: Operation, blobs: dict[str, bytes] | None = None) -> None:
+    def __init__(self, op: Operation, blobs: dict[str, bytes] | None = None, *,
+                 sender: str | None = None) -> None:
         self.op = op
+        # The device whose signature the bundle carries (None: no bundle's, as in tests).
+        self.sender = sender
         self.local_device = op.session.device_id
         self.db = op.db
         self.blobs = blobs or {}
@@ -152,42 +166,95 @@ class Merger:
         self._numbers: set[Any] = set()
         self._forms: dict[str, Any] = {}
         # The devices whose purges and resolutions count: the active leads of the roster at
-        # hand (a newer roster in the bundle is adopted before the merge). None: no team.
+        # hand (a newer roster in the bundle is adopted before the merge), with the keys their
+        # signatures are checked with. None: no team.
         from btam_desktop.core.sync import team  # team builds on the session, like this module
 
         current = team.roster(op.session)
-        self._leads = None if current is None else {d.device_id for d in current.leads()}
+        self._leads = None if current is None else {d.device_id: d for d in current.leads()}
         self._set_aside: set[str] = set()
+        # Tombstones named after a lead laptop but not proven, judged once the bundle's
+        # changes are in (settle_tombstones).
+        self._unproven_tombs: list[RemoteChange] = []
         # Submissions this import inserted or marked reviewed: a status change of another
         # record made in this import cannot take a review back (no look-up, no flush).
         self._reviewed_here: set[str] = set()
 
     def admits(self, change: RemoteChange) -> bool:
         """False (counted once) for a purge, a resolution or a form review made on a laptop
-        that is not an active lead: a member laptop's vault has a lead of its own, who is not
-        the team's. The device judged is the one named on the change, which nothing but the
-        sender's bundle signature vouches for (bundle-format.md, "Not yet proven")."""
-        if self._leads is None or change.device_id in self._leads \
-                or change.device_id == self.local_device:
+        that is not an active lead (a member laptop's vault has a lead of its own, who is not
+        the team's), or named after an active lead laptop without proof that it made it."""
+        verdict = self._judge(change)
+        if verdict is None:
             return True
+        self._count(change, *verdict)
+        return False
+
+    def admits_tombstone(self, purge: RemoteChange) -> bool:
+        """:meth:`admits` for a tombstone (its purge change, with the purge's signature). One
+        not proven is counted only by :meth:`settle_tombstones`: a record erased with its
+        purged parent on the laptop that relays it has a tombstone with the parent purge's
+        stamp and device but no signature of its own, and is no one's forgery."""
+        verdict = self._judge(purge)
+        if verdict is None:
+            return True
+        if verdict[1]:
+            self._unproven_tombs.append(purge)
+        else:
+            self._count(purge, *verdict)
+        return False
+
+    def settle_tombstones(self) -> None:
+        """Count the unproven tombstones set aside that no proven purge accounts for: not the
+        record erased here after all (with its parent, by a proven purge), nor one with the
+        stamp and device of a purge applied here (a record erased with that purged parent on
+        the relaying laptop, which this laptop does not hold: it would be dropped on arrival).
+        Either way it is not applied."""
+        if not self._unproven_tombs:
+            return
+        # One read of the tombstones for all of them (a bundle may hold thousands).
+        purges = {(str(r[0]), str(r[1])) for r in self.db.query(
+            "SELECT hlc, device_id FROM tombstones")}
+        for purge in self._unproven_tombs:
+            if purge.record_id in self._tombs or (purge.hlc, purge.device_id) in purges:
+                continue
+            self._count(purge, "purge", True)
+        self._unproven_tombs.clear()
+
+    def _judge(self, change: RemoteChange) -> tuple[str, bool] | None:
+        """None when the change counts here; else what it is (purge, resolution, review) and
+        whether it was named after an active lead laptop (True: not proven) or not."""
+        if self._leads is None or change.device_id == self.local_device:
+            return None
+        lead = self._leads.get(change.device_id)
+        if lead is not None and change.device_id == self.sender:
+            return None  # the bundle's signature is this lead laptop's own
         if change.field == PURGED:
-            if change.record_id not in self._set_aside:
-                self._set_aside.add(change.record_id)
-                self.report.not_lead_purges += 1
-            return False
-        if change.field == RESOLVED or change.resolves:
-            if change.change_id not in self._set_aside:
-                self._set_aside.add(change.change_id)
-                self.report.not_lead_resolutions += 1
-            return False
-        if change.table == "submissions" and self._is_review(change):
-            # One review writes three fields (a stamp each): counted once per form.
-            key = f"review:{change.record_id}"
-            if key not in self._set_aside:
-                self._set_aside.add(key)
-                self.report.not_lead_reviews += 1
-            return False
-        return True
+            kind = "purge"
+        elif change.field == RESOLVED or change.resolves:
+            kind = "resolution"
+        elif change.table == "submissions" and self._is_review(change):
+            kind = "review"
+        else:
+            return None  # anyone's change
+        if lead is None:
+            return kind, False
+        # Relayed: the device id on it is only the relaying laptop's word, unless the lead
+        # laptop signed the change itself.
+        if leadsig.verifies(lead.public, change):
+            return None
+        return kind, True
+
+    def _count(self, change: RemoteChange, kind: str, unproven: bool) -> None:
+        """Count a set-aside change once: a purge per record, a resolution per change, a
+        review per form (one review writes three fields, a stamp each)."""
+        key = {"purge": change.record_id, "resolution": change.change_id,
+               "review": f"review:{change.record_id}"}[kind]
+        if key in self._set_aside:
+            return
+        self._set_aside.add(key)
+        name = f"{'not_proven' if unproven else 'not_lead'}_{kind}s"
+        setattr(self.report, name, getattr(self.report, name) + 1)
 
     def _is_review(self, change: RemoteChange) -> bool:
         """Whether a change of a submission gives or takes back the team's sign-off (what
@@ -200,9 +267,9 @@ class Merger:
             row = change.decoded() or {}
             if row.get("status") == "reviewed" or row.get("reviewed_at") \
                     or row.get("reviewed_by"):
-                raise MergeError("a form in the bundle arrived already marked reviewed by a"
-                                 " laptop that is not a lead laptop of the team; nothing was"
-                                 " imported")
+                raise MergeError("a form in the bundle arrived already marked reviewed (no"
+                                 " laptop creates a form reviewed: it was made up on the way);"
+                                 " nothing was imported")
             return False
         if change.field in ("reviewed_at", "reviewed_by"):
             return True
@@ -360,7 +427,7 @@ class Merger:
             "record_id": change.record_id, "field": change.field, "value": change.value,
             "base_hlc": change.base_hlc, "hlc": change.hlc, "device_id": change.device_id,
             "member_id": change.member_id, "reason": change.reason,
-            "resolves": list(change.resolves),
+            "resolves": list(change.resolves), "sig": change.sig,
         }
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO sync_pending (change_id, waiting_for, change, received_at)"

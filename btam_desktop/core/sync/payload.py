@@ -4,7 +4,8 @@ trail and the tombstones, and checked field by field on arrival before anything 
 The payload is plain JSON (compressed and encrypted by :mod:`btam_desktop.core.sync.bundle`):
 
 ``changes``     change-log rows ``[change_id, table, record_id, field, value, base_hlc, hlc,
-                device_id, member_id, reason, resolves]`` in causal order;
+                device_id, member_id, reason, resolves, sig]`` in causal order (``sig``: the
+                signature of a lead's change by the laptop that made it, or null: leadsig.py);
 ``audit``       audit entries ``[entry_id, device_id, device_seq, at, hlc, member_id,
                 member_name, action, record_type, record_id, detail, prev_hash, hash,
                 signer_key, signature]`` (the last two: the acting member's Ed25519 signature
@@ -13,7 +14,9 @@ The payload is plain JSON (compressed and encrypted by :mod:`btam_desktop.core.s
 ``signers``     the audit signing keys the sender knows ``[public_key, device_id, slot_id]``:
                 an entry must be signed by a key of the member (slot) it names; a key once
                 known for one slot is never accepted for another;
-``tombstones``  ``[record_id, table, purged_at, purged_by, hlc, device_id]``, all of them;
+``tombstones``  ``[record_id, table, purged_at, purged_by, hlc, device_id, change_id, sig]``,
+                all of them (the last two: the purge change that left it and its signature,
+                both null for a record erased with its purged parent);
 ``blobs``       attachment contents by SHA-256 (base64), each sent once;
 ``seen``        the sender's version vector ``{device_id: [highest hlc, highest audit #]}``:
                 the recipient stores it as the sender's acknowledgement of what it holds;
@@ -29,13 +32,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import functools
 import gc
 import hashlib
+import heapq
+import itertools
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
@@ -43,6 +49,7 @@ from btam_desktop.core import audit, changelog
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.ops import PURGED, TABLES, Operation, RemoteChange, fill_values
+from btam_desktop.core.sync import leadsig
 from btam_desktop.core.sync import scope as scope_mod
 from btam_desktop.core.sync.merge import Merger, MergeReport, is_valid_field
 from btam_desktop.core.sync.scope import Scope
@@ -108,50 +115,228 @@ def collect(db: Database, *, device_id: str, ack: Vector,
             holds: list[str] | None = None) -> dict[str, Any]:
     """The payload for a recipient that acknowledged ``ack`` (empty: everything); limited to
     ``scope`` for a need-to-know recipient; ``holds``: the cases this laptop holds, reported
-    when this laptop is itself limited."""
+    when this laptop is itself limited. One payload, however large (see :func:`parts`)."""
+    return next(parts(db, device_id=device_id, ack=ack, roster=roster, scope=scope,
+                      holds=holds, whole=True))
+
+
+# A bundle's payload is refused above limits.MAX_PLAIN_BYTES (1 GiB): a full export of a team
+# of more than about 55,000 cases is larger. ``parts`` cuts what is to be sent into payloads of
+# about this many bytes of plain JSON (estimated while gathering, so well below the limit),
+# each a bundle of its own. Memory is bounded by a part: its change rows are filled with their
+# values as the part is gathered, and the part is sealed before the next one is gathered.
+PART_BYTES = 256 * 1024 * 1024
+# Change rows filled with their values at a time: at most ops.logged_values' 2,000, above
+# which it reads the whole table (right for one whole bundle, once; not once per batch).
+_BATCH = 2_000
+_SCOPED_BATCH = 100_000  # scope.keep maps every case's records once per call
+
+
+def _device_rows(db: Database, device: str, since_hlc: str) -> Iterator[list[Any]]:
+    """The device's changes after ``since_hlc`` read one at a time (never the whole log in
+    memory), ordered by (hlc, change id): the index gives them by hlc; the few changes of one
+    operation, which share a stamp, are put in change-id order here."""
+    cursor = db.execute(changelog._DEVICE_AFTER, (device, since_hlc))
+    same: list[list[Any]] = []
+    for row in cursor:
+        values = changelog._bundle_row(row)
+        if same and values[6] != same[0][6]:
+            if len(same) > 1:
+                same.sort(key=lambda c: c[0])
+            yield from same
+            same = []
+        same.append(values)
+    same.sort(key=lambda c: c[0])
+    yield from same
+
+
+def _row_bytes(row: list[Any]) -> int:
+    """About the size of a change or audit row in the payload's JSON: its long texts (a
+    record's value, a reason, an audit entry's detail), a quarter more for the quotes escaped
+    in them, plus the ids and stamps. An estimate (it must cost little: millions of rows);
+    the parts are cut well below the limit, which is checked exactly when each is sealed."""
+    return 200 + sum(len(v) for v in row if type(v) is str) * 5 // 4
+
+
+def parts(db: Database, *, device_id: str, ack: Vector, roster: dict[str, Any] | None,
+          scope: Scope | None = None, holds: list[str] | None = None,
+          whole: bool = False) -> Iterator[dict[str, Any]]:
+    """The payload for a recipient (see :func:`collect`) as one or more payloads, each of
+    about :data:`PART_BYTES` at most (``whole``: one payload), yielded one at a time.
+
+    The changes, in (hlc, device, change id) order, are cut at stamps H(1) < H(2) < ...: part
+    k carries every change stamped in (H(k-1), H(k)] (a stamp is never split between two
+    parts). Each part is a complete payload, importable on its own and in any order:
+
+    - its ``seen`` (what the sender holds) claims no stamp above H(k) and no audit entry
+      before the last part, so no laptop takes a part for more than it carries;
+    - ``part`` states, per device, the stamps it covers ``from`` (excluded) ``to``
+      (included): the receiver raises what it says it holds only over covered stamps that
+      join up with what it already holds (exchange.import_bytes), so a later part imported
+      first never makes it acknowledge an earlier part it has not received;
+    - the audit entries (and the signing keys that check them) travel in the last part only:
+      an audit chain is applied only in order of its entries (a gap stops it), and the
+      last part imported first must bring them all, not a later piece of the chain;
+    - tombstones, the roster, ``withdraw`` and ``holds`` are small and travel in every part;
+    - an attachment's content travels in the part that holds its insert.
+
+    A single payload (everything fits in one part) has no ``part`` and is exactly what
+    earlier versions wrote.
+    """
     vector = local_vector(db, device_id)
-    changes: list[list[Any]] = []
-    audit_rows: list[list[Any]] = []
-    for device, (_, _) in sorted(vector.items()):
-        since_hlc, since_seq = ack.get(device, ("", 0))
-        changes += changelog.device_after(db, device, since_hlc)
-        for row in db.query(
-                "SELECT entry_id, device_id, device_seq, at, hlc, member_id, member_name,"
-                " action, record_type, record_id, detail, prev_hash, hash, signer_key,"
-                " signature FROM audit WHERE device_id = ? AND device_seq > ?"
-                " ORDER BY device_seq",
-                (device, since_seq)):
-            audit_rows.append(list(row))
-    changes.sort(key=lambda c: (c[6], c[7], c[0]))
-    fill_values(db, changes)  # compact insert changes travel as copies of the record
-    if scope is not None:
-        changes = scope_mod.keep(db, scope, changes)
-        audit_rows = []  # other laptops' audit entries name cases it must not know of
+    stream = heapq.merge(*(_device_rows(db, device, ack.get(device, ("", 0))[0])
+                           for device in sorted(vector)),
+                         key=lambda c: (c[6], c[7], c[0]))
     # Every tombstone, every time: they are small, and a record erased with its purged parent
     # on one laptop (one the purger never saw) must reach laptops that acknowledged the
     # purge itself long ago.
     tombstones = [list(r) for r in db.query(
-        "SELECT record_id, tbl, purged_at, purged_by, hlc, device_id FROM tombstones"
-        " ORDER BY hlc, record_id")]
+        "SELECT record_id, tbl, purged_at, purged_by, hlc, device_id, change_id, sig"
+        " FROM tombstones ORDER BY hlc, record_id")]
+    common = {"v": PAYLOAD_VERSION, "tombstones": tombstones, "roster": roster,
+              "withdraw": sorted(scope.withdraw) if scope is not None else [],
+              "holds": holds}
+    if scope is not None:
+        # A laptop limited to its assigned cases holds a few of them: one payload, gathered in
+        # batches filtered as they come (never the whole log in memory), no audit entries
+        # (other laptops' entries name cases it must not know of).
+        yield _scoped(db, common, stream, scope, vector)
+        return
+    part_bytes = None if whole else PART_BYTES
+    fixed = len(json.dumps(common))
+    lower: dict[str, str] = {device: ack.get(device, ("", 0))[0] for device in vector}
+    number = 0
+    current: list[list[Any]] = []
     blobs: dict[str, str] = {}
-    for change in changes:
-        if change[1] == "attachments" and change[3] == "*":
-            sha = json.loads(change[4]).get("sha256")
-            if sha and sha not in blobs:
-                content = db.scalar("SELECT content FROM attachments WHERE id = ?", (change[2],))
-                if content is not None:
-                    blobs[sha] = base64.b64encode(bytes(content)).decode("ascii")
+    size = fixed
+    while batch := list(itertools.islice(stream, _BATCH)):
+        fill_values(db, batch)  # compact insert changes travel as copies of the record
+        for row in batch:
+            if (part_bytes is not None and current and size >= part_bytes
+                    and row[6] != current[-1][6]):
+                number += 1
+                upper = current[-1][6]
+                yield _part_doc(common, current, blobs, vector, lower, upper, number)
+                lower = {device: max(hlc, upper) for device, hlc in lower.items()}
+                current, blobs, size = [], {}, fixed
+            current.append(row)
+            size += _row_bytes(row)
+            if row[1] == "attachments" and row[3] == "*":
+                size += _add_blob(db, row, blobs)
+        del batch
+    chunks = _audit_chunks(db, vector, ack, part_bytes)
+    chunk, chunk_size = next(chunks)
+    following = next(chunks, None)
     signers = [list(r) for r in db.query(
-        "SELECT public_key, device_id, slot_id FROM audit_signers ORDER BY public_key")
-    ] if audit_rows else []
-    return {
-        "v": PAYLOAD_VERSION, "changes": changes, "audit": audit_rows, "signers": signers,
-        "tombstones": tombstones, "blobs": blobs,
-        "seen": {device: [hlc, seq] for device, (hlc, seq) in sorted(vector.items())},
-        "roster": roster,
-        "withdraw": sorted(scope.withdraw) if scope is not None else [],
-        "holds": holds,
-    }
+        "SELECT public_key, device_id, slot_id FROM audit_signers ORDER BY public_key")]
+    if following is None and (part_bytes is None or size + chunk_size <= part_bytes
+                              or not current):
+        # The usual end: the last changes and every audit entry in one part.
+        yield _last(_part_doc(common, current, blobs, vector, lower, None,
+                              number + 1 if number else 0), chunk, signers, vector)
+        return
+    # The audit entries do not fit in what is left of the part: the changes go alone, the
+    # entries follow in parts of their own, each device's in order (imported out of order, an
+    # entry after a gap waits for the sender's next bundle: the chain is applied in order).
+    if current:
+        number += 1
+        yield _part_doc(common, current, blobs, vector, lower, None, number)
+        lower = {device: hlc for device, (hlc, _) in vector.items()}
+    del current, blobs
+    while True:
+        number += 1
+        doc = _part_doc(common, [], {}, vector, lower, None, number)
+        doc["audit"], doc["signers"] = chunk, signers
+        if following is None:
+            yield _last(doc, chunk, signers, vector)
+            return
+        yield doc
+        (chunk, _), following = following, next(chunks, None)
+
+
+def _last(doc: dict[str, Any], audit_rows: list[list[Any]], signers: list[list[Any]],
+          vector: Vector) -> dict[str, Any]:
+    """The last (or only) part: the last audit entries and the whole vector."""
+    doc["audit"] = audit_rows
+    doc["signers"] = signers if audit_rows else []
+    doc["seen"] = {device: [hlc, seq] for device, (hlc, seq) in sorted(vector.items())}
+    return doc
+
+
+def _audit_chunks(db: Database, vector: Vector, ack: Vector, part_bytes: int | None
+                  ) -> Iterator[tuple[list[list[Any]], int]]:
+    """The audit entries the recipient has not acknowledged, device by device in order, in
+    chunks of about ``part_bytes`` (None: one), with their estimated size; at least one
+    chunk, maybe empty."""
+    chunk: list[list[Any]] = []
+    size = 0
+    for device in sorted(vector):
+        for row in db.execute(
+                "SELECT entry_id, device_id, device_seq, at, hlc, member_id, member_name,"
+                " action, record_type, record_id, detail, prev_hash, hash, signer_key,"
+                " signature FROM audit WHERE device_id = ? AND device_seq > ?"
+                " ORDER BY device_seq", (device, ack.get(device, ("", 0))[1])):
+            if part_bytes is not None and chunk and size >= part_bytes:
+                yield chunk, size
+                chunk, size = [], 0
+            chunk.append(list(row))
+            size += _row_bytes(chunk[-1])
+    yield chunk, size
+
+
+def _scoped(db: Database, common: dict[str, Any], stream: Iterator[list[Any]], scope: Scope,
+            vector: Vector) -> dict[str, Any]:
+    """The one payload of a limited recipient (see :func:`parts`)."""
+    kept: list[list[Any]] = []
+    extra: set[str] = set()  # the history of the cases newly in scope, added by the first keep
+    first = True
+    while (batch := list(itertools.islice(stream, _SCOPED_BATCH))) or first:
+        fill_values(db, batch)
+        if first:
+            ids = {row[0] for row in batch}
+            kept = scope_mod.keep(db, scope, batch)
+            extra = {row[0] for row in kept if row[0] not in ids}
+            scope = dataclasses.replace(scope, new_cases=frozenset())
+            first = False
+        else:
+            kept += [row for row in scope_mod.keep(db, scope, batch) if row[0] not in extra]
+    kept.sort(key=lambda c: (c[6], c[7], c[0]))
+    blobs: dict[str, str] = {}
+    for row in kept:
+        if row[1] == "attachments" and row[3] == "*":
+            _add_blob(db, row, blobs)
+    doc = _part_doc(common, kept, blobs, vector, {}, None, 0)
+    doc["seen"] = {device: [hlc, seq] for device, (hlc, seq) in sorted(vector.items())}
+    return doc
+
+
+def _add_blob(db: Database, change: list[Any], blobs: dict[str, str]) -> int:
+    """Put an attachment's content (base64) with its insert change; its size in the JSON."""
+    sha = json.loads(change[4]).get("sha256")
+    if not sha or sha in blobs:
+        return 0
+    content = db.scalar("SELECT content FROM attachments WHERE id = ?", (change[2],))
+    if content is None:
+        return 0
+    blobs[sha] = base64.b64encode(bytes(content)).decode("ascii")
+    return len(blobs[sha]) + len(sha) + 8
+
+
+def _part_doc(common: dict[str, Any], changes: list[list[Any]], blobs: dict[str, str],
+              vector: Vector, lower: dict[str, str], upper: str | None,
+              number: int) -> dict[str, Any]:
+    """One payload of :func:`parts`: the changes up to ``upper`` (None: all, the last part);
+    ``number`` 0: the one and only payload (no ``part``)."""
+    doc = {**common, "changes": changes, "audit": [], "signers": [], "blobs": blobs,
+           "seen": {device: [min(hlc, upper) if upper is not None else hlc, 0]
+                    for device, (hlc, _) in sorted(vector.items())}}
+    if number:
+        top = {device: min(hlc, upper) if upper is not None else hlc
+               for device, (hlc, _) in vector.items()}
+        doc["part"] = {"number": number,
+                       "from": {device: lower[device] for device in sorted(vector)},
+                       "to": {device: top[device] for device in sorted(vector)}}
+    return doc
 
 
 # -- checking -------------------------------------------------------------------------------
@@ -182,6 +367,19 @@ def _stamp(value: Any, what: str, now_ms: int, *, optional: bool = False) -> Any
     return value
 
 
+def _sig(value: Any) -> str | None:
+    """A lead's change's signature: null, or base64 of 64 bytes (anything else was made by
+    no honest laptop: the bundle is refused)."""
+    if value is None:
+        return None
+    try:
+        leadsig.decode(value)
+    except leadsig.MalformedSignature:
+        raise PayloadError("malformed record: a change's signature is not a signature"
+                           " (base64 of 64 bytes)") from None
+    return str(value)
+
+
 _FIELDS = {name: frozenset(spec.fields) for name, spec in TABLES.items()}
 _NESTED = frozenset({dict, list})
 
@@ -190,10 +388,10 @@ def _change(row: Any, now_ms: int, valid: set[tuple[str, str]]) -> RemoteChange:
     """One change, checked as :func:`_checked_change` checks it, most of it on a fast path:
     an honest bundle's change is all text within limits (a quarter of a million of them in a
     full bundle of 10,000 cases). ``valid``: the (table, field) pairs found valid so far."""
-    if not isinstance(row, list) or len(row) != 11:
+    if not isinstance(row, list) or len(row) != 12:
         raise PayloadError("malformed record: a change has the wrong shape")
     (change_id, table, record_id, field_name, value, base_hlc, hlc, device_id, member_id,
-     reason, resolves) = row
+     reason, resolves, sig) = row
     if not (isinstance(table, str) and isinstance(field_name, str)
             and (table, field_name) in valid
             and isinstance(change_id, str) and len(change_id) <= MAX_ID
@@ -212,7 +410,8 @@ def _change(row: Any, now_ms: int, valid: set[tuple[str, str]]) -> RemoteChange:
         valid.add((table, field_name))
         return change
     return _checked_value(RemoteChange(change_id, table, record_id, field_name, value,
-                                       base_hlc, hlc, device_id, member_id, reason))
+                                       base_hlc, hlc, device_id, member_id, reason,
+                                       sig=None if sig is None else _sig(sig)))
 
 
 def _checked_value(change: RemoteChange) -> RemoteChange:
@@ -235,10 +434,10 @@ def _checked_value(change: RemoteChange) -> RemoteChange:
 
 def _checked_change(row: Any, now_ms: int) -> RemoteChange:
     """One change checked field by field; PayloadError names the first problem."""
-    if not isinstance(row, list) or len(row) != 11:
+    if not isinstance(row, list) or len(row) != 12:
         raise PayloadError("malformed record: a change has the wrong shape")
     (change_id, table, record_id, field_name, value, base_hlc, hlc, device_id, member_id,
-     reason, resolves) = row
+     reason, resolves, sig) = row
     _text(table, "table", limit=MAX_ID)
     _text(field_name, "field", limit=200)
     if table not in TABLES:
@@ -258,7 +457,7 @@ def _checked_change(row: Any, now_ms: int) -> RemoteChange:
         device_id=_text(device_id, "device id", limit=MAX_ID),
         member_id=_text(member_id, "member id", optional=True, limit=MAX_ID),
         reason=_text(reason, "reason", optional=True, limit=100_000),
-        resolves=tuple(resolves or ()))
+        resolves=tuple(resolves or ()), sig=_sig(sig))
     return _checked_value(change)
 
 
@@ -338,17 +537,21 @@ def parse(doc: Any, *, now_ms: int | None = None) -> Payload:
                                 _text(item[1], "device id", limit=MAX_ID),
                                 _text(item[2], "slot id", limit=MAX_ID)))
     for row in doc["tombstones"]:
-        if not isinstance(row, list) or len(row) != 6:
+        if not isinstance(row, list) or len(row) != 8:
             raise PayloadError("malformed record: a tombstone has the wrong shape")
-        record_id, table, purged_at, purged_by, hlc, device_id = row
+        record_id, table, purged_at, purged_by, hlc, device_id, purge_id, sig = row
         if table not in TABLES or table == "members":
             raise PayloadError("malformed record: a tombstone names an unknown table")
+        if (purge_id is None) != (sig is None):
+            raise PayloadError("malformed record: a tombstone is half signed")
         payload.tombstones.append({
             "record_id": _text(record_id, "tombstone id", limit=MAX_ID), "table": table,
             "purged_at": _text(purged_at, "purge time", limit=64),
             "purged_by": _text(purged_by, "purged by", optional=True, limit=MAX_ID),
             "hlc": _stamp(hlc, "purge stamp", now_ms),
-            "device_id": _text(device_id, "device id", limit=MAX_ID)})
+            "device_id": _text(device_id, "device id", limit=MAX_ID),
+            "change_id": _text(purge_id, "purge change id", optional=True, limit=MAX_ID),
+            "sig": _sig(sig)})
     for sha, data in doc["blobs"].items():
         try:
             content = base64.b64decode(_text(data, "attachment"), validate=True)
@@ -477,22 +680,28 @@ def _apply_audit(db: Database, entries: list[dict[str, Any]], local_device: str)
 
 
 @_bulk
-def apply(op: Operation, payload: Payload, *, local_device: str) -> tuple[MergeReport, int]:
+def apply(op: Operation, payload: Payload, *, local_device: str,
+          sender: str | None = None) -> tuple[MergeReport, int]:
     """Apply a checked payload inside the import's operation; returns the merge report and
-    the number of audit entries added."""
+    the number of audit entries added. ``sender``: the device whose signature the bundle
+    carries (its own lead's changes need no signature of their own); None: no device's."""
     db = op.db
-    merger = Merger(op, payload.blobs)
+    merger = Merger(op, payload.blobs, sender=sender)
     for tomb in payload.tombstones:
         if db.scalar("SELECT 1 FROM tombstones WHERE record_id = ?", (tomb["record_id"],)):
             continue
+        # A tombstone is its purge change (the one that left it, with its signature; a
+        # record erased with its purged parent has none): made on a lead laptop only.
         purge = RemoteChange(
-            change_id=f"tombstone:{tomb['record_id']}", table=tomb["table"],
-            record_id=tomb["record_id"], field=PURGED, value=None, base_hlc=None,
-            hlc=tomb["hlc"], device_id=tomb["device_id"], member_id=tomb["purged_by"],
-            reason=None)
-        if merger.admits(purge):  # a tombstone is a purge: made on a lead laptop only
+            change_id=tomb["change_id"] or f"tombstone:{tomb['record_id']}",
+            table=tomb["table"], record_id=tomb["record_id"], field=PURGED,
+            value=leadsig.purge_value(), base_hlc=None, hlc=tomb["hlc"],
+            device_id=tomb["device_id"], member_id=tomb["purged_by"], reason=None,
+            sig=tomb["sig"])
+        if merger.admits_tombstone(purge):
             merger._purge(purge, log=False)
     report = merger.apply(payload.changes)
+    merger.settle_tombstones()
     top: dict[str, str] = {}
     for change in payload.changes:
         if change.hlc > top.get(change.device_id, ""):

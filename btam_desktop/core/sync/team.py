@@ -30,7 +30,7 @@ from btam_desktop.core.ids import new_device_code
 from btam_desktop.core.keyslots import KdfParams
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import invite as invite_mod
-from btam_desktop.core.sync import limits
+from btam_desktop.core.sync import leadsig, limits
 from btam_desktop.core.sync.identity import DeviceKeys, DevicePublic
 from btam_desktop.core.sync.roster import (
     LEAD,
@@ -225,7 +225,10 @@ def create_team(session: Session, name: str, *, device_name: str | None = None) 
                        session.device_code)
     with session.operation("team.create") as op:
         _store_chain(session, [first])
-        op.audit("team.create", "team", first.team_id)
+        # The purges, resolutions and reviews this vault made on its own before it had a
+        # device key are now the team lead's: signed, so that they count when relayed.
+        signed = leadsig.sign_own_unsigned(session.db, keys)
+        op.audit("team.create", "team", first.team_id, signed_changes=signed)
     return first
 
 

@@ -59,9 +59,10 @@ class CaseTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[CaseRow] = []
         self._position: dict[str, int] = {}  # case id -> index in _rows
+        self._by_doc: dict[int, int] = {}  # search document (CaseRow.doc) -> index in _rows
         self._view: list[int] = []  # indexes into _rows, filtered and sorted
         self._filter = CaseFilter()
-        self._matching: frozenset[str] | None = None
+        self._matching: frozenset[int] | None = None
         self._sort_key = "number"
         self._descending = True
         self._names: dict[str, str] = {}
@@ -86,7 +87,7 @@ class CaseTableModel(QAbstractTableModel):
     def begin_load(self, member_names: dict[str, str]) -> None:
         """Start over with no rows; pages follow through :meth:`append_rows`."""
         self.beginResetModel()
-        self._rows, self._view, self._position = [], [], {}
+        self._rows, self._view, self._position, self._by_doc = [], [], {}, {}
         self._names = dict(member_names)
         self._ranks = queries.SortRanks(self._rows, self._names)
         self._loaded = False
@@ -105,14 +106,14 @@ class CaseTableModel(QAbstractTableModel):
         a few times a second, not per page); sorted another way, they are shown when the
         load finishes (or the sort or filter changes).
         """
-        rows_, position = self._rows, self._position
+        rows_, position, by_doc = self._rows, self._position, self._by_doc
         added: list[int] = []
         for row in rows:
             if row.id not in position:  # a case moved during the load: keep one
                 # One int object for the row's place in the index and in the view (each
                 # costs 28 bytes: 3 MB at 100,000 cases).
                 at = len(rows_)
-                position[row.id] = at
+                position[row.id] = by_doc[row.doc] = at
                 rows_.append(row)
                 added.append(at)
         if not added:
@@ -150,7 +151,7 @@ class CaseTableModel(QAbstractTableModel):
         """Show ``rows`` (every live case) with assigned members named from ``member_names``."""
         self.beginResetModel()
         self._rows = list(rows)
-        self._position = {row.id: i for i, row in enumerate(self._rows)}
+        self._index_rows()
         self._names = dict(member_names)
         self._ranks = queries.SortRanks(self._rows, self._names)
         self._loaded = True
@@ -163,7 +164,7 @@ class CaseTableModel(QAbstractTableModel):
     def clear(self) -> None:
         """Forget every row (the page is torn down when the vault locks)."""
         self.beginResetModel()
-        self._rows, self._view, self._position = [], [], {}
+        self._rows, self._view, self._position, self._by_doc = [], [], {}, {}
         self._matching = None
         self._names = {}
         self._ranks = queries.SortRanks(self._rows)
@@ -172,6 +173,11 @@ class CaseTableModel(QAbstractTableModel):
         self._view_behind = False
         self._pending = []
         self.endResetModel()
+
+    def _index_rows(self) -> None:
+        """Each row's index by case id and by search document, for the rows as they are."""
+        self._position = {row.id: i for i, row in enumerate(self._rows)}
+        self._by_doc = {row.doc: i for i, row in enumerate(self._rows)}
 
     def update_cases(self, changed: Iterable[CaseRow], gone: Collection[str] = ()) -> None:
         """Replace or add ``changed`` rows and drop the ids in ``gone`` (trashed cases).
@@ -184,7 +190,11 @@ class CaseTableModel(QAbstractTableModel):
         changed = list(changed)
         if not gone and self._same_places(changed):
             for row in changed:
-                self._rows[self._position[row.id]] = row
+                at = self._position[row.id]
+                if self._rows[at].doc != row.doc:
+                    self._by_doc.pop(self._rows[at].doc, None)
+                    self._by_doc[row.doc] = at
+                self._rows[at] = row
             for row in changed:
                 shown = self.row_of(row.id)
                 if shown >= 0:
@@ -192,17 +202,21 @@ class CaseTableModel(QAbstractTableModel):
                                           self.index(shown, len(COLUMNS) - 1))
             return
         for row in changed:
-            at = self._position.get(row.id)
-            if at is None:
-                self._position[row.id] = len(self._rows)
+            known = self._position.get(row.id)
+            if known is None:
+                self._position[row.id] = self._by_doc[row.doc] = len(self._rows)
                 self._rows.append(row)
             else:
+                at, old = known, self._rows[known]
+                if old.doc != row.doc:  # a new opening day: a new document
+                    self._by_doc.pop(old.doc, None)
+                    self._by_doc[row.doc] = at
                 self._rows[at] = row
         if gone:
             drop = {self._position[i] for i in gone if i in self._position}
             if drop:
                 self._rows = [r for i, r in enumerate(self._rows) if i not in drop]
-                self._position = {row.id: i for i, row in enumerate(self._rows)}
+                self._index_rows()
         self._ranks = queries.SortRanks(self._rows, self._names)
         self._refresh_view()
 
@@ -227,8 +241,9 @@ class CaseTableModel(QAbstractTableModel):
         self._refresh_view()
 
     # -- filtering and sorting ---------------------------------------------------------------
-    def set_filter(self, flt: CaseFilter, matching: frozenset[str] | None = None) -> None:
-        """Show the cases passing ``flt``; ``matching`` holds the text search's case ids."""
+    def set_filter(self, flt: CaseFilter, matching: frozenset[int] | None = None) -> None:
+        """Show the cases passing ``flt``; ``matching`` holds the documents the text search
+        found (:func:`~btam_desktop.core.queries.matching_docs`)."""
         self._filter = flt
         self._matching = matching if flt.text.strip() else None
         self._today = today_iso()
@@ -236,7 +251,7 @@ class CaseTableModel(QAbstractTableModel):
         self._view = self._compute_view()
         self.endResetModel()
 
-    def set_matching(self, matching: frozenset[str]) -> None:
+    def set_matching(self, matching: frozenset[int]) -> None:
         """New text-search results for the same text (after a change to the records)."""
         if matching == self._matching:
             return
@@ -278,7 +293,7 @@ class CaseTableModel(QAbstractTableModel):
         self._view_behind = False
         self._pending = []  # the view computed from every row holds them
         chosen = queries.select(self._rows, self._filter, today=self._today,
-                                matching=self._matching, position=self._position)
+                                matching=self._matching, by_doc=self._by_doc)
         return self._ordered(chosen)
 
     def _refresh_view(self) -> None:

@@ -188,7 +188,7 @@ class CaseList(QWidget):
         app = QApplication.instance()
         if app is not None:  # the thread must end before Qt deletes its object at exit
             app.aboutToQuit.connect(self._stop_loader)
-        self._searches: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._searches: OrderedDict[str, frozenset[int]] = OrderedDict()
         self._enter_waits = False  # Enter in the search box before the load showed a match
         self._held: tuple[str, bool] | None = None  # (case, selected) across a model reset
         self.search_stale = False  # records changed since the text was last searched
@@ -501,8 +501,9 @@ class CaseList(QWidget):
             overdue=self.overdue.isChecked(),
             assigned_to=(self._session.member_id or "") if self.mine.isChecked() else "")
 
-    def _search(self, text: str) -> frozenset[str] | None:
-        """Case ids matching ``text`` (cached); None when no word is long enough."""
+    def _search(self, text: str) -> frozenset[int] | None:
+        """The search documents of the cases matching ``text`` (cached); None when no word
+        is long enough."""
         words = [w for w in text.split() if w]
         if not any(len(w) >= MIN_WORD for w in words):
             return None
@@ -510,7 +511,7 @@ class CaseList(QWidget):
             self._searches.move_to_end(text)
             return self._searches[text]
         with busy():
-            found = queries.matching_case_ids(self._session.db, text)
+            found = queries.matching_docs(self._session.db, text)
         self._searches[text] = found
         while len(self._searches) > SEARCH_CACHE:
             self._searches.popitem(last=False)
@@ -599,7 +600,7 @@ class CaseList(QWidget):
         if not (self.model.loaded or self.model.loading):
             return
         flt = self.current_filter()
-        matching: frozenset[str] | None = None
+        matching: frozenset[int] | None = None
         hint = ""
         if flt.text:
             try:

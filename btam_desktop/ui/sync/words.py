@@ -88,6 +88,14 @@ def export_text(result: ExportResult, roster: Roster | None, me: str) -> str:
     """What an export wrote, in words."""
     names = ", ".join(device_label(roster, r, me) for r in result.recipients)
     size = result.size / 1024
+    if result.parts:
+        # Larger than one bundle may be: several bundles, and the receiver needs them all.
+        files = ", ".join(part.path.name for part in result.parts)
+        return (f"Written in {len(result.parts)} parts to {result.path.parent} for {names}:"
+                f" {files}. Together: {counts_text(result.counts)} ({size:,.1f} KB)."
+                " Every part must be imported on their laptops (in any order); carry them"
+                " all on a USB stick, by mail or through a shared folder; only their laptops"
+                " can open them.")
     return (f"Bundle #{result.sequence} written to {result.path} for {names}: "
             f"{counts_text(result.counts)} ({size:,.1f} KB). Carry it to them on a USB stick, "
             "by mail or through a shared folder; only their laptops can open it.")
@@ -111,6 +119,8 @@ def history_counts(row: dict[str, Any]) -> str:
     summary = row.get("summary") or {}
     if row.get("direction") == "out":
         text = counts_text(summary.get("counts") or {})
+        if summary.get("parts"):
+            text += f" (part {int(summary.get('part', 0))} of {int(summary['parts'])})"
         return text + (" (everything)" if summary.get("full") else "")
     created = summary.get("created") or {}
     updated = summary.get("updated") or {}
@@ -127,6 +137,11 @@ def history_counts(row: dict[str, Any]) -> str:
     if summary.get("not_lead_reviews"):
         parts.append(plural(int(summary["not_lead_reviews"]), "form review")
                      + " from a laptop that is not a lead laptop not applied")
+    unproven = sum(int(summary.get(f"not_proven_{kind}", 0))
+                   for kind in ("purges", "resolutions", "reviews"))
+    if unproven:
+        parts.append(f"{unproven:,} purge(s)/resolution(s)/review(s) said to be a lead"
+                     " laptop's but not proven not applied")
     return ", ".join(parts)
 
 

@@ -33,7 +33,8 @@ def relay(src: Session, dst: Session, *, full: bool = False) -> MergeReport:
     doc = payload.collect(src.db, device_id=src.device_id, ack=ack, roster=None)
     parsed = payload.parse(json.loads(json.dumps(doc)))
     with dst.operation("bundle.import") as op:
-        report, _ = payload.apply(op, parsed, local_device=dst.device_id)
+        report, _ = payload.apply(op, parsed, local_device=dst.device_id,
+                                  sender=src.device_id)
         peers.note_ack(dst.db, src.device_id, parsed.seen)
     # What dst now holds reaches src with dst's next bundle; the tests model that explicitly
     # by relaying back, except for this acknowledgement of what src itself sent.

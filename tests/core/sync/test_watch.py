@@ -305,3 +305,25 @@ def test_two_processes_exchange_through_folders(tmp_path: Path) -> None:
     finally:
         lead.lock()
         officer.lock()
+
+
+def test_an_outbox_bundle_larger_than_a_part_is_written_in_parts(
+        pair: tuple[Session, Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from btam_desktop.core.sync import limits, payload
+
+    lead, officer = pair
+    to_lead, to_officer = folder(tmp_path, "to-lead"), folder(tmp_path, "to-officer")
+    for i in range(8):
+        officer.store.create_case(f"Seen at the front desk {i}", concern="low",
+                                  summary="Letters to the clinic, again and again. " * 80)
+    monkeypatch.setattr(limits, "MAX_PLAIN_BYTES", 24 * 1024)  # the bundle is larger
+    monkeypatch.setattr(payload, "PART_BYTES", 4 * 1024, raising=False)  # new with parts
+    report = FolderWatch(officer, to_officer, to_lead, settle_seconds=0).scan()
+    assert report.exported is not None and len(report.exported.parts) >= 2
+    names = sorted(p.name for p in to_lead.iterdir())
+    first = exchange.default_name(officer, report.exported.sequence)[:-len(exchange.SUFFIX)]
+    assert names == [p.name for p in report.exported.paths]
+    assert all(n.startswith(f"{first}-part-") for n in names)
+    imported = FolderWatch(lead, to_lead, to_officer, settle_seconds=0).scan().imported
+    assert len(imported) == len(names)
+    assert len([c for c in lead.store.list_cases(limit=100) if "front desk" in c.title]) == 8

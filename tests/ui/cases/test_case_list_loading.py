@@ -87,7 +87,7 @@ def _expected(path_session: Any, flt: CaseFilter, sort: str = "number",
     """Case ids the whole list shows for ``flt``, in order, computed from every row at once."""
     db = path_session.db
     rows = queries.case_rows(db)
-    matching = queries.matching_case_ids(db, flt.text) if flt.text else None
+    matching = queries.matching_docs(db, flt.text) if flt.text else None
     names = {m.id: m.name for m in path_session.members(include_inactive=True)}
     chosen = queries.select(rows, flt, matching=matching)
     return [rows[i].id for i in queries.order(rows, chosen, sort, descending=descending,
@@ -195,3 +195,30 @@ def test_a_lock_during_the_load_stops_it_cleanly(qtbot: QtBot, loading: Loading)
     assert len(loading.pages_read) == read_before
     assert is_deleted(loading.main)
     assert gc.isenabled()
+
+
+def test_a_search_shown_follows_a_case_whose_opening_day_changes(
+        qtbot: QtBot, loading: Loading) -> None:
+    # The table finds a text search's cases by their search documents (CaseRow.doc); a case
+    # whose opening day changes gets a new document, and must still be found, in its new
+    # place, while one that no longer matches leaves.
+    page = loading.page
+    session = loading.controller.session
+    assert session is not None
+    loading.main.show_page("cases")
+    listing = page.list
+    with qtbot.waitSignal(listing.load_finished, timeout=10_000):
+        pass
+    listing.search.setText("harbor")
+    listing.apply_filter()
+    flt = CaseFilter(text="harbor", status=NOT_CLOSED)
+    before = _shown(page)
+    assert before == _expected(session, flt) and len(before) > 3
+    moved, renamed = before[-1], before[0]
+    old_doc = listing.model.case_row(listing.model.row_of(moved)).doc
+    session.store.update_case(moved, {"opened_on": days(1)})  # now the newest
+    session.store.update_case(renamed, {"title": "Depot follow-up"})
+    qtbot.waitUntil(lambda: _shown(page) == _expected(session, flt), timeout=5_000)
+    shown = _shown(page)
+    assert shown[0] == moved and listing.model.case_row(0).doc != old_doc
+    assert (renamed in shown) == (renamed in _expected(session, flt))

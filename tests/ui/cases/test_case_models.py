@@ -27,7 +27,7 @@ def row(n: int, **values: object) -> CaseRow:
     base = dict(id=f"id-{n}", number=f"2026-{n:04d}-K7Q", title=f"Case {n}", status="open",
                 concern="low", tier="universal", next_review=None,
                 opened_on=(TODAY - timedelta(days=n)).isoformat(), task_due=None,
-                assigned=())
+                assigned=(), doc=1000 - n)  # documents in list order, as search gives them
     base.update(values)
     return CaseRow(**base)  # type: ignore[arg-type]
 
@@ -50,7 +50,7 @@ def test_case_table_model(qtmodeltester: ModelTester) -> None:
     assert model.rowCount() == 3 and model.row_of("id-2") == -1
     model.set_filter(CaseFilter(overdue=True))
     assert {model.case_id(r) for r in range(model.rowCount())} == {"id-1", "id-4"}
-    model.set_filter(CaseFilter(text="x"), frozenset({"id-3"}))
+    model.set_filter(CaseFilter(text="x"), frozenset({1000 - 3}))  # id-3's document
     assert [model.case_id(r) for r in range(model.rowCount())] == ["id-3"]
     model.set_filter(CaseFilter())
     model.update_cases([row(5, title="New one"), row(1, concern="moderate")], gone={"id-2"})

@@ -254,3 +254,10 @@ def test_the_bundle_history_says_when_a_member_laptop_s_review_was_not_applied()
     row = {"direction": "in", "summary": {"applied": 3, "not_lead_reviews": 1}}
     assert "1 form review from a laptop that is not a lead laptop not applied" in (
         words.history_counts(row))
+
+
+def test_the_bundle_history_says_when_a_lead_s_change_was_not_proven() -> None:
+    row = {"direction": "in", "summary": {"applied": 3, "not_proven_purges": 2,
+                                          "not_proven_reviews": 1}}
+    assert "3 purge(s)/resolution(s)/review(s) said to be a lead laptop's but not proven" \
+        " not applied" in words.history_counts(row)

@@ -252,6 +252,35 @@ def test_export_to_picked_laptops_only(qtbot: QtBot, laptops: Laptops, make_page
     assert "(everything)" in page.history.model.index(0, 4).data()
 
 
+def test_an_export_larger_than_a_part_says_every_part_must_be_imported(
+        qtbot: QtBot, pair: tuple[Session, Session], make_page: MakePage, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from btam_desktop.core.sync import limits, payload
+
+    _, b = pair
+    for i in range(6):
+        b.store.create_case(f"Reported at the front desk {i}", concern="moderate",
+                            summary="Letters to the clinic, again and again. " * 40)
+    monkeypatch.setattr(limits, "MAX_PLAIN_BYTES", 24 * 1024)
+    monkeypatch.setattr(payload, "PART_BYTES", 4 * 1024, raising=False)  # new with parts
+    page = make_page(b)
+    _click(qtbot, page.exchange.everything)
+    _save_to(monkeypatch, PAGE, tmp_path / "to-lead.btambundle")
+    page.exchange.export_button.setFocus()
+    qtbot.keyClick(page.exchange.export_button, Qt.Key.Key_Space)  # by keyboard
+    _wait_job(qtbot, page)
+    result = page.exchange.export_result
+    files = sorted(tmp_path.glob("to-lead-part-*.btambundle"))
+    assert len(files) >= 2 and not (tmp_path / "to-lead.btambundle").exists()
+    assert result.kind == "ok", result.text()
+    text = result.text()
+    assert f"Written in {len(files)} parts" in text and "Every part must be imported" in text
+    assert all(f.name in text for f in files)
+    assert page.history.model.rowCount() == len(files)
+    shown = {page.history.model.index(row, 4).data() for row in range(len(files))}
+    assert any(f"(part 1 of {len(files)}) (everything)" in text for text in shown)
+
+
 def test_dropping_bundle_files_on_the_page_imports_them(
         qtbot: QtBot, pair: tuple[Session, Session], make_page: MakePage,
         tmp_path: Path) -> None:

@@ -1,0 +1,139 @@
+"""Backup and restore of a kept demo vault against copying its file (issue 12).
+
+    .venv/bin/python tests/bench/bench_backup.py --vault ~/btam-bench/bench-app-100000.btam
+
+Target: backup and restore stream in chunks, so the memory they add stays under 100 MiB
+whatever the vault's size, and each takes at most 1.5x the time of copying the vault's file
+(``shutil.copyfile`` + fsync, the baseline, measured in the same run on the same disk, warm
+page cache for both). Backup (``Session.backup``: audit entry, anchor, ``sqlcipher_export``
+copy, hashed and streamed into the backup file) and restore (``backup.restore``: checksum
+while streaming into a temporary file, the copy opened and checked, moved into place) each
+run in a fresh process, which reports its wall time and its peak resident memory against its
+resident memory just before (``resource.getrusage``: the process's own high-water mark). The
+vault is opened with the bench member (bench_app's); the backup adds one audit entry to it.
+Files are written in a temporary folder beside the vault (same disk) and removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+
+import bench_app  # noqa: E402  (the kept vault's member and passphrase)
+
+# Run in a child: one backup or one restore, then one JSON line.
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+
+def rss_mib():
+    # Current resident size from /proc (Linux), else the high-water mark.
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+what, vault_path, member, passphrase, target = sys.argv[1:6]
+from btam_desktop.core import backup, vault
+if what == "backup":
+    session, _ = vault.unlock(Path(vault_path), passphrase_text=passphrase, member=member)
+    before = rss_mib()
+    started = time.perf_counter()
+    session.backup(Path(target))
+    seconds = time.perf_counter() - started
+    session.lock()
+else:
+    before = rss_mib()
+    started = time.perf_counter()
+    backup.restore(Path(vault_path), Path(target), passphrase_text=passphrase, member=member)
+    seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "before": before, "peak": peak}))
+"""
+
+
+def copy_file(source: Path, target: Path) -> float:
+    """Seconds to copy ``source`` to ``target`` and fsync it (the baseline)."""
+    started = time.perf_counter()
+    shutil.copyfile(source, target)
+    with open(target, "rb+") as handle:
+        os.fsync(handle.fileno())
+    seconds = time.perf_counter() - started
+    target.unlink()
+    return seconds
+
+
+def child(what: str, source: Path, target: Path) -> dict[str, float]:
+    """One backup (``source``: the vault) or restore (``source``: the backup) in a fresh
+    process."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, what, str(source), bench_app.MEMBER,
+         bench_app.PASSPHRASE, str(target)],
+        check=True, cwd=ROOT, capture_output=True, text=True)
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: the kept vault and how many runs of each."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--vault", type=Path, required=True,
+                        help="a kept demo vault (tests/bench/run_all.py makes them)")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    vault_path = args.vault.expanduser().resolve()
+    size_mib = vault_path.stat().st_size / 2**20
+    copies: list[float] = []
+    backups: list[dict[str, float]] = []
+    restores: list[dict[str, float]] = []
+    with tempfile.TemporaryDirectory(dir=vault_path.parent, prefix=".bench-backup-") as tmp:
+        folder = Path(tmp)
+        copy_file(vault_path, folder / "warm.copy")  # the page cache warmed for everyone
+        for run in range(args.runs):
+            # Alternated run by run, so the machine's load drifts over all three alike.
+            copies.append(copy_file(vault_path, folder / f"copy-{run}"))
+            made = folder / f"backup-{run}.btambak"
+            backups.append(child("backup", vault_path, made))
+            restored = folder / f"restored-{run}" / "vault.btam"
+            restored.parent.mkdir()
+            restores.append(child("restore", made, restored))
+            backup_mib = made.stat().st_size / 2**20
+            shutil.rmtree(restored.parent)
+            made.unlink()
+    copy_s = statistics.median(copies)
+    print(f"vault {vault_path.name}: {size_mib:,.0f} MiB; backup file {backup_mib:,.0f} MiB;"
+          f" median of {args.runs}, {sys.platform}, Python {sys.version.split()[0]},"
+          f" {os.cpu_count()} CPUs")
+    print(f"{'what':<44} {'seconds':>8} {'x copy':>7} {'added MiB':>10} {'peak MiB':>9}")
+    print(f"{'copy the vault file + fsync (baseline)':<44} {copy_s:>8.2f} {1.0:>7.2f}")
+    verdicts = []
+    for label, runs in (("backup (Session.backup)", backups),
+                        ("restore (backup.restore, checked)", restores)):
+        seconds = statistics.median(r["seconds"] for r in runs)
+        added = statistics.median(r["peak"] - r["before"] for r in runs)
+        peak = max(r["peak"] for r in runs)
+        ratio = seconds / copy_s
+        print(f"{label:<44} {seconds:>8.2f} {ratio:>7.2f} {added:>10.1f} {peak:>9.1f}")
+        verdicts.append(f"{label.split()[0]}: time {'met' if ratio <= 1.5 else 'NOT met'}"
+                        f" ({ratio:.2f}x copy, target <= 1.5), memory"
+                        f" {'met' if added < 100 else 'NOT met'} ({added:.0f} MiB added,"
+                        " target < 100)")
+    print("\n".join(verdicts))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

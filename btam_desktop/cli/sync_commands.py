@@ -28,7 +28,7 @@ from typing import Any
 
 from btam_desktop.cli import common
 from btam_desktop.cli.common import Context, UsageError, first_line, safe_text, table
-from btam_desktop.core.errors import DiskFull, InvalidInput, PermissionDenied, VaultBusy
+from btam_desktop.core.errors import DiskFull, InvalidInput, NotFound, PermissionDenied, VaultBusy
 from btam_desktop.core.fileio import atomic_write_text
 from btam_desktop.core.hlc import Stamp
 from btam_desktop.core.ops import TABLES
@@ -173,14 +173,11 @@ def cmd_team_join(ctx: Context) -> int:
 
 
 def _pending(session: Session, key: str) -> dict[str, Any]:
-    wanted = key.strip().lower()
-    for item in team.pending_requests(session):
-        if wanted in (str(item["device_id"]).lower(), str(item["device_code"]).lower(),
-                      str(item["device_name"]).lower()) or (
-                len(wanted) >= 8 and str(item["device_id"]).startswith(wanted)):
-            return item
-    raise InvalidInput(f"no pending join request from {key!r}; give the request file"
-                       " (see `btam team requests`)")
+    try:
+        return team.find_request(session, key)
+    except NotFound:
+        raise InvalidInput(f"no pending join request from {key!r}; give the request file"
+                           " (see `btam team requests`)") from None
 
 
 def cmd_team_approve(ctx: Context) -> int:
@@ -508,14 +505,18 @@ def _case_number(session: Session, table_name: str, record_id: str) -> str | Non
 
 
 def _short_ids(ids: list[str]) -> dict[str, str]:
-    """The shortest unique prefix of each id (at least the kind and 8 characters)."""
+    """The shortest unique prefix of each id (at least the kind and 8 characters), unique
+    without regard to case: ``conflicts.get`` matches a prefix that way (short ids hold
+    capitals, UUID ids may be typed in them)."""
     out = {}
+    folded = [other.lower() for other in ids]
     for conflict_id in ids:
         kind, _, rest = conflict_id.partition(":")
+        mine = conflict_id.lower()
         length = 8
         while length < len(rest) and any(
-                other != conflict_id and other.startswith(f"{kind}:{rest[:length]}")
-                for other in ids):
+                other != mine and other.startswith(f"{kind}:{rest[:length]}".lower())
+                for other in folded):
             length += 1
         out[conflict_id] = f"{kind}:{rest[:length]}"
     return out
@@ -565,9 +566,9 @@ def cmd_conflicts_list(ctx: Context) -> int:
         if c.table == "cases" and number:
             where = f"case {number}"
         elif number:
-            where = f"{record} {c.record_id[:8]} on case {number}"
+            where = f"{record} {c.record_id[-8:]} on case {number}"
         else:
-            where = f"{record} {c.record_id[:8]}"
+            where = f"{record} {c.record_id[-8:]}"
         mark = "!" if c.critical else " "
         state = "  (resolved)" if c.resolved else ""
         blocks.append("\n".join([

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from btam_desktop.core import audit, changelog, handed, queries, search
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
-from btam_desktop.core.ids import is_uuid
+from btam_desktop.core.ids import is_record_id, is_uuid
 from btam_desktop.core.model import (
     AGE_GROUPS,
     CASE_STATUSES,
@@ -312,8 +312,12 @@ class CaseStore:
     def resolve_case_id(self, id_or_number: str) -> str:
         """Accept a case id, a full number (2026-0042-K7Q) or a unique short one (2026-0042)."""
         key = id_or_number.strip()
-        if is_uuid(key):
-            row = self.db.query_one("SELECT id FROM cases WHERE id = ?", (key.lower(),))
+        if is_record_id(key):
+            # Short ids are case-sensitive: matched exactly as typed. A UUID (vaults made before
+            # short ids) is stored lower-case and may be typed in capitals.
+            row = self.db.query_one("SELECT id FROM cases WHERE id = ?", (key,))
+            if row is None and is_uuid(key) and key != key.lower():
+                row = self.db.query_one("SELECT id FROM cases WHERE id = ?", (key.lower(),))
         else:
             row = self.db.query_one("SELECT id FROM cases WHERE number = ?", (key.upper(),))
             if row is None:

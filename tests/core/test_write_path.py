@@ -1,5 +1,6 @@
 """The write path's bulk form: ``Operation.insert_many`` writes what ``insert`` writes (record,
-change-log row, search index), and record ids stay UUIDv7, unique and increasing."""
+change-log row, search index), and record ids stay UUIDv7 values (as 22 base-62 digits),
+unique and increasing."""
 
 from __future__ import annotations
 
@@ -13,25 +14,33 @@ import pytest
 from btam_desktop.core import audit
 from btam_desktop.core.audit import Pending
 from btam_desktop.core.errors import InvalidInput
-from btam_desktop.core.ids import new_id, new_ids
+from btam_desktop.core.ids import id_value, new_id, new_ids
 from btam_desktop.core.ops import change_value
 from btam_desktop.core.session import Session
+
+
+def _uuid7(text: str) -> uuid.UUID:
+    """The UUID an id holds: 22 base-62 digits of its 128 bits."""
+    assert len(text) == 22 and text.isascii() and text.isalnum(), text
+    return uuid.UUID(int=id_value(text))
 
 
 def test_ids_are_uuid7_unique_and_increasing() -> None:
     ids = [new_id() for _ in range(20_000)]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
-    parsed = uuid.UUID(ids[-1])
-    assert parsed.version == 7 and str(parsed) == ids[-1]
+    parsed = _uuid7(ids[-1])
+    assert parsed.version == 7
     assert parsed.variant == uuid.RFC_4122
 
 
 def test_ids_made_in_bulk_are_uuid7_unique_and_increasing_with_the_others() -> None:
     ids = [new_id(), *new_ids(5000), new_id(), *new_ids(1), *new_ids(9000), new_id()]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    values = [id_value(text) for text in ids]
+    assert values == sorted(values)  # the text's order is the number's
     for text in ids:
-        parsed = uuid.UUID(text)
-        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
+        parsed = _uuid7(text)
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
     assert new_ids(0) == []
 
 
@@ -42,7 +51,7 @@ def test_ids_carry_their_millisecond_and_a_counter_and_random_bits() -> None:
     before = time.time_ns() // 1_000_000
     ids = new_ids(9000)
     after = time.time_ns() // 1_000_000
-    fields = [uuid.UUID(text).int for text in ids]
+    fields = [_uuid7(text).int for text in ids]
     millis = [n >> 80 for n in fields]
     # 4,096 a millisecond, then the next is borrowed (ids made just before may have too)
     assert before <= millis[0] and millis[-1] <= max(after, millis[0]) + 3

@@ -241,8 +241,9 @@ def _run(world: World, command: Command, name: str, monkeypatch: pytest.MonkeyPa
     if command.argv[:2] == ["case", "add"] and code == 0:
         world.case[command.laptop] = world.newest_case(command.laptop, command.member)
     if command.argv[:2] == ["partner", "add"] and code == 0:
-        # "Added NAME (ID)." (or the partner as JSON with --json).
-        found = re.search(r"\(([0-9a-f-]+)\)\.\s*$", out)
+        # "Added NAME (ID)." (or the partner as JSON with --json); ID is a 22-character short
+        # id (letters and digits) or, in a vault made before them, a UUID.
+        found = re.search(r"\(([0-9A-Za-z-]+)\)\.\s*$", out)
         world.partner[command.laptop] = (
             str(json.loads(out)["id"]) if "--json" in argv else found.group(1) if found else "")
 

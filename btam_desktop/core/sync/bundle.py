@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from btam_desktop.core import handed
 from btam_desktop.core.errors import InvalidInput
-from btam_desktop.core.ids import is_uuid, new_id
+from btam_desktop.core.ids import is_uuid, new_uuid
 from btam_desktop.core.sync import limits
 from btam_desktop.core.sync.identity import (
     FINGERPRINT_RE,
@@ -576,7 +576,7 @@ def seal_compressed(
     It trusts ``compressed`` and ``plain_size`` as given, which is what lets tests build hostile
     but correctly signed bundles (bombs, lying sizes, newer formats). Use :func:`write_bundle`.
     """
-    bundle_id = bundle_id or new_id()
+    bundle_id = bundle_id or new_uuid()
     if not is_uuid(bundle_id):
         raise BundleRefused("bundle id must be a UUID")
     if kind not in KINDS:

@@ -38,7 +38,7 @@ from typing import Any
 from btam_desktop.core import audit, handed
 from btam_desktop.core.errors import InvalidInput, NotFound, PermissionDenied
 from btam_desktop.core.fileio import atomic_writer
-from btam_desktop.core.ids import is_uuid, new_id
+from btam_desktop.core.ids import is_uuid, new_uuid
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import team
 from btam_desktop.core.sync.identity import (
@@ -165,7 +165,7 @@ def make_card(keys: DeviceKeys, *, team_id: str, team_name: str, agency: str,
         raise InvalidInput(f"a contact card is valid for 1 to {MAX_DAYS} days")
     start = now or datetime.now(UTC)
     unsigned = ContactCard(
-        card_id=new_id(), team_id=team_id, team_name=team_name, agency=agency,
+        card_id=new_uuid(), team_id=team_id, team_name=team_name, agency=agency,
         leads=tuple(sorted(leads, key=lambda lead: lead.public.device_id)),
         issued_by=keys.device_id, issued_at=_time(start),
         expires_at=_time(start + timedelta(days=days)))

@@ -220,16 +220,21 @@ def listing(db: Database, *, include_resolved: bool = False,
 
 
 def get(db: Database, conflict_id: str) -> Conflict:
-    """One conflict (a unique prefix of its id is enough)."""
-    rows = db.query("SELECT id FROM conflicts WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 2",
-                    (conflict_id, conflict_id.replace("%", "\\%").replace("_", "\\_") + "%"))
-    exact = [r[0] for r in rows if r[0] == conflict_id]
-    if not exact and len(rows) > 1:
+    """One conflict: its id as shown, or a prefix of it that names no other conflict.
+
+    The whole id is matched exactly first (short ids are case-sensitive). A prefix is matched
+    without regard to case (LIKE), as UUID ids could be typed in capitals: a prefix that
+    matches several conflicts that way says so rather than picking one."""
+    if db.scalar("SELECT 1 FROM conflicts WHERE id = ?", (conflict_id,)):
+        return listing(db, include_resolved=True, conflict_id=conflict_id)[0]
+    rows = db.query("SELECT id FROM conflicts WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
+                    (conflict_id.replace("\\", "\\\\").replace("%", "\\%")
+                     .replace("_", "\\_") + "%",))
+    if len(rows) > 1:
         raise InvalidInput(f"{conflict_id!r} matches several conflicts; give more of its id")
     if not rows:
         raise NotFound(f"no conflict {conflict_id!r}")
-    wanted = exact[0] if exact else rows[0][0]
-    return listing(db, include_resolved=True, conflict_id=wanted)[0]
+    return listing(db, include_resolved=True, conflict_id=rows[0][0])[0]
 
 
 def check_table(table: str) -> None:

@@ -27,7 +27,7 @@ from btam_desktop.core import schema
 from btam_desktop.core.db import CACHE_KIB, Database
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.fileio import OWNER_ONLY, fsync_dir
-from btam_desktop.core.ids import new_id
+from btam_desktop.core.ids import new_uuid
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import bundle, limits, peers, team
 from btam_desktop.core.sync import payload as payload_mod
@@ -245,7 +245,7 @@ def export_bundle(session: Session, out: Path, *, to: list[str] | None = None,
                                      holds=holds):
             counts = {**payload_mod.counts_of(doc), "withdrawn": len(doc["withdraw"])}
             cases.update(row[2] for row in doc["changes"] if row[1] == "cases")
-            bundle_id = new_id()
+            bundle_id = new_uuid()
             sequence = first_sequence + len(sealed)
             try:
                 data = bundle.write_bundle(

@@ -36,7 +36,7 @@ from btam_desktop.core.formlib import canonical_answers
 from btam_desktop.core.forms import FormDefinition
 from btam_desktop.core.forms.errors import FormsError
 from btam_desktop.core.forms.fieldtypes import MEDIA_FORMATS
-from btam_desktop.core.ids import is_uuid, new_id
+from btam_desktop.core.ids import is_uuid, new_uuid
 from btam_desktop.core.model import CONCERN_LEVELS, ENTRY_KINDS, PERSON_ROLES, TIERS, Case
 from btam_desktop.core.pdf.redaction import (
     REDACTED,
@@ -398,7 +398,7 @@ def send(session: Session, case: str, *, to_team: str, profile: str, reason: str
         follow_up_of = parent.follow_up_of or parent.referral_id
     content = collect(session, the_case, chosen, people=people, entries=entries, forms=forms)
     withheld = withheld_items(session, the_case.id, chosen, entries)
-    referral_id = new_id()
+    referral_id = new_uuid()
     doc = {
         "v": PAYLOAD_VERSION, "type": "referral", "referral_id": referral_id,
         "follow_up_of": follow_up_of, "from": _from_block(session, roster),
@@ -411,7 +411,7 @@ def send(session: Session, case: str, *, to_team: str, profile: str, reason: str
     counts = {"people": len(content["people"]), "entries": len(content["entries"]),
               "forms": len(content["forms"])}
     sequence, prev_hash = _next_sequence(session)
-    bundle_id = new_id()
+    bundle_id = new_uuid()
     data = bundle.write_bundle(
         doc, sender=keys, recipients=[lead.public for lead in their.leads],
         schema_version=schema.LATEST, kind="referral", team_id=roster.team_id,
@@ -897,7 +897,7 @@ def write_ack(session: Session, referral_id: str, out: Path, *,
            "decided_by": session.db.scalar("SELECT decided_by FROM referrals WHERE"
                                            " referral_id = ?", (ref.referral_id,)) or ""}
     sequence, prev_hash = _next_sequence(session)
-    bundle_id = new_id()
+    bundle_id = new_uuid()
     data = bundle.write_bundle(
         doc, sender=keys, recipients=[lead.public for lead in their.leads],
         schema_version=schema.LATEST, kind="ack", team_id=roster.team_id, sequence=sequence,

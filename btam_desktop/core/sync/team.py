@@ -401,25 +401,42 @@ def approve(session: Session, device_or_file: str, *, role: str = "member") -> R
     return new
 
 
-def _names_device(wanted: str, device_id: str, code: str, name: str) -> bool:
-    """Whether what the user typed (lower-cased) names this device: its id, code or name, or
-    six or more characters of its id. Ids are UUIDv7: those made within a minute share their
-    start, so a shortened id is matched at either end."""
+def _names_device(key: str, device_id: str, code: str, name: str) -> bool:
+    """Whether what the user typed names this device: its id, code or name, or six or more
+    characters of its id, compared without regard to case (UUID ids may be typed in capitals;
+    a short id's case matters, but :func:`_exactly` prefers the device it names exactly). Ids
+    made within a few milliseconds share their start, so a shortened id is matched at either
+    end."""
+    wanted = key.strip().lower()
     device_id = device_id.lower()
     return wanted in (device_id, code.lower(), name.lower()) or (
         len(wanted) >= 6 and (device_id.startswith(wanted) or device_id.endswith(wanted)))
 
 
-def _pending_id(session: Session, key: str) -> str:
-    wanted = key.strip().lower()
-    found = [str(item["device_id"]) for item in pending_requests(session)
-             if _names_device(wanted, item["device_id"], item["device_code"],
-                              item["device_name"])]
+def _exactly(key: str, device_id: str, code: str) -> bool:
+    """Whether ``key`` is this device's whole id as typed, or its code (any case)."""
+    key = key.strip()
+    return key == device_id or key.lower() == code.lower()
+
+
+def find_request(session: Session, key: str) -> dict[str, Any]:
+    """A pending join request named by its device id (or part of it), code or name; a key that
+    names several says so rather than picking one."""
+    found = [item for item in pending_requests(session)
+             if _names_device(key, item["device_id"], item["device_code"], item["device_name"])]
+    exact = [item for item in found
+             if _exactly(key, item["device_id"], item["device_code"])]
+    if exact:
+        found = exact
     if len(found) > 1:
         raise InvalidInput(f"{key!r} names several join requests; give the device code")
     if not found:
         raise NotFound(f"no pending join request from {key!r}; give the request file")
     return found[0]
+
+
+def _pending_id(session: Session, key: str) -> str:
+    return str(find_request(session, key)["device_id"])
 
 
 def decline(session: Session, device: str, reason: str = "") -> None:
@@ -434,10 +451,8 @@ def decline(session: Session, device: str, reason: str = "") -> None:
 
 def find_device(current: Roster, key: str) -> RosterDevice:
     """A roster device by id (or part of it), code or name."""
-    wanted = key.strip().lower()
-    matches = [d for d in current.devices
-               if _names_device(wanted, d.device_id, d.code, d.name)]
-    exact = [d for d in matches if wanted in (d.device_id.lower(), d.code.lower())]
+    matches = [d for d in current.devices if _names_device(key, d.device_id, d.code, d.name)]
+    exact = [d for d in matches if _exactly(key, d.device_id, d.code)]
     if exact:
         matches = exact
     if not matches:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from btam_desktop.core import audit
 from btam_desktop.core.errors import NotFound
-from btam_desktop.core.ids import is_uuid
+from btam_desktop.core.ids import is_record_id
 from btam_desktop.core.model import AuditEntry
 from btam_desktop.core.session import RECOVERY_ACTOR, Session
 from btam_desktop.ui import messages, tasks
@@ -139,16 +139,16 @@ COLUMNS = ("When", "Who", "What", "Record", "Details")
 
 
 def short_id(record_id: str | None) -> str:
-    """The last 8 characters of an id: its random part (the first ones encode the time,
-    so ids written in the same minute would all start alike). What is not an id (a form id,
-    a setting's name) is shown whole: its tail would read like an id."""
+    """The last 8 characters of an id (a UUID or a 22-character short id): its random part
+    (the first ones encode the time, so ids written together would all start alike). What is
+    not an id (a form id, a setting's name) is shown whole: its tail would read like an id."""
     text = record_id or ""
-    return text[-8:] if is_uuid(text) else text
+    return text[-8:] if is_record_id(text) else text
 
 
 def _value_text(value: Any) -> str:
     text = str(value)
-    return short_id(text) if is_uuid(text) else text
+    return short_id(text) if is_record_id(text) else text
 
 
 def _detail_text(detail: dict[str, Any]) -> str:

@@ -235,8 +235,11 @@ def measure(backend: str, size: int, workdir: Path, seed: int, runs: int,
         result.info.update(persons=summary.persons, entries=summary.entries,
                            tasks=summary.tasks, rate=size / summary.seconds)
         session.db.close()
-    result.info["MB"] = sum(p.stat().st_size for p in path.parent.glob(f"{path.name}*")
-                            if p.name != keyfile.keys_path_for(path).name) / 1e6
+    # The database and its -wal/-shm only: not the key file, nor a kept vault's plain copy
+    # (``<vault>.plain.sqlite``, which doubled the SQLCipher figure at 100k).
+    result.info["MB"] = sum(p.stat().st_size for p in
+                            (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm")))
+                            if p.exists()) / 1e6
 
     result.times["open (new process) + first page"], kdf = fresh_open(backend, path, 3)
     if backend == "sqlcipher":

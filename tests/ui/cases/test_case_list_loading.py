@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import queries, vault
 from btam_desktop.core.queries import NOT_CLOSED, CaseFilter
+from btam_desktop.core.session import Session
 from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.main_window import MainWindow
 from btam_desktop.ui.models.case_table import COLUMN_KEYS
@@ -166,12 +167,17 @@ def test_filters_search_and_sort_chosen_during_the_load_are_right_after_it(
     assert _shown(page) == _expected(session, CaseFilter(status=NOT_CLOSED))
 
 
-def test_changes_committed_during_the_load_are_shown_after_it(
-        qtbot: QtBot, loading: Loading) -> None:
-    page = loading.page
+def _shown_cases_page(loading: Loading) -> tuple[CasesPage, Session]:
+    """The Cases page shown (its load started) and the session behind it."""
     session = loading.controller.session
     assert session is not None
     loading.main.show_page("cases")
+    return loading.page, session
+
+
+def test_changes_committed_during_the_load_are_shown_after_it(
+        qtbot: QtBot, loading: Loading) -> None:
+    page, session = _shown_cases_page(loading)
     assert page.list.model.loading
     oldest = _expected(session, CaseFilter(status=NOT_CLOSED))[-1]  # read by the last page
     session.store.update_case(oldest, {"title": "Renamed while loading"})
@@ -202,10 +208,7 @@ def test_a_search_shown_follows_a_case_whose_opening_day_changes(
     # The table finds a text search's cases by their search documents (CaseRow.doc); a case
     # whose opening day changes gets a new document, and must still be found, in its new
     # place, while one that no longer matches leaves.
-    page = loading.page
-    session = loading.controller.session
-    assert session is not None
-    loading.main.show_page("cases")
+    page, session = _shown_cases_page(loading)
     listing = page.list
     with qtbot.waitSignal(listing.load_finished, timeout=10_000):
         pass

@@ -710,16 +710,36 @@ DROP VIEW change_log;
     for table, stamp in FOLDED.items()
 ) + ";\n"
 
+# v20: the vault's size (issue 12). The case index keeps which documents hold a word, not
+# where in them (``detail = column``): 2.38 -> about 1.5 KB a demo case. Positions served
+# only phrase queries: the one the app made, a whole case number as a phrase at the start of
+# the document, is now the number's words in the document's own ``number`` column (FTS5
+# column filters need only the column lists), and a user's word the tokenizer would split
+# ("nightowl_5339") is split before it is quoted (core/search.py). Made again and filled from
+# case_docs (rowids kept) by core/search.refill_cases, as v15 did.
+SCHEMA_V20 = """
+DROP TABLE case_fts;
+CREATE VIRTUAL TABLE case_fts USING fts5 (
+    number,
+    body,
+    content = '',
+    contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '1 2 3',
+    detail = column
+);
+"""
+
 MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4, 5: SCHEMA_V5, 6: SCHEMA_V6,
     7: SCHEMA_V7, 8: SCHEMA_V8, 9: SCHEMA_V9, 10: SCHEMA_V10, 11: SCHEMA_V11,
     12: SCHEMA_V12, 13: SCHEMA_V13, 14: SCHEMA_V14, 15: SCHEMA_V15,
-    16: SCHEMA_V16, 17: SCHEMA_V17, 18: SCHEMA_V18, 19: SCHEMA_V19,
+    16: SCHEMA_V16, 17: SCHEMA_V17, 18: SCHEMA_V18, 19: SCHEMA_V19, 20: SCHEMA_V20,
 }
 REBUILD_SEARCH = frozenset({11})
 """Versions after whose statements the search index is rebuilt from the stored rows (once,
 when the whole migration's statements have run)."""
-REFILL_CASE_INDEX = frozenset({15})
+REFILL_CASE_INDEX = frozenset({15, 20})
 """Versions after whose statements the case documents are filled again from the stored rows,
 keeping their rowids (the case index was made again; a whole rebuild covers it too)."""
 SIGN_OWN = frozenset({19})

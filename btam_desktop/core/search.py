@@ -8,8 +8,9 @@ below. That SQL is the one statement of what is searchable; the schema migration
 this index (v11) and made it again with prefix lists (v15) run the same SQL (:func:`rebuild`,
 :func:`refill_cases`).
 
-**Case documents** (``case_fts``, contentless). A case's document holds its number, title and
-summary, every timeline entry's summary, details, context and outcome, every string in the
+**Case documents** (``case_fts``, contentless). A case's document holds its number (a
+column of its own, ``number``) and, in ``body``, its title and summary, every timeline
+entry's summary, details, context and outcome, every string in the
 answers of its live forms (newest version of an amended form only), and the names, aliases,
 phone and e-mail of the live persons linked to it. A trashed case has no document.
 
@@ -40,8 +41,8 @@ but a case number, with its device code ("2026-0109-K7Q") or without ("2026-0109
 case(s) with that number and nothing else. By the rule above it would be the words "2026" and
 "0109*", found in every 2026 case whose person has the phone number 555-0109 (and in any case
 that merely mentions the number): the officer who types a number wants that file. The number
-is the first text of a case document, so the query is the number's words as a phrase at the
-start of the document (FTS5's ``^``), whole words: "2026-0109" does not find 2026-01090.
+is the document's own ``number`` column, so the query is the number's words, every one of
+them, in that column only, whole words: "2026-0109" does not find 2026-01090.
 When no case has that number, the words are searched as usual (an incident or CAD number
 written the same way, "2026-004512", is then found in the forms that hold it).
 """
@@ -56,7 +57,10 @@ from typing import Any
 
 from btam_desktop.core.db import Database
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits, as the tokenizer (unicode61) reads them: "_" and other punctuation
+# separate words. The index keeps no positions (schema v20, ``detail = column``), so a quoted
+# string must be one token: "nightowl_5339" is the two words "nightowl" and "5339".
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 DAY_SHIFT = 24
 """Bits of a case document's rowid below its day number (16 million cases per day)."""
@@ -82,8 +86,8 @@ def case_number_query(text: str) -> str | None:
     if match is None:
         return None
     words = [w for w in match.groups() if w]
-    # The document starts with the case number (CASE_BODY): a phrase at its first token.
-    return '^"' + " ".join(words) + '"'
+    # Every word of the number in the document's number column (CASE_NUMBER).
+    return "number : (" + " AND ".join(f'"{word}"' for word in words) + ")"
 
 
 MAX_EXPANSION = 16
@@ -169,7 +173,10 @@ PERSON_BODY = """concat_ws(char(10), p.family_name, p.given_names,
      WHERE a.type = 'text'),
     p.phone, p.email)"""
 
-CASE_BODY = f"""concat_ws(char(10), c.number, c.title, c.summary,
+CASE_NUMBER = "c.number"
+"""The case document's ``number`` column: the case number alone (for a whole-number search)."""
+
+CASE_BODY = f"""concat_ws(char(10), c.title, c.summary,
     (SELECT group_concat(concat_ws(char(10), t.summary, t.details, t.context, t.outcome),
                          char(10))
      FROM timeline t WHERE t.case_id = c.id),
@@ -273,7 +280,8 @@ def reindex_cases(db: Database, case_ids: Iterable[str]) -> None:
         db.executemany("INSERT INTO case_docs (rowid, case_id) VALUES (?, ?)", rows)
     if live:
         db.execute(
-            f"INSERT INTO case_fts (rowid, body) SELECT d.rowid, {CASE_BODY}"
+            f"INSERT INTO case_fts (rowid, number, body) SELECT d.rowid, {CASE_NUMBER},"
+            f" {CASE_BODY}"
             f" FROM case_docs d JOIN cases c ON c.id = d.case_id"
             f" WHERE d.case_id IN ({_IDS})", {"ids": json.dumps(sorted(live))})
 
@@ -294,7 +302,8 @@ def reindex_persons(db: Database, person_ids: Iterable[str]) -> None:
 def refill_cases(db: Database) -> None:
     """Fill an empty ``case_fts`` from the stored rows for the documents ``case_docs`` lists,
     rowids kept (the v15 migration made the table again with its prefix indexes)."""
-    db.execute(f"INSERT INTO case_fts (rowid, body) SELECT d.rowid, {CASE_BODY}"
+    db.execute(f"INSERT INTO case_fts (rowid, number, body) SELECT d.rowid, {CASE_NUMBER},"
+               f" {CASE_BODY}"
                " FROM case_docs d JOIN cases c ON c.id = d.case_id")
 
 

@@ -165,6 +165,20 @@ def test_the_last_word_is_a_prefix_the_others_are_whole(session: Session) -> Non
     assert find(text="threat letters zz") == []
 
 
+def test_a_word_the_tokenizer_splits_is_searched_as_its_words(session: Session) -> None:
+    # The index keeps no positions (schema v20): "nightowl_5339" cannot be a phrase. It is
+    # the words "nightowl" and "5339" (the last a prefix), found as an alias is typed.
+    case = session.store.create_case("Posts on a gaming forum")
+    person = session.store.add_person("Halloran", "Rory", aliases=["nightowl_5339"])
+    session.store.link_person(case.id, person.id, "person_of_concern")
+    find = session.store.list_cases
+    for text in ("nightowl_5339", "nightowl_53", "NightOwl 5339", "5339 nightowl", "o'nightowl"):
+        found = [c.id for c in find(text=text)]
+        assert found == ([] if text == "o'nightowl" else [case.id]), text
+        assert queries.matching_case_ids(session.db, text) == frozenset(found), text
+        assert session.store.count_cases(text=text) == len(found), text
+
+
 def test_search_index_is_rebuilt_by_the_migration(demo_vault: Session) -> None:
     session = demo_vault
     before = {t: queries.matching_case_ids(session.db, t) for t in _words(session)}

@@ -5,8 +5,9 @@ every :class:`~btam_desktop.core.ops.Operation` (local edits, demo data and chan
 laptops alike): at its end the operation hands :func:`refresh` the records it touched, and the
 documents of the cases (and persons) they belong to are rebuilt from the stored rows by the SQL
 below. That SQL is the one statement of what is searchable; the schema migrations that built
-this index (v11) and made it again with prefix lists (v15) run the same SQL (:func:`rebuild`,
-:func:`refill_cases`).
+this index (v11) and made it again with prefix lists (v15) and without word positions (v20:
+``detail = column``, the case number in a column of its own) run the same SQL
+(:func:`rebuild`, :func:`refill_cases`).
 
 **Case documents** (``case_fts``, contentless). A case's document holds its number (a
 column of its own, ``number``) and, in ``body``, its title and summary, every timeline

@@ -190,6 +190,10 @@ CASE_BODY = f"""concat_ws(char(10), c.title, c.summary,
      FROM case_persons cp JOIN persons p ON p.id = cp.person_id
      WHERE cp.case_id = c.id AND cp.deleted_at IS NULL AND p.deleted_at IS NULL))"""
 
+# The documents of the cases case_docs lists, one row each (callers add a WHERE).
+_FILL_CASE_FTS = (f"INSERT INTO case_fts (rowid, number, body) SELECT d.rowid, {CASE_NUMBER},"
+                  f" {CASE_BODY} FROM case_docs d JOIN cases c ON c.id = d.case_id")
+
 _DAY = "CAST(coalesce(julianday(c.opened_on), 0) AS INTEGER)"
 _IDS = "SELECT value FROM json_each(:ids)"
 
@@ -280,11 +284,8 @@ def reindex_cases(db: Database, case_ids: Iterable[str]) -> None:
     if rows:
         db.executemany("INSERT INTO case_docs (rowid, case_id) VALUES (?, ?)", rows)
     if live:
-        db.execute(
-            f"INSERT INTO case_fts (rowid, number, body) SELECT d.rowid, {CASE_NUMBER},"
-            f" {CASE_BODY}"
-            f" FROM case_docs d JOIN cases c ON c.id = d.case_id"
-            f" WHERE d.case_id IN ({_IDS})", {"ids": json.dumps(sorted(live))})
+        db.execute(f"{_FILL_CASE_FTS} WHERE d.case_id IN ({_IDS})",
+                   {"ids": json.dumps(sorted(live))})
 
 
 def reindex_persons(db: Database, person_ids: Iterable[str]) -> None:
@@ -302,10 +303,8 @@ def reindex_persons(db: Database, person_ids: Iterable[str]) -> None:
 
 def refill_cases(db: Database) -> None:
     """Fill an empty ``case_fts`` from the stored rows for the documents ``case_docs`` lists,
-    rowids kept (the v15 migration made the table again with its prefix indexes)."""
-    db.execute(f"INSERT INTO case_fts (rowid, number, body) SELECT d.rowid, {CASE_NUMBER},"
-               f" {CASE_BODY}"
-               " FROM case_docs d JOIN cases c ON c.id = d.case_id")
+    rowids kept (the v15 and v20 migrations made the table again)."""
+    db.execute(_FILL_CASE_FTS)
 
 
 def rebuild(db: Database) -> None:

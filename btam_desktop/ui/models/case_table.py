@@ -179,6 +179,15 @@ class CaseTableModel(QAbstractTableModel):
         self._position = {row.id: i for i, row in enumerate(self._rows)}
         self._by_doc = {row.doc: i for i, row in enumerate(self._rows)}
 
+    def _replace(self, at: int, row: CaseRow) -> None:
+        """Put ``row`` in place of the row at ``at`` (the same case), its document's index
+        kept in step: a new opening day gives the case a new search document."""
+        old = self._rows[at].doc
+        if old != row.doc:
+            self._by_doc.pop(old, None)
+            self._by_doc[row.doc] = at
+        self._rows[at] = row
+
     def update_cases(self, changed: Iterable[CaseRow], gone: Collection[str] = ()) -> None:
         """Replace or add ``changed`` rows and drop the ids in ``gone`` (trashed cases).
 
@@ -190,11 +199,7 @@ class CaseTableModel(QAbstractTableModel):
         changed = list(changed)
         if not gone and self._same_places(changed):
             for row in changed:
-                at = self._position[row.id]
-                if self._rows[at].doc != row.doc:
-                    self._by_doc.pop(self._rows[at].doc, None)
-                    self._by_doc[row.doc] = at
-                self._rows[at] = row
+                self._replace(self._position[row.id], row)
             for row in changed:
                 shown = self.row_of(row.id)
                 if shown >= 0:
@@ -207,11 +212,7 @@ class CaseTableModel(QAbstractTableModel):
                 self._position[row.id] = self._by_doc[row.doc] = len(self._rows)
                 self._rows.append(row)
             else:
-                at, old = known, self._rows[known]
-                if old.doc != row.doc:  # a new opening day: a new document
-                    self._by_doc.pop(old.doc, None)
-                    self._by_doc[row.doc] = at
-                self._rows[at] = row
+                self._replace(known, row)
         if gone:
             drop = {self._position[i] for i in gone if i in self._position}
             if drop:

@@ -90,6 +90,11 @@ class BundleRefused(InvalidInput):
         self.reason = reason
 
 
+class PayloadTooLarge(BundleRefused):
+    """A payload above the bundle limit (``limits.MAX_PLAIN_BYTES``): the export is cut into
+    parts below it (exchange.export_bundle), so one part above it is a record too large."""
+
+
 class BundleTampered(BundleRefused):
     """The signature or an authenticated decryption failed: altered, forged or corrupted."""
 
@@ -514,7 +519,7 @@ def encode_payload(payload: dict[str, Any]) -> bytes:
     except (TypeError, ValueError):
         raise BundleRefused("payload is not JSON-serialisable") from None
     if len(plain) > limits.MAX_PLAIN_BYTES:
-        raise BundleRefused("payload is larger than the bundle limit; export in parts")
+        raise PayloadTooLarge("payload is larger than the bundle limit; export in parts")
     return plain
 
 

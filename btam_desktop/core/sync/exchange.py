@@ -253,9 +253,7 @@ def export_bundle(session: Session, out: Path, *, to: list[str] | None = None,
                     schema_version=schema.LATEST, kind="sync", team_id=roster.team_id,
                     sequence=sequence, prev_hash=prev_hash, counts=counts,
                     bundle_id=bundle_id)
-            except BundleRefused as exc:
-                if "larger than the bundle limit" not in str(exc):
-                    raise
+            except bundle.PayloadTooLarge:
                 # Parts are cut well below the limit; this one is not, whatever the cut: one
                 # change, or what every part carries (roster, purges), is too large.
                 raise BundleRefused(

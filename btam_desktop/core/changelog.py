@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -40,6 +41,8 @@ from btam_desktop.core.schema import FOLDED
 # decoded from its JSON text, ``sig`` the signature of a lead's change (schema v19).
 BUNDLE_COLUMNS = ("change_id, tbl, record_id, field, value, base_hlc, hlc, device_id,"
                   " member_id, reason, resolves, sig")
+# The causal order of such rows: stamp, then device, then change id (merge.change_order's).
+BUNDLE_ORDER = operator.itemgetter(6, 7, 0)
 
 # -- the statements (module constants so that tests/core/test_changelog.py can explain them) --
 _OF_RECORD = ("SELECT change_id, field, value, base_hlc, hlc, device_id FROM change_log"

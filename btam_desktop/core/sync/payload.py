@@ -170,7 +170,7 @@ def parts(db: Database, *, device_id: str, ack: Vector, roster: dict[str, Any] |
     since = {device: ack.get(device, ("", 0))[0] for device in vector}
     stream = heapq.merge(*(changelog.device_after_stream(db, device, since[device])
                            for device in sorted(vector)),
-                         key=lambda c: (c[6], c[7], c[0]))
+                         key=changelog.BUNDLE_ORDER)
     # Every tombstone, every time: they are small, and a record erased with its purged parent
     # on one laptop (one the purger never saw) must reach laptops that acknowledged the
     # purge itself long ago.
@@ -188,7 +188,7 @@ def parts(db: Database, *, device_id: str, ack: Vector, roster: dict[str, Any] |
         return
     part_bytes = None if whole else PART_BYTES
     fixed = len(json.dumps(common))
-    lower: dict[str, str] = {device: ack.get(device, ("", 0))[0] for device in vector}
+    lower = dict(since)  # each device's stamps after which this part carries its changes
     number = 0
     current: list[list[Any]] = []
     blobs: dict[str, str] = {}
@@ -243,8 +243,13 @@ def _last(doc: dict[str, Any], audit_rows: list[list[Any]], signers: list[list[A
     """The last (or only) part: the last audit entries and the whole vector."""
     doc["audit"] = audit_rows
     doc["signers"] = signers if audit_rows else []
-    doc["seen"] = {device: [hlc, seq] for device, (hlc, seq) in sorted(vector.items())}
+    doc["seen"] = _seen(vector)
     return doc
+
+
+def _seen(vector: Vector) -> dict[str, list[Any]]:
+    """What the sender holds, as a payload's ``seen`` (the whole vector)."""
+    return {device: [hlc, seq] for device, (hlc, seq) in sorted(vector.items())}
 
 
 def _audit_chunks(db: Database, vector: Vector, ack: Vector, part_bytes: int | None
@@ -284,13 +289,13 @@ def _scoped(db: Database, common: dict[str, Any], stream: Iterator[list[Any]], s
             first = False
         else:
             kept += [row for row in scope_mod.keep(db, scope, batch) if row[0] not in extra]
-    kept.sort(key=lambda c: (c[6], c[7], c[0]))
+    kept.sort(key=changelog.BUNDLE_ORDER)
     blobs: dict[str, str] = {}
     for row in kept:
         if row[1] == "attachments" and row[3] == "*":
             _add_blob(db, row, blobs)
     doc = _part_doc(common, kept, blobs, vector, {}, None, 0)
-    doc["seen"] = {device: [hlc, seq] for device, (hlc, seq) in sorted(vector.items())}
+    doc["seen"] = _seen(vector)
     return doc
 
 

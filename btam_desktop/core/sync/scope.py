@@ -105,7 +105,7 @@ def keep(db: Database, scope: Scope, changes: list[list[Any]]) -> list[list[Any]
         kept.extend(row for row in changelog.of_records(db, sorted(records))
                     if row[0] not in seen)
         fill_values(db, kept)  # the records' compact insert changes, as copies
-        kept.sort(key=lambda c: (c[6], c[7], c[0]))
+        kept.sort(key=changelog.BUNDLE_ORDER)
     return kept
 
 

@@ -267,6 +267,44 @@ class Database:
         with open(target, "rb+") as handle:
             os.fsync(handle.fileno())
 
+    @contextlib.contextmanager
+    def frozen_file(self, attempts: int = 2) -> Iterator[int | None]:
+        """Hold a moment in which the database file alone is the whole committed vault and
+        nothing may write to it; yield its size in bytes (None: no such moment could be had).
+
+        How: checkpoint the write-ahead log into the file and empty it (``TRUNCATE``), then
+        open a read transaction. With the log empty when it began, the transaction reads the
+        file alone (SQLite's read lock 0), and while any reader holds that lock no checkpoint
+        may copy pages into the file: other connections and processes keep writing, into the
+        log only, and are never blocked. A log that is not empty once the transaction has
+        begun (another reader kept an older snapshot, or a write came in between) is another
+        attempt; after ``attempts`` the caller gets None and copies another way.
+
+        Because SQLCipher zeroes whatever is deleted (``secure_delete``, on for every keyed
+        database), the file's free pages and free space hold nothing of erased records:
+        copying its bytes carries no more than the live vault does.
+        """
+        if self._depth:
+            raise RuntimeError("frozen_file inside a transaction")
+        wal = self.path.with_name(self.path.name + "-wal")
+        self.execute("PRAGMA busy_timeout = 1000")  # never wait long for a lingering reader
+        try:
+            for _ in range(attempts):
+                self.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                self.execute("BEGIN")
+                try:
+                    size = int(self.scalar("PRAGMA page_count")) * int(
+                        self.scalar("PRAGMA page_size"))
+                    if not wal.exists() or wal.stat().st_size == 0:
+                        yield size
+                        return
+                finally:
+                    with contextlib.suppress(sqlcipher3.DatabaseError):
+                        self._conn.execute("COMMIT")
+        finally:
+            self.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        yield None
+
     def meta(self, key: str) -> str | None:
         """A value of the vault's ``meta`` table (identity, settings, counters), or None."""
         value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))

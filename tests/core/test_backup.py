@@ -3,11 +3,13 @@ damaged or wrong-shaped file refused with a plain IntegrityProblem, never an int
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import stat
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,9 @@ def _shapes(header: dict[str, Any]) -> dict[str, Callable[[bytes], bytes]]:
         "negative size": with_header(put("db_size", -1)),
         "checksum a number": with_header(put("db_sha256", 5)),
         "checksum not hex": with_header(put("db_sha256", "z" * 64)),
+        "seal a number": with_header(put("db_mac", 5)),
+        "seal not hex": with_header(put("db_mac", "z" * 64)),
+        "seal too short": with_header(put("db_mac", "0" * 63)),
         "keys an object": with_header(put("keys", {"slots": []})),
         "keys not a key file": with_header(put("keys", "[1, 2]")),
         "vault id a list": with_header(put("vault_id", ["a"])),
@@ -178,9 +183,28 @@ def test_backup_and_restore_stream_instead_of_holding_the_database(
     assert restore_peak < size // 3, restore_peak
 
 
+@contextlib.contextmanager
+def _reader_on_an_old_snapshot(session: Session) -> Iterator[None]:
+    """Another connection (as in another process) reading a snapshot the write-ahead log still
+    holds, so the log cannot be emptied while it lasts."""
+    session.store.create_case("Written before the reader began")
+    reader = Database.open_reader(session.path, bytes(session._db_key))
+    try:
+        reader.execute("BEGIN")
+        reader.scalar("SELECT count(*) FROM cases")
+        session.store.create_case("Written after it began")
+        yield
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("old_reader", [False, True], ids=["frozen file", "export"])
 def test_temporary_files_are_owner_only_and_never_reused(
-    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old_reader: bool
 ) -> None:
+    """The backup copies the vault's file itself (no copy of it beside the vault); only when
+    another reader keeps the log from being emptied is it an export into an owner-only
+    temporary file, removed afterwards. Both restore."""
     modes: list[tuple[str, int]] = []
     real_export = Database.export_copy
 
@@ -199,9 +223,137 @@ def test_temporary_files_are_owner_only_and_never_reused(
     old = os.umask(0o022)
     try:
         out = tmp_path / "b.btambak"
-        session.backup(out)
-        backup.restore(out, tmp_path / "r" / "team.btam", passphrase_text=LEAD_PASS)
+        with _reader_on_an_old_snapshot(session) if old_reader else contextlib.nullcontext():
+            session.backup(out)
+        target = tmp_path / "r" / "team.btam"
+        backup.restore(out, target, passphrase_text=LEAD_PASS)
     finally:
         os.umask(old)
-    assert modes == [("export", 0o600), ("restore", 0o600)]
+    assert modes == [*([("export", 0o600)] if old_reader else []), ("restore", 0o600)]
+    restored, _ = vault.unlock(target, passphrase_text=LEAD_PASS)
+    try:
+        assert restored.check() == []
+        assert {c.title for c in restored.store.list_cases()} == (
+            {"Written before the reader began", "Written after it began"} if old_reader else set())
+    finally:
+        restored.lock()
     assert not [p for p in session.path.parent.iterdir() if ".backup-" in p.name]
+
+
+def test_writes_from_elsewhere_during_the_copy_stay_out_of_it(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the vault's file is copied, another connection (as in another process) changes
+    every case and checkpoints: the backup is the vault as it was when the copy began, whole
+    (the restored vault passes every check), and the live vault keeps the change."""
+    for n in range(40):
+        session.store.create_case(f"Case {n}", summary="words " * 200)
+    before = {c.id: c.title for c in session.store.list_cases()}
+    monkeypatch.setattr(backup, "CHUNK", 4096)  # many chunks: the change lands mid-copy
+    real_copy = backup._copy
+
+    def change_elsewhere() -> None:
+        other = Database.open(session.path, bytes(session._db_key))
+        try:
+            other.execute("UPDATE cases SET title = title || ' (changed elsewhere)'")
+            other.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            other.close()
+
+    class Interrupted:
+        """The vault's file, read by the backup; after its first chunk, a change elsewhere."""
+
+        def __init__(self, source: Any) -> None:
+            self.source, self.reads = source, 0
+
+        def read(self, size: int) -> bytes:
+            self.reads += 1
+            if self.reads == 2:
+                change_elsewhere()
+            return bytes(self.source.read(size))
+
+    def copy_with_a_writer(source: Any, sink: Any, size: int) -> str:
+        return real_copy(Interrupted(source), sink, size)
+
+    monkeypatch.setattr(backup, "_copy", copy_with_a_writer)
+    out = tmp_path / "during.btambak"
+    session.backup(out)
+    monkeypatch.undo()
+    target = tmp_path / "r" / "team.btam"
+    backup.restore(out, target, passphrase_text=LEAD_PASS)
+    restored, _ = vault.unlock(target, passphrase_text=LEAD_PASS)
+    try:
+        assert restored.check() == []
+        assert {c.id: c.title for c in restored.store.list_cases()} == before
+    finally:
+        restored.lock()
+    assert all(c.title.endswith("(changed elsewhere)") for c in session.store.list_cases())
+
+
+def _resealed(header: dict[str, Any], database: bytes, **changes: Any) -> bytes:
+    """The backup with its header changed and its checksum made to match again, as anyone
+    can do without the vault's key."""
+    digest = hashlib.sha256(database).hexdigest()
+    return _assemble({**header, **changes, "db_sha256": digest}, database)
+
+
+def test_a_backup_changed_and_rehashed_is_refused_by_its_seal(
+    session: Session, tmp_path: Path
+) -> None:
+    """The checksum only finds damage; the seal (made with the vault's key) finds a change:
+    a page put back from an older backup of the same vault (each page still passes its own
+    check), a header field changed, or the key file swapped, all with the checksum fixed."""
+    case = session.store.create_case("Sealed", summary="first words")
+    older = tmp_path / "older.btambak"
+    session.backup(older)
+    session.store.update_case(case.id, {"summary": "second words"})
+    newer = tmp_path / "newer.btambak"
+    session.backup(newer)
+    header, database = _layout(newer)
+    _, old_database = _layout(older)
+    changed = [n for n in range(0, min(len(database), len(old_database)), 4096)
+               if database[n:n + 4096] != old_database[n:n + 4096] and n]
+    assert changed
+    spliced = database[:changed[0]] + old_database[changed[0]:changed[0] + 4096] + database[
+        changed[0] + 4096:]
+    other_keys = json.loads(header["keys"])
+    other_keys["slots"] = other_keys["slots"][:1]
+    forgeries = {
+        "spliced": _resealed(header, spliced),
+        "created_at": _resealed(header, database, created_at="2020-01-01T00:00:00Z"),
+        "keys": _resealed(header, database, keys=json.dumps(other_keys)),
+    }
+    for name, data in forgeries.items():
+        bad = tmp_path / f"{name}.btambak"
+        bad.write_bytes(data)
+        backup.read(bad)  # the checksum matches: only the seal can tell
+        target = tmp_path / name / "team.btam"
+        with pytest.raises(IntegrityProblem, match="changed after it was written"):
+            backup.restore(bad, target, passphrase_text=LEAD_PASS)
+        assert not target.parent.exists() or list(target.parent.iterdir()) == [], name
+
+
+def test_an_unsealed_backup_is_restored_after_checking_every_page(
+    session: Session, tmp_path: Path, written: Path
+) -> None:
+    """Backups written before the seal existed restore as before: every page is checked, so
+    damage the recomputed checksum hides is still refused."""
+    header, database = _layout(written)
+    unsealed = {k: v for k, v in header.items() if k != "db_mac"}
+    good = tmp_path / "unsealed.btambak"
+    good.write_bytes(_assemble(unsealed, database))
+    target = tmp_path / "good" / "team.btam"
+    backup.restore(good, target, passphrase_text=LEAD_PASS)
+    restored, _ = vault.unlock(target, passphrase_text=LEAD_PASS)
+    try:
+        assert [c.title for c in restored.store.list_cases()] == ["Backed up case"]
+    finally:
+        restored.lock()
+    flipped = bytearray(database)
+    flipped[len(flipped) - 4096 + 100] ^= 0x01  # inside the last page's encrypted bytes
+    bad = tmp_path / "flipped.btambak"
+    bad.write_bytes(_resealed(unsealed, bytes(flipped)))
+    target = tmp_path / "bad" / "team.btam"
+    with pytest.raises(IntegrityProblem):
+        backup.restore(bad, target, passphrase_text=LEAD_PASS)
+    assert not target.parent.exists() or list(target.parent.iterdir()) == []

@@ -380,6 +380,7 @@ class Operation:
         # Cases whose search documents must be rebuilt although their records are gone by
         # the time the operation ends (a purged entry names its case before it goes).
         self._search_cases: set[str] = set()
+        self.purged_tables: set[str] = set()  # erased records' tables (search.forget_purged)
         # One local time for every record an operation writes (they happen "at once").
         self._now = audit.utc_now()
         # This laptop's device keys, read at the first lead's change the operation signs.
@@ -1088,6 +1089,7 @@ class Operation:
 
     def _note_search(self, table: str, record_id: str) -> None:
         """Before a record is erased: remember the cases whose documents hold its text."""
+        self.purged_tables.add(table)
         if table in search.INDEXED_TABLES:
             self._search_cases |= search.cases_of(self.db, table, [record_id])
 
@@ -1139,6 +1141,8 @@ class Operation:
         # The search index follows the stored rows in the same transaction (local writes and
         # changes from other laptops alike).
         search.refresh(self.db, self.summary.touched, self._search_cases)
+        if self.purged_tables:
+            search.forget_purged(self.db, self.purged_tables)
         if self.db.scalar("SELECT 1 FROM conflicts LIMIT 1"):
             from btam_desktop.core.sync import conflicts  # sync builds on this module
 

@@ -301,6 +301,26 @@ def reindex_persons(db: Database, person_ids: Iterable[str]) -> None:
                f" WHERE d.person_id IN ({_IDS})", params)
 
 
+def forget_purged(db: Database, tables: Iterable[str]) -> None:
+    """After a purge of records of ``tables``: rewrite the indexes their text was in, so that
+    none of their words is left in the vault.
+
+    Both indexes are contentless with ``contentless_delete``: taking a document out only marks
+    its rowid deleted, and its words stay in the index's stored segments until a merge
+    rewrites the segment that holds them (for an old case, the one big segment of every
+    case). FTS5's ``secure-delete`` does not apply to such tables. A trashed case lost its
+    document when it went to the trash; its words were still there, in plain words to anyone
+    with the key, after the purge meant to erase it (found by reading the backup's pages).
+    ``optimize`` merges the whole index into one segment without the deleted documents.
+    Measured at 100,000 cases: 6-9 s for the case index (a purge is rare: a lead's
+    decision, or the expired trash once), a fraction of a second for persons."""
+    tables = set(tables)
+    if tables & INDEXED_TABLES:
+        db.execute("INSERT INTO case_fts (case_fts) VALUES ('optimize')")
+    if "persons" in tables:
+        db.execute("INSERT INTO person_fts (person_fts) VALUES ('optimize')")
+
+
 def refill_cases(db: Database) -> None:
     """Fill an empty ``case_fts`` from the stored rows for the documents ``case_docs`` lists,
     rowids kept (the v15 and v20 migrations made the table again)."""

@@ -29,6 +29,7 @@ from btam_desktop.core.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    VaultBusy,
     VaultLocked,
     WeakPassphrase,
 )
@@ -224,6 +225,12 @@ class Session:
                 _set_meta(self.db, "hlc_last", self.clock.last.encode())
         finally:
             self._current = None
+        if op.purged_tables:
+            # The erased records' pages are zeroed in the write-ahead log; copy them over the
+            # old ones in the file now rather than at some later checkpoint (best effort: a
+            # reader keeping an old snapshot only delays it to the next one).
+            with contextlib.suppress(VaultBusy):
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         for listener in list(self._listeners):
             listener(op.summary)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from btam_desktop.core import backup, vault
 from btam_desktop.core.db import Database
@@ -288,6 +289,45 @@ def test_writes_from_elsewhere_during_the_copy_stay_out_of_it(
     finally:
         restored.lock()
     assert all(c.title.endswith("(changed elsewhere)") for c in session.store.list_cases())
+
+
+def _pages(database: bytes, raw_key: bytes) -> list[bytes]:
+    """Every page of a SQLCipher 4 file decrypted with its raw key, free pages included
+    (4096-byte pages; AES-256-CBC over all but the 80 reserved bytes: IV, then HMAC; page 1
+    starts after its 16-byte salt)."""
+    size, reserve = 4096, 80
+    out = []
+    for start in range(0, len(database), size):
+        page = database[start:start + size]
+        skip = 16 if start == 0 else 0
+        iv = page[size - reserve:size - reserve + 16]
+        decryptor = Cipher(algorithms.AES(raw_key), modes.CBC(iv)).decryptor()
+        out.append(decryptor.update(page[skip:size - reserve]) + decryptor.finalize())
+    return out
+
+
+def test_a_backup_holds_nothing_of_a_purged_case_even_with_the_key(
+    session: Session, tmp_path: Path
+) -> None:
+    """The backup copies the vault's pages as they are, free ones too: what a purge erased
+    must be gone from them (SQLCipher zeroes deleted content), not merely unlinked."""
+    mark = "quorvandel"
+    case = session.store.create_case(f"Purged {mark}", summary=f"about {mark} " * 300)
+    session.store.add_note(case.id, f"note on {mark} " * 300)
+    for n in range(20):
+        session.store.create_case(f"Kept {n}", summary="words " * 200)
+    key = bytes(session._db_key)
+    first = tmp_path / "first.btambak"
+    session.backup(first)
+    # The decryption reads the pages (the mark is found before the purge).
+    assert any(mark.encode() in p for p in _pages(_layout(first)[1], key))
+    session.store.delete_case(case.id)
+    session.store.purge_case(case.id)
+    out = tmp_path / "after.btambak"
+    session.backup(out)
+    pages = _pages(_layout(out)[1], key)
+    assert any(b"Kept 7" in p for p in pages)
+    assert not [n for n, p in enumerate(pages) if mark.encode() in p]
 
 
 def _resealed(header: dict[str, Any], database: bytes, **changes: Any) -> bytes:

@@ -5,8 +5,14 @@ A backup (``btam-backup/1``) is one file::
     MAGIC     b"BTAM-BACKUP/1\\n"
     length    8 bytes, big-endian: the size of the header
     header    UTF-8 JSON object: format, created_at, vault_id, keys (the key file's text at
-              backup time: sealed keys only), db_size, db_sha256
-    database  db_size bytes: a ``sqlcipher_export`` copy of the vault under its own key
+              backup time: sealed keys only), db_size, db_sha256, db_mac (the seal)
+    database  db_size bytes: the vault's own encrypted file, copied while frozen (or, when
+              it cannot be frozen, a ``sqlcipher_export`` copy under the same key)
+
+The seal is an HMAC-SHA256 under a key derived from the vault's key over the header's fields
+and the checksum: the checksum finds damage, the seal a change (anyone can recompute a
+checksum). A restore of a sealed backup checks the seal instead of every page; backups written
+before the seal get the page checks (docs/vault-format.md).
 
 Nothing in it is plaintext case data; it opens with the passphrases and the recovery key valid
 when it was made. The database part is copied in 1 MiB chunks and hashed as it streams, so a
@@ -310,11 +316,13 @@ def restore(
 
     Order: the header's shape; no vault in the way (unless ``replace_existing``); the
     passphrase or recovery key opens a slot of the backup's key file; the database part is
-    streamed into an owner-only temporary file while its checksum is verified; the copy opens
-    and passes ``quick_check`` and ``cipher_integrity_check``; only then is it moved into
-    place. An existing vault is kept beside it (``<name>.replaced-<time>``); the returned path
-    names that copy. Replacing a vault that is not the backup's own (another vault id, or a
-    key file that cannot be read) needs ``replace_other_vault`` too: :class:`OtherVault`.
+    streamed into an owner-only temporary file while its checksum is verified; a sealed
+    backup must match its seal under the slot's key (an unsealed, older one must pass
+    ``quick_check`` and ``cipher_integrity_check``); the copy opens and migrates; only then
+    is it moved into place. An existing vault is kept beside it
+    (``<name>.replaced-<time>``); the returned path names that copy. Replacing a vault that
+    is not the backup's own (another vault id, or a key file that cannot be read) needs
+    ``replace_other_vault`` too: :class:`OtherVault`.
     """
     backup, vault_path = Path(backup), Path(vault_path)
     with _open_backup(backup) as handle:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from btam_desktop.core import audit, changelog
-from btam_desktop.core.db import IntegrityError
+from btam_desktop.core.db import IntegrityError, id_chunks
 from btam_desktop.core.ops import (
     JSON_COLUMNS,
     PURGED,
@@ -152,6 +152,9 @@ class Merger:
             "SELECT record_id FROM tombstones")}
         self._present: set[str] = set()
         self._seen_ids: set[str] = set()
+        # What arrived in this import ("table:id", "form_definitions:form@version", as
+        # sync_pending's waiting_for names it): all that can release a held change.
+        self._arrived: list[str] = []
         # Records inserted by this import, and the newest (hlc, device) of each of their
         # fields: a field change of such a record needs no look-up in the (batched) log.
         self._created: set[str] = set()
@@ -333,6 +336,7 @@ class Merger:
         try:
             for change in ordered:
                 self._apply(change)
+            self.release_held()  # in the same batches: thousands may be released at once
             self.op.end_batch()
         except IntegrityError as exc:
             self.op.discard_batch()
@@ -342,7 +346,6 @@ class Merger:
             raise
         if ordered:
             self.op.observe(max(ordered, key=change_order))
-        self.release_held()
         for table, record_id in sorted(self._touched):
             if table in TABLES and self._exists(table, record_id):
                 self.report.new_conflicts += conflicts.recompute(self.db, table, record_id)
@@ -350,24 +353,47 @@ class Merger:
         return self.report
 
     def release_held(self) -> None:
-        """Retry held changes until none of them can move."""
-        while True:
-            rows = self.db.query(
-                "SELECT change_id, waiting_for, change FROM sync_pending")
-            progress = False
-            for row in sorted(rows, key=lambda r: json.loads(r["change"])["hlc"]):
+        """Apply the held changes that what arrived in this import lets in, round by round
+        (what a released change brings may release more), each round in causal order.
+
+        Held changes are looked up by what they wait for (sync_pending's index), never read
+        whole: a change is held only while what it waits for is absent, and a record from
+        another laptop arrives only through this merge, which notes it (_arrived). A form
+        definition may also be stored here by hand (a shipped form): the few changes waiting
+        for a form are checked on every import. Importing the parts of a large export last
+        first holds most of them; each import then reads only what it releases."""
+        if self.db.scalar("SELECT 1 FROM sync_pending LIMIT 1") is None:
+            self._arrived.clear()
+            return  # nothing held (every import of a bundle in order)
+        keys = set(self._arrived) | self._form_waits()
+        while keys:
+            self._arrived.clear()
+            rows = [row for chunk, marks in id_chunks(sorted(keys)) for row in self.db.query(
+                "SELECT change_id, waiting_for, change FROM sync_pending"
+                f" WHERE waiting_for IN ({marks})", chunk)]
+            ready: list[RemoteChange] = []
+            for row in rows:
                 table, _, record_id = str(row["waiting_for"]).partition(":")
-                if not (self._tombstone(record_id) or self._ready(table, record_id)):
-                    continue
-                self.db.execute("DELETE FROM sync_pending WHERE change_id = ?",
-                                (row["change_id"],))
-                self.report.released += 1
-                progress = True
-                self._apply(RemoteChange(**{
-                    **json.loads(row["change"]),
-                    "resolves": tuple(json.loads(row["change"]).get("resolves") or ())}))
-            if not progress:
-                return
+                if self._tombstone(record_id) or self._ready(table, record_id):
+                    ready.append(_held_change(row["change"]))
+            # Out of the table first: one that waits again (for its other parent) is held anew.
+            for chunk, marks in id_chunks([c.change_id for c in ready]):
+                self.db.execute(f"DELETE FROM sync_pending WHERE change_id IN ({marks})", chunk)
+            self.report.released += len(ready)
+            ordered = sorted(ready, key=change_order)
+            self.op.flush_batch()  # the look-up of the log below sees what was collected
+            self._preload_known(ordered)
+            for change in ordered:
+                self._apply(change)
+            keys = set(self._arrived)
+        self._arrived.clear()
+
+    def _form_waits(self) -> set[str]:
+        """The form definitions changes wait for that are stored here now."""
+        waits = [str(r[0]) for r in self.db.query(
+            "SELECT DISTINCT waiting_for FROM sync_pending"
+            " WHERE waiting_for >= 'form_definitions:' AND waiting_for < 'form_definitions;'")]
+        return {w for w in waits if self._ready("form_definitions", w.partition(":")[2])}
 
     def _ready(self, table: str, key: str) -> bool:
         if table == "form_definitions":
@@ -486,6 +512,9 @@ class Merger:
             self._forms[f"{row.get('form_id')}@{row.get('version')}"] = row.get("sha256")
         self._present.add(change.record_id)
         self._created.add(change.record_id)
+        self._arrived.append(f"{table}:{change.record_id}")
+        if table == "form_definitions":
+            self._arrived.append(f"form_definitions:{row.get('form_id')}@{row.get('version')}")
         if table == "submissions" and row.get("status") == "reviewed":
             self._reviewed_here.add(change.record_id)
         self._note_newest(change.record_id, "*", (change.hlc, change.device_id))
@@ -583,6 +612,12 @@ def _refused(table: str | None, exc: Exception) -> MergeError:
     what = "twice under different changes" if "UNIQUE" in str(exc) else "malformed"
     record = f"{table.removesuffix('s')} record" if table else "record"
     return MergeError(f"a new {record} in the bundle is {what}")
+
+
+def _held_change(text: str) -> RemoteChange:
+    """A held change as _hold stored it."""
+    data = json.loads(text)
+    return RemoteChange(**{**data, "resolves": tuple(data.get("resolves") or ())})
 
 
 def _cascade(change: RemoteChange, tomb: Any, table: str | None = None,

@@ -218,6 +218,53 @@ def test_a_record_whose_case_has_not_arrived_is_held_then_applied(laptops: Lapto
     assert b.store.get_entry(entry.id).summary == "child entry"
 
 
+def test_a_form_waiting_for_its_definition_comes_in_once_the_form_is_stored_here(
+        laptops: Laptops) -> None:
+    """A held form is released when its definition is stored on this laptop by hand (a
+    shipped form first used here), at the next import, whatever that import carries."""
+    a, b = laptops("A"), laptops("B")
+    case = a.store.create_case("Form waits", concern="low")
+    relay(a, b)
+    sub = a.submissions.create(case.id, "contact_log", valid_contact(a), complete=True)
+    doc = payload.collect(a.db, device_id=a.device_id, ack={}, roster=None)
+    no_form = dict(doc, changes=[c for c in doc["changes"] if c[1] != "form_definitions"])
+    with b.operation("bundle.import") as op:
+        report, _ = payload.apply(op, payload.parse(no_form), local_device=b.device_id)
+    assert report.held == 1 and b.db.scalar("SELECT count(*) FROM submissions") == 0
+    b.forms.ensure_stored(b.forms.definition("contact_log"))  # B uses the shipped form
+    a.store.create_case("Anything else", concern="low")
+    report = relay(a, b)
+    assert report.released == 1 and report.held == 0
+    assert b.submissions.get(sub.id).answers == a.submissions.get(sub.id).answers
+
+
+def test_records_held_over_several_imports_come_in_with_what_they_wait_for(
+        laptops: Laptops) -> None:
+    """A chain of records, each waiting for the one before (a note superseding a note, a
+    person's link waiting for the person), arriving last first, one import each: each
+    import lets in what it can, and the last one everything."""
+    a, b = laptops("A"), laptops("B")
+    case = a.store.create_case("Chain", concern="low")
+    person = a.store.add_person(family_name="Okafor", given_names="Ada")
+    a.store.link_person(case.id, person.id, "person_of_concern")
+    note = a.store.add_note(case.id, "first wording")
+    for n in range(3):
+        note = a.store.correct_entry(note.id, summary=f"wording {n + 2}", reason="typo")
+    doc = payload.collect(a.db, device_id=a.device_id, ack={}, roster=None)
+    rows = sorted(doc["changes"], key=lambda c: (c[6], c[0]))
+    imports = [rows[k:k + 1] for k in range(len(rows))][::-1]  # one change an import
+    held = []
+    for changes in imports:
+        with b.operation("bundle.import") as op:
+            report, _ = payload.apply(op, payload.parse(dict(doc, changes=changes, audit=[])),
+                                      local_device=b.device_id)
+        held.append(report.held)
+    assert held[-1] == 0 and max(held) >= 4
+    assert snapshot(b)["timeline"] == snapshot(a)["timeline"]
+    assert snapshot(b)["case_persons"] == snapshot(a)["case_persons"]
+    assert b.store.get_entry(note.id).summary == "wording 4"
+
+
 def test_two_amendments_of_one_form_are_a_fork(laptops: Laptops) -> None:
     a, b = laptops("A"), laptops("B")
     case = a.store.create_case("Amended twice", concern="low")

@@ -210,16 +210,24 @@ class Merger:
     def settle_tombstones(self) -> None:
         """Count the unproven tombstones set aside that no proven purge accounts for: not the
         record erased here after all (with its parent, by a proven purge), nor one with the
-        stamp and device of a purge applied here (a record erased with that purged parent on
-        the relaying laptop, which this laptop does not hold: it would be dropped on arrival).
-        Either way it is not applied."""
+        stamp and device of a purge applied here naming a record this laptop does not hold (a
+        record erased with that purged parent on the relaying laptop: here it would be
+        dropped on arrival). Either way it is not applied.
+
+        One with such a stamp naming a record held here is counted: had that purge erased
+        it with its parent, it would have erased it here too (a record's parent is the same
+        on every laptop), so the stamp was copied onto a tombstone made up for it."""
         if not self._unproven_tombs:
             return
         # One read of the tombstones for all of them (a bundle may hold thousands).
         purges = {(str(r[0]), str(r[1])) for r in self.db.query(
             "SELECT hlc, device_id FROM tombstones")}
+        self.op.flush_batch()  # a record collected by this import is in its table
         for purge in self._unproven_tombs:
-            if purge.record_id in self._tombs or (purge.hlc, purge.device_id) in purges:
+            if purge.record_id in self._tombs:
+                continue
+            if (purge.hlc, purge.device_id) in purges \
+                    and not self._exists(purge.table, purge.record_id):
                 continue
             self._count(purge, "purge", True)
         self._unproven_tombs.clear()

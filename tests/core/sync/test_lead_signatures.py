@@ -9,6 +9,7 @@ past the write path, as someone holding the laptop and its passphrase could."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -156,6 +157,38 @@ def test_a_garbled_signature_refuses_the_bundle(
     with pytest.raises(BundleRefused, match=message):
         send(relay, third, tmp_path)
     assert unchanged(third) == before
+
+
+def test_a_tombstone_forged_with_the_stamp_of_a_real_purge_is_counted(
+        team4: tuple[Session, Session, Session, Session], tmp_path: Path) -> None:
+    """A tombstone made up for a record the third laptop holds, reusing the stamp and device
+    of a purge the lead really made (so it looks like a record erased with that purge's
+    case), is not applied, and is reported as not proven like any other forged purge."""
+    lead, forger, third, _ = team4
+    purged = lead.store.create_case("Really purged", concern="low")
+    target = lead.store.create_case("Threats at the depot", concern="high")
+    send(lead, forger, tmp_path)
+    send(lead, third, tmp_path)
+    lead.store.delete_case(purged.number)
+    lead.store.purge_case(purged.number)
+    send(lead, forger, tmp_path)
+    forger.db.execute(
+        "INSERT INTO tombstones (record_id, tbl, purged_at, purged_by, hlc, device_id,"
+        " change_id, sig) SELECT ?, 'cases', purged_at, purged_by, hlc, device_id, NULL, NULL"
+        " FROM tombstones WHERE record_id = ?", (target.id, purged.id))
+    summary = send(forger, third, tmp_path)
+    assert _tombstoned(third, purged.id)  # the real purge is applied
+    assert third.store.get_case(target.number).title == "Threats at the depot"
+    assert not _tombstoned(third, target.id)
+    assert summary.report.not_proven_purges == 1
+    assert "not proven" in "\n".join(summary.lines())
+    (row,) = third.db.query("SELECT summary FROM sync_bundles WHERE direction = 'in'"
+                            " ORDER BY at DESC LIMIT 1")
+    assert json.loads(row["summary"])["not_proven_purges"] == 1
+    (audit_row,) = third.db.query("SELECT detail FROM audit WHERE action = 'bundle.import'"
+                                  " AND device_id = ? ORDER BY device_seq DESC LIMIT 1",
+                                  (third.device_id,))
+    assert json.loads(audit_row["detail"])["not_proven_purges"] == 1
 
 
 # -- made on the lead laptop: applied however far it is relayed -----------------------------------

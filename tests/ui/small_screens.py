@@ -10,6 +10,7 @@ lies outside the window, or outside a parent that clips it, unless it sits in a 
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRect, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QScrollArea,
     QTabBar,
+    QTableView,
     QWidget,
 )
 
@@ -100,6 +102,51 @@ def button_problems(root: QWidget, where: str = "") -> list[str]:
                 and inner.width() > area.viewport().width() + SLACK):
             problems.append(f"{where}: {area.objectName() or 'scroll area'} cuts its right "
                             f"side ({inner.width()} of {area.viewport().width()} px shown)")
+    return problems
+
+
+CELL_ROOM = 16  # a cell's text margins and the grid line (ui.column_fit.CELL_PAD)
+HEADING_ROOM = 12  # a heading's margins beside its text
+SPARE = 40  # pixels a column may keep beyond its widest text while another's text is cut
+
+
+def _text_width(table: QTableView, row: int, column: int) -> int:
+    index = table.model().index(row, column)
+    font = index.data(Qt.ItemDataRole.FontRole)
+    metrics = QFontMetrics(font) if isinstance(font, QFont) else table.fontMetrics()
+    return metrics.horizontalAdvance(str(index.data() or "")) + CELL_ROOM
+
+
+def column_problems(table: QTableView, where: str, rows: int = 200) -> list[str]:
+    """Columns of a shown table that do not suit its width: a heading cut (a column narrower
+    than its heading's text), sideways scrolling, or a column kept wider than anything it
+    holds while another column's text is cut ("…")."""
+    settle()
+    model = table.model()
+    header = table.horizontalHeader()
+    problems: list[str] = []
+    columns = [c for c in range(model.columnCount()) if not table.isColumnHidden(c)]
+    cut: list[str] = []
+    spare: list[str] = []
+    for column in columns:
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        width = table.columnWidth(column)
+        heading = header.fontMetrics().horizontalAdvance(title) + HEADING_ROOM
+        if width < heading:
+            problems.append(f"{where}: heading {title!r} cut ({width} of {heading} px)")
+        widest = max([heading, *(_text_width(table, r, column)
+                                 for r in range(min(rows, model.rowCount())))])
+        if any(_text_width(table, r, column) > width
+               for r in range(min(rows, model.rowCount()))):
+            cut.append(title)
+        elif width > widest + SPARE:
+            spare.append(f"{title!r} {width} px for {widest}")
+    if cut and spare:
+        problems.append(f"{where}: {', '.join(cut)} cut while {', '.join(spare)}")
+    used = sum(table.columnWidth(c) for c in columns)
+    if used > table.viewport().width() + SLACK:
+        problems.append(f"{where}: columns {used} px in a {table.viewport().width()} px "
+                        "table (sideways scrolling)")
     return problems
 
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QSize
+from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
 from btam_desktop.core import demo, queries, vault
@@ -47,12 +47,20 @@ from btam_desktop.ui.pages.dashboard import CASE_ROLE, DashboardPage, Section, T
 from btam_desktop.ui.pages.dashboard import CaseList as DashboardList
 from btam_desktop.ui.pages.partners import PartnerDialog
 from btam_desktop.ui.pages.settings import AddMemberDialog, DemoDataDialog
+from btam_desktop.ui.referrals.page import ReferralsPage
 from btam_desktop.ui.theme import ThemeManager, ThemeMode
 from tests.ui.conftest import AGENCY, LEAD, LEAD_PASS, OFFICER, OFFICER_PASS
-from tests.ui.helpers import process_deletions, unlock
-from tests.ui.small_screens import button_problems, save_shot, settle, tab_problems
+from tests.ui.helpers import process_deletions, type_and_submit, unlock, unlock_window
+from tests.ui.small_screens import (
+    button_problems,
+    column_problems,
+    save_shot,
+    settle,
+    tab_problems,
+)
 
 SIZES = [(1024, 768), (1366, 768)]
+TITLE_BAR = 32  # a window manager's title bar above a dialog (Windows: 31 px at 100 %)
 READING_LINES = 8  # the timeline's reading pane shows at least this many lines of an entry
 SHOTS = os.environ.get("BTAM_SHOTS", "")
 SHOTS_THEME = os.environ.get("BTAM_SHOTS_THEME", "light")  # "dark": the night theme
@@ -325,3 +333,72 @@ def test_the_case_header_fits_when_the_title_wraps(small: Small) -> None:
         problems.append(f"{small.tag}: title right edge {title_right}")
     shot(small.main, "case-header-long-title", small.tag)
     assert problems == [], "\n".join(problems)
+
+
+def test_the_tables_columns_suit_the_window(small: Small) -> None:
+    """Found in the keyboard walk at 1366x768 and 1024x768: the Plan & tasks, Forms,
+    Attachments and Timeline tabs and the Referrals page gave their columns fixed widths
+    (Task 380 px, cut, while State took 300 px for "Open"; "Saved / completed" 150 px at any
+    width). Every table of every case tab and of the Referrals page: no heading cut, no
+    sideways scrolling, no column kept much wider than its texts while another is cut."""
+    small.main.show_page("cases")
+    view = small.cases.open_case(small.case_ids[0])
+    assert isinstance(view, CaseView)
+    problems: list[str] = []
+    for tab_class in TAB_CLASSES:
+        tab = view.show_tab(tab_class)
+        settle()
+        for table in tab.findChildren(QTableView):
+            if table.isVisible():
+                problems += column_problems(table, f"{small.tag} {tab_class.__name__} "
+                                                   f"{table.accessibleName()}")
+    small.main.show_page("referrals")
+    page = small.main.page("referrals")
+    assert isinstance(page, ReferralsPage)
+    for index in range(page.tabs.count()):
+        page.tabs.setCurrentIndex(index)
+        settle()
+        for table in page.findChildren(QTableView):
+            if table.isVisible():
+                problems += column_problems(table, f"{small.tag} referrals "
+                                                   f"{table.accessibleName()}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_dialog_held_across_a_lock_fits_the_screen(small: Small, qtbot: QtBot) -> None:
+    """Found in the keyboard walk at 1366x768 (and 1024x768): Add entry › Concerning
+    behaviour…, something typed, Ctrl+L, unlock: the dialog came back with "What you typed
+    was kept…" above its buttons, taller than the screen, Add and Cancel below its bottom
+    edge. A dialog is never taller or wider than its screen; what does not fit scrolls, and
+    its buttons stay in view."""
+    small.main.show_page("cases")
+    view = small.cases.open_case(small.case_ids[0])
+    assert isinstance(view, CaseView)
+    timeline = view.show_tab(TimelineTab)
+    assert isinstance(timeline, TimelineTab)
+    timeline.add_entry("concerning_behaviour")
+    dialog = next(d for d in small.main.findChildren(EntryDialog) if d.isVisible())
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+    qtbot.keyClicks(dialog.summary, "Posted a photo of a rifle near the school")
+    with qtbot.waitSignal(small.controller.locked, timeout=5000):
+        qtbot.keyClick(dialog.summary, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(small.controller.session_started, timeout=5000):
+        type_and_submit(qtbot, unlock_window(small.controller), LEAD_PASS)
+    main = small.controller.main_window
+    assert main is not None
+    again = next(d for d in main.findChildren(EntryDialog) if d.isVisible())
+    settle()
+    assert "kept while the vault was locked" in again.message.text()
+    screen = again.screen().availableGeometry()
+    frame = again.frameGeometry()
+    assert screen.contains(frame), f"{small.tag}: dialog {frame.getRect()} on {screen.getRect()}"
+    assert button_problems(again, f"{small.tag} held dialog") == []
+    # On the laptop's 768-pixel screen too (this one is 800), with a title bar above it: the
+    # dialog can be that short, and its buttons are still in view.
+    short = 768 - TITLE_BAR
+    assert again.minimumSizeHint().height() <= short, f"{small.tag}: at least " \
+        f"{again.minimumSizeHint().height()} px tall"
+    again.resize(again.width(), short)
+    assert again.height() == short
+    assert button_problems(again, f"{small.tag} held dialog, {short} px") == []
+    assert again.summary.text() == "Posted a photo of a rifle near the school"

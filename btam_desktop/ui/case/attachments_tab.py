@@ -21,9 +21,9 @@ from btam_desktop.ui.case.tab_base import (
     can_write,
     connect_activation,
     make_table,
-    resize_columns,
     select_first,
 )
+from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.models.records import Column, RecordTableModel
 from btam_desktop.ui.pdf.paths import default_folder, unique_path
 from btam_desktop.ui.pdf.release import ReleaseChoice, ReleaseDialog
@@ -48,7 +48,9 @@ class AttachmentsTab(CaseTab):
         super().__init__(session, case_id, parent)
         self.model: RecordTableModel[Attachment] = RecordTableModel(COLUMNS, parent=self)
         self.table = make_table(self.model, "Attachments")
-        resize_columns(self.table, [260, 170, 90, 150])
+        # The columns fit the tab's width (fixed widths scrolled sideways at 1024x768): size
+        # and time whole, the type next; file name and description share the rest.
+        self.column_fit = ContentColumnFit(self.table, 4, whole=(2, 3), prefer=(1,))
         self.layout_.addWidget(self.table, 1)
         self.add_button = button("&Add file\u2026", "Attach a file; it is stored encrypted "
                                  "inside the vault", self.choose_file)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSizePolicy,
     QSpacerItem,
     QTabWidget,
@@ -52,6 +53,66 @@ __all__ = ["OptionalDate", "SensitivityInput"]
 #: What recreates a dialog after an unlock: (the new session, the new main window) -> dialog.
 Reopen = Callable[[Session, QWidget], "RecordDialog"]
 DISCARD_TITLE = "Discard what you typed?"
+# Room a window manager takes around a dialog (title bar, borders): a dialog as tall as the
+# screen's free area would put its buttons under the taskbar or below the bottom edge.
+FRAME_ROOM = QSize(16, 48)
+LEAST_BODY_HEIGHT = 160  # a scrolled dialog body still shows a few rows
+
+
+def fit_to_screen(window: QWidget) -> None:
+    """Give ``window`` the height its fields ask for and the width its layout needs, but never
+    more than its screen's free area (less a title bar's room): what does not fit scrolls
+    (:class:`DialogBody`)."""
+    screen = window.screen()
+    if screen is None:
+        return
+    room = screen.availableGeometry().size() - FRAME_ROOM
+    # An explicit minimum width (or an early resize) stops Qt's own sizing on show; the
+    # scrolled body no longer forces the height either: ask for both here.
+    natural = QSize(window.minimumSizeHint().width(), window.sizeHint().height())
+    window.resize(window.size().expandedTo(natural).boundedTo(room))
+
+
+def keep_on_screen(window: QWidget) -> None:
+    """Move ``window`` (with its frame) inside its screen's free area where it sticks out."""
+    screen = window.screen()
+    if screen is None:
+        return
+    room = screen.availableGeometry()
+    frame = window.frameGeometry()
+    x = max(room.left(), min(frame.left(), room.right() - frame.width() + 1))
+    y = max(room.top(), min(frame.top(), room.bottom() - frame.height() + 1))
+    if (x, y) != (frame.left(), frame.top()):
+        window.move(x, y)
+
+
+class DialogBody(QScrollArea):
+    """A dialog's fields, scrolled when the screen is too short for them (a 768-pixel laptop
+    screen, a message shown above the buttons). As tall as its fields when there is room;
+    its least height is small, so the dialog can be made as short as the screen."""
+
+    def __init__(self, content: QWidget) -> None:
+        super().__init__()
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields, not the area
+
+    def sizeHint(self) -> QSize:
+        """The fields' own size (QScrollArea caps its hint at a few dozen lines)."""
+        content = self.widget()
+        hint = content.sizeHint().expandedTo(content.minimumSizeHint()) \
+            if content is not None else QSize()
+        return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(),
+                     hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        """The fields' least width, a few rows' height."""
+        content = self.widget()
+        least = content.minimumSizeHint() if content is not None else QSize()
+        return QSize(least.width() + self.verticalScrollBar().sizeHint().width(),
+                     min(LEAST_BODY_HEIGHT, self.sizeHint().height()))
 
 
 class DialogBase(QDialog):
@@ -92,6 +153,14 @@ class DialogBase(QDialog):
         self.layout_ = QVBoxLayout(self)
         self.layout_.setSpacing(12)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Never larger than the screen (before QDialog centres it over its parent)."""
+        if not event.spontaneous():
+            fit_to_screen(self)
+        super().showEvent(event)
+        if not event.spontaneous():
+            keep_on_screen(self)  # QDialog centred it over its parent, frame not counted
+
     def add_row(self, text: str, widget: QWidget) -> QWidget:
         """A labelled field (the label's mnemonic focuses it)."""
         widget.setAccessibleName(text.replace("&", "").rstrip(":"))
@@ -121,15 +190,23 @@ class RecordDialog(DialogBase):
         self.intro.setWordWrap(True)
         self.intro.setProperty("muted", True)
         self.intro.hide()
-        layout = self.layout_
+        # The intro, fields and message scroll when the screen is too short for them; the
+        # buttons stay in view below.
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(12)
         # At least 520 pixels wide, and never narrower than what the fields need (an explicit
         # minimum width would override the layout's and cut "No review date yet").
-        layout.addSpacerItem(QSpacerItem(520, 0, QSizePolicy.Policy.Minimum,
-                                         QSizePolicy.Policy.Fixed))
-        layout.addWidget(self.intro)
-        layout.addLayout(self.form)
-        layout.addWidget(self.message)
-        layout.addStretch(1)
+        body.addSpacerItem(QSpacerItem(520, 0, QSizePolicy.Policy.Minimum,
+                                       QSizePolicy.Policy.Fixed))
+        body.addWidget(self.intro)
+        body.addLayout(self.form)
+        body.addWidget(self.message)
+        body.addStretch(1)
+        self.body = DialogBody(content)
+        layout = self.layout_
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.buttons)
         self.reopen: Reopen | None = None
         self._baseline: list[Any] | None = None  # the inputs as first shown

@@ -26,9 +26,9 @@ from btam_desktop.ui.case.tab_base import (
     confirm,
     connect_activation,
     make_table,
-    resize_columns,
     select_first,
 )
+from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.models.records import PLAIN, Column, RecordTableModel, RowStyle
 from btam_desktop.ui.pdf.exports import export_submission_dialog
 from btam_desktop.ui.pdf.forms import (
@@ -103,7 +103,10 @@ class FormsTab(CaseTab):
         self.model: RecordTableModel[Submission] = RecordTableModel(
             columns, row_style=submission_style, parent=self)
         self.table = make_table(self.model, "Forms of this case")
-        resize_columns(self.table, [240, 70, 150, 150, 130, 150])
+        # The columns fit the tab's width (fixed widths, 990 pixels, scrolled sideways at
+        # 1024x768 and cut "Saved / completed"): the version and times whole, then the
+        # form's title, its state and who started it; the note takes the rest.
+        self.column_fit = ContentColumnFit(self.table, 6, whole=(1, 3, 5), prefer=(0, 2, 4))
         connect_activation(self.table, self.open_selected)
         self.layout_.addWidget(self.table, 1)
 

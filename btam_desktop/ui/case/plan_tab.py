@@ -24,10 +24,10 @@ from btam_desktop.ui.case.tab_base import (
     can_write,
     connect_activation,
     make_table,
-    resize_columns,
     select_first,
 )
 from btam_desktop.ui.case.task_dialog import TaskDialog
+from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.models.records import PLAIN, Column, RecordTableModel, RowStyle
 
 PLAN_FORM = "management_plan"
@@ -93,7 +93,10 @@ class PlanTab(CaseTab):
         self.model: RecordTableModel[Task] = RecordTableModel(
             columns, row_style=lambda t: DONE if t.done_at else PLAIN, parent=self)
         self.table = make_table(self.model, "Tasks and reviews")
-        resize_columns(self.table, [90, 380, 120, 170])
+        # The columns fit the tab's width (a fixed 380-pixel Task column cut its titles
+        # while State took 300 pixels for "Open"): kind, due date, state and assignee
+        # whole, the task's title takes the rest and ends in "…" (tooltip whole).
+        self.column_fit = ContentColumnFit(self.table, 1, whole=(2,), prefer=(0, 4, 3))
         self.layout_.addWidget(self.table, 1)
         writable = can_write(session)
         self.add_button = button("&Add task\u2026", "Add a task with a due date", self.add_task)

@@ -173,9 +173,4 @@ def select_first(table: QTableView) -> None:
         table.setCurrentIndex(table.model().index(0, 0))
 
 
-def resize_columns(table: QTableView, widths: list[int]) -> None:
-    """Give the columns their starting widths (the last one stretches)."""
-    for column, width in enumerate(widths):
-        table.setColumnWidth(column, width)
-
 

@@ -36,8 +36,8 @@ from btam_desktop.ui.case.tab_base import (
     can_write,
     connect_activation,
     make_table,
-    resize_columns,
 )
+from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.models.records import PLAIN, Column, RecordTableModel, RowStyle
 from btam_desktop.ui.widgets import field_label, first_item_active
 
@@ -169,7 +169,10 @@ class TimelineTab(CaseTab):
         # The selected entry stays in view when the table gets its size (a case opens with
         # the newest entry selected, before its layout is done) or the reading pane grows.
         self._keep_visible = KeepCurrentVisible(self.table)
-        resize_columns(self.table, [150, 165, 0, 130, 110])
+        # The columns fit the tab's width (fixed widths left the summary 200 pixels at
+        # 1024x768 beside a By column twice its names): the time whole, the type and the
+        # author next, the summary takes the rest and ends in "…" (tooltip whole).
+        self.column_fit = ContentColumnFit(self.table, 2, whole=(0,), prefer=(1, 3))
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setAccessibleName("Selected entry")

@@ -42,9 +42,9 @@ from btam_desktop.ui.case.tab_base import (
     confirm,
     connect_activation,
     make_table,
-    resize_columns,
     select_first,
 )
+from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.flow import flow_row
 from btam_desktop.ui.models.records import Column, RecordTableModel, RowStyle
 from btam_desktop.ui.pages.base import Page
@@ -123,8 +123,10 @@ class ReferralsPage(Page):
             Column("State", lambda h: STATE_WORDS.get(h.state(), h.state()),
                    style=lambda h: RowStyle(bold=h.state() != "active")),
         ), parent=self)
-        self.cards_table = make_table(self.cards_model, "Other teams' cards", stretch=2)
-        resize_columns(self.cards_table, [170, 130, 330, 95, 80])
+        self.cards_table = make_table(self.cards_model, "Other teams' cards", stretch=1)
+        # The columns fit the page's width (fixed widths scrolled sideways at 1024x768):
+        # the fingerprint (read out by phone) and the expiry whole, then team and state.
+        self.cards_fit = ContentColumnFit(self.cards_table, 1, whole=(2, 3), prefer=(0, 4))
         cards.addWidget(self.cards_table, 1)
         # Wraps to a second row on a narrow screen instead of cutting the button texts.
         cards.addLayout(flow_row(self.save_card_button, self.import_card_button,
@@ -146,7 +148,10 @@ class ReferralsPage(Page):
             Column("Reason", lambda r: r.decision_reason or r.reason),
         ), parent=self)
         self.refs_table = make_table(self.refs_model, "Referrals", stretch=6)
-        resize_columns(self.refs_table, [100, 85, 170, 125, 125, 95, 0])
+        # Fixed widths left the reason 32 pixels at 1024x768 (its heading cut): the date and
+        # case numbers whole, then direction, status and team; the reason takes the rest.
+        self.refs_fit = ContentColumnFit(self.refs_table, 6, whole=(0, 3, 4),
+                                         prefer=(1, 5, 2))
         connect_activation(self.refs_table, self.accept_selected)
         refs.addWidget(self.refs_table, 1)
         self.import_button = button("I&mport a file\u2026",

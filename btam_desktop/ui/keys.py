@@ -68,6 +68,8 @@ HELP_KEYS = _keys("help_keys", "Anywhere", "This list of keyboard shortcuts", "C
 # -- the case list and open cases ---------------------------------------------------------------
 BATCH_EXPORT = _keys("batch_export", "Cases",
                      "Export the case reports of the selected cases", "Ctrl+Shift+P")
+SORT = _keys("sort", "Cases", "Sort the list by the column of the current cell (Left and "
+             "Right move it); again: the other way round", "Ctrl+Shift+S")
 BACK = _keys("back", "An open case", "Back to the case list (wherever the focus is)",
              "Esc", "Alt+Left")
 CLOSE_CASE = _keys("close_case", "An open case", "Close the case shown", "Ctrl+W")

@@ -316,7 +316,29 @@ class CaseList(QWidget):
         self.column_fit = CaseColumnFit(table)
         header.setSortIndicator(COLUMN_KEYS.index("number"), Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
+        # Sorting without a mouse (a header is clicked, never focused): the current cell's
+        # column, chosen with Left and Right; the same column again reverses the order.
+        keys.bind(table, keys.SORT, self.sort_by_current_column,
+                  context=Qt.ShortcutContext.WidgetShortcut, text="Sort by this column")
         return table
+
+    def sort_by_current_column(self) -> None:
+        """Sort by the current cell's column (ascending; the sorted column: reversed),
+        keeping the current case in view."""
+        table = self.table
+        header = table.horizontalHeader()
+        current = table.currentIndex()
+        column = current.column() if current.isValid() else header.sortIndicatorSection()
+        if column < 0 or table.isColumnHidden(column):
+            return
+        order = Qt.SortOrder.AscendingOrder
+        if column == header.sortIndicatorSection():
+            order = Qt.SortOrder.DescendingOrder \
+                if header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder \
+                else Qt.SortOrder.AscendingOrder
+        table.sortByColumn(column, order)
+        if table.currentIndex().isValid():
+            table.scrollTo(table.currentIndex())
 
     # -- loading --------------------------------------------------------------------------------
     def member_names(self) -> dict[str, str]:

@@ -23,6 +23,20 @@ def leads_team(session: Session) -> bool:
         return session.role == "lead"
 
 
+def refers_for_team(session: Session) -> bool:
+    """Whether referrals to another team may be sent and decided here: a team lead signed in
+    on a lead laptop of a team (only those are on the team's contact card). The vault role
+    alone would say yes on a member laptop too (every vault's first member is its lead)."""
+    if session.role != "lead":
+        return False
+    try:
+        current = team.require_roster(session)
+    except BtamError:
+        return False
+    me = current.device(session.device_id)
+    return me is not None and me.is_active_lead
+
+
 def team_role_label(session: Session) -> str:
     """The signed-in member's role as the team sees it.
 

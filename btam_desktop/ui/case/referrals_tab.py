@@ -26,10 +26,13 @@ from btam_desktop.ui.case.tab_base import (
 )
 from btam_desktop.ui.case.timeline_tab import entry_state, entry_state_tip, entry_style
 from btam_desktop.ui.column_fit import ContentColumnFit
+from btam_desktop.ui.labels import refers_for_team
 from btam_desktop.ui.models.records import Column, RecordTableModel, RowStyle
 from btam_desktop.ui.referrals.dialogs import ReferDialog
 
 _OPEN = ("proposed", "made", "accepted")
+NOT_A_LEAD_LAPTOP = ("Referrals to another team are sent by a team lead on a lead laptop of "
+                     "the team (this laptop is not one, or is in no team yet)")
 TEAM_STATUS = {"sent": "Sent", "received": "Received", "accepted": "Accepted",
                "declined": "Declined"}
 
@@ -89,7 +92,11 @@ class ReferralsTab(CaseTab):
         self.refer_button = button("Refer to an&other team\u2026", "Send a redacted copy of "
                                    "this case to another team's leads (team leads, on a lead "
                                    "laptop)", self.refer_to_team)
-        self.refer_button.setEnabled(session.role == "lead")
+        # A lead laptop of a team only (the vault role alone says "lead" on an officer's own
+        # laptop too, where the core refuses): as the Referrals page decides.
+        if not refers_for_team(session):
+            self.refer_button.setEnabled(False)
+            self.refer_button.setToolTip(NOT_A_LEAD_LAPTOP)
         for widget in (self.add_button, self.update_button):
             widget.setEnabled(writable)
             self.buttons.addWidget(widget)

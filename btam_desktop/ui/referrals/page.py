@@ -32,7 +32,7 @@ from btam_desktop.core.errors import BtamError
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import card as card_mod
-from btam_desktop.core.sync import referral, team
+from btam_desktop.core.sync import referral
 from btam_desktop.core.sync.card import ContactCard, HeldCard
 from btam_desktop.core.words import plural
 from btam_desktop.ui import messages, tasks
@@ -46,6 +46,7 @@ from btam_desktop.ui.case.tab_base import (
 )
 from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.flow import flow_row
+from btam_desktop.ui.labels import refers_for_team
 from btam_desktop.ui.models.records import Column, RecordTableModel, RowStyle
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.referrals.dialogs import DeclineDialog, ImportCardDialog
@@ -184,14 +185,7 @@ class ReferralsPage(Page):
 
     def is_lead_device(self) -> bool:
         """True on a lead laptop of a team, signed in as a lead (who may do referrals)."""
-        if self._session.role != "lead":
-            return False
-        try:
-            roster = team.require_roster(self._session)
-        except BtamError:
-            return False
-        me = roster.device(self._session.device_id)
-        return me is not None and me.is_active_lead
+        return refers_for_team(self._session)
 
     def refresh(self) -> None:
         """Re-read the cards and the referrals."""

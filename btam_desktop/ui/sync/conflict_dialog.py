@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
-from btam_desktop.core.sync import conflicts, team
+from btam_desktop.core.sync import conflicts
 from btam_desktop.core.sync.conflicts import Conflict, Side
 from btam_desktop.core.sync.roster import Roster
+from btam_desktop.ui import labels
 from btam_desktop.ui.case.dialog_base import RecordDialog, refused
 from btam_desktop.ui.sync import words
 from btam_desktop.ui.widgets import field_label, line_edit
@@ -41,8 +43,18 @@ READ_ONLY_NOTE = ("Only a team lead can resolve conflicts, on a lead laptop of t
 
 def can_resolve(session: Session) -> bool:
     """Resolving is for team leads, and in a team for its lead laptops: every officer's vault
-    has a lead of its own (the core checks it again)."""
-    return team.is_team_lead(session)
+    has a lead of its own (the core checks it again). A roster that cannot be read (written
+    by a newer version, damaged): the vault role decides, as for the dashboard's conflict link
+    and the role shown (labels.leads_team); the core's own check then says why it refuses."""
+    return labels.leads_team(session)
+
+
+def _roster(session: Session) -> Roster | None:
+    """The roster for naming laptops; None when it cannot be read (laptops go by their id)."""
+    try:
+        return words.current_roster(session)
+    except BtamError:
+        return None
 
 
 class ConflictDialog(RecordDialog):
@@ -55,7 +67,7 @@ class ConflictDialog(RecordDialog):
         self.conflict = conflict
         self.choice: str | None = None
         self.writable = can_resolve(session) and not conflict.resolved
-        roster = words.current_roster(session)
+        roster = _roster(session)
         what = f"{words.record_label(session, conflict)}: {words.field_label(conflict)}"
         intro = {
             "value": "Two laptops changed this without seeing each other's change.",

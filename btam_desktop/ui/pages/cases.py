@@ -102,7 +102,8 @@ ROOMY_TEXTS = {"next_review": "\u26a0 task overdue \u00b7 2026-12-09",
 # The title's share before the cut columns get their full text, and its least (a few words).
 TITLE_ROOMY = "Student posted photo of weapon with caption"
 TITLE_LEAST = "Student posted photo"
-SORT_ARROW = 28  # a heading's room for the sort indicator beside its text
+SORT_ARROW = 28  # the sorted column's heading: room for the sort indicator beside its text
+HEADING_MARGINS = 10  # any other heading: the section's margins beside its text
 
 
 class CaseColumnFit(ColumnFit):
@@ -114,11 +115,16 @@ class CaseColumnFit(ColumnFit):
     headings (their cells end in "…", the tooltip has the whole text); the title shrinks to
     TITLE_LEAST's; then the Tier column is hidden (the case header and the Tier filter
     still say it) rather than pushing columns off the side. The title takes what is left.
+    Only the sorted column's heading keeps room for the sort arrow (the only one drawing
+    it): at 1024x768 that room in Next review and Assigned cost the title "Client threate…".
     The officer can still drag a column wider; the next resize of the window fits again.
     """
 
     def __init__(self, table: QTableView) -> None:
         super().__init__(table, COLUMN_KEYS.index("title"))
+        # The arrow's room moves with the sort: fit again.
+        table.horizontalHeader().sortIndicatorChanged.connect(
+            lambda _column, _order: self.refit())
 
     def column_widths(self, available: int) -> dict[int, int]:
         """:meth:`widths` by column index."""
@@ -136,8 +142,12 @@ class CaseColumnFit(ColumnFit):
                                                     Qt.Orientation.Horizontal))
                   for key in COLUMN_KEYS}
 
+        header = table.horizontalHeader()
+        sorted_column = header.sortIndicatorSection() if header.isSortIndicatorShown() else -1
+
         def heading(key: str) -> int:
-            return metrics.horizontalAdvance(titles[key]) + SORT_ARROW
+            room = SORT_ARROW if COLUMN_KEYS.index(key) == sorted_column else HEADING_MARGINS
+            return metrics.horizontalAdvance(titles[key]) + room
 
         fixed = {key: max(heading(key), *(metrics.horizontalAdvance(t) + CELL_PAD
                                           for t in texts))

@@ -402,3 +402,17 @@ def test_a_dialog_held_across_a_lock_fits_the_screen(small: Small, qtbot: QtBot)
     assert again.height() == short
     assert button_problems(again, f"{small.tag} held dialog, {short} px") == []
     assert again.summary.text() == "Posted a photo of a rifle near the school"
+
+
+def test_the_audit_table_does_not_scroll_sideways(small: Small) -> None:
+    """Found in the keyboard walk under Xvfb at 1024x768: the Audit page sized its columns
+    to their contents, wider than the table: Details was off the right edge, reached only by
+    the sideways scroll bar. The columns fit the table; long texts end in "…" (tooltip
+    whole)."""
+    small.main.show_page("audit")
+    page = small.main.page("audit")
+    settle()
+    table = page.findChild(QTableView)
+    assert table is not None and table.model().rowCount() > 0
+    assert column_problems(table, f"{small.tag} audit") == []
+    assert table.horizontalScrollBar().maximum() == 0

@@ -32,6 +32,7 @@ from btam_desktop.core.ids import is_record_id
 from btam_desktop.core.model import AuditEntry
 from btam_desktop.core.session import RECOVERY_ACTOR, Session
 from btam_desktop.ui import messages, tasks
+from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.models.records import RecordTableModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.session_events import SessionEvents
@@ -314,8 +315,11 @@ class AuditPage(Page):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # The columns fit the table (sized to their contents they were wider than it at
+        # 1024x768: Details off the right edge, behind a sideways scroll bar): the time
+        # whole, who, what and the record next, the details take the rest ("…", tooltip).
+        self.column_fit = ContentColumnFit(self.table, 4, whole=(0,), prefer=(1, 2, 3))
 
         self.newer_button = QPushButton("← &Newer")
         self.newer_button.setAccessibleName("Newer entries")

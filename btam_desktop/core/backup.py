@@ -27,10 +27,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
 import os
 import re
 import secrets
+import sys
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +69,11 @@ __all__ = ["CHUNK", "FORMAT", "MAGIC", "BackupHeader", "OtherVault", "read", "re
 MAGIC = b"BTAM-BACKUP/1\n"
 FORMAT = "btam-backup/1"
 CHUNK = 1 << 20
+ALIGN = 4096  # the database part starts at a multiple of this (a page)
+SPAN = 8 << 20  # bytes the kernel copies at a time while the one before is hashed
+# sendfile between regular files and pread: Linux (as shutil.copyfile uses it); elsewhere the
+# bytes are copied through Python in CHUNKs.
+KERNEL_COPY = sys.platform.startswith("linux") and hasattr(os, "sendfile")
 MAX_HEADER = 1 << 20
 _LENGTH = 8
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -129,16 +137,69 @@ def _signed_fields(fields: dict[str, object]) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
-def _copy(source: BinaryIO, sink: BinaryIO, size: int) -> str:
-    """Copy ``size`` bytes from ``source`` to ``sink`` in chunks; their SHA-256 (hex)."""
-    digest, remaining = hashlib.sha256(), size
-    while remaining:
-        chunk = source.read(min(CHUNK, remaining))
-        if not chunk:
-            raise IntegrityProblem("the vault's file ended before its stated size; try again")
-        digest.update(chunk)
-        sink.write(chunk)
-        remaining -= len(chunk)
+class _Short(Exception):
+    """The file being copied ended before its stated size."""
+
+
+def _send(source_fd: int, at: int, sink_fd: int, length: int) -> None:
+    """Copy ``length`` bytes of the source from byte ``at`` to the sink's position, inside
+    the kernel (``sendfile``: no copy through Python)."""
+    while length:
+        sent = os.sendfile(sink_fd, source_fd, at, length)
+        if not sent:
+            raise _Short
+        at += sent
+        length -= sent
+
+
+def _copy(source: BinaryIO, source_at: int, sink: BinaryIO, size: int) -> str:
+    """Copy ``size`` bytes of ``source`` from byte ``source_at`` to ``sink`` at its position;
+    the SHA-256 (hex) of the bytes as they now stand in the sink. :class:`_Short` if the
+    source ends early."""
+    digest = hashlib.sha256()
+    sink.flush()
+    start = sink.tell()
+    if not KERNEL_COPY:
+        source.seek(source_at)
+        remaining = size
+        while remaining:
+            chunk = source.read(min(CHUNK, remaining))
+            if not chunk:
+                raise _Short
+            digest.update(chunk)
+            sink.write(chunk)
+            remaining -= len(chunk)
+        return digest.hexdigest()
+    sink_fd = sink.fileno()
+
+    def hash_back(offset: int, length: int) -> None:
+        # Hash the sink's pages where they lie (mapped, not copied out), so that what is
+        # hashed is what was written: a source changed under the copy cannot slip bytes past
+        # the checksum.
+        at = start + offset
+        base = at - at % mmap.ALLOCATIONGRANULARITY
+        with (mmap.mmap(sink_fd, at - base + length, offset=base,
+                        access=mmap.ACCESS_READ) as pages,
+              memoryview(pages) as view, view[at - base:] as part):
+            digest.update(part)
+
+    # The kernel copies one span while a second thread reads back and hashes the one before
+    # (both release the GIL): the copy and its checksum take the time of the slower, not
+    # their sum. Measured at 100,000 cases (1.36 GB): Python's 1 MiB read/write loop took
+    # 3.8 s where sendfile took 1.0 s, and hashing 0.85 s on top.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[None] | None = None
+        done = 0
+        while done < size:
+            length = min(SPAN, size - done)
+            _send(source.fileno(), source_at + done, sink_fd, length)
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(hash_back, done, length)
+            done += length
+        if pending is not None:
+            pending.result()
+    sink.seek(start + size)
     return digest.hexdigest()
 
 
@@ -157,11 +218,19 @@ def _write_file(out: Path, keys: keyfile.KeyFile, raw_key: bytes, source: Binary
     header = json.dumps({**fields, "db_sha256": _PLACEHOLDER, "db_mac": _PLACEHOLDER},
                         sort_keys=True).encode("utf-8")
     start = len(MAGIC) + _LENGTH
+    # Spaces after the JSON (which every reader skips) start the database part on a page
+    # boundary: the kernel copies page-aligned files about twice as fast (measured with
+    # sendfile: 0.38 s against 0.67 s per GiB).
+    header += b" " * (-(start + len(header)) % ALIGN)
     with atomic_writer(out) as handle:
         handle.write(MAGIC)
         handle.write(len(header).to_bytes(_LENGTH, "big"))
         handle.write(header)
-        digest = _copy(source, handle, size)
+        try:
+            digest = _copy(source, 0, handle, size)
+        except _Short:
+            raise IntegrityProblem(
+                "the vault's file ended before its stated size; try again") from None
         seal = _seal(raw_key, _signed_fields(fields), digest).finalize().hex()
         for name, value in (("db_sha256", digest), ("db_mac", seal)):
             at = header.index(f'"{name}": "{_PLACEHOLDER}"'.encode("ascii"))
@@ -240,6 +309,15 @@ def _parse_header(path: Path, handle: BinaryIO) -> BackupHeader:
 
 def _stream_database(handle: BinaryIO, header: BackupHeader, sink: BinaryIO | None) -> None:
     """Read the database part (into ``sink`` if given), verifying its size and hash."""
+    if sink is not None:
+        try:
+            copied = _copy(handle, header.db_offset, sink, header.db_size)
+        except _Short:
+            raise IntegrityProblem(_DAMAGED_DATA) from None
+        if (os.fstat(handle.fileno()).st_size != header.db_offset + header.db_size
+                or copied != header.db_sha256):
+            raise IntegrityProblem(_DAMAGED_DATA)
+        return
     handle.seek(header.db_offset)
     digest, remaining = hashlib.sha256(), header.db_size
     while remaining:
@@ -248,8 +326,6 @@ def _stream_database(handle: BinaryIO, header: BackupHeader, sink: BinaryIO | No
             break
         digest.update(chunk)
         remaining -= len(chunk)
-        if sink is not None:
-            sink.write(chunk)
     if remaining or handle.read(1) or digest.hexdigest() != header.db_sha256:
         raise IntegrityProblem(_DAMAGED_DATA)
 

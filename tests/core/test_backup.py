@@ -241,8 +241,9 @@ def test_temporary_files_are_owner_only_and_never_reused(
     assert not [p for p in session.path.parent.iterdir() if ".backup-" in p.name]
 
 
+@pytest.mark.parametrize("kernel", [True, False], ids=["sendfile", "through Python"])
 def test_writes_from_elsewhere_during_the_copy_stay_out_of_it(
-    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: bool
 ) -> None:
     """While the vault's file is copied, another connection (as in another process) changes
     every case and checkpoints: the backup is the vault as it was when the copy began, whole
@@ -250,10 +251,12 @@ def test_writes_from_elsewhere_during_the_copy_stay_out_of_it(
     for n in range(40):
         session.store.create_case(f"Case {n}", summary="words " * 200)
     before = {c.id: c.title for c in session.store.list_cases()}
-    monkeypatch.setattr(backup, "CHUNK", 4096)  # many chunks: the change lands mid-copy
-    real_copy = backup._copy
+    steps: list[int] = []
 
     def change_elsewhere() -> None:
+        steps.append(1)
+        if len(steps) != 2:  # after the first span or chunk: the change lands mid-copy
+            return
         other = Database.open(session.path, bytes(session._db_key))
         try:
             other.execute("UPDATE cases SET title = title || ' (changed elsewhere)'")
@@ -261,25 +264,38 @@ def test_writes_from_elsewhere_during_the_copy_stay_out_of_it(
         finally:
             other.close()
 
+    monkeypatch.setattr(backup, "KERNEL_COPY", kernel)
+    monkeypatch.setattr(backup, "SPAN", 4096)
+    monkeypatch.setattr(backup, "CHUNK", 4096)
+    real_send, real_copy = backup._send, backup._copy
+
+    def send_with_a_writer(*args: Any) -> None:
+        change_elsewhere()
+        real_send(*args)
+
     class Interrupted:
-        """The vault's file, read by the backup; after its first chunk, a change elsewhere."""
+        """The vault's file as the backup reads it through Python."""
 
         def __init__(self, source: Any) -> None:
-            self.source, self.reads = source, 0
+            self.source = source
+
+        def seek(self, at: int) -> None:
+            self.source.seek(at)
 
         def read(self, size: int) -> bytes:
-            self.reads += 1
-            if self.reads == 2:
-                change_elsewhere()
+            change_elsewhere()
             return bytes(self.source.read(size))
 
-    def copy_with_a_writer(source: Any, sink: Any, size: int) -> str:
-        return real_copy(Interrupted(source), sink, size)
+    def copy_with_a_writer(source: Any, at: int, sink: Any, size: int) -> str:
+        return real_copy(Interrupted(source), at, sink, size)
 
-    monkeypatch.setattr(backup, "_copy", copy_with_a_writer)
+    monkeypatch.setattr(backup, "_send", send_with_a_writer)
+    if not kernel:
+        monkeypatch.setattr(backup, "_copy", copy_with_a_writer)
     out = tmp_path / "during.btambak"
     session.backup(out)
     monkeypatch.undo()
+    assert len(steps) > 2
     target = tmp_path / "r" / "team.btam"
     backup.restore(out, target, passphrase_text=LEAD_PASS)
     restored, _ = vault.unlock(target, passphrase_text=LEAD_PASS)

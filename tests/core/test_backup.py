@@ -45,8 +45,11 @@ def written(session: Session, tmp_path: Path) -> Path:
     return out
 
 
+@pytest.mark.parametrize("kernel", [True, False], ids=["sendfile", "through Python"])
 def test_backup_round_trip_through_the_module(session: Session, written: Path,
-                                              tmp_path: Path) -> None:
+                                              tmp_path: Path, kernel: bool,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backup, "KERNEL_COPY", kernel)
     header = backup.read(written)
     assert header.vault_id == session.vault_id
     assert header.keys.vault_id == session.vault_id

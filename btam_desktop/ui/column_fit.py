@@ -98,15 +98,19 @@ class ContentColumnFit(ColumnFit):
     others get more); then the ``prefer`` columns (short texts: a name, a kind), in that
     order, get their widest text; then the rest is shared evenly by the others, short texts
     whole, long ones cut to the same width ("…", the model's tooltip says them whole).
-    Column ``stretch`` takes what is left when everything fits. Refits when the rows
-    change."""
+    Column ``stretch`` takes what is left when everything fits. When even the headings do
+    not fit, the ``drop`` columns are hidden, in that order, until they do (shown again on
+    a wider table). Refits when the rows change."""
 
     _whole: tuple[int, ...] = ()
     _prefer: tuple[int, ...] = ()
     _least_texts: dict[int, str] = {}  # noqa: RUF012 (replaced per instance, never mutated)
+    _drop: tuple[int, ...] = ()
 
     def __init__(self, table: QTableView, stretch: int, *, whole: tuple[int, ...] = (),
-                 prefer: tuple[int, ...] = (), least: dict[int, str] | None = None) -> None:
+                 prefer: tuple[int, ...] = (), least: dict[int, str] | None = None,
+                 drop: tuple[int, ...] = ()) -> None:
+        self._drop = drop
         super().__init__(table, stretch)
         self._whole = whole
         self._prefer = prefer
@@ -142,7 +146,16 @@ class ContentColumnFit(ColumnFit):
             leasts[column] = min(want, max(heading, metrics.horizontalAdvance(least) + CELL_PAD
                                            if least else 0))
         left = available - sum(widths.values()) - sum(leasts.values())
+        hidden: list[int] = []
+        for column in self._drop:
+            if left >= 0:
+                break
+            left += widths.pop(column, 0) + leasts.pop(column, 0)
+            wants.pop(column, None)
+            hidden.append(column)
         for column in self._prefer:
+            if column in hidden:
+                continue
             extra = max(0, min(wants[column] - leasts[column], left))
             widths[column] = leasts[column] + extra
             left -= extra
@@ -155,4 +168,4 @@ class ContentColumnFit(ColumnFit):
             extra = min(wants[column] - leasts[column], fair)
             widths[column] = leasts[column] + extra
             left -= extra
-        return widths
+        return {**widths, **dict.fromkeys(hidden, 0)}

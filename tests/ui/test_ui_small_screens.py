@@ -416,3 +416,17 @@ def test_the_audit_table_does_not_scroll_sideways(small: Small) -> None:
     assert table is not None and table.model().rowCount() > 0
     assert column_problems(table, f"{small.tag} audit") == []
     assert table.horizontalScrollBar().maximum() == 0
+
+
+@pytest.mark.parametrize("section", ["people", "partners"])
+def test_the_directory_tables_do_not_scroll_sideways(small: Small, section: str) -> None:
+    """Found in the keyboard walk under Xvfb at 1024x768: People and Partners & resources
+    gave their columns fixed widths (People's table scrolled sideways with "Possible
+    duplicate" cut; Partners' 1,240 pixels of columns showed Wait half, in a 710-pixel
+    table). The columns fit the table."""
+    small.main.show_page(section)
+    page = small.main.page(section)
+    settle()
+    table = page.findChild(QTableView)
+    assert table is not None and table.isVisible()
+    assert column_problems(table, f"{small.tag} {section}") == []

@@ -40,6 +40,7 @@ from btam_desktop.core.session import Session
 from btam_desktop.core.words import plural
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.case.dialog_base import RecordDialog, refused
+from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.flow import flow_row, labelled
 from btam_desktop.ui.models.records import RecordTableModel
 from btam_desktop.ui.pages.base import Page
@@ -338,9 +339,10 @@ class PartnersPage(Page):
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((280, 90, 140, 150, 80, 170, 120, 210)):
-            header.resizeSection(column, width)
+        # The columns fit the table (fixed widths, 1,240 pixels, scrolled sideways at 1024x768
+        # with Wait half shown): kind and wait whole, then the name and discipline; the rest
+        # share what is left and end in "…" (tooltip whole); Services takes any spare room.
+        self.column_fit = ContentColumnFit(self.table, 8, prefer=(1, 4, 0, 2))
 
         self.body.addWidget(intro)
         self.body.addLayout(filters)

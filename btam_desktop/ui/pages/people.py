@@ -44,6 +44,7 @@ from btam_desktop.core.model import PERSON_ROLE_LABELS, STATUS_LABELS, Person
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages, tasks
+from btam_desktop.ui.column_fit import ContentColumnFit
 from btam_desktop.ui.models.records import RecordTableModel
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.pages.dashboard import open_case
@@ -263,9 +264,12 @@ class PeoplePage(Page):
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((210, 115, 190, 150, 150)):
-            header.resizeSection(column, width)
+        # The columns fit the table (fixed widths scrolled sideways at 1024x768, "Possible
+        # duplicate" cut): date of birth and the duplicate mark first, the rest share what
+        # is left ("…", tooltip whole) and the name takes any spare room. Where even the
+        # headings do not fit (the table beside the details at 1024x768), E-mail, Phone and
+        # Also known as are hidden: the details beside it list them for the chosen person.
+        self.column_fit = ContentColumnFit(self.table, 0, prefer=(1, 2), drop=(5, 4, 3))
         self.details = PersonDetails()
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)

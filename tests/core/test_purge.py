@@ -226,3 +226,27 @@ def test_referrers_come_before_what_they_refer_to() -> None:
     assert sorted(order) == sorted(links)
     # A reference to a record outside the set (already gone) does not matter.
     assert _referrers_first({"x": "elsewhere", "w": "x"}) == ["w", "x"]
+
+
+def test_words_purged_before_the_update_are_erased_by_the_migration(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A vault whose purges ran before purges merged the index (schema 20) still held the
+    purged words; the migration to 21 merges it once."""
+    from btam_desktop.core import schema
+
+    full = build_full_case(session, tmp_path)
+    monkeypatch.setattr(search, "forget_purged", lambda db, tables: None)  # as before v21
+    session.store.purge_case(full.case_id)
+    monkeypatch.undo()
+
+    def left() -> int:
+        return int(session.db.scalar(
+            "SELECT count(*) FROM case_fts_data WHERE instr(block, ?)", (MARK.encode(),)))
+
+    assert left() > 0
+    with session.db.transaction():
+        session.db.set_meta("schema_version", "20")
+    assert schema.migrate(session.db) == (20, schema.LATEST)
+    assert left() == 0
+    assert_fully_purged(session, full)

@@ -92,15 +92,16 @@ class AgencyPage(QWizardPage):
 
 
 class MemberPage(QWizardPage):
-    """Page 2: the first member, who is the team lead."""
+    """Page 2: the first member, who is the vault's lead (on an officer's own laptop too)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = _page_layout(
             self,
-            "First team member",
-            "You will be the team lead of this vault. You can add the other members of the "
-            "team later.",
+            "First member",
+            "You will be the lead of this vault: you add the others who may unlock it on "
+            "this laptop. On an officer's own laptop that joins a team later (Sync), what "
+            "the laptop may do for the team is set by the team lead.",
         )
         self.name = line_edit("Your name")
         self.name.setPlaceholderText("First and last name")
@@ -108,8 +109,10 @@ class MemberPage(QWizardPage):
         self.badge = line_edit("Badge or ID number")
         self.badge.setPlaceholderText("Optional")
         self.badge.setMaxLength(40)
-        role = QLabel("Team lead")
-        role.setAccessibleName("Role: team lead")
+        # "Team lead" read as the team's lead on an officer's own laptop (the first member
+        # of every vault is its lead; in a team the roster decides, see core.sync.team).
+        role = QLabel("Lead of this vault")
+        role.setAccessibleName("Role: lead of this vault")
 
         name_label = field_label("Your na&me", self.name)
         badge_label = field_label("Ba&dge / ID", self.badge)

@@ -307,7 +307,9 @@ class AppController(QObject):
         # The key remembered on this device opens only the first unlock after start-up.
         self._unlocked_once = False
         # (member id, MainWindow.place()): where the member was when the vault locked, so
-        # that unlocking returns there. Ids only; nothing of a case's content survives a lock.
+        # that unlocking returns there: ids, and the case list's search text and filters
+        # (in this process's memory only, like a held dialog's typing; dropped when another
+        # member unlocks or the app quits).
         self._place: tuple[str | None, dict[str, object]] | None = None
         # (member id, held dialogs): case dialogs with unsaved input, kept in memory only
         # across a lock and reopened for the same member (see btam_desktop.ui.held).

@@ -359,7 +359,8 @@ class MainWindow(QMainWindow):
 
     # -- where the member was (the controller keeps it across a lock) ---------------------------
     def place(self) -> dict[str, object]:
-        """The section shown and what each page has open (ids only, never case content)."""
+        """The section shown and what each page has open (ids; the case list's search text,
+        held in memory only)."""
         pages: dict[str, object] = {}
         for key, page in self._pages.items():
             saver = getattr(page, "place", None)  # pages that can reopen what they showed

@@ -767,6 +767,44 @@ class CaseList(QWidget):
         self.table.scrollTo(self.model.index(row, 0))
         return True
 
+    def state(self) -> dict[str, Any]:
+        """What the officer set the list to: search text, filters, sort, the selected case.
+        Held in memory only across a lock, like a dialog's typing (see ui.held)."""
+        header = self.table.horizontalHeader()
+        return {"search": self.search.text(),
+                "filters": [c.currentIndex() for c in (self.status, self.concern, self.tier)],
+                "overdue": self.overdue.isChecked(), "mine": self.mine.isChecked(),
+                "sort": [header.sortIndicatorSection(), header.sortIndicatorOrder().value],
+                "selected": self.selected_case_id()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Put back what :meth:`state` gave; the selected case once the rows are in."""
+        for combo, index in zip((self.status, self.concern, self.tier),
+                                state.get("filters", []), strict=False):
+            if isinstance(index, int) and 0 <= index < combo.count():
+                combo.setCurrentIndex(index)
+        self.overdue.setChecked(bool(state.get("overdue")))
+        self.mine.setChecked(bool(state.get("mine")))
+        sort = state.get("sort")
+        if isinstance(sort, list) and len(sort) == 2 and 0 <= sort[0] < len(COLUMN_KEYS):
+            self.table.sortByColumn(int(sort[0]), Qt.SortOrder(int(sort[1])))
+        text = str(state.get("search") or "")
+        if text:
+            self.search.setText(text)
+            self.apply_filter()  # now, not after the typing delay
+        selected = str(state.get("selected") or "")
+        if not selected:
+            return
+        if self.model.loaded:
+            self.select_case(selected)
+            return
+
+        def select_when_loaded() -> None:
+            self.load_finished.disconnect(select_when_loaded)
+            self.select_case(selected)
+
+        self.load_finished.connect(select_when_loaded)
+
     def teardown(self) -> None:
         """Forget the rows and searches, stop a load (the vault is locking)."""
         self._stop_loader()
@@ -1035,13 +1073,19 @@ class CasesPage(Page):
 
     # -- where the member was (kept by the controller across a lock: ids only) -----------------
     def place(self) -> dict[str, Any]:
-        """The open cases and the one on screen."""
+        """The open cases, the one on screen and the list's search, filters, sort and
+        selection (the search text is held in memory only, as a dialog's typing is)."""
         current = self.current_case_view()
         return {"open": [v.case_id for v in self.case_views()],
-                "current": current.case_id if current else ""}
+                "current": current.case_id if current else "",
+                "list": self.list.state()}
 
     def restore_place(self, place: dict[str, Any]) -> None:
-        """Reopen the cases of :meth:`place` (each reopening is audited as a view)."""
+        """Reopen the cases of :meth:`place` (each reopening is audited as a view) and set
+        the list as it was."""
+        listed = place.get("list")
+        if isinstance(listed, dict):
+            self.list.restore_state(listed)
         for case_id in place.get("open", []):
             self.open_case(str(case_id))
         current = str(place.get("current") or "")

@@ -389,7 +389,7 @@ def import_bytes(session: Session, data: bytes, *, filename: str = "") -> Import
         parsed = payload_mod.parse(doc)
     except payload_mod.PayloadError as exc:
         raise BundleRefused(str(exc)) from None
-    part = _part_of(doc)
+    part = _part_of(doc, parsed)
     summary.missing_before = _missing_before(session, sender.device_id, header.sequence)
     # A large bundle touches more index pages than the usual page cache holds; each miss is a
     # page decrypted again. A bigger cache for the length of the import only.
@@ -426,29 +426,53 @@ def import_bytes(session: Session, data: bytes, *, filename: str = "") -> Import
     return summary
 
 
-def _part_of(doc: Any) -> dict[str, dict[str, str]] | None:
-    """A part's ``from``/``to`` stamps per device (payload.parts), checked; None: a whole
-    bundle."""
+def _part_of(doc: Any, parsed: payload_mod.Payload) -> dict[str, dict[str, str]] | None:
+    """A part's ``from``/``to`` stamps per device (payload.parts), checked against what the
+    part holds; None: a whole bundle.
+
+    The range is what the receiver's acknowledgement rises over, so a part must say it as an
+    honest exporter does: a number 1..MAX_PARTS, the same devices in ``from`` and ``to`` as
+    in its ``seen``, no range reaching past what the sender says it holds (``seen``), and
+    every change it carries inside its device's range. Anything else
+    was made up on the sending laptop (or damaged there before it was signed): the bundle is
+    refused before anything is written. Bounded by the payload's own size."""
     part = doc.get("part") if isinstance(doc, dict) else None
     if part is None:
         return None
+    malformed = BundleRefused("malformed bundle: part")
+    if not isinstance(part, dict):
+        raise malformed
+    number = part.get("number")
+    if type(number) is not int or not 1 <= number <= limits.MAX_PARTS:
+        raise malformed
     now_ms = int(time.time() * 1000)
     checked: dict[str, dict[str, str]] = {"from": {}, "to": {}}
-    if not isinstance(part, dict):
-        raise BundleRefused("malformed bundle: part")
     for name in ("from", "to"):
         stamps = part.get(name)
-        if not isinstance(stamps, dict) or len(stamps) > limits.MAX_RECORDS:
-            raise BundleRefused("malformed bundle: part")
+        if not isinstance(stamps, dict) or set(stamps) != set(parsed.seen):
+            raise malformed
         for device, stamp in stamps.items():
-            if not (isinstance(device, str) and len(device) <= payload_mod.MAX_ID):
-                raise BundleRefused("malformed bundle: part")
+            if not isinstance(stamp, str):
+                raise malformed
             if stamp != "":
                 try:
                     payload_mod._stamp(stamp, "part stamp", now_ms)
                 except payload_mod.PayloadError as exc:
                     raise BundleRefused(str(exc)) from None
             checked[name][device] = stamp
+    outside = BundleRefused(
+        "this part of an export holds other changes than the stamps it says it covers (made"
+        " up or damaged on the sending laptop); nothing was imported")
+    low, high = checked["from"], checked["to"]
+    # "from" at or above "to" is an empty range (honest: a device whose newest change came
+    # before this part's stamps), which no change can be in.
+    for device, top in high.items():
+        if top > parsed.seen[device][0]:
+            raise outside
+    for change in parsed.changes:
+        device = change.device_id
+        if device not in high or not low[device] < change.hlc <= high[device]:
+            raise outside
     return checked
 
 

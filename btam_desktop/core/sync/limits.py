@@ -34,6 +34,9 @@ RATIO_FLOOR_BYTES = 1 * MIB
 # Items in one JSON array or object of the payload, and each count in the header.
 MAX_RECORDS = 5_000_000
 
+# The number a part of an export in parts may carry (parts of 256 MiB: far beyond any vault).
+MAX_PARTS = 100_000
+
 # One JSON string (a field value, an attachment's encoded content) in UTF-8 bytes.
 MAX_FIELD_BYTES = 64 * MIB
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QTableView, QWidget
 from pytestqt.qtbot import QtBot
@@ -401,6 +401,11 @@ def test_a_dialog_held_across_a_lock_fits_the_screen(small: Small, qtbot: QtBot)
     again.resize(again.width(), short)
     assert again.height() == short
     assert button_problems(again, f"{small.tag} held dialog, {short} px") == []
+    # The message saying so stays in view (it does not scroll away with the fields).
+    message = again.message
+    top_left = message.mapTo(again, QPoint(0, 0))
+    assert again.rect().contains(QRect(top_left, message.size()))
+    assert message.visibleRegion().boundingRect().height() >= message.height() - 2
     assert again.summary.text() == "Posted a photo of a rifle near the school"
 
 

@@ -190,8 +190,8 @@ class RecordDialog(DialogBase):
         self.intro.setWordWrap(True)
         self.intro.setProperty("muted", True)
         self.intro.hide()
-        # The intro, fields and message scroll when the screen is too short for them; the
-        # buttons stay in view below.
+        # The intro and fields scroll when the screen is too short for them; the message (a
+        # refusal, "What you typed was kept…") and the buttons stay in view below.
         content = QWidget()
         body = QVBoxLayout(content)
         body.setContentsMargins(0, 0, 0, 0)
@@ -202,11 +202,11 @@ class RecordDialog(DialogBase):
                                        QSizePolicy.Policy.Fixed))
         body.addWidget(self.intro)
         body.addLayout(self.form)
-        body.addWidget(self.message)
         body.addStretch(1)
         self.body = DialogBody(content)
         layout = self.layout_
         layout.addWidget(self.body, 1)
+        layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.reopen: Reopen | None = None
         self._baseline: list[Any] | None = None  # the inputs as first shown

@@ -25,6 +25,7 @@ the first dated tasks, then undated ones if room is left.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import weakref
@@ -775,6 +776,12 @@ class DashboardPage(Page):
         content.setAutoFillBackground(False)
         self.body.addWidget(scroll, 1)
         self.title_label.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        # Tab as the screen reads: the links above a list before it (they were made after
+        # it, and Tab went to the list first and back up to the links).
+        chain = [*self.attention_links.values(), self.attention_list, self.my_cases_link,
+                 self.my_cases_list]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
         self.watch(events)  # every change but a view; see Page.watch
 
     def _link(self, caption: str, flt: CaseFilter) -> QPushButton:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from btam_desktop.core import audit, changelog
-from btam_desktop.core.db import IntegrityError, id_chunks
+from btam_desktop.core.db import ID_CHUNK, IntegrityError, id_chunks
 from btam_desktop.core.ops import (
     JSON_COLUMNS,
     PURGED,
@@ -376,6 +376,12 @@ class Merger:
         keys = set(self._arrived) | self._form_waits()
         while keys:
             self._arrived.clear()
+            if len(keys) > ID_CHUNK and int(self.db.scalar(
+                    "SELECT count(*) FROM sync_pending")) < len(keys):
+                # A large import and fewer held changes: what they wait for, read from the
+                # index once, is the shorter list to look up.
+                keys &= {str(r[0]) for r in self.db.query(
+                    "SELECT DISTINCT waiting_for FROM sync_pending")}
             rows = [row for chunk, marks in id_chunks(sorted(keys)) for row in self.db.query(
                 "SELECT change_id, waiting_for, change FROM sync_pending"
                 f" WHERE waiting_for IN ({marks})", chunk)]

@@ -265,6 +265,34 @@ def test_records_held_over_several_imports_come_in_with_what_they_wait_for(
     assert b.store.get_entry(note.id).summary == "wording 4"
 
 
+def test_a_large_import_releases_what_waits_for_it_and_keeps_what_still_waits(
+        laptops: Laptops) -> None:
+    """Hundreds of records arriving while a few changes wait (more arrivals than held
+    changes): the one whose case came is applied, the one whose case did not still waits."""
+    a, b = laptops("A"), laptops("B")
+    first = a.store.create_case("Comes second", concern="low")
+    later = a.store.create_case("Comes last", concern="low")
+    entry = a.store.add_note(first.id, "waits for its case")
+    still = a.store.add_note(later.id, "waits for another case")
+    for i in range(520):
+        a.store.create_case(f"Filler case {i}", concern="low")
+    doc = payload.collect(a.db, device_id=a.device_id, ack={}, roster=None)
+    notes = dict(doc, changes=[c for c in doc["changes"] if c[1] == "timeline"], audit=[])
+    rest = dict(doc, changes=[c for c in doc["changes"] if c[1] != "timeline"
+                              and c[2] != later.id], audit=[])
+    with b.operation("bundle.import") as op:
+        report, _ = payload.apply(op, payload.parse(notes), local_device=b.device_id)
+    assert report.held == 2
+    with b.operation("bundle.import") as op:
+        report, _ = payload.apply(op, payload.parse(rest), local_device=b.device_id)
+    assert report.released == 1 and report.held == 1
+    assert b.store.get_entry(entry.id).summary == "waits for its case"
+    assert [r["waiting_for"] for r in b.db.query("SELECT waiting_for FROM sync_pending")] == [
+        f"cases:{later.id}"]
+    assert [json.loads(r[0])["record_id"] for r in b.db.query(
+        "SELECT change FROM sync_pending")] == [still.id]
+
+
 def test_two_amendments_of_one_form_are_a_fork(laptops: Laptops) -> None:
     a, b = laptops("A"), laptops("B")
     case = a.store.create_case("Amended twice", concern="low")

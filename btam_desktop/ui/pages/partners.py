@@ -61,6 +61,8 @@ KIND_SHORT = {"agency": "Agency", "resource": "Resource"}  # the table's narrow 
 SEARCH_DELAY_MS = 200
 
 Index = QModelIndex | QPersistentModelIndex
+NAME_LEAST = "Harlow County Sheriff"  # a partner's name shows at least this much
+PHONE_LEAST = "(555) 555-0100"  # a phone number is shown whole
 COLUMNS = ("Name", "Kind", "Discipline", "Tiers", "Wait", "Contact", "Phone", "E-mail",
            "Services")
 TIER_TEXT = {"universal": "&Universal", "selective": "Se&lective", "intensive": "Intensi&ve"}
@@ -340,9 +342,14 @@ class PartnersPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # The columns fit the table (fixed widths, 1,240 pixels, scrolled sideways at 1024x768
-        # with Wait half shown): kind and wait whole, then the name and discipline; the rest
-        # share what is left and end in "…" (tooltip whole); Services takes any spare room.
-        self.column_fit = ContentColumnFit(self.table, 8, prefer=(1, 4, 0, 2))
+        # with Wait half shown): kind, wait and the phone number whole (a cut number is of no
+        # use at night in a car), then the name (a few words at least) and discipline; the
+        # rest share what is left and end in "…" (tooltip whole); Services takes any spare
+        # room. Where the number, the name's few words and the headings do not fit,
+        # Services, Tiers, then E-mail are hidden (Edit… shows them).
+        self.column_fit = ContentColumnFit(self.table, 8, prefer=(1, 4, 6, 0, 2),
+                                           least={0: NAME_LEAST, 6: PHONE_LEAST},
+                                           drop=(8, 3, 7))
 
         self.body.addWidget(intro)
         self.body.addLayout(filters)

@@ -38,7 +38,8 @@ from btam_desktop.ui.case.entry_dialog import ADDABLE_KINDS, EntryDialog
 from btam_desktop.ui.case.forms_tab import FormsTab
 from btam_desktop.ui.case.person_dialogs import AddPersonDialog
 from btam_desktop.ui.case.task_dialog import TaskDialog
-from btam_desktop.ui.case.timeline_tab import TimelineTab
+from btam_desktop.ui.case.timeline_tab import COLUMNS as TIMELINE_COLUMNS
+from btam_desktop.ui.case.timeline_tab import SUMMARY_LEAST, TimelineTab
 from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.main_window import MainWindow
 from btam_desktop.ui.pages.case_view import TAB_CLASSES, CaseView
@@ -435,3 +436,21 @@ def test_the_directory_tables_do_not_scroll_sideways(small: Small, section: str)
     table = page.findChild(QTableView)
     assert table is not None and table.isVisible()
     assert column_problems(table, f"{small.tag} {section}") == []
+
+
+def test_the_timeline_summary_is_readable(small: Small) -> None:
+    """Seen in the refreshed 1024x768 screenshot: the Type column took the width of its
+    longest kind ("Concern level change", in bold) before the summary got any, which was
+    left about 130 pixels ("Phone check-in…"). The summary shows at least a readable start
+    (SUMMARY_LEAST) whenever its texts are that long."""
+    small.main.show_page("cases")
+    view = small.cases.open_case(small.case_ids[0])
+    assert isinstance(view, CaseView)
+    tab = view.show_tab(TimelineTab)
+    assert isinstance(tab, TimelineTab)
+    settle()
+    table = tab.table
+    summary = [c.title for c in TIMELINE_COLUMNS].index("Summary")
+    least = table.fontMetrics().horizontalAdvance(SUMMARY_LEAST) + 16
+    assert table.columnWidth(summary) >= least, (small.tag, table.columnWidth(summary), least)
+    assert column_problems(table, f"{small.tag} timeline") == []

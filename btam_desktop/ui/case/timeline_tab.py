@@ -72,6 +72,10 @@ def entry_style(entry: TimelineEntry) -> RowStyle:
     return PLAIN
 
 
+# What the Summary and Type columns show at least before others get more room: a readable
+# start of a summary, the shorter kinds whole.
+SUMMARY_LEAST = "Phone check-in with school counsellor"
+TYPE_LEAST = "Intervention"
 COLUMNS: tuple[Column[TimelineEntry], ...] = (
     Column("When", lambda e: show_datetime(e.occurred_at), sort_key=lambda e: e.occurred_at),
     Column("Type", lambda e: entry_kind_label(e.kind)),
@@ -170,9 +174,11 @@ class TimelineTab(CaseTab):
         # the newest entry selected, before its layout is done) or the reading pane grows.
         self._keep_visible = KeepCurrentVisible(self.table)
         # The columns fit the tab's width (fixed widths left the summary 200 pixels at
-        # 1024x768 beside a By column twice its names): the time whole, the type and the
-        # author next, the summary takes the rest and ends in "…" (tooltip whole).
-        self.column_fit = ContentColumnFit(self.table, 2, whole=(0,), prefer=(1, 3))
+        # 1024x768 beside a By column twice its names): the time whole, the summary a
+        # readable start (SUMMARY_LEAST), the author next; the type and corrections share
+        # the rest with the summary, which takes what is left ("…", tooltip whole).
+        self.column_fit = ContentColumnFit(self.table, 2, whole=(0,), prefer=(3,),
+                                           least={1: TYPE_LEAST, 2: SUMMARY_LEAST})
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setAccessibleName("Selected entry")

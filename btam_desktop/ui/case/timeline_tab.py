@@ -74,7 +74,7 @@ def entry_style(entry: TimelineEntry) -> RowStyle:
 
 # What the Summary and Type columns show at least before others get more room: a readable
 # start of a summary, the shorter kinds whole.
-SUMMARY_LEAST = "Phone check-in with school counsellor"
+SUMMARY_LEAST = "Phone check-in with the school"
 TYPE_LEAST = "Intervention"
 COLUMNS: tuple[Column[TimelineEntry], ...] = (
     Column("When", lambda e: show_datetime(e.occurred_at), sort_key=lambda e: e.occurred_at),

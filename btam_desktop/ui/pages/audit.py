@@ -318,8 +318,8 @@ class AuditPage(Page):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # The columns fit the table (sized to their contents they were wider than it at
         # 1024x768: Details off the right edge, behind a sideways scroll bar): the time
-        # whole, who, what and the record next, the details take the rest ("…", tooltip).
-        self.column_fit = ContentColumnFit(self.table, 4, whole=(0,), prefer=(1, 2, 3))
+        # whole, who, the record (a case number) and what next, the details take the rest.
+        self.column_fit = ContentColumnFit(self.table, 4, whole=(0,), prefer=(1, 3, 2))
 
         self.newer_button = QPushButton("← &Newer")
         self.newer_button.setAccessibleName("Newer entries")

@@ -25,6 +25,7 @@ vault's path until the copy has been verified, opened and checked.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import mmap
@@ -74,6 +75,8 @@ SPAN = 8 << 20  # bytes the kernel copies at a time while the one before is hash
 # sendfile between regular files and pread: Linux (as shutil.copyfile uses it); elsewhere the
 # bytes are copied through Python in CHUNKs.
 KERNEL_COPY = sys.platform.startswith("linux") and hasattr(os, "sendfile")
+_NO_KERNEL_COPY = frozenset({errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV,
+                             errno.ENODEV})
 MAX_HEADER = 1 << 20
 _LENGTH = 8
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -156,20 +159,34 @@ def _copy(source: BinaryIO, source_at: int, sink: BinaryIO, size: int) -> str:
     """Copy ``size`` bytes of ``source`` from byte ``source_at`` to ``sink`` at its position;
     the SHA-256 (hex) of the bytes as they now stand in the sink. :class:`_Short` if the
     source ends early."""
-    digest = hashlib.sha256()
     sink.flush()
     start = sink.tell()
-    if not KERNEL_COPY:
-        source.seek(source_at)
-        remaining = size
-        while remaining:
-            chunk = source.read(min(CHUNK, remaining))
-            if not chunk:
-                raise _Short
-            digest.update(chunk)
-            sink.write(chunk)
-            remaining -= len(chunk)
-        return digest.hexdigest()
+    if KERNEL_COPY:
+        try:
+            return _copy_in_kernel(source, source_at, sink, start, size)
+        except OSError as exc:
+            # Some file systems (network shares, FUSE) refuse sendfile between files: copy
+            # again from the start through Python, over what was sent.
+            if exc.errno not in _NO_KERNEL_COPY:
+                raise
+            sink.seek(start)
+    digest = hashlib.sha256()
+    source.seek(source_at)
+    remaining = size
+    while remaining:
+        chunk = source.read(min(CHUNK, remaining))
+        if not chunk:
+            raise _Short
+        digest.update(chunk)
+        sink.write(chunk)
+        remaining -= len(chunk)
+    return digest.hexdigest()
+
+
+def _copy_in_kernel(source: BinaryIO, source_at: int, sink: BinaryIO, start: int,
+                    size: int) -> str:
+    """:func:`_copy` with sendfile (the sink flushed, at ``start``)."""
+    digest = hashlib.sha256()
     sink_fd = sink.fileno()
 
     def hash_back(offset: int, length: int) -> None:

@@ -4,6 +4,7 @@ damaged or wrong-shaped file refused with a plain IntegrityProblem, never an int
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -416,3 +417,36 @@ def test_an_unsealed_backup_is_restored_after_checking_every_page(
     with pytest.raises(IntegrityProblem):
         backup.restore(bad, target, passphrase_text=LEAD_PASS)
     assert not target.parent.exists() or list(target.parent.iterdir()) == []
+
+
+def test_a_file_system_refusing_the_kernel_copy_gets_the_copy_through_python(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Network shares and FUSE file systems may refuse sendfile between files, even after
+    a first span went through: the backup and the restore copy again through Python."""
+    for n in range(10):
+        session.store.create_case(f"Case {n}", summary="words " * 200)
+    real_sendfile = os.sendfile
+    calls: list[int] = []
+
+    def refusing(out_fd: int, in_fd: int, offset: int | None, count: int) -> int:
+        calls.append(count)
+        if len(calls) % 2 == 0:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_sendfile(out_fd, in_fd, offset, count)
+
+    monkeypatch.setattr(backup, "KERNEL_COPY", True)
+    monkeypatch.setattr(backup, "SPAN", 4096)
+    monkeypatch.setattr(os, "sendfile", refusing)
+    out = tmp_path / "share.btambak"
+    session.backup(out)
+    target = tmp_path / "r" / "team.btam"
+    backup.restore(out, target, passphrase_text=LEAD_PASS)
+    monkeypatch.undo()
+    assert len(calls) == 4  # each copy: one span sent, then refused
+    restored, _ = vault.unlock(target, passphrase_text=LEAD_PASS)
+    try:
+        assert restored.check() == []
+        assert len(restored.store.list_cases()) == 10
+    finally:
+        restored.lock()

@@ -229,6 +229,27 @@ def test_a_part_sealed_again_under_its_number_is_refused_as_a_fork(
             receiver.db.scalar("SELECT count(*) FROM change_log")] == state
 
 
+def _reversed_keys(doc: dict[str, Any]) -> None:
+    for item in (doc, doc["part"], doc["part"]["from"], doc["part"]["to"], doc["seen"]):
+        pairs = list(item.items())
+        item.clear()
+        item.update(reversed(pairs))
+
+
+def test_a_part_with_its_fields_written_in_another_order_is_the_same_part(
+        pair: tuple[Session, Session], tmp_path: Path) -> None:
+    """The order of the keys of a part's objects means nothing: such a part (signed by the
+    lead laptop) imports as the part it is, and the whole export ends as one bundle."""
+    lead, receiver = pair
+    paths = _export(lead, receiver, tmp_path / "full.btambundle")
+    exchange.import_bytes(receiver, _forge(lead, receiver, paths[1], _reversed_keys))
+    _held_up_to_acknowledged(lead, receiver)
+    for path in [paths[0], *paths[2:]]:
+        exchange.import_file(receiver, path)
+    assert _records(receiver) == _records(lead)
+    _held_up_to_acknowledged(lead, receiver)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_parts_of_two_exports_mixed_in_any_order_end_as_the_whole(
         pair: tuple[Session, Session], tmp_path: Path, seed: int) -> None:

@@ -283,7 +283,10 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
     """Add this module's commands to the top-level subparsers."""
     p = sub.add_parser("init", parents=[json_parent], help="create a new vault")
     p.add_argument("--member", dest="member_name", required=True, help="first member's name")
-    p.add_argument("--role", default="lead", choices=ROLES)
+    # The first member of every vault is its lead, an officer's own laptop included: a team's
+    # rights come from its roster (core/sync/team.py), not from this role. Kept for scripts.
+    p.add_argument("--role", default="lead", choices=("lead",),
+                   help="the first member is the vault's lead (the only choice)")
     p.add_argument("--badge")
     p.add_argument("--agency")
     p.add_argument("--recovery-key-file", help="write the recovery key here (owner-only)")

@@ -126,7 +126,9 @@ def create_vault(
     if not member_name:
         raise InvalidInput("the first member needs a name")
     if role != "lead":
-        raise InvalidInput("the first member of a vault must be a team lead (--role lead)")
+        raise InvalidInput(
+            "the first member of a vault is its lead, on an officer's own laptop too (what"
+            " the laptop may do in a team is the team lead's roster, not this role)")
     problems = passphrase.check(new_passphrase, member_name)
     if problems:
         raise WeakPassphrase(problems)

@@ -18,6 +18,7 @@ from btam_desktop.core.errors import (
     AccountLocked,
     AuthError,
     IntegrityProblem,
+    InvalidInput,
     PermissionDenied,
     VaultExists,
     VaultLocked,
@@ -55,7 +56,7 @@ def test_weak_passphrases_rejected(vault_path: Path) -> None:
 
 
 def test_first_member_must_be_lead(vault_path: Path) -> None:
-    with pytest.raises(Exception, match="team lead"):
+    with pytest.raises(InvalidInput, match="first member of a vault is its lead"):
         vault.create_vault(vault_path, member_name=LEAD, new_passphrase=LEAD_PASS,
                            role="officer")
 

@@ -407,7 +407,8 @@ def import_bytes(session: Session, data: bytes, *, filename: str = "") -> Import
                                               sender=sender.device_id)
             summary.report, summary.audit_entries = report, added
             _note_coverage(db, part, prior, session.device_id)
-            _keep_held_blobs(db, parsed.blobs)
+            if parsed.blobs:  # else no content came and none is kept: nothing to read
+                _keep_held_blobs(db, parsed.blobs)
             peers.note_ack(db, sender.device_id, parsed.seen)
             peers.note_received(db, sender.device_id, header.sequence)
             db.execute(

@@ -292,3 +292,36 @@ def test_focus_ring_is_visible(kind: str, theme: ThemeMode, qtbot: QtBot, qapp: 
         # (half the perimeter) was found nearly invisible in the night theme.
         assert changed >= perimeter, f"{theme} {kind}: {changed} px for {perimeter}"
     manager.deleteLater()
+
+
+@pytest.mark.parametrize("theme", list(Theme))
+def test_the_current_tab_keeps_its_size_with_and_without_the_focus(
+    qtbot: QtBot, qapp: QApplication, restore_style: None, theme: Theme
+) -> None:
+    """The focus frame of the current tab must not change the room the tab is given: sized
+    while the bar had the focus and drawn without it (a dialog over the Sync page), the tab
+    was 20 px too narrow and its name cut ('end and receiv', night theme, 1024x768)."""
+    from PySide6.QtWidgets import QTabWidget
+
+    manager = ThemeManager(qapp, ThemeMode(theme.value))
+    manager.apply()
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = QVBoxLayout(host)
+    tabs = QTabWidget()
+    for name in ("Send and receive", "History", "Team", "Conflicts (3)"):
+        tabs.addTab(QWidget(), name)
+    elsewhere = QLineEdit()
+    layout.addWidget(tabs)
+    layout.addWidget(elsewhere)
+    host.show()
+    qtbot.waitExposed(host)
+    bar = tabs.tabBar()
+    sizes = []
+    for focus in (bar, elsewhere):
+        focus.setFocus()
+        qtbot.waitUntil(focus.hasFocus)
+        sizes.append(bar.tabSizeHint(0))
+    assert sizes[0] == sizes[1]
+    assert sizes[0].width() > bar.fontMetrics().horizontalAdvance("Send and receive") + 12
+    manager.deleteLater()

@@ -200,22 +200,27 @@ def _copy_in_kernel(source: BinaryIO, source_at: int, sink: BinaryIO, start: int
               memoryview(pages) as view, view[at - base:] as part):
             digest.update(part)
 
-    # The kernel copies one span while a second thread reads back and hashes the one before
-    # (both release the GIL): the copy and its checksum take the time of the slower, not
-    # their sum. Measured at 100,000 cases (1.36 GB): Python's 1 MiB read/write loop took
-    # 3.8 s where sendfile took 1.0 s, and hashing 0.85 s on top.
+    # The kernel copies span after span while a second thread follows, hashing each span
+    # sent (in order: one worker), and once all is sent the written data goes to the disk
+    # (fdatasync) while the hashing catches up: the three overlap (each releases the GIL).
+    # Measured at 100,000 cases (1.36 GB, warm cache): sendfile 0.39 s, hashing 0.92 s,
+    # writing to the disk 0.63 s; Python's 1 MiB read/write loop took 3.8 s.
+    hashed: list[Future[None]] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: Future[None] | None = None
-        done = 0
-        while done < size:
-            length = min(SPAN, size - done)
-            _send(source.fileno(), source_at + done, sink_fd, length)
-            if pending is not None:
-                pending.result()
-            pending = pool.submit(hash_back, done, length)
-            done += length
-        if pending is not None:
-            pending.result()
+        try:
+            done = 0
+            while done < size:
+                length = min(SPAN, size - done)
+                _send(source.fileno(), source_at + done, sink_fd, length)
+                hashed.append(pool.submit(hash_back, done, length))
+                done += length
+            os.fdatasync(sink_fd)
+        except BaseException:
+            for future in hashed:
+                future.cancel()  # the copy failed: the spans not yet hashed never will be
+            raise
+        for future in hashed:
+            future.result()
     sink.seek(start + size)
     return digest.hexdigest()
 

@@ -403,11 +403,6 @@ class Operation:
         # Cases whose search documents must be rebuilt although their records are gone by
         # the time the operation ends (a purged entry names its case before it goes).
         self._search_cases: set[str] = set()
-        # Records inserted by insert_many whose cases are already among _search_cases (read
-        # from the rows as inserted): the index need not look them up again at the end (a
-        # 10,000-case demo inserts 165,000 such records), unless a later write changes or
-        # erases one (_rewrite takes it out of here).
-        self._search_settled: set[str] = set()
         # One local time for every record an operation writes (they happen "at once").
         self._now = audit.utc_now()
         # This laptop's device keys, read at the first lead's change the operation signs.
@@ -684,11 +679,6 @@ class Operation:
             self.db.executemany(self._CHANGE_INSERT, changes)
         # The operation's newest stamp: the last edit's, else the last insert's.
         self.summary.touched.setdefault(table, set()).update(ids)
-        if table in search.INDEXED_TABLES:
-            known = search.cases_at_insert(table, stored)
-            if known is not None:
-                self._search_cases |= known
-                self._search_settled.update(ids)
         self._hlc = later[-1][4] if later else stamps[-1]
         return ids
 
@@ -760,8 +750,6 @@ class Operation:
         one place through which every write changes or erases a record, so that the compact
         insert change of each is first filled in from the row as it still is (``stored``: that
         row, when the caller has just read it, for one record)."""
-        if self._search_settled:  # its case may change: looked up at the end after all
-            self._search_settled.difference_update(record_ids)
         self.materialise(table, record_ids, stored)
         self.db.execute(sql, params)
 
@@ -1173,8 +1161,7 @@ class Operation:
         self.end_batch()
         # The search index follows the stored rows in the same transaction (local writes and
         # changes from other laptops alike).
-        search.refresh(self.db, self.summary.touched, self._search_cases,
-                       self._search_settled)
+        search.refresh(self.db, self.summary.touched, self._search_cases)
         if self.db.scalar("SELECT 1 FROM conflicts LIMIT 1"):
             from btam_desktop.core.sync import conflicts  # sync builds on this module
 

@@ -57,6 +57,7 @@ from btam_desktop.core.model import (
     sensitivity_to_db,
     suggest_sensitivity,
 )
+from btam_desktop.core.ops import collector_paused
 
 if TYPE_CHECKING:
     from btam_desktop.core.ops import Operation
@@ -1373,7 +1374,8 @@ def generate(
     cancelled = False
     while done < cases:
         batch = opened[done:done + BATCH_CASES]
-        with session.operation("demo.generate") as op:
+        # The collector off while a batch is planned and written (ops.collector_paused).
+        with collector_paused(), session.operation("demo.generate") as op:
             op.require_writer()
             writer.write(op, [_plan_case(rng, day, today, PARTNERS, len(members))
                               for day in batch])

@@ -6,11 +6,13 @@ listeners (the UI's views) what changed. Nothing else writes these tables.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import itertools
 import json
 import operator
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -306,6 +308,27 @@ def _unfold(db: Database, table: str, record_ids: Sequence[str]) -> None:
         if db.scalar("SELECT changes()"):
             db.execute(f"UPDATE {table} SET ins_actor = NULL WHERE id IN ({marks})"
                        " AND ins_actor IS NOT NULL", chunk)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a bulk write (back on after it, as it was).
+
+    A bulk write makes hundreds of thousands of short-lived rows, tuples and dicts, and none
+    of them in a reference cycle: they go as soon as they are written. The collector cannot
+    know that: every 700 new objects it looks through the young ones, and every so often
+    through every object alive (the batch's rows included). Measured on a 10,000-case demo:
+    some 1,500 collections, 0.8-1.1 s of 8 s, freeing nothing. Off during each batch, the
+    objects left when it comes back on are looked at once. The collector is process-wide:
+    another thread's cyclic garbage waits for the end of the batch (a second or two)."""
+    if not gc.isenabled():  # already off (by the caller, or another thread's bulk write)
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def dump_json_column(value: dict[str, Any]) -> str:

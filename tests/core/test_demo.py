@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import re
@@ -373,6 +374,45 @@ def test_the_planners_quicker_draws_are_randoms_own() -> None:
         assert ours.random() == theirs.random()
     with pytest.raises(ValueError):
         ours.randint(3, 2)
+
+
+def test_the_collector_is_back_as_it_was_after_a_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo pauses Python's cyclic garbage collector while it writes a batch (a bulk
+    write's objects hold no cycles; ops.collector_paused): it is on again between batches and
+    after a batch that failed, and a collector that was off stays off."""
+    monkeypatch.setattr(demo, "BATCH_CASES", 5)
+    session = _new_vault(tmp_path / "gc.btam", officer=False)
+    during: list[bool] = []
+    between: list[bool] = []
+    write = demo._Writer.write
+
+    def watched(self: Any, op: Any, plans: Any) -> None:
+        during.append(gc.isenabled())
+        write(self, op, plans)
+
+    def failing(self: Any, op: Any, plans: Any) -> None:
+        raise RuntimeError("disk gone")
+
+    try:
+        assert gc.isenabled()
+        monkeypatch.setattr(demo._Writer, "write", watched)
+        demo.generate(session, 10, seed=3, today=TODAY,
+                      progress=lambda done, total: between.append(gc.isenabled()) or True)
+        assert (during, between, gc.isenabled()) == ([False, False], [True, True], True)
+        monkeypatch.setattr(demo._Writer, "write", failing)
+        with pytest.raises(RuntimeError, match="disk gone"):
+            demo.generate(session, 5, seed=4, today=TODAY)
+        assert gc.isenabled()
+        gc.disable()
+        monkeypatch.setattr(demo._Writer, "write", watched)
+        demo.generate(session, 5, seed=5, today=TODAY)
+        assert not gc.isenabled()
+        assert session.store.count_cases() == 15
+    finally:
+        gc.enable()
+        session.lock()
 
 
 def test_negative_count_is_refused(tmp_path: Path) -> None:

@@ -34,7 +34,6 @@ import base64
 import binascii
 import dataclasses
 import functools
-import gc
 import hashlib
 import heapq
 import itertools
@@ -48,7 +47,14 @@ from typing import Any, ParamSpec, TypeVar
 from btam_desktop.core import audit, changelog
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import InvalidInput
-from btam_desktop.core.ops import PURGED, TABLES, Operation, RemoteChange, fill_values
+from btam_desktop.core.ops import (
+    PURGED,
+    TABLES,
+    Operation,
+    RemoteChange,
+    collector_paused,
+    fill_values,
+)
 from btam_desktop.core.sync import leadsig
 from btam_desktop.core.sync import scope as scope_mod
 from btam_desktop.core.sync.merge import Merger, MergeReport, is_valid_field
@@ -491,13 +497,8 @@ def _bulk(func: Callable[_P, _R]) -> Callable[_P, _R]:
     collector runs again as soon as the bundle is done with."""
     @functools.wraps(func)
     def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if not gc.isenabled():
+        with collector_paused():
             return func(*args, **kwargs)
-        gc.disable()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            gc.enable()
     return paused
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from btam_desktop.core import vault
+from btam_desktop.core import schema, vault
 from btam_desktop.core.session import Session
-from btam_desktop.core.sync import payload, peers
+from btam_desktop.core.sync import bundle, payload, peers, team
 from btam_desktop.core.sync.merge import MergeReport
 
 PASS = "Correct-Lantern-42"
@@ -82,3 +82,14 @@ def laptops(tmp_path: Path) -> Iterator[Callable[[str], Session]]:
     yield make
     for session in opened:
         session.lock()
+
+
+def open_sent(receiver: Session, sender: Session, path: Path) -> tuple[bundle.BundleHeader,
+                                                                      dict[str, Any]]:
+    """A bundle ``sender`` wrote for ``receiver``, opened as the receiver opens it (header,
+    payload): for tests that read or forge what a bundle holds."""
+    public = team.require_roster(receiver).device(sender.device_id)
+    assert public is not None
+    return bundle.open_bundle(path.read_bytes(), sender_public=public.public,
+                              me=team.device_keys(receiver), max_schema=schema.LATEST)
+

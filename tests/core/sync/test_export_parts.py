@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from btam_desktop.core import schema, vault
+from btam_desktop.core import vault
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import bundle, exchange, limits, payload, peers, team
 
-from .conftest import PASS, snapshot
+from .conftest import PASS, open_sent, snapshot
 from .test_exchange import enrol
 
 Laptops = Callable[[str], Session]
@@ -94,14 +94,6 @@ def _export_in_parts(lead: Session, out: Path, receiver: Session,
     return exchange.export_bundle(lead, out, to=[receiver.device_code], full=True)
 
 
-def _open(receiver: Session, sender: Session, path: Path) -> tuple[bundle.BundleHeader,
-                                                                   dict[str, Any]]:
-    public = team.require_roster(receiver).device(sender.device_id)
-    assert public is not None
-    return bundle.open_bundle(path.read_bytes(), sender_public=public.public,
-                              me=team.device_keys(receiver), max_schema=schema.LATEST)
-
-
 def _state(session: Session) -> dict[str, Any]:
     """What must be the same however the bundles arrived: the records, the change log, the
     conflicts, what is held, what the laptop says it holds."""
@@ -149,7 +141,7 @@ def test_a_full_export_above_the_limit_is_written_in_parts(
     assert sorted(json.loads(r["detail"])["part"] for r in audits) == list(range(1, count + 1))
     assert {json.loads(r["detail"])["parts"] for r in audits} == {count}
 
-    docs = [_open(receiver, lead, p)[1] for p in result.paths]
+    docs = [open_sent(receiver, lead, p)[1] for p in result.paths]
     # The cut: part k carries the changes stamped in (H(k-1), H(k)]; its vector claims no
     # more than H(k); the audit entries travel in the last part; the attachment with its
     # insert.
@@ -215,7 +207,7 @@ def test_a_part_alone_is_not_taken_for_the_others(
     exchange.import_file(whole, exchange.export_bundle(
         lead, tmp / "one.btambundle", to=[whole.device_code], full=True).path)
     result = _export_in_parts(lead, tmp / "full.btambundle", partial, monkeypatch)
-    docs = {p: _open(partial, lead, p)[1] for p in result.paths}
+    docs = {p: open_sent(partial, lead, p)[1] for p in result.paths}
     with_changes = [p for p in result.paths if docs[p]["changes"]]
     assert len(with_changes) >= 3
     taken = with_changes[0] if which == "first" else with_changes[-1]
@@ -286,7 +278,7 @@ def test_an_audit_trail_larger_than_a_part_follows_in_parts_of_its_own(
     monkeypatch.setattr(payload, "PART_BYTES", 16 * 1024)
     result = exchange.export_bundle(lead, tmp / "full.btambundle",
                                     to=[in_order.device_code], full=True)
-    docs = [_open(in_order, lead, p)[1] for p in result.paths]
+    docs = [open_sent(in_order, lead, p)[1] for p in result.paths]
     audit_only = [d for d in docs if d["audit"]]
     assert len(audit_only) >= 2 and all(d["changes"] == [] for d in audit_only)
     assert docs[-1] is audit_only[-1]

@@ -23,11 +23,11 @@ from typing import Any
 
 import pytest
 
-from btam_desktop.core import schema
 from btam_desktop.core.session import Session
 from btam_desktop.core.sync import bundle, exchange, limits, payload, team
 from btam_desktop.core.sync.bundle import BundleRefused
 
+from .conftest import open_sent
 from .test_exchange import enrol, unchanged
 
 Laptops = Callable[[str], Session]
@@ -57,21 +57,13 @@ def _export(lead: Session, receiver: Session, out: Path) -> list[Path]:
     return paths
 
 
-def _open(receiver: Session, lead: Session, path: Path) -> tuple[bundle.BundleHeader,
-                                                                   dict[str, Any]]:
-    sender = team.require_roster(receiver).device(lead.device_id)
-    assert sender is not None
-    return bundle.open_bundle(path.read_bytes(), sender_public=sender.public,
-                              me=team.device_keys(receiver), max_schema=schema.LATEST)
-
-
 def _forge(lead: Session, receiver: Session, path: Path,
            change: Callable[[dict[str, Any]], object] | None = None, *,
            text: Callable[[bytes], bytes] | None = None, team_id: str | None = None) -> bytes:
     """The part at ``path`` as a tampered lead laptop would write it instead: its payload
     changed (``change`` on the document, ``text`` on its JSON bytes), signed with the lead
     laptop's own key, under the same sequence number."""
-    header, doc = _open(receiver, lead, path)
+    header, doc = open_sent(receiver, lead, path)
     if change is not None:
         change(doc)
     plain = json.dumps(doc).encode()

@@ -184,7 +184,13 @@ def cmd_rekey(ctx: Context) -> int:
 
 def cmd_backup(ctx: Context) -> int:
     """Write an encrypted backup file."""
-    out = Path(ctx.args.out)
+    out = Path(ctx.args.out).expanduser()
+    # An older backup may be the only good one: replaced only when asked (before unlocking:
+    # a refused backup leaves no audit entry).
+    if out.exists() and not ctx.args.force:
+        raise UsageError(f"{out} already exists; choose another name or add --force")
+    if out.is_dir():
+        raise UsageError(f"{out} is a folder; give a file name")
     with ctx.unlock() as session:
         session.backup(out)
     ctx.emit({"backup": str(out)},
@@ -329,6 +335,7 @@ def register(sub: Any, json_parent: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_rekey)
     p = sub.add_parser("backup", parents=[json_parent], help="write an encrypted backup")
     p.add_argument("out")
+    p.add_argument("--force", action="store_true", help="replace an existing file of that name")
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser("restore", parents=[json_parent], help="restore an encrypted backup")
     p.add_argument("backup")

@@ -87,3 +87,20 @@ def test_restore_of_deeply_nested_json_exits_3(initialised: Run, tmp_path: Path,
     assert code == 3, err
     assert "internal error" not in err and "damaged" in err
     assert not restored.exists()
+
+
+def test_backup_never_writes_over_an_existing_file_unless_forced(initialised: Run,
+                                                                 tmp_path: Path) -> None:
+    """A second `btam backup` to the same name must not replace last week's backup (maybe
+    the only good one) without being told: it refuses before unlocking (nothing audited)."""
+    older = tmp_path / "weekly.btambak"
+    assert initialised("backup", str(older))[0] == 0
+    kept = older.read_bytes()
+    code, _, err = initialised("backup", str(older))
+    assert code == 1, err  # a usage refusal, as for PDFs
+    assert "already exists" in err and "--force" in err
+    assert older.read_bytes() == kept
+    code, _, err = initialised("backup", "--force", str(older))
+    assert code == 0, err
+    assert older.read_bytes() != kept
+    assert backup.read(older).vault_id == backup.read_header(older).vault_id

@@ -53,7 +53,8 @@ from __future__ import annotations
 import json
 import re
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from btam_desktop.core.db import Database
@@ -234,14 +235,32 @@ def cases_of(db: Database, table: str, record_ids: Iterable[str]) -> set[str]:
             if r[0]}
 
 
+def cases_at_insert(table: str, rows: Iterable[Mapping[str, Any]]) -> set[str] | None:
+    """The cases whose documents hold text of these records, just inserted into ``table``
+    as ``rows`` (what :func:`cases_of` would find while they stay as inserted), or None
+    when the rows do not tell. A new person is in no case's document until a link names it,
+    and that link is a record written after it (its cases come with the link's)."""
+    if table == "cases" or table not in _CASE_OF:
+        return None
+    if table == "persons":
+        return set()
+    rows = list(rows)
+    if not rows or "case_id" not in rows[0]:
+        return None
+    return {str(case) for case in map(itemgetter("case_id"), rows) if case}
+
+
 def refresh(db: Database, touched: Mapping[str, Iterable[str]],
-            cases: Iterable[str] = ()) -> None:
+            cases: Iterable[str] = (), settled: Collection[str] = ()) -> None:
     """Bring the index in line with the stored rows after ``touched`` records changed (and
-    the ``cases`` named, e.g. of records purged before this runs). Called by the operation
-    before it commits."""
+    the ``cases`` named, e.g. of records purged before this runs, or of records inserted as
+    they were: ``settled`` names those records, whose cases are not looked up again).
+    Called by the operation before it commits."""
     case_ids = set(cases)
     for table, record_ids in touched.items():
         if table in INDEXED_TABLES:
+            if settled:
+                record_ids = [r for r in record_ids if r not in settled]
             case_ids |= cases_of(db, table, record_ids)
     persons = touched.get("persons")
     if persons:

@@ -320,3 +320,22 @@ def test_a_prefix_finds_a_word_written_after_it_was_searched(session: Session) -
     assert store.count_cases(text="zebr") == 1
     store.add_note(case.id, "and a zebrawood box")
     assert queries.matching_case_ids(session.db, "zebraw") == {case.id}
+
+
+def test_a_record_inserted_then_changed_in_one_operation_is_indexed_where_it_ends(
+        session: Session) -> None:
+    # The operation takes the case of a record it inserts from the inserted row and does not
+    # look it up again at its end, unless a later write of the same operation changes the
+    # record: a link moved to another case must take the person's name with it.
+    store = session.store
+    first = store.create_case("Calls to the depot")
+    second = store.create_case("Letters to the harbour office")
+    with session.operation("link.moved") as op:  # the store's writes join this operation
+        person = store.add_person("Quenneville", "Ines")
+        link = store.link_person(first.id, person.id, "witness")
+        entry = store.add_note(first.id, "Spoke with the zookeeper")
+        op.update("case_persons", link, {"case_id": second.id})
+        op.purge("timeline", entry.id)
+    assert [c.id for c in store.list_cases(text="quenneville")] == [second.id]
+    assert store.list_cases(text="zookeeper") == []
+    assert store.count_cases(text="quenneville") == 1

@@ -10,7 +10,10 @@ Run by hand (pytest does not collect ``tests/bench``)::
 new SQLCipher vault. The baseline then copies the same rows (the record tables and the change
 log) with one ``executemany`` per table into a second new vault of the same schema, in one
 transaction, in the same run. Target: >= 1,500 cases/s through the write path (10,000 demo
-cases in < 7 s); the ratio says what the write path costs above the database itself.
+cases in < 7 s); the ratio says what the write path costs above the database itself. The demo
+also plans its cases (random titles, dates, persons, texts) before the write path sees a row,
+while the baseline copies rows already made: the planning is timed on its own after the run
+(:func:`planning`) and the write path alone is the demo's time less it; both are printed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 
 from btam_desktop.core import demo, vault
 from btam_desktop.core.keyslots import KdfParams
+from btam_desktop.core.ops import collector_paused
 from btam_desktop.core.session import Session
 
 TARGET_RATE = 1_500
@@ -70,6 +74,24 @@ def raw_copy(source: Session, target: Session) -> tuple[float, int, float]:
     return time.perf_counter() - started, rows, time.process_time() - cpu
 
 
+def planning(session: Session, cases: int) -> tuple[float, float]:
+    """Wall and CPU seconds the demo takes to plan ``cases`` cases without writing them: the
+    random titles, dates, persons and texts that ``demo.generate`` makes before its write path
+    sees a row (the baseline copies rows already made). Planned again after the run, from the
+    same seed, with the demo's cache of text tags emptied first, so it costs what it cost
+    inside the run (the draws differ slightly: the run drew its partner directory first)."""
+    members = len([m for m in session.members() if m.role != "analyst"]) or 1
+    today = date(2026, 12, 3)
+    demo._tags.cache_clear()
+    rng = demo._Draws(0)
+    opened = demo._opened_dates(rng, cases, today)
+    started, cpu = time.perf_counter(), time.process_time()
+    with collector_paused():
+        for day in opened:
+            demo._plan_case(rng, day, today, demo.PARTNERS, members)
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: number of cases, and an optional profile of the write path."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -110,8 +132,17 @@ def main(argv: list[str] | None = None) -> None:
               f" {changes / args.cases:.1f} change rows per case, {compact / args.cases:.1f}"
               " of them compact inserts (no copy of the record)")
         rate = args.cases / write
-        print(f"ratio write path / executemany: {write / raw:.1f}; target >= {TARGET_RATE:,}"
-              f" cases/s: {'met' if rate >= TARGET_RATE else 'NOT met'}")
+        print(f"ratio demo / executemany: {write / raw:.1f}; the demo, planning included:"
+              f" {rate:,.0f} cases/s ({write * 10_000 / args.cases:.2f} s for 10,000; the"
+              f" issue also says < 7 s), >= {TARGET_RATE:,}:"
+              f" {'met' if rate >= TARGET_RATE else 'NOT met'}")
+        plan, plan_cpu = planning(session, args.cases)
+        alone = write - plan
+        print(f"{'of which planning (no writes)':<34}{plan:>8.2f} s  (CPU {plan_cpu:.2f} s)")
+        print(f"write path alone: {alone:.2f} s, {args.cases / alone:,.0f} cases/s, ratio to"
+              f" executemany {alone / raw:.1f} (CPU {(cpu - plan_cpu) / raw_cpu:.1f}); target"
+              f" >= {TARGET_RATE:,} cases/s:"
+              f" {'met' if args.cases / alone >= TARGET_RATE else 'NOT met'}")
         if profile:
             pstats.Stats(profile, stream=sys.stdout).sort_stats("cumtime").print_stats(28)
         session.db.close()

@@ -6,11 +6,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from btam_desktop.cli import common
-from btam_desktop.cli.common import Context, UsageError, handed_file, safe_text, table, table_lines
+from btam_desktop.cli.common import (
+    Context,
+    UsageError,
+    handed_file,
+    output_file,
+    safe_text,
+    table,
+    table_lines,
+)
 from btam_desktop.core import queries
 from btam_desktop.core.dissemination import Release
 from btam_desktop.core.errors import InvalidInput, PermissionDenied
@@ -400,11 +407,7 @@ def cmd_attach(ctx: Context) -> int:
                      table([[x.filename, str(x.size), x.id] for x in items],
                            ["FILE", "BYTES", "ID"]))
         else:
-            out = Path(a.out).expanduser()
-            if out.exists() and not a.force:
-                raise UsageError(f"{out} already exists; choose another name or add --force")
-            if out.is_dir():
-                raise UsageError(f"{out} is a folder; give a file name")
+            out = output_file(a.out, force=a.force)
             release = Release.checked(a.recipient, a.purpose, a.legal_basis)
             record = store.export_attachment(a.attachment_id, out, release)
             assert record is not None

@@ -46,6 +46,18 @@ def handed_file(text: str | Path) -> Path:
     return check_regular(Path(text).expanduser())
 
 
+def output_file(text: str | Path, *, force: bool) -> Path:
+    """A file a command is about to write (a backup, a PDF, an exported attachment): an
+    existing one only with ``--force`` (an older backup may be the only good one), never a
+    folder. Checked before the vault is unlocked, so a refusal leaves no audit entry."""
+    out = Path(text).expanduser()
+    if out.exists() and not force:
+        raise UsageError(f"{out} already exists; choose another name or add --force")
+    if out.is_dir():
+        raise UsageError(f"{out} is a folder; give a file name")
+    return out
+
+
 def _interactive() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 

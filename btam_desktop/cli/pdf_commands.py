@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from btam_desktop.cli.common import Context, UsageError, table
+from btam_desktop.cli.common import Context, output_file, table
 from btam_desktop.core import dissemination
 from btam_desktop.core.dissemination import Release
 from btam_desktop.core.pdf.export import (
@@ -34,15 +34,6 @@ __all__ = ["register"]
 
 # The module docstring without reStructuredText quoting, for `btam pdf --help`.
 HELP = (__doc__ or "").replace("``", "")
-
-
-def _target(ctx: Context) -> Path:
-    out = Path(ctx.args.out).expanduser()
-    if out.exists() and not ctx.args.force:
-        raise UsageError(f"{out} already exists; choose another name or add --force")
-    if out.exists() and out.is_dir():
-        raise UsageError(f"{out} is a folder; give a file name")
-    return out
 
 
 def _release(ctx: Context) -> Release:
@@ -65,7 +56,7 @@ def cmd_submission(ctx: Context) -> int:
     """Export one filled form."""
     release = _release(ctx)
     profile = get_profile(ctx.args.redact)
-    out = _target(ctx)
+    out = output_file(ctx.args.out, force=ctx.args.force)
     with ctx.unlock() as session:
         result = export_submission(session, ctx.args.submission, out, release=release,
                                    profile=profile, language=ctx.args.language)
@@ -77,7 +68,7 @@ def cmd_case(ctx: Context) -> int:
     """Export a case report."""
     release = _release(ctx)
     profile = get_profile(ctx.args.redact)
-    out = _target(ctx)
+    out = output_file(ctx.args.out, force=ctx.args.force)
     with ctx.unlock() as session:
         result = export_case_report(session, ctx.args.case, out, release=release,
                                     profile=profile)
@@ -87,7 +78,7 @@ def cmd_case(ctx: Context) -> int:
 
 def cmd_blank(ctx: Context) -> int:
     """Write a blank fillable form (no case data: audited, not a dissemination)."""
-    out = _target(ctx)
+    out = output_file(ctx.args.out, force=ctx.args.force)
     with ctx.unlock() as session:
         result = export_blank_form(session, ctx.args.form_id, out, version=ctx.args.version)
     _report(ctx, result, "the blank form")

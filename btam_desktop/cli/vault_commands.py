@@ -16,6 +16,7 @@ from btam_desktop.cli.common import (
     first_line,
     handed_file,
     keyring_note,
+    output_file,
     safe_text,
     table,
 )
@@ -184,13 +185,7 @@ def cmd_rekey(ctx: Context) -> int:
 
 def cmd_backup(ctx: Context) -> int:
     """Write an encrypted backup file."""
-    out = Path(ctx.args.out).expanduser()
-    # An older backup may be the only good one: replaced only when asked (before unlocking:
-    # a refused backup leaves no audit entry).
-    if out.exists() and not ctx.args.force:
-        raise UsageError(f"{out} already exists; choose another name or add --force")
-    if out.is_dir():
-        raise UsageError(f"{out} is a folder; give a file name")
+    out = output_file(ctx.args.out, force=ctx.args.force)
     with ctx.unlock() as session:
         session.backup(out)
     ctx.emit({"backup": str(out)},

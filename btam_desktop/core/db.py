@@ -21,6 +21,7 @@ from btam_desktop.core.errors import (
     VaultNotFound,
     WrongPassphrase,
 )
+from btam_desktop.core.paths import wal_paths
 
 # The driver ships no type information; rows are sqlite3.Row-like (index by name or position).
 Row = Any
@@ -286,7 +287,7 @@ class Database:
         """
         if self._depth:
             raise RuntimeError("frozen_file inside a transaction")
-        wal = self.path.with_name(self.path.name + "-wal")
+        wal = wal_paths(self.path)[0]
         self.execute("PRAGMA busy_timeout = 1000")  # never wait long for a lingering reader
         try:
             for _ in range(attempts):

@@ -583,6 +583,17 @@ class CaseStore:
         where, params = self._filter_terms(flt)
         if "0" in where:
             return 0
+        if params.get("q") and flt == queries.CaseFilter(
+                text=flt.text, assigned_to=flt.assigned_to, on=flt.on):
+            # A text in a member's caseload: the documents of the member's cases (a case in
+            # the trash has none) merged with the matches, both in rowid order; INTERSECT
+            # counts a case assigned twice (by two laptops) once. 27 ms at 100,000 cases for
+            # "threat" and the bench member (47,751 cases), against 47-55 ms the general way
+            # below, which first intersects the member's cases with every live case.
+            return int(self.db.scalar(
+                f"SELECT count(*) FROM ({search.MATCHING_ROWIDS} INTERSECT SELECT d.rowid"
+                f" FROM ({self._MEMBER_CASES}) m CROSS JOIN case_docs d"
+                " ON d.case_id = m.case_id ORDER BY 1)", params))
         if not params.get("q"):
             if flt.assigned_to and where == ["c.deleted_at IS NULL", self._ASSIGNED]:
                 # A caseload: the member's index alone, less the cases in the trash (few;

@@ -159,7 +159,8 @@ def test_a_text_with_other_filters_is_what_the_rows_hold(
     for values in ([dict(status="closed"), dict(status=queries.NOT_CLOSED, overdue=True),
                     dict(tier="selective", assigned_to="me"), dict(overdue=True),
                     dict(status="active", concern="high"), dict(assigned_to="me",
-                                                                overdue=True)]):
+                                                                overdue=True),
+                    dict(assigned_to="me")]):
         _check(mixed, _filter(mixed, values, text=text))
 
 
@@ -172,3 +173,12 @@ def test_the_mix_has_what_the_filters_tell_apart(mixed: Session) -> None:
     assert store.count_cases(status="closed", overdue=True, on=on) > 0  # a late task
     assert mixed.db.scalar("SELECT count(*) FROM cases WHERE next_review = ''") > 0
     assert store.count_cases(assigned_to=mixed.member_id, overdue=True, on=on) > 0
+    # A text in the member's caseload must leave out the member's trashed cases and count a
+    # case assigned twice once.
+    assert mixed.db.scalar(
+        "SELECT count(*) FROM cases c JOIN case_assignments a ON a.case_id = c.id"
+        " WHERE c.deleted_at IS NOT NULL AND a.member_id = ? AND c.title LIKE '%threat%'",
+        (mixed.member_id,)) > 0
+    assert mixed.db.scalar(
+        "SELECT count(*) FROM (SELECT case_id FROM case_assignments WHERE member_id = ?"
+        " AND deleted_at IS NULL GROUP BY case_id HAVING count(*) > 1)", (mixed.member_id,)) > 0

@@ -260,7 +260,8 @@ _COMBINATIONS = [
     {"status": "monitoring", "concern": "moderate", "tier": "selective", "overdue": True,
      "assigned_to": "me"},
     {"text": "threat", "tier": "intensive"}, {"text": "th", "overdue": True},
-    {"text": "quillmoor", "assigned_to": "me"}, {"text": "threat", "assigned_to": "me"}, {"text": "school th", "status": "closed"},
+    {"text": "quillmoor", "assigned_to": "me"}, {"text": "threat", "assigned_to": "me"},
+    {"text": "school th", "status": "closed"},
     {"text": "t", "concern": "low", "overdue": True, "assigned_to": "me"},
 ]
 

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import stat
+import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,9 +18,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from btam_desktop.core import backup, vault
+from btam_desktop.core import backup, keyslots, vault
 from btam_desktop.core.db import Database
-from btam_desktop.core.errors import IntegrityProblem, InvalidInput
+from btam_desktop.core.errors import IntegrityProblem, InvalidInput, WrongPassphrase
 from btam_desktop.core.session import Session
 from tests.conftest import LEAD_PASS
 
@@ -450,3 +451,85 @@ def test_a_file_system_refusing_the_kernel_copy_gets_the_copy_through_python(
         assert len(restored.store.list_cases()) == 10
     finally:
         restored.lock()
+
+
+def test_the_passphrase_is_derived_while_the_database_is_copied(
+    written: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The restore's key derivation (Argon2id, longer than copying a 10,000-case vault)
+    runs while the database part is copied, not before it."""
+    copying = threading.Event()
+    real_stream, real_unwrap = backup._stream_database, keyslots.unwrap_private
+    overlapped: list[bool] = []
+
+    def stream(*args: Any) -> None:
+        copying.set()
+        real_stream(*args)
+
+    def unwrap(*args: Any) -> bytes:
+        overlapped.append(copying.wait(timeout=10))
+        return real_unwrap(*args)
+
+    monkeypatch.setattr(backup, "_stream_database", stream)
+    monkeypatch.setattr(backup, "unwrap_private", unwrap)
+    target = tmp_path / "r" / "team.btam"
+    backup.restore(written, target, passphrase_text=LEAD_PASS)
+    assert overlapped == [True]
+    restored, _ = vault.unlock(target, passphrase_text=LEAD_PASS)
+    try:
+        assert [c.title for c in restored.store.list_cases()] == ["Backed up case"]
+    finally:
+        restored.lock()
+
+
+def test_a_wrong_passphrase_is_the_error_told_even_for_a_damaged_backup(
+    written: Path, tmp_path: Path
+) -> None:
+    header, database = _layout(written)
+    damaged = tmp_path / "damaged.btambak"
+    damaged.write_bytes(written.read_bytes()[:-len(database)]
+                        + bytes(b ^ 0xFF for b in database[:64]) + database[64:])
+    target = tmp_path / "r" / "team.btam"
+    with pytest.raises(WrongPassphrase):
+        backup.restore(damaged, target, passphrase_text="Wrong-Phrase-000")
+    with pytest.raises(IntegrityProblem, match="damaged"):
+        backup.restore(damaged, target, passphrase_text=LEAD_PASS)
+    assert not list(target.parent.iterdir())  # no scratch copy left behind
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["sendfile", "through Python"])
+def test_a_stopped_copy_ends_at_the_next_span(
+    written: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: bool
+) -> None:
+    """What a wrong passphrase does to the copy running beside it: stopped within a span."""
+    monkeypatch.setattr(backup, "KERNEL_COPY", kernel)
+    monkeypatch.setattr(backup, "SPAN", 4096)
+    monkeypatch.setattr(backup, "CHUNK", 4096)
+    size = written.stat().st_size
+    assert size > 4 * 4096
+    stop = threading.Event()
+    real_send = backup._send
+
+    def send_then_stop(*args: Any) -> None:
+        real_send(*args)
+        stop.set()
+
+    monkeypatch.setattr(backup, "_send", send_then_stop)
+    with open(written, "rb") as source, open(tmp_path / "sink", "w+b") as sink:
+        if not kernel:
+            source = _StopAfterFirstRead(source, stop)  # type: ignore[assignment]
+        with pytest.raises(backup._Stopped):
+            backup._copy(source, 0, sink, size, stop)
+    assert (tmp_path / "sink").stat().st_size <= 4096
+
+
+class _StopAfterFirstRead:
+    def __init__(self, source: Any, stop: threading.Event) -> None:
+        self.source, self.stop = source, stop
+
+    def seek(self, at: int) -> None:
+        self.source.seek(at)
+
+    def read(self, size: int) -> bytes:
+        self.stop.set()
+        return bytes(self.source.read(size))

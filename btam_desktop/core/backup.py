@@ -455,14 +455,37 @@ def restore(
         else:
             slot = pick_slot(header.keys, member)
             secret = passphrase_text or ""
-        vault_path.parent.mkdir(parents=True, exist_ok=True)
+        made = _make_folders(vault_path.parent)
         tmp = _scratch_beside(vault_path, "restoring")
+        moved = False
         try:
             with open(tmp, "r+b") as sink:
                 private = _unwrap_while_copying(handle, header, sink, slot, secret)
-            return _check_and_move(tmp, header, slot, private, vault_path)
+            replaced = _check_and_move(tmp, header, slot, private, vault_path)
+            moved = True
+            return replaced
         finally:
             _remove(tmp)
+            if not moved:
+                _remove_folders(made)
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Make ``folder`` and its missing parents; the ones made, deepest first."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _remove_folders(made: list[Path]) -> None:
+    """Take back the folders a failed restore made (the scratch file is removed first): a
+    wrong passphrase leaves the disk as it was. A folder something else put a file in
+    meanwhile stays."""
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _unwrap_while_copying(handle: BinaryIO, header: BackupHeader, sink: BinaryIO,

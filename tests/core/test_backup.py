@@ -494,7 +494,30 @@ def test_a_wrong_passphrase_is_the_error_told_even_for_a_damaged_backup(
         backup.restore(damaged, target, passphrase_text="Wrong-Phrase-000")
     with pytest.raises(IntegrityProblem, match="damaged"):
         backup.restore(damaged, target, passphrase_text=LEAD_PASS)
-    assert not list(target.parent.iterdir())  # no scratch copy left behind
+    assert not target.parent.exists()  # no scratch copy, nor the folder made for it
+
+
+def test_a_failed_restore_leaves_no_folder_it_made(written: Path, tmp_path: Path) -> None:
+    """A wrong passphrase (or a damaged backup) changes nothing on the disk: the folders a
+    restore made for the new vault go again; a folder that was there stays."""
+    header, database = _layout(written)
+    damaged = tmp_path / "damaged.btambak"
+    damaged.write_bytes(written.read_bytes()[:-len(database)]
+                        + bytes(b ^ 0xFF for b in database[:64]) + database[64:])
+    target = tmp_path / "new" / "deeper" / "team.btam"
+    with pytest.raises(WrongPassphrase):
+        backup.restore(written, target, passphrase_text="Wrong-Phrase-000")
+    assert not (tmp_path / "new").exists()
+    with pytest.raises(IntegrityProblem):
+        backup.restore(damaged, target, passphrase_text=LEAD_PASS)
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    with pytest.raises(WrongPassphrase):
+        backup.restore(written, kept / "team.btam", passphrase_text="Wrong-Phrase-000")
+    assert kept.is_dir() and not list(kept.iterdir())
+    backup.restore(written, target, passphrase_text=LEAD_PASS)
+    assert target.exists()
 
 
 @pytest.mark.parametrize("kernel", [True, False], ids=["sendfile", "through Python"])

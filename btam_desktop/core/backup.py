@@ -48,7 +48,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from btam_desktop.core import audit, handed, keyfile, lockout, schema
 from btam_desktop.core.db import Database
-from btam_desktop.core.errors import IntegrityProblem, InvalidInput, VaultExists
+from btam_desktop.core.errors import (
+    IntegrityProblem,
+    InvalidInput,
+    VaultExists,
+    WrongPassphrase,
+)
 from btam_desktop.core.fileio import OWNER_ONLY, atomic_writer, fsync_dir
 from btam_desktop.core.keyslots import (
     KeySlot,
@@ -513,10 +518,17 @@ def _unwrap_while_copying(handle: BinaryIO, header: BackupHeader, sink: BinaryIO
                 None, header.keys.vault_id, slot.slot_id, slot.label,
                 lambda: unwrap_private(slot, secret, header.keys.vault_id),
                 datetime.now(UTC))
-        except BaseException:
+        except BaseException as exc:
             stop.set()
             with contextlib.suppress(Exception):  # the passphrase's error is the one to tell
                 copying.result()
+            if type(exc) is WrongPassphrase:
+                # The file is known to be a backup by now: "or not a BTAM vault" would send
+                # the officer looking for another file instead of the passphrase of the day.
+                what = "recovery key" if slot.slot_id == RECOVERY_SLOT_ID else "passphrase"
+                raise WrongPassphrase(
+                    f"wrong {what} for this backup: it opens with the {what} that was valid"
+                    " when it was written") from None
             raise
         copying.result()
     return private

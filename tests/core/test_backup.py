@@ -505,7 +505,9 @@ def test_a_failed_restore_leaves_no_folder_it_made(written: Path, tmp_path: Path
     damaged.write_bytes(written.read_bytes()[:-len(database)]
                         + bytes(b ^ 0xFF for b in database[:64]) + database[64:])
     target = tmp_path / "new" / "deeper" / "team.btam"
-    with pytest.raises(WrongPassphrase):
+    # Told as the backup's passphrase, not "or not a BTAM vault" (the file is a backup).
+    with pytest.raises(WrongPassphrase, match=r"^wrong passphrase for this backup: it opens"
+                       r" with the passphrase that was valid when it was written$"):
         backup.restore(written, target, passphrase_text="Wrong-Phrase-000")
     assert not (tmp_path / "new").exists()
     with pytest.raises(IntegrityProblem):

@@ -78,11 +78,18 @@ def test_the_walk_finds_the_dialogs() -> None:
     assert len(DIALOG_CLASSES) > 30
 
 
-@pytest.mark.parametrize("cls", DIALOG_CLASSES, ids=lambda c: c.__qualname__)
+OWN_DIALOGS = [c for c in DIALOG_CLASSES if not issubclass(c, QT_DIALOG_KINDS)]
+
+
+def test_only_qt_kinds_of_dialog_are_left_out() -> None:
+    """The dialogs left to a Qt class are these three, known by name: a new one is a choice
+    to make here, not a class the next test passes over by itself."""
+    left_out = {c.__qualname__ for c in DIALOG_CLASSES if c not in OWN_DIALOGS}
+    assert left_out == {"CompleteQuestion", "JobProgressDialog", "CreateVaultWizard"}
+
+
+@pytest.mark.parametrize("cls", OWN_DIALOGS, ids=lambda c: c.__qualname__)
 def test_every_dialog_is_built_on_the_one_base(cls: type[QDialog]) -> None:
-    kind = next((k for k in QT_DIALOG_KINDS if issubclass(cls, k)), None)
-    if kind is not None:
-        pytest.skip(f"a {kind.__name__}: Qt's own kind of dialog")
     assert issubclass(cls, AppDialog), f"{cls.__module__}.{cls.__qualname__} bypasses AppDialog"
 
 

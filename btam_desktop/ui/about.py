@@ -7,7 +7,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
@@ -20,17 +19,17 @@ from PySide6.QtWidgets import (
 
 from btam_desktop import __version__
 from btam_desktop.core.licences import Component, components
+from btam_desktop.ui.dialog import AppDialog
 
 KINDS = {"application": "Application", "runtime": "Runtime", "library": "Library",
          "font": "Font"}
 
 
-class AboutDialog(QDialog):
-    """Version and licences; read-only, closed with Close or Esc."""
+class AboutDialog(AppDialog):
+    """Version and licences; read-only, closed with Close or Esc (deleted when closed)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("About BTAM Desktop")
+        super().__init__("About BTAM Desktop", parent)
         self.components: list[Component] = components()
         self.version_label = QLabel(f"<b>BTAM Desktop {__version__}</b>")
         self.version_label.setTextFormat(Qt.TextFormat.RichText)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
@@ -30,7 +29,7 @@ from btam_desktop.core.queries import CaseFilter
 from btam_desktop.core.session import Session
 from btam_desktop.ui import keys
 from btam_desktop.ui.about import AboutDialog
-from btam_desktop.ui.buttons import plain_buttons
+from btam_desktop.ui.dialog import AppDialog
 from btam_desktop.ui.icons import app_icon, icon
 from btam_desktop.ui.labels import signed_in
 from btam_desktop.ui.pages import DashboardPage, Page, PlaceholderPage
@@ -326,8 +325,7 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> AboutDialog:
         """Help › About: the version and the licences of the bundled libraries and fonts."""
-        dialog = AboutDialog(self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog = AboutDialog(self)  # deleted when closed (a new one each time)
         dialog.show()
         return dialog
 
@@ -397,14 +395,14 @@ class MainWindow(QMainWindow):
         self.close_requested.emit()
 
 
-class ShortcutsDialog(QDialog):
+class ShortcutsDialog(AppDialog):
     """Help › Keyboard shortcuts: the table of :mod:`btam_desktop.ui.keys`, by area
     (non-modal: it may stay open beside the work)."""
 
     def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
-        self.setAccessibleName("Keyboard shortcuts")
+        # Not deleted on close: the main window keeps this one (shortcuts_dialog) and shows
+        # it again on the next Ctrl+/.
+        super().__init__("Keyboard shortcuts", parent, delete_on_close=False)
         self.browser = QTextBrowser()
         self.browser.setAccessibleName("Keyboard shortcuts")
         self.browser.setHtml(shortcuts_html())
@@ -413,7 +411,6 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser, 1)
         layout.addWidget(buttons)
-        plain_buttons(self)
         self.resize(620, 560)
 
     def text(self) -> str:

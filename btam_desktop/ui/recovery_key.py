@@ -19,7 +19,6 @@ from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QLabel,
     QMessageBox,
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from btam_desktop.core.session import Session
 from btam_desktop.ui import messages
-from btam_desktop.ui.buttons import plain_buttons
+from btam_desktop.ui.dialog import AppDialog
 from btam_desktop.ui.widgets import MessageLabel, line_edit, muted
 
 RECOVERY_CONFIRM_TEXT = "I have written the recovery key down and will keep it somewhere safe"
@@ -121,21 +120,21 @@ class RecoveryKeyPanel(QWidget):
                 and self.last_group.text().strip() == self._key.rsplit("-", 1)[-1])
 
 
-class NewRecoveryKeyDialog(QDialog):
+class NewRecoveryKeyDialog(AppDialog):
     """A new recovery key, shown once, with the confirm step; Done records the confirmation.
 
     ``confirmed`` after the vault recorded it. Closing without confirming asks nothing more:
     the old key is gone already, and the vault keeps saying this one was never confirmed.
+    Not a :class:`~btam_desktop.ui.case.dialog_base.DialogBase`: its second button closes
+    rather than cancels (nothing is undone, the old key stays stopped), and the key's digits
+    are not a form.
     """
 
     confirmed = Signal()
 
     def __init__(self, session: Session, key: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        plain_buttons(self)  # Enter in a field presses no button by accident
+        super().__init__("New recovery key - BTAM Desktop", parent)
         self._session = session
-        self.setWindowTitle("New recovery key - BTAM Desktop")
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setMinimumWidth(620)
         intro = QLabel(
             "The old recovery key no longer opens this vault. This new one is shown only now "

@@ -29,8 +29,6 @@ from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -45,7 +43,7 @@ from PySide6.QtWidgets import (
 from btam_desktop.core import keyring_store, vault
 from btam_desktop.core.errors import AccountLocked, WrongPassphrase
 from btam_desktop.ui import messages
-from btam_desktop.ui.buttons import plain_buttons
+from btam_desktop.ui.case.dialog_base import DialogBase
 from btam_desktop.ui.icons import app_icon
 from btam_desktop.ui.widgets import MessageLabel, busy, field_label, heading, line_edit, muted
 
@@ -113,7 +111,7 @@ def remember_last_member(vault_path: Path, name: str) -> None:
     settings.sync()
 
 
-class RecoveryKeyDialog(QDialog):
+class RecoveryKeyDialog(DialogBase):
     """Asks for the paper recovery key; ``submitted(text)`` when 48 digits were typed.
 
     The owner tries the key and either calls :meth:`succeed` or :meth:`show_error`. The digit
@@ -123,9 +121,10 @@ class RecoveryKeyDialog(QDialog):
     submitted = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        plain_buttons(self)  # Enter in a field presses no button by accident
-        self.setWindowTitle("Use the recovery key - BTAM Desktop")
+        # Not deleted on close: the unlock window keeps it (``_recovery``) and deletes it
+        # itself once it has closed (``UnlockWindow._recovery_closed``).
+        super().__init__("Use the recovery key - BTAM Desktop", parent, ok_text="&Unlock",
+                         delete_on_close=False)
         self.setMinimumWidth(620)
         intro = QLabel(
             "Type the 48 digits of the recovery key written down when the vault was created. "
@@ -144,22 +143,17 @@ class RecoveryKeyDialog(QDialog):
         self.key.setInputMethodHints(
             Qt.InputMethodHint.ImhDigitsOnly | Qt.InputMethodHint.ImhSensitiveData
         )
+        # The label above the field, not beside it (DialogBase.form): the 48 digits need the
+        # dialog's whole width.
         key_label = QLabel("Recovery &key")
         key_label.setBuddy(self.key)
         self.counter = muted("")
         self.counter.setAccessibleName("Digits typed")
-        self.message = MessageLabel()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("&Unlock")
-        ok.setObjectName("primary")
-        ok.setAccessibleName("Unlock with the recovery key")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        # Unlock is the default button (Enter in the field submits; DialogBase), as the
+        # button box made it before.
+        self.ok_button.setAccessibleName("Unlock with the recovery key")
 
-        layout = QVBoxLayout(self)
+        layout = self.layout_
         layout.setContentsMargins(20, 20, 20, 20)
         layout.setSpacing(10)
         layout.addWidget(intro)

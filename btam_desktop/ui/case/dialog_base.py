@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
@@ -41,8 +40,8 @@ from btam_desktop.core.forms.fieldtypes import SENSITIVITY_TAGS
 from btam_desktop.core.model import SENSITIVITY_LABELS
 from btam_desktop.core.session import Session
 from btam_desktop.ui import keys, messages
-from btam_desktop.ui.buttons import plain_buttons
 from btam_desktop.ui.date_input import InputProblem, OptionalDate
+from btam_desktop.ui.dialog import AppDialog
 from btam_desktop.ui.widgets import MessageLabel, field_label
 
 ISO_FORMAT = "yyyy-MM-dd"
@@ -53,37 +52,7 @@ __all__ = ["OptionalDate", "SensitivityInput"]
 #: What recreates a dialog after an unlock: (the new session, the new main window) -> dialog.
 Reopen = Callable[[Session, QWidget], "RecordDialog"]
 DISCARD_TITLE = "Discard what you typed?"
-# Room a window manager takes around a dialog (title bar, borders): a dialog as tall as the
-# screen's free area would put its buttons under the taskbar or below the bottom edge.
-FRAME_ROOM = QSize(16, 48)
 LEAST_BODY_HEIGHT = 160  # a scrolled dialog body still shows a few rows
-
-
-def fit_to_screen(window: QWidget) -> None:
-    """Give ``window`` the height its fields ask for and the width its layout needs, but never
-    more than its screen's free area (less a title bar's room): what does not fit scrolls
-    (:class:`DialogBody`)."""
-    screen = window.screen()
-    if screen is None:
-        return
-    room = screen.availableGeometry().size() - FRAME_ROOM
-    # An explicit minimum width (or an early resize) stops Qt's own sizing on show; the
-    # scrolled body no longer forces the height either: ask for both here.
-    natural = QSize(window.minimumSizeHint().width(), window.sizeHint().height())
-    window.resize(window.size().expandedTo(natural).boundedTo(room))
-
-
-def keep_on_screen(window: QWidget) -> None:
-    """Move ``window`` (with its frame) inside its screen's free area where it sticks out."""
-    screen = window.screen()
-    if screen is None:
-        return
-    room = screen.availableGeometry()
-    frame = window.frameGeometry()
-    x = max(room.left(), min(frame.left(), room.right() - frame.width() + 1))
-    y = max(room.top(), min(frame.top(), room.bottom() - frame.height() + 1))
-    if (x, y) != (frame.left(), frame.top()):
-        window.move(x, y)
 
 
 class DialogBody(QScrollArea):
@@ -115,21 +84,18 @@ class DialogBody(QScrollArea):
                      min(LEAST_BODY_HEIGHT, self.sizeHint().height()))
 
 
-class DialogBase(QDialog):
-    """The one scaffold of the app's dialogs: a window-modal-friendly child of the main
-    window that deletes itself when closed, a form of labelled rows, a message line, and
-    OK (primary, Ctrl+Enter from any field) and Cancel. No button is a default by accident
-    (Enter in a field presses nothing). Subclasses arrange :attr:`layout_` and decide what
-    OK does (:class:`RecordDialog` applies a change, ``ui.pdf.job_dialog.JobDialog`` runs a
-    background job)."""
+class DialogBase(AppDialog):
+    """The scaffold of the app's input dialogs: an :class:`~btam_desktop.ui.dialog.AppDialog`
+    (title, plain buttons, never larger than the screen, deleted when closed unless
+    ``delete_on_close=False``) that is a window-modal-friendly child of the main window, with
+    a form of labelled rows, a message line, and OK (primary, Ctrl+Enter from any field) and
+    Cancel. Subclasses arrange :attr:`layout_` and decide what OK does (:class:`RecordDialog`
+    applies a change, ``ui.pdf.job_dialog.JobDialog`` runs a background job,
+    ``ui.unlock.RecoveryKeyDialog`` tries a recovery key)."""
 
-    def __init__(self, title: str, parent: QWidget | None, *, ok_text: str = "Save") -> None:
-        super().__init__(parent)
-        plain_buttons(self)  # Enter in a field presses no button by accident
-        self.setWindowTitle(title)
-        self.setAccessibleName(title)
-        # Closed dialogs go away at once instead of piling up under the main window.
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    def __init__(self, title: str, parent: QWidget | None, *, ok_text: str = "Save",
+                 delete_on_close: bool = True) -> None:
+        super().__init__(title, parent, delete_on_close=delete_on_close)
         self.form = QFormLayout()
         self.form.setSpacing(10)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -139,7 +105,7 @@ class DialogBase(QDialog):
         self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(ok_text)
         self.ok_button.setObjectName("primary")
-        self.ok_button.setDefault(True)
+        self.ok_button.setDefault(True)  # the one button Enter in a field presses
         plain = ok_text.replace("&", "").rstrip("\u2026")
         self.ok_button.setAccessibleName(plain)
         self.ok_button.setToolTip(keys.DIALOG_OK.hint(plain))
@@ -152,14 +118,6 @@ class DialogBase(QDialog):
         keys.bind_shortcut(self, keys.DIALOG_OK, self._ctrl_enter)
         self.layout_ = QVBoxLayout(self)
         self.layout_.setSpacing(12)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Never larger than the screen (before QDialog centres it over its parent)."""
-        if not event.spontaneous():
-            fit_to_screen(self)
-        super().showEvent(event)
-        if not event.spontaneous():
-            keep_on_screen(self)  # QDialog centred it over its parent, frame not counted
 
     def add_row(self, text: str, widget: QWidget) -> QWidget:
         """A labelled field (the label's mnemonic focuses it)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -25,7 +24,7 @@ from btam_desktop.core.errors import BtamError
 from btam_desktop.core.session import Session
 from btam_desktop.core.submissions import AnswersInvalid, Submission
 from btam_desktop.ui import errors, messages
-from btam_desktop.ui.buttons import plain_buttons
+from btam_desktop.ui.dialog import AppDialog
 from btam_desktop.ui.forms import DraftController, FormView, case_person_choices
 from btam_desktop.ui.forms.media import case_attachments
 from btam_desktop.ui.widgets import MessageLabel, field_label
@@ -51,21 +50,20 @@ def case_caption(session: Session, case_id: str) -> str:
     return " \u2014 ".join(parts)
 
 
-class FormDialog(QDialog):
+class FormDialog(AppDialog):
     """One form of a case; see the module docstring. ``changed`` after a save or amend."""
 
     changed = Signal(str)  # submission id
 
     def __init__(self, session: Session, case_id: str, parent: QWidget, *, mode: str,
                  form_id: str = "", submission: Submission | None = None) -> None:
-        super().__init__(parent)
-        plain_buttons(self)  # Enter in a field presses no button by accident
+        # The title names the form, known once it is loaded below (set_title).
+        super().__init__("", parent)
         self._session = session
         self._mode = mode
         self._submission = submission
         self.case_id = case_id
         self.controller: DraftController | None = None
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.message = MessageLabel()
         persons = case_person_choices(session, case_id)
         if mode == DRAFT and submission is None:
@@ -96,8 +94,7 @@ class FormDialog(QDialog):
         verb = {DRAFT: "", READ: " (read only)", AMEND: " \u2014 amend"}[mode]
         self.caption = case_caption(session, case_id)
         case_part = f" \u2014 {self.caption}" if self.caption else ""
-        self.setWindowTitle(f"{title}{case_part} (version {self.view.form.version}){verb}")
-        self.setAccessibleName(self.windowTitle())
+        self.set_title(f"{title}{case_part} (version {self.view.form.version}){verb}")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 12)
@@ -133,6 +130,7 @@ class FormDialog(QDialog):
         bottom.addWidget(self.close_button)
         layout.addWidget(self.message)
         layout.addLayout(bottom)
+        # Nearly the main window's size; when shown, no larger than the screen (AppDialog).
         self.resize(max(900, parent.width() - 80), max(620, parent.height() - 80))
 
     def setVisible(self, visible: bool) -> None:

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QLabel,
     QListWidget,
@@ -33,7 +32,7 @@ from btam_desktop.core.pdf import export_blank_form as core_export_blank_form
 from btam_desktop.core.pdf import import_filled_pdf as core_import_filled_pdf
 from btam_desktop.core.session import Session
 from btam_desktop.ui import tasks
-from btam_desktop.ui.buttons import plain_buttons
+from btam_desktop.ui.dialog import AppDialog
 from btam_desktop.ui.pdf.job_dialog import JobDialog, intro_label
 from btam_desktop.ui.pdf.paths import OPEN, SAVE, PathField, default_folder, safe_part
 from btam_desktop.ui.pdf.preview import size_text
@@ -185,20 +184,17 @@ def problem_count(count: int) -> str:
     return f"{count} problem{'' if count == 1 else 's'}"
 
 
-class ImportResultDialog(QDialog):
-    """The stored draft and every problem the importer found, one per line."""
+class ImportResultDialog(AppDialog):
+    """The stored draft and every problem the importer found, one per line. Not a
+    :class:`~btam_desktop.ui.pdf.job_dialog.JobDialog`'s OK/Cancel: the draft is stored
+    already, so Close cancels nothing."""
 
     open_requested = Signal(str)  # submission id
 
     def __init__(self, result: ImportResult, form_title: str, file_name: str,
                  parent: QWidget) -> None:
-        super().__init__(parent)
-        plain_buttons(self)  # Enter in a field presses no button by accident
+        super().__init__(f"Imported as a draft \u2014 {form_title}", parent)
         self.imported = result
-        title = f"Imported as a draft \u2014 {form_title}"
-        self.setWindowTitle(title)
-        self.setAccessibleName(title)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setMinimumWidth(640)
         answered = result.answered
         self.summary = intro_label(

@@ -15,10 +15,10 @@ import importlib
 import importlib.util
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from btam_desktop.ui.buttons import plain_buttons
+from btam_desktop.ui.dialog import AppDialog
 
 __all__ = ["PreviewDialog", "preview_available", "size_text"]
 
@@ -39,18 +39,16 @@ def size_text(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-class PreviewDialog(QDialog):
+class PreviewDialog(AppDialog):
     """The rendered pages, read-only, before anything is written (needs QtPdf).
 
     The bytes live in memory only (a QBuffer): a preview never leaves a file behind.
     """
 
     def __init__(self, data: bytes, pages: int, title: str, parent: QWidget) -> None:
-        super().__init__(parent)
-        plain_buttons(self)  # Enter in a field presses no button by accident
-        self.setWindowTitle(f"Preview: {title}")
-        self.setAccessibleName(f"Preview of {title}")
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        super().__init__(f"Preview: {title}", parent, accessible_name=f"Preview of {title}")
+        # A page's width and most of its height; shown no larger than the screen (taller
+        # than a 768-pixel laptop screen before), the pages scroll.
         self.resize(820, 900)
         qtpdf: Any = importlib.import_module("PySide6.QtPdf")
         widgets: Any = importlib.import_module("PySide6.QtPdfWidgets")

@@ -34,7 +34,7 @@ import re
 import secrets
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from btam_desktop.core import audit, handed, keyfile, lockout, schema
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import (
+    BtamError,
     IntegrityProblem,
     InvalidInput,
     VaultExists,
@@ -154,6 +155,18 @@ class _Stopped(Exception):
     """The copy was stopped (its ``stop`` event set) before it was done."""
 
 
+class RestoreCancelled(BtamError):
+    """The restore's progress callback said stop: nothing was changed."""
+
+    def __init__(self) -> None:
+        super().__init__("the restore was cancelled; nothing was changed")
+
+
+#: ``progress(done, total)`` bytes of the database part copied; False stops the restore.
+Progress = Callable[[int, int], bool]
+OnSpan = Callable[[int], None]
+
+
 def _check_stop(stop: threading.Event | None) -> None:
     if stop is not None and stop.is_set():
         raise _Stopped
@@ -171,15 +184,16 @@ def _send(source_fd: int, at: int, sink_fd: int, length: int) -> None:
 
 
 def _copy(source: BinaryIO, source_at: int, sink: BinaryIO, size: int,
-          stop: threading.Event | None = None) -> str:
+          stop: threading.Event | None = None, on_span: OnSpan | None = None) -> str:
     """Copy ``size`` bytes of ``source`` from byte ``source_at`` to ``sink`` at its position;
     the SHA-256 (hex) of the bytes as they now stand in the sink. :class:`_Short` if the
-    source ends early; :class:`_Stopped` soon after ``stop`` is set."""
+    source ends early; :class:`_Stopped` soon after ``stop`` is set; ``on_span(done)`` after
+    each span or chunk copied."""
     sink.flush()
     start = sink.tell()
     if KERNEL_COPY:
         try:
-            return _copy_in_kernel(source, source_at, sink, start, size, stop)
+            return _copy_in_kernel(source, source_at, sink, start, size, stop, on_span)
         except OSError as exc:
             # Some file systems (network shares, FUSE) refuse sendfile between files: copy
             # again from the start through Python, over what was sent.
@@ -197,11 +211,14 @@ def _copy(source: BinaryIO, source_at: int, sink: BinaryIO, size: int,
         digest.update(chunk)
         sink.write(chunk)
         remaining -= len(chunk)
+        if on_span is not None:
+            on_span(size - remaining)
     return digest.hexdigest()
 
 
 def _copy_in_kernel(source: BinaryIO, source_at: int, sink: BinaryIO, start: int,
-                    size: int, stop: threading.Event | None) -> str:
+                    size: int, stop: threading.Event | None,
+                    on_span: OnSpan | None = None) -> str:
     """:func:`_copy` with sendfile (the sink flushed, at ``start``)."""
     digest = hashlib.sha256()
     sink_fd = sink.fileno()
@@ -232,6 +249,8 @@ def _copy_in_kernel(source: BinaryIO, source_at: int, sink: BinaryIO, start: int
                 _send(source.fileno(), source_at + done, sink_fd, length)
                 hashed.append(pool.submit(hash_back, done, length))
                 done += length
+                if on_span is not None:
+                    on_span(done)
             os.fdatasync(sink_fd)
         except BaseException:
             for future in hashed:
@@ -348,12 +367,13 @@ def _parse_header(path: Path, handle: BinaryIO) -> BackupHeader:
 
 
 def _stream_database(handle: BinaryIO, header: BackupHeader, sink: BinaryIO | None,
-                     stop: threading.Event | None = None) -> None:
+                     stop: threading.Event | None = None,
+                     on_span: OnSpan | None = None) -> None:
     """Read the database part (into ``sink`` if given, :class:`_Stopped` soon after ``stop``
-    is set), verifying its size and hash."""
+    is set, ``on_span(done)`` after each span), verifying its size and hash."""
     if sink is not None:
         try:
-            copied = _copy(handle, header.db_offset, sink, header.db_size, stop)
+            copied = _copy(handle, header.db_offset, sink, header.db_size, stop, on_span)
         except _Short:
             raise IntegrityProblem(_DAMAGED_DATA) from None
         if (os.fstat(handle.fileno()).st_size != header.db_offset + header.db_size
@@ -429,6 +449,7 @@ def restore(
     member: str | None = None,
     replace_existing: bool = False,
     replace_other_vault: bool = False,
+    progress: Progress | None = None,
 ) -> Path | None:
     """Restore a backup to ``vault_path`` after proving it opens; all or nothing.
 
@@ -441,7 +462,10 @@ def restore(
     is it moved into place. An existing vault is kept beside it
     (``<name>.replaced-<time>``); the returned path names that copy. Replacing a vault that
     is not the backup's own (another vault id, or a key file that cannot be read) needs
-    ``replace_other_vault`` too: :class:`OtherVault`.
+    ``replace_other_vault`` too: :class:`OtherVault`. ``progress(done, total)`` is told the
+    bytes of the database part copied (from the copying thread); when it returns False the
+    restore stops at the next span and raises :class:`RestoreCancelled`, nothing changed (a
+    key derivation under way finishes first: it cannot be interrupted).
     """
     backup, vault_path = Path(backup), Path(vault_path)
     with _open_backup(backup) as handle:
@@ -465,7 +489,7 @@ def restore(
         moved = False
         try:
             with open(tmp, "r+b") as sink:
-                private = _unwrap_while_copying(handle, header, sink, slot, secret)
+                private = _unwrap_while_copying(handle, header, sink, slot, secret, progress)
             replaced = _check_and_move(tmp, header, slot, private, vault_path)
             moved = True
             return replaced
@@ -494,7 +518,7 @@ def _remove_folders(made: list[Path]) -> None:
 
 
 def _unwrap_while_copying(handle: BinaryIO, header: BackupHeader, sink: BinaryIO,
-                          slot: KeySlot, secret: str) -> bytes:
+                          slot: KeySlot, secret: str, progress: Progress | None = None) -> bytes:
     """Open ``slot`` with ``secret`` while the database part is copied (verified, synced)
     into ``sink``; the slot's private key once both are done.
 
@@ -503,9 +527,16 @@ def _unwrap_while_copying(handle: BinaryIO, header: BackupHeader, sink: BinaryIO
     backup's encrypted bytes, into the owner-only scratch file the caller removes; a wrong
     passphrase stops it at once and is the error reported, as before."""
     stop = threading.Event()
+    cancelled = threading.Event()
+
+    def told(done: int) -> None:
+        if progress is not None and progress(done, header.db_size) is False:
+            cancelled.set()
+            stop.set()
 
     def copy() -> None:
-        _stream_database(handle, header, sink, stop)
+        told(0)
+        _stream_database(handle, header, sink, stop, told)
         sink.flush()
         os.fsync(sink.fileno())
 
@@ -530,7 +561,12 @@ def _unwrap_while_copying(handle: BinaryIO, header: BackupHeader, sink: BinaryIO
                     f"wrong {what} for this backup: it opens with the {what} that was valid"
                     " when it was written") from None
             raise
-        copying.result()
+        try:
+            copying.result()
+        except _Stopped:
+            raise RestoreCancelled from None
+    if cancelled.is_set():  # said on the last span: nothing is moved into place
+        raise RestoreCancelled
     return private
 
 

@@ -558,3 +558,39 @@ class _StopAfterFirstRead:
     def read(self, size: int) -> bytes:
         self.stop.set()
         return bytes(self.source.read(size))
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["sendfile", "through Python"])
+def test_a_restore_tells_its_progress_and_a_cancel_changes_nothing(
+    written: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: bool
+) -> None:
+    """The app's progress bar and Cancel: the bytes copied, rising to the whole database part;
+    a progress that says no ends the restore with nothing on the disk."""
+    monkeypatch.setattr(backup, "KERNEL_COPY", kernel)
+    monkeypatch.setattr(backup, "SPAN", 4096)
+    monkeypatch.setattr(backup, "CHUNK", 4096)
+    size = backup.read_header(written).db_size
+    told: list[tuple[int, int]] = []
+
+    def said_no_after(calls: int) -> Callable[[int, int], bool]:
+        def progress(done: int, total: int) -> bool:
+            told.append((done, total))
+            return len(told) < calls
+        return progress
+
+    target = tmp_path / "new" / "team.btam"
+    with pytest.raises(backup.RestoreCancelled, match="cancelled; nothing was changed"):
+        backup.restore(written, target, passphrase_text=LEAD_PASS, progress=said_no_after(2))
+    assert not (tmp_path / "new").exists()
+    assert told[-1][0] < size  # stopped at the span after the "no", not at the end
+    told.clear()
+    backup.restore(written, target, passphrase_text=LEAD_PASS,
+                   progress=said_no_after(10**9))
+    done = [d for d, _ in told]
+    assert {t for _, t in told} == {size}
+    assert done[0] == 0 and done[-1] == size and done == sorted(done) and len(done) > 3
+    restored, _ = vault.unlock(target, passphrase_text=LEAD_PASS)
+    try:
+        assert [c.title for c in restored.store.list_cases()] == ["Backed up case"]
+    finally:
+        restored.lock()

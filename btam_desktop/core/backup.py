@@ -57,6 +57,7 @@ from btam_desktop.core.errors import (
 )
 from btam_desktop.core.fileio import OWNER_ONLY, atomic_writer, fsync_dir
 from btam_desktop.core.keyslots import (
+    MEMBER,
     KeySlot,
     normalise_recovery_key,
     open_keys,
@@ -107,6 +108,16 @@ class BackupHeader:
     db_offset: int
     db_mac: str | None = None  # the seal; None in backups written before it existed
     signed: bytes = b""  # the header's fields the seal covers, as they were sealed
+
+    @property
+    def member_names(self) -> list[str]:
+        """The members whose passphrase (of the day it was written) opens the backup."""
+        return sorted((s.label for s in self.keys.slots if s.kind == MEMBER), key=str.casefold)
+
+    @property
+    def has_recovery_key(self) -> bool:
+        """True when the backup's recovery key opens it too."""
+        return self.keys.slot(RECOVERY_SLOT_ID) is not None
 
 
 # -- files ---------------------------------------------------------------------------------------

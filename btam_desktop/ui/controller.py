@@ -367,6 +367,7 @@ class AppController(QObject):
         """Show the create-vault wizard."""
         wizard = CreateVaultWizard(self.vault_path)
         wizard.created.connect(self._on_created)
+        wizard.restored.connect(self._on_restored)
         wizard.rejected.connect(self.shutdown)
         self._wizard = wizard
         wizard.show()
@@ -384,6 +385,7 @@ class AppController(QObject):
         window.unlocked.connect(self._on_unlocked)
         window.notice.connect(self._notices.append)
         window.closed.connect(self.shutdown)
+        window.restored.connect(self._on_restored)
         self._unlock = window
         centre_on_screen(window)
         window.show()
@@ -414,6 +416,13 @@ class AppController(QObject):
             QTimer.singleShot(0, next_step)
 
         next_step()
+
+    def _on_restored(self, message: str) -> None:
+        """A backup was restored (from the wizard or the unlock window): a fresh unlock
+        window reads the restored vault's own members."""
+        wizard, self._wizard = self._wizard, None
+        _discard(wizard)  # its signals blocked first: closing it now is not "quit"
+        self.show_unlock(message)
 
     def _on_created(self, session: Session) -> None:
         wizard, self._wizard = self._wizard, None

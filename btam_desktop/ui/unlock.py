@@ -45,6 +45,7 @@ from btam_desktop.core.errors import AccountLocked, WrongPassphrase
 from btam_desktop.ui import messages
 from btam_desktop.ui.case.dialog_base import DialogBase
 from btam_desktop.ui.icons import app_icon
+from btam_desktop.ui.restore import RestoreDialog
 from btam_desktop.ui.widgets import MessageLabel, busy, field_label, heading, line_edit, muted
 
 _log = logging.getLogger(__name__)
@@ -206,6 +207,7 @@ class UnlockWindow(QWidget):
     unlocked = Signal(object)  # Session
     notice = Signal(str)  # something to tell the user once the main window is up
     closed = Signal()
+    restored = Signal(str)  # a backup was restored here: what to tell on the next window
 
     def __init__(
         self,
@@ -278,6 +280,12 @@ class UnlockWindow(QWidget):
         self.recovery_button.setObjectName("link")
         self.recovery_button.setAccessibleName("Use the recovery key")
         self.recovery_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        # Where the damaged-vault message sends the officer ("Restore it from a backup").
+        self.restore_button = QPushButton("Restore from a backup\u2026")
+        self.restore_button.setObjectName("link")
+        self.restore_button.setAccessibleName("Restore from a backup")
+        self.restore_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._restore: RestoreDialog | None = None
         self.message = MessageLabel()
         # Which drafts the lock saved and which dialogs' typing it holds (form title and case
         # number, dialog title, only: this screen is what anyone walking up to the laptop sees).
@@ -328,6 +336,7 @@ class UnlockWindow(QWidget):
         panel_layout.addWidget(self.opening)
         panel_layout.addWidget(self.unlock_button)
         panel_layout.addWidget(self.recovery_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        panel_layout.addWidget(self.restore_button, 0, Qt.AlignmentFlag.AlignHCenter)
 
         row = QHBoxLayout()
         row.addStretch(1)
@@ -344,9 +353,11 @@ class UnlockWindow(QWidget):
         QWidget.setTabOrder(self.show_passphrase, self.remember)
         QWidget.setTabOrder(self.remember, self.unlock_button)
         QWidget.setTabOrder(self.unlock_button, self.recovery_button)
+        QWidget.setTabOrder(self.recovery_button, self.restore_button)
 
         self.unlock_button.clicked.connect(self.submit)
         self.recovery_button.clicked.connect(self.open_recovery)
+        self.restore_button.clicked.connect(self.open_restore)
         self.member.currentIndexChanged.connect(self._member_changed)
         self._load_members()
         if message and not self.message.isVisible():  # a problem found loading comes first
@@ -456,7 +467,7 @@ class UnlockWindow(QWidget):
         self.opening_label.setVisible(opening)
         self.opening.setVisible(opening)
         for widget in (self.member, self.show_passphrase, self.remember,
-                       self.unlock_button, self.recovery_button):
+                       self.unlock_button, self.recovery_button, self.restore_button):
             widget.setEnabled(not opening)
         # Read-only rather than disabled: the field keeps the focus (the release of the Enter
         # that unlocked still lands there) and nothing more can be typed.
@@ -516,6 +527,21 @@ class UnlockWindow(QWidget):
         if self._recovery is not None:
             self._recovery.deleteLater()
             self._recovery = None
+
+    def open_restore(self) -> RestoreDialog:
+        """Open the restore dialog (window-modal, not blocking) over this window: the vault
+        here is replaced (kept beside, renamed) once the backup is proven to open."""
+        if self._restore is None:
+            dialog = RestoreDialog(self.vault_path, self,
+                                   replacing=vault.vault_exists(self.vault_path))
+            dialog.restored.connect(self.restored)
+            dialog.finished.connect(self._restore_closed)
+            self._restore = dialog
+        self._restore.open()
+        return self._restore
+
+    def _restore_closed(self, _result: int) -> None:
+        self._restore = None
 
     def _try_recovery(self, text: str) -> None:
         dialog = self._recovery

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
+    QPushButton,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -30,6 +31,7 @@ from btam_desktop.ui import messages
 from btam_desktop.ui.icons import app_icon
 from btam_desktop.ui.passphrase_input import PassphraseFields, refused
 from btam_desktop.ui.recovery_key import RecoveryKeyPanel
+from btam_desktop.ui.restore import RestoreDialog
 from btam_desktop.ui.widgets import (
     MessageLabel,
     busy,
@@ -83,6 +85,14 @@ class AgencyPage(QWizardPage):
         layout.addSpacing(12)
         layout.addWidget(where)
         layout.addStretch(1)
+        # A replaced or repaired laptop starts here too: its vault comes back from a backup
+        # instead of being created.
+        layout.addWidget(muted("Setting up a laptop whose vault was backed up?"))
+        self.restore_button = QPushButton("&Restore from a backup instead\u2026")
+        self.restore_button.setObjectName("link")
+        self.restore_button.setAccessibleName("Restore from a backup instead")
+        self.restore_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        layout.addWidget(self.restore_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.registerField("agency*", self.agency)
         self.agency.textChanged.connect(self.completeChanged)
 
@@ -238,6 +248,7 @@ class CreateVaultWizard(QWizard):
     """
 
     created = Signal(object)  # Session
+    restored = Signal(str)  # a backup was restored instead: what to tell on the unlock window
 
     def __init__(self, vault_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -259,6 +270,16 @@ class CreateVaultWizard(QWizard):
                      self.recovery_page):
             self.addPage(page)
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish")
+        self.agency_page.restore_button.clicked.connect(self.open_restore)
+
+    def open_restore(self) -> RestoreDialog:
+        """Restore a backup to the vault's place instead of creating a vault (window-modal
+        over the wizard; ``restored`` once it is in place)."""
+        dialog = RestoreDialog(self.vault_path, self,
+                               replacing=vault.vault_exists(self.vault_path))
+        dialog.restored.connect(self.restored)
+        dialog.open()
+        return dialog
 
     @property
     def session(self) -> Session | None:

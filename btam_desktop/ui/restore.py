@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -30,9 +30,11 @@ from btam_desktop.core import backup
 from btam_desktop.core.errors import AccountLocked, BtamError, WrongPassphrase
 from btam_desktop.ui import errors, messages, tasks
 from btam_desktop.ui.case.dialog_base import DialogBase
+from btam_desktop.ui.dialog import fit_to_screen
 from btam_desktop.ui.widgets import line_edit, muted
 
 BACKUP_SUFFIX = ".btambak"
+NO_BACKUP_YET = "Who can open it is read from the backup."
 RECOVERY_CHOICE = "The recovery key (48 digits)"
 TITLE = "Restore from a backup"
 OTHER_VAULT_TITLE = "Replace a different vault?"
@@ -76,7 +78,6 @@ class RestoreDialog(DialogBase):
         super().__init__(TITLE, parent, ok_text="&Restore")
         self.vault_path = Path(vault_path)
         self.replacing = replacing
-        self.setMinimumWidth(560)
         self.job: tasks.BackgroundJob | None = None
         self._header: backup.BackupHeader | None = None
         self._loaded: Path | None = None
@@ -93,6 +94,9 @@ class RestoreDialog(DialogBase):
 
         self.file = line_edit("Backup file")
         self.file.setPlaceholderText(f"a {BACKUP_SUFFIX} file")
+        # Width from a field, not the dialog: a dialog's own minimum size stops Qt from
+        # growing it to its layout when a message appears (the rows were squeezed instead).
+        self.file.setMinimumWidth(340)
         self.file.editingFinished.connect(self._file_typed)
         self.choose_button = QPushButton("&Choose\u2026")
         self.choose_button.setAccessibleName("Choose the backup file")
@@ -102,7 +106,8 @@ class RestoreDialog(DialogBase):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.file, 1)
         row.addWidget(self.choose_button)
-        self.written = muted("")
+        # Always shown (a row appearing later squeezed the others in a dialog already sized).
+        self.written = muted(NO_BACKUP_YET)
         self.written.setAccessibleName("When the backup was written")
         self.who = QComboBox()
         self.who.setEnabled(False)
@@ -121,7 +126,12 @@ class RestoreDialog(DialogBase):
         self.layout_.addStretch(1)
         self.layout_.addWidget(self.buttons)
         self.file.setAccessibleName("Backup file")  # add_row named the row's container
-        self.written.hide()
+
+    def _say(self, text: str, kind: str = "error") -> None:
+        """Show a message and make room for it: the dialog grows (up to the screen) instead
+        of squeezing its rows, which a shown dialog's layout does not do by itself."""
+        self.message.show_message(text, kind)
+        fit_to_screen(self)
 
     # -- choosing the backup ----------------------------------------------------------------
     def choose_file(self) -> None:
@@ -146,11 +156,11 @@ class RestoreDialog(DialogBase):
         self.who.clear()
         self.who.setEnabled(False)
         self.secret.setEnabled(False)
-        self.written.hide()
+        self.written.setText(NO_BACKUP_YET)
         try:
             header = backup.read_header(path)
         except (BtamError, OSError) as error:
-            self.message.show_error(describe(error))
+            self._say(describe(error))
             self.file.setFocus()
             return False
         self.message.clear_message()
@@ -163,8 +173,9 @@ class RestoreDialog(DialogBase):
         self.who.setEnabled(True)
         self.secret.setEnabled(True)
         self.written.setText(f"Written {header.created_at[:16].replace('T', ' ')} (UTC)")
-        self.written.show()
-        (self.who if len(members) > 1 else self.secret).setFocus()
+        # After the Tab that left the file field has moved the focus on.
+        after = self.who if len(members) > 1 else self.secret
+        QTimer.singleShot(0, after, after.setFocus)
         return True
 
     def _who_changed(self) -> None:
@@ -188,14 +199,14 @@ class RestoreDialog(DialogBase):
         if self._header is None:
             text = self.file.text().strip()
             if not text:
-                self.message.show_error("Choose the backup file first.")
+                self._say("Choose the backup file first.")
                 self.choose_button.setFocus()
                 return
             if not self.load_backup(Path(text)):
                 return
         if not self.secret.text():
             recovery = self.who.currentText() == RECOVERY_CHOICE
-            self.message.show_error(
+            self._say(
                 "Type the recovery key." if recovery else
                 "Type the passphrase that was valid when the backup was written.")
             self.secret.setFocus()
@@ -229,7 +240,7 @@ class RestoreDialog(DialogBase):
             label=f"Restoring {source.name}\u2026", cancellable=True)
 
     def _cancelled(self) -> None:
-        self.message.show_message(CANCELLED, "info")
+        self._say(CANCELLED, "info")
         self.activateWindow()
         self.secret.setFocus()
 
@@ -244,7 +255,7 @@ class RestoreDialog(DialogBase):
             return
         if not isinstance(error, BtamError | OSError):
             errors.show_error(error, self)
-        self.message.show_error(describe(error))
+        self._say(describe(error))
         # Back to the keyboard here (the progress window had it), on the field to retype.
         self.activateWindow()
         (self.secret if isinstance(error, WrongPassphrase | AccountLocked)
@@ -262,11 +273,11 @@ class RestoreDialog(DialogBase):
         def answered(button: int) -> None:
             if button == QMessageBox.StandardButton.Yes:
                 self._replace_other = True
-                self.message.show_message(
+                self._say(
                     "Type the passphrase again and press Restore to replace the other vault.",
                     "info")
             else:
-                self.message.show_message("Nothing was changed.", "info")
+                self._say("Nothing was changed.", "info")
             self.activateWindow()
             self.secret.setFocus()
 

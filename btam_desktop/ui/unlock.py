@@ -281,7 +281,7 @@ class UnlockWindow(QWidget):
         self.recovery_button.setAccessibleName("Use the recovery key")
         self.recovery_button.setCursor(Qt.CursorShape.PointingHandCursor)
         # Where the damaged-vault message sends the officer ("Restore it from a backup").
-        self.restore_button = QPushButton("Restore from a backup\u2026")
+        self.restore_button = QPushButton("Restore from a &backup\u2026")  # Alt+B
         self.restore_button.setObjectName("link")
         self.restore_button.setAccessibleName("Restore from a backup")
         self.restore_button.setCursor(Qt.CursorShape.PointingHandCursor)

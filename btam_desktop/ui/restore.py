@@ -30,7 +30,6 @@ from btam_desktop.core import backup
 from btam_desktop.core.errors import AccountLocked, BtamError, WrongPassphrase
 from btam_desktop.ui import errors, messages, tasks
 from btam_desktop.ui.case.dialog_base import DialogBase
-from btam_desktop.ui.dialog import fit_to_screen
 from btam_desktop.ui.widgets import line_edit, muted
 
 BACKUP_SUFFIX = ".btambak"
@@ -128,10 +127,8 @@ class RestoreDialog(DialogBase):
         self.file.setAccessibleName("Backup file")  # add_row named the row's container
 
     def _say(self, text: str, kind: str = "error") -> None:
-        """Show a message and make room for it: the dialog grows (up to the screen) instead
-        of squeezing its rows, which a shown dialog's layout does not do by itself."""
+        """Show a message (DialogBase makes room for it)."""
         self.message.show_message(text, kind)
-        fit_to_screen(self)
 
     # -- choosing the backup ----------------------------------------------------------------
     def choose_file(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -41,7 +41,7 @@ from btam_desktop.core.model import SENSITIVITY_LABELS
 from btam_desktop.core.session import Session
 from btam_desktop.ui import keys, messages
 from btam_desktop.ui.date_input import InputProblem, OptionalDate
-from btam_desktop.ui.dialog import AppDialog
+from btam_desktop.ui.dialog import FRAME_ROOM, AppDialog, free_area, keep_on_screen
 from btam_desktop.ui.widgets import MessageLabel, field_label
 
 ISO_FORMAT = "yyyy-MM-dd"
@@ -100,6 +100,9 @@ class DialogBase(AppDialog):
         self.form.setSpacing(10)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.message = MessageLabel()
+        # A message appearing in a shown dialog gets room: the dialog grows (up to the
+        # screen) instead of its layout squeezing the rows (seen in the restore dialog).
+        self.message.installEventFilter(self)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -128,6 +131,27 @@ class DialogBase(AppDialog):
     def _ctrl_enter(self) -> None:
         if self.ok_button.isEnabled():
             self.accept()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The message line shown: make room for it once the layout has taken it in."""
+        if watched is self.message and event.type() == QEvent.Type.Show and self.isVisible():
+            QTimer.singleShot(0, self, self._make_room)
+        return super().eventFilter(watched, event)
+
+    def _make_room(self) -> None:
+        if not self.isVisible():
+            return
+        layout, width = self.layout_, self.width()
+        # At the dialog's own width: a wrapped message is as tall as that width makes it.
+        need = (layout.totalHeightForWidth(width) if layout.hasHeightForWidth()
+                else layout.totalSizeHint().height())
+        need = max(need, layout.totalMinimumSize().height())
+        area = free_area(self)
+        if area is not None:
+            need = min(need, area.height() - FRAME_ROOM.height())
+        if need > self.height():
+            self.resize(width, need)
+            keep_on_screen(self)
 
 
 class RecordDialog(DialogBase):

@@ -205,11 +205,27 @@ def cmd_restore(ctx: Context) -> int:
         secret = ctx.passphrase("Passphrase valid in the backup: ")
         if secret is None:
             raise UsageError("no passphrase given for the backup")
+    shown = sys.stderr.isatty() and not ctx.as_json
+    said: list[int] = []
+
+    def progress(done: int, total: int) -> bool:
+        # From a USB stick a large vault takes a minute: say how far it is (a terminal only).
+        percent = done * 100 // max(total, 1)
+        if shown and said[-1:] != [percent]:
+            said.append(percent)
+            print(f"\rRestoring: {percent} %", end="", file=sys.stderr, flush=True)
+        return True
+
     def run(other: bool) -> Path | None:
-        return backup.restore(
-            handed_file(args.backup), ctx.vault_path, passphrase_text=secret,
-            recovery_key=recovery,
-            member=ctx.member, replace_existing=args.replace, replace_other_vault=other)
+        try:
+            return backup.restore(
+                handed_file(args.backup), ctx.vault_path, passphrase_text=secret,
+                recovery_key=recovery, member=ctx.member, replace_existing=args.replace,
+                replace_other_vault=other, progress=progress)
+        finally:
+            if said:
+                print(file=sys.stderr)  # the next line starts on its own
+                said.clear()
 
     try:
         kept = run(args.yes_replace_other_vault)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,21 @@ def test_backup_never_writes_over_an_existing_file_unless_forced(initialised: Ru
     assert code == 0, err
     assert older.read_bytes() != kept
     assert backup.read(older).vault_id == backup.read_header(older).vault_id
+
+
+def test_restore_in_a_terminal_says_how_far_it_is(
+    initialised: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From a USB stick a large vault takes a minute: a terminal sees the percentage rise to
+    100 and the result on a line of its own; a script (no terminal, or --json) sees none."""
+    made = tmp_path / "b.btambak"
+    assert initialised("backup", str(made))[0] == 0
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = initialised("--vault", str(tmp_path / "one.btam"), "restore", str(made))
+    assert code == 0, err
+    steps = err.split("\r")
+    assert steps[1] == "Restoring: 0 %" and steps[-1] == "Restoring: 100 %\n"
+    assert out.startswith("Restored ")
+    code, out, err = initialised("--vault", str(tmp_path / "two.btam"), "restore", "--json",
+                                 str(made))
+    assert code == 0 and "Restoring" not in err

@@ -183,11 +183,37 @@ def cmd_rekey(ctx: Context) -> int:
     return 0
 
 
+class _Percent:
+    """``progress(done, total)`` for a long copy (a backup or restore of a large vault to or
+    from a USB stick takes a minute): "Backing up: N %" on stderr in a terminal, nothing for
+    a script or under --json. Ends its line when the block ends."""
+
+    def __init__(self, ctx: Context, what: str) -> None:
+        self.shown = sys.stderr.isatty() and not ctx.as_json
+        self.what = what
+        self.said: int | None = None
+
+    def __call__(self, done: int, total: int) -> bool:
+        percent = done * 100 // max(total, 1)
+        if self.shown and percent != self.said:
+            self.said = percent
+            print(f"\r{self.what}: {percent} %", end="", file=sys.stderr, flush=True)
+        return True
+
+    def __enter__(self) -> _Percent:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.said is not None:
+            print(file=sys.stderr)  # the next line starts on its own
+            self.said = None
+
+
 def cmd_backup(ctx: Context) -> int:
     """Write an encrypted backup file."""
     out = output_file(ctx.args.out, force=ctx.args.force)
-    with ctx.unlock() as session:
-        session.backup(out)
+    with ctx.unlock() as session, _Percent(ctx, "Backing up") as progress:
+        session.backup(out, progress)
     ctx.emit({"backup": str(out)},
              f"Encrypted backup written to {out}. It opens with the passphrases and the"
              " recovery key valid today.")
@@ -205,27 +231,12 @@ def cmd_restore(ctx: Context) -> int:
         secret = ctx.passphrase("Passphrase valid in the backup: ")
         if secret is None:
             raise UsageError("no passphrase given for the backup")
-    shown = sys.stderr.isatty() and not ctx.as_json
-    said: list[int] = []
-
-    def progress(done: int, total: int) -> bool:
-        # From a USB stick a large vault takes a minute: say how far it is (a terminal only).
-        percent = done * 100 // max(total, 1)
-        if shown and said[-1:] != [percent]:
-            said.append(percent)
-            print(f"\rRestoring: {percent} %", end="", file=sys.stderr, flush=True)
-        return True
-
     def run(other: bool) -> Path | None:
-        try:
+        with _Percent(ctx, "Restoring") as progress:
             return backup.restore(
                 handed_file(args.backup), ctx.vault_path, passphrase_text=secret,
                 recovery_key=recovery, member=ctx.member, replace_existing=args.replace,
                 replace_other_vault=other, progress=progress)
-        finally:
-            if said:
-                print(file=sys.stderr)  # the next line starts on its own
-                said.clear()
 
     try:
         kept = run(args.yes_replace_other_vault)

@@ -166,6 +166,13 @@ class _Stopped(Exception):
     """The copy was stopped (its ``stop`` event set) before it was done."""
 
 
+class BackupCancelled(BtamError):
+    """The backup's progress callback said stop: no backup file was written."""
+
+    def __init__(self) -> None:
+        super().__init__("the backup was cancelled; no backup file was written")
+
+
 class RestoreCancelled(BtamError):
     """The restore's progress callback said stop: nothing was changed."""
 
@@ -274,7 +281,7 @@ def _copy_in_kernel(source: BinaryIO, source_at: int, sink: BinaryIO, start: int
 
 
 def _write_file(out: Path, keys: keyfile.KeyFile, raw_key: bytes, source: BinaryIO,
-                size: int) -> None:
+                size: int, progress: Progress | None = None) -> None:
     fields: dict[str, object] = {
         "format": FORMAT,
         "created_at": audit.utc_now(),
@@ -296,11 +303,22 @@ def _write_file(out: Path, keys: keyfile.KeyFile, raw_key: bytes, source: Binary
         handle.write(MAGIC)
         handle.write(len(header).to_bytes(_LENGTH, "big"))
         handle.write(header)
+        stop = threading.Event()
+
+        def told(done: int) -> None:
+            if progress is not None and progress(done, size) is False:
+                stop.set()  # the copy ends at its next span; atomic_writer removes the file
+
+        told(0)
         try:
-            digest = _copy(source, 0, handle, size)
+            digest = _copy(source, 0, handle, size, stop, told)
         except _Short:
             raise IntegrityProblem(
                 "the vault's file ended before its stated size; try again") from None
+        except _Stopped:
+            raise BackupCancelled from None
+        if stop.is_set():  # said on the last span
+            raise BackupCancelled
         seal = _seal(raw_key, _signed_fields(fields), digest).finalize().hex()
         for name, value in (("db_sha256", digest), ("db_mac", seal)):
             at = header.index(f'"{name}": "{_PLACEHOLDER}"'.encode("ascii"))
@@ -309,7 +327,7 @@ def _write_file(out: Path, keys: keyfile.KeyFile, raw_key: bytes, source: Binary
 
 
 def write(db: Database, raw_key: bytes, keys: keyfile.KeyFile, out: Path, *,
-          scratch_beside: Path) -> None:
+          scratch_beside: Path, progress: Progress | None = None) -> None:
     """Write a backup of ``db`` (opened with ``raw_key``) and its ``keys`` to ``out``,
     atomically and owner-only. Call :meth:`Session.backup`, which audits it, rather than this.
 
@@ -317,18 +335,20 @@ def write(db: Database, raw_key: bytes, keys: keyfile.KeyFile, out: Path, *,
     (:meth:`Database.frozen_file`: other writers go on, into the write-ahead log). Only if
     no such moment can be had (another reader holds an old snapshot) is it a
     ``sqlcipher_export`` copy made in a temporary file beside ``scratch_beside`` (the vault)
-    and removed afterwards."""
+    and removed afterwards. ``progress(done, total)``: bytes of the database part written;
+    False stops the copy at its next span, no file is written (:class:`BackupCancelled`)."""
     out = Path(out)
     with db.frozen_file() as size:
         if size is not None:
             with open(db.path, "rb") as source:
-                _write_file(out, keys, raw_key, source, size)
+                _write_file(out, keys, raw_key, source, size, progress)
             return
     tmp = _scratch_beside(Path(scratch_beside), "backup")
     try:
         db.export_copy(tmp, raw_key)
         with open(tmp, "rb") as source:
-            _write_file(out, keys, raw_key, source, os.fstat(source.fileno()).st_size)
+            _write_file(out, keys, raw_key, source, os.fstat(source.fileno()).st_size,
+                        progress)
     finally:
         _remove(tmp)
 

@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import os
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -505,16 +505,25 @@ class Session:
         keyring_store.forget(self.vault_id, self.slot_id)
         return dropped
 
-    def backup(self, out: Path) -> None:
+    def backup(self, out: Path,
+               progress: Callable[[int, int], bool] | None = None) -> None:
         """Write an encrypted backup (database copy + key file) to ``out`` atomically, in the
-        format of :mod:`btam_desktop.core.backup` (audited)."""
+        format of :mod:`btam_desktop.core.backup` (audited). ``progress(done, total)``: bytes
+        written; False stops it (``backup.BackupCancelled``, no file, the cancel audited)."""
         from btam_desktop.core import backup
 
         with self.operation("vault.backup") as op:
             op.audit("vault.backup", "vault", self.vault_id)
         # The backup's key file carries the audit anchor as of this backup (audit_anchor).
         keys = audit_anchor.save(self.path, self.db)
-        backup.write(self.db, bytes(self._db_key), keys, Path(out), scratch_beside=self.path)
+        try:
+            backup.write(self.db, bytes(self._db_key), keys, Path(out),
+                         scratch_beside=self.path, progress=progress)
+        except backup.BackupCancelled:
+            # The entry above is inside the backup (it must be); the trail says it never left.
+            with self.operation("vault.backup_cancelled") as op:
+                op.audit("vault.backup_cancelled", "vault", self.vault_id)
+            raise
 
     def check(self) -> list[str]:
         """Integrity problems of the file, the audit chain and the key slots (empty: fine)."""

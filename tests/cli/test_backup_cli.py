@@ -107,14 +107,16 @@ def test_backup_never_writes_over_an_existing_file_unless_forced(initialised: Ru
     assert backup.read(older).vault_id == backup.read_header(older).vault_id
 
 
-def test_restore_in_a_terminal_says_how_far_it_is(
+def test_backup_and_restore_in_a_terminal_say_how_far_they_are(
     initialised: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """From a USB stick a large vault takes a minute: a terminal sees the percentage rise to
     100 and the result on a line of its own; a script (no terminal, or --json) sees none."""
     made = tmp_path / "b.btambak"
-    assert initialised("backup", str(made))[0] == 0
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = initialised("backup", str(made))
+    assert code == 0, err
+    assert err.split("\r")[-1] == "Backing up: 100 %\n" and out.startswith("Encrypted backup")
     code, out, err = initialised("--vault", str(tmp_path / "one.btam"), "restore", str(made))
     assert code == 0, err
     steps = err.split("\r")

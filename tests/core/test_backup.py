@@ -291,8 +291,8 @@ def test_writes_from_elsewhere_during_the_copy_stay_out_of_it(
             change_elsewhere()
             return bytes(self.source.read(size))
 
-    def copy_with_a_writer(source: Any, at: int, sink: Any, size: int) -> str:
-        return real_copy(Interrupted(source), at, sink, size)
+    def copy_with_a_writer(source: Any, at: int, sink: Any, size: int, *more: Any) -> str:
+        return real_copy(Interrupted(source), at, sink, size, *more)
 
     monkeypatch.setattr(backup, "_send", send_with_a_writer)
     if not kernel:
@@ -594,3 +594,32 @@ def test_a_restore_tells_its_progress_and_a_cancel_changes_nothing(
         assert [c.title for c in restored.store.list_cases()] == ["Backed up case"]
     finally:
         restored.lock()
+
+
+def test_a_backup_tells_its_progress_and_a_cancel_writes_no_file(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settings › Backup's bar and Cancel: bytes written rising to the database's size; a no
+    leaves no backup (nor its temporary file) and the trail says the backup was cancelled."""
+    monkeypatch.setattr(backup, "SPAN", 4096)
+    session.store.create_case(title="Backed up case")
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    told: list[tuple[int, int]] = []
+
+    def no_after_two(done: int, total: int) -> bool:
+        told.append((done, total))
+        return len(told) < 2
+
+    with pytest.raises(backup.BackupCancelled, match="no backup file was written"):
+        session.backup(folder / "b.btambak", no_after_two)
+    assert list(folder.iterdir()) == []
+    assert told[-1][0] < told[-1][1]
+    actions = [r[0] for r in session.db.query(
+        "SELECT action FROM audit ORDER BY seq DESC LIMIT 2")]
+    assert actions == ["vault.backup_cancelled", "vault.backup"]
+    told.clear()
+    session.backup(folder / "b.btambak", lambda done, total: told.append((done, total)) or True)
+    done = [d for d, _ in told]
+    assert done[0] == 0 and done[-1] == told[0][1] and done == sorted(done) and len(done) > 3
+    assert backup.read(folder / "b.btambak").vault_id == session.vault_id

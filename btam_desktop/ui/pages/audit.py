@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, str] = {
     "timeline.add": "added a timeline entry",
     "timeline.correct": "corrected a timeline entry",
     "vault.backup": "backed up the vault",
+    "vault.backup_cancelled": "cancelled a backup (no file written)",
     "vault.check": "checked the vault's integrity",
     "vault.create": "created the vault",
     "vault.lock": "locked the vault",

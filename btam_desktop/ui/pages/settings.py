@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from btam_desktop.core import keyring_store
+from btam_desktop.core.backup import BackupCancelled
 from btam_desktop.core.errors import WeakPassphrase, WrongPassphrase
 from btam_desktop.core.model import ROLES, Member
 from btam_desktop.core.ops import ChangeSummary
@@ -891,9 +892,18 @@ class SettingsPage(Page):
             self.maintenance_message.show_message(
                 f"Backup written to {path} ({size:,.1f} MB).", "ok")
 
+        def work(progress: tasks.Progress) -> None:
+            try:
+                session.backup(path, progress)
+            except BackupCancelled:
+                raise tasks.JobCancelled from None
+
+        # A bar and Cancel: to a USB stick a large vault takes a minute or more.
         self.last_job = tasks.run_in_background(
-            self, "Backing up the vault", lambda _progress: session.backup(path),
-            on_done=done, on_error=self._maintenance_error, cancellable=False,
+            self, "Backing up the vault", work, on_done=done,
+            on_error=self._maintenance_error, cancellable=True,
+            on_cancelled=lambda: self.maintenance_message.show_message(
+                "The backup was cancelled; no file was written.", "info"),
             session=session, label="Writing an encrypted copy of the vault\u2026")
         return self.last_job
 

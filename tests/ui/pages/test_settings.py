@@ -3,15 +3,17 @@ members, backup, integrity check and demo data."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from btam_desktop.core import backup, demo, keyfile, vault
+from btam_desktop.core import audit_anchor, backup, demo, keyfile, vault
 from btam_desktop.core.session import Session
 from btam_desktop.ui.controller import AppController
 from btam_desktop.ui.pages.settings import SettingsPage
@@ -277,6 +279,34 @@ def test_backup_in_the_background(qtbot: QtBot, host: MakeHost, lead: Session,
     assert backup.read(written).vault_id == lead.vault_id
     assert page.maintenance_message.kind == "ok"
     assert str(written) in page.maintenance_message.text()
+
+
+def test_a_running_backup_can_be_cancelled(qtbot: QtBot, host: MakeHost, lead: Session,
+                                           tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """To a USB stick a large vault takes a minute or more: the progress window's Cancel
+    stops it, no file is left, and the page says so."""
+    page = _page(host, lead)
+    pressed = threading.Event()
+    real_save = audit_anchor.save
+
+    def save_after_cancel(*args: Any) -> Any:  # on the worker, before the copy starts
+        assert pressed.wait(10)
+        return real_save(*args)
+
+    monkeypatch.setattr(audit_anchor, "save", save_after_cancel)
+    out = tmp_path / "usb" / "lakeside.btambak"
+    out.parent.mkdir()
+    job = page.backup_to(out)
+    cancel = [b for b in job.dialog.findChildren(QPushButton) if b.text() == "Cancel"]
+    assert len(cancel) == 1 and cancel[0].isVisible()  # the bar has a Cancel now
+    qtbot.mouseClick(cancel[0], Qt.MouseButton.LeftButton)
+    assert job.cancel_requested
+    pressed.set()
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        pass
+    assert list(out.parent.iterdir()) == []
+    assert page.maintenance_message.text() == "The backup was cancelled; no file was written."
 
 
 def test_backup_cancelled_in_the_file_dialog(qtbot: QtBot, host: MakeHost, lead: Session,

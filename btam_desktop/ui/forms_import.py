@@ -30,6 +30,7 @@ from btam_desktop.core.session import Session
 from btam_desktop.core.words import plural
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.case.dialog_base import RecordDialog
+from btam_desktop.ui.widgets import file_row
 
 FORM_FILES = "Forms (*.xlsx *.xls *.xlsm *.yaml *.yml *.json)"
 
@@ -106,12 +107,7 @@ class FormsImportDialog(RecordDialog):
         self.path_edit.setPlaceholderText("No file chosen")
         self.choose_button = QPushButton("Choose &file\u2026")
         self.choose_button.clicked.connect(self.choose_file)
-        chooser = QWidget()
-        row = QHBoxLayout(chooser)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.path_edit, 1)
-        row.addWidget(self.choose_button)
-        self.add_row("Form file", chooser)
+        self.add_row("Form file", file_row(self.path_edit, self.choose_button))
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
         self.preview.setTabChangesFocus(True)

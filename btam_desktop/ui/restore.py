@@ -19,7 +19,6 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -30,7 +29,7 @@ from btam_desktop.core import backup
 from btam_desktop.core.errors import AccountLocked, BtamError, WrongPassphrase
 from btam_desktop.ui import errors, messages, tasks
 from btam_desktop.ui.case.dialog_base import DialogBase
-from btam_desktop.ui.widgets import line_edit, muted
+from btam_desktop.ui.widgets import file_row, line_edit, muted
 
 BACKUP_SUFFIX = ".btambak"
 NO_BACKUP_YET = "Who can open it is read from the backup."
@@ -100,11 +99,6 @@ class RestoreDialog(DialogBase):
         self.choose_button = QPushButton("&Choose\u2026")
         self.choose_button.setAccessibleName("Choose the backup file")
         self.choose_button.clicked.connect(self.choose_file)
-        file_row = QWidget()
-        row = QHBoxLayout(file_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.file, 1)
-        row.addWidget(self.choose_button)
         # Always shown (a row appearing later squeezed the others in a dialog already sized).
         self.written = muted(NO_BACKUP_YET)
         self.written.setAccessibleName("When the backup was written")
@@ -115,7 +109,7 @@ class RestoreDialog(DialogBase):
         self.secret.setEnabled(False)
 
         self.layout_.addWidget(self.where)
-        self.add_row("Backup &file:", file_row)
+        self.add_row("Backup &file:", file_row(self.file, self.choose_button))
         self.form.addRow("", self.written)
         self.add_row("&Opens with:", self.who)
         self.add_row("&Passphrase:", self.secret)

@@ -12,7 +12,16 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QGuiApplication
-from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 TICK = "\u2714"  # heavy check mark
 CROSS = "\u2718"  # heavy ballot x
@@ -63,6 +72,17 @@ def line_edit(accessible_name: str, *, secret: bool = False) -> QLineEdit:
             | Qt.InputMethodHint.ImhSensitiveData
         )
     return edit
+
+
+def file_row(path: QLineEdit, button: QPushButton) -> QWidget:
+    """A file's path and the button that chooses it, side by side (one form row): the path
+    takes the width, the button its own."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(path, 1)
+    layout.addWidget(button)
+    return row
 
 
 def field_label(text: str, buddy: QWidget) -> QLabel:

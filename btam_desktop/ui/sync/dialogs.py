@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialogButtonBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -32,7 +31,7 @@ from btam_desktop.core.sync.invite import JoinRequest, new_invite_passphrase
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.case.dialog_base import RecordDialog, refused
 from btam_desktop.ui.sync import words
-from btam_desktop.ui.widgets import line_edit
+from btam_desktop.ui.widgets import file_row, line_edit
 
 TITLE_SUFFIX = " - BTAM Desktop"
 
@@ -142,12 +141,7 @@ class JoinDialog(RecordDialog):
         self.browse = QPushButton("&Browse\u2026")
         self.browse.setAccessibleName("Choose the invitation file")
         self.browse.clicked.connect(self.choose_file)
-        row = QWidget()
-        box = QHBoxLayout(row)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.invitation, 1)
-        box.addWidget(self.browse)
-        self.add_row("Invitation &file", row)
+        self.add_row("Invitation &file", file_row(self.invitation, self.browse))
         self.invitation.setAccessibleName("Invitation file")
         self.passphrase = line_edit("One-time passphrase")
         self.passphrase.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))

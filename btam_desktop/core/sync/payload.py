@@ -186,13 +186,13 @@ def parts(db: Database, *, device_id: str, ack: Vector, roster: dict[str, Any] |
     common = {"v": PAYLOAD_VERSION, "tombstones": tombstones, "roster": roster,
               "withdraw": sorted(scope.withdraw) if scope is not None else [],
               "holds": holds}
-    if scope is not None:
-        # A laptop limited to its assigned cases holds a few of them: one payload, gathered in
-        # batches filtered as they come (never the whole log in memory), no audit entries
-        # (other laptops' entries name cases it must not know of).
-        yield _scoped(db, common, stream, scope, vector)
-        return
     part_bytes = None if whole else PART_BYTES
+    if scope is not None:
+        # A laptop limited to its assigned cases: its changes gathered in batches filtered as
+        # they come (never the whole log in memory), no audit entries (other laptops' entries
+        # name cases it must not know of), in parts when its cases' attachments need them.
+        yield from _scoped(db, common, stream, scope, vector, part_bytes)
+        return
     fixed = len(json.dumps(common))
     lower = dict(since)  # each device's stamps after which this part carries its changes
     number = 0
@@ -280,8 +280,14 @@ def _audit_chunks(db: Database, vector: Vector, ack: Vector, part_bytes: int | N
 
 
 def _scoped(db: Database, common: dict[str, Any], stream: Iterator[list[Any]], scope: Scope,
-            vector: Vector) -> dict[str, Any]:
-    """The one payload of a limited recipient (see :func:`parts`)."""
+            vector: Vector, part_bytes: int | None) -> Iterator[dict[str, Any]]:
+    """The payloads of a limited recipient (see :func:`parts`): one, or parts cut at stamps
+    as the full export's are (a few cases, but each attachment may be up to 200 MiB).
+
+    The first part covers its devices' stamps from the start (``from`` ""), not from what the
+    recipient acknowledged: the whole history of a case newly in its scope travels too, with
+    stamps below that. Like the single payload's ``seen``, a limited laptop's coverage means
+    "everything in my scope up to here"."""
     kept: list[list[Any]] = []
     extra: set[str] = set()  # the history of the cases newly in scope, added by the first keep
     first = True
@@ -296,13 +302,28 @@ def _scoped(db: Database, common: dict[str, Any], stream: Iterator[list[Any]], s
         else:
             kept += [row for row in scope_mod.keep(db, scope, batch) if row[0] not in extra]
     kept.sort(key=changelog.BUNDLE_ORDER)
+    fixed = len(json.dumps(common))
+    lower = dict.fromkeys(vector, "")
+    number = 0
+    current: list[list[Any]] = []
     blobs: dict[str, str] = {}
+    size = fixed
     for row in kept:
+        if (part_bytes is not None and current and size >= part_bytes
+                and row[6] != current[-1][6]):
+            number += 1
+            upper = current[-1][6]
+            yield _part_doc(common, current, blobs, vector, lower, upper, number)
+            lower = {device: max(hlc, upper) for device, hlc in lower.items()}
+            current, blobs, size = [], {}, fixed
+        current.append(row)
+        size += _row_bytes(row)
         if row[1] == "attachments" and row[3] == "*":
-            _add_blob(db, row, blobs)
-    doc = _part_doc(common, kept, blobs, vector, {}, None, 0)
+            size += _add_blob(db, row, blobs)
+    del kept
+    doc = _part_doc(common, current, blobs, vector, lower, None, number + 1 if number else 0)
     doc["seen"] = _seen(vector)
-    return doc
+    yield doc
 
 
 def _add_blob(db: Database, change: list[Any], blobs: dict[str, str]) -> int:

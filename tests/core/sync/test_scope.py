@@ -10,7 +10,7 @@ import pytest
 
 from btam_desktop.core.errors import InvalidInput
 from btam_desktop.core.session import Session
-from btam_desktop.core.sync import exchange, team
+from btam_desktop.core.sync import exchange, limits, payload, team
 
 from .test_exchange import enrol
 
@@ -115,3 +115,35 @@ def test_a_lead_device_always_holds_everything(
         team.set_scope(lead, lead.device_code, "assigned")
     roster = team.set_role(lead, b.device_code, "lead")
     assert roster.device(b.device_id).scope == "all"
+
+
+def test_a_limited_laptop_gets_large_attachments_in_parts(
+        scoped: tuple[Session, Session, list[str]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few cases, but each attachment may be up to 200 MiB: a limited laptop's bundle is cut
+    in parts as a full export is (it was refused as "larger than the bundle limit"). Imported
+    last part first, the laptop ends with its case whole, nothing of other cases, and says it
+    holds all of it (the lead's next bundle carries nothing again)."""
+    lead, b, cases = scoped
+    photos = {f"photo-{i}.jpg": bytes((i * 7 + n * 13) % 251 for n in range(40_000))
+              for i in range(3)}
+    for name, content in photos.items():
+        lead.store.add_attachment(cases[0], name, content)
+    lead.store.add_attachment(cases[1], "not-for-b.jpg", b"other case " * 4000)
+    _send(b, lead, tmp_path)  # nothing new from B yet; the lead learns what B holds
+    monkeypatch.setattr(limits, "MAX_PLAIN_BYTES", 128 * 1024)  # all three do not fit in one
+    monkeypatch.setattr(payload, "PART_BYTES", 48 * 1024)
+    result = exchange.export_bundle(lead, tmp_path / "for-b.btambundle", to=[b.device_code])
+    assert len(result.parts) >= 3
+    for path in reversed(result.paths):
+        exchange.import_file(b, path)
+    assert _held(b) == {cases[0]}
+    held = {a.filename: a for a in b.store.attachments(cases[0])}
+    assert set(held) == set(photos)
+    for name, content in photos.items():
+        stored = b.db.scalar("SELECT content FROM attachments WHERE id = ?", (held[name].id,))
+        assert bytes(stored) == content
+    assert b.db.scalar("SELECT count(*) FROM change_log WHERE record_id = ?", (cases[1],)) == 0
+    _send(b, lead, tmp_path)  # B's acknowledgement
+    again = exchange.export_bundle(lead, tmp_path / "again.btambundle", to=[b.device_code])
+    assert again.counts["changes"] == 0 and again.parts == []

@@ -519,11 +519,31 @@ class Session:
         try:
             backup.write(self.db, bytes(self._db_key), keys, Path(out),
                          scratch_beside=self.path, progress=progress)
-        except backup.BackupCancelled:
-            # The entry above is inside the backup (it must be); the trail says it never left.
-            with self.operation("vault.backup_cancelled") as op:
-                op.audit("vault.backup_cancelled", "vault", self.vault_id)
+        except Exception as exc:
+            # The entry above is inside the backup (it must be); the trail says no file was
+            # left (the kind of failure only: an error's text may name a folder).
+            action = ("vault.backup_cancelled" if isinstance(exc, backup.BackupCancelled)
+                      else "vault.backup_failed")
+            with contextlib.suppress(Exception), self.operation(action) as op:
+                op.audit(action, "vault", self.vault_id, error=type(exc).__name__)
             raise
+
+    def last_backup(self) -> tuple[str, str] | None:
+        """When the last backup written on this laptop was made, and by whom (UTC ISO time,
+        member name); None when there is none. A backup cancelled or failed is followed by
+        its own entry saying so, and does not count."""
+        undone = False
+        for row in self.db.query(
+                "SELECT action, at, member_name FROM audit WHERE action IN"
+                " ('vault.backup', 'vault.backup_cancelled', 'vault.backup_failed')"
+                " AND device_id = ? ORDER BY seq DESC LIMIT 200", (self.device_id,)):
+            if row["action"] != "vault.backup":
+                undone = True
+            elif undone:
+                undone = False  # the start of the one that was cancelled or failed
+            else:
+                return str(row["at"]), str(row["member_name"])
+        return None
 
     def check(self) -> list[str]:
         """Integrity problems of the file, the audit chain and the key slots (empty: fine)."""

@@ -623,3 +623,29 @@ def test_a_backup_tells_its_progress_and_a_cancel_writes_no_file(
     done = [d for d, _ in told]
     assert done[0] == 0 and done[-1] == told[0][1] and done == sorted(done) and len(done) > 3
     assert backup.read(folder / "b.btambak").vault_id == session.vault_id
+
+
+def test_the_last_backup_is_the_last_one_written(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What Settings says under "Backups": none yet; then the last backup written, by whom;
+    a cancelled or failed one after it does not count (each is audited as such)."""
+    assert session.last_backup() is None
+    with pytest.raises(backup.BackupCancelled):
+        session.backup(tmp_path / "cancelled.btambak", lambda done, total: False)
+    assert session.last_backup() is None
+    session.backup(tmp_path / "good.btambak")
+    last = session.last_backup()
+    assert last is not None and last[1] == session.actor_name
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    with pytest.raises(OSError):
+        session.backup(not_a_folder / "failed.btambak")
+    with pytest.raises(backup.BackupCancelled):
+        session.backup(tmp_path / "cancelled.btambak", lambda done, total: False)
+    assert session.last_backup() == last
+    actions = [r[0] for r in session.db.query(
+        "SELECT action FROM audit WHERE action LIKE 'vault.backup%' ORDER BY seq")]
+    assert actions == ["vault.backup", "vault.backup_cancelled", "vault.backup",
+                       "vault.backup", "vault.backup_failed", "vault.backup",
+                       "vault.backup_cancelled"]

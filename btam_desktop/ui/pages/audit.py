@@ -88,6 +88,7 @@ ACTION_LABELS: dict[str, str] = {
     "timeline.correct": "corrected a timeline entry",
     "vault.backup": "backed up the vault",
     "vault.backup_cancelled": "cancelled a backup (no file written)",
+    "vault.backup_failed": "tried to back up the vault (it failed, no file written)",
     "vault.check": "checked the vault's integrity",
     "vault.create": "created the vault",
     "vault.lock": "locked the vault",

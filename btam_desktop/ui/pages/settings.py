@@ -48,6 +48,7 @@ from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import IDLE_MAX_MINUTES, Session
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.case.dialog_base import DialogBase
+from btam_desktop.ui.case.labels import show_datetime
 from btam_desktop.ui.labels import role_label
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.passphrase_input import PassphraseFields, refused
@@ -75,6 +76,7 @@ DEFAULT_BANNER = "CONFIDENTIAL \u2014 law enforcement sensitive"
 DEMO_DEFAULT_CASES = 300
 DEMO_MAX_CASES = 100_000
 BACKUP_SUFFIX = ".btambak"
+BACKUP_STALE_DAYS = 7  # a backup older than this is said as a problem
 
 
 def save_theme_mode(mode: ThemeMode) -> None:
@@ -614,6 +616,10 @@ class SettingsPage(Page):
         self.check_button.setToolTip("Check the encrypted pages, the database structure, the "
                                      "audit chain and the key slots.")
         self.maintenance_message = MessageLabel()
+        # When the last one was made: a team without IT staff has no one else to notice.
+        self.last_backup = MessageLabel()
+        self.last_backup.setAccessibleName("Last backup")
+        layout.addWidget(self.last_backup)
         layout.addWidget(self.maintenance_message)
         layout.addLayout(_row(self.backup_button, self.check_button))
         self.backup_button.clicked.connect(self.choose_backup)
@@ -646,11 +652,29 @@ class SettingsPage(Page):
             if self.is_lead:
                 self._fill_members()
                 self._update_recovery_status()
+                self._update_last_backup()
         except Exception as error:
             self.settings_message.show_error(messages.describe(error))
             return
         self.stale = False
         self._update_device()
+
+    def _update_last_backup(self) -> None:
+        """"Last backup: … (12 days ago), by …"; said as a problem after a week, or never."""
+        last = self._session.last_backup()
+        if last is None:
+            text, stale = ("No backup has been made on this laptop yet: back up the vault to a "
+                           "USB stick kept away from it."), True
+        else:
+            at, member = last
+            days = (date.today() - date.fromisoformat(show_datetime(at)[:10])).days
+            ago = ("today" if days <= 0 else "yesterday" if days == 1
+                   else f"{days} days ago")
+            text = f"Last backup: {show_datetime(at)} ({ago}), by {member}."
+            stale = days > BACKUP_STALE_DAYS
+            if stale:
+                text += " Back up again: a week's work is at stake."
+        self.last_backup.show_message(text, "error" if stale else "info")
 
     def _fill_members(self) -> None:
         current = self.selected_member()
@@ -891,6 +915,7 @@ class SettingsPage(Page):
             size = path.stat().st_size / 1_000_000 if path.exists() else 0.0
             self.maintenance_message.show_message(
                 f"Backup written to {path} ({size:,.1f} MB).", "ok")
+            self._update_last_backup()
 
         def work(progress: tasks.Progress) -> None:
             try:

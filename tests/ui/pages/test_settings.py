@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -279,6 +280,30 @@ def test_backup_in_the_background(qtbot: QtBot, host: MakeHost, lead: Session,
     assert backup.read(written).vault_id == lead.vault_id
     assert page.maintenance_message.kind == "ok"
     assert str(written) in page.maintenance_message.text()
+    # The card says when the last backup was made (before: nothing, said as a problem).
+    assert page.last_backup.kind == "info"
+    assert page.last_backup.text().endswith(f"(today), by {LEAD}.")
+
+
+def test_the_backups_card_says_when_none_was_made_or_it_is_old(
+        qtbot: QtBot, host: MakeHost, lead: Session, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    page = _page(host, lead)
+    assert page.last_backup.kind == "error"
+    assert page.last_backup.text().startswith("No backup has been made on this laptop yet")
+    lead.backup(tmp_path / "monday.btambak")
+
+    class EightDaysLater(date):
+        @classmethod
+        def today(cls) -> EightDaysLater:
+            later = date.today() + timedelta(days=8)
+            return cls(later.year, later.month, later.day)
+
+    monkeypatch.setattr("btam_desktop.ui.pages.settings.date", EightDaysLater)
+    page.refresh()
+    assert page.last_backup.kind == "error"
+    assert "(8 days ago)" in page.last_backup.text()
+    assert page.last_backup.text().endswith("Back up again: a week's work is at stake.")
 
 
 def test_a_running_backup_can_be_cancelled(qtbot: QtBot, host: MakeHost, lead: Session,

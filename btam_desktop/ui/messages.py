@@ -19,6 +19,7 @@ from btam_desktop.core.errors import (
     VaultNotFound,
     WrongPassphrase,
 )
+from btam_desktop.core.handed import HandedFileRefused
 
 _log = logging.getLogger(__name__)
 
@@ -37,6 +38,12 @@ def sentence(text: str) -> str:
         return text
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def handed_message(error: HandedFileRefused) -> str:
+    """A refused file named by its whole path: the core's message starts with the file's
+    name, which :func:`sentence` would capitalise ("Walk is not a regular file")."""
+    return sentence(f"{error.path} {error.reason}")
 
 
 def locked_message(error: AccountLocked) -> str:
@@ -68,6 +75,8 @@ def describe(error: BaseException, *, recovery: bool = False) -> str:
         return "The disk is full. Free some space, then try again."
     if isinstance(error, VaultLocked):
         return "The vault is locked. Unlock it again to continue."
+    if isinstance(error, HandedFileRefused):
+        return handed_message(error)
     if isinstance(error, BtamError):
         return sentence(str(error))
     if isinstance(error, OSError):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from btam_desktop.core import backup
 from btam_desktop.core.errors import AccountLocked, BtamError, WrongPassphrase
+from btam_desktop.core.handed import HandedFileRefused
 from btam_desktop.ui import errors, messages, tasks
 from btam_desktop.ui.case.dialog_base import DialogBase
 from btam_desktop.ui.widgets import file_row, line_edit, muted
@@ -52,6 +53,8 @@ def describe(error: BaseException) -> str:
     """Words for a failed restore (the file is a backup: not messages.describe's "vault")."""
     if isinstance(error, AccountLocked):
         return messages.locked_message(error)
+    if isinstance(error, HandedFileRefused):
+        return messages.handed_message(error)
     if isinstance(error, BtamError):
         return messages.sentence(str(error))
     if isinstance(error, OSError):

@@ -4,6 +4,7 @@ the app's own damaged-vault message said "Restore it from a backup"."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -225,3 +226,37 @@ def test_a_cancelled_restore_says_nothing_was_changed(
     _press_restore(qtbot, dialog)
     qtbot.waitUntil(lambda: dialog.message.text() == CANCELLED, timeout=20_000)
     assert dialog.isVisible() and not vault_path.exists()
+
+
+@pytest.mark.parametrize("kind", ["folder", "named pipe", "device", "random bytes",
+                                  "a header claiming 16 EiB", "a vault, not its backup"])
+def test_hostile_files_are_refused_at_once_by_their_path(
+    qtbot: QtBot, make_controller: Make, vault_path: Path, tmp_path: Path, kind: str,
+    existing_vault: Path
+) -> None:
+    """Whatever is typed or chosen, the header is read within bounds (a pipe is not waited
+    on, a device not read) and the message names the whole path as typed ("walk is not a
+    regular file" had become "Walk is not…")."""
+    made = {
+        "folder": lambda p: p.mkdir(),
+        "named pipe": lambda p: os.mkfifo(p),
+        "random bytes": lambda p: p.write_bytes(bytes(range(256)) * 4000),
+        "a header claiming 16 EiB": lambda p: p.write_bytes(backup.MAGIC + b"\xff" * 8),
+    }
+    path = {"device": Path("/dev/zero"), "a vault, not its backup": existing_vault}.get(
+        kind, tmp_path / "walk")
+    if kind in made:
+        made[kind](path)
+    controller = make_controller(tmp_path / "new" / "team.btam")
+    dialog = _restore_dialog_from_wizard(qtbot, controller)
+    assert not dialog.load_backup(path)
+    text = dialog.message.text()
+    expected = {"folder": f"{path} is not a regular file (a folder)",
+                "named pipe": f"{path} is not a regular file (a named pipe)",
+                "device": f"{path} is not a regular file (a device)",
+                "random bytes": f"{path} is not a BTAM backup",
+                "a header claiming 16 EiB": "The backup's header is damaged",
+                "a vault, not its backup": f"{path} is not a BTAM backup"}[kind]
+    assert text.startswith(expected), text
+    assert not dialog.who.isEnabled() and not dialog.secret.isEnabled()
+    assert not (tmp_path / "new").exists()

@@ -193,27 +193,17 @@ def parts(db: Database, *, device_id: str, ack: Vector, roster: dict[str, Any] |
         # name cases it must not know of), in parts when its cases' attachments need them.
         yield from _scoped(db, common, stream, scope, vector, part_bytes)
         return
-    fixed = len(json.dumps(common))
-    lower = dict(since)  # each device's stamps after which this part carries its changes
-    number = 0
-    current: list[list[Any]] = []
-    blobs: dict[str, str] = {}
-    size = fixed
+    # Each device's stamps after which the first part carries its changes: what was acked.
+    cutter = _Cutter(db, common, vector, dict(since), part_bytes)
     while batch := list(itertools.islice(stream, _BATCH)):
         fill_values(db, batch)  # compact insert changes travel as copies of the record
         for row in batch:
-            if (part_bytes is not None and current and size >= part_bytes
-                    and row[6] != current[-1][6]):
-                number += 1
-                upper = current[-1][6]
-                yield _part_doc(common, current, blobs, vector, lower, upper, number)
-                lower = {device: max(hlc, upper) for device, hlc in lower.items()}
-                current, blobs, size = [], {}, fixed
-            current.append(row)
-            size += _row_bytes(row)
-            if row[1] == "attachments" and row[3] == "*":
-                size += _add_blob(db, row, blobs)
+            if (done := cutter.add(row)) is not None:
+                yield done
         del batch
+    current, blobs, size = cutter.current, cutter.blobs, cutter.size
+    number, lower = cutter.number, cutter.lower
+    del cutter
     chunks = _audit_chunks(db, vector, ack, part_bytes)
     chunk, chunk_size = next(chunks)
     following = next(chunks, None)
@@ -302,28 +292,53 @@ def _scoped(db: Database, common: dict[str, Any], stream: Iterator[list[Any]], s
         else:
             kept += [row for row in scope_mod.keep(db, scope, batch) if row[0] not in extra]
     kept.sort(key=changelog.BUNDLE_ORDER)
-    fixed = len(json.dumps(common))
-    lower = dict.fromkeys(vector, "")
-    number = 0
-    current: list[list[Any]] = []
-    blobs: dict[str, str] = {}
-    size = fixed
+    cutter = _Cutter(db, common, vector, dict.fromkeys(vector, ""), part_bytes)
     for row in kept:
-        if (part_bytes is not None and current and size >= part_bytes
-                and row[6] != current[-1][6]):
-            number += 1
-            upper = current[-1][6]
-            yield _part_doc(common, current, blobs, vector, lower, upper, number)
-            lower = {device: max(hlc, upper) for device, hlc in lower.items()}
-            current, blobs, size = [], {}, fixed
-        current.append(row)
-        size += _row_bytes(row)
-        if row[1] == "attachments" and row[3] == "*":
-            size += _add_blob(db, row, blobs)
+        if (done := cutter.add(row)) is not None:
+            yield done
     del kept
-    doc = _part_doc(common, current, blobs, vector, lower, None, number + 1 if number else 0)
-    doc["seen"] = _seen(vector)
-    yield doc
+    yield cutter.last()
+
+
+class _Cutter:
+    """Changes in stamp order cut into payloads of about ``part_bytes`` (None: never cut) at
+    stamps H(1) < H(2) < ..., never between two changes of one stamp; an attachment's content
+    goes with its insert. ``lower``: per device, the stamp after which the first part's
+    changes start (its ``from``)."""
+
+    def __init__(self, db: Database, common: dict[str, Any], vector: Vector,
+                 lower: dict[str, str], part_bytes: int | None) -> None:
+        self.db, self.common, self.vector, self.part_bytes = db, common, vector, part_bytes
+        self.lower = lower
+        self.fixed = len(json.dumps(common))
+        self.number = 0  # parts yielded so far
+        self.current: list[list[Any]] = []
+        self.blobs: dict[str, str] = {}
+        self.size = self.fixed
+
+    def add(self, row: list[Any]) -> dict[str, Any] | None:
+        """Take ``row``; the part it closed, when the part was full before it."""
+        done = None
+        if (self.part_bytes is not None and self.current and self.size >= self.part_bytes
+                and row[6] != self.current[-1][6]):
+            self.number += 1
+            upper = self.current[-1][6]
+            done = _part_doc(self.common, self.current, self.blobs, self.vector, self.lower,
+                             upper, self.number)
+            self.lower = {device: max(hlc, upper) for device, hlc in self.lower.items()}
+            self.current, self.blobs, self.size = [], {}, self.fixed
+        self.current.append(row)
+        self.size += _row_bytes(row)
+        if row[1] == "attachments" and row[3] == "*":
+            self.size += _add_blob(self.db, row, self.blobs)
+        return done
+
+    def last(self) -> dict[str, Any]:
+        """The rest as the last part (or the one payload), claiming the whole vector."""
+        doc = _part_doc(self.common, self.current, self.blobs, self.vector, self.lower, None,
+                        self.number + 1 if self.number else 0)
+        doc["seen"] = _seen(self.vector)
+        return doc
 
 
 def _add_blob(db: Database, change: list[Any], blobs: dict[str, str]) -> int:

@@ -46,12 +46,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from btam_desktop.core import audit, handed, keyfile, lockout, schema
+from btam_desktop.core import audit, filelock, handed, keyfile, lockout, schema
 from btam_desktop.core.db import Database
 from btam_desktop.core.errors import (
     BtamError,
     IntegrityProblem,
     InvalidInput,
+    VaultBusy,
     VaultExists,
     WrongPassphrase,
 )
@@ -507,6 +508,7 @@ def restore(
                 " replacing it")
         if vault_exists(vault_path) and not replace_other_vault:
             _refuse_other_vault(vault_path, header)
+        _refuse_open_vault(vault_path)
         if recovery_key is not None:
             slot = header.keys.slot(RECOVERY_SLOT_ID)
             if slot is None:
@@ -601,6 +603,17 @@ def _unwrap_while_copying(handle: BinaryIO, header: BackupHeader, sink: BinaryIO
     return private
 
 
+def _refuse_open_vault(vault_path: Path) -> None:
+    """A vault open in another window or command is never replaced under it: its later
+    writes would go on into the renamed old file, lost to the restored one."""
+    if vault_exists(vault_path) and filelock.open_elsewhere(vault_path):
+        raise VaultBusy(_OPEN_ELSEWHERE.format(vault_path))
+
+
+_OPEN_ELSEWHERE = ("the vault at {} is open in another BTAM window or command: lock it there"
+                   " (or close it), then restore again. Nothing was changed")
+
+
 class OtherVault(InvalidInput):
     """A restore would replace a vault other than the one the backup was made from."""
 
@@ -647,11 +660,16 @@ def _check_and_move(tmp: Path, header: BackupHeader, slot: KeySlot, private: byt
         with contextlib.suppress(FileNotFoundError):
             side.unlink()
     kept: Path | None = None
+    _refuse_open_vault(vault_path)  # again: it may have been opened while the copy ran
     if vault_exists(vault_path):
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
         kept = vault_path.with_name(f"{vault_path.name}.replaced-{stamp}")
+        try:
+            if vault_path.exists():
+                os.replace(vault_path, kept)
+        except PermissionError:  # Windows: a file another process has open stays put
+            raise VaultBusy(_OPEN_ELSEWHERE.format(vault_path)) from None
         for old, new in [
-            (vault_path, kept),
             (keyfile.keys_path_for(vault_path), keyfile.keys_path_for(kept)),
             *zip(wal_paths(vault_path), wal_paths(kept), strict=True),
         ]:

@@ -9,6 +9,8 @@ import hashlib
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -18,9 +20,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from btam_desktop.core import backup, keyslots, vault
+from btam_desktop.core import backup, filelock, keyslots, vault
 from btam_desktop.core.db import Database
-from btam_desktop.core.errors import IntegrityProblem, InvalidInput, WrongPassphrase
+from btam_desktop.core.errors import IntegrityProblem, InvalidInput, VaultBusy, WrongPassphrase
 from btam_desktop.core.session import Session
 from tests.conftest import LEAD_PASS
 
@@ -649,3 +651,57 @@ def test_the_last_backup_is_the_last_one_written(
     assert actions == ["vault.backup", "vault.backup_cancelled", "vault.backup",
                        "vault.backup", "vault.backup_failed", "vault.backup",
                        "vault.backup_cancelled"]
+
+
+HOLD_OPEN = """
+import sys
+from pathlib import Path
+from btam_desktop.core import vault
+session, _ = vault.unlock(Path(sys.argv[1]), passphrase_text=sys.argv[2])
+print("open", flush=True)
+sys.stdin.readline()
+session.lock()
+"""
+
+
+def test_a_vault_open_in_another_program_is_never_replaced(
+    session: Session, written: Path, vault_path: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Restoring over a vault another window or command has open would leave that program
+    writing into the renamed old file (lost to the restored one): refused, nothing changed;
+    checked again just before the move (it may be opened while the copy runs)."""
+    session.lock()
+    before = vault_path.read_bytes()
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN, str(vault_path), LEAD_PASS],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "open"
+        with pytest.raises(VaultBusy, match="is open in another BTAM window or command"):
+            backup.restore(written, vault_path, passphrase_text=LEAD_PASS,
+                           replace_existing=True)
+    finally:
+        assert other.stdin is not None
+        other.stdin.write("\n")
+        other.stdin.close()
+        assert other.wait(timeout=30) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("team.btam")) == [
+        "team.btam", "team.btam.keys"]
+    # Opened while the copy ran: refused at the move, the scratch copy removed.
+    seen: list[Path] = []
+
+    def opened_meanwhile(path: Path) -> bool:
+        seen.append(path)
+        return len(seen) > 1
+
+    monkeypatch.setattr(filelock, "open_elsewhere", opened_meanwhile)
+    with pytest.raises(VaultBusy):
+        backup.restore(written, vault_path, passphrase_text=LEAD_PASS, replace_existing=True)
+    assert len(seen) == 2
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("team", ".team"))
+                  and "lock" not in p.name) == ["team.btam", "team.btam.keys"]
+    monkeypatch.undo()
+    assert vault_path.read_bytes()[:100] == before[:100]
+    kept = backup.restore(written, vault_path, passphrase_text=LEAD_PASS, replace_existing=True)
+    assert kept is not None and kept.exists()

@@ -1,12 +1,12 @@
 """Next steps on a new vault's first dashboard: set the agency, add the team's members, create
-a case. Each is a button that goes there; a done step is ticked; the panel goes away when every
-step is done, or when the member hides it (remembered on this laptop, per vault, in the user's
-Qt settings: a display preference, nothing about a case).
+a case, make a first backup. Each is a button that goes there; a done step is ticked; the
+panel goes away when every step is done, or when the member hides it (remembered on this
+laptop, per vault, in the user's Qt settings: a display preference, nothing about a case).
 
 A separate widget put at the top of the Dashboard page by :func:`attach` (the controller calls
 it when the main window is built), so the dashboard's own painting is untouched. It reads
-three things through the session (the agency setting, the members, whether any case exists)
-and again after every committed change.
+four things through the session (the agency setting, the members, whether any case exists,
+the last backup) and again after every committed change.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ STEPS = (
     ("members", "Add the team members who share this laptop, each with their own "
      "passphrase.", "Add a team member\u2026", True),
     ("case", "Create the first case.", "Create a case\u2026", False),
+    # A department without IT staff has no one else to think of it (Settings › Backups says
+    # the last backup's age from then on).
+    ("backup", "Back up the vault to a USB stick kept away from this laptop.",
+     "Back up the vault\u2026", True),
 )
 
 
@@ -109,6 +113,8 @@ class NextStepsPanel(QFrame):
                 done[key] = len(self._session.members()) > 1
             elif key == "case":
                 done[key] = queries.any_live_case(self._session.db)
+            elif key == "backup":
+                done[key] = self._session.last_backup() is not None
         return done
 
     def refresh(self) -> None:
@@ -159,6 +165,8 @@ class NextStepsPanel(QFrame):
             page.agency.selectAll()
         elif key == "members":
             page.add_member()
+        elif key == "backup":
+            page.choose_backup()
 
 
 def attach(window: MainWindow, session: Session) -> NextStepsPanel | None:

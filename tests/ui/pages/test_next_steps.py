@@ -1,12 +1,13 @@
 """A new vault's first dashboard shows the next steps (set the agency, add the team's members,
-create a case), each a button that goes there; done steps are ticked, and the panel goes when
-everything is done or the lead hides it."""
+create a case, make a first backup), each a button that goes there; done steps are ticked,
+and the panel goes when everything is done or the lead hides it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -38,14 +39,16 @@ def _panel(controller: AppController) -> NextStepsPanel:
 
 
 def test_a_new_vault_shows_next_steps_that_lead_to_the_work(
-    qtbot: QtBot, make_controller: Make, vault_path: Path
+    qtbot: QtBot, make_controller: Make, vault_path: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
 ) -> None:
     controller = make_controller(_new_vault(vault_path))
     main = unlock(qtbot, controller, LEAD_PASS)
     assert main.current_key() == "dashboard"
     panel = _panel(controller)
     assert panel.isVisible()
-    assert panel.step_done() == {"agency": False, "members": False, "case": False}
+    assert panel.step_done() == {"agency": False, "members": False, "case": False,
+                                 "backup": False}
 
     qtbot.mouseClick(panel.buttons["agency"], Qt.MouseButton.LeftButton)
     assert main.current_key() == "settings"
@@ -70,11 +73,27 @@ def test_a_new_vault_shows_next_steps_that_lead_to_the_work(
     assert session is not None
     session.set_setting("agency", "Lakeside Police Department")
     session.store.create_case("Threats posted about Northgate High")
-    assert panel.step_done() == {"agency": True, "members": False, "case": True}
+    assert panel.step_done() == {"agency": True, "members": False, "case": True,
+                                 "backup": False}
     assert not panel.isHidden()
     session.add_member(OFFICER, "officer", OFFICER_PASS)
+    assert not panel.isHidden()
+
+    # The backup step opens Settings' "Back up the vault" (its file dialog).
+    asked: list[str] = []
+
+    def where(*_args: object, **_kwargs: object) -> tuple[str, str]:
+        asked.append("where?")
+        return "", ""  # the officer cancels the file dialog
+
+    monkeypatch.setattr("btam_desktop.ui.pages.settings.QFileDialog.getSaveFileName", where)
+    main.show_page("dashboard")
+    qtbot.mouseClick(panel.buttons["backup"], Qt.MouseButton.LeftButton)
+    assert main.current_key() == "settings" and asked == ["where?"]
+    session.backup(tmp_path / "first.btambak")
     # Everything done: the panel goes.
-    assert panel.step_done() == {"agency": True, "members": True, "case": True}
+    assert panel.step_done() == {"agency": True, "members": True, "case": True,
+                                 "backup": True}
     assert panel.isHidden()
 
 

@@ -76,6 +76,15 @@ def _wipe(buffer: bytearray) -> None:
         buffer[i] = 0
 
 
+# This laptop's backup entries, newest first. "+device_id": through the audit_action index (a
+# few rows), not the device's own index (every entry this laptop ever wrote: 17 ms warm,
+# 0.2 s cold at 100,000 cases, read on every change while the dashboard's next steps show).
+LAST_BACKUPS = (
+    "SELECT action, at, member_name FROM audit WHERE action IN"
+    " ('vault.backup', 'vault.backup_cancelled', 'vault.backup_failed')"
+    " AND +device_id = ? ORDER BY seq DESC LIMIT 200")
+
+
 class Session:
     """An unlocked vault. ``lock()`` closes it; afterwards every call raises VaultLocked."""
 
@@ -533,10 +542,7 @@ class Session:
         member name); None when there is none. A backup cancelled or failed is followed by
         its own entry saying so, and does not count."""
         undone = False
-        for row in self.db.query(
-                "SELECT action, at, member_name FROM audit WHERE action IN"
-                " ('vault.backup', 'vault.backup_cancelled', 'vault.backup_failed')"
-                " AND device_id = ? ORDER BY seq DESC LIMIT 200", (self.device_id,)):
+        for row in self.db.query(LAST_BACKUPS, (self.device_id,)):
             if row["action"] != "vault.backup":
                 undone = True
             elif undone:

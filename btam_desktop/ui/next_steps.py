@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from btam_desktop.core import queries
 from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import Session
+from btam_desktop.ui.labels import BACKUP_STALE_DAYS, backup_age
 
 if TYPE_CHECKING:
     from btam_desktop.ui.main_window import MainWindow
@@ -169,14 +170,71 @@ class NextStepsPanel(QFrame):
             page.choose_backup()
 
 
+class BackupReminder(QFrame):
+    """On a lead's dashboard while the last backup written on this laptop is more than a week
+    old: how old, and "Back up now…" (to Settings' backup). Goes once a backup is written.
+    A first backup is the next steps' last step; Settings › Backups says the age always."""
+
+    def __init__(self, session: Session, window: MainWindow,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._window = window
+        self.setObjectName("card")
+        self.setAccessibleName("Backup reminder")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.button = QPushButton("Back &up now\u2026")
+        self.button.setAccessibleName("Back up now")
+        self.button.clicked.connect(self.go)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 8, 14, 8)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.button)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Shown for a lead while the last backup is more than BACKUP_STALE_DAYS old."""
+        try:
+            age = backup_age(self._session) if self._session.role == "lead" else None
+        except Exception:  # the vault is locking underneath: nothing to show
+            age = None
+        if age is None or age[1] <= BACKUP_STALE_DAYS:
+            self.setVisible(False)
+            return
+        shown, days = age
+        self.text.setText(
+            f"The last backup of this vault on this laptop was made {days} days ago "
+            f"({shown[:10]}). A lost or broken laptop would take everything since with it.")
+        self.setVisible(True)
+
+    def on_change(self, summary: ChangeSummary) -> None:
+        """After a committed change (a backup's own entry among them)."""
+        if summary.action != "view":
+            self.refresh()
+
+    def go(self) -> None:
+        """To Settings, where the backup is asked for."""
+        from btam_desktop.ui.pages.settings import SettingsPage
+
+        self._window.show_page("settings")
+        page = self._window.page("settings")
+        if isinstance(page, SettingsPage):
+            page.choose_backup()
+
+
 def attach(window: MainWindow, session: Session) -> NextStepsPanel | None:
-    """Put the panel at the top of the window's Dashboard page (None if there is no place)."""
+    """Put the panel (and the backup reminder) at the top of the window's Dashboard page
+    (None if there is no place)."""
     page = window.page("dashboard")
     column = getattr(page, "content_column", None)
     if not isinstance(column, QVBoxLayout):
         return None
     panel = NextStepsPanel(session, window)
+    reminder = BackupReminder(session, window)
     # Under the header and its message, above "Needs attention now".
     column.insertWidget(min(2, column.count()), panel)
+    column.insertWidget(min(3, column.count()), reminder)
     window.events.changed.connect(panel.on_change)
+    window.events.changed.connect(reminder.on_change)
     return panel

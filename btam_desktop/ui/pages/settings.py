@@ -48,8 +48,7 @@ from btam_desktop.core.ops import ChangeSummary
 from btam_desktop.core.session import IDLE_MAX_MINUTES, Session
 from btam_desktop.ui import messages, tasks
 from btam_desktop.ui.case.dialog_base import DialogBase
-from btam_desktop.ui.case.labels import show_datetime
-from btam_desktop.ui.labels import role_label
+from btam_desktop.ui.labels import BACKUP_STALE_DAYS, backup_age, role_label
 from btam_desktop.ui.pages.base import Page
 from btam_desktop.ui.passphrase_input import PassphraseFields, refused
 from btam_desktop.ui.recovery_key import REISSUE_TEXT, NewRecoveryKeyDialog
@@ -76,7 +75,6 @@ DEFAULT_BANNER = "CONFIDENTIAL \u2014 law enforcement sensitive"
 DEMO_DEFAULT_CASES = 300
 DEMO_MAX_CASES = 100_000
 BACKUP_SUFFIX = ".btambak"
-BACKUP_STALE_DAYS = 7  # a backup older than this is said as a problem
 
 
 def save_theme_mode(mode: ThemeMode) -> None:
@@ -662,15 +660,15 @@ class SettingsPage(Page):
     def _update_last_backup(self) -> None:
         """"Last backup: … (12 days ago), by …"; said as a problem after a week, or never."""
         last = self._session.last_backup()
-        if last is None:
+        age = backup_age(self._session)
+        if last is None or age is None:
             text, stale = ("No backup has been made on this laptop yet: back up the vault to a "
                            "USB stick kept away from it."), True
         else:
-            at, member = last
-            days = (date.today() - date.fromisoformat(show_datetime(at)[:10])).days
+            shown, days = age
             ago = ("today" if days <= 0 else "yesterday" if days == 1
                    else f"{days} days ago")
-            text = f"Last backup: {show_datetime(at)} ({ago}), by {member}."
+            text = f"Last backup: {shown} ({ago}), by {last[1]}."
             stale = days > BACKUP_STALE_DAYS
             if stale:
                 text += " Back up again: a week's work is at stake."

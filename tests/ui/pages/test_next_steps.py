@@ -5,6 +5,7 @@ and the panel goes when everything is done or the lead hides it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from btam_desktop.core import vault
 from btam_desktop.ui.case.case_dialogs import NewCaseDialog
 from btam_desktop.ui.controller import AppController
-from btam_desktop.ui.next_steps import NextStepsPanel
+from btam_desktop.ui.next_steps import BackupReminder, NextStepsPanel
 from btam_desktop.ui.pages.settings import AddMemberDialog, SettingsPage
 from tests.ui.conftest import LEAD, LEAD_PASS, OFFICER, OFFICER_PASS
 from tests.ui.helpers import unlock
@@ -124,3 +125,62 @@ def test_an_officer_sees_no_member_step(qtbot: QtBot, make_controller: Make,
     panel = _panel(controller)
     assert "members" not in panel.buttons
     assert not panel.isHidden()
+
+
+class _EightDaysLater(date):
+    @classmethod
+    def today(cls) -> _EightDaysLater:
+        later = date.today() + timedelta(days=8)
+        return cls(later.year, later.month, later.day)
+
+
+def test_a_lead_is_reminded_of_a_backup_more_than_a_week_old(
+    qtbot: QtBot, make_controller: Make, vault_path: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, _ = vault.create_vault(vault_path, member_name=LEAD, new_passphrase=LEAD_PASS,
+                                    agency="Lakeside PD")
+    session.backup(tmp_path / "monday.btambak")
+    session.lock()
+    monkeypatch.setattr("btam_desktop.ui.labels.date", _EightDaysLater)
+    controller = make_controller(vault_path)
+    main = unlock(qtbot, controller, LEAD_PASS)
+    reminder = main.page("dashboard").findChild(BackupReminder)
+    assert reminder is not None and reminder.isVisible()
+    assert "was made 8 days ago" in reminder.text.text()
+    asked: list[str] = []
+
+    def where(*_args: object, **_kwargs: object) -> tuple[str, str]:
+        asked.append("where?")
+        return "", ""
+
+    monkeypatch.setattr("btam_desktop.ui.pages.settings.QFileDialog.getSaveFileName", where)
+    qtbot.mouseClick(reminder.button, Qt.MouseButton.LeftButton)
+    assert main.current_key() == "settings" and asked == ["where?"]
+    monkeypatch.setattr("btam_desktop.ui.labels.date", date)  # the backup is made today
+    assert controller.session is not None
+    controller.session.backup(tmp_path / "today.btambak")
+    assert reminder.isHidden()
+
+
+def test_no_reminder_for_a_recent_backup_or_an_officer(
+    qtbot: QtBot, make_controller: Make, vault_path: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, _ = vault.create_vault(vault_path, member_name=LEAD, new_passphrase=LEAD_PASS)
+    session.add_member(OFFICER, "officer", OFFICER_PASS)
+    session.backup(tmp_path / "monday.btambak")
+    session.lock()
+    controller = make_controller(vault_path)
+    main = unlock(qtbot, controller, LEAD_PASS)
+    reminder = main.page("dashboard").findChild(BackupReminder)
+    assert reminder is not None and reminder.isHidden()  # made today
+    with qtbot.waitSignal(controller.locked, timeout=5000):
+        controller.lock()
+    monkeypatch.setattr("btam_desktop.ui.labels.date", _EightDaysLater)
+    window = controller.unlock_window
+    assert window is not None
+    window.member.setCurrentIndex(window.member.findText(OFFICER))
+    main = unlock(qtbot, controller, OFFICER_PASS)
+    reminder = main.page("dashboard").findChild(BackupReminder)
+    assert reminder is not None and reminder.isHidden()  # the lead's to do

@@ -299,7 +299,7 @@ def test_the_backups_card_says_when_none_was_made_or_it_is_old(
             later = date.today() + timedelta(days=8)
             return cls(later.year, later.month, later.day)
 
-    monkeypatch.setattr("btam_desktop.ui.pages.settings.date", EightDaysLater)
+    monkeypatch.setattr("btam_desktop.ui.labels.date", EightDaysLater)
     page.refresh()
     assert page.last_backup.kind == "error"
     assert "(8 days ago)" in page.last_backup.text()

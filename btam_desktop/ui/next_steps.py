@@ -48,16 +48,34 @@ STEPS = (
 )
 
 
-class NextStepsPanel(QFrame):
-    """What to do first in a new vault (see the module docstring)."""
+class _DashboardCard(QFrame):
+    """A card at the top of the dashboard that reads the session again after every committed
+    change (:meth:`refresh`)."""
 
-    def __init__(self, session: Session, window: MainWindow,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, window: MainWindow, name: str,
+                 parent: QWidget | None) -> None:
         super().__init__(parent)
         self._session = session
         self._window = window
         self.setObjectName("card")
-        self.setAccessibleName("Next steps")
+        self.setAccessibleName(name)
+
+    def refresh(self) -> None:
+        """Read what the card shows again."""
+        raise NotImplementedError
+
+    def on_change(self, summary: ChangeSummary) -> None:
+        """After a committed change that may change what the card shows."""
+        if summary.action != "view":
+            self.refresh()
+
+
+class NextStepsPanel(_DashboardCard):
+    """What to do first in a new vault (see the module docstring)."""
+
+    def __init__(self, session: Session, window: MainWindow,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(session, window, "Next steps", parent)
         heading = QLabel("Next steps")
         heading.setObjectName("sectionTitle")
         font = heading.font()
@@ -136,11 +154,6 @@ class NextStepsPanel(QFrame):
             self.buttons[key].setVisible(not is_done or key == "members")
         self.setVisible(bool(done) and not all(done.values()))
 
-    def on_change(self, summary: ChangeSummary) -> None:
-        """After a committed change that may finish a step."""
-        if summary.action != "view":
-            self.refresh()
-
     def hide_for_good(self) -> None:
         """Hide the panel for this vault on this laptop."""
         settings = QSettings()
@@ -170,18 +183,14 @@ class NextStepsPanel(QFrame):
             page.choose_backup()
 
 
-class BackupReminder(QFrame):
+class BackupReminder(_DashboardCard):
     """On a lead's dashboard while the last backup written on this laptop is more than a week
     old: how old, and "Back up now…" (to Settings' backup). Goes once a backup is written.
     A first backup is the next steps' last step; Settings › Backups says the age always."""
 
     def __init__(self, session: Session, window: MainWindow,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._session = session
-        self._window = window
-        self.setObjectName("card")
-        self.setAccessibleName("Backup reminder")
+        super().__init__(session, window, "Backup reminder", parent)
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.button = QPushButton("Back &up now\u2026")
@@ -207,11 +216,6 @@ class BackupReminder(QFrame):
             f"The last backup of this vault on this laptop was made {days} days ago "
             f"({shown[:10]}). A lost or broken laptop would take everything since with it.")
         self.setVisible(True)
-
-    def on_change(self, summary: ChangeSummary) -> None:
-        """After a committed change (a backup's own entry among them)."""
-        if summary.action != "view":
-            self.refresh()
 
     def go(self) -> None:
         """To Settings, where the backup is asked for."""

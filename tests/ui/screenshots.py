@@ -5,7 +5,8 @@
 Creates a demo vault in a temporary folder (a team lead, an officer and ``CASES`` fictional
 cases from ``core.demo``, default 300: a team's caseload) and writes, for the light and the
 dark theme, PNGs of the wizard's passphrase and recovery-key pages, the unlock window (with a
-wrong-passphrase message, the member picker showing), the recovery-key dialog and the main
+wrong-passphrase message, the member picker showing), the recovery-key dialog, the restore
+dialog with a backup chosen and the main
 window on the dashboard (``main-*.png``) to ``docs/screenshots/``. The data come from a
 fixed seed and end today, so due dates read the same relative to the day the shots are made.
 Settings the app saves (the last member on the unlock screen) go to the temporary folder.
@@ -77,6 +78,9 @@ def save(app: QApplication, widget: QWidget, out: Path, name: str) -> Path:
     return path
 
 
+BACKUP_NAME = "lakeside-2026-03-31.btambak"
+
+
 def demo_vault(folder: Path, cases: int = DEMO_CASES) -> Path:
     """A vault with the lead, an officer and ``cases`` fictional case files (demo data)."""
     path = folder / "demo.btam"
@@ -85,6 +89,7 @@ def demo_vault(folder: Path, cases: int = DEMO_CASES) -> Path:
     )
     session.add_member("Sam Ortiz", "officer", "Purple-Harbor-Gate-7", badge="5120")
     demo.generate(session, cases, seed=DEMO_SEED)
+    session.backup(folder / BACKUP_NAME)  # for the restore dialog's picture
     session.lock()
     return path
 
@@ -131,6 +136,16 @@ def app_shots(app: QApplication, path: Path, out: Path, theme: ThemeManager) -> 
     dialog.accept()  # too few digits: shows the message, stays open
     save(app, dialog, out, f"recovery-dialog-{name}")
     dialog.reject()
+    # "Restore from a backup…" with a backup chosen: who can open it, and the wrong
+    # passphrase's words (nothing is restored over the vault).
+    restore = window.open_restore()
+    restore.load_backup(path.with_name(BACKUP_NAME))
+    restore.who.setCurrentText(LEAD)
+    restore.message.show_message(
+        "Wrong passphrase for this backup: it opens with the passphrase that was valid when it"
+        " was written.", "error")
+    save(app, restore, out, f"restore-dialog-{name}")
+    restore.reject()
     window.passphrase.setText(LEAD_PASS)
     window.submit()
     main = controller.main_window

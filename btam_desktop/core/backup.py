@@ -181,13 +181,18 @@ class RestoreCancelled(BtamError):
         super().__init__("the restore was cancelled; nothing was changed")
 
 
-#: ``progress(done, total)`` bytes of the database part copied; False stops the restore.
+#: ``progress(done, total)``: bytes of the database part copied; False stops the copy.
 Progress = Callable[[int, int], bool]
-OnSpan = Callable[[int], None]
 
 
 def _check_stop(stop: threading.Event | None) -> None:
     if stop is not None and stop.is_set():
+        raise _Stopped
+
+
+def _tell(progress: Progress | None, done: int, total: int) -> None:
+    """Tell ``progress`` how far the copy is; :class:`_Stopped` when it says stop."""
+    if progress is not None and progress(done, total) is False:
         raise _Stopped
 
 
@@ -203,16 +208,17 @@ def _send(source_fd: int, at: int, sink_fd: int, length: int) -> None:
 
 
 def _copy(source: BinaryIO, source_at: int, sink: BinaryIO, size: int,
-          stop: threading.Event | None = None, on_span: OnSpan | None = None) -> str:
+          stop: threading.Event | None = None, progress: Progress | None = None) -> str:
     """Copy ``size`` bytes of ``source`` from byte ``source_at`` to ``sink`` at its position;
     the SHA-256 (hex) of the bytes as they now stand in the sink. :class:`_Short` if the
-    source ends early; :class:`_Stopped` soon after ``stop`` is set; ``on_span(done)`` after
-    each span or chunk copied."""
+    source ends early; :class:`_Stopped` soon after ``stop`` is set, or when ``progress``,
+    told the bytes copied before the first span and after each, says stop."""
     sink.flush()
     start = sink.tell()
+    _tell(progress, 0, size)
     if KERNEL_COPY:
         try:
-            return _copy_in_kernel(source, source_at, sink, start, size, stop, on_span)
+            return _copy_in_kernel(source, source_at, sink, start, size, stop, progress)
         except OSError as exc:
             # Some file systems (network shares, FUSE) refuse sendfile between files: copy
             # again from the start through Python, over what was sent.
@@ -230,14 +236,13 @@ def _copy(source: BinaryIO, source_at: int, sink: BinaryIO, size: int,
         digest.update(chunk)
         sink.write(chunk)
         remaining -= len(chunk)
-        if on_span is not None:
-            on_span(size - remaining)
+        _tell(progress, size - remaining, size)
     return digest.hexdigest()
 
 
 def _copy_in_kernel(source: BinaryIO, source_at: int, sink: BinaryIO, start: int,
                     size: int, stop: threading.Event | None,
-                    on_span: OnSpan | None = None) -> str:
+                    progress: Progress | None = None) -> str:
     """:func:`_copy` with sendfile (the sink flushed, at ``start``)."""
     digest = hashlib.sha256()
     sink_fd = sink.fileno()
@@ -268,8 +273,7 @@ def _copy_in_kernel(source: BinaryIO, source_at: int, sink: BinaryIO, start: int
                 _send(source.fileno(), source_at + done, sink_fd, length)
                 hashed.append(pool.submit(hash_back, done, length))
                 done += length
-                if on_span is not None:
-                    on_span(done)
+                _tell(progress, done, size)
             os.fdatasync(sink_fd)
         except BaseException:
             for future in hashed:
@@ -304,22 +308,13 @@ def _write_file(out: Path, keys: keyfile.KeyFile, raw_key: bytes, source: Binary
         handle.write(MAGIC)
         handle.write(len(header).to_bytes(_LENGTH, "big"))
         handle.write(header)
-        stop = threading.Event()
-
-        def told(done: int) -> None:
-            if progress is not None and progress(done, size) is False:
-                stop.set()  # the copy ends at its next span; atomic_writer removes the file
-
-        told(0)
         try:
-            digest = _copy(source, 0, handle, size, stop, told)
+            digest = _copy(source, 0, handle, size, progress=progress)
         except _Short:
             raise IntegrityProblem(
                 "the vault's file ended before its stated size; try again") from None
-        except _Stopped:
+        except _Stopped:  # atomic_writer removes the file
             raise BackupCancelled from None
-        if stop.is_set():  # said on the last span
-            raise BackupCancelled
         seal = _seal(raw_key, _signed_fields(fields), digest).finalize().hex()
         for name, value in (("db_sha256", digest), ("db_mac", seal)):
             at = header.index(f'"{name}": "{_PLACEHOLDER}"'.encode("ascii"))
@@ -400,12 +395,12 @@ def _parse_header(path: Path, handle: BinaryIO) -> BackupHeader:
 
 def _stream_database(handle: BinaryIO, header: BackupHeader, sink: BinaryIO | None,
                      stop: threading.Event | None = None,
-                     on_span: OnSpan | None = None) -> None:
-    """Read the database part (into ``sink`` if given, :class:`_Stopped` soon after ``stop``
-    is set, ``on_span(done)`` after each span), verifying its size and hash."""
+                     progress: Progress | None = None) -> None:
+    """Read the database part (into ``sink`` if given; :class:`_Stopped` soon after ``stop``
+    is set or ``progress`` says stop), verifying its size and hash."""
     if sink is not None:
         try:
-            copied = _copy(handle, header.db_offset, sink, header.db_size, stop, on_span)
+            copied = _copy(handle, header.db_offset, sink, header.db_size, stop, progress)
         except _Short:
             raise IntegrityProblem(_DAMAGED_DATA) from None
         if (os.fstat(handle.fileno()).st_size != header.db_offset + header.db_size
@@ -560,16 +555,9 @@ def _unwrap_while_copying(handle: BinaryIO, header: BackupHeader, sink: BinaryIO
     backup's encrypted bytes, into the owner-only scratch file the caller removes; a wrong
     passphrase stops it at once and is the error reported, as before."""
     stop = threading.Event()
-    cancelled = threading.Event()
-
-    def told(done: int) -> None:
-        if progress is not None and progress(done, header.db_size) is False:
-            cancelled.set()
-            stop.set()
 
     def copy() -> None:
-        told(0)
-        _stream_database(handle, header, sink, stop, told)
+        _stream_database(handle, header, sink, stop, progress)
         sink.flush()
         os.fsync(sink.fileno())
 
@@ -596,10 +584,8 @@ def _unwrap_while_copying(handle: BinaryIO, header: BackupHeader, sink: BinaryIO
             raise
         try:
             copying.result()
-        except _Stopped:
+        except _Stopped:  # the passphrase opened the slot: only progress can have said stop
             raise RestoreCancelled from None
-    if cancelled.is_set():  # said on the last span: nothing is moved into place
-        raise RestoreCancelled
     return private
 
 

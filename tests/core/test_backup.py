@@ -293,8 +293,9 @@ def test_writes_from_elsewhere_during_the_copy_stay_out_of_it(
             change_elsewhere()
             return bytes(self.source.read(size))
 
-    def copy_with_a_writer(source: Any, at: int, sink: Any, size: int, *more: Any) -> str:
-        return real_copy(Interrupted(source), at, sink, size, *more)
+    def copy_with_a_writer(source: Any, at: int, sink: Any, size: int, *more: Any,
+                           **named: Any) -> str:
+        return real_copy(Interrupted(source), at, sink, size, *more, **named)
 
     monkeypatch.setattr(backup, "_send", send_with_a_writer)
     if not kernel:

@@ -201,28 +201,25 @@ def parts(db: Database, *, device_id: str, ack: Vector, roster: dict[str, Any] |
             if (done := cutter.add(row)) is not None:
                 yield done
         del batch
-    current, blobs, size = cutter.current, cutter.blobs, cutter.size
-    number, lower = cutter.number, cutter.lower
-    del cutter
     chunks = _audit_chunks(db, vector, ack, part_bytes)
     chunk, chunk_size = next(chunks)
     following = next(chunks, None)
     signers = [list(r) for r in db.query(
         "SELECT public_key, device_id, slot_id FROM audit_signers ORDER BY public_key")]
-    if following is None and (part_bytes is None or size + chunk_size <= part_bytes
-                              or not current):
+    if following is None and (part_bytes is None or cutter.size + chunk_size <= part_bytes
+                              or not cutter.current):
         # The usual end: the last changes and every audit entry in one part.
-        yield _last(_part_doc(common, current, blobs, vector, lower, None,
-                              number + 1 if number else 0), chunk, signers, vector)
+        yield _last(cutter.last(), chunk, signers, vector)
         return
     # The audit entries do not fit in what is left of the part: the changes go alone, the
     # entries follow in parts of their own, each device's in order (imported out of order, an
     # entry after a gap waits for the sender's next bundle: the chain is applied in order).
-    if current:
+    number, lower = cutter.number, cutter.lower
+    if cutter.current:
         number += 1
-        yield _part_doc(common, current, blobs, vector, lower, None, number)
+        yield _part_doc(common, cutter.current, cutter.blobs, vector, lower, None, number)
         lower = {device: hlc for device, (hlc, _) in vector.items()}
-    del current, blobs
+    del cutter
     while True:
         number += 1
         doc = _part_doc(common, [], {}, vector, lower, None, number)

@@ -12,16 +12,16 @@ ROLE_LABELS = {"lead": "Team lead", "officer": "Officer", "analyst": "Analyst"}
 BACKUP_STALE_DAYS = 7  # a last backup older than this is said as a problem
 
 
-def backup_age(session: Session) -> tuple[str, int] | None:
-    """When the last backup on this laptop was written ("2026-12-03 14:05", local time) and
-    how many days ago (calendar days); None when there is none."""
+def backup_age(session: Session) -> tuple[str, int, str] | None:
+    """When the last backup on this laptop was written ("2026-12-03 14:05", local time), how
+    many days ago (calendar days) and by whom; None when there is none."""
     from btam_desktop.ui.case.labels import show_datetime  # the case labels import Qt
 
     last = session.last_backup()
     if last is None:
         return None
     shown = show_datetime(last[0])
-    return shown, (date.today() - date.fromisoformat(shown[:10])).days
+    return shown, (date.today() - date.fromisoformat(shown[:10])).days, last[1]
 
 
 def role_label(role: str) -> str:

@@ -211,7 +211,7 @@ class BackupReminder(_DashboardCard):
         if age is None or age[1] <= BACKUP_STALE_DAYS:
             self.setVisible(False)
             return
-        shown, days = age
+        shown, days, _member = age
         self.text.setText(
             f"The last backup of this vault on this laptop was made {days} days ago "
             f"({shown[:10]}). A lost or broken laptop would take everything since with it.")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from btam_desktop.core import backup
 from btam_desktop.core.errors import AccountLocked, BtamError, WrongPassphrase
 from btam_desktop.core.handed import HandedFileRefused
+from btam_desktop.core.vault import vault_exists
 from btam_desktop.ui import errors, messages, tasks
 from btam_desktop.ui.case.dialog_base import DialogBase
 from btam_desktop.ui.widgets import file_row, line_edit, muted
@@ -68,17 +69,17 @@ def describe(error: BaseException) -> str:
 class RestoreDialog(DialogBase):
     """Choose a backup, say who opens it, restore it to ``vault_path``.
 
-    ``replacing``: a vault is there already (the unlock window); the restore replaces it,
-    keeping it beside, renamed. ``restored(message)`` is emitted once the vault is in place,
-    just before the dialog closes.
+    :attr:`replacing`: a vault is there already (the unlock window's case); the restore
+    replaces it, keeping it beside, renamed. ``restored(message)`` is emitted once the vault
+    is in place, just before the dialog closes.
     """
 
     restored = Signal(str)
 
-    def __init__(self, vault_path: Path, parent: QWidget, *, replacing: bool) -> None:
+    def __init__(self, vault_path: Path, parent: QWidget) -> None:
         super().__init__(TITLE, parent, ok_text="&Restore")
         self.vault_path = Path(vault_path)
-        self.replacing = replacing
+        self.replacing = vault_exists(self.vault_path)
         self.job: tasks.BackgroundJob | None = None
         self._header: backup.BackupHeader | None = None
         self._loaded: Path | None = None
@@ -86,7 +87,7 @@ class RestoreDialog(DialogBase):
         self._question: QMessageBox | None = None
 
         where = (f"The vault at {self.vault_path} will be replaced; the file there now is kept "
-                 "beside it, renamed." if replacing
+                 "beside it, renamed." if self.replacing
                  else f"The vault will be restored to {self.vault_path}.")
         self.where = muted(
             f"{where} Nothing is changed unless the backup is whole, unchanged since it was "
@@ -123,10 +124,6 @@ class RestoreDialog(DialogBase):
         self.layout_.addWidget(self.buttons)
         self.file.setAccessibleName("Backup file")  # add_row named the row's container
 
-    def _say(self, text: str, kind: str = "error") -> None:
-        """Show a message (DialogBase makes room for it)."""
-        self.message.show_message(text, kind)
-
     # -- choosing the backup ----------------------------------------------------------------
     def choose_file(self) -> None:
         """Ask for the backup file (a window-modal file dialog)."""
@@ -154,7 +151,7 @@ class RestoreDialog(DialogBase):
         try:
             header = backup.read_header(path)
         except (BtamError, OSError) as error:
-            self._say(describe(error))
+            self.message.show_error(describe(error))
             self.file.setFocus()
             return False
         self.message.clear_message()
@@ -193,14 +190,14 @@ class RestoreDialog(DialogBase):
         if self._header is None:
             text = self.file.text().strip()
             if not text:
-                self._say("Choose the backup file first.")
+                self.message.show_error("Choose the backup file first.")
                 self.choose_button.setFocus()
                 return
             if not self.load_backup(Path(text)):
                 return
         if not self.secret.text():
             recovery = self.who.currentText() == RECOVERY_CHOICE
-            self._say(
+            self.message.show_error(
                 "Type the recovery key." if recovery else
                 "Type the passphrase that was valid when the backup was written.")
             self.secret.setFocus()
@@ -234,7 +231,7 @@ class RestoreDialog(DialogBase):
             label=f"Restoring {source.name}\u2026", cancellable=True)
 
     def _cancelled(self) -> None:
-        self._say(CANCELLED, "info")
+        self.message.show_message(CANCELLED, "info")
         self.activateWindow()
         self.secret.setFocus()
 
@@ -249,7 +246,7 @@ class RestoreDialog(DialogBase):
             return
         if not isinstance(error, BtamError | OSError):
             errors.show_error(error, self)
-        self._say(describe(error))
+        self.message.show_error(describe(error))
         # Back to the keyboard here (the progress window had it), on the field to retype.
         self.activateWindow()
         (self.secret if isinstance(error, WrongPassphrase | AccountLocked)
@@ -267,11 +264,11 @@ class RestoreDialog(DialogBase):
         def answered(button: int) -> None:
             if button == QMessageBox.StandardButton.Yes:
                 self._replace_other = True
-                self._say(
+                self.message.show_message(
                     "Type the passphrase again and press Restore to replace the other vault.",
                     "info")
             else:
-                self._say("Nothing was changed.", "info")
+                self.message.show_message("Nothing was changed.", "info")
             self.activateWindow()
             self.secret.setFocus()
 

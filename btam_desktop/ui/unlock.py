@@ -532,8 +532,7 @@ class UnlockWindow(QWidget):
         """Open the restore dialog (window-modal, not blocking) over this window: the vault
         here is replaced (kept beside, renamed) once the backup is proven to open."""
         if self._restore is None:
-            dialog = RestoreDialog(self.vault_path, self,
-                                   replacing=vault.vault_exists(self.vault_path))
+            dialog = RestoreDialog(self.vault_path, self)
             dialog.restored.connect(self.restored)
             dialog.finished.connect(self._restore_closed)
             self._restore = dialog

@@ -275,8 +275,7 @@ class CreateVaultWizard(QWizard):
     def open_restore(self) -> RestoreDialog:
         """Restore a backup to the vault's place instead of creating a vault (window-modal
         over the wizard; ``restored`` once it is in place)."""
-        dialog = RestoreDialog(self.vault_path, self,
-                               replacing=vault.vault_exists(self.vault_path))
+        dialog = RestoreDialog(self.vault_path, self)
         dialog.restored.connect(self.restored)
         dialog.open()
         return dialog

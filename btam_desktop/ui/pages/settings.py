@@ -659,16 +659,15 @@ class SettingsPage(Page):
 
     def _update_last_backup(self) -> None:
         """"Last backup: … (12 days ago), by …"; said as a problem after a week, or never."""
-        last = self._session.last_backup()
         age = backup_age(self._session)
-        if last is None or age is None:
+        if age is None:
             text, stale = ("No backup has been made on this laptop yet: back up the vault to a "
                            "USB stick kept away from it."), True
         else:
-            shown, days = age
+            shown, days, member = age
             ago = ("today" if days <= 0 else "yesterday" if days == 1
                    else f"{days} days ago")
-            text = f"Last backup: {shown} ({ago}), by {last[1]}."
+            text = f"Last backup: {shown} ({ago}), by {member}."
             stale = days > BACKUP_STALE_DAYS
             if stale:
                 text += " Back up again: a week's work is at stake."

@@ -5,6 +5,7 @@ the app's own damaged-vault message said "Restore it from a backup"."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -228,8 +229,13 @@ def test_a_cancelled_restore_says_nothing_was_changed(
     assert dialog.isVisible() and not vault_path.exists()
 
 
-@pytest.mark.parametrize("kind", ["folder", "named pipe", "device", "random bytes",
-                                  "a header claiming 16 EiB", "a vault, not its backup"])
+_POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="named pipes, /dev/zero")
+
+
+@pytest.mark.parametrize("kind", [
+    "folder", pytest.param("named pipe", marks=_POSIX_ONLY),
+    pytest.param("device", marks=_POSIX_ONLY), "random bytes", "a header claiming 16 EiB",
+    "a vault, not its backup"])
 def test_hostile_files_are_refused_at_once_by_their_path(
     qtbot: QtBot, make_controller: Make, vault_path: Path, tmp_path: Path, kind: str,
     existing_vault: Path

@@ -196,6 +196,10 @@ class RestoreDialog(DialogBase):
             if not self.load_backup(Path(text)):
                 return
         if not self.secret.text():
+            if self.file.hasFocus():
+                # Enter after typing the file's name: the backup was read (editingFinished);
+                # on to the next field (load_backup moves the keyboard there), no reproach.
+                return
             recovery = self.who.currentText() == RECOVERY_CHOICE
             self.message.show_error(
                 "Type the recovery key." if recovery else

@@ -266,3 +266,26 @@ def test_hostile_files_are_refused_at_once_by_their_path(
     assert text.startswith(expected), text
     assert not dialog.who.isEnabled() and not dialog.secret.isEnabled()
     assert not (tmp_path / "new").exists()
+
+
+def test_enter_after_the_file_moves_on_to_who_opens_it(
+    qtbot: QtBot, make_controller: Make, vault_path: Path, backed_up: tuple[Path, str]
+) -> None:
+    """Found by keyboard under Xvfb: Enter after typing the backup's name read it, then said
+    "Type the passphrase…" with the passphrase field focused, and the deferred move to "Opens
+    with" took the keyboard away again, so the passphrase typed next went into the list."""
+    backup_file, _ = backed_up
+    controller = make_controller(vault_path)
+    dialog = _restore_dialog_from_wizard(qtbot, controller)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.file.setFocus()
+    qtbot.keyClicks(dialog.file, str(backup_file))
+    qtbot.keyClick(dialog.file, Qt.Key.Key_Return)
+    qtbot.waitUntil(dialog.who.hasFocus)  # two members and the recovery key: who opens it
+    assert dialog.message.text() == "" and dialog.isVisible()
+    qtbot.keyClick(dialog.who, Qt.Key.Key_Tab)
+    assert dialog.secret.hasFocus()
+    qtbot.keyClicks(dialog.secret, LEAD_PASS)
+    with qtbot.waitSignal(dialog.restored, timeout=20_000):
+        qtbot.keyClick(dialog.secret, Qt.Key.Key_Return)
+    assert vault.vault_exists(vault_path)
